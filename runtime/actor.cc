@@ -1,0 +1,202 @@
+#include "runtime/actor.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/runtime.h"
+
+namespace bossa {
+
+Actor::Actor(Runtime& runtime, Pid pid) : runtime_(runtime), pid_(pid) {}
+
+Actor::~Actor() = default;
+
+void Actor::enqueue(ElementPtr element) {
+  switch (mailbox_.push(element)) {
+    case Mailbox::PushResult::kQueued:
+      return;
+    case Mailbox::PushResult::kReaderWasBlocked:
+      wake();
+      return;
+    case Mailbox::PushResult::kClosed:
+      runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
+      return;
+  }
+}
+
+void Actor::deliver(Pid to, ElementPtr element) {
+  runtime_.deliver(to, std::move(element));
+}
+
+absl::Status Actor::deliver_to_name(std::string_view name, ElementPtr element) {
+  return runtime_.deliver_to_name(name, std::move(element));
+}
+
+TimerId Actor::schedule_delivery(absl::Duration delay, Pid to, ElementPtr element) {
+  return runtime_.schedule_delivery(delay, to, std::move(element));
+}
+
+bool Actor::cancel_timer(TimerId id) {
+  return runtime_.cancel_timer(id);
+}
+
+Pid Actor::sender() const noexcept {
+  return current_ != nullptr ? current_->from : Pid{};
+}
+
+void Actor::exit(ExitReason reason) {
+  throw ActorExit{std::move(reason)};
+}
+
+void Actor::exit(Pid target, ExitReason reason) {
+  deliver(target,
+          make_element<ExitMsg>(pid_, MessageKind::kExit, 0, ExitMsg{pid_, std::move(reason)}));
+}
+
+void Actor::reply_with(ElementPtr reply) {
+  if (current_ == nullptr || current_->kind != MessageKind::kRequest) return;
+  reply->from = pid_;
+  reply->correlation_id = current_->correlation_id;
+  current_->kind = MessageKind::kUser;  // answered: nothing else may answer it
+  deliver(current_->from, std::move(reply));
+}
+
+ResponsePromise Actor::make_response_promise() {
+  if (current_ == nullptr || current_->kind != MessageKind::kRequest) return ResponsePromise();
+  current_->kind = MessageKind::kUser;
+  return ResponsePromise(&runtime_, pid_, current_->from, current_->correlation_id);
+}
+
+void ResponsePromise::send(ElementPtr reply) {
+  if (!pending()) return;
+  runtime_->deliver(std::exchange(requester_, Pid{}), std::move(reply));
+}
+
+void ResponsePromise::fail(absl::Status status) {
+  send(make_element<ErrorReply>(self_, MessageKind::kReply, correlation_id_,
+                                ErrorReply{std::move(status)}));
+}
+
+Actor::Relations& Actor::relations() {
+  if (relations_ == nullptr) relations_ = std::make_unique<Relations>();
+  return *relations_;
+}
+
+bool Actor::add_link(Pid other) {
+  absl::MutexLock lock(&state_mutex_);
+  if (terminated_) return false;
+  relations().links.insert(other);
+  return true;
+}
+
+void Actor::remove_link(Pid other) {
+  absl::MutexLock lock(&state_mutex_);
+  if (relations_ != nullptr) relations_->links.erase(other);
+}
+
+bool Actor::add_watcher(uint64_t monitor_id, Pid watcher) {
+  absl::MutexLock lock(&state_mutex_);
+  if (terminated_) return false;
+  relations().watchers.emplace(monitor_id, watcher);
+  return true;
+}
+
+void Actor::remove_watcher(uint64_t monitor_id) {
+  absl::MutexLock lock(&state_mutex_);
+  if (relations_ != nullptr) relations_->watchers.erase(monitor_id);
+}
+
+bool Actor::set_named() {
+  absl::MutexLock lock(&state_mutex_);
+  if (terminated_) return false;
+  named_ = true;
+  return true;
+}
+
+void Actor::link(Pid other) {
+  if (other == pid_) return;
+  ActorPtr target = runtime_.find(other);
+  if (target == nullptr || !target->add_link(pid_)) {
+    enqueue(
+        make_element<ExitMsg>(other, MessageKind::kExit, 0, ExitMsg{other, ExitReason::noproc()}));
+    return;
+  }
+  add_link(other);
+}
+
+void Actor::unlink(Pid other) {
+  remove_link(other);
+  if (ActorPtr target = runtime_.find(other)) target->remove_link(pid_);
+}
+
+MonitorRef Actor::monitor(Pid other) {
+  const MonitorRef ref{runtime_.next_monitor_id()};
+  ActorPtr target = runtime_.find(other);
+  if (target == nullptr || !target->add_watcher(ref.id, pid_)) {
+    enqueue(make_element<DownMsg>(other, MessageKind::kUser, 0,
+                                  DownMsg{ref, other, ExitReason::noproc()}));
+    return ref;
+  }
+  absl::MutexLock lock(&state_mutex_);
+  relations().watched.emplace(ref.id, other);
+  return ref;
+}
+
+void Actor::demonitor(MonitorRef ref) {
+  Pid target_pid;
+  {
+    absl::MutexLock lock(&state_mutex_);
+    if (relations_ == nullptr) return;
+    auto it = relations_->watched.find(ref.id);
+    if (it == relations_->watched.end()) return;
+    target_pid = it->second;
+    relations_->watched.erase(it);
+  }
+  if (ActorPtr target = runtime_.find(target_pid)) target->remove_watcher(ref.id);
+}
+
+absl::Status Actor::register_name(std::string name) {
+  return runtime_.register_name(std::move(name), pid_);
+}
+
+std::optional<ExitReason> Actor::apply_exit_signal(MailboxElement& signal) {
+  ExitMsg& exit = *static_cast<ExitMsg*>(signal.payload);
+  remove_link(exit.from);
+  if (exit.reason.kind() == ExitReason::Kind::kKill) return ExitReason::killed();
+  if (trap_exit_) {
+    signal.kind = MessageKind::kUser;
+    return std::nullopt;
+  }
+  if (exit.reason.is_normal()) return std::nullopt;
+  return exit.reason;
+}
+
+void Actor::terminate(const ExitReason& reason) {
+  std::unique_ptr<Relations> relations;
+  bool named;
+  {
+    absl::MutexLock lock(&state_mutex_);
+    terminated_ = true;
+    relations = std::move(relations_);
+    named = named_;
+  }
+  ElementQueue leftover;
+  mailbox_.close(leftover);
+  runtime_.actor_stopped(*this, named);
+  while (ElementPtr e = leftover.pop_front()) {
+    runtime_.dead_letter(pid_, std::move(e), "the actor has stopped");
+  }
+  if (relations == nullptr) return;
+  for (Pid linked : relations->links) {
+    deliver(linked, make_element<ExitMsg>(pid_, MessageKind::kExit, 0, ExitMsg{pid_, reason}));
+  }
+  for (const auto& [id, watcher] : relations->watchers) {
+    deliver(watcher, make_element<DownMsg>(pid_, MessageKind::kUser, 0,
+                                           DownMsg{MonitorRef{id}, pid_, reason}));
+  }
+  for (const auto& [id, target_pid] : relations->watched) {
+    if (ActorPtr target = runtime_.find(target_pid)) target->remove_watcher(id);
+  }
+}
+
+}  // namespace bossa

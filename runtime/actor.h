@@ -1,0 +1,223 @@
+// Actor: what every kind of actor (evented, coroutine, threaded) is and can do.
+//
+// An actor has a pid, a mailbox, links, monitors and at most one registered name. The methods under
+// "actor code" are for the actor's own thread of execution (its handlers, its coroutine or its
+// thread); enqueue() and the reference count may be used from any thread.
+//
+// Lifetime: actors are reference counted. The node's ActorTable holds a reference while the actor
+// is alive; senders and the scheduler hold short-lived ones. When an actor stops (terminate) it
+// closes its mailbox (what is left becomes dead letters), leaves the table, releases its name,
+// sends exit signals to its links and down messages to its monitors.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "runtime/actor_table.h"
+#include "runtime/behavior.h"
+#include "runtime/exit_reason.h"
+#include "runtime/mailbox.h"
+#include "runtime/system_messages.h"
+
+namespace bossa {
+
+class Runtime;
+
+// The payload of a reply that reports a failure instead of a value: the target did not exist, the
+// reply had an unexpected type, or the responder failed the request.
+struct ErrorReply {
+  absl::Status status;
+};
+
+// Thrown by Actor::exit(reason) to unwind the actor's code; the actor then stops with `reason`.
+struct ActorExit {
+  ExitReason reason;
+};
+
+// Identifies a timer started by send_after, for cancel_timer.
+using TimerId = uint64_t;
+
+// Builds the payload type for send(to, a, b, ...): the value itself for one argument, a tuple of
+// the decayed arguments for several.
+template <class T, class... Ts>
+using message_type_t = std::conditional_t<sizeof...(Ts) == 0, std::decay_t<T>,
+                                          std::tuple<std::decay_t<T>, std::decay_t<Ts>...>>;
+
+// A reply that a handler promised to give later (a deferred reply, as gen_server's noreply).
+// Copyable; deliver or fail it once, from any thread, while the runtime lives.
+class ResponsePromise {
+ public:
+  ResponsePromise() = default;
+  bool pending() const { return requester_.valid(); }
+  Pid requester() const { return requester_; }
+
+  template <class T>
+  void deliver(T&& value);
+  void fail(absl::Status status);
+
+ private:
+  friend class Actor;
+  ResponsePromise(Runtime* runtime, Pid self, Pid requester, uint64_t correlation_id)
+      : runtime_(runtime), self_(self), requester_(requester), correlation_id_(correlation_id) {}
+  void send(ElementPtr reply);
+
+  Runtime* runtime_ = nullptr;
+  Pid self_;
+  Pid requester_;
+  uint64_t correlation_id_ = 0;
+};
+
+class Actor : public ReplySink {
+ public:
+  Actor(const Actor&) = delete;
+  Actor& operator=(const Actor&) = delete;
+  virtual ~Actor();
+
+  Pid pid() const noexcept { return pid_; }
+  // Erlang's self(): this actor's pid.
+  Pid self() const noexcept { return pid_; }
+  Runtime& runtime() const noexcept { return runtime_; }
+
+  // ---- actor code ----
+
+  // Sends a message: the value, or a tuple of the values (matched by a handler taking them as
+  // separate arguments). Never blocks; an undeliverable message becomes a dead letter.
+  template <class T, class... Ts>
+  void send(Pid to, T&& value, Ts&&... more) {
+    deliver(to,
+            make_element<message_type_t<T, Ts...>>(
+                pid_, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
+  }
+  // Sends to a registered local name; NotFound (and a dead letter) if the name is not registered.
+  template <class T, class... Ts>
+  absl::Status send(std::string_view name, T&& value, Ts&&... more) {
+    return deliver_to_name(
+        name, make_element<message_type_t<T, Ts...>>(
+                  pid_, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
+  }
+  // Sends the message to `to` after `delay`; see Runtime::send_after.
+  template <class T>
+  TimerId send_after(absl::Duration delay, Pid to, T&& value) {
+    return schedule_delivery(
+        delay, to,
+        make_element<std::decay_t<T>>(pid_, MessageKind::kUser, 0, std::forward<T>(value)));
+  }
+  bool cancel_timer(TimerId id);
+
+  // The sender of the message being handled (the zero pid when sent from outside any actor).
+  Pid sender() const noexcept;
+
+  // Stops this actor with `reason` by unwinding its code (throws ActorExit).
+  [[noreturn]] void exit(ExitReason reason);
+  // Sends an exit signal to `target`, as if this actor had stopped with `reason`.
+  void exit(Pid target, ExitReason reason);
+
+  // Links this actor and `other` (both ways). If `other` does not exist, this actor receives an
+  // exit signal with reason noproc.
+  void link(Pid other);
+  void unlink(Pid other);
+  // Monitors `other`: one DownMsg arrives when it stops (at once, noproc, if it does not exist).
+  MonitorRef monitor(Pid other);
+  // Stops monitoring; a DownMsg already in the mailbox stays there.
+  void demonitor(MonitorRef ref);
+  // With trap_exit on, exit signals (but kill) arrive as ExitMsg messages instead of stopping us.
+  void trap_exit(bool on) noexcept { trap_exit_ = on; }
+  bool trapping_exit() const noexcept { return trap_exit_; }
+
+  // Registers this actor under a local name; see Runtime::register_name.
+  absl::Status register_name(std::string name);
+
+  // Answers the request being handled (instead of returning the answer from the handler). Does
+  // nothing if the current message is not a request or was answered already.
+  template <class T>
+  void reply(T&& value) {
+    reply_with(make_element<std::decay_t<T>>(pid_, MessageKind::kReply, 0, std::forward<T>(value)));
+  }
+
+  // Takes over the duty to answer the request being handled: the handler's return value no longer
+  // answers it; the promise does, later. Only valid while handling a request.
+  ResponsePromise make_response_promise();
+
+  // ---- any thread ----
+
+  // Delivers an element to this actor; a closed mailbox makes it a dead letter.
+  void enqueue(ElementPtr element);
+
+  friend void intrusive_ptr_add_ref(Actor* a) noexcept {
+    a->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  friend void intrusive_ptr_release(Actor* a) noexcept {
+    if (a->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete a;
+  }
+
+ protected:
+  Actor(Runtime& runtime, Pid pid);
+
+  // The mailbox went from blocked to non-empty: make the actor run.
+  virtual void wake() = 0;
+
+  // ReplySink: answers the request being handled with a handler's return value.
+  void reply_with(ElementPtr reply) override;
+
+  // Applies an exit signal. Returns the reason to stop with, or nullopt if the signal was ignored
+  // or (trapping exits) turned into a kUser ExitMsg in place, to be handled as a message.
+  std::optional<ExitReason> apply_exit_signal(MailboxElement& signal);
+
+  // Stops this actor for good. Called once, from the actor's own thread.
+  void terminate(const ExitReason& reason);
+
+  void deliver(Pid to, ElementPtr element);
+  absl::Status deliver_to_name(std::string_view name, ElementPtr element);
+  TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
+  uint64_t next_correlation_id() noexcept { return ++last_correlation_id_; }
+
+  Mailbox mailbox_;
+  MailboxElement* current_ = nullptr;  // the message being handled, if any
+
+ private:
+  friend class Runtime;
+
+  // Links and monitors, allocated on first use (most actors have none).
+  struct Relations {
+    absl::flat_hash_set<Pid> links;
+    absl::flat_hash_map<uint64_t, Pid> watchers;  // monitor id -> who monitors us
+    absl::flat_hash_map<uint64_t, Pid> watched;   // monitor id -> whom we monitor
+  };
+
+  Relations& relations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mutex_);
+  // From other actors; false if this actor has already stopped.
+  bool add_link(Pid other);
+  void remove_link(Pid other);
+  bool add_watcher(uint64_t monitor_id, Pid watcher);
+  void remove_watcher(uint64_t monitor_id);
+  bool set_named();
+
+  std::atomic<uint32_t> refs_{0};
+  bool trap_exit_ = false;
+  uint64_t last_correlation_id_ = 0;
+  Runtime& runtime_;
+  const Pid pid_;
+
+  absl::Mutex state_mutex_;
+  bool terminated_ ABSL_GUARDED_BY(state_mutex_) = false;
+  bool named_ ABSL_GUARDED_BY(state_mutex_) = false;
+  std::unique_ptr<Relations> relations_ ABSL_GUARDED_BY(state_mutex_);
+};
+
+template <class T>
+void ResponsePromise::deliver(T&& value) {
+  send(make_element<std::decay_t<T>>(self_, MessageKind::kReply, correlation_id_,
+                                     std::forward<T>(value)));
+}
+
+}  // namespace bossa

@@ -1,0 +1,90 @@
+// Mailbox: the lock-free inbox of one actor (many writers, one reader).
+//
+// Writers push elements onto an intrusive stack with one compare-and-swap; the reader takes the
+// whole stack at once and reverses it, so it sees elements in push order: FIFO per sender, and a
+// total order overall. The stack head doubles as the reader's state:
+//   empty    the reader is running and will look again;
+//   blocked  the reader is asleep: the push that finds this state must wake it (PushResult says
+//   so); closed   the actor is gone: pushes fail and the element stays with the caller (a dead
+//   letter).
+// Exactly one push observes `blocked`, so an actor is woken exactly once per sleep.
+//
+// Thread-safety: push() from any thread; every other method from the single reader only.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "runtime/mailbox_element.h"
+
+namespace bossa {
+
+// A FIFO list of elements owned by the reader, linked through MailboxElement::next.
+class ElementQueue {
+ public:
+  ElementQueue() = default;
+  ElementQueue(const ElementQueue&) = delete;
+  ElementQueue& operator=(const ElementQueue&) = delete;
+  ~ElementQueue() { clear(); }
+
+  bool empty() const noexcept { return head_ == nullptr; }
+  size_t size() const noexcept { return size_; }
+
+  void push_back(ElementPtr element) noexcept;
+  ElementPtr pop_front() noexcept;
+  // Moves all of `other` in front of this queue's elements, keeping both orders.
+  void prepend(ElementQueue& other) noexcept;
+  // Appends the chain head..tail (linked through next) of `count` elements.
+  void append_chain(MailboxElement* head, MailboxElement* tail, size_t count) noexcept;
+  void clear() noexcept;
+
+ private:
+  MailboxElement* head_ = nullptr;
+  MailboxElement* tail_ = nullptr;
+  size_t size_ = 0;
+};
+
+class Mailbox {
+ public:
+  enum class PushResult {
+    kQueued,            // the reader is awake or already woken
+    kReaderWasBlocked,  // the caller must wake the reader
+    kClosed,            // the mailbox is closed; the element was not taken
+  };
+
+  // Starts empty with the reader awake (a new actor runs once before it first blocks).
+  Mailbox() = default;
+  Mailbox(const Mailbox&) = delete;
+  Mailbox& operator=(const Mailbox&) = delete;
+  ~Mailbox();
+
+  // Any thread. On kClosed, ownership of the element stays with `element`.
+  PushResult push(ElementPtr& element) noexcept;
+
+  // Reader: moves everything pushed so far to the back of `queue`, in push order. Returns the
+  // count.
+  size_t fetch(ElementQueue& queue) noexcept;
+  // Reader: goes to sleep if nothing was pushed since the last fetch. False means new elements
+  // arrived: fetch them instead of sleeping.
+  bool try_block() noexcept;
+  // Reader: marks itself awake again after a wake-up (the blocked state was consumed by a push, so
+  // this is only needed when the reader woke for another reason, e.g. a timeout).
+  bool try_unblock() noexcept;
+  // Reader: closes the mailbox; later pushes fail. Elements still inside are moved to `leftover`.
+  void close(ElementQueue& leftover) noexcept;
+
+  bool closed() const noexcept { return head_.load(std::memory_order_acquire) == kClosed; }
+  bool blocked() const noexcept { return head_.load(std::memory_order_acquire) == kBlocked; }
+
+ private:
+  static constexpr uintptr_t kEmpty = 0;
+  static constexpr uintptr_t kBlocked = 1;
+  static constexpr uintptr_t kClosed = 2;
+
+  // Reverses the pushed stack into FIFO order and appends it to queue.
+  static size_t append_reversed(uintptr_t top, ElementQueue& queue) noexcept;
+
+  std::atomic<uintptr_t> head_{kEmpty};
+};
+
+}  // namespace bossa

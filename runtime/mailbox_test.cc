@@ -1,0 +1,101 @@
+#include "runtime/mailbox.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace bossa {
+namespace {
+
+ElementPtr element_with(int value, Pid from = Pid{1, 1}) {
+  return make_element<int>(from, MessageKind::kUser, 0, value);
+}
+
+TEST(MailboxTest, FetchReturnsElementsInPushOrder) {
+  Mailbox mailbox;
+  for (int i = 0; i < 5; ++i) {
+    ElementPtr e = element_with(i);
+    ASSERT_EQ(mailbox.push(e), Mailbox::PushResult::kQueued);
+  }
+  ElementQueue queue;
+  EXPECT_EQ(mailbox.fetch(queue), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(*queue.pop_front()->get_if<int>(), i);
+  EXPECT_TRUE(queue.empty());
+}
+
+TEST(MailboxTest, OnlyTheFirstPushAfterBlockingWakesTheReader) {
+  Mailbox mailbox;
+  ASSERT_TRUE(mailbox.try_block());
+  ElementPtr first = element_with(1);
+  ElementPtr second = element_with(2);
+  EXPECT_EQ(mailbox.push(first), Mailbox::PushResult::kReaderWasBlocked);
+  EXPECT_EQ(mailbox.push(second), Mailbox::PushResult::kQueued);
+}
+
+TEST(MailboxTest, CannotBlockWhileElementsWait) {
+  Mailbox mailbox;
+  ElementPtr e = element_with(1);
+  mailbox.push(e);
+  EXPECT_FALSE(mailbox.try_block());
+  ElementQueue queue;
+  mailbox.fetch(queue);
+  EXPECT_TRUE(mailbox.try_block());
+}
+
+TEST(MailboxTest, ClosedMailboxRefusesAndReturnsLeftovers) {
+  Mailbox mailbox;
+  ElementPtr e = element_with(7);
+  mailbox.push(e);
+  ElementQueue leftover;
+  mailbox.close(leftover);
+  ASSERT_EQ(leftover.size(), 1u);
+  EXPECT_EQ(*leftover.pop_front()->get_if<int>(), 7);
+  ElementPtr late = element_with(8);
+  EXPECT_EQ(mailbox.push(late), Mailbox::PushResult::kClosed);
+  ASSERT_NE(late, nullptr);  // still the caller's
+  EXPECT_EQ(*late->get_if<int>(), 8);
+}
+
+TEST(MailboxTest, ConcurrentSendersKeepTheirOwnOrder) {
+  constexpr int kSenders = 4;
+  constexpr int kPerSender = 50000;
+  Mailbox mailbox;
+  std::vector<std::thread> senders;
+  for (int s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&mailbox, s] {
+      for (int i = 0; i < kPerSender; ++i) {
+        ElementPtr e = element_with(i, Pid{1, static_cast<uint64_t>(s + 1)});
+        mailbox.push(e);
+      }
+    });
+  }
+  std::vector<int> next(kSenders, 0);
+  ElementQueue queue;
+  int received = 0;
+  while (received < kSenders * kPerSender) {
+    mailbox.fetch(queue);
+    while (ElementPtr e = queue.pop_front()) {
+      const int sender = static_cast<int>(e->from.serial) - 1;
+      ASSERT_EQ(*e->get_if<int>(), next[sender]) << "sender " << sender;
+      ++next[sender];
+      ++received;
+    }
+  }
+  for (auto& t : senders) t.join();
+}
+
+TEST(ElementQueueTest, PrependKeepsBothOrders) {
+  ElementQueue a;
+  ElementQueue b;
+  a.push_back(element_with(3));
+  a.push_back(element_with(4));
+  b.push_back(element_with(1));
+  b.push_back(element_with(2));
+  a.prepend(b);
+  EXPECT_TRUE(b.empty());
+  for (int i = 1; i <= 4; ++i) EXPECT_EQ(*a.pop_front()->get_if<int>(), i);
+}
+
+}  // namespace
+}  // namespace bossa

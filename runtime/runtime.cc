@@ -1,0 +1,182 @@
+#include "runtime/runtime.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace bossa {
+namespace {
+
+absl::string_view as_absl(std::string_view s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+}  // namespace
+
+Runtime::Runtime(RuntimeOptions options)
+    : node_id_(options.node_id),
+      scheduler_(Scheduler::Options{.workers = options.workers,
+                                    .max_throughput = options.max_throughput}) {}
+
+Runtime::~Runtime() {
+  shutdown();
+}
+
+void Runtime::admit(Actor* actor, const SpawnOptions& options) {
+  live_actors_.fetch_add(1, std::memory_order_acq_rel);
+  table_.insert(actor->pid().serial, ActorPtr(actor));
+  if (!options.link_to.valid()) return;
+  ActorPtr parent = find(options.link_to);
+  if (parent != nullptr && parent->add_link(actor->pid())) {
+    actor->add_link(options.link_to);
+  } else {
+    actor->enqueue(make_element<ExitMsg>(options.link_to, MessageKind::kExit, 0,
+                                         ExitMsg{options.link_to, ExitReason::noproc()}));
+  }
+}
+
+void Runtime::start_thread(std::function<void()> run) {
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    ++running_threads_;
+  }
+  std::thread([this, run = std::move(run)]() mutable {
+    run();
+    run = nullptr;  // drops the actor before the runtime may go away
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    if (--running_threads_ == 0) threads_done_.notify_all();
+  }).detach();
+}
+
+boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
+  boost::intrusive_ptr<ThreadedActor> actor(new ThreadedActor(*this, allocate_pid()));
+  admit(actor.get(), SpawnOptions{});
+  return actor;
+}
+
+ActorPtr Runtime::find(Pid pid) const {
+  if (pid.node != node_id_) return nullptr;
+  return table_.find(pid.serial);
+}
+
+void Runtime::deliver(Pid to, ElementPtr element) {
+  if (ActorPtr actor = find(to)) {
+    actor->enqueue(std::move(element));
+    return;
+  }
+  dead_letter(to, std::move(element),
+              to.node == node_id_ ? "no such actor" : "the pid belongs to an unknown node");
+}
+
+absl::Status Runtime::deliver_to_name(std::string_view name, ElementPtr element) {
+  if (std::optional<Pid> pid = names_.find(name)) {
+    deliver(*pid, std::move(element));
+    return absl::OkStatus();
+  }
+  const std::string reason = absl::StrCat("no actor is registered as '", as_absl(name), "'");
+  dead_letter(Pid{}, std::move(element), reason);
+  return absl::NotFoundError(reason);
+}
+
+void Runtime::exit(Pid target, ExitReason reason) {
+  deliver(target,
+          make_element<ExitMsg>(Pid{}, MessageKind::kExit, 0, ExitMsg{Pid{}, std::move(reason)}));
+}
+
+absl::Status Runtime::register_name(std::string name, Pid pid) {
+  ActorPtr actor = find(pid);
+  if (actor == nullptr) {
+    return absl::NotFoundError(absl::StrCat("cannot register '", name, "': ", pid.to_string(),
+                                            " is not a live actor of this node"));
+  }
+  absl::MutexLock lock(&actor->state_mutex_);
+  if (actor->terminated_) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot register '", name, "': ", pid.to_string(), " has stopped"));
+  }
+  absl::Status inserted = names_.insert(std::move(name), pid);
+  if (inserted.ok()) actor->named_ = true;
+  return inserted;
+}
+
+absl::Status Runtime::unregister_name(std::string_view name) {
+  return names_.erase(name);
+}
+
+std::optional<Pid> Runtime::whereis(std::string_view name) const {
+  return names_.find(name);
+}
+
+std::vector<std::string> Runtime::registered_names() const {
+  return names_.names();
+}
+
+TimerId Runtime::schedule_delivery(absl::Duration delay, Pid to, ElementPtr element) {
+  // std::function needs a copyable callable: the element travels in a shared_ptr.
+  auto pending = std::make_shared<ElementPtr>(std::move(element));
+  return timers_.schedule(delay, [this, to, pending] { deliver(to, std::move(*pending)); });
+}
+
+bool Runtime::cancel_timer(TimerId id) {
+  return timers_.cancel(id);
+}
+
+void Runtime::set_dead_letter_handler(std::function<void(const DeadLetter&)> handler) {
+  auto shared =
+      handler ? std::make_shared<const std::function<void(const DeadLetter&)>>(std::move(handler))
+              : nullptr;
+  std::lock_guard<std::mutex> lock(dead_letter_mutex_);
+  dead_letter_handler_ = std::move(shared);
+}
+
+void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
+  // Signals to an actor that is gone have nothing left to act on; timer ticks are internal.
+  if (element->kind == MessageKind::kExit || element->kind == MessageKind::kTimeout) return;
+  dead_letters_.fetch_add(1, std::memory_order_relaxed);
+  std::shared_ptr<const std::function<void(const DeadLetter&)>> handler;
+  {
+    std::lock_guard<std::mutex> lock(dead_letter_mutex_);
+    handler = dead_letter_handler_;
+  }
+  if (handler != nullptr) {
+    (*handler)(DeadLetter{to, element->from, element->kind, &element->type(), std::string(reason)});
+  }
+  if (element->kind == MessageKind::kRequest && element->from.valid()) {
+    deliver(element->from, make_element<ErrorReply>(
+                               to, MessageKind::kReply, element->correlation_id,
+                               ErrorReply{absl::UnavailableError(absl::StrCat(
+                                   "request to ", to.to_string(), " failed: ", as_absl(reason)))}));
+  }
+}
+
+void Runtime::actor_stopped(Actor& actor, bool named) {
+  if (named) names_.erase_pid(actor.pid());
+  table_.erase(actor.pid().serial);
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  if (live_actors_.fetch_sub(1, std::memory_order_acq_rel) == 1) all_stopped_.notify_all();
+}
+
+bool Runtime::await_all_actors_done(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(lifecycle_mutex_);
+  auto none_alive = [this] { return live_actors_.load(std::memory_order_acquire) == 0; };
+  if (timeout == absl::InfiniteDuration()) {
+    all_stopped_.wait(lock, none_alive);
+    return true;
+  }
+  return all_stopped_.wait_for(lock, absl::ToChronoNanoseconds(timeout), none_alive);
+}
+
+void Runtime::shutdown(absl::Duration grace) {
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  table_.for_each([this](const ActorPtr& actor) { exit(actor->pid(), ExitReason::shutdown()); });
+  if (!await_all_actors_done(grace)) {
+    table_.for_each([this](const ActorPtr& actor) { exit(actor->pid(), ExitReason::kill()); });
+    await_all_actors_done();
+  }
+  std::unique_lock<std::mutex> lock(lifecycle_mutex_);
+  threads_done_.wait(lock, [this] { return running_threads_ == 0; });
+}
+
+}  // namespace bossa

@@ -1,0 +1,198 @@
+// Runtime: one bossa node in a process. It owns the scheduler, the timers, the process table and
+// the local names; nothing in bossa is global, so two runtimes can live side by side.
+//
+//   bossa::Runtime runtime({.node_id = 1, .workers = 2});
+//   bossa::Pid echo = runtime.spawn([](bossa::EventedActor& self) -> bossa::Behavior {
+//     return {[&self](const std::string& text) { self.send(self.sender(), text); }};
+//   });
+//   bossa::ScopedActor me(runtime);
+//   me->send(echo, std::string("hello"));
+//   absl::StatusOr<std::string> back = me->receive_for<std::string>(absl::Seconds(1));
+//
+// Messages between local actors are moved, never copied or serialized. A message that cannot be
+// delivered (unknown or stopped pid, unknown name) is a dead letter: counted, passed to the
+// dead-letter handler if one is set, and, if it was a request, answered with an ErrorReply so the
+// requester learns at once.
+//
+// Thread-safety: every public method may be called from any thread. The destructor shuts the
+// runtime down (see shutdown()).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "runtime/actor.h"
+#include "runtime/actor_table.h"
+#include "runtime/coroutine_actor.h"
+#include "runtime/evented_actor.h"
+#include "runtime/name_registry.h"
+#include "runtime/scheduler.h"
+#include "runtime/threaded_actor.h"
+#include "runtime/timer_service.h"
+
+namespace bossa {
+
+struct RuntimeOptions {
+  uint32_t node_id = 1;         // the node part of every pid spawned here
+  size_t workers = 0;           // scheduler threads; 0: one per hardware thread
+  size_t max_throughput = 300;  // messages an actor handles per turn before yielding its worker
+};
+
+struct SpawnOptions {
+  Pid link_to;  // if valid, the new actor is linked to this actor before it runs
+};
+
+// A message that could not be delivered.
+struct DeadLetter {
+  Pid to;
+  Pid from;
+  MessageKind kind;
+  const std::type_info* type;  // the payload's C++ type
+  std::string reason;
+};
+
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options = {});
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+  ~Runtime();
+
+  uint32_t node_id() const noexcept { return node_id_; }
+
+  // Spawns an evented actor; init is Behavior(EventedActor&) or void(EventedActor&) and runs
+  // before spawn returns.
+  template <class Init>
+  Pid spawn(Init&& init, SpawnOptions options = {}) {
+    boost::intrusive_ptr<EventedActor> actor(new EventedActor(*this, allocate_pid()));
+    admit(actor.get(), options);
+    actor->start(std::forward<Init>(init));
+    return actor->pid();
+  }
+
+  // Spawns a threaded actor running body(ThreadedActor&) on a new thread.
+  template <class Body>
+  Pid spawn_thread(Body&& body, SpawnOptions options = {}) {
+    boost::intrusive_ptr<ThreadedActor> actor(new ThreadedActor(*this, allocate_pid()));
+    admit(actor.get(), options);
+    start_thread([actor, body = std::forward<Body>(body)]() mutable { actor->run(body); });
+    return actor->pid();
+  }
+
+  // Spawns a coroutine actor; body is ActorTask(CoroutineActor&) and runs up to its first
+  // co_await before spawn returns.
+  template <class Body>
+  Pid spawn_coroutine(Body&& body, SpawnOptions options = {}) {
+    boost::intrusive_ptr<CoroutineActor> actor(new CoroutineActor(*this, allocate_pid()));
+    admit(actor.get(), options);
+    actor->start(CoroutineActor::Body(std::forward<Body>(body)));
+    return actor->pid();
+  }
+
+  // Sends from outside any actor (the sender is the zero pid).
+  template <class T, class... Ts>
+  void send(Pid to, T&& value, Ts&&... more) {
+    deliver(to,
+            make_element<message_type_t<T, Ts...>>(
+                Pid{}, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
+  }
+
+  // Sends `target` an exit signal with `reason` (from the zero pid).
+  void exit(Pid target, ExitReason reason);
+
+  // Local names. register_name: AlreadyExists if the name is taken or the actor already has one,
+  // NotFound if the actor is not alive. A name is released when its actor stops.
+  absl::Status register_name(std::string name, Pid pid);
+  absl::Status unregister_name(std::string_view name);
+  std::optional<Pid> whereis(std::string_view name) const;
+  std::vector<std::string> registered_names() const;
+
+  // Delivers the message to `to` after `delay`, unless cancelled first.
+  template <class T>
+  TimerId send_after(absl::Duration delay, Pid to, T&& value) {
+    return schedule_delivery(
+        delay, to,
+        make_element<std::decay_t<T>>(Pid{}, MessageKind::kUser, 0, std::forward<T>(value)));
+  }
+  // True if the timer was pending and will now never fire.
+  bool cancel_timer(TimerId id);
+
+  uint64_t dead_letter_count() const noexcept {
+    return dead_letters_.load(std::memory_order_relaxed);
+  }
+  // Called for every dead letter, on the thread that found it; must be thread-safe and quick.
+  void set_dead_letter_handler(std::function<void(const DeadLetter&)> handler);
+
+  // Live actors of this runtime.
+  size_t actor_count() const noexcept { return live_actors_.load(std::memory_order_acquire); }
+  // Waits until no actor is alive; false if `timeout` passed first.
+  bool await_all_actors_done(absl::Duration timeout = absl::InfiniteDuration());
+
+  // Sends every live actor an exit signal with reason `shutdown` and waits up to `grace` for all
+  // to stop; those still running then get `kill`. Threaded actors notice either only inside
+  // receive: the runtime waits for their threads to return. Idempotent.
+  void shutdown(absl::Duration grace = absl::Seconds(5));
+
+ private:
+  friend class Actor;
+  friend class ScheduledActor;
+  friend class ThreadedActor;
+  friend class ResponsePromise;
+  friend class ScopedActor;
+
+  Pid allocate_pid() noexcept {
+    return Pid{node_id_, next_serial_.fetch_add(1, std::memory_order_relaxed)};
+  }
+  // Registers a new actor in the table (and links it as asked) before it runs.
+  void admit(Actor* actor, const SpawnOptions& options);
+  void start_thread(std::function<void()> run);
+  boost::intrusive_ptr<ThreadedActor> make_scoped_actor();
+
+  ActorPtr find(Pid pid) const;
+  void deliver(Pid to, ElementPtr element);
+  absl::Status deliver_to_name(std::string_view name, ElementPtr element);
+  TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
+  void dead_letter(Pid to, ElementPtr element, std::string_view reason);
+  uint64_t next_monitor_id() noexcept {
+    return next_monitor_id_.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Called by a stopping actor after its mailbox closed.
+  void actor_stopped(Actor& actor, bool named);
+
+  const uint32_t node_id_;
+  std::atomic<uint64_t> next_serial_{1};
+  std::atomic<uint64_t> next_monitor_id_{1};
+  std::atomic<uint64_t> dead_letters_{0};
+
+  ActorTable table_;
+  NameRegistry names_;
+  TimerService timers_;
+
+  std::mutex dead_letter_mutex_;
+  std::shared_ptr<const std::function<void(const DeadLetter&)>> dead_letter_handler_;  // guarded
+
+  std::atomic<size_t> live_actors_{0};
+  std::mutex lifecycle_mutex_;
+  std::condition_variable all_stopped_;
+  size_t running_threads_ = 0;  // guarded by lifecycle_mutex_
+  std::condition_variable threads_done_;
+  bool shut_down_ = false;  // guarded by lifecycle_mutex_
+
+  // Last, so that workers stop before the rest is destroyed.
+  Scheduler scheduler_;
+};
+
+}  // namespace bossa

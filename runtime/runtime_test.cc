@@ -1,0 +1,290 @@
+// Spawning, sending, requests, names, dead letters and shutdown of one runtime.
+#include "runtime/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bossa {
+namespace {
+
+constexpr absl::Duration kWait = absl::Seconds(5);
+
+struct Ping {
+  int n;
+};
+struct Pong {
+  int n;
+};
+
+Pid spawn_echo(Runtime& runtime) {
+  return runtime.spawn([](EventedActor& self) -> Behavior {
+    return {[&self](const Ping& p) { self.send(self.sender(), Pong{p.n}); }};
+  });
+}
+
+TEST(RuntimeTest, EventedActorAnswersBySender) {
+  Runtime runtime({.workers = 2});
+  Pid echo = spawn_echo(runtime);
+  ScopedActor me(runtime);
+  me->send(echo, Ping{41});
+  absl::StatusOr<Pong> pong = me->receive_for<Pong>(kWait);
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  EXPECT_EQ(pong->n, 41);
+}
+
+TEST(RuntimeTest, PidsCarryTheNodeAndPrintAsNodeDotSerial) {
+  Runtime runtime({.node_id = 7, .workers = 1});
+  Pid a = spawn_echo(runtime);
+  Pid b = spawn_echo(runtime);
+  EXPECT_EQ(a.node, 7u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(Pid::parse(a.to_string()), a);
+  EXPECT_EQ(a.to_string(), "<7." + std::to_string(a.serial) + ">");
+}
+
+TEST(RuntimeTest, SeveralValuesArriveAsOneMessageMatchedBySeveralArguments) {
+  Runtime runtime({.workers = 2});
+  Pid joiner = runtime.spawn([](EventedActor& self) -> Behavior {
+    return {
+        [&self](int n, const std::string& s) { self.send(self.sender(), s + std::to_string(n)); }};
+  });
+  ScopedActor me(runtime);
+  me->send(joiner, 7, std::string("x"));
+  absl::StatusOr<std::string> joined = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(*joined, "x7");
+}
+
+TEST(RuntimeTest, HandlerReturnValueAnswersARequest) {
+  Runtime runtime({.workers = 2});
+  Pid doubler =
+      runtime.spawn([](EventedActor&) -> Behavior { return {[](int x) { return 2 * x; }}; });
+  ScopedActor me(runtime);
+  absl::StatusOr<int> answer = me->request<int>(doubler, kWait, 21);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(*answer, 42);
+}
+
+TEST(RuntimeTest, EventedRequestDeliversReplyToThen) {
+  Runtime runtime({.workers = 2});
+  Pid doubler =
+      runtime.spawn([](EventedActor&) -> Behavior { return {[](int x) { return 2 * x; }}; });
+  ScopedActor me(runtime);
+  Pid me_pid = me.pid();
+  runtime.spawn([doubler, me_pid](EventedActor& self) {
+    self.request(doubler, kWait, 5)
+        .then([&self, me_pid](int r) { self.send(me_pid, r); }, [](const absl::Status&) {});
+    self.become({[](const std::string&) {}});
+  });
+  absl::StatusOr<int> got = me->receive_for<int>(kWait);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, 10);
+}
+
+TEST(RuntimeTest, RequestWithoutAnswerTimesOut) {
+  Runtime runtime({.workers = 2});
+  Pid silent = runtime.spawn([](EventedActor&) -> Behavior { return {[](int) {}}; });
+  ScopedActor me(runtime);
+  absl::StatusOr<int> answer = me->request<int>(silent, absl::Milliseconds(50), 1);
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kDeadlineExceeded);
+
+  Pid me_pid = me.pid();
+  runtime.spawn([silent, me_pid](EventedActor& self) {
+    self.request(silent, absl::Milliseconds(50), 1)
+        .then([](int) {}, [&self, me_pid](const absl::Status& s) { self.send(me_pid, s); });
+    self.become({[](const std::string&) {}});
+  });
+  absl::StatusOr<absl::Status> failure = me->receive_for<absl::Status>(kWait);
+  ASSERT_TRUE(failure.ok());
+  EXPECT_EQ(failure->code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(RuntimeTest, RequestToDeadPidFailsAtOnceAndIsADeadLetter) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int> answer = me->request<int>(Pid{1, 999999}, absl::Seconds(30), 1);
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));  // answered, not timed out
+  EXPECT_EQ(runtime.dead_letter_count(), 1u);
+}
+
+TEST(RuntimeTest, DeferredReplyThroughAResponsePromise) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  Pid me_pid = me.pid();
+  // Holds the request (and says so) until a "release" message arrives, then answers it.
+  Pid holder = runtime.spawn([me_pid](EventedActor& self) -> Behavior {
+    auto promise = std::make_shared<ResponsePromise>();
+    return {
+        [&self, promise, me_pid](int) {
+          *promise = self.make_response_promise();
+          self.send(me_pid, std::string("held"));
+        },
+        [promise](const std::string& release) { promise->deliver(release); },
+    };
+  });
+  runtime.spawn_thread([holder, me_pid](ThreadedActor& self) {
+    absl::StatusOr<std::string> r = self.request<std::string>(holder, kWait, 1);
+    self.send(me_pid, r.ok() ? *r : std::string(r.status().message()));
+  });
+  absl::StatusOr<std::string> held = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_EQ(*held, "held");
+  runtime.send(holder, std::string("released"));
+  absl::StatusOr<std::string> got = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, "released");
+}
+
+TEST(RuntimeTest, MessagesAreMovedNeverCopied) {
+  struct CopyCounter {
+    explicit CopyCounter(std::atomic<int>* c) : copies(c) {}
+    CopyCounter(const CopyCounter& other) : copies(other.copies) { ++*copies; }
+    CopyCounter(CopyCounter&&) = default;
+    std::atomic<int>* copies;
+  };
+  std::atomic<int> copies{0};
+  Runtime runtime({.workers = 2});
+  Pid relay = runtime.spawn([](EventedActor& self) -> Behavior {
+    return {[&self](CopyCounter c) { self.send(self.sender(), std::move(c)); },
+            [&self](std::unique_ptr<int> p) { self.send(self.sender(), std::move(p)); }};
+  });
+  ScopedActor me(runtime);
+  me->send(relay, CopyCounter(&copies));
+  ASSERT_TRUE(me->receive_for<CopyCounter>(kWait).ok());
+  EXPECT_EQ(copies.load(), 0);
+  me->send(relay, std::make_unique<int>(5));
+  absl::StatusOr<std::unique_ptr<int>> back = me->receive_for<std::unique_ptr<int>>(kWait);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(**back, 5);
+}
+
+constexpr int kSenders = 4;
+constexpr int kPerSender = 20000;
+
+TEST(RuntimeTest, OrderIsKeptPerSender) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  Pid me_pid = me.pid();
+  Pid checker = runtime.spawn([me_pid](EventedActor& self) -> Behavior {
+    auto next = std::make_shared<std::vector<int>>(kSenders, 0);
+    auto errors = std::make_shared<int>(0);
+    auto total = std::make_shared<int>(0);
+    return {[&self, me_pid, next, errors, total](int sender, int seq) {
+      if ((*next)[sender]++ != seq) ++*errors;
+      if (++*total == kSenders * kPerSender) self.send(me_pid, std::string("errors"), *errors);
+    }};
+  });
+  for (int s = 0; s < kSenders; ++s) {
+    runtime.spawn([checker, s](EventedActor& self) {
+      for (int i = 0; i < kPerSender; ++i) self.send(checker, s, i);
+    });
+  }
+  absl::StatusOr<std::tuple<std::string, int>> result =
+      me->receive_for<std::tuple<std::string, int>>(absl::Seconds(30));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(std::get<1>(*result), 0);
+}
+
+TEST(RuntimeTest, NamesRegisterResolveAndDieWithTheirActor) {
+  Runtime runtime({.workers = 2});
+  Pid echo = spawn_echo(runtime);
+  ASSERT_TRUE(runtime.register_name("echo", echo).ok());
+  EXPECT_EQ(runtime.whereis("echo"), echo);
+  EXPECT_EQ(runtime.register_name("echo", spawn_echo(runtime)).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(runtime.register_name("other", echo).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(runtime.registered_names(), std::vector<std::string>{"echo"});
+
+  ScopedActor me(runtime);
+  ASSERT_TRUE(me->send("echo", Ping{3}).ok());
+  ASSERT_TRUE(me->receive_for<Pong>(kWait).ok());
+
+  me->monitor(echo);
+  runtime.exit(echo, ExitReason::kill());
+  ASSERT_TRUE(me->receive_for<DownMsg>(kWait).ok());
+  EXPECT_EQ(runtime.whereis("echo"), std::nullopt);
+  EXPECT_EQ(me->send("echo", Ping{4}).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(runtime.register_name("late", echo).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RuntimeTest, DeadLettersAreCountedAndObservable) {
+  Runtime runtime({.workers = 2});
+  std::mutex mutex;
+  std::vector<DeadLetter> seen;
+  runtime.set_dead_letter_handler([&](const DeadLetter& d) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.push_back(d);
+  });
+  Pid gone = spawn_echo(runtime);
+  ScopedActor me(runtime);
+  me->monitor(gone);
+  runtime.exit(gone, ExitReason::kill());
+  ASSERT_TRUE(me->receive_for<DownMsg>(kWait).ok());
+  me->send(gone, Ping{1});
+  EXPECT_EQ(runtime.dead_letter_count(), 1u);
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].to, gone);
+  EXPECT_EQ(seen[0].from, me.pid());
+  EXPECT_EQ(*seen[0].type, typeid(Ping));
+}
+
+TEST(RuntimeTest, ActorWithEmptyBehaviorStopsNormally) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  Pid quitter = runtime.spawn(
+      [](EventedActor& self) -> Behavior { return {[&self](int) { self.become(Behavior()); }}; });
+  MonitorRef ref = me->monitor(quitter);
+  me->send(quitter, 1);
+  absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ(down->ref, ref);
+  EXPECT_TRUE(down->reason.is_normal());
+}
+
+TEST(RuntimeTest, AwaitAllActorsDoneAndShutdown) {
+  Runtime runtime({.workers = 2});
+  for (int i = 0; i < 100; ++i) spawn_echo(runtime);
+  runtime.spawn_thread([](ThreadedActor& self) { (void)self.receive([](int) {}); });
+  EXPECT_EQ(runtime.actor_count(), 101u);
+  EXPECT_FALSE(runtime.await_all_actors_done(absl::Milliseconds(10)));
+  runtime.shutdown();
+  EXPECT_EQ(runtime.actor_count(), 0u);
+  EXPECT_TRUE(runtime.await_all_actors_done(absl::ZeroDuration()));
+}
+
+TEST(RuntimeTest, TwoRuntimesLiveSideBySide) {
+  Runtime a({.node_id = 1, .workers = 1});
+  Runtime b({.node_id = 2, .workers = 1});
+  Pid echo_a = spawn_echo(a);
+  ScopedActor me_b(b);
+  me_b->send(echo_a, Ping{1});  // another node's pid: not reachable without a transport
+  EXPECT_EQ(b.dead_letter_count(), 1u);
+  ScopedActor me_a(a);
+  me_a->send(echo_a, Ping{2});
+  EXPECT_TRUE(me_a->receive_for<Pong>(kWait).ok());
+}
+
+TEST(RuntimeTest, SendAfterDeliversLaterAndCancelStopsIt) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  const absl::Time start = absl::Now();
+  runtime.send_after(absl::Milliseconds(30), me.pid(), 1);
+  TimerId cancelled = runtime.send_after(absl::Milliseconds(30), me.pid(), 2);
+  EXPECT_TRUE(runtime.cancel_timer(cancelled));
+  absl::StatusOr<int> got = me->receive_for<int>(kWait);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, 1);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(30));
+  EXPECT_EQ(me->receive_for<int>(absl::Milliseconds(60)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+}
+
+}  // namespace
+}  // namespace bossa

@@ -1,0 +1,172 @@
+#include "runtime/scheduled_actor.h"
+
+#include "runtime/runtime.h"
+
+namespace bossa {
+
+void ScheduledActor::become(Behavior behavior) {
+  next_behavior_ = std::make_unique<Behavior>(std::move(behavior));
+}
+
+void ScheduledActor::wake() {
+  add_ref();
+  runtime().scheduler_.schedule(this);
+}
+
+void ScheduledActor::launched() {
+  apply_pending_behavior();
+  if (finished()) {
+    finish(finished_reason());
+    return;
+  }
+  // Messages sent to us during on_start did not wake us (the mailbox starts awake): look again.
+  if (!mailbox_.try_block()) wake();
+}
+
+Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
+  for (size_t handled = 0; handled < max_messages; ++handled) {
+    if (cache_.empty() && mailbox_.fetch(cache_) == 0) {
+      if (mailbox_.try_block()) return ResumeResult::kAwaiting;
+      mailbox_.fetch(cache_);
+    }
+    if (std::optional<ExitReason> stop = handle(cache_.pop_front())) {
+      finish(*stop);
+      return ResumeResult::kDone;
+    }
+    if (finished()) {
+      finish(finished_reason());
+      return ResumeResult::kDone;
+    }
+  }
+  return ResumeResult::kResumeLater;
+}
+
+std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
+  switch (element->kind) {
+    case MessageKind::kExit:
+      if (std::optional<ExitReason> stop = apply_exit_signal(*element)) return stop;
+      if (element->kind != MessageKind::kUser) return std::nullopt;
+      break;  // trapped: handled as a message
+    case MessageKind::kReply:
+    case MessageKind::kTimeout: {
+      std::optional<ExitReason> stop = guarded([&] {
+        if (element->kind == MessageKind::kReply) {
+          handle_reply(element);
+        } else {
+          handle_timeout(*element);
+        }
+      });
+      if (!stop) apply_pending_behavior();
+      return stop;
+    }
+    case MessageKind::kUser:
+    case MessageKind::kRequest:
+      break;
+  }
+  current_ = element.get();
+  bool matched = false;
+  std::optional<ExitReason> stop = guarded([&] { matched = behavior_.invoke(*element, *this); });
+  current_ = nullptr;
+  if (stop) return stop;
+  if (!matched) {
+    stash_.push_back(std::move(element));
+    return std::nullopt;
+  }
+  element.reset();
+  if (next_behavior_ != nullptr) {
+    apply_pending_behavior();
+  } else if (behavior_timer_ != 0) {
+    arm_behavior_timeout();
+  }
+  return std::nullopt;
+}
+
+void ScheduledActor::apply_pending_behavior() {
+  if (next_behavior_ == nullptr) return;
+  behavior_ = std::move(*next_behavior_);
+  next_behavior_.reset();
+  cache_.prepend(stash_);
+  arm_behavior_timeout();
+}
+
+void ScheduledActor::arm_behavior_timeout() {
+  ++behavior_generation_;
+  if (behavior_timer_ != 0) {
+    cancel_timer(behavior_timer_);
+    behavior_timer_ = 0;
+  }
+  const std::optional<absl::Duration> timeout = behavior_.timeout();
+  if (!timeout.has_value() || *timeout == absl::InfiniteDuration()) return;
+  behavior_timer_ = schedule_delivery(
+      *timeout, pid(),
+      make_element<BehaviorTimeoutTick>(pid(), MessageKind::kTimeout, 0,
+                                        BehaviorTimeoutTick{behavior_generation_}));
+}
+
+void ScheduledActor::start_request_timer(uint64_t id, absl::Duration timeout) {
+  if (pending_ == nullptr) pending_ = std::make_unique<absl::flat_hash_map<uint64_t, Pending>>();
+  Pending& pending = (*pending_)[id];
+  if (timeout != absl::InfiniteDuration()) {
+    pending.timer = schedule_delivery(
+        timeout, pid(), make_element<RequestTimeoutTick>(pid(), MessageKind::kTimeout, id));
+  }
+}
+
+void ScheduledActor::handle_reply(ElementPtr& element) {
+  MailboxElement& reply = *element;
+  auto it = pending_ != nullptr ? pending_->find(reply.correlation_id)
+                                : absl::flat_hash_map<uint64_t, Pending>::iterator();
+  if (pending_ == nullptr || it == pending_->end() || !it->second.on_reply) {
+    if (pending_ != nullptr && it != pending_->end()) pending_->erase(it);
+    runtime().dead_letter(pid(), std::move(element), "a reply that nobody waits for");
+    return;
+  }
+  Pending pending = std::move(it->second);
+  pending_->erase(it);
+  if (pending.timer != 0) cancel_timer(pending.timer);
+  if (ErrorReply* error = reply.get_if<ErrorReply>()) {
+    pending.on_error(std::move(error->status));
+  } else if (reply.tag != pending.reply_type) {
+    pending.on_error(absl::InvalidArgumentError(absl::StrCat("reply from ", reply.from.to_string(),
+                                                             " has an unexpected type (",
+                                                             reply.type().name(), ")")));
+  } else {
+    pending.on_reply(reply);
+  }
+}
+
+void ScheduledActor::handle_timeout(MailboxElement& tick) {
+  if (const BehaviorTimeoutTick* t = tick.get_if<BehaviorTimeoutTick>()) {
+    if (t->generation != behavior_generation_) return;  // stale: the behavior changed since
+    behavior_timer_ = 0;
+    behavior_.handle_timeout();
+    if (next_behavior_ != nullptr) {
+      apply_pending_behavior();
+    } else {
+      arm_behavior_timeout();
+    }
+    return;
+  }
+  if (pending_ == nullptr) return;
+  auto it = pending_->find(tick.correlation_id);
+  if (it == pending_->end()) return;  // answered before the tick was handled
+  Pending pending = std::move(it->second);
+  pending_->erase(it);
+  if (pending.on_error) pending.on_error(absl::DeadlineExceededError("request timed out"));
+}
+
+void ScheduledActor::finish(const ExitReason& reason) {
+  if (behavior_timer_ != 0) cancel_timer(behavior_timer_);
+  if (pending_ != nullptr) {
+    for (const auto& [id, pending] : *pending_) {
+      if (pending.timer != 0) cancel_timer(pending.timer);
+    }
+  }
+  terminate(reason);
+  cache_.prepend(stash_);
+  while (ElementPtr e = cache_.pop_front()) {
+    runtime().dead_letter(pid(), std::move(e), "the actor has stopped");
+  }
+}
+
+}  // namespace bossa

@@ -1,0 +1,158 @@
+// ScheduledActor: an actor that the scheduler runs when it has messages (the base of evented and
+// coroutine actors).
+//
+// It handles messages in mailbox order against its current behavior. A message that the behavior
+// does not match is set aside, in order, and offered again first whenever the behavior changes
+// (selective receive). Exit signals, replies and timer ticks are handled whatever the behavior.
+// Requests made with request(...).then(...) are answered by their reply, an ErrorReply, or a
+// DeadlineExceeded timeout, whichever comes first.
+//
+// Thread-safety: everything but Actor's any-thread methods runs on the scheduler worker that
+// currently resumes the actor, one at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/actor.h"
+#include "runtime/resumable.h"
+
+namespace bossa {
+
+class ScheduledActor : public Actor, public Resumable {
+ public:
+  // A request on its way; then() says what to do with its outcome.
+  class PendingRequest {
+   public:
+    // on_reply takes the reply's type (by value or reference); on_error takes an absl::Status.
+    template <class OnReply, class OnError>
+    void then(OnReply on_reply, OnError on_error) &&;
+
+   private:
+    friend class ScheduledActor;
+    PendingRequest(ScheduledActor& self, uint64_t id) : self_(self), id_(id) {}
+    ScheduledActor& self_;
+    uint64_t id_;
+  };
+
+  // Replaces the behavior once the current handler returns; set-aside messages are offered again.
+  void become(Behavior behavior);
+
+  // Sends a request; its outcome goes to the handlers given to then(). A request never answered
+  // fails with DeadlineExceeded after `timeout`.
+  template <class T, class... Ts>
+  PendingRequest request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
+    const uint64_t id = next_correlation_id();
+    deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
+                                                       std::forward<T>(value),
+                                                       std::forward<Ts>(more)...));
+    start_request_timer(id, timeout);
+    return PendingRequest(*this, id);
+  }
+
+  // Resumable
+  ResumeResult resume(size_t max_messages) override;
+  void add_ref() noexcept override { intrusive_ptr_add_ref(this); }
+  void release() noexcept override { intrusive_ptr_release(this); }
+
+  // Messages waiting: in the mailbox's reader queue and set aside (not counting unfetched pushes).
+  size_t queued_messages() const noexcept { return cache_.size() + stash_.size(); }
+
+ protected:
+  ScheduledActor(Runtime& runtime, Pid pid) : Actor(runtime, pid) {}
+
+  // True when the actor's code has finished and it should stop with finished_reason().
+  virtual bool finished() const = 0;
+  virtual ExitReason finished_reason() const { return ExitReason::normal(); }
+
+  // Runs `body` (the actor's code) and turns what it throws into a stop reason.
+  template <class Body>
+  std::optional<ExitReason> guarded(Body&& body);
+
+  void wake() override;
+
+  // Starts the actor: runs `start` (which sets the first behavior) on the spawning thread, then
+  // lets messages wake the actor.
+  template <class Start>
+  void launch(Start&& start);
+
+  bool behavior_empty() const noexcept { return behavior_.empty(); }
+
+ private:
+  struct Pending {
+    TypeTag reply_type;
+    std::function<void(MailboxElement&)> on_reply;
+    std::function<void(absl::Status)> on_error;
+    TimerId timer = 0;
+  };
+
+  // Handles one element; returns the reason to stop, if it stops the actor.
+  std::optional<ExitReason> handle(ElementPtr element);
+  void handle_reply(ElementPtr& reply);
+  void handle_timeout(MailboxElement& tick);
+  void apply_pending_behavior();
+  void arm_behavior_timeout();
+  void start_request_timer(uint64_t id, absl::Duration timeout);
+  void finish(const ExitReason& reason);
+  // After start: wakes the actor if messages arrived meanwhile, else lets it sleep.
+  void launched();
+
+  ElementQueue cache_;  // fetched from the mailbox, not yet handled
+  ElementQueue stash_;  // not matched by the current behavior, in arrival order
+  Behavior behavior_;
+  std::unique_ptr<Behavior> next_behavior_;  // set by become() during a handler
+  uint64_t behavior_generation_ = 0;         // invalidates stale after() ticks
+  TimerId behavior_timer_ = 0;
+  std::unique_ptr<absl::flat_hash_map<uint64_t, Pending>> pending_;
+};
+
+// Tick payloads of the runtime's own timers.
+struct BehaviorTimeoutTick {
+  uint64_t generation;
+};
+struct RequestTimeoutTick {};
+
+template <class Body>
+std::optional<ExitReason> ScheduledActor::guarded(Body&& body) {
+  try {
+    body();
+    return std::nullopt;
+  } catch (ActorExit& e) {
+    return std::move(e.reason);
+  } catch (const std::exception& e) {
+    return ExitReason::error(e.what());
+  } catch (...) {
+    return ExitReason::error("unknown exception");
+  }
+}
+
+template <class Start>
+void ScheduledActor::launch(Start&& start) {
+  if (std::optional<ExitReason> stop = guarded(std::forward<Start>(start))) {
+    finish(*stop);
+    return;
+  }
+  launched();
+}
+
+template <class OnReply, class OnError>
+void ScheduledActor::PendingRequest::then(OnReply on_reply, OnError on_error) && {
+  using Reply = typename callable_traits<OnReply>::message_type;
+  if (self_.pending_ == nullptr) {
+    self_.pending_ = std::make_unique<absl::flat_hash_map<uint64_t, Pending>>();
+  }
+  auto it = self_.pending_->find(id_);
+  if (it == self_.pending_->end()) return;  // already timed out
+  it->second.reply_type = type_tag_of<Reply>();
+  it->second.on_reply = [handler = std::move(on_reply)](MailboxElement& reply) mutable {
+    detail::call_with_payload(handler, reply);
+  };
+  it->second.on_error = std::move(on_error);
+}
+
+}  // namespace bossa

@@ -1,0 +1,195 @@
+#include "runtime/scheduler.h"
+
+#include <utility>
+
+namespace bossa {
+namespace {
+
+// How many times in a row a worker runs its next slot before it looks at its queue (fairness).
+constexpr int kMaxNextSlotStreak = 64;
+// How many rounds an idle worker looks for work before it goes to sleep.
+constexpr int kSpinRounds = 64;
+
+}  // namespace
+
+class Scheduler::Worker {
+ public:
+  Worker(Scheduler& scheduler, size_t index) : scheduler_(scheduler), index_(index) {}
+
+  void start() {
+    thread_ = std::thread([this] { run(); });
+  }
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  static Worker* current() { return current_; }
+  bool belongs_to(const Scheduler& s) const { return &scheduler_ == &s; }
+
+  // From this worker's own thread: r runs next; the slot's previous occupant goes to the queue.
+  // Returns true if that displaced work became visible to other workers.
+  bool push_next(Resumable* r) {
+    Resumable* previous = std::exchange(next_, r);
+    if (previous == nullptr) return false;
+    push_back(previous);
+    return true;
+  }
+
+  void push_back(Resumable* r) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(r);
+  }
+
+  Resumable* steal() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.empty()) return nullptr;
+    Resumable* r = queue_.front();
+    queue_.pop_front();
+    return r;
+  }
+
+  bool has_queued() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !queue_.empty();
+  }
+
+  size_t index() const { return index_; }
+
+  // Releases what is still queued after the thread stopped.
+  void drain() {
+    if (next_ != nullptr) std::exchange(next_, nullptr)->release();
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (Resumable* r : queue_) r->release();
+    queue_.clear();
+  }
+
+ private:
+  Resumable* pop_local() {
+    if (next_ != nullptr && next_streak_ < kMaxNextSlotStreak) {
+      ++next_streak_;
+      return std::exchange(next_, nullptr);
+    }
+    next_streak_ = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!queue_.empty()) {
+        Resumable* r = queue_.back();
+        queue_.pop_back();
+        return r;
+      }
+    }
+    return std::exchange(next_, nullptr);
+  }
+
+  void run() {
+    current_ = this;
+    while (!scheduler_.stopping_.load(std::memory_order_acquire)) {
+      Resumable* r = pop_local();
+      for (int round = 0; r == nullptr && round < kSpinRounds; ++round) {
+        r = scheduler_.find_work(this);
+        if (r == nullptr) std::this_thread::yield();
+      }
+      if (r == nullptr) {
+        scheduler_.sleep_until_work();
+        continue;
+      }
+      switch (r->resume(scheduler_.max_throughput_)) {
+        case Resumable::ResumeResult::kResumeLater:
+          push_back(r);
+          if (scheduler_.sleepers_.load(std::memory_order_seq_cst) > 0)
+            scheduler_.wake_one_sleeper();
+          break;
+        case Resumable::ResumeResult::kAwaiting:
+        case Resumable::ResumeResult::kDone:
+          r->release();
+          break;
+      }
+    }
+    current_ = nullptr;
+  }
+
+  Scheduler& scheduler_;
+  const size_t index_;
+  std::thread thread_;
+  Resumable* next_ = nullptr;  // only touched by this worker's thread
+  int next_streak_ = 0;
+  std::mutex mutex_;
+  std::deque<Resumable*> queue_;  // guarded by mutex_; owner pops the back, thieves the front
+
+  static thread_local Worker* current_;
+};
+
+thread_local Scheduler::Worker* Scheduler::Worker::current_ = nullptr;
+
+Scheduler::Scheduler(Options options) : max_throughput_(options.max_throughput) {
+  size_t count = options.workers;
+  if (count == 0) count = std::max<size_t>(1, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
+  for (auto& w : workers_) w->start();
+}
+
+Scheduler::~Scheduler() {
+  {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    stopping_.store(true, std::memory_order_release);
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) w->join();
+  for (auto& w : workers_) w->drain();
+  std::lock_guard<std::mutex> lock(injection_mutex_);
+  for (Resumable* r : injection_queue_) r->release();
+  injection_queue_.clear();
+}
+
+void Scheduler::schedule(Resumable* r) {
+  Worker* self = Worker::current();
+  if (self != nullptr && self->belongs_to(*this)) {
+    if (!self->push_next(r)) return;
+  } else {
+    std::lock_guard<std::mutex> lock(injection_mutex_);
+    injection_queue_.push_back(r);
+  }
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_sleeper();
+}
+
+Resumable* Scheduler::find_work(const Worker* thief) {
+  {
+    std::lock_guard<std::mutex> lock(injection_mutex_);
+    if (!injection_queue_.empty()) {
+      Resumable* r = injection_queue_.front();
+      injection_queue_.pop_front();
+      return r;
+    }
+  }
+  const size_t n = workers_.size();
+  for (size_t i = 1; i < n; ++i) {
+    Worker& victim = *workers_[(thief->index() + i) % n];
+    if (Resumable* r = victim.steal()) return r;
+  }
+  return nullptr;
+}
+
+bool Scheduler::has_visible_work() {
+  {
+    std::lock_guard<std::mutex> lock(injection_mutex_);
+    if (!injection_queue_.empty()) return true;
+  }
+  for (auto& w : workers_) {
+    if (w->has_queued()) return true;
+  }
+  return false;
+}
+
+void Scheduler::wake_one_sleeper() {
+  std::lock_guard<std::mutex> lock(sleep_mutex_);
+  wake_.notify_one();
+}
+
+void Scheduler::sleep_until_work() {
+  std::unique_lock<std::mutex> lock(sleep_mutex_);
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  if (!stopping_.load(std::memory_order_acquire) && !has_visible_work()) wake_.wait(lock);
+  sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+}
+
+}  // namespace bossa

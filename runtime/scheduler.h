@@ -1,0 +1,66 @@
+// Scheduler: a pool of worker threads that run Resumables (actors) when they have work.
+//
+// Each worker has a local queue and a one-entry "next" slot. A Resumable made runnable from a
+// worker goes to that worker's next slot, so a message and its answer run back to back on one warm
+// core without waking anybody; whatever the slot held moves to the local queue, where idle workers
+// can steal it. Work from other threads (timers, threaded actors, the user's main) goes through a
+// shared injection queue. Workers that find nothing spin briefly, then sleep on a condition
+// variable: an idle scheduler uses no CPU. A Resumable whose budget ran out goes to the back of the
+// local queue, so no actor can monopolise a worker.
+//
+// Thread-safety: schedule() from any thread. The destructor stops and joins the workers; anything
+// still queued is released, not resumed.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "runtime/resumable.h"
+
+namespace bossa {
+
+class Scheduler {
+ public:
+  struct Options {
+    size_t workers = 0;           // 0: one per hardware thread
+    size_t max_throughput = 300;  // messages per resume before yielding the worker
+  };
+
+  explicit Scheduler(Options options);
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+  ~Scheduler();
+
+  // Queues r to be resumed; takes over one reference that the caller holds.
+  void schedule(Resumable* r);
+
+  size_t worker_count() const { return workers_.size(); }
+
+ private:
+  class Worker;
+
+  // Pops from the injection queue, then steals from other workers; nullptr if all are empty.
+  Resumable* find_work(const Worker* thief);
+  bool has_visible_work();
+  void wake_one_sleeper();
+  void sleep_until_work();
+
+  const size_t max_throughput_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  std::mutex injection_mutex_;
+  std::deque<Resumable*> injection_queue_;  // guarded by injection_mutex_
+
+  std::mutex sleep_mutex_;
+  std::condition_variable wake_;
+  std::atomic<size_t> sleepers_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace bossa

@@ -1,0 +1,110 @@
+#include "runtime/threaded_actor.h"
+
+#include "runtime/runtime.h"
+
+namespace bossa {
+
+void ThreadedActor::wake() {
+  { std::lock_guard<std::mutex> lock(wait_mutex_); }
+  mail_arrived_.notify_one();
+}
+
+bool ThreadedActor::wait_for_mail(absl::Time deadline) {
+  if (!mailbox_.try_block()) return true;
+  std::unique_lock<std::mutex> lock(wait_mutex_);
+  while (mailbox_.blocked()) {
+    if (deadline == absl::InfiniteFuture()) {
+      mail_arrived_.wait(lock);
+      continue;
+    }
+    const absl::Time now = absl::Now();
+    if (now >= deadline) {
+      // A push that races with the timeout wins: it already took the blocked state.
+      return !mailbox_.try_unblock();
+    }
+    mail_arrived_.wait_for(lock, absl::ToChronoNanoseconds(deadline - now));
+  }
+  return true;
+}
+
+bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline) {
+  ElementQueue skipped;
+  struct Restore {
+    ElementQueue& cache;
+    ElementQueue& skipped;
+    ~Restore() { cache.prepend(skipped); }
+  } restore{cache_, skipped};
+  for (;;) {
+    while (ElementPtr e = cache_.pop_front()) {
+      switch (e->kind) {
+        case MessageKind::kExit:
+          if (std::optional<ExitReason> stop = apply_exit_signal(*e)) throw ActorExit{*stop};
+          if (e->kind != MessageKind::kUser) continue;
+          break;
+        case MessageKind::kTimeout:
+          continue;  // ticks are for scheduled actors; a threaded actor waits with deadlines
+        case MessageKind::kReply:
+        case MessageKind::kUser:
+        case MessageKind::kRequest:
+          break;
+      }
+      if (take(e)) return true;
+      if (e != nullptr) skipped.push_back(std::move(e));
+    }
+    if (mailbox_.fetch(cache_) > 0) continue;
+    if (!wait_for_mail(deadline)) return false;
+    mailbox_.fetch(cache_);
+  }
+}
+
+absl::Status ThreadedActor::receive_with(Behavior& behavior) {
+  const std::optional<absl::Duration> timeout = behavior.timeout();
+  const absl::Time deadline = timeout ? absl::Now() + *timeout : absl::InfiniteFuture();
+  const bool matched = scan(
+      [&](ElementPtr& e) {
+        if (e->kind == MessageKind::kReply) return false;
+        current_ = e.get();
+        struct ClearCurrent {
+          MailboxElement*& current;
+          ~ClearCurrent() { current = nullptr; }
+        } clear{current_};
+        return behavior.invoke(*e, *this);
+      },
+      deadline);
+  if (matched) return absl::OkStatus();
+  if (timeout) behavior.handle_timeout();
+  return absl::DeadlineExceededError("receive timed out");
+}
+
+absl::StatusOr<ElementPtr> ThreadedActor::await_reply(uint64_t correlation_id,
+                                                      absl::Duration timeout) {
+  ElementPtr reply;
+  const bool got = scan(
+      [&](ElementPtr& e) {
+        if (e->kind != MessageKind::kReply) return false;
+        if (e->correlation_id != correlation_id) {
+          runtime().dead_letter(pid(), std::move(e), "a reply that nobody waits for");
+          return false;
+        }
+        reply = std::move(e);
+        return true;
+      },
+      timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout);
+  if (!got) return absl::DeadlineExceededError("request timed out");
+  return reply;
+}
+
+void ThreadedActor::finish(const ExitReason& reason) {
+  terminate(reason);
+  while (ElementPtr e = cache_.pop_front()) {
+    runtime().dead_letter(pid(), std::move(e), "the actor has stopped");
+  }
+}
+
+ScopedActor::ScopedActor(Runtime& runtime) : actor_(runtime.make_scoped_actor()) {}
+
+ScopedActor::~ScopedActor() {
+  actor_->finish(ExitReason::normal());
+}
+
+}  // namespace bossa

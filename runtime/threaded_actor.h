@@ -1,0 +1,133 @@
+// ThreadedActor: an actor with a thread of its own that blocks in receive (Jobim's threaded
+// actors, Erlang's receive ... after), and ScopedActor, which makes the calling thread an actor.
+//
+//   runtime.spawn_thread([](ThreadedActor& self) {
+//     for (;;) {
+//       absl::Status got = self.receive(
+//           [&](const Ping& p) { self.send(self.sender(), Pong{p.n}); },
+//           after(absl::Seconds(5), [] {}));
+//       if (!got.ok()) return;  // five quiet seconds: stop normally
+//     }
+//   });
+//
+// receive() scans the mailbox from the oldest message and runs the first handler that matches;
+// messages no handler matches stay in the mailbox, in order, for later receives. While blocked, an
+// exit signal that stops the actor unwinds its code (ActorExit); the actor stops when its body
+// returns (normal), throws, or calls exit(reason).
+//
+// Thread-safety: all methods but Actor's any-thread ones belong to the actor's own thread.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/actor.h"
+
+namespace bossa {
+
+class ThreadedActor final : public Actor {
+ public:
+  ThreadedActor(Runtime& runtime, Pid pid) : Actor(runtime, pid) {}
+
+  // Waits for a message that one of the handlers matches and runs that handler: OkStatus. With an
+  // after() clause, gives up when it elapses (running its handler): DeadlineExceeded.
+  template <class... Handlers>
+  absl::Status receive(Handlers&&... handlers) {
+    Behavior behavior(std::forward<Handlers>(handlers)...);
+    return receive_with(behavior);
+  }
+  absl::Status receive_with(Behavior& behavior);
+
+  // Waits up to `timeout` for a message of type T and returns it.
+  template <class T>
+  absl::StatusOr<T> receive_for(absl::Duration timeout) {
+    std::optional<T> result;
+    Behavior behavior([&](T& value) { result.emplace(std::move(value)); }, after(timeout, [] {}));
+    absl::Status got = receive_with(behavior);
+    if (!got.ok()) return got;
+    return std::move(*result);
+  }
+
+  // Sends a request and waits up to `timeout` for its reply, which must be an R.
+  template <class R, class T, class... Ts>
+  absl::StatusOr<R> request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
+    const uint64_t id = next_correlation_id();
+    deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
+                                                       std::forward<T>(value),
+                                                       std::forward<Ts>(more)...));
+    absl::StatusOr<ElementPtr> reply = await_reply(id, timeout);
+    if (!reply.ok()) return reply.status();
+    if (ErrorReply* error = (*reply)->get_if<ErrorReply>()) return std::move(error->status);
+    if (R* value = (*reply)->get_if<R>()) return std::move(*value);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reply from ", to.to_string(), " has an unexpected type (", (*reply)->type().name(), ")"));
+  }
+
+  // Messages fetched and waiting (set aside by earlier receives, or not looked at yet).
+  size_t queued_messages() const noexcept { return cache_.size(); }
+
+  // Runs the actor's body on the current thread and stops the actor when it is done.
+  template <class Body>
+  void run(Body&& body) {
+    finish(run_guarded(std::forward<Body>(body)));
+  }
+
+  // Stops the actor with `reason` (for ScopedActor, whose thread is not the actor's own).
+  void finish(const ExitReason& reason);
+
+ protected:
+  void wake() override;
+
+ private:
+  template <class Body>
+  ExitReason run_guarded(Body&& body) {
+    try {
+      body(*this);
+      return ExitReason::normal();
+    } catch (ActorExit& e) {
+      return std::move(e.reason);
+    } catch (const std::exception& e) {
+      return ExitReason::error(e.what());
+    } catch (...) {
+      return ExitReason::error("unknown exception");
+    }
+  }
+
+  // Scans waiting messages in order, applying exit signals, until `take` accepts one (returns
+  // true) or the deadline passes (false). Elements `take` rejects stay waiting, in order, unless
+  // it took them over (left the pointer null).
+  bool scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline);
+  absl::StatusOr<ElementPtr> await_reply(uint64_t correlation_id, absl::Duration timeout);
+  // Sleeps until a message arrives (true) or the deadline passes (false).
+  bool wait_for_mail(absl::Time deadline);
+
+  ElementQueue cache_;
+  std::mutex wait_mutex_;
+  std::condition_variable mail_arrived_;
+};
+
+// Makes the current thread an actor for the lifetime of this object: for tests, main() and
+// command-line tools that talk to actors. Stops the actor (reason normal) on destruction.
+class ScopedActor {
+ public:
+  explicit ScopedActor(Runtime& runtime);
+  ScopedActor(const ScopedActor&) = delete;
+  ScopedActor& operator=(const ScopedActor&) = delete;
+  ~ScopedActor();
+
+  ThreadedActor* operator->() const noexcept { return actor_.get(); }
+  ThreadedActor& operator*() const noexcept { return *actor_; }
+  Pid pid() const noexcept { return actor_->pid(); }
+
+ private:
+  boost::intrusive_ptr<ThreadedActor> actor_;
+};
+
+}  // namespace bossa

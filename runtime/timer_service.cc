@@ -1,0 +1,66 @@
+#include "runtime/timer_service.h"
+
+namespace bossa {
+
+TimerService::TimerService() : thread_([this] { run(); }) {}
+
+TimerService::~TimerService() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_one();
+  thread_.join();
+}
+
+TimerService::TimerId TimerService::schedule(absl::Duration delay, std::function<void()> callback) {
+  const Clock::time_point deadline = Clock::now() + absl::ToChronoNanoseconds(delay);
+  bool earliest;
+  TimerId id;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    id = next_id_++;
+    auto it = timers_.emplace(Deadline{deadline, id}, std::move(callback)).first;
+    deadlines_.emplace(id, deadline);
+    earliest = it == timers_.begin();
+  }
+  if (earliest) changed_.notify_one();
+  return id;
+}
+
+bool TimerService::cancel(TimerId id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = deadlines_.find(id);
+  if (it == deadlines_.end()) return false;
+  timers_.erase(Deadline{it->second, id});
+  deadlines_.erase(it);
+  return true;
+}
+
+size_t TimerService::pending() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return timers_.size();
+}
+
+void TimerService::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (timers_.empty()) {
+      changed_.wait(lock);
+      continue;
+    }
+    auto first = timers_.begin();
+    if (first->first.first > Clock::now()) {
+      changed_.wait_until(lock, first->first.first);
+      continue;
+    }
+    std::function<void()> callback = std::move(first->second);
+    deadlines_.erase(first->first.second);
+    timers_.erase(first);
+    lock.unlock();
+    callback();
+    lock.lock();
+  }
+}
+
+}  // namespace bossa

@@ -180,6 +180,7 @@ void Actor::terminate(const ExitReason& reason) {
     relations = std::move(relations_);
     named = named_;
   }
+  cached_actor_.reset();
   ElementQueue leftover;
   mailbox_.close(leftover);
   runtime_.actor_stopped(*this, named);

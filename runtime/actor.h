@@ -204,6 +204,10 @@ class Actor : public ReplySink {
 
   std::atomic<uint32_t> refs_{0};
   bool trap_exit_ = false;
+  // The last local actor this one sent to. Pids are never reused, so the entry stays exact; a
+  // stopped target refuses the message as a dead letter. Cleared when this actor stops.
+  Pid cached_to_;
+  ActorPtr cached_actor_;
   uint64_t last_correlation_id_ = 0;
   Runtime& runtime_;
   const Pid pid_;

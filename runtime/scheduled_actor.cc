@@ -75,10 +75,15 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
   element.reset();
   if (next_behavior_ != nullptr) {
     apply_pending_behavior();
-  } else if (behavior_timer_ != 0) {
-    arm_behavior_timeout();
+  } else if (waiting_ != nullptr && waiting_->behavior_timer != 0) {
+    arm_behavior_timeout();  // a handled message restarts the after() clock
   }
   return std::nullopt;
+}
+
+ScheduledActor::Waiting& ScheduledActor::waiting() {
+  if (waiting_ == nullptr) waiting_ = std::make_unique<Waiting>();
+  return *waiting_;
 }
 
 void ScheduledActor::apply_pending_behavior() {
@@ -90,22 +95,24 @@ void ScheduledActor::apply_pending_behavior() {
 }
 
 void ScheduledActor::arm_behavior_timeout() {
-  ++behavior_generation_;
-  if (behavior_timer_ != 0) {
-    cancel_timer(behavior_timer_);
-    behavior_timer_ = 0;
-  }
   const std::optional<absl::Duration> timeout = behavior_.timeout();
-  if (!timeout.has_value() || *timeout == absl::InfiniteDuration()) return;
-  behavior_timer_ = schedule_delivery(
+  const bool timed = timeout.has_value() && *timeout != absl::InfiniteDuration();
+  if (!timed && waiting_ == nullptr) return;
+  Waiting& w = waiting();
+  ++w.behavior_generation;
+  if (w.behavior_timer != 0) {
+    cancel_timer(w.behavior_timer);
+    w.behavior_timer = 0;
+  }
+  if (!timed) return;
+  w.behavior_timer = schedule_delivery(
       *timeout, pid(),
       make_element<BehaviorTimeoutTick>(pid(), MessageKind::kTimeout, 0,
-                                        BehaviorTimeoutTick{behavior_generation_}));
+                                        BehaviorTimeoutTick{w.behavior_generation}));
 }
 
 void ScheduledActor::start_request_timer(uint64_t id, absl::Duration timeout) {
-  if (pending_ == nullptr) pending_ = std::make_unique<absl::flat_hash_map<uint64_t, Pending>>();
-  Pending& pending = (*pending_)[id];
+  Pending& pending = waiting().requests[id];
   if (timeout != absl::InfiniteDuration()) {
     pending.timer = schedule_delivery(
         timeout, pid(), make_element<RequestTimeoutTick>(pid(), MessageKind::kTimeout, id));
@@ -114,15 +121,15 @@ void ScheduledActor::start_request_timer(uint64_t id, absl::Duration timeout) {
 
 void ScheduledActor::handle_reply(ElementPtr& element) {
   MailboxElement& reply = *element;
-  auto it = pending_ != nullptr ? pending_->find(reply.correlation_id)
-                                : absl::flat_hash_map<uint64_t, Pending>::iterator();
-  if (pending_ == nullptr || it == pending_->end() || !it->second.on_reply) {
-    if (pending_ != nullptr && it != pending_->end()) pending_->erase(it);
+  auto& requests = waiting().requests;
+  auto it = requests.find(reply.correlation_id);
+  if (it == requests.end() || !it->second.on_reply) {
+    if (it != requests.end()) requests.erase(it);
     runtime().dead_letter(pid(), std::move(element), "a reply that nobody waits for");
     return;
   }
   Pending pending = std::move(it->second);
-  pending_->erase(it);
+  requests.erase(it);
   if (pending.timer != 0) cancel_timer(pending.timer);
   if (ErrorReply* error = reply.get_if<ErrorReply>()) {
     pending.on_error(std::move(error->status));
@@ -137,8 +144,10 @@ void ScheduledActor::handle_reply(ElementPtr& element) {
 
 void ScheduledActor::handle_timeout(MailboxElement& tick) {
   if (const BehaviorTimeoutTick* t = tick.get_if<BehaviorTimeoutTick>()) {
-    if (t->generation != behavior_generation_) return;  // stale: the behavior changed since
-    behavior_timer_ = 0;
+    if (waiting_ == nullptr || t->generation != waiting_->behavior_generation) {
+      return;  // stale: the behavior changed since
+    }
+    waiting_->behavior_timer = 0;
     behavior_.handle_timeout();
     if (next_behavior_ != nullptr) {
       apply_pending_behavior();
@@ -147,18 +156,18 @@ void ScheduledActor::handle_timeout(MailboxElement& tick) {
     }
     return;
   }
-  if (pending_ == nullptr) return;
-  auto it = pending_->find(tick.correlation_id);
-  if (it == pending_->end()) return;  // answered before the tick was handled
+  if (waiting_ == nullptr) return;
+  auto it = waiting_->requests.find(tick.correlation_id);
+  if (it == waiting_->requests.end()) return;  // answered before the tick was handled
   Pending pending = std::move(it->second);
-  pending_->erase(it);
+  waiting_->requests.erase(it);
   if (pending.on_error) pending.on_error(absl::DeadlineExceededError("request timed out"));
 }
 
 void ScheduledActor::finish(const ExitReason& reason) {
-  if (behavior_timer_ != 0) cancel_timer(behavior_timer_);
-  if (pending_ != nullptr) {
-    for (const auto& [id, pending] : *pending_) {
+  if (waiting_ != nullptr) {
+    if (waiting_->behavior_timer != 0) cancel_timer(waiting_->behavior_timer);
+    for (const auto& [id, pending] : waiting_->requests) {
       if (pending.timer != 0) cancel_timer(pending.timer);
     }
   }

@@ -106,9 +106,14 @@ class ScheduledActor : public Actor, public Resumable {
   ElementQueue stash_;  // not matched by the current behavior, in arrival order
   Behavior behavior_;
   std::unique_ptr<Behavior> next_behavior_;  // set by become() during a handler
-  uint64_t behavior_generation_ = 0;         // invalidates stale after() ticks
-  TimerId behavior_timer_ = 0;
-  std::unique_ptr<absl::flat_hash_map<uint64_t, Pending>> pending_;
+  // What the actor waits for with a deadline, allocated on first use (most actors never do).
+  struct Waiting {
+    absl::flat_hash_map<uint64_t, Pending> requests;  // by correlation id
+    uint64_t behavior_generation = 0;                 // invalidates stale after() ticks
+    TimerId behavior_timer = 0;                       // the pending after() tick, if any
+  };
+  Waiting& waiting();
+  std::unique_ptr<Waiting> waiting_;
 };
 
 // Tick payloads of the runtime's own timers.
@@ -143,11 +148,9 @@ void ScheduledActor::launch(Start&& start) {
 template <class OnReply, class OnError>
 void ScheduledActor::PendingRequest::then(OnReply on_reply, OnError on_error) && {
   using Reply = typename callable_traits<OnReply>::message_type;
-  if (self_.pending_ == nullptr) {
-    self_.pending_ = std::make_unique<absl::flat_hash_map<uint64_t, Pending>>();
-  }
-  auto it = self_.pending_->find(id_);
-  if (it == self_.pending_->end()) return;  // already timed out
+  auto& requests = self_.waiting().requests;
+  auto it = requests.find(id_);
+  if (it == requests.end()) return;  // already timed out
   it->second.reply_type = type_tag_of<Reply>();
   it->second.on_reply = [handler = std::move(on_reply)](MailboxElement& reply) mutable {
     detail::call_with_payload(handler, reply);

@@ -39,6 +39,19 @@ TEST(LinksTest, CrashKillsLinkedActorsWithTheExceptionText) {
   EXPECT_EQ(runtime.actor_count(), 1u);  // only `me`: the runtime itself goes on
 }
 
+TEST(LinksTest, RequestToAnActorThatCrashesOnItFailsAtOnce) {
+  Runtime runtime({.workers = 2});
+  Pid crasher = runtime.spawn([](EventedActor&) -> Behavior {
+    return {[](Crash) -> int { throw std::runtime_error("boom"); }};
+  });
+  ScopedActor me(runtime);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<int> answer = me->request<int>(crasher, absl::Seconds(30), Crash{});
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kAborted);
+  EXPECT_NE(answer.status().message().find("error: boom"), std::string::npos);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+}
+
 TEST(LinksTest, TrappingExitsTurnsSignalsIntoMessages) {
   Runtime runtime({.workers = 2});
   ScopedActor me(runtime);

@@ -66,6 +66,13 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
   current_ = element.get();
   bool matched = false;
   std::optional<ExitReason> stop = guarded([&] { matched = behavior_.invoke(*element, *this); });
+  if (stop && element->kind == MessageKind::kRequest) {
+    // The caller learns at once that no answer will come, as with gen_server:call.
+    reply_with(make_element<ErrorReply>(
+        pid(), MessageKind::kReply, 0,
+        ErrorReply{absl::AbortedError(absl::StrCat(
+            pid().to_string(), " stopped while handling the request: ", stop->to_string()))}));
+  }
   current_ = nullptr;
   if (stop) return stop;
   if (!matched) {

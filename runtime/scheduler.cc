@@ -7,6 +7,9 @@ namespace {
 
 // How many times in a row a worker runs its next slot before it looks at its queue (fairness).
 constexpr int kMaxNextSlotStreak = 64;
+// Every this many turns a worker looks at the injection queue before its own work, so that work
+// from outside the workers is not starved by actors that keep each other busy.
+constexpr unsigned kInjectionCheckInterval = 31;
 // How many rounds an idle worker looks for work before it goes to sleep.
 constexpr int kSpinRounds = 64;
 
@@ -43,8 +46,8 @@ class Scheduler::Worker {
   Resumable* steal() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (queue_.empty()) return nullptr;
-    Resumable* r = queue_.front();
-    queue_.pop_front();
+    Resumable* r = queue_.back();
+    queue_.pop_back();
     return r;
   }
 
@@ -73,8 +76,8 @@ class Scheduler::Worker {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!queue_.empty()) {
-        Resumable* r = queue_.back();
-        queue_.pop_back();
+        Resumable* r = queue_.front();
+        queue_.pop_front();
         return r;
       }
     }
@@ -83,8 +86,10 @@ class Scheduler::Worker {
 
   void run() {
     current_ = this;
+    unsigned turn = 0;
     while (!scheduler_.stopping_.load(std::memory_order_acquire)) {
-      Resumable* r = pop_local();
+      Resumable* r = ++turn % kInjectionCheckInterval == 0 ? scheduler_.pop_injected() : nullptr;
+      if (r == nullptr) r = pop_local();
       for (int round = 0; r == nullptr && round < kSpinRounds; ++round) {
         r = scheduler_.find_work(this);
         if (r == nullptr) std::this_thread::yield();
@@ -114,7 +119,7 @@ class Scheduler::Worker {
   Resumable* next_ = nullptr;  // only touched by this worker's thread
   int next_streak_ = 0;
   std::mutex mutex_;
-  std::deque<Resumable*> queue_;  // guarded by mutex_; owner pops the back, thieves the front
+  std::deque<Resumable*> queue_;  // guarded by mutex_; FIFO for the owner, thieves take the back
 
   static thread_local Worker* current_;
 };
@@ -152,15 +157,16 @@ void Scheduler::schedule(Resumable* r) {
   if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_sleeper();
 }
 
+Resumable* Scheduler::pop_injected() {
+  std::lock_guard<std::mutex> lock(injection_mutex_);
+  if (injection_queue_.empty()) return nullptr;
+  Resumable* r = injection_queue_.front();
+  injection_queue_.pop_front();
+  return r;
+}
+
 Resumable* Scheduler::find_work(const Worker* thief) {
-  {
-    std::lock_guard<std::mutex> lock(injection_mutex_);
-    if (!injection_queue_.empty()) {
-      Resumable* r = injection_queue_.front();
-      injection_queue_.pop_front();
-      return r;
-    }
-  }
+  if (Resumable* r = pop_injected()) return r;
   const size_t n = workers_.size();
   for (size_t i = 1; i < n; ++i) {
     Worker& victim = *workers_[(thief->index() + i) % n];

@@ -4,9 +4,10 @@
 // worker goes to that worker's next slot, so a message and its answer run back to back on one warm
 // core without waking anybody; whatever the slot held moves to the local queue, where idle workers
 // can steal it. Work from other threads (timers, threaded actors, the user's main) goes through a
-// shared injection queue. Workers that find nothing spin briefly, then sleep on a condition
-// variable: an idle scheduler uses no CPU. A Resumable whose budget ran out goes to the back of the
-// local queue, so no actor can monopolise a worker.
+// shared injection queue, which every worker also checks every few turns. Workers that find nothing
+// spin briefly, then sleep on a condition variable: an idle scheduler uses no CPU. A Resumable
+// whose budget ran out goes to the back of the local queue (FIFO), so no actor can monopolise a
+// worker.
 //
 // Thread-safety: schedule() from any thread. The destructor stops and joins the workers; anything
 // still queued is released, not resumed.
@@ -45,6 +46,7 @@ class Scheduler {
  private:
   class Worker;
 
+  Resumable* pop_injected();
   // Pops from the injection queue, then steals from other workers; nullptr if all are empty.
   Resumable* find_work(const Worker* thief);
   bool has_visible_work();

@@ -1,5 +1,6 @@
 #include "runtime/actor.h"
 
+#include <mutex>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -83,31 +84,31 @@ Actor::Relations& Actor::relations() {
 }
 
 bool Actor::add_link(Pid other) {
-  absl::MutexLock lock(&state_mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   if (terminated_) return false;
   relations().links.insert(other);
   return true;
 }
 
 void Actor::remove_link(Pid other) {
-  absl::MutexLock lock(&state_mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   if (relations_ != nullptr) relations_->links.erase(other);
 }
 
 bool Actor::add_watcher(uint64_t monitor_id, Pid watcher) {
-  absl::MutexLock lock(&state_mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   if (terminated_) return false;
   relations().watchers.emplace(monitor_id, watcher);
   return true;
 }
 
 void Actor::remove_watcher(uint64_t monitor_id) {
-  absl::MutexLock lock(&state_mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   if (relations_ != nullptr) relations_->watchers.erase(monitor_id);
 }
 
 bool Actor::set_named() {
-  absl::MutexLock lock(&state_mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   if (terminated_) return false;
   named_ = true;
   return true;
@@ -137,7 +138,7 @@ MonitorRef Actor::monitor(Pid other) {
                                   DownMsg{ref, other, ExitReason::noproc()}));
     return ref;
   }
-  absl::MutexLock lock(&state_mutex_);
+  std::lock_guard<SpinLock> lock(state_lock_);
   relations().watched.emplace(ref.id, other);
   return ref;
 }
@@ -145,7 +146,7 @@ MonitorRef Actor::monitor(Pid other) {
 void Actor::demonitor(MonitorRef ref) {
   Pid target_pid;
   {
-    absl::MutexLock lock(&state_mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     if (relations_ == nullptr) return;
     auto it = relations_->watched.find(ref.id);
     if (it == relations_->watched.end()) return;
@@ -175,7 +176,7 @@ void Actor::terminate(const ExitReason& reason) {
   std::unique_ptr<Relations> relations;
   bool named;
   {
-    absl::MutexLock lock(&state_mutex_);
+    std::lock_guard<SpinLock> lock(state_lock_);
     terminated_ = true;
     relations = std::move(relations_);
     named = named_;

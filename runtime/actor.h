@@ -17,16 +17,15 @@
 #include <tuple>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "runtime/actor_table.h"
 #include "runtime/behavior.h"
 #include "runtime/exit_reason.h"
 #include "runtime/mailbox.h"
+#include "runtime/spin_lock.h"
 #include "runtime/system_messages.h"
 
 namespace bossa {
@@ -194,7 +193,7 @@ class Actor : public ReplySink {
     absl::flat_hash_map<uint64_t, Pid> watched;   // monitor id -> whom we monitor
   };
 
-  Relations& relations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mutex_);
+  Relations& relations();  // state_lock_ held
   // From other actors; false if this actor has already stopped.
   bool add_link(Pid other);
   void remove_link(Pid other);
@@ -212,10 +211,10 @@ class Actor : public ReplySink {
   Runtime& runtime_;
   const Pid pid_;
 
-  absl::Mutex state_mutex_;
-  bool terminated_ ABSL_GUARDED_BY(state_mutex_) = false;
-  bool named_ ABSL_GUARDED_BY(state_mutex_) = false;
-  std::unique_ptr<Relations> relations_ ABSL_GUARDED_BY(state_mutex_);
+  SpinLock state_lock_;
+  bool terminated_ = false;               // guarded by state_lock_
+  bool named_ = false;                    // guarded by state_lock_
+  std::unique_ptr<Relations> relations_;  // guarded by state_lock_
 };
 
 template <class T>

@@ -1,5 +1,6 @@
 #include "runtime/actor_table.h"
 
+#include <mutex>
 #include <vector>
 
 #include "runtime/actor.h"
@@ -8,13 +9,13 @@ namespace bossa {
 
 void ActorTable::insert(uint64_t serial, ActorPtr actor) {
   Shard& shard = shard_of(serial);
-  absl::MutexLock lock(&shard.mutex);
+  std::unique_lock<std::shared_mutex> lock(shard.mutex);
   shard.actors.insert_or_assign(serial, std::move(actor));
 }
 
 ActorPtr ActorTable::find(uint64_t serial) const {
   Shard& shard = shard_of(serial);
-  absl::ReaderMutexLock lock(&shard.mutex);
+  std::shared_lock<std::shared_mutex> lock(shard.mutex);
   auto it = shard.actors.find(serial);
   return it == shard.actors.end() ? nullptr : it->second;
 }
@@ -22,7 +23,7 @@ ActorPtr ActorTable::find(uint64_t serial) const {
 void ActorTable::erase(uint64_t serial) {
   ActorPtr removed;  // released after the lock
   Shard& shard = shard_of(serial);
-  absl::MutexLock lock(&shard.mutex);
+  std::unique_lock<std::shared_mutex> lock(shard.mutex);
   auto it = shard.actors.find(serial);
   if (it == shard.actors.end()) return;
   removed = std::move(it->second);
@@ -33,7 +34,7 @@ void ActorTable::for_each(const std::function<void(const ActorPtr&)>& f) const {
   for (Shard& shard : shards_) {
     std::vector<ActorPtr> snapshot;
     {
-      absl::ReaderMutexLock lock(&shard.mutex);
+      std::shared_lock<std::shared_mutex> lock(shard.mutex);
       snapshot.reserve(shard.actors.size());
       for (const auto& [serial, actor] : shard.actors) snapshot.push_back(actor);
     }

@@ -11,10 +11,9 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <shared_mutex>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "boost/smart_ptr/intrusive_ptr.hpp"
 
 namespace bossa {
@@ -39,8 +38,8 @@ class ActorTable {
   static constexpr size_t kShards = 64;
 
   struct Shard {
-    mutable absl::Mutex mutex;
-    absl::flat_hash_map<uint64_t, ActorPtr> actors ABSL_GUARDED_BY(mutex);
+    std::shared_mutex mutex;
+    absl::flat_hash_map<uint64_t, ActorPtr> actors;  // guarded by mutex
   };
 
   Shard& shard_of(uint64_t serial) const { return shards_[serial % kShards]; }

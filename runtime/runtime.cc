@@ -87,7 +87,7 @@ absl::Status Runtime::register_name(std::string name, Pid pid) {
     return absl::NotFoundError(absl::StrCat("cannot register '", name, "': ", pid.to_string(),
                                             " is not a live actor of this node"));
   }
-  absl::MutexLock lock(&actor->state_mutex_);
+  std::lock_guard<SpinLock> lock(actor->state_lock_);
   if (actor->terminated_) {
     return absl::NotFoundError(
         absl::StrCat("cannot register '", name, "': ", pid.to_string(), " has stopped"));

@@ -1,0 +1,114 @@
+// bench_socket_libzmq: the socket benchmark cases (bench/common/socket_bench_main.h) over libzmq's
+// C API, the baseline bossa's socket engine is compared with.
+#include <zmq.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "bench/common/socket_bench_driver.h"
+#include "bench/common/socket_bench_main.h"
+
+namespace bossa::bench {
+namespace {
+
+[[noreturn]] void throw_zmq_error(std::string_view call) {
+  throw std::runtime_error(std::string(call) + ": " + zmq_strerror(zmq_errno()));
+}
+
+int zmq_type(Pattern pattern) {
+  switch (pattern) {
+    case Pattern::kPush:
+      return ZMQ_PUSH;
+    case Pattern::kPull:
+      return ZMQ_PULL;
+    case Pattern::kReq:
+      return ZMQ_REQ;
+    case Pattern::kRep:
+      return ZMQ_REP;
+  }
+  throw std::logic_error("unknown pattern");
+}
+
+// Owns one zmq socket; closing it lets the context flush what is queued (linger: forever).
+class ZmqSocket : public BenchSocket {
+ public:
+  ZmqSocket(void* context, Pattern pattern) : socket_(zmq_socket(context, zmq_type(pattern))) {
+    if (socket_ == nullptr) throw_zmq_error("zmq_socket");
+  }
+  ZmqSocket(const ZmqSocket&) = delete;
+  ZmqSocket& operator=(const ZmqSocket&) = delete;
+  ~ZmqSocket() override { zmq_close(socket_); }
+
+  void* handle() const { return socket_; }
+
+  void send(std::span<const std::byte> data) override {
+    while (zmq_send(socket_, data.data(), data.size(), 0) < 0) {
+      if (zmq_errno() != EINTR) throw_zmq_error("zmq_send");
+    }
+  }
+
+  std::size_t receive(std::span<std::byte> buffer) override {
+    int n;
+    while ((n = zmq_recv(socket_, buffer.data(), buffer.size(), 0)) < 0) {
+      if (zmq_errno() != EINTR) throw_zmq_error("zmq_recv");
+    }
+    // zmq_recv truncates and returns the full size of a message larger than the buffer.
+    if (static_cast<std::size_t>(n) > buffer.size()) {
+      throw std::runtime_error("zmq_recv: message of " + std::to_string(n) +
+                               " bytes exceeds the buffer of " + std::to_string(buffer.size()));
+    }
+    return static_cast<std::size_t>(n);
+  }
+
+ private:
+  void* socket_;
+};
+
+class ZmqDriver : public SocketBenchDriver {
+ public:
+  ZmqDriver() : context_(zmq_ctx_new()) {
+    if (context_ == nullptr) throw_zmq_error("zmq_ctx_new");
+  }
+  ZmqDriver(const ZmqDriver&) = delete;
+  ZmqDriver& operator=(const ZmqDriver&) = delete;
+  ~ZmqDriver() override { zmq_ctx_term(context_); }
+
+  std::string_view impl() const override { return "libzmq"; }
+
+  BoundSocket bind(Pattern pattern, const std::string& endpoint) override {
+    auto socket = std::make_unique<ZmqSocket>(context_, pattern);
+    if (zmq_bind(socket->handle(), endpoint.c_str()) != 0) {
+      throw_zmq_error("zmq_bind(" + endpoint + ")");
+    }
+    char resolved[256];
+    std::size_t length = sizeof resolved;
+    if (zmq_getsockopt(socket->handle(), ZMQ_LAST_ENDPOINT, resolved, &length) != 0) {
+      throw_zmq_error("zmq_getsockopt(ZMQ_LAST_ENDPOINT)");
+    }
+    return {std::move(socket), resolved};
+  }
+
+  std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint) override {
+    auto socket = std::make_unique<ZmqSocket>(context_, pattern);
+    if (zmq_connect(socket->handle(), endpoint.c_str()) != 0) {
+      throw_zmq_error("zmq_connect(" + endpoint + ")");
+    }
+    return socket;
+  }
+
+ private:
+  void* context_;
+};
+
+}  // namespace
+}  // namespace bossa::bench
+
+int main(int argc, char** argv) {
+  bossa::bench::ZmqDriver driver;
+  return bossa::bench::socket_bench_main(argc, argv, driver);
+}

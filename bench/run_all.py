@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Runs bossa's benchmarks and their peers' and prints them side by side.
+
+    python3 bench/run_all.py --build <build dir> --out <results dir> [filter]
+
+Every executable named bench_* in <build dir>/bench is a bench program. Each prints one JSON
+object per result on stdout (bench/common/result_line.h):
+    {"bench": "pingpong", "impl": "caf", "metric": "round_trips_per_s", "value": 2100000}
+and says everything else on stderr, which is passed through as it comes.
+
+How a program is run depends on its name:
+  bench_*_runtime    once per runtime workload, `<exe> <workload>`, one process each (a workload's
+                     memory figures must not include what another left behind). The workloads are
+                     RUNTIME_WORKLOADS; a filter selects workloads by substring.
+  bench_socket_*     once, `<exe> [filter]` (bench/common/socket_bench_main.h runs the cases whose
+                     name contains the filter).
+  anything else      once, without arguments; its rows are filtered afterwards.
+
+Every result line is written to <results dir>/latest.jsonl (replaced on each run). The table
+pairs each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
+The exit status is 1 if a program failed (non-zero exit or timeout) or none was found.
+"""
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+RUNTIME_WORKLOADS = ["pingpong", "fanin", "spawn", "ring", "request", "idle"]
+
+# Metrics where a smaller number is the better one.
+LOWER_IS_BETTER = {"bytes_per_actor", "round_trip_us", "cpu_percent", "peak_rss_bytes"}
+LOWER_IS_BETTER_SUFFIXES = ("_us", "_ns", "_ms", "_bytes", "_percent")
+
+# A program that runs longer than this has hung.
+TIMEOUT_SECONDS = 900
+
+BOSSA = "bossa"
+MISSING = "—"
+REQUIRED_KEYS = ("bench", "impl", "metric", "value")
+
+
+def log(message):
+    print(f"run_all: {message}", file=sys.stderr, flush=True)
+
+
+def lower_is_better(metric):
+    return metric in LOWER_IS_BETTER or metric.endswith(LOWER_IS_BETTER_SUFFIXES)
+
+
+def find_programs(bench_dir):
+    return sorted(
+        p for p in bench_dir.glob("bench_*") if p.is_file() and os.access(p, os.X_OK)
+    )
+
+
+def invocations(program, name_filter):
+    """The argument lists to run `program` with, for `name_filter` (may be empty)."""
+    name = program.name
+    if name.endswith("_runtime"):
+        return [[str(program), w] for w in RUNTIME_WORKLOADS if name_filter in w]
+    if name.startswith("bench_socket_"):
+        return [[str(program)] + ([name_filter] if name_filter else [])]
+    return [[str(program)]]
+
+
+def parse_result(line):
+    """The result a stdout line holds, or None if it is not a result line."""
+    try:
+        result = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(result, dict) or any(k not in result for k in REQUIRED_KEYS):
+        return None
+    return result
+
+
+def run(argv, on_result):
+    """Runs one program, handing each result line to `on_result`; returns an error or None."""
+    command = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv))
+    log(f"running {command}")
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    timer = threading.Timer(TIMEOUT_SECONDS, process.kill)
+    timer.start()
+    try:
+        for line in process.stdout:
+            line = line.strip()
+            if not line:
+                continue
+            result = parse_result(line)
+            if result is None:
+                log(f"{command}: not a result line on stdout: {line}")
+                continue
+            on_result(result, line)
+        rc = process.wait()
+    finally:
+        timer.cancel()
+    if rc != 0:
+        why = f"killed after {TIMEOUT_SECONDS} s" if rc == -9 else f"exit status {rc}"
+        return f"{command}: {why}"
+    return None
+
+
+def format_value(value):
+    if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return MISSING
+    magnitude = abs(value)
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def table_rows(results):
+    """One row per bench/metric and peer: [bench/metric, bossa, peer, peer value, ratio]."""
+    by_key = {}
+    for result in results:
+        key = (result["bench"], result["metric"])
+        by_key.setdefault(key, {})[result["impl"]] = result["value"]
+    rows = []
+    for (bench, metric), impls in by_key.items():
+        bossa = impls.get(BOSSA)
+        peers = [(impl, v) for impl, v in impls.items() if impl != BOSSA] or [(MISSING, None)]
+        for peer, peer_value in peers:
+            ratio = MISSING
+            if (
+                isinstance(bossa, (int, float))
+                and isinstance(peer_value, (int, float))
+                and peer_value != 0
+            ):
+                ratio = f"{bossa / peer_value:.2f}"
+            if lower_is_better(metric):
+                ratio += " (lower is better)"
+            rows.append(
+                [f"{bench}/{metric}", format_value(bossa), peer, format_value(peer_value), ratio]
+            )
+    return rows
+
+
+def print_table(rows):
+    header = ["bench/metric", "bossa", "peer", "peer value", "bossa/peer"]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    right = {1, 3}  # numbers align right
+
+    def line(cells):
+        out = []
+        for i, cell in enumerate(cells):
+            out.append(cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", required=True, type=Path, help="the CMake build directory")
+    parser.add_argument("--out", required=True, type=Path, help="where latest.jsonl goes")
+    parser.add_argument("filter", nargs="?", default="", help="substring of the bench names to run")
+    args = parser.parse_args()
+
+    programs = find_programs(args.build / "bench")
+    if not programs:
+        log(f"no bench_* programs in {args.build / 'bench'}: build the benchmarks first")
+        return 1
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    latest = args.out / "latest.jsonl"
+    results = []
+    failures = []
+    with latest.open("w") as out:
+
+        def on_result(result, line):
+            if args.filter not in result["bench"]:
+                return
+            results.append(result)
+            out.write(line + "\n")
+            out.flush()
+
+        for program in programs:
+            for argv in invocations(program, args.filter):
+                error = run(argv, on_result)
+                if error:
+                    log(f"FAILED {error}")
+                    failures.append(error)
+
+    print()
+    if results:
+        print_table(table_rows(results))
+    else:
+        print(f"no results (filter: {args.filter!r})")
+    print(f"\n{len(results)} results in {latest}")
+    if failures:
+        print(f"{len(failures)} bench program(s) failed:", *failures, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

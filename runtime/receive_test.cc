@@ -112,7 +112,7 @@ TEST(CoroutineTest, ReceivesSelectivelyAndRequests) {
     absl::StatusOr<int> sum = co_await self.request<int>(adder, kWait, 2, 3);
     self.send(me_pid, sum.ok() ? *sum : -1);
     std::string text;
-    co_await self.receive([&](const std::string& s) { text = s; });
+    (void)co_await self.receive([&](const std::string& s) { text = s; });
     self.send(me_pid, text);
   });
   me->send(coro, std::string("early"));
@@ -147,7 +147,7 @@ TEST(CoroutineTest, ThrowingStopsTheActorWithTheText) {
   Runtime runtime({.workers = 2});
   ScopedActor me(runtime);
   Pid coro = runtime.spawn_coroutine([](CoroutineActor& self) -> ActorTask {
-    co_await self.receive([](Go) {});
+    (void)co_await self.receive([](Go) {});
     throw std::runtime_error("coroutine failed");
   });
   me->monitor(coro);

@@ -50,8 +50,9 @@ void TimerService::run() {
       continue;
     }
     auto first = timers_.begin();
-    if (first->first.first > Clock::now()) {
-      changed_.wait_until(lock, first->first.first);
+    const Clock::time_point deadline = first->first.first;  // the node may go while we wait
+    if (deadline > Clock::now()) {
+      changed_.wait_until(lock, deadline);
       continue;
     }
     std::function<void()> callback = std::move(first->second);

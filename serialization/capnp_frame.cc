@@ -1,0 +1,106 @@
+#include "serialization/capnp_frame.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include <capnp/serialize.h>
+#include <kj/array.h>
+#include <kj/exception.h>
+#include <kj/io.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace bossa::capnp_frame {
+namespace {
+
+constexpr size_t kWordBytes = sizeof(capnp::word);
+// Cap'n Proto's own bound on the segment count of a message read from a stream.
+constexpr uint64_t kMaxSegments = 512;
+
+uint32_t load_le32(const char* p) {
+  const auto* b = reinterpret_cast<const unsigned char*>(p);
+  return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
+}
+
+}  // namespace
+
+absl::Status check(std::string_view bytes, const DecodeLimits& limits) {
+  if (bytes.empty()) return absl::InvalidArgumentError("empty input");
+  if (bytes.size() > limits.max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input of ", bytes.size(), " bytes exceeds the limit of ", limits.max_bytes, " bytes"));
+  }
+  if (bytes.size() % kWordBytes != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input of ", bytes.size(), " bytes is not a whole number of 8-byte words"));
+  }
+  const uint64_t segment_count = uint64_t{load_le32(bytes.data())} + 1;
+  if (segment_count > kMaxSegments) {
+    return absl::InvalidArgumentError(absl::StrCat("segment table declares ", segment_count,
+                                                   " segments, more than the ", kMaxSegments,
+                                                   " allowed"));
+  }
+  // Count word, sizes, padding: (1 + segment_count) 32-bit entries rounded up to whole words.
+  const uint64_t table_words = segment_count / 2 + 1;
+  const uint64_t input_words = bytes.size() / kWordBytes;
+  if (table_words > input_words) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("truncated: the segment table of ", segment_count, " segments needs ",
+                     table_words * kWordBytes, " bytes, input has ", bytes.size()));
+  }
+  uint64_t declared_words = 0;
+  for (uint64_t i = 0; i < segment_count; ++i) {
+    declared_words += load_le32(bytes.data() + 4 + 4 * i);
+  }
+  const uint64_t body_words = input_words - table_words;
+  if (declared_words > body_words) {
+    return absl::InvalidArgumentError(absl::StrCat("truncated: segments declare ", declared_words,
+                                                   " words, input holds ", body_words,
+                                                   " after the segment table"));
+  }
+  if (declared_words < body_words) {
+    return absl::InvalidArgumentError(absl::StrCat((body_words - declared_words) * kWordBytes,
+                                                   " trailing bytes after the message"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::string_view what,
+                  absl::FunctionRef<absl::Status(capnp::MessageReader&)> read) {
+  if (absl::Status status = check(bytes, limits); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", status.message()));
+  }
+  const size_t word_count = bytes.size() / kWordBytes;
+  kj::Array<capnp::word> aligned_copy;
+  kj::ArrayPtr<const capnp::word> words;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), word_count);
+  } else {
+    aligned_copy = kj::heapArray<capnp::word>(word_count);
+    std::memcpy(aligned_copy.begin(), bytes.data(), bytes.size());
+    words = aligned_copy.asPtr();
+  }
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits.traversal_limit_words;
+  options.nestingLimit = limits.nesting_limit;
+  try {
+    capnp::FlatArrayMessageReader reader(words, options);
+    absl::Status status = read(reader);
+    if (!status.ok())
+      return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
+    return status;
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": malformed Cap'n Proto message: ", e.getDescription().cStr()));
+  }
+}
+
+std::string write(capnp::MessageBuilder& message) {
+  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message.getSegmentsForOutput();
+  std::string out(capnp::computeSerializedSizeInWords(segments) * kWordBytes, '\0');
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, segments);
+  return out;
+}
+
+}  // namespace bossa::capnp_frame

@@ -1,0 +1,35 @@
+// Reading and writing one Cap'n Proto message in the flat (unpacked) stream format of
+// capnp/serialize.h, with bossa's DecodeLimits and Status errors. The byte layout is specified in
+// serialization/envelope.h. Internal to serialization/: the envelope and the Value codecs use it.
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <capnp/message.h>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "serialization/decode_limits.h"
+
+namespace bossa::capnp_frame {
+
+// Checks the framing of `bytes` without parsing the message: non-empty, a whole number of words, no
+// larger than limits.max_bytes, a segment table that fits, segments that exactly fill the rest.
+// Returns InvalidArgument naming the first problem.
+absl::Status check(std::string_view bytes, const DecodeLimits& limits);
+
+// Checks the framing, then calls `read` with a reader over `bytes` that enforces the traversal and
+// nesting limits. `bytes` need not be aligned (unaligned input is copied once). Any Cap'n Proto
+// error raised by `read` (malformed pointers, limits exceeded, out-of-bounds data) becomes
+// InvalidArgument. Errors are prefixed with `what` (e.g. "envelope").
+absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::string_view what,
+                  absl::FunctionRef<absl::Status(capnp::MessageReader&)> read);
+
+// Serializes `message` in the flat format into one string (a single copy of its segments).
+std::string write(capnp::MessageBuilder& message);
+
+}  // namespace bossa::capnp_frame

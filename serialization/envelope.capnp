@@ -1,0 +1,38 @@
+# The bossa wire envelope: what one node sends another for every message, signal and request.
+#
+# Every field number and enumerant number below is a wire number: it never changes. New fields are
+# only ever appended with the next free number. The C++ mirror lives in serialization/envelope.h.
+@0xa7d4e82e8b124c63;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("bossa::wire");
+
+# A process id on the wire: the node that hosts the process and the process's serial on that node.
+struct Pid {
+  node @0 :UInt32;
+  serial @1 :UInt64;
+}
+
+# What an envelope carries. Numbers are wire numbers and never change.
+enum Kind {
+  user @0;       # an ordinary message to a mailbox
+  exit @1;       # exit signal to a linked process
+  down @2;       # monitor notification
+  link @3;       # link request
+  unlink @4;     # unlink request
+  monitor @5;    # monitor request
+  demonitor @6;  # demonitor request
+  request @7;    # request that expects a reply with the same correlation id
+  reply @8;      # reply to a request
+  system @9;     # node-level control traffic
+}
+
+struct Envelope {
+  to @0 :Pid;
+  from @1 :Pid;
+  kind @2 :Kind;
+  correlationId @3 :UInt64;  # matches a reply to its request; 0 when unused
+  typeId @4 :UInt64;         # wire type id of the payload (see serialization/codec_registry.h)
+  toName @5 :Text;           # registered name of the receiver; empty unless addressed by name
+  payload @6 :Data;          # the encoded message, usually a Value (serialization/value.capnp)
+}

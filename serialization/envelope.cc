@@ -1,0 +1,107 @@
+#include "serialization/envelope.h"
+
+#include <capnp/message.h>
+
+#include "absl/strings/str_cat.h"
+#include "serialization/capnp_frame.h"
+#include "serialization/envelope.capnp.h"
+
+namespace bossa {
+namespace {
+
+// The C++ table and the schema's table are one table.
+static_assert(static_cast<uint16_t>(wire::Kind::USER) == uint16_t(EnvelopeKind::kUser));
+static_assert(static_cast<uint16_t>(wire::Kind::EXIT) == uint16_t(EnvelopeKind::kExit));
+static_assert(static_cast<uint16_t>(wire::Kind::DOWN) == uint16_t(EnvelopeKind::kDown));
+static_assert(static_cast<uint16_t>(wire::Kind::LINK) == uint16_t(EnvelopeKind::kLink));
+static_assert(static_cast<uint16_t>(wire::Kind::UNLINK) == uint16_t(EnvelopeKind::kUnlink));
+static_assert(static_cast<uint16_t>(wire::Kind::MONITOR) == uint16_t(EnvelopeKind::kMonitor));
+static_assert(static_cast<uint16_t>(wire::Kind::DEMONITOR) == uint16_t(EnvelopeKind::kDemonitor));
+static_assert(static_cast<uint16_t>(wire::Kind::REQUEST) == uint16_t(EnvelopeKind::kRequest));
+static_assert(static_cast<uint16_t>(wire::Kind::REPLY) == uint16_t(EnvelopeKind::kReply));
+static_assert(static_cast<uint16_t>(wire::Kind::SYSTEM) == uint16_t(EnvelopeKind::kSystem));
+
+// Fixed part of an envelope: root pointer, Envelope struct (3 data + 4 pointer words), two Pid
+// structs (2 words each), and the segment table. Sizing the first segment to fit avoids a second.
+constexpr size_t kFixedEnvelopeWords = 24;
+
+void set_pid(wire::Pid::Builder out, const WirePid& pid) {
+  out.setNode(pid.node);
+  out.setSerial(pid.serial);
+}
+
+WirePid get_pid(wire::Pid::Reader in) {
+  return WirePid{in.getNode(), in.getSerial()};
+}
+
+}  // namespace
+
+std::string_view envelope_kind_name(EnvelopeKind kind) {
+  switch (kind) {
+    case EnvelopeKind::kUser:
+      return "user";
+    case EnvelopeKind::kExit:
+      return "exit";
+    case EnvelopeKind::kDown:
+      return "down";
+    case EnvelopeKind::kLink:
+      return "link";
+    case EnvelopeKind::kUnlink:
+      return "unlink";
+    case EnvelopeKind::kMonitor:
+      return "monitor";
+    case EnvelopeKind::kDemonitor:
+      return "demonitor";
+    case EnvelopeKind::kRequest:
+      return "request";
+    case EnvelopeKind::kReply:
+      return "reply";
+    case EnvelopeKind::kSystem:
+      return "system";
+  }
+  return "unknown";
+}
+
+std::string encode_envelope(const Envelope& envelope) {
+  const size_t words = kFixedEnvelopeWords + (envelope.to_name.size() + 1 + 7) / 8 +
+                       (envelope.payload.size() + 7) / 8;
+  capnp::MallocMessageBuilder message(static_cast<capnp::uint>(words));
+  wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
+  set_pid(root.initTo(), envelope.to);
+  set_pid(root.initFrom(), envelope.from);
+  root.setKind(static_cast<wire::Kind>(envelope.kind));
+  root.setCorrelationId(envelope.correlation_id);
+  root.setTypeId(envelope.type_id);
+  if (!envelope.to_name.empty()) {
+    root.setToName(capnp::Text::Reader(envelope.to_name.data(), envelope.to_name.size()));
+  }
+  root.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(envelope.payload.data()),
+                                      envelope.payload.size()));
+  return capnp_frame::write(message);
+}
+
+absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLimits& limits) {
+  Envelope envelope;
+  absl::Status status =
+      capnp_frame::read(bytes, limits, "envelope", [&](capnp::MessageReader& message) {
+        wire::Envelope::Reader root = message.getRoot<wire::Envelope>();
+        const auto kind = static_cast<uint16_t>(root.getKind());
+        if (kind > static_cast<uint16_t>(kLastEnvelopeKind)) {
+          return absl::InvalidArgumentError(absl::StrCat("unknown kind ", kind));
+        }
+        envelope.kind = static_cast<EnvelopeKind>(kind);
+        envelope.to = get_pid(root.getTo());
+        envelope.from = get_pid(root.getFrom());
+        envelope.correlation_id = root.getCorrelationId();
+        envelope.type_id = root.getTypeId();
+        capnp::Text::Reader name = root.getToName();
+        envelope.to_name.assign(name.begin(), name.size());
+        capnp::Data::Reader payload = root.getPayload();
+        envelope.payload.assign(reinterpret_cast<const char*>(payload.begin()), payload.size());
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return envelope;
+}
+
+}  // namespace bossa

@@ -1,0 +1,78 @@
+// The wire envelope: what one bossa node sends another for every message, signal, request and
+// reply.
+//
+// Schema: serialization/envelope.capnp (struct Envelope). encode_envelope writes one Cap'n Proto
+// message in the FLAT (unpacked) stream format of capnp/serialize.h; decode_envelope reads exactly
+// one. Byte by byte, all integers little-endian:
+//
+//   (4 bytes)        N - 1, where N is the number of segments (1 <= N <= 512)
+//   (4 bytes x N)    size of each segment, in 8-byte words
+//   (0 or 4 bytes)   zero padding, so that the segments start on an 8-byte boundary
+//   (8 bytes x sum)  the segments, the first starting with the root pointer to the Envelope struct
+//
+// So a valid envelope is a whole number of words, and its segments exactly fill what follows the
+// table: anything shorter is truncated, anything longer has trailing bytes. Both are rejected.
+//
+// Decoding is safe on untrusted bytes: it never crashes, and every failure is an InvalidArgument
+// whose message says what was wrong (empty, not word-aligned, over max_bytes, truncated, trailing
+// bytes, malformed pointers, traversal or nesting limit exceeded, unknown kind).
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "serialization/decode_limits.h"
+
+namespace bossa {
+
+// A process id on the wire (envelope.capnp struct Pid).
+struct WirePid {
+  uint32_t node = 0;
+  uint64_t serial = 0;
+
+  friend bool operator==(const WirePid&, const WirePid&) = default;
+};
+
+// What an envelope carries. These numbers are wire numbers (envelope.capnp enum Kind): they never
+// change, and new kinds are only ever appended.
+enum class EnvelopeKind : uint8_t {
+  kUser = 0,
+  kExit = 1,
+  kDown = 2,
+  kLink = 3,
+  kUnlink = 4,
+  kMonitor = 5,
+  kDemonitor = 6,
+  kRequest = 7,
+  kReply = 8,
+  kSystem = 9,
+};
+inline constexpr EnvelopeKind kLastEnvelopeKind = EnvelopeKind::kSystem;
+
+// "user", "exit", ...; "unknown" for a value outside the table.
+std::string_view envelope_kind_name(EnvelopeKind kind);
+
+struct Envelope {
+  WirePid to;
+  WirePid from;
+  EnvelopeKind kind = EnvelopeKind::kUser;
+  uint64_t correlation_id = 0;  // pairs a reply with its request; 0 when unused
+  uint64_t type_id = 0;         // wire type id of the payload (CodecRegistry)
+  std::string to_name;          // empty unless addressed by registered name
+  std::string payload;          // encoded message bytes
+
+  friend bool operator==(const Envelope&, const Envelope&) = default;
+};
+
+// Encodes `envelope` in the flat format above. Precondition: to_name and payload are each smaller
+// than 512 MiB (Cap'n Proto's blob limit; a transport's message size limit sits far below it).
+std::string encode_envelope(const Envelope& envelope);
+
+// Decodes one envelope from `bytes` under `limits`. `bytes` need not be aligned in memory.
+absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLimits& limits = {});
+
+}  // namespace bossa

@@ -161,7 +161,7 @@ absl::Status Actor::register_name(std::string name) {
 }
 
 std::optional<ExitReason> Actor::apply_exit_signal(MailboxElement& signal) {
-  ExitMsg& exit = *static_cast<ExitMsg*>(signal.payload);
+  ExitMsg& exit = *static_cast<ExitMsg*>(signal.payload());
   remove_link(exit.from);
   if (exit.reason.kind() == ExitReason::Kind::kKill) return ExitReason::killed();
   if (trap_exit_) {

@@ -67,7 +67,7 @@ template <class F>
 decltype(auto) call_with_payload(F& f, MailboxElement& e) {
   using traits = callable_traits<F>;
   using M = typename traits::message_type;
-  M& message = *static_cast<M*>(e.payload);
+  M& message = *static_cast<M*>(e.payload());
   if constexpr (traits::arity == 1) {
     return f(std::forward<std::tuple_element_t<0, typename traits::args>>(message));
   } else {
@@ -78,7 +78,7 @@ decltype(auto) call_with_payload(F& f, MailboxElement& e) {
 template <class F>
 bool try_handler(F& f, MailboxElement& e, ReplySink& sink) {
   using traits = callable_traits<F>;
-  if (e.tag != type_tag_of<typename traits::message_type>()) return false;
+  if (e.tag() != type_tag_of<typename traits::message_type>()) return false;
   using R = typename traits::result_type;
   if constexpr (std::is_void_v<R>) {
     call_with_payload(f, e);

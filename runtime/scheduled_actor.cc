@@ -140,7 +140,7 @@ void ScheduledActor::handle_reply(ElementPtr& element) {
   if (pending.timer != 0) cancel_timer(pending.timer);
   if (ErrorReply* error = reply.get_if<ErrorReply>()) {
     pending.on_error(std::move(error->status));
-  } else if (reply.tag != pending.reply_type) {
+  } else if (reply.tag() != pending.reply_type) {
     pending.on_error(absl::InvalidArgumentError(absl::StrCat("reply from ", reply.from.to_string(),
                                                              " has an unexpected type (",
                                                              reply.type().name(), ")")));

@@ -25,7 +25,7 @@ inline constexpr char kTypeTagAnchor = 0;
 
 // The tag of std::decay_t<T>: equal for equal decayed types, distinct otherwise.
 template <class T>
-TypeTag type_tag_of() noexcept {
+constexpr TypeTag type_tag_of() noexcept {
   return &detail::kTypeTagAnchor<std::decay_t<T>>;
 }
 

@@ -26,7 +26,16 @@ void Actor::enqueue(ElementPtr element) {
 }
 
 void Actor::deliver(Pid to, ElementPtr element) {
-  runtime_.deliver(to, std::move(element));
+  if (to != cached_to_ || cached_actor_ == nullptr) {
+    ActorPtr target = runtime_.find(to);
+    if (target == nullptr) {
+      runtime_.deliver(to, std::move(element));
+      return;
+    }
+    cached_to_ = to;
+    cached_actor_ = std::move(target);
+  }
+  cached_actor_->enqueue(std::move(element));
 }
 
 absl::Status Actor::deliver_to_name(std::string_view name, ElementPtr element) {

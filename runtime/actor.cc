@@ -12,17 +12,18 @@ Actor::Actor(Runtime& runtime, Pid pid) : runtime_(runtime), pid_(pid) {}
 
 Actor::~Actor() = default;
 
-void Actor::enqueue(ElementPtr element) {
+bool Actor::enqueue(ElementPtr element) {
   switch (mailbox_.push(element)) {
     case Mailbox::PushResult::kQueued:
-      return;
+      return true;
     case Mailbox::PushResult::kReaderWasBlocked:
       wake();
-      return;
+      return true;
     case Mailbox::PushResult::kClosed:
-      runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
-      return;
+      break;
   }
+  runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
+  return false;
 }
 
 void Actor::deliver(Pid to, ElementPtr element) {
@@ -35,7 +36,7 @@ void Actor::deliver(Pid to, ElementPtr element) {
     cached_to_ = to;
     cached_actor_ = std::move(target);
   }
-  cached_actor_->enqueue(std::move(element));
+  if (!cached_actor_->enqueue(std::move(element))) cached_actor_.reset();  // gone: let it go
 }
 
 absl::Status Actor::deliver_to_name(std::string_view name, ElementPtr element) {
@@ -99,9 +100,9 @@ bool Actor::add_link(Pid other) {
   return true;
 }
 
-void Actor::remove_link(Pid other) {
+bool Actor::remove_link(Pid other) {
   std::lock_guard<SpinLock> lock(state_lock_);
-  if (relations_ != nullptr) relations_->links.erase(other);
+  return relations_ != nullptr && relations_->links.erase(other) > 0;
 }
 
 bool Actor::add_watcher(uint64_t monitor_id, Pid watcher) {
@@ -171,8 +172,12 @@ absl::Status Actor::register_name(std::string name) {
 
 std::optional<ExitReason> Actor::apply_exit_signal(MailboxElement& signal) {
   ExitMsg& exit = *static_cast<ExitMsg*>(signal.payload());
-  remove_link(exit.from);
-  if (exit.reason.kind() == ExitReason::Kind::kKill) return ExitReason::killed();
+  if (signal.kind == MessageKind::kLinkExit) {
+    // Only a link that still exists carries the signal: unlink() cancels one already queued.
+    if (!remove_link(exit.from)) return std::nullopt;
+  } else if (exit.reason.kind() == ExitReason::Kind::kKill) {
+    return ExitReason::killed();  // exit(pid, kill) cannot be trapped
+  }
   if (trap_exit_) {
     signal.kind = MessageKind::kUser;
     return std::nullopt;
@@ -190,20 +195,22 @@ void Actor::terminate(const ExitReason& reason) {
     relations = std::move(relations_);
     named = named_;
   }
-  cached_actor_.reset();
   ElementQueue leftover;
   mailbox_.close(leftover);
   runtime_.actor_stopped(*this, named);
   while (ElementPtr e = leftover.pop_front()) {
     runtime_.dead_letter(pid_, std::move(e), "the actor has stopped");
   }
+  cached_actor_.reset();  // a stopped actor holds nobody alive
   if (relations == nullptr) return;
+  // Through the runtime, not deliver(): the cache must stay empty from here on.
   for (Pid linked : relations->links) {
-    deliver(linked, make_element<ExitMsg>(pid_, MessageKind::kExit, 0, ExitMsg{pid_, reason}));
+    runtime_.deliver(linked,
+                     make_element<ExitMsg>(pid_, MessageKind::kLinkExit, 0, ExitMsg{pid_, reason}));
   }
   for (const auto& [id, watcher] : relations->watchers) {
-    deliver(watcher, make_element<DownMsg>(pid_, MessageKind::kUser, 0,
-                                           DownMsg{MonitorRef{id}, pid_, reason}));
+    runtime_.deliver(watcher, make_element<DownMsg>(pid_, MessageKind::kUser, 0,
+                                                    DownMsg{MonitorRef{id}, pid_, reason}));
   }
   for (const auto& [id, target_pid] : relations->watched) {
     if (ActorPtr target = runtime_.find(target_pid)) target->remove_watcher(id);

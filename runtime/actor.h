@@ -2,7 +2,8 @@
 //
 // An actor has a pid, a mailbox, links, monitors and at most one registered name. The methods under
 // "actor code" are for the actor's own thread of execution (its handlers, its coroutine or its
-// thread); enqueue() and the reference count may be used from any thread.
+// thread) and are not thread-safe: another thread that must send uses Runtime::send. enqueue()
+// and the reference count may be used from any thread.
 //
 // Lifetime: actors are reference counted. The node's ActorTable holds a reference while the actor
 // is alive; senders and the scheduler hold short-lived ones. When an actor stops (terminate) it
@@ -53,7 +54,9 @@ using message_type_t = std::conditional_t<sizeof...(Ts) == 0, std::decay_t<T>,
                                           std::tuple<std::decay_t<T>, std::decay_t<Ts>...>>;
 
 // A reply that a handler promised to give later (a deferred reply, as gen_server's noreply).
-// Copyable; deliver or fail it once, from any thread, while the runtime lives.
+// Deliver or fail it from any thread while the runtime lives. Copies share the duty: the first
+// answer completes the request, a later one reaches the requester as a dead letter. If the
+// promising actor stops first, the requester learns it only from its timeout.
 class ResponsePromise {
  public:
   ResponsePromise() = default;
@@ -149,8 +152,9 @@ class Actor : public ReplySink {
 
   // ---- any thread ----
 
-  // Delivers an element to this actor; a closed mailbox makes it a dead letter.
-  void enqueue(ElementPtr element);
+  // Delivers an element to this actor. False if the actor has stopped: the element became a
+  // dead letter.
+  bool enqueue(ElementPtr element);
 
   friend void intrusive_ptr_add_ref(Actor* a) noexcept {
     a->refs_.fetch_add(1, std::memory_order_relaxed);
@@ -169,7 +173,9 @@ class Actor : public ReplySink {
   void reply_with(ElementPtr reply) override;
 
   // Applies an exit signal. Returns the reason to stop with, or nullopt if the signal was ignored
-  // or (trapping exits) turned into a kUser ExitMsg in place, to be handled as a message.
+  // or (trapping exits) turned into a kUser ExitMsg in place, to be handled as a message. As in
+  // Erlang, `kill` is untrappable only when sent with exit(pid, kill); a linked actor that stopped
+  // with reason kill sends an ordinary signal.
   std::optional<ExitReason> apply_exit_signal(MailboxElement& signal);
 
   // Stops this actor for good. Called once, from the actor's own thread.
@@ -196,13 +202,15 @@ class Actor : public ReplySink {
   Relations& relations();  // state_lock_ held
   // From other actors; false if this actor has already stopped.
   bool add_link(Pid other);
-  void remove_link(Pid other);
+  // False if there was no such link.
+  bool remove_link(Pid other);
   bool add_watcher(uint64_t monitor_id, Pid watcher);
   void remove_watcher(uint64_t monitor_id);
   bool set_named();
 
   std::atomic<uint32_t> refs_{0};
   bool trap_exit_ = false;
+  bool counted_ = true;  // in Runtime::actor_count (not a ScopedActor)
   // The last local actor this one sent to. Pids are never reused, so the entry stays exact; a
   // stopped target refuses the message as a dead letter. Cleared when this actor stops.
   Pid cached_to_;

@@ -112,31 +112,35 @@ class CoroutineActor final : public ScheduledActor {
     absl::Status status_;
   };
 
-  // Awaitable result of request(): the reply, or why there is none.
+  // Awaitable result of request(): the reply, or why there is none. The request is sent when
+  // awaited, so it cannot be answered before anybody waits.
   template <class R>
-  class RequestAwaiter {
+  class [[nodiscard]] RequestAwaiter {
    public:
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) {
       self_.await_nothing();
-      std::move(request_).then(
-          [this](R& reply) {
-            result_ = std::move(reply);
-            self_.resume_body();
-          },
-          [this](absl::Status status) {
-            result_ = std::move(status);
-            self_.resume_body();
-          });
+      self_.start_request(to_, timeout_, std::move(message_))
+          .then(
+              [this](R& reply) {
+                result_ = std::move(reply);
+                self_.resume_body();
+              },
+              [this](absl::Status status) {
+                result_ = std::move(status);
+                self_.resume_body();
+              });
     }
     absl::StatusOr<R> await_resume() { return std::move(result_); }
 
    private:
     friend class CoroutineActor;
-    RequestAwaiter(CoroutineActor& self, ScheduledActor::PendingRequest request)
-        : self_(self), request_(std::move(request)) {}
+    RequestAwaiter(CoroutineActor& self, Pid to, absl::Duration timeout, ElementPtr message)
+        : self_(self), to_(to), timeout_(timeout), message_(std::move(message)) {}
     CoroutineActor& self_;
-    ScheduledActor::PendingRequest request_;
+    Pid to_;
+    absl::Duration timeout_;
+    ElementPtr message_;
     absl::StatusOr<R> result_;
   };
 
@@ -155,8 +159,10 @@ class CoroutineActor final : public ScheduledActor {
   // co_await: sends a request and waits up to `timeout` for its reply of type R.
   template <class R, class T, class... Ts>
   RequestAwaiter<R> request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
-    return RequestAwaiter<R>(*this, ScheduledActor::request(to, timeout, std::forward<T>(value),
-                                                            std::forward<Ts>(more)...));
+    return RequestAwaiter<R>(
+        *this, to, timeout,
+        make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, 0,
+                                               std::forward<T>(value), std::forward<Ts>(more)...));
   }
 
   // Creates the coroutine and runs it up to its first co_await.
@@ -165,6 +171,10 @@ class CoroutineActor final : public ScheduledActor {
  protected:
   bool finished() const override { return task_.handle() && task_.handle().done(); }
   ExitReason finished_reason() const override;
+  void release_state() override {
+    task_ = ActorTask();
+    body_ = nullptr;
+  }
 
  private:
   class ReceiveMatcher;

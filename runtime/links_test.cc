@@ -36,7 +36,10 @@ TEST(LinksTest, CrashKillsLinkedActorsWithTheExceptionText) {
   EXPECT_EQ(of_crasher.reason, ExitReason::error("boom"));
   EXPECT_EQ(of_partner.pid, partner);
   EXPECT_EQ(of_partner.reason, ExitReason::error("boom"));
-  EXPECT_EQ(runtime.actor_count(), 1u);  // only `me`: the runtime itself goes on
+  EXPECT_EQ(runtime.actor_count(), 0u);  // both gone (a ScopedActor is not counted)...
+  Pid doubler =
+      runtime.spawn([](EventedActor&) -> Behavior { return {[](int x) { return 2 * x; }}; });
+  EXPECT_EQ(*me->request<int>(doubler, kWait, 4), 8);  // ...and the node goes on
 }
 
 TEST(LinksTest, RequestToAnActorThatCrashesOnItFailsAtOnce) {
@@ -161,6 +164,82 @@ TEST(MonitorsTest, DemonitorStopsTheDownMessage) {
   ASSERT_TRUE(other->receive_for<DownMsg>(kWait).ok());
   EXPECT_EQ(me->receive_for<DownMsg>(absl::Milliseconds(50)).status().code(),
             absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(LinksTest, AnExplicitExitSignalLeavesTheLinkInPlace) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  me->trap_exit(true);
+  Pid crasher = spawn_crasher(runtime);
+  me->link(crasher);
+  // A warning from the linked actor's side that is not its death...
+  runtime.exit(me.pid(), ExitReason::error("warning"));
+  ASSERT_EQ(me->receive_for<ExitMsg>(kWait)->reason, ExitReason::error("warning"));
+  // ...does not cut the link: its crash still arrives.
+  me->send(crasher, Crash{});
+  absl::StatusOr<ExitMsg> exit = me->receive_for<ExitMsg>(kWait);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_EQ(exit->from, crasher);
+}
+
+TEST(LinksTest, UnlinkCancelsAnExitSignalAlreadyQueued) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  Pid crasher = spawn_crasher(runtime);
+  me->link(crasher);
+  MonitorRef ref = me->monitor(crasher);
+  me->send(crasher, Crash{});
+  // Wait for the crash without receiving: the exit signal is in the mailbox behind nothing.
+  ScopedActor observer(runtime);
+  observer->monitor(crasher);
+  ASSERT_TRUE(observer->receive_for<DownMsg>(kWait).ok());
+  me->unlink(crasher);
+  // Not trapping exits, yet alive: the queued signal lost its link.
+  absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
+  ASSERT_TRUE(down.ok());
+  EXPECT_EQ(down->ref, ref);
+}
+
+TEST(LinksTest, ThreadedActorCrashingOnARequestFailsItAtOnce) {
+  Runtime runtime({.workers = 2});
+  Pid crasher = runtime.spawn_thread([](ThreadedActor& self) {
+    (void)self.receive([](Crash) -> int { throw std::runtime_error("threaded boom"); });
+  });
+  ScopedActor me(runtime);
+  absl::StatusOr<int> answer = me->request<int>(crasher, absl::Seconds(30), Crash{});
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kAborted);
+  EXPECT_NE(answer.status().message().find("threaded boom"), std::string::npos);
+}
+
+// Counts itself in `count` while it lives.
+struct LiveCount {
+  explicit LiveCount(std::shared_ptr<int> c) : count(std::move(c)) { ++*count; }
+  ~LiveCount() { --*count; }
+  std::shared_ptr<int> count;
+};
+
+TEST(LinksTest, ChainOfDeadActorsIsFreed) {
+  // Actors that die in a cascade must not keep each other (or their state) alive.
+  constexpr int kChain = 200;
+  Runtime runtime({.workers = 2});
+  auto alive = std::make_shared<int>(0);
+  std::vector<Pid> chain;
+  for (int i = 0; i < kChain; ++i) {
+    SpawnOptions options;
+    if (!chain.empty()) options.link_to = chain.back();
+    chain.push_back(runtime.spawn(
+        [alive](EventedActor&) -> Behavior {
+          auto counted = std::make_shared<LiveCount>(alive);
+          return {[counted](Crash) { throw std::runtime_error("first domino"); }};
+        },
+        options));
+  }
+  ScopedActor me(runtime);
+  me->monitor(chain.back());
+  me->send(chain.front(), Crash{});
+  ASSERT_TRUE(me->receive_for<DownMsg>(kWait).ok());
+  ASSERT_TRUE(runtime.await_all_actors_done(kWait));
+  EXPECT_EQ(*alive, 0);
 }
 
 }  // namespace

@@ -24,8 +24,9 @@
 namespace bossa {
 
 // What an element means to the receiving actor. kUser and kRequest reach the actor's handlers;
-// kReply completes a request; kExit is an exit signal; kTimeout is the runtime's own timer tick.
-enum class MessageKind : uint8_t { kUser, kRequest, kReply, kExit, kTimeout };
+// kReply completes a request; kExit is an exit signal sent with exit(pid, reason); kLinkExit is
+// the exit signal of a linked actor that stopped; kTimeout is the runtime's own timer tick.
+enum class MessageKind : uint8_t { kUser, kRequest, kReply, kExit, kLinkExit, kTimeout };
 
 class MailboxElement;
 
@@ -136,8 +137,7 @@ inline constexpr ElementOps element_ops{type_tag_of<T>(), &typeid(T), payload_of
 template <class T, class... Args>
 ElementPtr make_element(Pid from, MessageKind kind, uint64_t correlation, Args&&... args) {
   static_assert(std::is_same_v<T, std::decay_t<T>>, "elements hold plain object types");
-  void* memory =
-      ::operator new(payload_offset<T>() + sizeof(T), std::align_val_t(element_alignment<T>));
+  void* memory = detail::allocate_element<T>();
   auto* header = static_cast<std::byte*>(memory);
   try {
     if constexpr (std::is_aggregate_v<T>) {

@@ -84,7 +84,7 @@ TEST(EventedReceiveTest, BecomeOffersSetAsideMessagesAgainInOrder) {
   EXPECT_EQ(*me->receive_for<std::string>(kWait), "third");
 }
 
-TEST(EventedReceiveTest, AfterClauseFiresWhenIdleAndIsReset) {
+TEST(EventedReceiveTest, AfterClauseFiresWhenIdle) {
   Runtime runtime({.workers = 2});
   ScopedActor me(runtime);
   Pid me_pid = me.pid();
@@ -155,6 +155,24 @@ TEST(CoroutineTest, ThrowingStopsTheActorWithTheText) {
   absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->reason, ExitReason::error("coroutine failed"));
+}
+
+TEST(CoroutineTest, RequestIsSentWhenAwaitedSoItsReplyCannotBeMissed) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  Pid doubler =
+      runtime.spawn([](EventedActor&) -> Behavior { return {[](int x) { return 2 * x; }}; });
+  Pid coro = runtime.spawn_coroutine([me_pid, doubler](CoroutineActor& self) -> ActorTask {
+    auto doubled = self.request<int>(doubler, kWait, 21);  // not sent yet
+    (void)co_await self.receive([](Go) {});                // replies could arrive meanwhile
+    absl::StatusOr<int> result = co_await doubled;
+    self.send(me_pid, result.ok() ? *result : -1);
+  });
+  me->send(coro, Go{});
+  absl::StatusOr<int> got = me->receive_for<int>(kWait);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, 42);
 }
 
 }  // namespace

@@ -20,10 +20,21 @@ Runtime::~Runtime() {
   shutdown();
 }
 
-void Runtime::admit(Actor* actor, const SpawnOptions& options) {
-  live_actors_.fetch_add(1, std::memory_order_acq_rel);
+namespace {
+
+// The runtime whose threaded actor runs on this thread, if any.
+thread_local const Runtime* threaded_actor_runtime = nullptr;
+
+}  // namespace
+
+bool Runtime::admit(Actor* actor, const SpawnOptions& options) {
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    if (shut_down_) return false;
+    live_actors_.fetch_add(1, std::memory_order_acq_rel);
+  }
   table_.insert(actor->pid().serial, ActorPtr(actor));
-  if (!options.link_to.valid()) return;
+  if (!options.link_to.valid()) return true;
   ActorPtr parent = find(options.link_to);
   if (parent != nullptr && parent->add_link(actor->pid())) {
     actor->add_link(options.link_to);
@@ -31,6 +42,7 @@ void Runtime::admit(Actor* actor, const SpawnOptions& options) {
     actor->enqueue(make_element<ExitMsg>(options.link_to, MessageKind::kExit, 0,
                                          ExitMsg{options.link_to, ExitReason::noproc()}));
   }
+  return true;
 }
 
 void Runtime::start_thread(std::function<void()> run) {
@@ -39,6 +51,7 @@ void Runtime::start_thread(std::function<void()> run) {
     ++running_threads_;
   }
   std::thread([this, run = std::move(run)]() mutable {
+    threaded_actor_runtime = this;
     run();
     run = nullptr;  // drops the actor before the runtime may go away
     std::lock_guard<std::mutex> lock(lifecycle_mutex_);
@@ -48,8 +61,13 @@ void Runtime::start_thread(std::function<void()> run) {
 
 boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
   boost::intrusive_ptr<ThreadedActor> actor(new ThreadedActor(*this, allocate_pid()));
-  admit(actor.get(), SpawnOptions{});
+  actor->counted_ = false;
+  table_.insert(actor->pid().serial, ActorPtr(actor.get()));
   return actor;
+}
+
+bool Runtime::on_actor_thread() const {
+  return threaded_actor_runtime == this || scheduler_.on_worker_thread();
 }
 
 ActorPtr Runtime::find(Pid pid) const {
@@ -129,7 +147,10 @@ void Runtime::set_dead_letter_handler(std::function<void(const DeadLetter&)> han
 
 void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
   // Signals to an actor that is gone have nothing left to act on; timer ticks are internal.
-  if (element->kind == MessageKind::kExit || element->kind == MessageKind::kTimeout) return;
+  if (element->kind == MessageKind::kExit || element->kind == MessageKind::kLinkExit ||
+      element->kind == MessageKind::kTimeout) {
+    return;
+  }
   dead_letters_.fetch_add(1, std::memory_order_relaxed);
   std::shared_ptr<const std::function<void(const DeadLetter&)>> handler;
   {
@@ -150,6 +171,7 @@ void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
 void Runtime::actor_stopped(Actor& actor, bool named) {
   if (named) names_.erase_pid(actor.pid());
   table_.erase(actor.pid().serial);
+  if (!actor.counted_) return;
   std::lock_guard<std::mutex> lock(lifecycle_mutex_);
   if (live_actors_.fetch_sub(1, std::memory_order_acq_rel) == 1) all_stopped_.notify_all();
 }
@@ -164,16 +186,23 @@ bool Runtime::await_all_actors_done(absl::Duration timeout) {
   return all_stopped_.wait_for(lock, absl::ToChronoNanoseconds(timeout), none_alive);
 }
 
+void Runtime::signal_all(const ExitReason& reason) {
+  table_.for_each([this, &reason](const ActorPtr& actor) { exit(actor->pid(), reason); });
+}
+
 void Runtime::shutdown(absl::Duration grace) {
+  bool first;
   {
     std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-    if (shut_down_) return;
+    first = !shut_down_;
     shut_down_ = true;
   }
-  table_.for_each([this](const ActorPtr& actor) { exit(actor->pid(), ExitReason::shutdown()); });
+  if (first) signal_all(ExitReason::shutdown());
+  if (on_actor_thread()) return;
   if (!await_all_actors_done(grace)) {
-    table_.for_each([this](const ActorPtr& actor) { exit(actor->pid(), ExitReason::kill()); });
-    await_all_actors_done();
+    do {
+      signal_all(ExitReason::kill());
+    } while (!await_all_actors_done(absl::Seconds(1)));
   }
   std::unique_lock<std::mutex> lock(lifecycle_mutex_);
   threads_done_.wait(lock, [this] { return running_threads_ == 0; });

@@ -73,12 +73,14 @@ class Runtime {
 
   uint32_t node_id() const noexcept { return node_id_; }
 
+  // Spawning. Each returns the new actor's pid, or the zero pid once shutdown() has begun.
+
   // Spawns an evented actor; init is Behavior(EventedActor&) or void(EventedActor&) and runs
   // before spawn returns.
   template <class Init>
   Pid spawn(Init&& init, SpawnOptions options = {}) {
     boost::intrusive_ptr<EventedActor> actor(new EventedActor(*this, allocate_pid()));
-    admit(actor.get(), options);
+    if (!admit(actor.get(), options)) return Pid{};
     actor->start(std::forward<Init>(init));
     return actor->pid();
   }
@@ -87,7 +89,7 @@ class Runtime {
   template <class Body>
   Pid spawn_thread(Body&& body, SpawnOptions options = {}) {
     boost::intrusive_ptr<ThreadedActor> actor(new ThreadedActor(*this, allocate_pid()));
-    admit(actor.get(), options);
+    if (!admit(actor.get(), options)) return Pid{};
     start_thread([actor, body = std::forward<Body>(body)]() mutable { actor->run(body); });
     return actor->pid();
   }
@@ -97,7 +99,7 @@ class Runtime {
   template <class Body>
   Pid spawn_coroutine(Body&& body, SpawnOptions options = {}) {
     boost::intrusive_ptr<CoroutineActor> actor(new CoroutineActor(*this, allocate_pid()));
-    admit(actor.get(), options);
+    if (!admit(actor.get(), options)) return Pid{};
     actor->start(CoroutineActor::Body(std::forward<Body>(body)));
     return actor->pid();
   }
@@ -136,14 +138,17 @@ class Runtime {
   // Called for every dead letter, on the thread that found it; must be thread-safe and quick.
   void set_dead_letter_handler(std::function<void(const DeadLetter&)> handler);
 
-  // Live actors of this runtime.
+  // Live actors of this runtime, ScopedActors not counted (they belong to their thread).
   size_t actor_count() const noexcept { return live_actors_.load(std::memory_order_acquire); }
   // Waits until no actor is alive; false if `timeout` passed first.
   bool await_all_actors_done(absl::Duration timeout = absl::InfiniteDuration());
 
-  // Sends every live actor an exit signal with reason `shutdown` and waits up to `grace` for all
-  // to stop; those still running then get `kill`. Threaded actors notice either only inside
-  // receive: the runtime waits for their threads to return. Idempotent.
+  // Stops the node: from now on spawn refuses (zero pid); every actor gets an exit signal with
+  // reason `shutdown`, and those still alive after `grace` get `kill` until none is left. Then it
+  // waits for the threads of threaded actors to return; a threaded actor notices a signal only
+  // inside receive. Called from an actor (which cannot wait for itself), it starts all this and
+  // returns at once. ScopedActors are signalled but not waited for: destroy them before the
+  // runtime. Every call after the first just waits.
   void shutdown(absl::Duration grace = absl::Seconds(5));
 
  private:
@@ -156,8 +161,13 @@ class Runtime {
   Pid allocate_pid() noexcept {
     return Pid{node_id_, next_serial_.fetch_add(1, std::memory_order_relaxed)};
   }
-  // Registers a new actor in the table (and links it as asked) before it runs.
-  void admit(Actor* actor, const SpawnOptions& options);
+  // Registers a new actor in the table (and links it as asked) before it runs; false once
+  // shutdown has begun.
+  bool admit(Actor* actor, const SpawnOptions& options);
+  // Sends every actor in the table an exit signal with `reason`.
+  void signal_all(const ExitReason& reason);
+  // True on a thread that runs actor code of this runtime (a worker or a threaded actor's).
+  bool on_actor_thread() const;
   void start_thread(std::function<void()> run);
   boost::intrusive_ptr<ThreadedActor> make_scoped_actor();
 

@@ -286,5 +286,34 @@ TEST(RuntimeTest, SendAfterDeliversLaterAndCancelStopsIt) {
             absl::StatusCode::kDeadlineExceeded);
 }
 
+TEST(RuntimeTest, ShutdownRefusesNewActorsAndDoesNotWaitForScopedActors) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);  // alive across the shutdown: signalled, not waited for
+  spawn_echo(runtime);
+  runtime.shutdown(absl::Seconds(1));
+  EXPECT_EQ(runtime.actor_count(), 0u);
+  EXPECT_FALSE(spawn_echo(runtime).valid());
+  EXPECT_FALSE(runtime.spawn_thread([](ThreadedActor&) {}).valid());
+  EXPECT_THROW((void)me->receive_for<int>(kWait), ActorExit);  // the shutdown signal stops `me`
+  EXPECT_EQ(me->stopped_by(), ExitReason::shutdown());
+}
+
+TEST(RuntimeTest, ShutdownFromAnActorStartsItWithoutWaitingForItself) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  me->trap_exit(true);  // the shutdown signal reaches `me` too
+  const Pid me_pid = me.pid();
+  Pid stopper = runtime.spawn([&runtime, me_pid](EventedActor& self) -> Behavior {
+    return {[&runtime, &self, me_pid](int) {
+      runtime.shutdown();
+      self.send(me_pid, std::string("returned"));
+    }};
+  });
+  me->send(stopper, 1);
+  absl::StatusOr<std::string> returned = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(returned.ok()) << returned.status();
+  EXPECT_TRUE(runtime.await_all_actors_done(kWait));
+}
+
 }  // namespace
 }  // namespace bossa

@@ -44,6 +44,7 @@ Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
 std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
   switch (element->kind) {
     case MessageKind::kExit:
+    case MessageKind::kLinkExit:
       if (std::optional<ExitReason> stop = apply_exit_signal(*element)) return stop;
       if (element->kind != MessageKind::kUser) return std::nullopt;
       break;  // trapped: handled as a message
@@ -118,12 +119,18 @@ void ScheduledActor::arm_behavior_timeout() {
                                         BehaviorTimeoutTick{w.behavior_generation}));
 }
 
-void ScheduledActor::start_request_timer(uint64_t id, absl::Duration timeout) {
+ScheduledActor::PendingRequest ScheduledActor::start_request(Pid to, absl::Duration timeout,
+                                                             ElementPtr message) {
+  const uint64_t id = next_correlation_id();
+  message->kind = MessageKind::kRequest;
+  message->correlation_id = id;
+  deliver(to, std::move(message));
   Pending& pending = waiting().requests[id];
   if (timeout != absl::InfiniteDuration()) {
     pending.timer = schedule_delivery(
         timeout, pid(), make_element<RequestTimeoutTick>(pid(), MessageKind::kTimeout, id));
   }
+  return PendingRequest(*this, id);
 }
 
 void ScheduledActor::handle_reply(ElementPtr& element) {
@@ -183,6 +190,11 @@ void ScheduledActor::finish(const ExitReason& reason) {
   while (ElementPtr e = cache_.pop_front()) {
     runtime().dead_letter(pid(), std::move(e), "the actor has stopped");
   }
+  // The actor's state goes now, not when the last reference to the actor does.
+  next_behavior_.reset();
+  behavior_ = Behavior();
+  waiting_.reset();
+  release_state();
 }
 
 }  // namespace bossa

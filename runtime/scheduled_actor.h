@@ -27,7 +27,7 @@ namespace bossa {
 class ScheduledActor : public Actor, public Resumable {
  public:
   // A request on its way; then() says what to do with its outcome.
-  class PendingRequest {
+  class [[nodiscard]] PendingRequest {
    public:
     // on_reply takes the reply's type (by value or reference); on_error takes an absl::Status.
     template <class OnReply, class OnError>
@@ -46,14 +46,17 @@ class ScheduledActor : public Actor, public Resumable {
   // Sends a request; its outcome goes to the handlers given to then(). A request never answered
   // fails with DeadlineExceeded after `timeout`.
   template <class T, class... Ts>
-  PendingRequest request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
-    const uint64_t id = next_correlation_id();
-    deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
-                                                       std::forward<T>(value),
-                                                       std::forward<Ts>(more)...));
-    start_request_timer(id, timeout);
-    return PendingRequest(*this, id);
+  [[nodiscard]] PendingRequest request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
+    return start_request(
+        to, timeout,
+        make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, 0,
+                                               std::forward<T>(value), std::forward<Ts>(more)...));
   }
+
+  // Sends `message` as a request (its kind and correlation id are set here). Call then() before
+  // the current handler returns or the coroutine next suspends: a reply handled earlier finds
+  // nobody waiting and becomes a dead letter.
+  [[nodiscard]] PendingRequest start_request(Pid to, absl::Duration timeout, ElementPtr message);
 
   // Resumable
   ResumeResult resume(size_t max_messages) override;
@@ -61,6 +64,7 @@ class ScheduledActor : public Actor, public Resumable {
   void release() noexcept override { intrusive_ptr_release(this); }
 
   // Messages waiting: in the mailbox's reader queue and set aside (not counting unfetched pushes).
+  // Actor code only.
   size_t queued_messages() const noexcept { return cache_.size() + stash_.size(); }
 
  protected:
@@ -69,6 +73,8 @@ class ScheduledActor : public Actor, public Resumable {
   // True when the actor's code has finished and it should stop with finished_reason().
   virtual bool finished() const = 0;
   virtual ExitReason finished_reason() const { return ExitReason::normal(); }
+  // Frees what the actor's code holds, once it has stopped.
+  virtual void release_state() {}
 
   // Runs `body` (the actor's code) and turns what it throws into a stop reason.
   template <class Body>
@@ -97,7 +103,6 @@ class ScheduledActor : public Actor, public Resumable {
   void handle_timeout(MailboxElement& tick);
   void apply_pending_behavior();
   void arm_behavior_timeout();
-  void start_request_timer(uint64_t id, absl::Duration timeout);
   void finish(const ExitReason& reason);
   // After start: wakes the actor if messages arrived meanwhile, else lets it sleep.
   void launched();

@@ -146,6 +146,11 @@ Scheduler::~Scheduler() {
   injection_queue_.clear();
 }
 
+bool Scheduler::on_worker_thread() const {
+  const Worker* self = Worker::current();
+  return self != nullptr && self->belongs_to(*this);
+}
+
 void Scheduler::schedule(Resumable* r) {
   Worker* self = Worker::current();
   if (self != nullptr && self->belongs_to(*this)) {

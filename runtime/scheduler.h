@@ -42,6 +42,8 @@ class Scheduler {
   void schedule(Resumable* r);
 
   size_t worker_count() const { return workers_.size(); }
+  // True on one of this scheduler's worker threads.
+  bool on_worker_thread() const;
 
  private:
   class Worker;

@@ -34,11 +34,17 @@ bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time d
     ElementQueue& skipped;
     ~Restore() { cache.prepend(skipped); }
   } restore{cache_, skipped};
+  // Once stopped by a signal, the actor stays stopped even if its code caught ActorExit.
+  if (stopped_by_) throw ActorExit{*stopped_by_};
   for (;;) {
     while (ElementPtr e = cache_.pop_front()) {
       switch (e->kind) {
         case MessageKind::kExit:
-          if (std::optional<ExitReason> stop = apply_exit_signal(*e)) throw ActorExit{*stop};
+        case MessageKind::kLinkExit:
+          if (std::optional<ExitReason> stop = apply_exit_signal(*e)) {
+            stopped_by_ = *stop;
+            throw ActorExit{std::move(*stop)};
+          }
           if (e->kind != MessageKind::kUser) continue;
           break;
         case MessageKind::kTimeout:
@@ -62,13 +68,25 @@ absl::Status ThreadedActor::receive_with(Behavior& behavior) {
   const absl::Time deadline = timeout ? absl::Now() + *timeout : absl::InfiniteFuture();
   const bool matched = scan(
       [&](ElementPtr& e) {
-        if (e->kind == MessageKind::kReply) return false;
+        if (e->kind == MessageKind::kReply) {
+          // No request is waiting: request() takes its reply itself.
+          runtime().dead_letter(pid(), std::move(e), "a reply that nobody waits for");
+          return false;
+        }
         current_ = e.get();
         struct ClearCurrent {
           MailboxElement*& current;
           ~ClearCurrent() { current = nullptr; }
         } clear{current_};
-        return behavior.invoke(*e, *this);
+        try {
+          return behavior.invoke(*e, *this);
+        } catch (const ActorExit& stop) {
+          fail_current_request(stop.reason);
+          throw;
+        } catch (const std::exception& error) {
+          fail_current_request(ExitReason::error(error.what()));
+          throw;
+        }
       },
       deadline);
   if (matched) return absl::OkStatus();
@@ -94,6 +112,14 @@ absl::StatusOr<ElementPtr> ThreadedActor::await_reply(uint64_t correlation_id,
   return reply;
 }
 
+void ThreadedActor::fail_current_request(const ExitReason& reason) {
+  if (current_ == nullptr || current_->kind != MessageKind::kRequest) return;
+  reply_with(make_element<ErrorReply>(
+      pid(), MessageKind::kReply, 0,
+      ErrorReply{absl::AbortedError(absl::StrCat(
+          pid().to_string(), " stopped while handling the request: ", reason.to_string()))}));
+}
+
 void ThreadedActor::finish(const ExitReason& reason) {
   terminate(reason);
   while (ElementPtr e = cache_.pop_front()) {
@@ -104,7 +130,7 @@ void ThreadedActor::finish(const ExitReason& reason) {
 ScopedActor::ScopedActor(Runtime& runtime) : actor_(runtime.make_scoped_actor()) {}
 
 ScopedActor::~ScopedActor() {
-  actor_->finish(ExitReason::normal());
+  actor_->finish(actor_->stopped_by().value_or(ExitReason::normal()));
 }
 
 }  // namespace bossa

@@ -82,6 +82,10 @@ class ThreadedActor final : public Actor {
   // Stops the actor with `reason` (for ScopedActor, whose thread is not the actor's own).
   void finish(const ExitReason& reason);
 
+  // The reason an exit signal stopped this actor with, once one has (every later receive
+  // throws ActorExit again).
+  const std::optional<ExitReason>& stopped_by() const noexcept { return stopped_by_; }
+
  protected:
   void wake() override;
 
@@ -90,7 +94,7 @@ class ThreadedActor final : public Actor {
   ExitReason run_guarded(Body&& body) {
     try {
       body(*this);
-      return ExitReason::normal();
+      return stopped_by_.value_or(ExitReason::normal());
     } catch (ActorExit& e) {
       return std::move(e.reason);
     } catch (const std::exception& e) {
@@ -105,10 +109,13 @@ class ThreadedActor final : public Actor {
   // it took them over (left the pointer null).
   bool scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline);
   absl::StatusOr<ElementPtr> await_reply(uint64_t correlation_id, absl::Duration timeout);
+  // Answers the request being handled, if any, with Aborted: its handler is failing with reason.
+  void fail_current_request(const ExitReason& reason);
   // Sleeps until a message arrives (true) or the deadline passes (false).
   bool wait_for_mail(absl::Time deadline);
 
   ElementQueue cache_;
+  std::optional<ExitReason> stopped_by_;
   std::mutex wait_mutex_;
   std::condition_variable mail_arrived_;
 };

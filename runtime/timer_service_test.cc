@@ -33,16 +33,17 @@ class FiredLog {
 TEST(TimerServiceTest, FiresInDeadlineOrder) {
   TimerService timers;
   FiredLog log;
-  timers.schedule(absl::Milliseconds(30), [&] { log.add(3); });
-  timers.schedule(absl::Milliseconds(10), [&] { log.add(1); });
-  timers.schedule(absl::Milliseconds(20), [&] { log.add(2); });
+  // Far enough apart that a slow machine cannot reorder the calls themselves.
+  timers.schedule(absl::Milliseconds(300), [&] { log.add(3); });
+  timers.schedule(absl::Milliseconds(100), [&] { log.add(1); });
+  timers.schedule(absl::Milliseconds(200), [&] { log.add(2); });
   EXPECT_EQ(log.wait_for(3), (std::vector<int>{1, 2, 3}));
 }
 
 TEST(TimerServiceTest, CancelledTimerNeverFires) {
   TimerService timers;
   FiredLog log;
-  const TimerService::TimerId doomed = timers.schedule(absl::Milliseconds(10), [&] { log.add(1); });
+  const TimerService::TimerId doomed = timers.schedule(absl::Hours(1), [&] { log.add(1); });
   timers.schedule(absl::Milliseconds(40), [&] { log.add(2); });
   EXPECT_TRUE(timers.cancel(doomed));
   EXPECT_FALSE(timers.cancel(doomed));
@@ -52,11 +53,11 @@ TEST(TimerServiceTest, CancelledTimerNeverFires) {
 
 TEST(TimerServiceTest, CancellingTheTimerBeingWaitedForIsSafe) {
   // The timer thread sleeps until the earliest deadline; cancelling exactly that timer meanwhile
-  // must neither fire it nor confuse the wait.
+  // must neither fire it nor leave the wait reading the removed entry.
   TimerService timers;
   FiredLog log;
   for (int round = 0; round < 200; ++round) {
-    const TimerService::TimerId id = timers.schedule(absl::Microseconds(200), [&] { log.add(-1); });
+    const TimerService::TimerId id = timers.schedule(absl::Hours(1), [&] { log.add(-1); });
     timers.cancel(id);
   }
   timers.schedule(absl::Milliseconds(1), [&] { log.add(7); });

@@ -1,7 +1,10 @@
-# bossa_add_test(NAME SOURCES <files> LIBS <targets> [LABELS <labels>])
+# bossa_add_test(NAME SOURCES <files> LIBS <targets> [LABEL <label>] [TIMEOUT <seconds>])
 #
-# Builds one GoogleTest binary and registers each of its tests with CTest.  Labels select suites:
-# `unit` tests also run in the sanitizer builds, `runtime` tests in the ThreadSanitizer build.
+# Builds one GoogleTest binary and registers each of its tests with CTest under one label.
+# `ctest -L` takes a regular expression, so a label names every suite it belongs to:
+#   unit          in-process tests; also run under ASan+UBSan      (ctest -L unit)
+#   unit-runtime  the runtime's unit tests; also run under TSan      (ctest -L runtime)
+#   interop       tests against libzmq, release build only
 if(BOSSA_BUILD_TESTS)
   enable_testing()
   find_package(GTest REQUIRED)
@@ -12,7 +15,7 @@ function(bossa_add_test name)
   if(NOT BOSSA_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "TIMEOUT;LABEL" "SOURCES;LIBS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 120)
   endif()
@@ -20,5 +23,5 @@ function(bossa_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
-    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT})
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
 endfunction()

@@ -185,16 +185,17 @@ void ScheduledActor::finish(const ExitReason& reason) {
       if (pending.timer != 0) cancel_timer(pending.timer);
     }
   }
+  // The actor's state goes before anybody learns of the stop (and not when the last reference
+  // to the actor does).
+  next_behavior_.reset();
+  behavior_ = Behavior();
+  waiting_.reset();
+  release_state();
   terminate(reason);
   cache_.prepend(stash_);
   while (ElementPtr e = cache_.pop_front()) {
     runtime().dead_letter(pid(), std::move(e), "the actor has stopped");
   }
-  // The actor's state goes now, not when the last reference to the actor does.
-  next_behavior_.reset();
-  behavior_ = Behavior();
-  waiting_.reset();
-  release_state();
 }
 
 }  // namespace bossa

@@ -1,0 +1,139 @@
+// bench_socket_bossa: the socket benchmark cases (bench/common/socket_bench_main.h) over bossa's
+// own socket engine, measured by the same loops as bench_socket_libzmq, plus
+//   socket_idle_tcp/bytes_per_connection: resident memory per idle tcp connection, both ends
+//   counted (a ROUTER and a DEALER in this process joined by kIdleConnections connections).
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "bench/common/peak_rss.h"
+#include "bench/common/result_line.h"
+#include "bench/common/socket_bench_driver.h"
+#include "bench/common/socket_bench_main.h"
+#include "transport/socket/core/context.h"
+#include "transport/socket/core/socket.h"
+
+namespace bossa::bench {
+namespace {
+
+namespace bs = bossa::socket;
+
+[[noreturn]] void Throw(std::string_view call, const absl::Status& status) {
+  throw std::runtime_error(std::string(call) + ": " + status.ToString());
+}
+
+bs::SocketType TypeOf(Pattern pattern) {
+  switch (pattern) {
+    case Pattern::kPush:
+      return bs::SocketType::push;
+    case Pattern::kPull:
+      return bs::SocketType::pull;
+    case Pattern::kReq:
+      return bs::SocketType::req;
+    case Pattern::kRep:
+      return bs::SocketType::rep;
+  }
+  throw std::logic_error("unknown pattern");
+}
+
+class BossaSocket : public BenchSocket {
+ public:
+  BossaSocket(bs::Context& context, Pattern pattern) : socket_(context, TypeOf(pattern)) {}
+
+  bs::Socket& socket() { return socket_; }
+
+  void send(std::span<const std::byte> data) override {
+    absl::Status s = socket_.send(bs::Message(bs::Frame(data.data(), data.size())));
+    if (!s.ok()) Throw("send", s);
+  }
+
+  std::size_t receive(std::span<std::byte> buffer) override {
+    absl::StatusOr<bs::Message> m = socket_.recv();
+    if (!m.ok()) Throw("recv", m.status());
+    if (m->size() != 1) throw std::runtime_error("recv: expected a one-frame message");
+    const bs::Frame& f = (*m)[0];
+    if (f.size() > buffer.size()) {
+      throw std::runtime_error("recv: message of " + std::to_string(f.size()) +
+                               " bytes exceeds the buffer of " + std::to_string(buffer.size()));
+    }
+    std::memcpy(buffer.data(), f.data(), f.size());
+    return f.size();
+  }
+
+ private:
+  bs::Socket socket_;
+};
+
+class BossaDriver : public SocketBenchDriver {
+ public:
+  std::string_view impl() const override { return "bossa"; }
+
+  BoundSocket bind(Pattern pattern, const std::string& endpoint) override {
+    auto socket = std::make_unique<BossaSocket>(context_, pattern);
+    if (absl::Status s = socket->socket().bind(endpoint); !s.ok()) Throw("bind " + endpoint, s);
+    std::string resolved = socket->socket().last_endpoint();
+    return {std::move(socket), std::move(resolved)};
+  }
+
+  std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint) override {
+    auto socket = std::make_unique<BossaSocket>(context_, pattern);
+    if (absl::Status s = socket->socket().connect(endpoint); !s.ok()) {
+      Throw("connect " + endpoint, s);
+    }
+    return socket;
+  }
+
+ private:
+  bs::Context context_{1};
+};
+
+constexpr int kIdleConnections = 1000;
+
+// Opens kIdleConnections idle tcp connections and reports the growth of the peak RSS per
+// connection. Runs before any other case, so nothing else inflates the figure.
+void MeasureIdleConnections() {
+  bs::Context context(1);
+  bs::Socket router(context, bs::SocketType::router);
+  bs::Socket dealer(context, bs::SocketType::dealer);
+  if (!router.bind("tcp://127.0.0.1:*").ok()) throw std::runtime_error("idle: bind failed");
+  const std::uint64_t before = peak_rss_bytes();
+  for (int i = 0; i < kIdleConnections; ++i) {
+    if (!dealer.connect(router.last_endpoint()).ok()) throw std::runtime_error("idle: connect");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (router.stats().connections_established < kIdleConnections) {
+    if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("idle: timed out");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Let every connection settle into its idle state (pipes attached on both sides).
+  (void)router.recv(bs::Flags::dontwait);
+  (void)dealer.recv(bs::Flags::dontwait);
+  const std::uint64_t after = peak_rss_bytes();
+  print_result("socket_idle_tcp", "bossa", "bytes_per_connection",
+               static_cast<double>(after - before) / kIdleConnections);
+}
+
+}  // namespace
+}  // namespace bossa::bench
+
+int main(int argc, char** argv) {
+  const bool peer_role = argc > 1 && std::string_view(argv[1]) == "--role";
+  const std::string_view filter = argc > 1 ? argv[1] : "";
+  if (!peer_role && std::string_view("socket_idle_tcp").find(filter) != std::string_view::npos) {
+    try {
+      bossa::bench::MeasureIdleConnections();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "socket_idle_tcp: %s\n", e.what());
+      return 1;
+    }
+  }
+  bossa::bench::BossaDriver driver;
+  return bossa::bench::socket_bench_main(argc, argv, driver);
+}

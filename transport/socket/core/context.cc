@@ -1,0 +1,40 @@
+#include "transport/socket/core/context.h"
+
+#include <cstdio>
+
+namespace bossa::socket {
+
+Context::Context(int io_threads) {
+  log_sink_ = [](std::string_view line) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  };
+  for (int i = 0; i < io_threads; ++i) {
+    ios_.push_back(std::make_unique<boost::asio::io_context>(1));
+    guards_.emplace_back(boost::asio::make_work_guard(*ios_.back()));
+  }
+  for (int i = 0; i < io_threads; ++i) {
+    threads_.emplace_back([io = ios_[i].get()] { io->run(); });
+  }
+}
+
+Context::~Context() {
+  for (auto& g : guards_) g.reset();
+  for (auto& t : threads_) t.join();
+}
+
+void Context::set_log_sink(std::function<void(std::string_view)> sink) {
+  std::lock_guard lock(log_mu_);
+  log_sink_ = std::move(sink);
+}
+
+void Context::log(std::string_view line) {
+  std::lock_guard lock(log_mu_);
+  if (log_sink_) log_sink_(line);
+}
+
+boost::asio::io_context* Context::next_io() {
+  if (ios_.empty()) return nullptr;
+  return ios_[next_io_.fetch_add(1, std::memory_order_relaxed) % ios_.size()].get();
+}
+
+}  // namespace bossa::socket

@@ -1,0 +1,65 @@
+// Context: owns the I/O threads and the inproc namespace that sockets share.
+//
+// A Context with N I/O threads runs N Boost.Asio io_contexts, one thread each; tcp and ipc
+// connections are spread over them. With 0 I/O threads the context serves inproc only (bind/connect
+// to tcp or ipc then fail). No globals: two contexts are two separate worlds.
+//
+// Lifetime: destroy every Socket before its Context. The destructor waits for connections still
+// draining queued messages (each socket's linger), then joins the threads.
+// Thread-safety: every method is safe from any thread.
+#ifndef BOSSA_TRANSPORT_SOCKET_CORE_CONTEXT_H_
+#define BOSSA_TRANSPORT_SOCKET_CORE_CONTEXT_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "absl/base/thread_annotations.h"
+#include "transport/socket/transports/inproc.h"
+
+namespace bossa::socket {
+
+class Context {
+ public:
+  // Starts `io_threads` I/O threads (0 = inproc only).
+  explicit Context(int io_threads = 1);
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  ~Context();
+
+  int io_threads() const { return static_cast<int>(ios_.size()); }
+
+  // Where log lines go (connections closed for bad input, failed handshakes). The default writes
+  // to stderr; an empty function discards them.
+  void set_log_sink(std::function<void(std::string_view)> sink);
+  void log(std::string_view line);
+
+  // The next io_context, round robin; null when the context has no I/O threads.
+  boost::asio::io_context* next_io();
+
+  InprocRegistry& inproc() { return inproc_; }
+
+ private:
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+
+  std::vector<std::unique_ptr<boost::asio::io_context>> ios_;
+  std::vector<std::optional<Guard>> guards_;
+  std::vector<std::thread> threads_;
+  std::atomic<std::size_t> next_io_{0};
+  InprocRegistry inproc_;
+  std::mutex log_mu_;
+  std::function<void(std::string_view)> log_sink_ ABSL_GUARDED_BY(log_mu_);
+};
+
+}  // namespace bossa::socket
+
+#endif  // BOSSA_TRANSPORT_SOCKET_CORE_CONTEXT_H_

@@ -1,0 +1,443 @@
+#include "transport/socket/core/socket.h"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "transport/socket/core/endpoint.h"
+#include "transport/socket/protocols/protocol.h"
+#include "transport/socket/transports/transport.h"
+
+namespace bossa::socket {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<Clock::time_point> DeadlineAfter(std::int64_t ms) {
+  if (ms < 0) return std::nullopt;
+  return Clock::now() + std::chrono::milliseconds(ms);
+}
+
+}  // namespace
+
+class SocketImpl final : public ProtocolHost {
+ public:
+  SocketImpl(Context& context, SocketType type)
+      : context_(context),
+        core_(std::make_shared<SocketCore>(context, type)),
+        proto_(MakeProtocol(type, *this)),
+        alive_(std::make_shared<int>(0)) {}
+  ~SocketImpl() override { close(); }
+
+  const Options& options() const override { return options_; }
+  SocketCore& core() override { return *core_; }
+  void refuse_pipe(Pipe* p) override {
+    p->terminating = true;
+    close_pipe(p);
+    zombies_.push_back(p);
+  }
+
+  absl::Status bind(std::string_view text);
+  absl::Status connect(std::string_view text);
+  absl::Status unbind(std::string_view text);
+  absl::Status disconnect(std::string_view text);
+  void close();
+
+  absl::Status try_send(Message& m) {
+    if (closed_) return absl::FailedPreconditionError("send on a closed socket");
+    housekeeping();
+    return proto_->send(m);
+  }
+  absl::Status try_recv(Message& m) {
+    if (closed_) return absl::FailedPreconditionError("recv on a closed socket");
+    housekeeping();
+    return proto_->recv(m);
+  }
+  bool readable() {
+    if (closed_) return false;
+    housekeeping();
+    return proto_->readable();
+  }
+  bool writable() {
+    if (closed_) return false;
+    housekeeping();
+    return proto_->writable();
+  }
+  absl::Status subscribe(bool on, std::string_view topic) {
+    if (closed_) return absl::FailedPreconditionError("subscribe on a closed socket");
+    housekeeping();
+    return proto_->subscribe(on, topic);
+  }
+
+  Context& context_;
+  std::shared_ptr<SocketCore> core_;
+  Options options_;
+  std::unique_ptr<Protocol> proto_;
+  std::shared_ptr<int> alive_;  // async operations hold it weakly
+  std::string last_endpoint_;
+  bool closed_ = false;
+
+ private:
+  struct Bind {
+    std::string text;
+    std::string resolved;
+    std::shared_ptr<Listener> listener;  // null for inproc
+  };
+  struct Connect {
+    std::string text;
+    std::shared_ptr<Dialer> dialer;  // null for inproc
+    std::uint64_t pipe_id = 0;       // 0 when each connection brings its own pipe
+  };
+
+  void housekeeping() {
+    if (core_->has_events()) process_events();
+    if (!zombies_.empty()) reap();
+  }
+  void process_events();
+  void reap();
+  void attach(std::shared_ptr<Pipe> p) {
+    Pipe* raw = p.get();
+    pipes_[raw->id()] = std::move(p);
+    proto_->attach(raw);
+  }
+  void close_pipe(Pipe* p) {
+    p->close(options_.linger);
+    if (auto peer = p->inproc_peer().lock()) {
+      peer->post(
+          PipeEvent{PipeEvent::Kind::terminate, p->inproc_peer_pipe(), nullptr, {}, false, {}, 0});
+    }
+  }
+  void terminate(Pipe* p) {
+    if (p->terminating) return;
+    p->terminating = true;
+    proto_->terminating(p);
+    close_pipe(p);
+    zombies_.push_back(p);
+  }
+  InprocSide side() const {
+    return InprocSide{core_, core_->type(), options_.sndhwm, options_.rcvhwm, options_.routing_id};
+  }
+  absl::StatusOr<boost::asio::io_context*> io_for(const Endpoint& ep) {
+    boost::asio::io_context* io = context_.next_io();
+    if (io == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("endpoint '", ep.text, "': the context has no I/O threads (inproc only)"));
+    }
+    return io;
+  }
+
+  absl::flat_hash_map<std::uint64_t, std::shared_ptr<Pipe>> pipes_;
+  std::vector<Pipe*> zombies_;
+  std::vector<Bind> binds_;
+  std::vector<Connect> connects_;
+};
+
+void SocketImpl::process_events() {
+  for (PipeEvent& ev : core_->take_events()) {
+    switch (ev.kind) {
+      case PipeEvent::Kind::attach:
+        if (ev.peer_ready) {
+          ev.pipe->peer() = std::move(ev.peer);
+          ev.pipe->set_ready(true);
+        }
+        attach(std::move(ev.pipe));
+        break;
+      case PipeEvent::Kind::ready: {
+        auto it = pipes_.find(ev.pipe_id);
+        if (it == pipes_.end() || it->second->terminating) break;
+        Pipe* p = it->second.get();
+        p->peer() = std::move(ev.peer);
+        p->set_ready(true);
+        if (!ev.inproc_peer.expired()) p->set_inproc_peer(ev.inproc_peer, ev.inproc_peer_pipe);
+        proto_->ready(p);
+        break;
+      }
+      case PipeEvent::Kind::terminate: {
+        auto it = pipes_.find(ev.pipe_id);
+        if (it != pipes_.end()) terminate(it->second.get());
+        break;
+      }
+    }
+  }
+}
+
+void SocketImpl::reap() {
+  std::erase_if(zombies_, [&](Pipe* p) {
+    if (!p->in_closed()) return false;
+    proto_->detach(p);
+    pipes_.erase(p->id());
+    return true;
+  });
+}
+
+absl::Status SocketImpl::bind(std::string_view text) {
+  if (closed_) return absl::FailedPreconditionError("bind on a closed socket");
+  absl::StatusOr<Endpoint> ep = ParseEndpoint(text);
+  if (!ep.ok()) return ep.status();
+  housekeeping();
+  if (ep->kind == Endpoint::Kind::inproc) {
+    auto pipes = context_.inproc().bind(ep->address, side());
+    if (!pipes.ok()) return pipes.status();
+    for (auto& p : *pipes) attach(std::move(p));
+    binds_.push_back(Bind{ep->text, ep->text, nullptr});
+    last_endpoint_ = ep->text;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
+  if (!io.ok()) return io.status();
+  TransportArgs args{**io, core_, options_};
+  auto listener = ep->kind == Endpoint::Kind::tcp ? ListenTcp(*ep, args) : ListenIpc(*ep, args);
+  if (!listener.ok()) return listener.status();
+  last_endpoint_ = (*listener)->endpoint();
+  binds_.push_back(Bind{ep->text, last_endpoint_, *std::move(listener)});
+  return absl::OkStatus();
+}
+
+absl::Status SocketImpl::connect(std::string_view text) {
+  if (closed_) return absl::FailedPreconditionError("connect on a closed socket");
+  absl::StatusOr<Endpoint> ep = ParseEndpoint(text);
+  if (!ep.ok()) return ep.status();
+  housekeeping();
+  if (ep->kind == Endpoint::Kind::inproc) {
+    auto pipe = context_.inproc().connect(ep->address, side());
+    if (!pipe.ok()) return pipe.status();
+    const std::uint64_t id = (*pipe)->id();
+    attach(*std::move(pipe));
+    connects_.push_back(Connect{ep->text, nullptr, id});
+    last_endpoint_ = ep->text;
+    return absl::OkStatus();
+  }
+  if (ep->kind == Endpoint::Kind::tcp && (ep->address == "*" || ep->port == 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("endpoint '", ep->text, "': connect needs a concrete host and port"));
+  }
+  absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
+  if (!io.ok()) return io.status();
+  LinkedPipe persistent;
+  if (!options_.immediate) {
+    persistent = MakeLinkedPipe(**io, core_, options_);
+    attach(persistent.pipe);
+  }
+  const std::uint64_t id = persistent.pipe ? persistent.pipe->id() : 0;
+  TransportArgs args{**io, core_, options_};
+  auto dialer = ep->kind == Endpoint::Kind::tcp ? DialTcp(*ep, args, std::move(persistent))
+                                                : DialIpc(*ep, args, std::move(persistent));
+  connects_.push_back(Connect{ep->text, std::move(dialer), id});
+  last_endpoint_ = ep->text;
+  return absl::OkStatus();
+}
+
+absl::Status SocketImpl::unbind(std::string_view text) {
+  if (closed_) return absl::FailedPreconditionError("unbind on a closed socket");
+  auto it = std::find_if(binds_.begin(), binds_.end(),
+                         [&](const Bind& b) { return b.text == text || b.resolved == text; });
+  if (it == binds_.end()) {
+    return absl::NotFoundError(absl::StrCat("unbind: '", std::string(text), "' is not bound"));
+  }
+  if (it->listener) {
+    it->listener->close();
+  } else {
+    context_.inproc().unbind(ParseEndpoint(it->text)->address, core_.get());
+  }
+  binds_.erase(it);
+  return absl::OkStatus();
+}
+
+absl::Status SocketImpl::disconnect(std::string_view text) {
+  if (closed_) return absl::FailedPreconditionError("disconnect on a closed socket");
+  auto it = std::find_if(connects_.begin(), connects_.end(),
+                         [&](const Connect& c) { return c.text == text; });
+  if (it == connects_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("disconnect: '", std::string(text), "' is not connected"));
+  }
+  if (it->dialer) it->dialer->close();
+  housekeeping();
+  // The persistent pipe, or (immediate) the pipes of the connections this dialer made.
+  std::vector<Pipe*> doomed;
+  for (auto& [id, p] : pipes_) {
+    if (id == it->pipe_id || (it->dialer && p->origin == it->text)) doomed.push_back(p.get());
+  }
+  for (Pipe* p : doomed) terminate(p);
+  connects_.erase(it);
+  housekeeping();
+  return absl::OkStatus();
+}
+
+void SocketImpl::close() {
+  if (closed_) return;
+  closed_ = true;
+  context_.inproc().forget(core_.get());
+  for (PipeEvent& ev : core_->close()) {
+    if (ev.kind == PipeEvent::Kind::attach) close_pipe(ev.pipe.get());
+  }
+  for (Bind& b : binds_) {
+    if (b.listener) b.listener->close();
+  }
+  for (Connect& c : connects_) {
+    if (c.dialer) c.dialer->close();
+  }
+  for (auto& [id, p] : pipes_) close_pipe(p.get());
+  binds_.clear();
+  connects_.clear();
+  zombies_.clear();
+  pipes_.clear();
+}
+
+Socket::Socket(Context& context, SocketType type)
+    : impl_(std::make_unique<SocketImpl>(context, type)) {}
+Socket::Socket(Socket&&) noexcept = default;
+Socket& Socket::operator=(Socket&&) noexcept = default;
+Socket::~Socket() = default;
+
+SocketType Socket::type() const {
+  return impl_->core_->type();
+}
+absl::Status Socket::bind(std::string_view endpoint) {
+  return impl_->bind(endpoint);
+}
+absl::Status Socket::connect(std::string_view endpoint) {
+  return impl_->connect(endpoint);
+}
+absl::Status Socket::unbind(std::string_view endpoint) {
+  return impl_->unbind(endpoint);
+}
+absl::Status Socket::disconnect(std::string_view endpoint) {
+  return impl_->disconnect(endpoint);
+}
+void Socket::close() {
+  impl_->close();
+}
+bool Socket::readable() {
+  return impl_->readable();
+}
+bool Socket::writable() {
+  return impl_->writable();
+}
+SocketCore& Socket::core() {
+  return *impl_->core_;
+}
+SocketStats Socket::stats() const {
+  return impl_->core_->stats();
+}
+std::string Socket::last_endpoint() const {
+  return impl_->last_endpoint_;
+}
+
+absl::Status Socket::send(Message&& m, Flags flags) {
+  if (m.empty()) return absl::InvalidArgumentError("send: a message needs at least one frame");
+  SocketImpl& s = *impl_;
+  std::optional<Clock::time_point> deadline;
+  bool deadline_set = false;
+  while (true) {
+    const std::uint64_t seen = s.core_->generation();
+    absl::Status st = s.try_send(m);
+    if (!absl::IsUnavailable(st)) return st;
+    if (flags == Flags::dontwait || s.options_.sndtimeo == 0) return st;
+    if (!deadline_set) {
+      deadline = DeadlineAfter(s.options_.sndtimeo);
+      deadline_set = true;
+    }
+    if (!s.core_->wait(seen, deadline)) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("send: no peer could take the message within ", s.options_.sndtimeo, " ms"));
+    }
+  }
+}
+
+absl::StatusOr<Message> Socket::recv(Flags flags) {
+  SocketImpl& s = *impl_;
+  Message m;
+  std::optional<Clock::time_point> deadline;
+  bool deadline_set = false;
+  while (true) {
+    const std::uint64_t seen = s.core_->generation();
+    absl::Status st = s.try_recv(m);
+    if (st.ok()) return m;
+    if (!absl::IsUnavailable(st)) return st;
+    if (flags == Flags::dontwait || s.options_.rcvtimeo == 0) return st;
+    if (!deadline_set) {
+      deadline = DeadlineAfter(s.options_.rcvtimeo);
+      deadline_set = true;
+    }
+    if (!s.core_->wait(seen, deadline)) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("recv: no message within ", s.options_.rcvtimeo, " ms"));
+    }
+  }
+}
+
+absl::Status Socket::set(Option option, std::int64_t value) {
+  if (impl_->closed_) return absl::FailedPreconditionError("set on a closed socket");
+  return impl_->options_.set(option, value);
+}
+
+absl::Status Socket::set(Option option, std::string_view value) {
+  if (option == Option::subscribe || option == Option::unsubscribe) {
+    return impl_->subscribe(option == Option::subscribe, value);
+  }
+  if (impl_->closed_) return absl::FailedPreconditionError("set on a closed socket");
+  return impl_->options_.set(option, value);
+}
+
+absl::StatusOr<std::int64_t> Socket::get_int(Option option) const {
+  if (option == Option::type) return static_cast<std::int64_t>(type());
+  return impl_->options_.get_int(option);
+}
+
+absl::StatusOr<std::string> Socket::get_string(Option option) const {
+  if (option == Option::last_endpoint) return impl_->last_endpoint_;
+  if (option == Option::routing_id) return impl_->options_.routing_id;
+  return absl::InvalidArgumentError(
+      absl::StrCat("option ", std::string(OptionName(option)), " is not a string option"));
+}
+
+namespace {
+
+struct AsyncOp : std::enable_shared_from_this<AsyncOp> {
+  bool is_send;
+  SocketImpl* impl;
+  std::weak_ptr<int> alive;
+  std::shared_ptr<SocketCore> core;
+  std::function<void(absl::Status, Message)> done;
+  std::function<void(std::function<void()>)> reschedule;
+  Message m;
+
+  void run() {
+    if (alive.expired()) {
+      done(absl::CancelledError("the socket was destroyed"), std::move(m));
+      return;
+    }
+    const std::uint64_t seen = core->generation();
+    absl::Status s = is_send ? impl->try_send(m) : impl->try_recv(m);
+    if (!absl::IsUnavailable(s)) {
+      done(std::move(s), std::move(m));
+      return;
+    }
+    auto self = shared_from_this();
+    core->add_async_waiter(seen, [self] { self->reschedule([self] { self->run(); }); });
+  }
+};
+
+}  // namespace
+
+void Socket::async_op(bool is_send, std::function<void(absl::Status, Message)> done,
+                      std::function<void(std::function<void()>)> reschedule, Message m) {
+  auto op = std::make_shared<AsyncOp>();
+  op->is_send = is_send;
+  op->impl = impl_.get();
+  op->alive = impl_->alive_;
+  op->core = impl_->core_;
+  op->done = std::move(done);
+  op->reschedule = std::move(reschedule);
+  op->m = std::move(m);
+  if (is_send && op->m.empty()) {
+    op->done(absl::InvalidArgumentError("send: a message needs at least one frame"), Message());
+    return;
+  }
+  op->run();
+}
+
+}  // namespace bossa::socket

@@ -1,0 +1,153 @@
+// Socket: a ZeroMQ-style socket of one type (PAIR, PUB, SUB, XPUB, XSUB, PUSH, PULL, REQ, REP,
+// DEALER, ROUTER) speaking ZMTP 3.1 over tcp and ipc, and joined by queues over inproc.
+//
+//   bossa::socket::Context ctx;
+//   bossa::socket::Socket pull(ctx, SocketType::pull);
+//   pull.bind("tcp://127.0.0.1:*");                 // pull.last_endpoint() has the port
+//   bossa::socket::Socket push(ctx, SocketType::push);
+//   push.connect(pull.last_endpoint());             // connect may also come before bind
+//   push.send(Message("hello"));
+//   absl::StatusOr<Message> m = pull.recv();
+//
+// Messages are multipart and atomic: a Message arrives whole or not at all. send queues and
+// returns; the I/O threads deliver. Blocking calls honour sndtimeo/rcvtimeo and return
+// DeadlineExceeded when they expire; with Flags::dontwait they return Unavailable instead of
+// blocking. An operation the type does not have returns Unimplemented; out-of-turn REQ/REP calls
+// return FailedPrecondition.
+//
+// async_send / async_recv take an Asio completion token (callbacks, use_awaitable, use_future):
+//   absl::StatusOr<Message> m = co_await sock.async_recv(boost::asio::use_awaitable);
+// The completion runs on the token's associated executor.
+//
+// Thread-safety: like a libzmq socket, a Socket is used by one thread at a time (including its
+// async operations' completions); it may move between threads with a happens-before hand-over.
+// stats() may be called from any thread. Destroy sockets before their Context.
+#ifndef BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_H_
+#define BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/system_executor.hpp>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "transport/socket/core/context.h"
+#include "transport/socket/core/message.h"
+#include "transport/socket/core/options.h"
+#include "transport/socket/core/socket_core.h"
+
+namespace bossa::socket {
+
+enum class Flags { none = 0, dontwait = 1 };
+
+class SocketImpl;
+
+class Socket {
+ public:
+  Socket(Context& context, SocketType type);
+  Socket(Socket&&) noexcept;
+  Socket& operator=(Socket&&) noexcept;
+  // Closes (see close()).
+  ~Socket();
+
+  SocketType type() const;
+
+  // Endpoints: inproc://name, ipc:///path, tcp://host:port (tcp://*:port, tcp://127.0.0.1:*,
+  // tcp://[::1]:port). Errors name the endpoint and the cause (bad syntax, address in use, no I/O
+  // threads for tcp/ipc).
+  absl::Status bind(std::string_view endpoint);
+  absl::Status connect(std::string_view endpoint);
+  absl::Status unbind(std::string_view endpoint);
+  absl::Status disconnect(std::string_view endpoint);
+
+  // Queues `m` by the type's rule. On Unavailable / DeadlineExceeded `m` is left as it was.
+  absl::Status send(Message&& m, Flags flags = Flags::none);
+  absl::Status send(std::string_view single_frame, Flags flags = Flags::none) {
+    return send(Message(single_frame), flags);
+  }
+  absl::StatusOr<Message> recv(Flags flags = Flags::none);
+
+  absl::Status set(Option option, std::int64_t value);
+  absl::Status set(Option option, int value) { return set(option, std::int64_t{value}); }
+  absl::Status set(Option option, std::string_view value);
+  absl::Status set(Option option, const char* value) {
+    return set(option, std::string_view(value));
+  }
+  absl::StatusOr<std::int64_t> get_int(Option option) const;
+  absl::StatusOr<std::string> get_string(Option option) const;
+  std::string last_endpoint() const;
+  SocketStats stats() const;
+
+  // Whether recv / send would succeed now (for pollers).
+  bool readable();
+  bool writable();
+
+  // Stops every listener and dialer and releases the pipes; queued outbound messages keep draining
+  // for `linger`. Idempotent; later calls fail with FailedPrecondition.
+  void close();
+
+  template <typename CompletionToken>
+  auto async_recv(CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(absl::StatusOr<Message>)>(
+        [this](auto handler) {
+          using Handler = decltype(handler);
+          auto h = std::make_shared<Handler>(std::move(handler));
+          auto ex = boost::asio::get_associated_executor(*h, boost::asio::system_executor());
+          async_op(/*is_send=*/false,
+                   [h, ex](absl::Status s, Message m) {
+                     boost::asio::post(ex, [h, s = std::move(s), m = std::move(m)]() mutable {
+                       if (s.ok()) {
+                         (*h)(absl::StatusOr<Message>(std::move(m)));
+                       } else {
+                         (*h)(absl::StatusOr<Message>(std::move(s)));
+                       }
+                     });
+                   },
+                   [ex](std::function<void()> retry) { boost::asio::post(ex, std::move(retry)); },
+                   Message());
+        },
+        token);
+  }
+
+  template <typename CompletionToken>
+  auto async_send(Message m, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(absl::Status)>(
+        [this](auto handler, Message msg) {
+          using Handler = decltype(handler);
+          auto h = std::make_shared<Handler>(std::move(handler));
+          auto ex = boost::asio::get_associated_executor(*h, boost::asio::system_executor());
+          async_op(/*is_send=*/true,
+                   [h, ex](absl::Status s, Message) {
+                     boost::asio::post(ex, [h, s = std::move(s)]() mutable { (*h)(std::move(s)); });
+                   },
+                   [ex](std::function<void()> retry) { boost::asio::post(ex, std::move(retry)); },
+                   std::move(msg));
+        },
+        token, std::move(m));
+  }
+
+  // For Poller.
+  SocketCore& core();
+
+ private:
+  // Tries the send or recv now; while it would block, retries (through `reschedule`) after each
+  // wake-up; then calls `done` once with the status and the message. A socket destroyed meanwhile
+  // completes the operation with Cancelled.
+  void async_op(bool is_send, std::function<void(absl::Status, Message)> done,
+                std::function<void(std::function<void()>)> reschedule, Message m);
+
+  std::unique_ptr<SocketImpl> impl_;
+};
+
+}  // namespace bossa::socket
+
+#endif  // BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_H_

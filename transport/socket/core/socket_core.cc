@@ -1,0 +1,135 @@
+#include "transport/socket/core/socket_core.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "transport/socket/core/context.h"
+
+namespace bossa::socket {
+bool PollSignal::wait(std::uint64_t seen,
+                      std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::unique_lock lock(mu_);
+  auto moved = [&] { return generation_ != seen; };
+  if (!deadline) {
+    cv_.wait(lock, moved);
+    return true;
+  }
+  return cv_.wait_until(lock, *deadline, moved);
+}
+
+void SocketCore::notify() {
+  std::vector<std::function<void()>> waiters;
+  std::vector<std::shared_ptr<PollSignal>> signals;
+  {
+    std::lock_guard lock(mu_);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+    if (sleepers_ > 0) cv_.notify_all();
+    waiters.swap(async_waiters_);
+    signals = poll_signals_;
+  }
+  for (auto& w : waiters) w();
+  for (auto& s : signals) s->notify();
+}
+
+bool SocketCore::wait(std::uint64_t seen,
+                      std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::unique_lock lock(mu_);
+  ++sleepers_;
+  auto moved = [&] { return generation_.load(std::memory_order_acquire) != seen; };
+  bool result = true;
+  if (!deadline) {
+    cv_.wait(lock, moved);
+  } else {
+    result = cv_.wait_until(lock, *deadline, moved);
+  }
+  --sleepers_;
+  return result;
+}
+
+void SocketCore::add_async_waiter(std::uint64_t seen, std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu_);
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      async_waiters_.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+void SocketCore::add_poll_signal(std::shared_ptr<PollSignal> signal) {
+  std::lock_guard lock(mu_);
+  poll_signals_.push_back(std::move(signal));
+}
+
+void SocketCore::remove_poll_signal(const PollSignal* signal) {
+  std::lock_guard lock(mu_);
+  std::erase_if(poll_signals_, [&](const auto& s) { return s.get() == signal; });
+}
+
+bool SocketCore::post(PipeEvent event) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_.load(std::memory_order_relaxed)) return false;
+    events_.push_back(std::move(event));
+    has_events_.store(true, std::memory_order_release);
+  }
+  notify();
+  return true;
+}
+
+std::vector<PipeEvent> SocketCore::take_events() {
+  std::lock_guard lock(mu_);
+  has_events_.store(false, std::memory_order_relaxed);
+  return std::exchange(events_, {});
+}
+
+std::vector<PipeEvent> SocketCore::close() {
+  std::vector<PipeEvent> left;
+  {
+    std::lock_guard lock(mu_);
+    closed_.store(true, std::memory_order_release);
+    has_events_.store(false, std::memory_order_relaxed);
+    left = std::exchange(events_, {});
+  }
+  notify();
+  return left;
+}
+
+void SocketCore::protocol_error(std::string_view endpoint, std::string_view reason) {
+  protocol_errors.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mu_);
+    last_error_ = std::string(reason);
+  }
+  log(absl::StrCat("bossa socket ", std::string(zmtp::SocketTypeName(type_)),
+                   ": closing connection ", std::string(endpoint), ": ", std::string(reason)));
+}
+
+void SocketCore::log(std::string_view line) {
+  context_.log(line);
+}
+
+SocketStats SocketCore::stats() {
+  SocketStats s;
+  s.connections_accepted = connections_accepted.load(std::memory_order_relaxed);
+  s.connections_established = connections_established.load(std::memory_order_relaxed);
+  s.connect_failures = connect_failures.load(std::memory_order_relaxed);
+  s.disconnects = disconnects.load(std::memory_order_relaxed);
+  s.protocol_errors = protocol_errors.load(std::memory_order_relaxed);
+  s.messages_dropped = messages_dropped.load(std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  s.last_error = last_error_;
+  return s;
+}
+
+void SocketWaker::on_queue_ready() {
+  std::shared_ptr<SocketCore> core;
+  {
+    std::lock_guard lock(mu_);
+    core = core_.lock();
+  }
+  if (core) core->notify();
+}
+
+}  // namespace bossa::socket

@@ -1,0 +1,157 @@
+// SocketCore: the part of a socket that I/O threads and other sockets may touch.
+//
+// It is the socket's mailbox (pipe events posted by connection engines and inproc peers), its
+// wake-up (a generation counter that every queue listener bumps; blocking calls, pollers and async
+// operations wait for it to move), and its counters. The Socket object itself is used by one thread
+// at a time; SocketCore is shared (shared_ptr) with every engine so that a late engine never
+// touches freed memory.
+//
+// Thread-safety: every method is safe from any thread. Plain std::mutex (not absl::Mutex) so that
+// ThreadSanitizer sees the hand-offs, since the system Abseil is not built for it.
+#ifndef BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_CORE_H_
+#define BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_CORE_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <condition_variable>
+#include <mutex>
+#include "absl/base/thread_annotations.h"
+
+#include "transport/socket/core/pipe.h"
+
+namespace bossa::socket {
+
+class Context;
+
+// A snapshot of a socket's counters.
+struct SocketStats {
+  std::uint64_t connections_accepted = 0;     // tcp/ipc connections a listener accepted
+  std::uint64_t connections_established = 0;  // handshakes completed
+  std::uint64_t connect_failures = 0;         // dial attempts that failed
+  std::uint64_t disconnects = 0;              // established connections that ended
+  std::uint64_t protocol_errors = 0;          // connections closed for bad input
+  std::uint64_t messages_dropped = 0;         // dropped by the socket type's rule (PUB at HWM...)
+  std::string last_error;                     // reason the last connection was closed for bad input
+};
+
+struct PipeEvent {
+  enum class Kind { attach, ready, terminate };
+  Kind kind;
+  std::uint64_t pipe_id = 0;
+  std::shared_ptr<Pipe> pipe;  // attach only
+  PeerInfo peer;               // attach (when ready) and ready
+  bool peer_ready = false;     // attach: the handshake is already done
+  // inproc ready: the peer socket and its pipe, told to the connector once the binder appears.
+  std::weak_ptr<SocketCore> inproc_peer;
+  std::uint64_t inproc_peer_pipe = 0;
+};
+
+// Wakes whoever waits on several sockets at once (a Poller).
+class PollSignal {
+ public:
+  void notify() {
+    {
+      std::lock_guard lock(mu_);
+      ++generation_;
+    }
+    cv_.notify_all();
+  }
+  std::uint64_t generation() {
+    std::lock_guard lock(mu_);
+    return generation_;
+  }
+  // Waits until the generation differs from `seen` or `deadline` passes; false on timeout.
+  bool wait(std::uint64_t seen, std::optional<std::chrono::steady_clock::time_point> deadline);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class SocketCore {
+ public:
+  SocketCore(Context& context, SocketType type) : context_(context), type_(type) {}
+
+  Context& context() const { return context_; }
+  SocketType type() const { return type_; }
+  std::uint64_t next_pipe_id() { return next_pipe_id_.fetch_add(1, std::memory_order_relaxed); }
+
+  // ---- wake-up ----
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // Bumps the generation and wakes every waiter: blocked calls, pollers, async operations.
+  void notify();
+  // Blocks until the generation differs from `seen` or `deadline` passes; false on timeout.
+  bool wait(std::uint64_t seen, std::optional<std::chrono::steady_clock::time_point> deadline);
+  // Runs `fn` once, on the thread of the next notify() (or at once if the generation moved past
+  // `seen` already). `fn` must not block.
+  void add_async_waiter(std::uint64_t seen, std::function<void()> fn);
+  void add_poll_signal(std::shared_ptr<PollSignal> signal);
+  void remove_poll_signal(const PollSignal* signal);
+
+  // ---- mailbox ----
+  // Queues an event for the socket; false once the socket closed (the poster then cleans up).
+  bool post(PipeEvent event);
+  bool has_events() const { return has_events_.load(std::memory_order_acquire); }
+  std::vector<PipeEvent> take_events();
+  // Refuses further events; pending ones are returned so their pipes can be closed.
+  std::vector<PipeEvent> close();
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+
+  // ---- counters ----
+  std::atomic<std::uint64_t> connections_accepted{0};
+  std::atomic<std::uint64_t> connections_established{0};
+  std::atomic<std::uint64_t> connect_failures{0};
+  std::atomic<std::uint64_t> disconnects{0};
+  std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<std::uint64_t> messages_dropped{0};
+  // Counts a connection closed for bad input and logs why.
+  void protocol_error(std::string_view endpoint, std::string_view reason);
+  // Logs through the context's sink.
+  void log(std::string_view line);
+  SocketStats stats();
+
+ private:
+  Context& context_;
+  const SocketType type_;
+  std::atomic<std::uint64_t> next_pipe_id_{1};
+  std::atomic<std::uint64_t> generation_{0};
+  std::atomic<bool> has_events_{false};
+  std::atomic<bool> closed_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int sleepers_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<PipeEvent> events_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> async_waiters_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<PollSignal>> poll_signals_ ABSL_GUARDED_BY(mu_);
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+};
+
+// A queue listener that wakes a socket. Retargetable, for inproc pipes made before their peer
+// binds.
+class SocketWaker final : public QueueListener {
+ public:
+  explicit SocketWaker(std::weak_ptr<SocketCore> core) : core_(std::move(core)) {}
+  void on_queue_ready() override;
+  void retarget(std::weak_ptr<SocketCore> core) {
+    std::lock_guard lock(mu_);
+    core_ = std::move(core);
+  }
+
+ private:
+  std::mutex mu_;
+  std::weak_ptr<SocketCore> core_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace bossa::socket
+
+#endif  // BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_CORE_H_

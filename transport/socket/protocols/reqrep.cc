@@ -1,0 +1,252 @@
+// REQ / REP / DEALER / ROUTER (RFC 28).
+//
+// REQ   prepends an empty delimiter, load-balances, then accepts only the reply from that peer;
+//       strict send/recv alternation (FailedPrecondition otherwise, libzmq's EFSM).
+// REP   fair-queues requests, keeps the envelope (frames up to the delimiter) and sends the reply
+//       back with it to the same peer; a reply to a vanished or full peer is dropped.
+// DEALER load-balances sends and fair-queues receives, no envelope.
+// ROUTER prefixes every received message with the peer's routing id and routes sends by their first
+//       frame; unknown ids are dropped, or refused with router_mandatory.
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "transport/socket/core/socket_core.h"
+#include "transport/socket/protocols/pipe_sets.h"
+#include "transport/socket/protocols/protocol.h"
+
+namespace bossa::socket {
+namespace {
+
+class Req final : public Protocol {
+ public:
+  void attach(Pipe* p) override { lb_.add(p); }
+  void terminating(Pipe* p) override { lb_.remove(p); }
+  void detach(Pipe* p) override {
+    lb_.remove(p);
+    if (reply_pipe_ == p) reply_pipe_ = nullptr;
+  }
+
+  absl::Status send(Message& m) override {
+    if (expecting_reply_) {
+      return absl::FailedPreconditionError("REQ: send called twice; recv the reply first");
+    }
+    m.push_front(Frame());
+    Pipe* p = lb_.send(m);
+    if (p == nullptr) {
+      m.pop_front();
+      return WouldBlock();
+    }
+    reply_pipe_ = p;
+    expecting_reply_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status recv(Message& m) override {
+    if (!expecting_reply_) {
+      return absl::FailedPreconditionError("REQ: recv called before send");
+    }
+    while (reply_pipe_ != nullptr && reply_pipe_->read(m)) {
+      if (m.size() >= 2 && m[0].empty()) {
+        m.pop_front();
+        expecting_reply_ = false;
+        return absl::OkStatus();
+      }
+      // Not a reply (no delimiter): drop it, as libzmq does.
+    }
+    return WouldBlock();
+  }
+
+  bool readable() override {
+    return expecting_reply_ && reply_pipe_ != nullptr && reply_pipe_->readable();
+  }
+  bool writable() override { return !expecting_reply_ && lb_.writable(); }
+
+ private:
+  LoadBalancer lb_;
+  Pipe* reply_pipe_ = nullptr;
+  bool expecting_reply_ = false;
+};
+
+class Rep final : public Protocol {
+ public:
+  void attach(Pipe* p) override { fq_.add(p); }
+  void terminating(Pipe*) override {}
+  void detach(Pipe* p) override {
+    fq_.remove(p);
+    if (reply_pipe_ == p) reply_pipe_ = nullptr;
+  }
+
+  absl::Status recv(Message& m) override {
+    if (replying_) return absl::FailedPreconditionError("REP: recv called twice; send the reply");
+    while (Pipe* p = fq_.recv(m)) {
+      std::size_t delimiter = 0;
+      while (delimiter < m.size() && !m[delimiter].empty()) ++delimiter;
+      if (delimiter == m.size()) continue;  // no envelope: malformed request, dropped
+      envelope_.clear();
+      for (std::size_t i = 0; i <= delimiter; ++i) envelope_.push_back(m.pop_front());
+      reply_pipe_ = p;
+      replying_ = true;
+      return absl::OkStatus();
+    }
+    return WouldBlock();
+  }
+
+  absl::Status send(Message& m) override {
+    if (!replying_) return absl::FailedPreconditionError("REP: send called before recv");
+    replying_ = false;
+    Message out;
+    for (Frame& f : envelope_) out.push_back(std::move(f));
+    for (Frame& f : m) out.push_back(std::move(f));
+    m.clear();
+    if (reply_pipe_ != nullptr && !reply_pipe_->terminating && reply_pipe_->write(std::move(out))) {
+      reply_pipe_->flush();
+    }
+    return absl::OkStatus();
+  }
+
+  bool readable() override { return !replying_ && fq_.readable(); }
+  bool writable() override { return replying_; }
+
+ private:
+  FairQueue fq_;
+  Message envelope_;
+  Pipe* reply_pipe_ = nullptr;
+  bool replying_ = false;
+};
+
+class Dealer final : public Protocol {
+ public:
+  void attach(Pipe* p) override {
+    lb_.add(p);
+    fq_.add(p);
+  }
+  void terminating(Pipe* p) override { lb_.remove(p); }
+  void detach(Pipe* p) override {
+    lb_.remove(p);
+    fq_.remove(p);
+  }
+  absl::Status send(Message& m) override {
+    return lb_.send(m) != nullptr ? absl::OkStatus() : WouldBlock();
+  }
+  absl::Status recv(Message& m) override {
+    return fq_.recv(m) != nullptr ? absl::OkStatus() : WouldBlock();
+  }
+  bool readable() override { return fq_.readable(); }
+  bool writable() override { return lb_.writable(); }
+
+ private:
+  LoadBalancer lb_;
+  FairQueue fq_;
+};
+
+class Router final : public Protocol {
+ public:
+  explicit Router(ProtocolHost& host) : host_(host), next_id_(std::random_device{}()) {}
+
+  void attach(Pipe* p) override {
+    if (p->ready()) identify(p);
+  }
+  void ready(Pipe* p) override { identify(p); }
+  void terminating(Pipe* p) override { forget(p); }
+  void detach(Pipe* p) override {
+    forget(p);
+    fq_.remove(p);
+  }
+
+  absl::Status recv(Message& m) override {
+    Pipe* p = fq_.recv(m);
+    if (p == nullptr) return WouldBlock();
+    m.push_front(Frame(p->routing_id));
+    return absl::OkStatus();
+  }
+
+  absl::Status send(Message& m) override {
+    if (m.size() < 2) {
+      return absl::InvalidArgumentError(
+          "ROUTER: a message needs a routing-id frame followed by at least one frame");
+    }
+    auto it =
+        by_id_.find(absl::string_view(reinterpret_cast<const char*>(m[0].data()), m[0].size()));
+    const bool mandatory = host_.options().router_mandatory;
+    if (it == by_id_.end()) {
+      if (mandatory) {
+        return absl::NotFoundError(absl::StrCat("ROUTER: no peer with routing id '",
+                                                absl::CHexEscape(m[0].to_string()), "'"));
+      }
+      host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      m.clear();
+      return absl::OkStatus();
+    }
+    Pipe* p = it->second;
+    Frame id = m.pop_front();
+    if (!p->write(std::move(m))) {
+      if (mandatory) {
+        m.push_front(std::move(id));
+        return WouldBlock();
+      }
+      host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      m.clear();
+      return absl::OkStatus();
+    }
+    p->flush();
+    return absl::OkStatus();
+  }
+
+  bool readable() override { return fq_.readable(); }
+  bool writable() override { return true; }
+
+ private:
+  void identify(Pipe* p) {
+    const bool known = !p->routing_id.empty();
+    if (known) by_id_.erase(p->routing_id);
+    std::string id = p->peer().routing_id;
+    if (!id.empty() && by_id_.contains(id)) {
+      host_.core().log(absl::StrCat("bossa socket ROUTER: refusing a second peer with routing id '",
+                                    absl::CHexEscape(id), "'"));
+      if (known) fq_.remove(p);
+      p->routing_id.clear();
+      host_.refuse_pipe(p);
+      return;
+    }
+    if (id.empty()) {
+      // Generated ids start with a zero octet, which application ids may not.
+      const std::uint32_t n = next_id_++;
+      id = std::string{'\0', static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+    }
+    p->routing_id = id;
+    by_id_[id] = p;
+    if (!known) fq_.add(p);
+  }
+
+  void forget(Pipe* p) {
+    auto it = by_id_.find(p->routing_id);
+    if (it != by_id_.end() && it->second == p) by_id_.erase(it);
+  }
+
+  ProtocolHost& host_;
+  FairQueue fq_;
+  absl::flat_hash_map<std::string, Pipe*> by_id_;
+  std::uint32_t next_id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Protocol> MakeReq(ProtocolHost&) {
+  return std::make_unique<Req>();
+}
+std::unique_ptr<Protocol> MakeRep(ProtocolHost&) {
+  return std::make_unique<Rep>();
+}
+std::unique_ptr<Protocol> MakeDealer(ProtocolHost&) {
+  return std::make_unique<Dealer>();
+}
+std::unique_ptr<Protocol> MakeRouter(ProtocolHost& host) {
+  return std::make_unique<Router>(host);
+}
+
+}  // namespace bossa::socket

@@ -1,0 +1,232 @@
+// The socket API around send/recv: async operations, the poller, endpoints and options.
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "transport/socket/core/context.h"
+#include "transport/socket/core/poller.h"
+#include "transport/socket/core/socket.h"
+#include "transport/socket/tests/test_util.h"
+
+namespace bossa::socket {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+
+TEST(Context, WithoutIoThreadsServesInprocOnly) {
+  Context ctx(0);
+  Socket pull(ctx, SocketType::pull);
+  Socket push(ctx, SocketType::push);
+  ASSERT_TRUE(pull.bind("inproc://zero").ok());
+  ASSERT_TRUE(push.connect("inproc://zero").ok());
+  ASSERT_TRUE(push.send("hi").ok());
+  EXPECT_EQ((*pull.recv())[0], "hi");
+  EXPECT_EQ(pull.bind("tcp://127.0.0.1:*").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(Endpoints, BadEndpointsAreRefusedWithTheReason) {
+  Context ctx(1);
+  Socket s(ctx, SocketType::pull);
+  absl::Status st = s.bind("udp://x:1");
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("udp"), absl::string_view::npos);
+  EXPECT_FALSE(s.bind("tcp://127.0.0.1:99999").ok());
+  EXPECT_FALSE(s.bind("tcp://nocolon").ok());
+  EXPECT_FALSE(s.connect("tcp://127.0.0.1:*").ok());
+}
+
+TEST(Endpoints, SecondBindToTheSameAddressFails) {
+  Context ctx(1);
+  Socket a(ctx, SocketType::pull);
+  Socket b(ctx, SocketType::pull);
+  ASSERT_TRUE(a.bind("tcp://127.0.0.1:*").ok());
+  EXPECT_EQ(b.bind(a.last_endpoint()).code(), absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(a.bind("inproc://taken").ok());
+  EXPECT_EQ(b.bind("inproc://taken").code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST(Endpoints, EphemeralPortIsReportedInLastEndpoint) {
+  Context ctx(1);
+  Socket s(ctx, SocketType::pull);
+  ASSERT_TRUE(s.bind("tcp://127.0.0.1:*").ok());
+  const std::string ep = s.last_endpoint();
+  EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u);
+  EXPECT_NE(ep.substr(16), "0");
+  EXPECT_EQ(s.get_string(Option::last_endpoint).value(), ep);
+}
+
+TEST(Endpoints, Ipv6LoopbackWorks) {
+  Context ctx(1);
+  Socket pull(ctx, SocketType::pull);
+  Socket push(ctx, SocketType::push);
+  absl::Status st = pull.bind("tcp://[::1]:*");
+  ASSERT_TRUE(st.ok()) << "IPv6 loopback: " << st;
+  EXPECT_EQ(pull.last_endpoint().rfind("tcp://[::1]:", 0), 0u);
+  ASSERT_TRUE(push.connect(pull.last_endpoint()).ok());
+  ASSERT_TRUE(push.send("v6").ok());
+  EXPECT_EQ((*pull.recv())[0], "v6");
+}
+
+TEST(Endpoints, UnbindAndDisconnectStopTraffic) {
+  Context ctx(1);
+  Socket pull(ctx, SocketType::pull);
+  Socket push(ctx, SocketType::push);
+  ASSERT_TRUE(pull.set(Option::rcvtimeo, 5000).ok());
+  ASSERT_TRUE(pull.bind("inproc://gone").ok());
+  ASSERT_TRUE(push.connect("inproc://gone").ok());
+  ASSERT_TRUE(push.send("one").ok());
+  EXPECT_EQ((*pull.recv())[0], "one");
+  ASSERT_TRUE(push.disconnect("inproc://gone").ok());
+  EXPECT_EQ(push.send("two", Flags::dontwait).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(push.disconnect("inproc://gone").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(pull.unbind("inproc://gone").ok());
+  EXPECT_EQ(pull.unbind("inproc://gone").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Endpoints, DisconnectEndsImmediateTcpConnections) {
+  Context ctx(1);
+  Socket pull(ctx, SocketType::pull);
+  Socket push(ctx, SocketType::push);
+  ASSERT_TRUE(push.set(Option::immediate, 1).ok());
+  ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
+  ASSERT_TRUE(push.connect(pull.last_endpoint()).ok());
+  ASSERT_TRUE(push.set(Option::sndtimeo, 10000).ok());
+  ASSERT_TRUE(push.send("one").ok());  // waits for the connection
+  EXPECT_EQ((*pull.recv())[0], "one");
+  ASSERT_TRUE(push.disconnect(pull.last_endpoint()).ok());
+  EXPECT_EQ(push.send("two", Flags::dontwait).code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(testing::Eventually([&] { return pull.stats().disconnects == 1; }));
+}
+
+TEST(Options, AreValidatedAndReadBack) {
+  Context ctx(1);
+  Socket s(ctx, SocketType::dealer);
+  EXPECT_TRUE(s.set(Option::sndhwm, 5).ok());
+  EXPECT_EQ(s.get_int(Option::sndhwm).value(), 5);
+  EXPECT_FALSE(s.set(Option::sndhwm, -1).ok());
+  EXPECT_FALSE(s.set(Option::immediate, 2).ok());
+  EXPECT_FALSE(s.set(Option::routing_id, "").ok());
+  EXPECT_FALSE(s.set(Option::routing_id, std::string(256, 'x')).ok());
+  EXPECT_TRUE(s.set(Option::routing_id, "me").ok());
+  EXPECT_EQ(s.get_string(Option::routing_id).value(), "me");
+  EXPECT_EQ(s.get_int(Option::type).value(), static_cast<int>(SocketType::dealer));
+  EXPECT_EQ(s.set(Option::subscribe, "x").code(), absl::StatusCode::kUnimplemented);
+}
+
+TEST(Operations, TypesRefuseWhatTheyCannotDo) {
+  Context ctx(0);
+  Socket push(ctx, SocketType::push);
+  Socket pull(ctx, SocketType::pull);
+  Socket pub(ctx, SocketType::pub);
+  EXPECT_EQ(push.recv(Flags::dontwait).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(pull.send("x").code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(pub.recv(Flags::dontwait).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(pub.send("nobody listens").ok());  // PUB never blocks
+  EXPECT_EQ(push.send(Message()).code(), absl::StatusCode::kInvalidArgument);
+  push.close();
+  EXPECT_EQ(push.send("x").code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(Async, CoroutineReceivesAndSends) {
+  Context ctx(1);
+  Socket rep(ctx, SocketType::rep);
+  Socket req(ctx, SocketType::req);
+  ASSERT_TRUE(rep.bind("tcp://127.0.0.1:*").ok());
+  ASSERT_TRUE(req.connect(rep.last_endpoint()).ok());
+  asio::io_context io;
+  std::string served;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        absl::StatusOr<Message> m = co_await rep.async_recv(asio::use_awaitable);
+        EXPECT_TRUE(m.ok()) << m.status();
+        served = (*m)[0].to_string();
+        absl::Status s = co_await rep.async_send(Message("pong"), asio::use_awaitable);
+        EXPECT_TRUE(s.ok()) << s;
+      },
+      asio::detached);
+  std::thread runner([&] { io.run(); });
+  ASSERT_TRUE(req.set(Option::rcvtimeo, 10000).ok());
+  ASSERT_TRUE(req.send("ping").ok());
+  absl::StatusOr<Message> reply = req.recv();
+  runner.join();
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ((*reply)[0], "pong");
+  EXPECT_EQ(served, "ping");
+}
+
+TEST(Async, FutureCompletesWhenAMessageArrives) {
+  Context ctx(0);
+  Socket pull(ctx, SocketType::pull);
+  Socket push(ctx, SocketType::push);
+  ASSERT_TRUE(pull.bind("inproc://future").ok());
+  ASSERT_TRUE(push.connect("inproc://future").ok());
+  std::future<absl::StatusOr<Message>> f = pull.async_recv(asio::use_future);
+  EXPECT_EQ(f.wait_for(20ms), std::future_status::timeout);
+  ASSERT_TRUE(push.send("later").ok());
+  ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+  absl::StatusOr<Message> m = f.get();
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ((*m)[0], "later");
+}
+
+TEST(Poller, ReportsTheSocketThatBecameReadable) {
+  Context ctx(1);
+  Socket a(ctx, SocketType::pull);
+  Socket b(ctx, SocketType::pull);
+  Socket push(ctx, SocketType::push);
+  ASSERT_TRUE(a.bind("tcp://127.0.0.1:*").ok());
+  ASSERT_TRUE(b.bind("inproc://poll-b").ok());
+  ASSERT_TRUE(push.connect("inproc://poll-b").ok());
+  Poller poller;
+  poller.add(a, Poller::kReadable);
+  poller.add(b, Poller::kReadable);
+  EXPECT_TRUE(poller.wait(10ms).empty());
+  std::thread sender([&] {
+    std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(push.send("to b").ok());
+  });
+  auto ready = poller.wait(10s);
+  sender.join();
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].socket, &b);
+  EXPECT_EQ((*b.recv())[0], "to b");
+  poller.remove(a);
+  poller.remove(b);
+}
+
+TEST(Message, SmallFramesAreInlineAndLargeOnesShared) {
+  Frame small("abc");
+  Frame copy = small;
+  EXPECT_NE(copy.data(), small.data());
+  Frame big(std::string(1000, 'x'));
+  Frame shared = big;
+  EXPECT_EQ(shared.data(), big.data());
+  EXPECT_EQ(shared, big);
+  static int freed = 0;
+  char* mine = new char[100];
+  {
+    Frame adopted = Frame::adopt(
+        mine, 100,
+        [](void* p, void*) {
+          delete[] static_cast<char*>(p);
+          ++freed;
+        },
+        nullptr);
+    Frame again = adopted;
+    EXPECT_EQ(again.data(), reinterpret_cast<std::uint8_t*>(mine));
+  }
+  EXPECT_EQ(freed, 1);
+}
+
+}  // namespace
+}  // namespace bossa::socket

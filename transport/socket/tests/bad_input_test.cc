@@ -1,0 +1,116 @@
+// Bad input from the network closes that one connection, counted and logged, and nothing else.
+//
+// A raw tcp client plays the misbehaving peer; a well-behaved bossa peer shares the socket under
+// test and must keep working.
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "transport/socket/core/context.h"
+#include "transport/socket/core/socket.h"
+#include "transport/socket/tests/raw_client.h"
+#include "transport/socket/tests/test_util.h"
+#include "transport/socket/zmtp/command.h"
+#include "transport/socket/zmtp/frame.h"
+#include "transport/socket/zmtp/greeting.h"
+
+namespace bossa::socket {
+namespace {
+
+using testing::Greeting;
+using testing::Handshake;
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ctx_.set_log_sink([this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      log_.emplace_back(line);
+    });
+    ASSERT_TRUE(pull_.set(Option::rcvtimeo, 10000).ok());
+    ASSERT_TRUE(pull_.set(Option::maxmsgsize, 1000).ok());
+    ASSERT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
+    ASSERT_TRUE(good_.connect(pull_.last_endpoint()).ok());
+    ASSERT_TRUE(good_.send("before").ok());
+    ASSERT_EQ((*pull_.recv())[0], "before");
+  }
+
+  // Sends `bytes` from a raw client, expects the connection to be closed with a reason containing
+  // `reason`, and the good peer to go on working.
+  void ExpectRefused(const std::string& bytes, std::string_view reason, bool half_close = false) {
+    const std::uint64_t errors = pull_.stats().protocol_errors;
+    {
+      testing::RawClient raw(pull_.last_endpoint());
+      raw.write(bytes);
+      if (half_close) raw.finish_writing();
+      EXPECT_TRUE(raw.closed_by_server());
+    }
+    ASSERT_TRUE(testing::Eventually([&] { return pull_.stats().protocol_errors == errors + 1; }));
+    const SocketStats stats = pull_.stats();
+    EXPECT_NE(stats.last_error.find(reason), std::string::npos) << stats.last_error;
+    {
+      std::lock_guard lock(mu_);
+      ASSERT_FALSE(log_.empty());
+      EXPECT_NE(log_.back().find(reason), std::string::npos) << log_.back();
+    }
+    ASSERT_TRUE(good_.send("after").ok());
+    absl::StatusOr<Message> m = pull_.recv();
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ((*m)[0], "after");
+  }
+
+  Context ctx_{1};
+  Socket pull_{ctx_, SocketType::pull};
+  Socket good_{ctx_, SocketType::push};
+  std::mutex mu_;
+  std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(BadInputTest, GarbageBytesAreRefused) {
+  ExpectRefused("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "octet 0");
+}
+
+TEST_F(BadInputTest, TruncatedGreetingIsRefused) {
+  ExpectRefused(Greeting().substr(0, 20), "truncated greeting", /*half_close=*/true);
+}
+
+TEST_F(BadInputTest, WrongMechanismIsRefused) {
+  ExpectRefused(Greeting("PLAIN"), "PLAIN");
+}
+
+TEST_F(BadInputTest, ReservedFlagBitsAreRefused) {
+  ExpectRefused(Handshake() + std::string("\x20\x01x", 3), "reserved flag bits");
+}
+
+TEST_F(BadInputTest, FrameOverMaxmsgsizeIsRefused) {
+  std::string bytes = Handshake();
+  zmtp::AppendFrame(bytes, std::string(1001, 'x'), false);
+  ExpectRefused(bytes, "exceeds the limit");
+}
+
+TEST_F(BadInputTest, CommandOfWrongLengthIsRefused) {
+  std::string bytes = Handshake();
+  zmtp::AppendCommand(bytes, "PING", std::string(1, '\0'));  // a TTL needs two octets
+  ExpectRefused(bytes, "PING");
+}
+
+TEST_F(BadInputTest, MalformedReadyIsRefused) {
+  std::string bytes = Greeting();
+  zmtp::AppendCommand(bytes, "READY", std::string("\x0bSocket-Type\x00\x00\x00\x09PUSH", 20));
+  ExpectRefused(bytes, "metadata");
+}
+
+TEST_F(BadInputTest, IncompatibleSocketTypeIsRefused) {
+  ExpectRefused(Handshake("PUB"), "cannot talk to a PUB");
+}
+
+TEST_F(BadInputTest, DataBeforeHandshakeIsRefused) {
+  std::string bytes = Greeting();
+  zmtp::AppendFrame(bytes, "early", false);
+  ExpectRefused(bytes, "before the handshake");
+}
+
+}  // namespace
+}  // namespace bossa::socket

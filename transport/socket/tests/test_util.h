@@ -1,0 +1,60 @@
+// Helpers shared by the socket engine's tests: unique endpoints per transport, bounded waits.
+#ifndef BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_
+#define BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+
+namespace bossa::socket::testing {
+
+enum class Transport { inproc, tcp, ipc };
+
+inline std::string TransportName(Transport t) {
+  switch (t) {
+    case Transport::inproc:
+      return "inproc";
+    case Transport::tcp:
+      return "tcp";
+    case Transport::ipc:
+      return "ipc";
+  }
+  return "?";
+}
+
+// An endpoint to bind: unique per call and process; tcp uses an ephemeral port (read it back with
+// last_endpoint).
+inline std::string BindEndpoint(Transport t) {
+  static std::atomic<int> n{0};
+  const int i = n.fetch_add(1);
+  switch (t) {
+    case Transport::inproc:
+      return absl::StrCat("inproc://test-", i);
+    case Transport::tcp:
+      return "tcp://127.0.0.1:*";
+    case Transport::ipc:
+      return absl::StrCat("ipc:///tmp/bossa-test-", ::getpid(), "-", i);
+  }
+  return "";
+}
+
+// Polls `condition` until true or `timeout`; true when it became true.
+inline bool Eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return condition();
+}
+
+}  // namespace bossa::socket::testing
+
+#endif  // BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_

@@ -1,0 +1,143 @@
+#include "transport/socket/transports/inproc.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "transport/socket/core/socket_core.h"
+
+namespace bossa::socket {
+namespace {
+
+std::size_t SumHwm(std::int64_t snd, std::int64_t rcv) {
+  return snd == 0 || rcv == 0 ? 0 : static_cast<std::size_t>(snd + rcv);
+}
+
+absl::Status Incompatible(const std::string& name, SocketType a, SocketType b) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("inproc://", name, ": a ", std::string(zmtp::SocketTypeName(a)),
+                   " socket cannot talk to a ", std::string(zmtp::SocketTypeName(b)), " socket"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string& name,
+                                                              const InprocSide& side) {
+  std::shared_ptr<SocketCore> binder;
+  Bound bound_copy;
+  {
+    std::lock_guard lock(mu_);
+    auto it = bound_.find(name);
+    if (it != bound_.end()) {
+      binder = it->second.core.lock();
+      bound_copy = it->second;
+    }
+    if (binder && !zmtp::SocketTypesCompatible(side.type, bound_copy.type)) {
+      return Incompatible(name, side.type, bound_copy.type);
+    }
+    if (!binder) {
+      // Queue until the bind: the binder's end waits in the registry.
+      auto to_binder = std::make_shared<MessageQueue>(SumHwm(side.sndhwm, 1000));
+      auto to_connector = std::make_shared<MessageQueue>(SumHwm(1000, side.rcvhwm));
+      auto binder_waker = std::make_shared<SocketWaker>(std::weak_ptr<SocketCore>());
+      auto connector_waker = std::make_shared<SocketWaker>(side.core);
+      to_binder->set_reader_listener(binder_waker);
+      to_binder->set_writer_listener(connector_waker);
+      to_connector->set_reader_listener(connector_waker);
+      to_connector->set_writer_listener(binder_waker);
+      auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
+      Pending p{name, side, side.core, mine->id(), binder_waker, to_binder, to_connector};
+      p.connector.core = nullptr;  // held weakly through connector_core
+      pending_.push_back(std::move(p));
+      return mine;
+    }
+  }
+  auto to_binder = std::make_shared<MessageQueue>(SumHwm(side.sndhwm, bound_copy.rcvhwm));
+  auto to_connector = std::make_shared<MessageQueue>(SumHwm(bound_copy.sndhwm, side.rcvhwm));
+  auto binder_waker = std::make_shared<SocketWaker>(binder);
+  auto connector_waker = std::make_shared<SocketWaker>(side.core);
+  to_binder->set_reader_listener(binder_waker);
+  to_binder->set_writer_listener(connector_waker);
+  to_connector->set_reader_listener(connector_waker);
+  to_connector->set_writer_listener(binder_waker);
+  auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
+  auto theirs = std::make_shared<Pipe>(binder->next_pipe_id(), to_binder, to_connector);
+  mine->peer() = PeerInfo{bound_copy.type, bound_copy.routing_id};
+  mine->set_ready(true);
+  mine->set_inproc_peer(binder, theirs->id());
+  theirs->peer() = PeerInfo{side.type, side.routing_id};
+  theirs->set_ready(true);
+  theirs->set_inproc_peer(side.core, mine->id());
+  PipeEvent ev{PipeEvent::Kind::attach, theirs->id(), theirs, theirs->peer(), true, {}, 0};
+  if (!binder->post(std::move(ev))) {
+    // The binder is closing: the pairing never happened.
+    return absl::UnavailableError(absl::StrCat("inproc://", name, ": the bound socket is closing"));
+  }
+  return mine;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const std::string& name,
+                                                                        const InprocSide& side) {
+  std::vector<Pending> joined;
+  {
+    std::lock_guard lock(mu_);
+    auto it = bound_.find(name);
+    if (it != bound_.end() && !it->second.core.expired()) {
+      return absl::AlreadyExistsError(absl::StrCat("inproc://", name, " is already bound"));
+    }
+    bound_[name] = Bound{side.core, side.type, side.sndhwm, side.rcvhwm, side.routing_id};
+    for (auto p = pending_.begin(); p != pending_.end();) {
+      if (p->name == name) {
+        joined.push_back(std::move(*p));
+        p = pending_.erase(p);
+      } else {
+        ++p;
+      }
+    }
+  }
+  std::vector<std::shared_ptr<Pipe>> pipes;
+  for (Pending& p : joined) {
+    std::shared_ptr<SocketCore> connector = p.connector_core.lock();
+    if (!connector) continue;
+    if (!zmtp::SocketTypesCompatible(side.type, p.connector.type)) {
+      side.core->log(Incompatible(name, side.type, p.connector.type).ToString());
+      continue;
+    }
+    p.to_binder->set_limit(SumHwm(p.connector.sndhwm, side.rcvhwm));
+    p.to_connector->set_limit(SumHwm(side.sndhwm, p.connector.rcvhwm));
+    p.binder_waker->retarget(side.core);
+    auto theirs = std::make_shared<Pipe>(side.core->next_pipe_id(), p.to_binder, p.to_connector);
+    theirs->peer() = PeerInfo{p.connector.type, p.connector.routing_id};
+    theirs->set_ready(true);
+    theirs->set_inproc_peer(connector, p.connector_pipe_id);
+    PipeEvent ev{PipeEvent::Kind::ready,
+                 p.connector_pipe_id,
+                 nullptr,
+                 PeerInfo{side.type, side.routing_id},
+                 true,
+                 side.core,
+                 theirs->id()};
+    if (!connector->post(std::move(ev))) continue;
+    pipes.push_back(std::move(theirs));
+  }
+  return pipes;
+}
+
+void InprocRegistry::unbind(const std::string& name, const SocketCore* core) {
+  std::lock_guard lock(mu_);
+  auto it = bound_.find(name);
+  if (it != bound_.end() && it->second.core.lock().get() == core) bound_.erase(it);
+}
+
+void InprocRegistry::forget(const SocketCore* core) {
+  std::lock_guard lock(mu_);
+  absl::erase_if(bound_, [&](const auto& kv) {
+    auto c = kv.second.core.lock();
+    return c == nullptr || c.get() == core;
+  });
+  std::erase_if(pending_, [&](const Pending& p) {
+    auto c = p.connector_core.lock();
+    return c == nullptr || c.get() == core;
+  });
+}
+
+}  // namespace bossa::socket

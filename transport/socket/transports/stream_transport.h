@@ -1,0 +1,208 @@
+// Listener and dialer for stream transports, generic over the Asio protocol (ip::tcp or
+// local::stream_protocol). tcp.cc and ipc.cc supply the address handling.
+//
+// Thread-safety: constructed on the socket's thread; from then on every member runs on the
+// io_context thread (close() posts there; a listener's close() waits for it).
+#ifndef BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_TRANSPORT_H_
+#define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_TRANSPORT_H_
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "transport/socket/core/context.h"
+#include "transport/socket/core/socket_core.h"
+#include "transport/socket/transports/stream_engine.h"
+#include "transport/socket/transports/transport.h"
+
+namespace bossa::socket {
+
+// Per-protocol hooks: socket options after connect/accept, and how to reach the peer.
+template <typename Protocol>
+struct StreamTraits;
+
+template <typename Protocol>
+class StreamListener final : public Listener,
+                             public std::enable_shared_from_this<StreamListener<Protocol>> {
+ public:
+  using Acceptor = typename Protocol::acceptor;
+  using Socket = typename Protocol::socket;
+
+  StreamListener(TransportArgs args, Acceptor acceptor, std::string endpoint,
+                 std::function<void()> on_close)
+      : args_(std::move(args)),
+        acceptor_(std::move(acceptor)),
+        endpoint_(std::move(endpoint)),
+        on_close_(std::move(on_close)) {}
+
+  void start() {
+    boost::asio::post(acceptor_.get_executor(),
+                      [self = this->shared_from_this()] { self->accept_next(); });
+  }
+
+  std::string endpoint() const override { return endpoint_; }
+
+  // Waits until the acceptor is closed (unless called on its own I/O thread), so that the address
+  // can be bound again at once.
+  void close() override {
+    auto done = std::make_shared<std::promise<void>>();
+    std::future<void> closed = done->get_future();
+    const bool on_io_thread = args_.io.get_executor().running_in_this_thread();
+    boost::asio::post(acceptor_.get_executor(), [self = this->shared_from_this(), done] {
+      self->close_now();
+      done->set_value();
+    });
+    if (!on_io_thread) closed.wait();
+  }
+
+ private:
+  void close_now() {
+    if (closing_) return;
+    closing_ = true;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& weak : engines_) {
+      if (auto e = weak.lock()) e->abort_handshake();
+    }
+    engines_.clear();
+    if (on_close_) on_close_();
+  }
+
+  void accept_next() {
+    if (closing_) return;
+    boost::asio::io_context* io = args_.core->context().next_io();
+    acceptor_.async_accept(
+        *io, [self = this->shared_from_this()](boost::system::error_code ec, Socket peer) {
+          self->on_accept(ec, std::move(peer));
+        });
+  }
+
+  void on_accept(boost::system::error_code ec, Socket peer) {
+    if (closing_) return;
+    if (ec) {
+      args_.core->log(absl::StrCat("bossa socket: accept on ", endpoint_, ": ", ec.message()));
+      if (ec == boost::asio::error::operation_aborted) return;
+      accept_next();
+      return;
+    }
+    args_.core->connections_accepted.fetch_add(1, std::memory_order_relaxed);
+    StreamTraits<Protocol>::configure(peer);
+    std::string peer_name = StreamTraits<Protocol>::describe(peer, endpoint_);
+    EngineConfig cfg{args_.core, args_.options, std::move(peer_name), {}, {}, nullptr};
+    auto ex = peer.get_executor();
+    auto engine = std::make_shared<StreamEngine<Socket>>(std::move(peer), std::move(cfg));
+    std::erase_if(engines_, [](const auto& w) { return w.expired(); });
+    engines_.push_back(engine);
+    boost::asio::post(ex, [engine] { engine->start(); });
+    accept_next();
+  }
+
+  TransportArgs args_;
+  Acceptor acceptor_;
+  const std::string endpoint_;
+  std::function<void()> on_close_;
+  bool closing_ = false;
+  std::vector<std::weak_ptr<Engine>> engines_;
+};
+
+template <typename Protocol>
+class StreamDialer final : public Dialer,
+                           public std::enable_shared_from_this<StreamDialer<Protocol>> {
+ public:
+  using Socket = typename Protocol::socket;
+
+  StreamDialer(TransportArgs args, Endpoint ep, LinkedPipe persistent)
+      : args_(std::move(args)),
+        ep_(std::move(ep)),
+        persistent_(std::move(persistent)),
+        socket_(args_.io),
+        timer_(args_.io),
+        resolver_(StreamTraits<Protocol>::make_resolver(args_.io)),
+        ivl_(args_.options.reconnect_ivl) {}
+
+  void start() {
+    boost::asio::post(args_.io, [self = this->shared_from_this()] { self->attempt(); });
+  }
+
+  void close() override {
+    boost::asio::post(args_.io, [self = this->shared_from_this()] {
+      if (self->closing_) return;
+      self->closing_ = true;
+      boost::system::error_code ignored;
+      self->timer_.cancel();
+      StreamTraits<Protocol>::cancel(self->resolver_);
+      self->socket_.close(ignored);
+      if (auto e = self->engine_.lock()) e->abort_handshake();
+    });
+  }
+
+ private:
+  void attempt() {
+    if (closing_) return;
+    socket_ = Socket(args_.io);
+    StreamTraits<Protocol>::connect(
+        resolver_, socket_, ep_,
+        [self = this->shared_from_this()](boost::system::error_code ec) { self->on_connect(ec); });
+  }
+
+  void on_connect(boost::system::error_code ec) {
+    if (closing_) return;
+    if (ec) {
+      args_.core->connect_failures.fetch_add(1, std::memory_order_relaxed);
+      schedule();
+      return;
+    }
+    StreamTraits<Protocol>::configure(socket_);
+    std::weak_ptr<StreamDialer> weak = this->shared_from_this();
+    EngineConfig cfg{
+        args_.core, args_.options, ep_.text, ep_.text, persistent_, [weak](bool was_established) {
+          if (auto self = weak.lock()) self->on_engine_closed(was_established);
+        }};
+    auto engine = std::make_shared<StreamEngine<Socket>>(std::move(socket_), std::move(cfg));
+    engine_ = engine;
+    engine->start();
+  }
+
+  void on_engine_closed(bool was_established) {
+    engine_.reset();
+    if (was_established) ivl_ = args_.options.reconnect_ivl;
+    schedule();
+  }
+
+  void schedule() {
+    if (closing_ || args_.options.reconnect_ivl < 0) return;
+    const std::int64_t base = std::max<std::int64_t>(ivl_, 1);
+    // Jitter spreads reconnect storms: up to a quarter of the interval on top.
+    std::uniform_int_distribution<std::int64_t> jitter(0, base / 4);
+    timer_.expires_after(std::chrono::milliseconds(base + jitter(rng_)));
+    timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->attempt();
+    });
+    const std::int64_t max = args_.options.reconnect_ivl_max;
+    if (max > args_.options.reconnect_ivl) ivl_ = std::min(ivl_ * 2, max);
+  }
+
+  TransportArgs args_;
+  const Endpoint ep_;
+  LinkedPipe persistent_;
+  Socket socket_;
+  boost::asio::steady_timer timer_;
+  typename StreamTraits<Protocol>::Resolver resolver_;
+  std::int64_t ivl_;
+  std::minstd_rand rng_{std::random_device{}()};
+  bool closing_ = false;
+  std::weak_ptr<Engine> engine_;
+};
+
+}  // namespace bossa::socket
+
+#endif  // BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_TRANSPORT_H_

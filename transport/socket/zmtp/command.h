@@ -1,0 +1,60 @@
+// ZMTP command codec (RFC 23 "Commands", RFC 37 additions).
+//
+//   command body = name-size (1) name (1..255) data
+//   READY     data = *property; property = name-size (1) name value-size (4, big-endian) value
+//   ERROR     data = reason-size (1) reason
+//   SUBSCRIBE data = topic (rest of body)          CANCEL data = topic
+//   PING      data = ttl (2, big-endian, tenths of a second) context (0..16)
+//   PONG      data = context (0..16)
+//
+// Pure functions over buffers; thread-compatible. Malformed input yields a Status naming what was
+// wrong.
+#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_COMMAND_H_
+#define BOSSA_TRANSPORT_SOCKET_ZMTP_COMMAND_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace bossa::zmtp {
+
+struct Command {
+  std::string_view name;
+  std::string_view data;
+};
+
+// Metadata properties in wire order. Names compare case-insensitively.
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+struct Ping {
+  std::uint16_t ttl_deciseconds = 0;
+  std::string_view context;
+};
+
+// Splits a command frame body into name and data.
+absl::StatusOr<Command> ParseCommand(std::string_view body);
+
+absl::StatusOr<Metadata> ParseMetadata(std::string_view data);
+std::optional<std::string_view> FindProperty(const Metadata& metadata, std::string_view name);
+
+absl::StatusOr<Ping> ParsePing(std::string_view data);
+absl::StatusOr<std::string_view> ParsePong(std::string_view data);
+absl::StatusOr<std::string_view> ParseError(std::string_view data);
+
+// Each appends one whole command frame (header included) to `out`.
+void AppendCommand(std::string& out, std::string_view name, std::string_view data);
+void AppendReady(std::string& out, const Metadata& metadata);
+void AppendError(std::string& out, std::string_view reason);  // reason cut at 255 octets
+void AppendSubscribe(std::string& out, std::string_view topic);
+void AppendCancel(std::string& out, std::string_view topic);
+void AppendPing(std::string& out, std::uint16_t ttl_deciseconds, std::string_view context);
+void AppendPong(std::string& out, std::string_view context);
+
+}  // namespace bossa::zmtp
+
+#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_COMMAND_H_

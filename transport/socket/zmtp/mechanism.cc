@@ -1,0 +1,56 @@
+#include "transport/socket/zmtp/mechanism.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "transport/socket/zmtp/wire.h"
+
+namespace bossa::zmtp {
+namespace {
+
+class NullMechanism final : public Mechanism {
+ public:
+  explicit NullMechanism(Metadata own) : own_(std::move(own)) {}
+
+  std::string_view name() const override { return kMechanismNull; }
+
+  void Start(std::string& out) override { AppendReady(out, own_); }
+
+  absl::Status OnCommand(const Command& command, std::string&) override {
+    if (done_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "ZMTP NULL: unexpected ", std::string(command.name), " after the handshake"));
+    }
+    if (command.name == kReady) {
+      absl::StatusOr<Metadata> md = ParseMetadata(command.data);
+      if (!md.ok()) return md.status();
+      peer_ = *std::move(md);
+      done_ = true;
+      return absl::OkStatus();
+    }
+    if (command.name == kError) {
+      absl::StatusOr<std::string_view> reason = ParseError(command.data);
+      if (!reason.ok()) return reason.status();
+      return absl::PermissionDeniedError(
+          absl::StrCat("ZMTP NULL: peer refused: ", std::string(*reason)));
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ZMTP NULL: unexpected command '", std::string(command.name), "' during the handshake"));
+  }
+
+  bool done() const override { return done_; }
+  const Metadata& peer_metadata() const override { return peer_; }
+
+ private:
+  Metadata own_;
+  Metadata peer_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Mechanism> MakeNullMechanism(Metadata own) {
+  return std::make_unique<NullMechanism>(std::move(own));
+}
+
+}  // namespace bossa::zmtp

@@ -8,6 +8,18 @@
 
 namespace bossa {
 
+ExitReason exit_reason_of_current_exception() {
+  try {
+    throw;
+  } catch (ActorExit& e) {
+    return std::move(e.reason);
+  } catch (const std::exception& e) {
+    return ExitReason::error(e.what());
+  } catch (...) {
+    return ExitReason::error("unknown exception");
+  }
+}
+
 Actor::Actor(Runtime& runtime, Pid pid) : runtime_(runtime), pid_(pid) {}
 
 Actor::~Actor() = default;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -43,6 +44,21 @@ struct ErrorReply {
 struct ActorExit {
   ExitReason reason;
 };
+
+// The reason an actor stops with for the exception being handled: ActorExit's reason, or
+// `error: <what()>`. Call only inside a catch block.
+ExitReason exit_reason_of_current_exception();
+
+// Runs the actor code `body`; what it throws becomes the reason to stop with.
+template <class Body>
+std::optional<ExitReason> run_guarded(Body&& body) {
+  try {
+    body();
+    return std::nullopt;
+  } catch (...) {
+    return exit_reason_of_current_exception();
+  }
+}
 
 // Identifies a timer started by send_after, for cancel_timer.
 using TimerId = uint64_t;

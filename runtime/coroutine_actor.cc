@@ -51,12 +51,8 @@ ExitReason CoroutineActor::finished_reason() const {
   if (!error) return ExitReason::normal();
   try {
     std::rethrow_exception(error);
-  } catch (ActorExit& e) {
-    return e.reason;
-  } catch (const std::exception& e) {
-    return ExitReason::error(e.what());
   } catch (...) {
-    return ExitReason::error("unknown exception");
+    return exit_reason_of_current_exception();
   }
 }
 

@@ -50,7 +50,7 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
       break;  // trapped: handled as a message
     case MessageKind::kReply:
     case MessageKind::kTimeout: {
-      std::optional<ExitReason> stop = guarded([&] {
+      std::optional<ExitReason> stop = run_guarded([&] {
         if (element->kind == MessageKind::kReply) {
           handle_reply(element);
         } else {
@@ -66,7 +66,8 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
   }
   current_ = element.get();
   bool matched = false;
-  std::optional<ExitReason> stop = guarded([&] { matched = behavior_.invoke(*element, *this); });
+  std::optional<ExitReason> stop =
+      run_guarded([&] { matched = behavior_.invoke(*element, *this); });
   if (stop && element->kind == MessageKind::kRequest) {
     // The caller learns at once that no answer will come, as with gen_server:call.
     reply_with(make_element<ErrorReply>(

@@ -76,10 +76,6 @@ class ScheduledActor : public Actor, public Resumable {
   // Frees what the actor's code holds, once it has stopped.
   virtual void release_state() {}
 
-  // Runs `body` (the actor's code) and turns what it throws into a stop reason.
-  template <class Body>
-  std::optional<ExitReason> guarded(Body&& body);
-
   void wake() override;
 
   // Starts the actor: runs `start` (which sets the first behavior) on the spawning thread, then
@@ -127,23 +123,9 @@ struct BehaviorTimeoutTick {
 };
 struct RequestTimeoutTick {};
 
-template <class Body>
-std::optional<ExitReason> ScheduledActor::guarded(Body&& body) {
-  try {
-    body();
-    return std::nullopt;
-  } catch (ActorExit& e) {
-    return std::move(e.reason);
-  } catch (const std::exception& e) {
-    return ExitReason::error(e.what());
-  } catch (...) {
-    return ExitReason::error("unknown exception");
-  }
-}
-
 template <class Start>
 void ScheduledActor::launch(Start&& start) {
-  if (std::optional<ExitReason> stop = guarded(std::forward<Start>(start))) {
+  if (std::optional<ExitReason> stop = run_guarded(std::forward<Start>(start))) {
     finish(*stop);
     return;
   }

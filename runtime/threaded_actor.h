@@ -76,7 +76,8 @@ class ThreadedActor final : public Actor {
   // Runs the actor's body on the current thread and stops the actor when it is done.
   template <class Body>
   void run(Body&& body) {
-    finish(run_guarded(std::forward<Body>(body)));
+    std::optional<ExitReason> stop = bossa::run_guarded([&] { body(*this); });
+    finish(stop ? *stop : stopped_by_.value_or(ExitReason::normal()));
   }
 
   // Stops the actor with `reason` (for ScopedActor, whose thread is not the actor's own).
@@ -90,20 +91,6 @@ class ThreadedActor final : public Actor {
   void wake() override;
 
  private:
-  template <class Body>
-  ExitReason run_guarded(Body&& body) {
-    try {
-      body(*this);
-      return stopped_by_.value_or(ExitReason::normal());
-    } catch (ActorExit& e) {
-      return std::move(e.reason);
-    } catch (const std::exception& e) {
-      return ExitReason::error(e.what());
-    } catch (...) {
-      return ExitReason::error("unknown exception");
-    }
-  }
-
   // Scans waiting messages in order, applying exit signals, until `take` accepts one (returns
   // true) or the deadline passes (false). Elements `take` rejects stay waiting, in order, unless
   // it took them over (left the pointer null).

@@ -20,13 +20,16 @@ bool PollSignal::wait(std::uint64_t seen,
 void SocketCore::notify() {
   std::vector<std::function<void()>> waiters;
   std::vector<std::shared_ptr<PollSignal>> signals;
+  bool wake;
   {
     std::lock_guard lock(mu_);
     generation_.fetch_add(1, std::memory_order_acq_rel);
-    if (sleepers_ > 0) cv_.notify_all();
+    wake = sleepers_ > 0;
     waiters.swap(async_waiters_);
     signals = poll_signals_;
   }
+  // After unlocking, so that a woken sleeper does not block again on mu_ at once.
+  if (wake) cv_.notify_all();
   for (auto& w : waiters) w();
   for (auto& s : signals) s->notify();
 }

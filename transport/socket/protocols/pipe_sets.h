@@ -27,8 +27,7 @@ class LoadBalancer {
   // Writes and flushes `m` to the next pipe with room; returns that pipe, or null (m untouched).
   Pipe* send(Message& m) {
     const std::size_t n = pipes_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t at = (next_ + i) % n;
+    for (std::size_t i = 0, at = next_; i < n; ++i, at = at + 1 == n ? 0 : at + 1) {
       Pipe* p = pipes_[at];
       if (p->write(std::move(m))) {
         p->flush();
@@ -60,8 +59,7 @@ class FairQueue {
   // Reads the next message, taking pipes in turn; returns its pipe, or null when none has one.
   Pipe* recv(Message& m) {
     const std::size_t n = pipes_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t at = (next_ + i) % n;
+    for (std::size_t i = 0, at = next_; i < n; ++i, at = at + 1 == n ? 0 : at + 1) {
       Pipe* p = pipes_[at];
       if (p->read(m)) {
         next_ = at + 1 == n ? 0 : at + 1;

@@ -128,9 +128,17 @@ std::vector<std::string> Runtime::registered_names() const {
 }
 
 TimerId Runtime::schedule_delivery(absl::Duration delay, Pid to, ElementPtr element) {
+  if (find(to) == nullptr) {
+    // No such actor now: the message is undeliverable now, not only when the timer fires.
+    dead_letter(to, std::move(element), "a timer for an actor that is not alive");
+    return 0;
+  }
   // std::function needs a copyable callable: the element travels in a shared_ptr.
   auto pending = std::make_shared<ElementPtr>(std::move(element));
-  return timers_.schedule(delay, [this, to, pending] { deliver(to, std::move(*pending)); });
+  return timers_.schedule(delay, [this, to, pending] {
+    // A timer dies with its actor, as in Erlang: a target that stopped meanwhile gets nothing.
+    if (ActorPtr target = find(to)) target->enqueue(std::move(*pending));
+  });
 }
 
 bool Runtime::cancel_timer(TimerId id) {

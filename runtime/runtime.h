@@ -122,7 +122,9 @@ class Runtime {
   std::optional<Pid> whereis(std::string_view name) const;
   std::vector<std::string> registered_names() const;
 
-  // Delivers the message to `to` after `delay`, unless cancelled first.
+  // Delivers the message to `to` after `delay`, unless cancelled first. As in Erlang, the timer
+  // belongs to `to`: if that actor stops first, the message is dropped with it (not a dead
+  // letter); if `to` is not alive now, the message is a dead letter at once and the id is 0.
   template <class T>
   TimerId send_after(absl::Duration delay, Pid to, T&& value) {
     return schedule_delivery(

@@ -315,5 +315,22 @@ TEST(RuntimeTest, ShutdownFromAnActorStartsItWithoutWaitingForItself) {
   EXPECT_TRUE(runtime.await_all_actors_done(kWait));
 }
 
+TEST(RuntimeTest, TimersDieWithTheirActor) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  Pid target = spawn_echo(runtime);
+  runtime.send_after(absl::Milliseconds(20), target, Ping{1});
+  me->monitor(target);
+  runtime.exit(target, ExitReason::kill());
+  ASSERT_TRUE(me->receive_for<DownMsg>(kWait).ok());
+  // A timer that fires for a stopped actor is gone with it; a second timer proves time passed.
+  runtime.send_after(absl::Milliseconds(40), me.pid(), 7);
+  ASSERT_EQ(*me->receive_for<int>(kWait), 7);
+  EXPECT_EQ(runtime.dead_letter_count(), 0u);
+  // A timer for an actor that is not alive is refused at once.
+  EXPECT_EQ(runtime.send_after(absl::Milliseconds(1), target, Ping{2}), 0u);
+  EXPECT_EQ(runtime.dead_letter_count(), 1u);
+}
+
 }  // namespace
 }  // namespace bossa

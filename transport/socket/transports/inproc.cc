@@ -18,6 +18,21 @@ absl::Status Incompatible(const std::string& name, SocketType a, SocketType b) {
                    " socket cannot talk to a ", std::string(zmtp::SocketTypeName(b)), " socket"));
 }
 
+// The two queues between a binder and a connector, each waking its reader's and its writer's
+// socket: {to the binder, to the connector}.
+std::pair<std::shared_ptr<MessageQueue>, std::shared_ptr<MessageQueue>> CrossQueues(
+    std::size_t to_binder_limit, std::size_t to_connector_limit,
+    const std::shared_ptr<SocketWaker>& binder_waker,
+    const std::shared_ptr<SocketWaker>& connector_waker) {
+  auto to_binder = std::make_shared<MessageQueue>(to_binder_limit);
+  auto to_connector = std::make_shared<MessageQueue>(to_connector_limit);
+  to_binder->set_reader_listener(binder_waker);
+  to_binder->set_writer_listener(connector_waker);
+  to_connector->set_reader_listener(connector_waker);
+  to_connector->set_writer_listener(binder_waker);
+  return {std::move(to_binder), std::move(to_connector)};
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string& name,
@@ -36,14 +51,10 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
     }
     if (!binder) {
       // Queue until the bind: the binder's end waits in the registry.
-      auto to_binder = std::make_shared<MessageQueue>(SumHwm(side.sndhwm, 1000));
-      auto to_connector = std::make_shared<MessageQueue>(SumHwm(1000, side.rcvhwm));
       auto binder_waker = std::make_shared<SocketWaker>(std::weak_ptr<SocketCore>());
-      auto connector_waker = std::make_shared<SocketWaker>(side.core);
-      to_binder->set_reader_listener(binder_waker);
-      to_binder->set_writer_listener(connector_waker);
-      to_connector->set_reader_listener(connector_waker);
-      to_connector->set_writer_listener(binder_waker);
+      auto [to_binder, to_connector] =
+          CrossQueues(SumHwm(side.sndhwm, 1000), SumHwm(1000, side.rcvhwm), binder_waker,
+                      std::make_shared<SocketWaker>(side.core));
       auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
       Pending p{name, side, side.core, mine->id(), binder_waker, to_binder, to_connector};
       p.connector.core = nullptr;  // held weakly through connector_core
@@ -51,14 +62,9 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
       return mine;
     }
   }
-  auto to_binder = std::make_shared<MessageQueue>(SumHwm(side.sndhwm, bound_copy.rcvhwm));
-  auto to_connector = std::make_shared<MessageQueue>(SumHwm(bound_copy.sndhwm, side.rcvhwm));
-  auto binder_waker = std::make_shared<SocketWaker>(binder);
-  auto connector_waker = std::make_shared<SocketWaker>(side.core);
-  to_binder->set_reader_listener(binder_waker);
-  to_binder->set_writer_listener(connector_waker);
-  to_connector->set_reader_listener(connector_waker);
-  to_connector->set_writer_listener(binder_waker);
+  auto [to_binder, to_connector] =
+      CrossQueues(SumHwm(side.sndhwm, bound_copy.rcvhwm), SumHwm(bound_copy.sndhwm, side.rcvhwm),
+                  std::make_shared<SocketWaker>(binder), std::make_shared<SocketWaker>(side.core));
   auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
   auto theirs = std::make_shared<Pipe>(binder->next_pipe_id(), to_binder, to_connector);
   mine->peer() = PeerInfo{bound_copy.type, bound_copy.routing_id};

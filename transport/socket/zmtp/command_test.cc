@@ -5,15 +5,10 @@
 #include <string>
 
 #include "transport/socket/zmtp/frame.h"
+#include "transport/socket/zmtp/test_bytes.h"
 
 namespace bossa::zmtp {
 namespace {
-
-std::string Bytes(std::initializer_list<int> octets) {
-  std::string s;
-  for (int o : octets) s.push_back(static_cast<char>(o));
-  return s;
-}
 
 // Strips the frame header of one encoded command frame and returns its body.
 std::string Body(const std::string& frame) {

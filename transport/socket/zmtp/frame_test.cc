@@ -1,4 +1,5 @@
 #include "transport/socket/zmtp/frame.h"
+#include "transport/socket/zmtp/test_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -7,12 +8,6 @@
 
 namespace bossa::zmtp {
 namespace {
-
-std::string Bytes(std::initializer_list<int> octets) {
-  std::string s;
-  for (int o : octets) s.push_back(static_cast<char>(o));
-  return s;
-}
 
 // Feeds `wire` in pieces of `chunk` octets and collects (flags, body) of every frame.
 std::vector<std::pair<int, std::string>> DecodeAll(const std::string& wire, std::size_t chunk,

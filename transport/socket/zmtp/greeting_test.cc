@@ -1,4 +1,5 @@
 #include "transport/socket/zmtp/greeting.h"
+#include "transport/socket/zmtp/test_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -6,12 +7,6 @@
 
 namespace bossa::zmtp {
 namespace {
-
-std::string Bytes(std::initializer_list<int> octets) {
-  std::string s;
-  for (int o : octets) s.push_back(static_cast<char>(o));
-  return s;
-}
 
 TEST(Greeting, EncodesNullClientOctetByOctet) {
   std::string out;

@@ -38,17 +38,15 @@ bool Actor::enqueue(ElementPtr element) {
   return false;
 }
 
-void Actor::deliver(Pid to, ElementPtr element) {
+absl::Status Actor::deliver(Pid to, ElementPtr element) {
   if (to != cached_to_ || cached_actor_ == nullptr) {
     ActorPtr target = runtime_.find(to);
-    if (target == nullptr) {
-      runtime_.deliver(to, std::move(element));
-      return;
-    }
+    if (target == nullptr) return runtime_.deliver(to, std::move(element));
     cached_to_ = to;
     cached_actor_ = std::move(target);
   }
   if (!cached_actor_->enqueue(std::move(element))) cached_actor_.reset();  // gone: let it go
+  return absl::OkStatus();
 }
 
 absl::Status Actor::deliver_to_name(std::string_view name, ElementPtr element) {
@@ -72,8 +70,8 @@ void Actor::exit(ExitReason reason) {
 }
 
 void Actor::exit(Pid target, ExitReason reason) {
-  deliver(target,
-          make_element<ExitMsg>(pid_, MessageKind::kExit, 0, ExitMsg{pid_, std::move(reason)}));
+  (void)deliver(
+      target, make_element<ExitMsg>(pid_, MessageKind::kExit, 0, ExitMsg{pid_, std::move(reason)}));
 }
 
 void Actor::reply_with(ElementPtr reply) {
@@ -81,7 +79,7 @@ void Actor::reply_with(ElementPtr reply) {
   reply->from = pid_;
   reply->correlation_id = current_->correlation_id;
   current_->kind = MessageKind::kUser;  // answered: nothing else may answer it
-  deliver(current_->from, std::move(reply));
+  (void)deliver(current_->from, std::move(reply));
 }
 
 ResponsePromise Actor::make_response_promise() {
@@ -92,7 +90,7 @@ ResponsePromise Actor::make_response_promise() {
 
 void ResponsePromise::send(ElementPtr reply) {
   if (!pending()) return;
-  runtime_->deliver(std::exchange(requester_, Pid{}), std::move(reply));
+  (void)runtime_->deliver(std::exchange(requester_, Pid{}), std::move(reply));
 }
 
 void ResponsePromise::fail(absl::Status status) {
@@ -124,9 +122,27 @@ bool Actor::add_watcher(uint64_t monitor_id, Pid watcher) {
   return true;
 }
 
-void Actor::remove_watcher(uint64_t monitor_id) {
+void Actor::remove_watcher(uint64_t monitor_id, Pid watcher) {
   std::lock_guard<SpinLock> lock(state_lock_);
-  if (relations_ != nullptr) relations_->watchers.erase(monitor_id);
+  if (relations_ != nullptr) relations_->watchers.erase({monitor_id, watcher});
+}
+
+Actor::CutRelations Actor::cut_node(uint32_t node) {
+  CutRelations cut;
+  std::lock_guard<SpinLock> lock(state_lock_);
+  if (relations_ == nullptr) return cut;
+  // Links stay until their exit signals are applied, as every link's do.
+  for (Pid linked : relations_->links) {
+    if (linked.node == node) cut.links.push_back(linked);
+  }
+  absl::erase_if(relations_->watched, [&](const auto& entry) {
+    if (entry.second.node != node) return false;
+    cut.watched.emplace_back(entry.first, entry.second);
+    return true;
+  });
+  absl::erase_if(relations_->watchers,
+                 [&](const auto& entry) { return entry.second.node == node; });
+  return cut;
 }
 
 bool Actor::set_named() {
@@ -138,6 +154,10 @@ bool Actor::set_named() {
 
 void Actor::link(Pid other) {
   if (other == pid_) return;
+  if (RemoteRouter* router = runtime_.router_for(other)) {
+    if (add_link(other)) router->link(pid_, other);
+    return;
+  }
   ActorPtr target = runtime_.find(other);
   if (target == nullptr || !target->add_link(pid_)) {
     enqueue(
@@ -149,11 +169,23 @@ void Actor::link(Pid other) {
 
 void Actor::unlink(Pid other) {
   remove_link(other);
+  if (RemoteRouter* router = runtime_.router_for(other)) {
+    router->unlink(pid_, other);
+    return;
+  }
   if (ActorPtr target = runtime_.find(other)) target->remove_link(pid_);
 }
 
 MonitorRef Actor::monitor(Pid other) {
   const MonitorRef ref{runtime_.next_monitor_id()};
+  if (RemoteRouter* router = runtime_.router_for(other)) {
+    {
+      std::lock_guard<SpinLock> lock(state_lock_);
+      relations().watched.emplace(ref.id, other);
+    }
+    router->monitor(pid_, other, ref);
+    return ref;
+  }
   ActorPtr target = runtime_.find(other);
   if (target == nullptr || !target->add_watcher(ref.id, pid_)) {
     enqueue(make_element<DownMsg>(other, MessageKind::kUser, 0,
@@ -175,7 +207,11 @@ void Actor::demonitor(MonitorRef ref) {
     target_pid = it->second;
     relations_->watched.erase(it);
   }
-  if (ActorPtr target = runtime_.find(target_pid)) target->remove_watcher(ref.id);
+  if (RemoteRouter* router = runtime_.router_for(target_pid)) {
+    router->demonitor(pid_, target_pid, ref);
+  } else if (ActorPtr target = runtime_.find(target_pid)) {
+    target->remove_watcher(ref.id, pid_);
+  }
 }
 
 absl::Status Actor::register_name(std::string name) {
@@ -217,15 +253,19 @@ void Actor::terminate(const ExitReason& reason) {
   if (relations == nullptr) return;
   // Through the runtime, not deliver(): the cache must stay empty from here on.
   for (Pid linked : relations->links) {
-    runtime_.deliver(linked,
-                     make_element<ExitMsg>(pid_, MessageKind::kLinkExit, 0, ExitMsg{pid_, reason}));
+    (void)runtime_.deliver(
+        linked, make_element<ExitMsg>(pid_, MessageKind::kLinkExit, 0, ExitMsg{pid_, reason}));
   }
   for (const auto& [id, watcher] : relations->watchers) {
-    runtime_.deliver(watcher, make_element<DownMsg>(pid_, MessageKind::kUser, 0,
-                                                    DownMsg{MonitorRef{id}, pid_, reason}));
+    (void)runtime_.deliver(watcher, make_element<DownMsg>(pid_, MessageKind::kUser, 0,
+                                                          DownMsg{MonitorRef{id}, pid_, reason}));
   }
   for (const auto& [id, target_pid] : relations->watched) {
-    if (ActorPtr target = runtime_.find(target_pid)) target->remove_watcher(id);
+    if (RemoteRouter* router = runtime_.router_for(target_pid)) {
+      router->demonitor(pid_, target_pid, MonitorRef{id});
+    } else if (ActorPtr target = runtime_.find(target_pid)) {
+      target->remove_watcher(id, pid_);
+    }
   }
 }
 

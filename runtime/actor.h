@@ -18,6 +18,7 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -27,6 +28,7 @@
 #include "runtime/behavior.h"
 #include "runtime/exit_reason.h"
 #include "runtime/mailbox.h"
+#include "runtime/send_result.h"
 #include "runtime/spin_lock.h"
 #include "runtime/system_messages.h"
 
@@ -109,11 +111,12 @@ class Actor : public ReplySink {
   // ---- actor code ----
 
   // Sends a message: the value, or a tuple of the values (matched by a handler taking them as
-  // separate arguments). Never blocks; an undeliverable message becomes a dead letter.
+  // separate arguments). Never blocks; an undeliverable message becomes a dead letter. The result
+  // is an error only when the message cannot leave for another node (see send_result.h).
   template <class T, class... Ts>
-  void send(Pid to, T&& value, Ts&&... more) {
-    deliver(to,
-            make_element<message_type_t<T, Ts...>>(
+  SendResult send(Pid to, T&& value, Ts&&... more) {
+    return deliver(
+        to, make_element<message_type_t<T, Ts...>>(
                 pid_, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
   }
   // Sends to a registered local name; NotFound (and a dead letter) if the name is not registered.
@@ -141,10 +144,11 @@ class Actor : public ReplySink {
   void exit(Pid target, ExitReason reason);
 
   // Links this actor and `other` (both ways). If `other` does not exist, this actor receives an
-  // exit signal with reason noproc.
+  // exit signal with reason noproc; if its node goes down, one with reason noconnection.
   void link(Pid other);
   void unlink(Pid other);
-  // Monitors `other`: one DownMsg arrives when it stops (at once, noproc, if it does not exist).
+  // Monitors `other`: one DownMsg arrives when it stops (at once, noproc, if it does not exist;
+  // noconnection if its node goes down).
   MonitorRef monitor(Pid other);
   // Stops monitoring; a DownMsg already in the mailbox stays there.
   void demonitor(MonitorRef ref);
@@ -197,7 +201,7 @@ class Actor : public ReplySink {
   // Stops this actor for good. Called once, from the actor's own thread.
   void terminate(const ExitReason& reason);
 
-  void deliver(Pid to, ElementPtr element);
+  absl::Status deliver(Pid to, ElementPtr element);
   absl::Status deliver_to_name(std::string_view name, ElementPtr element);
   TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
   uint64_t next_correlation_id() noexcept { return ++last_correlation_id_; }
@@ -211,8 +215,9 @@ class Actor : public ReplySink {
   // Links and monitors, allocated on first use (most actors have none).
   struct Relations {
     absl::flat_hash_set<Pid> links;
-    absl::flat_hash_map<uint64_t, Pid> watchers;  // monitor id -> who monitors us
-    absl::flat_hash_map<uint64_t, Pid> watched;   // monitor id -> whom we monitor
+    // (monitor id, who monitors us): ids are unique per watcher's node, not across nodes.
+    absl::flat_hash_set<std::pair<uint64_t, Pid>> watchers;
+    absl::flat_hash_map<uint64_t, Pid> watched;  // monitor id -> whom we monitor
   };
 
   Relations& relations();  // state_lock_ held
@@ -221,7 +226,15 @@ class Actor : public ReplySink {
   // False if there was no such link.
   bool remove_link(Pid other);
   bool add_watcher(uint64_t monitor_id, Pid watcher);
-  void remove_watcher(uint64_t monitor_id);
+  void remove_watcher(uint64_t monitor_id, Pid watcher);
+  // Forgets every monitor and watcher that involves a pid of `node`; returns the links to its
+  // pids (which stay until their exit signals are applied) and the monitors (id, pid) that were
+  // cut, for their exit signals and down messages.
+  struct CutRelations {
+    std::vector<Pid> links;
+    std::vector<std::pair<uint64_t, Pid>> watched;
+  };
+  CutRelations cut_node(uint32_t node);
   bool set_named();
 
   std::atomic<uint32_t> refs_{0};

@@ -4,17 +4,9 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "runtime/string_view_bridge.h"
 
 namespace bossa {
-namespace {
-
-// Abseil's string_view is its own type in this build; its maps look up by it.
-absl::string_view as_absl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
-}  // namespace
-
 absl::Status NameRegistry::insert(std::string name, Pid pid) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (auto it = by_name_.find(as_absl(name)); it != by_name_.end()) {

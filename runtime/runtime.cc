@@ -1,16 +1,9 @@
 #include "runtime/runtime.h"
 
 #include "absl/strings/str_cat.h"
+#include "runtime/string_view_bridge.h"
 
 namespace bossa {
-namespace {
-
-absl::string_view as_absl(std::string_view s) {
-  return absl::string_view(s.data(), s.size());
-}
-
-}  // namespace
-
 Runtime::Runtime(RuntimeOptions options)
     : node_id_(options.node_id),
       scheduler_(Scheduler::Options{.workers = options.workers,
@@ -75,7 +68,13 @@ ActorPtr Runtime::find(Pid pid) const {
   return table_.find(pid.serial);
 }
 
-void Runtime::deliver(Pid to, ElementPtr element) {
+absl::Status Runtime::deliver(Pid to, ElementPtr element) {
+  if (RemoteRouter* router = router_for(to)) return router->route(to, std::move(element));
+  deliver_local(to, std::move(element));
+  return absl::OkStatus();
+}
+
+void Runtime::deliver_local(Pid to, ElementPtr element) {
   if (ActorPtr actor = find(to)) {
     actor->enqueue(std::move(element));
     return;
@@ -84,19 +83,49 @@ void Runtime::deliver(Pid to, ElementPtr element) {
               to.node == node_id_ ? "no such actor" : "the pid belongs to an unknown node");
 }
 
+bool Runtime::accept_remote_link(Pid local, Pid remote) {
+  ActorPtr actor = find(local);
+  return actor != nullptr && actor->add_link(remote);
+}
+
+void Runtime::drop_remote_link(Pid local, Pid remote) {
+  if (ActorPtr actor = find(local)) actor->remove_link(remote);
+}
+
+bool Runtime::accept_remote_monitor(Pid local, MonitorRef ref, Pid watcher) {
+  ActorPtr actor = find(local);
+  return actor != nullptr && actor->add_watcher(ref.id, watcher);
+}
+
+void Runtime::drop_remote_monitor(Pid local, MonitorRef ref, Pid watcher) {
+  if (ActorPtr actor = find(local)) actor->remove_watcher(ref.id, watcher);
+}
+
+void Runtime::node_down(uint32_t node) {
+  table_.for_each([node](const ActorPtr& actor) {
+    Actor::CutRelations cut = actor->cut_node(node);
+    for (Pid linked : cut.links) {
+      actor->enqueue(make_element<ExitMsg>(linked, MessageKind::kLinkExit, 0,
+                                           ExitMsg{linked, ExitReason::noconnection()}));
+    }
+    for (const auto& [id, target] : cut.watched) {
+      actor->enqueue(
+          make_element<DownMsg>(target, MessageKind::kUser, 0,
+                                DownMsg{MonitorRef{id}, target, ExitReason::noconnection()}));
+    }
+  });
+}
+
 absl::Status Runtime::deliver_to_name(std::string_view name, ElementPtr element) {
-  if (std::optional<Pid> pid = names_.find(name)) {
-    deliver(*pid, std::move(element));
-    return absl::OkStatus();
-  }
+  if (std::optional<Pid> pid = names_.find(name)) return deliver(*pid, std::move(element));
   const std::string reason = absl::StrCat("no actor is registered as '", as_absl(name), "'");
   dead_letter(Pid{}, std::move(element), reason);
   return absl::NotFoundError(reason);
 }
 
 void Runtime::exit(Pid target, ExitReason reason) {
-  deliver(target,
-          make_element<ExitMsg>(Pid{}, MessageKind::kExit, 0, ExitMsg{Pid{}, std::move(reason)}));
+  (void)deliver(target, make_element<ExitMsg>(Pid{}, MessageKind::kExit, 0,
+                                              ExitMsg{Pid{}, std::move(reason)}));
 }
 
 absl::Status Runtime::register_name(std::string name, Pid pid) {
@@ -169,10 +198,11 @@ void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
     (*handler)(DeadLetter{to, element->from, element->kind, &element->type(), std::string(reason)});
   }
   if (element->kind == MessageKind::kRequest && element->from.valid()) {
-    deliver(element->from, make_element<ErrorReply>(
-                               to, MessageKind::kReply, element->correlation_id,
-                               ErrorReply{absl::UnavailableError(absl::StrCat(
-                                   "request to ", to.to_string(), " failed: ", as_absl(reason)))}));
+    (void)deliver(element->from,
+                  make_element<ErrorReply>(
+                      to, MessageKind::kReply, element->correlation_id,
+                      ErrorReply{absl::UnavailableError(absl::StrCat(
+                          "request to ", to.to_string(), " failed: ", as_absl(reason)))}));
   }
 }
 

@@ -39,6 +39,7 @@
 #include "runtime/coroutine_actor.h"
 #include "runtime/evented_actor.h"
 #include "runtime/name_registry.h"
+#include "runtime/remote_router.h"
 #include "runtime/scheduler.h"
 #include "runtime/threaded_actor.h"
 #include "runtime/timer_service.h"
@@ -104,11 +105,11 @@ class Runtime {
     return actor->pid();
   }
 
-  // Sends from outside any actor (the sender is the zero pid).
+  // Sends from outside any actor (the sender is the zero pid); the status as Actor::send's.
   template <class T, class... Ts>
-  void send(Pid to, T&& value, Ts&&... more) {
-    deliver(to,
-            make_element<message_type_t<T, Ts...>>(
+  SendResult send(Pid to, T&& value, Ts&&... more) {
+    return deliver(
+        to, make_element<message_type_t<T, Ts...>>(
                 Pid{}, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
   }
 
@@ -153,6 +154,31 @@ class Runtime {
   // runtime. Every call after the first just waits.
   void shutdown(absl::Duration grace = absl::Seconds(5));
 
+  // ---- for the cluster layer (runtime/node) ----
+
+  // Routes pids of other nodes through `router` from now on (nullptr: they are dead letters
+  // again). The router must stay valid until it is replaced and no thread still sends.
+  void set_remote_router(RemoteRouter* router) noexcept {
+    router_.store(router, std::memory_order_release);
+  }
+  // Delivers an element that came from another node to a local pid (a dead letter if not alive).
+  void deliver_local(Pid to, ElementPtr element);
+  // Sends an element to any pid, as actors do; see RemoteRouter for the status.
+  absl::Status deliver(Pid to, ElementPtr element);
+  // The other half of a link or monitor made on another node. accept_*: false if `local` is not
+  // alive (the caller answers noproc).
+  bool accept_remote_link(Pid local, Pid remote);
+  void drop_remote_link(Pid local, Pid remote);
+  bool accept_remote_monitor(Pid local, MonitorRef ref, Pid watcher);
+  void drop_remote_monitor(Pid local, MonitorRef ref, Pid watcher);
+  // Node `node` is gone: every local actor linked to one of its actors gets an exit signal and
+  // every monitor of one a DownMsg, both with reason noconnection; its watchers are forgotten.
+  void node_down(uint32_t node);
+  // A dead letter found by the cluster layer (a message for a node that is not up).
+  void report_dead_letter(Pid to, ElementPtr element, std::string_view reason) {
+    dead_letter(to, std::move(element), reason);
+  }
+
  private:
   friend class Actor;
   friend class ScheduledActor;
@@ -174,7 +200,10 @@ class Runtime {
   boost::intrusive_ptr<ThreadedActor> make_scoped_actor();
 
   ActorPtr find(Pid pid) const;
-  void deliver(Pid to, ElementPtr element);
+  // The router if `pid` belongs to another node and one is attached, else nullptr.
+  RemoteRouter* router_for(Pid pid) const noexcept {
+    return pid.node == node_id_ ? nullptr : router_.load(std::memory_order_acquire);
+  }
   absl::Status deliver_to_name(std::string_view name, ElementPtr element);
   TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
   void dead_letter(Pid to, ElementPtr element, std::string_view reason);
@@ -185,6 +214,7 @@ class Runtime {
   void actor_stopped(Actor& actor, bool named);
 
   const uint32_t node_id_;
+  std::atomic<RemoteRouter*> router_{nullptr};
   std::atomic<uint64_t> next_serial_{1};
   std::atomic<uint64_t> next_monitor_id_{1};
   std::atomic<uint64_t> dead_letters_{0};

@@ -125,7 +125,7 @@ ScheduledActor::PendingRequest ScheduledActor::start_request(Pid to, absl::Durat
   const uint64_t id = next_correlation_id();
   message->kind = MessageKind::kRequest;
   message->correlation_id = id;
-  deliver(to, std::move(message));
+  (void)deliver(to, std::move(message));
   Pending& pending = waiting().requests[id];
   if (timeout != absl::InfiniteDuration()) {
     pending.timer = schedule_delivery(

@@ -59,9 +59,9 @@ class ThreadedActor final : public Actor {
   template <class R, class T, class... Ts>
   absl::StatusOr<R> request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
     const uint64_t id = next_correlation_id();
-    deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
-                                                       std::forward<T>(value),
-                                                       std::forward<Ts>(more)...));
+    (void)deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
+                                                             std::forward<T>(value),
+                                                             std::forward<Ts>(more)...));
     absl::StatusOr<ElementPtr> reply = await_reply(id, timeout);
     if (!reply.ok()) return reply.status();
     if (ErrorReply* error = (*reply)->get_if<ErrorReply>()) return std::move(error->status);

@@ -25,6 +25,7 @@ enum Kind {
   request @7;    # request that expects a reply with the same correlation id
   reply @8;      # reply to a request
   system @9;     # node-level control traffic
+  linkExit @10;  # exit signal of a linked process that stopped (exit is exit(pid, reason))
 }
 
 struct Envelope {

@@ -20,6 +20,7 @@ static_assert(static_cast<uint16_t>(wire::Kind::DEMONITOR) == uint16_t(EnvelopeK
 static_assert(static_cast<uint16_t>(wire::Kind::REQUEST) == uint16_t(EnvelopeKind::kRequest));
 static_assert(static_cast<uint16_t>(wire::Kind::REPLY) == uint16_t(EnvelopeKind::kReply));
 static_assert(static_cast<uint16_t>(wire::Kind::SYSTEM) == uint16_t(EnvelopeKind::kSystem));
+static_assert(static_cast<uint16_t>(wire::Kind::LINK_EXIT) == uint16_t(EnvelopeKind::kLinkExit));
 
 // Fixed part of an envelope: root pointer, Envelope struct (3 data + 4 pointer words), two Pid
 // structs (2 words each), and the segment table. Sizing the first segment to fit avoids a second.
@@ -58,6 +59,8 @@ std::string_view envelope_kind_name(EnvelopeKind kind) {
       return "reply";
     case EnvelopeKind::kSystem:
       return "system";
+    case EnvelopeKind::kLinkExit:
+      return "link_exit";
   }
   return "unknown";
 }

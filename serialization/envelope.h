@@ -50,8 +50,9 @@ enum class EnvelopeKind : uint8_t {
   kRequest = 7,
   kReply = 8,
   kSystem = 9,
+  kLinkExit = 10,
 };
-inline constexpr EnvelopeKind kLastEnvelopeKind = EnvelopeKind::kSystem;
+inline constexpr EnvelopeKind kLastEnvelopeKind = EnvelopeKind::kLinkExit;
 
 // "user", "exit", ...; "unknown" for a value outside the table.
 std::string_view envelope_kind_name(EnvelopeKind kind);

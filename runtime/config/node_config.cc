@@ -1,0 +1,411 @@
+// Reads a node's TOML file into a NodeConfig. toml++ parses; this file checks every key against
+// the schema below and collects one Problem per bad key, so that a user sees all of them at once.
+#include "runtime/config/node_config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+
+static_assert(TOML_EXCEPTIONS,
+              "Debian's libtomlplusplus is built with exceptions: toml::parse throws");
+
+namespace bossa {
+namespace {
+
+constexpr int64_t kMaxWorkers = 1024;
+constexpr size_t kMaxNodeNameLength = 64;
+constexpr size_t kMaxExchangeLength = 127;           // leaves room for the suffixes bossa appends
+constexpr int64_t kMaxAmqpHeartbeatSeconds = 65535;  // the protocol's 16-bit field
+
+// Debian's Abseil has a string_view type of its own; toml++ and bossa's API use std::string_view.
+absl::string_view to_absl(std::string_view text) {
+  return {text.data(), text.size()};
+}
+
+std::string quote(absl::string_view text) {
+  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(text), "\"");
+}
+
+// What a user wrote, for "got ..." in a message: the TOML type, and the value if it is a scalar.
+std::string describe(const toml::node& node) {
+  if (const auto* text = node.as_string()) return absl::StrCat("string ", quote(text->get()));
+  if (const auto* number = node.as_integer()) return absl::StrCat("integer ", number->get());
+  if (const auto* real = node.as_floating_point()) {
+    return absl::StrCat("floating-point ", real->get());
+  }
+  if (const auto* flag = node.as_boolean()) {
+    return absl::StrCat("boolean ", flag->get() ? "true" : "false");
+  }
+  if (node.is_array()) return "an array";
+  std::ostringstream type;  // table, date, time, date-time
+  type << "a " << node.type();
+  return type.str();
+}
+
+// The name a user would recognise for `key` of `section`: "transport.amqp.url".
+std::string key_path(absl::string_view section, absl::string_view key) {
+  return section.empty() ? std::string(key) : absl::StrCat(section, ".", key);
+}
+
+// The problems found in one file. line 0 means the key is absent from the file.
+class Problems {
+ public:
+  explicit Problems(absl::string_view source) : source_(source) {}
+
+  void add(uint32_t line, absl::string_view key, absl::string_view what) {
+    problems_.push_back({line, absl::StrCat(source_, ":", line, ": ", key, ": ", what)});
+  }
+  void at(const toml::node& node, absl::string_view key, absl::string_view what) {
+    add(node.source().begin.line, key, what);
+  }
+  void missing(absl::string_view key, absl::string_view why) {
+    problems_.push_back({0, absl::StrCat(source_, ": ", key, ": missing (", why, ")")});
+  }
+
+  bool empty() const { return problems_.empty(); }
+
+  // One line per problem, in line order, absent keys last.
+  absl::Status status() {
+    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+      return std::make_pair(a.line == 0, a.line) < std::make_pair(b.line == 0, b.line);
+    });
+    return absl::InvalidArgumentError(
+        absl::StrJoin(problems_, "\n",
+                      [](std::string* out, const Problem& problem) { out->append(problem.text); }));
+  }
+
+ private:
+  struct Problem {
+    uint32_t line;
+    std::string text;
+  };
+  std::string source_;
+  std::vector<Problem> problems_;
+};
+
+// One TOML table of the schema (or its absence: then every key is absent). Typed reads return
+// null for an absent key and report a value of the wrong type.
+class Section {
+ public:
+  Section(const toml::table* table, std::string name, Problems& problems)
+      : table_(table), name_(std::move(name)), problems_(problems) {}
+
+  std::string path(absl::string_view key) const { return key_path(name_, key); }
+  const toml::node* find(absl::string_view key) const {
+    return table_ == nullptr ? nullptr : table_->get(std::string_view(key.data(), key.size()));
+  }
+
+  template <typename T>
+  const toml::value<T>* get(absl::string_view key, absl::string_view expected) {
+    const toml::node* node = find(key);
+    if (node == nullptr) return nullptr;
+    if (const auto* value = node->as<T>()) return value;
+    fail(*node, key, absl::StrCat("expected ", expected, ", got ", describe(*node)));
+    return nullptr;
+  }
+  const toml::value<std::string>* string(absl::string_view key) {
+    return get<std::string>(key, "a string");
+  }
+
+  // A sub-table such as [transport.amqp]; an absent one reads as empty.
+  Section section(absl::string_view key) {
+    const toml::node* node = find(key);
+    const toml::table* table = node == nullptr ? nullptr : node->as_table();
+    if (node != nullptr && table == nullptr) {
+      fail(*node, key, absl::StrCat("expected a table, got ", describe(*node)));
+    }
+    return Section(table, path(key), problems_);
+  }
+
+  // A positive, finite duration in absl::ParseDuration syntax.
+  std::optional<absl::Duration> duration(absl::string_view key) {
+    const auto* text = get<std::string>(key, "a duration string such as \"250ms\"");
+    if (text == nullptr) return std::nullopt;
+    absl::Duration duration;
+    if (!absl::ParseDuration(text->get(), &duration) || duration <= absl::ZeroDuration() ||
+        duration == absl::InfiniteDuration()) {
+      fail(*text, key,
+           absl::StrCat("expected a positive duration such as \"250ms\", \"2s\" or \"1m\", got ",
+                        quote(text->get())));
+      return std::nullopt;
+    }
+    return duration;
+  }
+
+  void fail(const toml::node& node, absl::string_view key, absl::string_view what) {
+    problems_.at(node, path(key), what);
+  }
+  void missing(absl::string_view key, absl::string_view why) { problems_.missing(path(key), why); }
+
+  void reject_unknown_keys(std::initializer_list<absl::string_view> known) {
+    if (table_ == nullptr) return;
+    const std::string where = name_.empty() ? "at the top level" : absl::StrCat("in [", name_, "]");
+    for (auto&& [key, value] : *table_) {
+      if (std::find(known.begin(), known.end(), to_absl(key.str())) != known.end()) continue;
+      const uint32_t line = key.source().begin.line;
+      problems_.add(
+          line != 0 ? line : value.source().begin.line, path(to_absl(key.str())),
+          absl::StrCat("unknown key (known keys ", where, ": ", absl::StrJoin(known, ", "), ")"));
+    }
+  }
+
+ private:
+  const toml::table* table_;
+  std::string name_;
+  Problems& problems_;
+};
+
+bool is_node_name(absl::string_view name) {
+  return !name.empty() && name.size() <= kMaxNodeNameLength &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-';
+         });
+}
+
+// tcp://host:port with an explicit port 1-65535 (host a name, an IPv4 address or a bracketed
+// IPv6 address), or ipc:///absolute/path. Wildcards are refused: peers connect to these.
+bool is_endpoint(absl::string_view endpoint) {
+  if (absl::ConsumePrefix(&endpoint, "ipc://")) {
+    return endpoint.size() > 1 && endpoint.front() == '/';
+  }
+  if (!absl::ConsumePrefix(&endpoint, "tcp://")) return false;
+  const size_t colon = endpoint.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = endpoint.substr(0, colon);
+  const absl::string_view port = endpoint.substr(colon + 1);
+  uint32_t port_number = 0;
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535) {
+    return false;
+  }
+  if (absl::ConsumePrefix(&host, "[")) {
+    return absl::ConsumeSuffix(&host, "]") && !host.empty() &&
+           std::all_of(host.begin(), host.end(),
+                       [](char c) { return absl::ascii_isxdigit(c) || c == ':' || c == '.'; });
+  }
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_';
+  });
+}
+
+constexpr absl::string_view kEndpointExpected =
+    "expected tcp://host:port (an explicit port 1-65535) or ipc:///absolute/path";
+
+bool is_exchange_prefix(absl::string_view name) {
+  return !name.empty() && name.size() <= kMaxExchangeLength && !absl::StartsWith(name, "amq.") &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '-' || c == ':';
+         });
+}
+
+void read_node(Section node, NodeConfig& config) {
+  node.reject_unknown_keys({"name", "workers"});
+  if (const auto* name = node.string("name")) {
+    if (is_node_name(name->get())) {
+      config.name = name->get();
+    } else {
+      node.fail(*name, "name",
+                absl::StrCat("expected 1-", kMaxNodeNameLength,
+                             " characters of A-Z a-z 0-9 _ . -, got ", quote(name->get())));
+    }
+  } else if (node.find("name") == nullptr) {
+    node.missing("name", "required");
+  }
+  if (const auto* workers = node.get<int64_t>("workers", "an integer")) {
+    if (workers->get() >= 0 && workers->get() <= kMaxWorkers) {
+      config.workers = static_cast<size_t>(workers->get());
+    } else {
+      node.fail(*workers, "workers",
+                absl::StrCat("expected an integer from 0 (one per hardware thread) to ",
+                             kMaxWorkers, ", got ", workers->get()));
+    }
+  }
+}
+
+void read_amqp(Section amqp, transport::AmqpConfig& config) {
+  amqp.reject_unknown_keys(
+      {"url", "exchange", "publisher_confirms", "heartbeat", "connect_timeout"});
+  if (const auto* url = amqp.string("url")) {
+    if (absl::StartsWith(url->get(), "amqp://") || absl::StartsWith(url->get(), "amqps://")) {
+      config.url = url->get();
+    } else {
+      amqp.fail(*url, "url",
+                absl::StrCat("expected a URL starting with amqp:// or amqps://, got ",
+                             quote(url->get())));
+    }
+  }
+  if (const auto* exchange = amqp.string("exchange")) {
+    if (is_exchange_prefix(exchange->get())) {
+      config.exchange = exchange->get();
+    } else {
+      amqp.fail(*exchange, "exchange",
+                absl::StrCat("expected 1-", kMaxExchangeLength,
+                             " characters of A-Z a-z 0-9 _ . - : not starting with \"amq.\", got ",
+                             quote(exchange->get())));
+    }
+  }
+  if (const auto* confirms = amqp.get<bool>("publisher_confirms", "a boolean")) {
+    config.publisher_confirms = confirms->get();
+  }
+  if (std::optional<absl::Duration> heartbeat = amqp.duration("heartbeat")) {
+    if (*heartbeat == absl::Seconds(absl::ToInt64Seconds(*heartbeat)) &&
+        *heartbeat <= absl::Seconds(kMaxAmqpHeartbeatSeconds)) {
+      config.heartbeat = *heartbeat;
+    } else {
+      amqp.fail(*amqp.find("heartbeat"), "heartbeat",
+                absl::StrCat("expected a whole number of seconds from \"1s\" to \"",
+                             kMaxAmqpHeartbeatSeconds, "s\", got \"",
+                             absl::FormatDuration(*heartbeat), "\""));
+    }
+  }
+  if (std::optional<absl::Duration> timeout = amqp.duration("connect_timeout")) {
+    config.connect_timeout = *timeout;
+  }
+}
+
+// heartbeat_interval < node_down_after, reported at whichever of the two the file sets.
+void check_failure_detector(Section& transport, const transport::TransportConfig& config) {
+  if (config.node_down_after > config.heartbeat_interval) return;
+  const std::string interval = quote(absl::FormatDuration(config.heartbeat_interval));
+  const std::string down_after = quote(absl::FormatDuration(config.node_down_after));
+  if (const toml::node* node = transport.find("node_down_after")) {
+    const bool interval_set = transport.find("heartbeat_interval") != nullptr;
+    transport.fail(
+        *node, "node_down_after",
+        absl::StrCat("expected a duration longer than ", transport.path("heartbeat_interval"), " (",
+                     interval, interval_set ? "" : ", the default", "), got ", down_after));
+  } else {
+    transport.fail(
+        *transport.find("heartbeat_interval"), "heartbeat_interval",
+        absl::StrCat("expected a duration shorter than ", transport.path("node_down_after"), " (",
+                     down_after, ", the default), got ", interval));
+  }
+}
+
+void read_transport(Section transport, transport::TransportConfig& config) {
+  transport.reject_unknown_keys(
+      {"kind", "listen", "seeds", "network", "heartbeat_interval", "node_down_after", "amqp"});
+  bool kind_ok = true;
+  if (const auto* kind = transport.string("kind")) {
+    if (kind->get() == "native" || kind->get() == "amqp" || kind->get() == "local") {
+      config.kind = kind->get();
+    } else {
+      kind_ok = false;
+      transport.fail(*kind, "kind",
+                     absl::StrCat("expected one of \"native\", \"amqp\", \"local\", got ",
+                                  quote(kind->get())));
+    }
+  } else if (transport.find("kind") != nullptr) {
+    kind_ok = false;
+  }
+
+  if (const auto* listen = transport.string("listen")) {
+    if (is_endpoint(listen->get())) {
+      config.listen = listen->get();
+    } else {
+      transport.fail(*listen, "listen",
+                     absl::StrCat(kEndpointExpected, ", got ", quote(listen->get())));
+    }
+  } else if (kind_ok && config.kind == "native" && transport.find("listen") == nullptr) {
+    transport.missing("listen", "required when transport.kind = \"native\"");
+  }
+
+  if (const toml::node* seeds = transport.find("seeds")) {
+    if (const toml::array* endpoints = seeds->as_array()) {
+      for (size_t i = 0; i < endpoints->size(); ++i) {
+        const toml::node& seed = *endpoints->get(i);
+        const auto* text = seed.as_string();
+        if (text != nullptr && is_endpoint(text->get())) {
+          config.seeds.push_back(text->get());
+        } else {
+          transport.fail(seed, absl::StrCat("seeds[", i, "]"),
+                         absl::StrCat(kEndpointExpected, ", got ",
+                                      text != nullptr ? quote(text->get()) : describe(seed)));
+        }
+      }
+    } else {
+      transport.fail(*seeds, "seeds",
+                     absl::StrCat("expected an array of endpoint strings, got ", describe(*seeds)));
+    }
+  }
+
+  if (const auto* network = transport.string("network")) {
+    if (!network->get().empty()) {
+      config.network = network->get();
+    } else {
+      transport.fail(*network, "network", "expected a non-empty network name, got \"\"");
+    }
+  } else if (kind_ok && config.kind == "local" && transport.find("network") == nullptr) {
+    transport.missing("network", "required when transport.kind = \"local\"");
+  }
+
+  const std::optional<absl::Duration> interval = transport.duration("heartbeat_interval");
+  const std::optional<absl::Duration> down_after = transport.duration("node_down_after");
+  if (interval) config.heartbeat_interval = *interval;
+  if (down_after) config.node_down_after = *down_after;
+  const bool interval_ok = interval || transport.find("heartbeat_interval") == nullptr;
+  const bool down_after_ok = down_after || transport.find("node_down_after") == nullptr;
+  if (interval_ok && down_after_ok) check_failure_detector(transport, config);
+
+  read_amqp(transport.section("amqp"), config.amqp);
+}
+
+}  // namespace
+
+absl::StatusOr<NodeConfig> parse_node_config(std::string_view toml_text,
+                                             std::string_view source_name) {
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& error) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        to_absl(source_name), ":", error.source().begin.line, ": invalid TOML at column ",
+        error.source().begin.column, ": ", to_absl(error.description())));
+  }
+
+  NodeConfig config;
+  config.source = std::string(source_name);
+  Problems problems(to_absl(source_name));
+  Section root(&document, "", problems);
+  root.reject_unknown_keys({"node", "transport"});
+  read_node(root.section("node"), config);
+  read_transport(root.section("transport"), config.transport);
+  if (!problems.empty()) return problems.status();
+  return config;
+}
+
+absl::StatusOr<NodeConfig> load_node_config(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (file == nullptr) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
+  std::string text;
+  char buffer[8192];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, read);
+  if (std::ferror(file.get()))
+    return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot read"));
+  return parse_node_config(text, path);
+}
+
+}  // namespace bossa

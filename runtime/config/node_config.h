@@ -1,0 +1,48 @@
+// NodeConfig: what a bossa node boots from, read from a TOML file and validated in full.
+//
+//   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("node.toml");
+//   if (!config.ok()) { std::cerr << config.status().message() << "\n"; return 1; }
+//
+// The file has a [node] section (name, workers) and the [transport] sections described in
+// transport/transport_config.h; docs/config.md lists every key. Reading is strict: a key bossa
+// does not know is an error (a typo is never silently ignored), and so is a value of the wrong
+// TOML type or outside its range. Each problem is one line of the returned status message,
+//
+//   node.toml:5: transport.kind: expected one of "native", "amqp", "local", got "nativ"
+//   node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers)
+//   node.toml: node.name: missing (required)
+//
+// naming the file, the line (when the key is present), the key and what was expected. All
+// problems in a file are reported at once, in line order, missing keys last.
+//
+// Thread-safety: the functions are pure (load_node_config reads the file) and may be called from
+// any thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "transport/transport_config.h"
+
+namespace bossa {
+
+struct NodeConfig {
+  std::string name;    // [node] name, required: 1-64 chars of [A-Za-z0-9_.-]
+  size_t workers = 0;  // [node] workers, 0 = one per hardware thread
+  std::string source;  // the file it was read from, or the name given to parse_node_config
+  transport::TransportConfig transport;
+};
+
+// Reads and validates the TOML file at `path`; messages name the file as `path` was given.
+// NotFound if there is no such file; InvalidArgument if it is not valid TOML or not a valid
+// configuration; another code (from errno) if it cannot be read.
+absl::StatusOr<NodeConfig> load_node_config(const std::string& path);
+
+// Parses and validates `toml_text`; messages name it `source_name`. InvalidArgument on any
+// problem.
+absl::StatusOr<NodeConfig> parse_node_config(std::string_view toml_text,
+                                             std::string_view source_name);
+
+}  // namespace bossa

@@ -1,0 +1,349 @@
+#include "runtime/config/node_config.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include <gtest/gtest.h>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace bossa {
+namespace {
+
+// The message of parsing `text` as "node.toml", which must fail with InvalidArgument.
+std::string problems_in(std::string_view text) {
+  absl::StatusOr<NodeConfig> config = parse_node_config(text, "node.toml");
+  EXPECT_FALSE(config.ok()) << "parsed without error:\n" << text;
+  if (config.ok()) return "";
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(config.status().message());
+}
+
+// A valid file with `transport_lines` as its [transport] section (lines 3 on).
+std::string with_transport(const std::string& transport_lines) {
+  return absl::StrCat("[node]\nname = \"alpha\"\n[transport]\n", transport_lines);
+}
+
+TEST(NodeConfig, ReadsEveryKeyOfAFullFile) {
+  absl::StatusOr<NodeConfig> config = parse_node_config(R"([node]
+name = "alpha-1.b_2"
+workers = 2
+[transport]
+kind = "amqp"
+listen = "tcp://127.0.0.1:7001"
+seeds = ["tcp://127.0.0.1:7000", "ipc:///tmp/bossa-beta", "tcp://[::1]:7002"]
+network = "test"
+heartbeat_interval = "100ms"
+node_down_after = "1.5s"
+[transport.amqp]
+url = "amqps://user:secret@broker.example:5671/vhost"
+exchange = "bossa.test"
+publisher_confirms = true
+heartbeat = "30s"
+connect_timeout = "1m"
+)",
+                                                        "full.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->name, "alpha-1.b_2");
+  EXPECT_EQ(config->workers, 2u);
+  EXPECT_EQ(config->source, "full.toml");
+  const transport::TransportConfig& transport = config->transport;
+  EXPECT_EQ(transport.kind, "amqp");
+  EXPECT_EQ(transport.listen, "tcp://127.0.0.1:7001");
+  EXPECT_EQ(transport.seeds,
+            (std::vector<std::string>{"tcp://127.0.0.1:7000", "ipc:///tmp/bossa-beta",
+                                      "tcp://[::1]:7002"}));
+  EXPECT_EQ(transport.network, "test");
+  EXPECT_EQ(transport.heartbeat_interval, absl::Milliseconds(100));
+  EXPECT_EQ(transport.node_down_after, absl::Milliseconds(1500));
+  EXPECT_EQ(transport.amqp.url, "amqps://user:secret@broker.example:5671/vhost");
+  EXPECT_EQ(transport.amqp.exchange, "bossa.test");
+  EXPECT_TRUE(transport.amqp.publisher_confirms);
+  EXPECT_EQ(transport.amqp.heartbeat, absl::Seconds(30));
+  EXPECT_EQ(transport.amqp.connect_timeout, absl::Minutes(1));
+}
+
+TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
+  absl::StatusOr<NodeConfig> config = parse_node_config(
+      "[node]\nname = \"alpha\"\n[transport]\nlisten = \"ipc:///tmp/alpha\"\n", "node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->workers, 0u);
+  EXPECT_EQ(config->transport.kind, "native");
+  EXPECT_EQ(config->transport.listen, "ipc:///tmp/alpha");
+  EXPECT_TRUE(config->transport.seeds.empty());
+  EXPECT_EQ(config->transport.network, "");
+  EXPECT_EQ(config->transport.heartbeat_interval, absl::Milliseconds(250));
+  EXPECT_EQ(config->transport.node_down_after, absl::Seconds(2));
+  EXPECT_EQ(config->transport.amqp.url, "amqp://guest:guest@127.0.0.1:5672/");
+  EXPECT_EQ(config->transport.amqp.exchange, "bossa");
+  EXPECT_FALSE(config->transport.amqp.publisher_confirms);
+  EXPECT_EQ(config->transport.amqp.heartbeat, absl::Seconds(10));
+  EXPECT_EQ(config->transport.amqp.connect_timeout, absl::Seconds(5));
+}
+
+TEST(NodeConfig, AmqpKindNeedsOnlyANodeName) {
+  absl::StatusOr<NodeConfig> config =
+      parse_node_config("[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n", "node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport.kind, "amqp");
+  EXPECT_EQ(config->transport.listen, "");
+}
+
+TEST(NodeConfig, LocalKindReadsItsNetwork) {
+  absl::StatusOr<NodeConfig> config = parse_node_config(
+      "[node]\nname = \"a\"\n[transport]\nkind = \"local\"\nnetwork = \"test\"\n", "node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport.kind, "local");
+  EXPECT_EQ(config->transport.network, "test");
+}
+
+TEST(NodeConfig, MissingNameIsAnErrorWithoutALine) {
+  EXPECT_EQ(problems_in("[node]\nworkers = 1\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml: node.name: missing (required)");
+  EXPECT_EQ(problems_in("[transport]\nkind = \"amqp\"\n"),
+            "node.toml: node.name: missing (required)");
+}
+
+TEST(NodeConfig, NameWithCharactersOutsideTheAlphabetIsAnError) {
+  EXPECT_EQ(
+      problems_in("[node]\nname = \"al pha\"\n[transport]\nkind = \"amqp\"\n"),
+      "node.toml:2: node.name: expected 1-64 characters of A-Z a-z 0-9 _ . -, got \"al pha\"");
+  EXPECT_EQ(problems_in("[node]\nname = \"\"\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:2: node.name: expected 1-64 characters of A-Z a-z 0-9 _ . -, got \"\"");
+}
+
+TEST(NodeConfig, NameOf64CharactersIsAcceptedAnd65IsNot) {
+  const std::string longest(64, 'n');
+  EXPECT_TRUE(parse_node_config(
+                  absl::StrCat("[node]\nname = \"", longest, "\"\n[transport]\nkind = \"amqp\"\n"),
+                  "node.toml")
+                  .ok());
+  EXPECT_EQ(problems_in(
+                absl::StrCat("[node]\nname = \"", longest, "n\"\n[transport]\nkind = \"amqp\"\n")),
+            absl::StrCat("node.toml:2: node.name: expected 1-64 characters of A-Z a-z 0-9 _ . -, "
+                         "got \"",
+                         longest, "n\""));
+}
+
+TEST(NodeConfig, UnknownTopLevelKeyIsAnError) {
+  EXPECT_EQ(problems_in("colour = \"blue\"\n[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:1: colour: unknown key (known keys at the top level: node, transport)");
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\n[transprt]\nkind = \"amqp\"\n"),
+            "node.toml:3: transprt: unknown key (known keys at the top level: node, transport)\n"
+            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+}
+
+TEST(NodeConfig, UnknownKeyInNodeIsAnError) {
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\ntcp = 3\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers)");
+}
+
+TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat = \"1s\"\n")),
+            "node.toml:5: transport.heartbeat: unknown key (known keys in [transport]: kind, "
+            "listen, seeds, network, heartbeat_interval, node_down_after, amqp)");
+}
+
+TEST(NodeConfig, UnknownKeyInTransportAmqpIsAnError) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\nuri = \"amqp://\"\n")),
+            "node.toml:6: transport.amqp.uri: unknown key (known keys in [transport.amqp]: url, "
+            "exchange, publisher_confirms, heartbeat, connect_timeout)");
+}
+
+TEST(NodeConfig, ValueOfTheWrongTypeIsAnError) {
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\nworkers = \"two\"\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:3: node.workers: expected an integer, got string \"two\"");
+  EXPECT_EQ(problems_in("[node]\nname = 7\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:2: node.name: expected a string, got integer 7");
+  EXPECT_EQ(
+      problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\n"
+                                 "publisher_confirms = \"yes\"\n")),
+      "node.toml:6: transport.amqp.publisher_confirms: expected a boolean, got string \"yes\"");
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nseeds = \"tcp://127.0.0.1:7000\"\n")),
+            "node.toml:5: transport.seeds: expected an array of endpoint strings, got string "
+            "\"tcp://127.0.0.1:7000\"");
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat_interval = 250\n")),
+            "node.toml:5: transport.heartbeat_interval: expected a duration string such as "
+            "\"250ms\", got integer 250");
+  EXPECT_EQ(problems_in("node = \"alpha\"\n"),
+            "node.toml:1: node: expected a table, got string \"alpha\"\n"
+            "node.toml: node.name: missing (required)\n"
+            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+}
+
+TEST(NodeConfig, UnknownKindIsAnError) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"nativ\"\n")),
+            "node.toml:4: transport.kind: expected one of \"native\", \"amqp\", \"local\", got "
+            "\"nativ\"");
+}
+
+TEST(NodeConfig, NativeKindWithoutListenIsAnError) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"native\"\n")),
+            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\n"),
+            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+}
+
+TEST(NodeConfig, LocalKindWithoutNetworkIsAnError) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"local\"\n")),
+            "node.toml: transport.network: missing (required when transport.kind = \"local\")");
+}
+
+TEST(NodeConfig, ListenMustBeAConnectableEndpoint) {
+  for (const char* endpoint :
+       {"tcp://127.0.0.1:*", "tcp://127.0.0.1", "tcp://:7001", "tcp://127.0.0.1:0",
+        "tcp://127.0.0.1:65536", "tcp://127.0.0.1:70x", "tcp://*:7001", "tcp://[::1:7001",
+        "tcp://::1:7001", "udp://127.0.0.1:7001", "ipc://relative/path", "ipc:///", "",
+        "inproc://x"}) {
+    SCOPED_TRACE(endpoint);
+    EXPECT_EQ(problems_in(with_transport(absl::StrCat("listen = \"", endpoint, "\"\n"))),
+              absl::StrCat("node.toml:4: transport.listen: expected tcp://host:port (an explicit "
+                           "port 1-65535) or ipc:///absolute/path, got \"",
+                           endpoint, "\""));
+  }
+  for (const char* endpoint : {"tcp://localhost:65535", "tcp://10.0.0.1:1", "tcp://[::1]:7001",
+                               "tcp://node-1.example.org:7001", "ipc:///run/bossa/alpha"}) {
+    SCOPED_TRACE(endpoint);
+    absl::StatusOr<NodeConfig> config = parse_node_config(
+        with_transport(absl::StrCat("listen = \"", endpoint, "\"\n")), "node.toml");
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_EQ(config->transport.listen, endpoint);
+  }
+}
+
+TEST(NodeConfig, EachSeedMustBeAnEndpointAndIsReportedOnItsOwnLine) {
+  EXPECT_EQ(problems_in(with_transport("listen = \"tcp://127.0.0.1:7001\"\n"
+                                       "seeds = [\"tcp://127.0.0.1:7000\",\n"
+                                       "         \"tcp://127.0.0.1\",\n"
+                                       "         7002]\n")),
+            "node.toml:6: transport.seeds[1]: expected tcp://host:port (an explicit port "
+            "1-65535) or ipc:///absolute/path, got \"tcp://127.0.0.1\"\n"
+            "node.toml:7: transport.seeds[2]: expected tcp://host:port (an explicit port "
+            "1-65535) or ipc:///absolute/path, got integer 7002");
+}
+
+TEST(NodeConfig, BadDurationStringIsAnError) {
+  for (const char* duration : {"250", "fast", "-1s", "0s", "0", "inf", "2 s", ""}) {
+    SCOPED_TRACE(duration);
+    EXPECT_EQ(
+        problems_in(with_transport(
+            absl::StrCat("kind = \"amqp\"\nnode_down_after = \"", duration, "\"\n"))),
+        absl::StrCat("node.toml:5: transport.node_down_after: expected a positive duration such "
+                     "as \"250ms\", \"2s\" or \"1m\", got \"",
+                     duration, "\""));
+  }
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\n"
+                                       "connect_timeout = \"soon\"\n")),
+            "node.toml:6: transport.amqp.connect_timeout: expected a positive duration such as "
+            "\"250ms\", \"2s\" or \"1m\", got \"soon\"");
+}
+
+TEST(NodeConfig, NodeDownAfterMustBeLongerThanTheHeartbeatInterval) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat_interval = \"1s\"\n"
+                                       "node_down_after = \"1s\"\n")),
+            "node.toml:6: transport.node_down_after: expected a duration longer than "
+            "transport.heartbeat_interval (\"1s\"), got \"1s\"");
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nnode_down_after = \"100ms\"\n")),
+            "node.toml:5: transport.node_down_after: expected a duration longer than "
+            "transport.heartbeat_interval (\"250ms\", the default), got \"100ms\"");
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat_interval = \"3s\"\n")),
+            "node.toml:5: transport.heartbeat_interval: expected a duration shorter than "
+            "transport.node_down_after (\"2s\", the default), got \"3s\"");
+}
+
+TEST(NodeConfig, AmqpUrlMustUseAnAmqpScheme) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\n"
+                                       "url = \"http://127.0.0.1:5672/\"\n")),
+            "node.toml:6: transport.amqp.url: expected a URL starting with amqp:// or amqps://, "
+            "got \"http://127.0.0.1:5672/\"");
+}
+
+TEST(NodeConfig, AmqpHeartbeatMustBeWholeSeconds) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\n"
+                                       "heartbeat = \"1500ms\"\n")),
+            "node.toml:6: transport.amqp.heartbeat: expected a whole number of seconds from "
+            "\"1s\" to \"65535s\", got \"1.5s\"");
+}
+
+TEST(NodeConfig, AmqpExchangeMustBeAUsableName) {
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\n"
+                                       "exchange = \"amq.bossa\"\n")),
+            "node.toml:6: transport.amqp.exchange: expected 1-127 characters of A-Z a-z 0-9 _ . - "
+            ": not starting with \"amq.\", got \"amq.bossa\"");
+}
+
+TEST(NodeConfig, WorkersOutsideItsRangeIsAnError) {
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\nworkers = 1025\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:3: node.workers: expected an integer from 0 (one per hardware thread) to "
+            "1024, got 1025");
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\nworkers = -1\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:3: node.workers: expected an integer from 0 (one per hardware thread) to "
+            "1024, got -1");
+}
+
+TEST(NodeConfig, SyntaxErrorNamesTheFileAndLine) {
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\nworkers = \n"),
+            "node.toml:3: invalid TOML at column 11: Error while parsing key-value pair: "
+            "expected value, saw '\\n'");
+}
+
+TEST(NodeConfig, ReportsEveryProblemInLineOrder) {
+  EXPECT_EQ(problems_in("[transport]\nkind = \"nativ\"\n[node]\nworkers = 2000\nnmae = \"a\"\n"),
+            "node.toml:2: transport.kind: expected one of \"native\", \"amqp\", \"local\", got "
+            "\"nativ\"\n"
+            "node.toml:4: node.workers: expected an integer from 0 (one per hardware thread) to "
+            "1024, got 2000\n"
+            "node.toml:5: node.nmae: unknown key (known keys in [node]: name, workers)\n"
+            "node.toml: node.name: missing (required)");
+}
+
+// A file in the test's temporary directory, removed when the test ends.
+class TempFile {
+ public:
+  TempFile(const std::string& stem, const std::string& contents)
+      : path_(absl::StrCat(testing::TempDir(), "/", stem, "-", getpid(), ".toml")) {
+    std::ofstream(path_) << contents;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(NodeConfig, LoadsAFileAndRecordsItsPath) {
+  TempFile file("beta",
+                "[node]\nname = \"beta\"\n[transport]\nlisten = \"tcp://127.0.0.1:7002\"\n");
+  absl::StatusOr<NodeConfig> config = load_node_config(file.path());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->name, "beta");
+  EXPECT_EQ(config->source, file.path());
+  EXPECT_EQ(config->transport.listen, "tcp://127.0.0.1:7002");
+}
+
+TEST(NodeConfig, ErrorsInAFileNameItsPath) {
+  TempFile file("gamma", "[node]\nname = \"gamma\"\n[transport]\nkind = \"zmq\"\n");
+  absl::StatusOr<NodeConfig> config = load_node_config(file.path());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(config.status().message(),
+            absl::StrCat(file.path(),
+                         ":4: transport.kind: expected one of \"native\", \"amqp\", \"local\", got "
+                         "\"zmq\""));
+}
+
+TEST(NodeConfig, MissingFileIsNotFound) {
+  const std::string path = absl::StrCat(testing::TempDir(), "/no-such-node-config.toml");
+  absl::StatusOr<NodeConfig> config = load_node_config(path);
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(config.status().message(),
+            absl::StrCat(path, ": cannot open: No such file or directory"));
+}
+
+}  // namespace
+}  // namespace bossa

@@ -1,0 +1,293 @@
+#include "runtime/node/cluster.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/node/system_types.h"
+#include "runtime/runtime.h"
+#include "runtime/string_view_bridge.h"
+
+namespace bossa {
+namespace {
+
+WirePid to_wire(Pid pid) {
+  return WirePid{pid.node, pid.serial};
+}
+
+Pid from_wire(const WirePid& pid) {
+  return Pid{pid.node, pid.serial};
+}
+
+// The envelope kind of an element leaving the node, and the element kind of one arriving.
+EnvelopeKind envelope_kind(const MailboxElement& element) {
+  switch (element.kind) {
+    case MessageKind::kRequest:
+      return EnvelopeKind::kRequest;
+    case MessageKind::kReply:
+      return EnvelopeKind::kReply;
+    case MessageKind::kExit:
+      return EnvelopeKind::kExit;
+    case MessageKind::kLinkExit:
+      return EnvelopeKind::kLinkExit;
+    default:
+      return element.is<DownMsg>() ? EnvelopeKind::kDown : EnvelopeKind::kUser;
+  }
+}
+
+MessageKind message_kind(EnvelopeKind kind) {
+  switch (kind) {
+    case EnvelopeKind::kRequest:
+      return MessageKind::kRequest;
+    case EnvelopeKind::kReply:
+      return MessageKind::kReply;
+    default:
+      return MessageKind::kUser;
+  }
+}
+
+}  // namespace
+
+Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
+                 transport::NodeIdentity self, absl::Duration claim_timeout, const Logger& log,
+                 Listeners listeners)
+    : runtime_(runtime),
+      types_(types),
+      transport_(transport),
+      self_(std::move(self)),
+      log_(log),
+      listeners_(std::move(listeners)),
+      names_(self_.id, claim_timeout,
+             GlobalNames::Hooks{.send =
+                                    [this](uint32_t node, std::string payload) {
+                                      (void)send_control(EnvelopeKind::kSystem, Pid{node, 0},
+                                                         Pid{self_.id, 0}, 0, std::move(payload));
+                                    },
+                                .up_nodes =
+                                    [this] {
+                                      std::vector<uint32_t> ids;
+                                      std::lock_guard<std::mutex> lock(nodes_mutex_);
+                                      for (const auto& [id, name] : nodes_) ids.push_back(id);
+                                      return ids;
+                                    },
+                                .watch = [this](const std::string& name,
+                                                Pid pid) { listeners_.watch_name(name, pid); }}) {}
+
+std::vector<transport::NodeIdentity> Cluster::nodes() const {
+  std::lock_guard<std::mutex> lock(nodes_mutex_);
+  std::vector<transport::NodeIdentity> nodes;
+  for (const auto& [id, name] : nodes_) nodes.push_back(transport::NodeIdentity{id, name});
+  return nodes;
+}
+
+std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
+  if (name == self_.name) return self_.id;
+  std::lock_guard<std::mutex> lock(nodes_mutex_);
+  for (const auto& [id, node_name] : nodes_) {
+    if (node_name == name) return id;
+  }
+  return std::nullopt;
+}
+
+absl::Status Cluster::send_envelope(const Envelope& envelope) {
+  std::string bytes = encode_envelope(envelope);
+  const size_t size = bytes.size();
+  absl::Status sent = transport_.send(envelope.to.node, std::move(bytes));
+  if (sent.ok()) {
+    NodeCounters::add(counters_.messages_out);
+    NodeCounters::add(counters_.bytes_out, size);
+  }
+  return sent;
+}
+
+absl::Status Cluster::send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
+                                   std::string payload) {
+  return send_envelope(Envelope{.to = to_wire(to),
+                                .from = to_wire(from),
+                                .kind = kind,
+                                .correlation_id = correlation,
+                                .type_id = 0,
+                                .to_name = {},
+                                .payload = std::move(payload)});
+}
+
+absl::Status Cluster::route(Pid to, ElementPtr element) {
+  Envelope envelope{.to = to_wire(to),
+                    .from = to_wire(element->from),
+                    .kind = envelope_kind(*element),
+                    .correlation_id = element->correlation_id,
+                    .type_id = 0,
+                    .to_name = {},
+                    .payload = {}};
+  if (ExitMsg* exit = element->get_if<ExitMsg>();
+      exit != nullptr &&
+      (envelope.kind == EnvelopeKind::kExit || envelope.kind == EnvelopeKind::kLinkExit)) {
+    envelope.payload = encode_exit_reason(exit->reason);
+  } else if (DownMsg* down = element->get_if<DownMsg>()) {
+    envelope.correlation_id = down->ref.id;
+    envelope.payload = encode_exit_reason(down->reason);
+  } else {
+    absl::StatusOr<WirePayload> payload = types_.encode(*element);
+    if (!payload.ok()) {
+      if (element->kind == MessageKind::kRequest && element->from.valid()) {
+        runtime_.deliver_local(element->from, make_element<ErrorReply>(
+                                                  to, MessageKind::kReply, element->correlation_id,
+                                                  ErrorReply{payload.status()}));
+      }
+      return payload.status();
+    }
+    envelope.type_id = payload->type_id;
+    envelope.payload = std::move(payload->bytes);
+  }
+  absl::Status sent = send_envelope(envelope);
+  if (!sent.ok()) {
+    NodeCounters::add(counters_.undeliverable);
+    runtime_.report_dead_letter(to, std::move(element), as_std(sent.message()));
+  }
+  return absl::OkStatus();
+}
+
+void Cluster::link(Pid local, Pid remote) {
+  if (!send_control(EnvelopeKind::kLink, remote, local, 0).ok()) {
+    runtime_.deliver_local(local,
+                           make_element<ExitMsg>(remote, MessageKind::kLinkExit, 0,
+                                                 ExitMsg{remote, ExitReason::noconnection()}));
+  }
+}
+
+void Cluster::unlink(Pid local, Pid remote) {
+  (void)send_control(EnvelopeKind::kUnlink, remote, local, 0);
+}
+
+void Cluster::monitor(Pid watcher, Pid target, MonitorRef ref) {
+  if (!send_control(EnvelopeKind::kMonitor, target, watcher, ref.id).ok()) {
+    runtime_.deliver_local(watcher,
+                           make_element<DownMsg>(target, MessageKind::kUser, 0,
+                                                 DownMsg{ref, target, ExitReason::noconnection()}));
+  }
+}
+
+void Cluster::demonitor(Pid watcher, Pid target, MonitorRef ref) {
+  (void)send_control(EnvelopeKind::kDemonitor, target, watcher, ref.id);
+}
+
+void Cluster::reject(uint32_t from, const Envelope* envelope, const absl::Status& why) {
+  NodeCounters::add(counters_.decode_errors);
+  log_.log(LogLevel::kWarning,
+           absl::StrCat("dropped an envelope from node ", from, ": ", why.message()));
+  if (envelope != nullptr && envelope->kind == EnvelopeKind::kRequest) {
+    ElementPtr reply = make_element<ErrorReply>(
+        from_wire(envelope->to), MessageKind::kReply, envelope->correlation_id,
+        ErrorReply{absl::InvalidArgumentError(
+            absl::StrCat("node '", self_.name, "' could not read the request: ", why.message()))});
+    (void)route(from_wire(envelope->from), std::move(reply));
+  }
+}
+
+void Cluster::on_envelope(uint32_t from, std::string bytes) {
+  absl::StatusOr<Envelope> envelope = decode_envelope(bytes, limits_);
+  if (!envelope.ok()) {
+    reject(from, nullptr, envelope.status());
+    return;
+  }
+  // The sender is an actor of the sending node, or nobody (the zero pid: sent from outside actors).
+  if (envelope->from.node != from && envelope->from != WirePid{}) {
+    reject(from, nullptr,
+           absl::InvalidArgumentError(absl::StrCat("the sender ", envelope->from.node,
+                                                   " is not the node the envelope came from")));
+    return;
+  }
+  NodeCounters::add(counters_.messages_in);
+  NodeCounters::add(counters_.bytes_in, bytes.size());
+  deliver_inbound(*envelope);
+}
+
+void Cluster::deliver_inbound(Envelope& envelope) {
+  const Pid to = from_wire(envelope.to);
+  const Pid from = from_wire(envelope.from);
+  switch (envelope.kind) {
+    case EnvelopeKind::kUser:
+    case EnvelopeKind::kRequest:
+    case EnvelopeKind::kReply: {
+      absl::StatusOr<ElementPtr> element =
+          types_.decode(envelope.type_id, envelope.payload, from, message_kind(envelope.kind),
+                        envelope.correlation_id, limits_);
+      if (!element.ok()) {
+        reject(from.node, &envelope, element.status());
+        return;
+      }
+      runtime_.deliver_local(to, *std::move(element));
+      return;
+    }
+    case EnvelopeKind::kExit:
+    case EnvelopeKind::kLinkExit:
+    case EnvelopeKind::kDown: {
+      absl::StatusOr<ExitReason> reason = decode_exit_reason(envelope.payload, limits_);
+      if (!reason.ok()) {
+        reject(from.node, &envelope, reason.status());
+        return;
+      }
+      if (envelope.kind == EnvelopeKind::kDown) {
+        runtime_.deliver_local(
+            to, make_element<DownMsg>(
+                    from, MessageKind::kUser, 0,
+                    DownMsg{MonitorRef{envelope.correlation_id}, from, *std::move(reason)}));
+      } else {
+        const MessageKind kind =
+            envelope.kind == EnvelopeKind::kExit ? MessageKind::kExit : MessageKind::kLinkExit;
+        runtime_.deliver_local(
+            to, make_element<ExitMsg>(from, kind, 0, ExitMsg{from, *std::move(reason)}));
+      }
+      return;
+    }
+    case EnvelopeKind::kLink:
+      if (!runtime_.accept_remote_link(to, from)) {
+        (void)send_control(EnvelopeKind::kLinkExit, from, to, 0,
+                           encode_exit_reason(ExitReason::noproc()));
+      }
+      return;
+    case EnvelopeKind::kUnlink:
+      runtime_.drop_remote_link(to, from);
+      return;
+    case EnvelopeKind::kMonitor:
+      if (!runtime_.accept_remote_monitor(to, MonitorRef{envelope.correlation_id}, from)) {
+        (void)send_control(EnvelopeKind::kDown, from, to, envelope.correlation_id,
+                           encode_exit_reason(ExitReason::noproc()));
+      }
+      return;
+    case EnvelopeKind::kDemonitor:
+      runtime_.drop_remote_monitor(to, MonitorRef{envelope.correlation_id}, from);
+      return;
+    case EnvelopeKind::kSystem:
+      if (absl::Status handled = names_.on_system(from.node, envelope.payload, limits_);
+          !handled.ok()) {
+        reject(from.node, nullptr, handled);
+      }
+      return;
+  }
+}
+
+void Cluster::on_node_up(const transport::NodeIdentity& node) {
+  {
+    std::lock_guard<std::mutex> lock(nodes_mutex_);
+    nodes_[node.id] = node.name;
+  }
+  NodeCounters::add(counters_.nodes_up);
+  log_.log(LogLevel::kInfo, absl::StrCat("node '", node.name, "' (", node.id, ") is up"));
+  names_.node_up(node.id);
+  listeners_.node_changed(node, /*up=*/true, {});
+}
+
+void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view reason) {
+  {
+    std::lock_guard<std::mutex> lock(nodes_mutex_);
+    nodes_.erase(node.id);
+  }
+  NodeCounters::add(counters_.nodes_down);
+  log_.log(LogLevel::kInfo,
+           absl::StrCat("node '", node.name, "' (", node.id, ") is down: ", as_absl(reason)));
+  runtime_.node_down(node.id);
+  names_.node_down(node.id);
+  listeners_.node_changed(node, /*up=*/false, reason);
+}
+
+}  // namespace bossa

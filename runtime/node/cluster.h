@@ -1,0 +1,99 @@
+// Cluster: the layer between a node's Runtime and its Transport.
+//
+// Outbound (RemoteRouter), it turns what actors send to pids of other nodes into envelopes
+// (serialization/envelope.h): messages, requests and replies through the node's WireTypes, exit
+// signals and down messages with their reasons, and link / unlink / monitor / demonitor requests.
+// Inbound (TransportHandler), it decodes envelopes from other nodes and delivers them, answers
+// links and monitors of actors that are not alive with noproc, routes the global-name protocol to
+// GlobalNames, and turns node up / down into what Erlang gives: on node down, exit signals and
+// down messages with reason noconnection and the node's global names released.
+//
+// Bad input: an envelope that does not decode, names a type this node does not know, or claims a
+// sender of another node is counted (counters().decode_errors), logged, and dropped; a request
+// among them is answered with an ErrorReply. The connection and every other message go on.
+//
+// Thread-safety: route/link/... from any thread; the handler methods from the transport's thread.
+// Construct and attach before the transport starts; detach after it stops.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "runtime/node/global_names.h"
+#include "runtime/node/logger.h"
+#include "runtime/node/node_counters.h"
+#include "runtime/node/wire_types.h"
+#include "runtime/remote_router.h"
+#include "serialization/envelope.h"
+#include "transport/transport.h"
+
+namespace bossa {
+
+class Runtime;
+
+class Cluster final : public transport::TransportHandler, public RemoteRouter {
+ public:
+  // What the cluster tells its node; called on the transport's thread, or for watch_name on the
+  // thread that committed the name. Both must be quick.
+  struct Listeners {
+    // A node came up (`up`) or went down (with `reason`).
+    std::function<void(const transport::NodeIdentity& node, bool up, std::string_view reason)>
+        node_changed;
+    // A global name of a local actor was committed: release it when the actor stops.
+    std::function<void(const std::string& name, Pid pid)> watch_name;
+  };
+
+  Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
+          transport::NodeIdentity self, absl::Duration claim_timeout, const Logger& log,
+          Listeners listeners);
+
+  GlobalNames& names() noexcept { return names_; }
+  const NodeCounters& counters() const noexcept { return counters_; }
+  // The nodes that are up, this one not included.
+  std::vector<transport::NodeIdentity> nodes() const;
+  std::optional<uint32_t> resolve(std::string_view name) const;
+
+  // RemoteRouter
+  absl::Status route(Pid to, ElementPtr element) override;
+  void link(Pid local, Pid remote) override;
+  void unlink(Pid local, Pid remote) override;
+  void monitor(Pid watcher, Pid target, MonitorRef ref) override;
+  void demonitor(Pid watcher, Pid target, MonitorRef ref) override;
+
+  // TransportHandler
+  void on_envelope(uint32_t from, std::string bytes) override;
+  void on_node_up(const transport::NodeIdentity& node) override;
+  void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
+
+ private:
+  // Encodes and sends; the transport's status.
+  absl::Status send_envelope(const Envelope& envelope);
+  // Sends a control envelope (link, monitor, signals) carrying `reason`, if any.
+  absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
+                            std::string payload = {});
+  void deliver_inbound(Envelope& envelope);
+  void reject(uint32_t from, const Envelope* envelope, const absl::Status& why);
+
+  Runtime& runtime_;
+  WireTypes& types_;
+  transport::Transport& transport_;
+  const transport::NodeIdentity self_;
+  const Logger& log_;
+  const Listeners listeners_;
+  const DecodeLimits limits_;
+  NodeCounters counters_;
+  GlobalNames names_;
+
+  mutable std::mutex nodes_mutex_;
+  absl::flat_hash_map<uint32_t, std::string> nodes_;  // up nodes: id -> name; guarded
+};
+
+}  // namespace bossa

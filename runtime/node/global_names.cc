@@ -1,0 +1,297 @@
+#include "runtime/node/global_names.h"
+
+#include <capnp/message.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "runtime/node/system.capnp.h"
+#include "runtime/string_view_bridge.h"
+#include "serialization/capnp_frame.h"
+
+namespace bossa {
+namespace {
+
+void set_pid(wire::Pid::Builder out, Pid pid) {
+  out.setNode(pid.node);
+  out.setSerial(pid.serial);
+}
+
+Pid get_pid(wire::Pid::Reader in) {
+  return Pid{in.getNode(), in.getSerial()};
+}
+
+void set_entry(wire::NameEntry::Builder out, const std::string& name, Pid pid) {
+  out.setName(name);
+  set_pid(out.initPid(), pid);
+}
+
+// Builds one SystemMessage with `fill` and returns its bytes.
+template <class Fill>
+std::string system_message(Fill fill) {
+  capnp::MallocMessageBuilder message;
+  fill(message.initRoot<wire::SystemMessage>());
+  return capnp_frame::write(message);
+}
+
+std::string claim_message(uint64_t claim, const std::string& name, Pid pid) {
+  return system_message([&](wire::SystemMessage::Builder m) {
+    auto claim_group = m.initNameClaim();
+    claim_group.setClaim(claim);
+    set_entry(claim_group.initEntry(), name, pid);
+  });
+}
+
+std::string entry_message(bool commit, const std::string& name, Pid pid) {
+  return system_message([&](wire::SystemMessage::Builder m) {
+    set_entry(commit ? m.initNameCommit() : m.initNameRelease(), name, pid);
+  });
+}
+
+}  // namespace
+
+GlobalNames::GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks)
+    : self_(self), claim_timeout_(claim_timeout), hooks_(std::move(hooks)) {}
+
+Pid GlobalNames::candidate(const Entry& entry) {
+  if (entry.committed.valid()) return entry.committed;
+  return entry.pending.empty() ? Pid{} : entry.pending.begin()->first;
+}
+
+void GlobalNames::add_pending_locked(Entry& entry, Pid pid, uint64_t claim,
+                                     std::vector<std::pair<uint32_t, std::string>>& outbox) {
+  entry.pending[pid] = claim;
+  for (auto it = entry.pending.upper_bound(pid); it != entry.pending.end(); ++it) {
+    const auto [revoked, revoked_claim] = *it;
+    if (revoked.node == self_) {
+      for (auto& [id, open] : claims_) {
+        if (open.pid == revoked) open.denied_by = pid;
+      }
+      decided_.notify_all();
+      continue;
+    }
+    outbox.emplace_back(revoked.node, system_message([&](wire::SystemMessage::Builder m) {
+                          auto deny = m.initNameDeny();
+                          deny.setClaim(revoked_claim);
+                          set_pid(deny.initHolder(), pid);
+                        }));
+  }
+}
+
+absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
+  if (name.empty()) return absl::InvalidArgumentError("a global name cannot be empty");
+  if (pid.node != self_) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot register '", name, "' for ",
+                                                   pid.to_string(),
+                                                   ": register a name on the actor's own node"));
+  }
+  const std::vector<uint32_t> nodes = hooks_.up_nodes();
+  uint64_t id;
+  std::vector<std::pair<uint32_t, std::string>> outbox;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Entry& entry = entries_[name];
+    const Pid holder = candidate(entry);
+    if (holder == pid && entry.committed == pid) return absl::OkStatus();
+    if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("global name '", name, "' is registered to ", holder.to_string()));
+    }
+    id = next_claim_++;
+    add_pending_locked(entry, pid, id, outbox);
+    Claim& claim = claims_[id];
+    claim.name = name;
+    claim.pid = pid;
+    claim.waiting.insert(nodes.begin(), nodes.end());
+  }
+  for (auto& [node, payload] : outbox) hooks_.send(node, std::move(payload));
+  const std::string request = claim_message(id, name, pid);
+  for (uint32_t node : nodes) hooks_.send(node, request);
+
+  std::unique_lock<std::mutex> lock(mutex_);
+  const bool decided = decided_.wait_for(lock, absl::ToChronoNanoseconds(claim_timeout_), [&] {
+    const Claim& claim = claims_.at(id);
+    return claim.denied_by.has_value() || claim.waiting.empty();
+  });
+  Claim claim = std::move(claims_.at(id));
+  claims_.erase(id);
+  if (decided && !claim.denied_by.has_value()) {
+    commit_locked(name, pid);
+    lock.unlock();
+    broadcast(entry_message(/*commit=*/true, name, pid));
+    return absl::OkStatus();
+  }
+  release_locked(name, pid);
+  lock.unlock();
+  broadcast(entry_message(/*commit=*/false, name, pid));
+  if (!decided) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("global name '", name, "': ", claim.waiting.size(),
+                     " node(s) did not answer within ", absl::FormatDuration(claim_timeout_)));
+  }
+  return absl::AlreadyExistsError(
+      absl::StrCat("global name '", name, "' is registered to ", claim.denied_by->to_string()));
+}
+
+absl::Status GlobalNames::unregister_name(std::string_view name) {
+  Pid holder;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(as_absl(name));
+    if (it == entries_.end() || !it->second.committed.valid()) {
+      return absl::NotFoundError(
+          absl::StrCat("no actor is registered as global name '", as_absl(name), "'"));
+    }
+    holder = it->second.committed;
+    release_locked(it->first, holder);
+  }
+  broadcast(entry_message(/*commit=*/false, std::string(name), holder));
+  return absl::OkStatus();
+}
+
+void GlobalNames::release(const std::string& name, Pid pid) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(as_absl(name));
+    if (it == entries_.end() || it->second.committed != pid) return;
+    release_locked(name, pid);
+  }
+  broadcast(entry_message(/*commit=*/false, name, pid));
+}
+
+std::optional<Pid> GlobalNames::whereis(std::string_view name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = entries_.find(as_absl(name));
+  if (it == entries_.end() || !it->second.committed.valid()) return std::nullopt;
+  return it->second.committed;
+}
+
+std::vector<std::string> GlobalNames::names() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : entries_) {
+    if (entry.committed.valid()) names.push_back(name);
+  }
+  return names;
+}
+
+void GlobalNames::commit_locked(const std::string& name, Pid pid) {
+  Entry& entry = entries_[name];
+  entry.pending.erase(pid);
+  if (entry.committed.valid() && entry.committed < pid) return;
+  entry.committed = pid;
+  if (pid.node == self_) hooks_.watch(name, pid);
+}
+
+void GlobalNames::release_locked(const std::string& name, Pid pid) {
+  auto it = entries_.find(as_absl(name));
+  if (it == entries_.end()) return;
+  it->second.pending.erase(pid);
+  if (it->second.committed == pid) it->second.committed = Pid{};
+  if (!it->second.committed.valid() && it->second.pending.empty()) entries_.erase(it);
+}
+
+void GlobalNames::broadcast(const std::string& payload) {
+  for (uint32_t node : hooks_.up_nodes()) hooks_.send(node, payload);
+}
+
+absl::Status GlobalNames::on_system(uint32_t from, std::string_view payload,
+                                    const DecodeLimits& limits) {
+  std::vector<std::pair<uint32_t, std::string>> outbox;
+  absl::Status status =
+      capnp_frame::read(payload, limits, "system message", [&](capnp::MessageReader& reader) {
+        auto message = reader.getRoot<wire::SystemMessage>();
+        std::lock_guard<std::mutex> lock(mutex_);
+        switch (message.which()) {
+          case wire::SystemMessage::NAME_CLAIM: {
+            auto claim = message.getNameClaim();
+            const std::string name = claim.getEntry().getName().cStr();
+            const Pid pid = get_pid(claim.getEntry().getPid());
+            Entry& entry = entries_[name];
+            const Pid holder = candidate(entry);
+            if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
+              outbox.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
+                                    auto deny = m.initNameDeny();
+                                    deny.setClaim(claim.getClaim());
+                                    set_pid(deny.initHolder(), holder);
+                                  }));
+            } else {
+              add_pending_locked(entry, pid, claim.getClaim(), outbox);
+              outbox.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
+                                    m.setNameGrant(claim.getClaim());
+                                  }));
+            }
+            return absl::OkStatus();
+          }
+          case wire::SystemMessage::NAME_GRANT: {
+            auto it = claims_.find(message.getNameGrant());
+            if (it != claims_.end()) it->second.waiting.erase(from);
+            break;
+          }
+          case wire::SystemMessage::NAME_DENY: {
+            auto deny = message.getNameDeny();
+            auto it = claims_.find(deny.getClaim());
+            if (it != claims_.end()) it->second.denied_by = get_pid(deny.getHolder());
+            break;
+          }
+          case wire::SystemMessage::NAME_COMMIT: {
+            auto entry = message.getNameCommit();
+            commit_locked(entry.getName().cStr(), get_pid(entry.getPid()));
+            return absl::OkStatus();
+          }
+          case wire::SystemMessage::NAME_RELEASE: {
+            auto entry = message.getNameRelease();
+            release_locked(entry.getName().cStr(), get_pid(entry.getPid()));
+            return absl::OkStatus();
+          }
+          case wire::SystemMessage::NAME_SYNC: {
+            for (auto entry : message.getNameSync()) {
+              commit_locked(entry.getName().cStr(), get_pid(entry.getPid()));
+            }
+            return absl::OkStatus();
+          }
+          default:
+            return absl::InvalidArgumentError(
+                absl::StrCat("system message of unknown kind ", static_cast<int>(message.which())));
+        }
+        decided_.notify_all();
+        return absl::OkStatus();
+      });
+  for (auto& [node, message] : outbox) hooks_.send(node, std::move(message));
+  return status;
+}
+
+void GlobalNames::node_up(uint32_t node) {
+  std::string sync;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::pair<std::string, Pid>> own;
+    for (const auto& [name, entry] : entries_) {
+      if (entry.committed.node == self_) own.emplace_back(name, entry.committed);
+    }
+    if (own.empty()) return;
+    sync = system_message([&](wire::SystemMessage::Builder m) {
+      auto list = m.initNameSync(static_cast<unsigned>(own.size()));
+      for (size_t i = 0; i < own.size(); ++i) {
+        set_entry(list[static_cast<unsigned>(i)], own[i].first, own[i].second);
+      }
+    });
+  }
+  hooks_.send(node, std::move(sync));
+}
+
+void GlobalNames::node_down(uint32_t node) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    absl::erase_if(entries_, [node](auto& item) {
+      Entry& entry = item.second;
+      if (entry.committed.node == node) entry.committed = Pid{};
+      std::erase_if(entry.pending, [node](const auto& claim) { return claim.first.node == node; });
+      return !entry.committed.valid() && entry.pending.empty();
+    });
+    for (auto& [id, claim] : claims_) claim.waiting.erase(node);
+  }
+  decided_.notify_all();
+}
+
+}  // namespace bossa

@@ -1,0 +1,112 @@
+// GlobalNames: names that mean one actor in the whole cluster, replicated on every node.
+//
+// Every node keeps the full table, so whereis is a local lookup. Registering a name asks every
+// node that is up:
+//   1. The claimant records its claim (pending) and sends NameClaim(name, pid) to every node up.
+//   2. A node grants unless the name is committed to another pid, or a pending claim with a
+//      lower pid exists there; then it denies, naming that pid. A granted claim is recorded as
+//      pending, and every pending claim with a higher pid is revoked: its claimant is sent a
+//      deny naming the new, lower pid (the claimant's own node revokes it directly).
+//   3. With every grant in (a node going down counts as a grant) the claimant commits and
+//      broadcasts NameCommit; on a deny it withdraws with NameRelease and fails.
+// So of two nodes racing for one name exactly one wins. The lower claim Q needs the grant of
+// the higher claim P's own node, where P is pending or committed. If P is committed there, Q is
+// denied; if P is pending, Q's arrival revokes P before P can commit. Either way one fails and the
+// other has nothing left to stop it. A committed name never yields to a later claim.
+// A name is released when its actor stops (the node service watches it, see node_service.h), on
+// unregister, and when its node goes down. A node that comes up is sent the names held by this
+// node's actors (NameSync). If two sides of a healed partition hold one name, the lower pid keeps
+// it everywhere.
+//
+// Thread-safety: every method may be called from any thread; register_name blocks its caller
+// until the claim is decided (at most `claim_timeout`), so it must not run on the transport's
+// handler thread, which delivers the answers.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "runtime/pid.h"
+#include "serialization/decode_limits.h"
+
+namespace bossa {
+
+class GlobalNames {
+ public:
+  // What the name protocol needs from its node.
+  struct Hooks {
+    // Sends a system payload to one node; the sender ignores failures (a node down is handled
+    // by node_down()).
+    std::function<void(uint32_t node, std::string payload)> send;
+    // The ids of the nodes that are up now.
+    std::function<std::vector<uint32_t>()> up_nodes;
+    // A name of a local actor was committed: watch the actor, unregister when it stops.
+    std::function<void(const std::string& name, Pid pid)> watch;
+  };
+
+  GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
+
+  // Registers `name` for `pid` (an actor of this node). AlreadyExists naming the holder if
+  // another pid has or wins it; DeadlineExceeded if some node neither answered nor went down in
+  // time; InvalidArgument for an empty name or a pid of another node.
+  absl::Status register_name(const std::string& name, Pid pid);
+  // NotFound if the name is not registered.
+  absl::Status unregister_name(std::string_view name);
+  // Releases `name` if `pid` still holds it (its actor stopped).
+  void release(const std::string& name, Pid pid);
+  std::optional<Pid> whereis(std::string_view name) const;
+  std::vector<std::string> names() const;
+
+  // From the cluster layer: a system payload from node `from` (untrusted), a node up or down.
+  // InvalidArgument if the payload does not decode.
+  absl::Status on_system(uint32_t from, std::string_view payload, const DecodeLimits& limits);
+  void node_up(uint32_t node);
+  void node_down(uint32_t node);
+
+ private:
+  struct Entry {
+    Pid committed;                    // the holder, or the zero pid
+    std::map<Pid, uint64_t> pending;  // claims granted here and not yet decided -> claim id
+  };
+  struct Claim {
+    std::string name;
+    Pid pid;
+    absl::flat_hash_set<uint32_t> waiting;  // nodes that have not answered
+    std::optional<Pid> denied_by;           // the holder a deny named
+  };
+
+  // The pid that may keep `entry`: the committed one, else the lowest pending; zero if neither.
+  static Pid candidate(const Entry& entry);
+  // Records the pending claim `claim` of `pid` and revokes every pending claim with a higher pid:
+  // local ones directly, remote ones by a deny added to `outbox`. mutex_ held.
+  void add_pending_locked(Entry& entry, Pid pid, uint64_t claim,
+                          std::vector<std::pair<uint32_t, std::string>>& outbox);
+  // Applies a commit (from anyone); the lower pid wins a conflict. mutex_ held.
+  void commit_locked(const std::string& name, Pid pid);
+  void release_locked(const std::string& name, Pid pid);
+  void broadcast(const std::string& payload);
+
+  const uint32_t self_;
+  const absl::Duration claim_timeout_;
+  const Hooks hooks_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable decided_;
+  absl::flat_hash_map<std::string, Entry> entries_;  // guarded by mutex_
+  absl::flat_hash_map<uint64_t, Claim> claims_;  // this node's open claims by id; guarded by mutex_
+  uint64_t next_claim_ = 1;                      // guarded by mutex_
+};
+
+}  // namespace bossa

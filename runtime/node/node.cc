@@ -1,0 +1,123 @@
+#include "runtime/node/node.h"
+
+#include <random>
+#include <thread>
+
+#include "absl/time/clock.h"
+
+namespace bossa {
+namespace {
+
+// A fresh id for this run of a node: nonzero, and different from the last run's, so that pids
+// of a node that restarted are not mistaken for the new node's (Erlang's "creation").
+uint32_t fresh_node_id() {
+  std::random_device entropy;
+  uint32_t id = 0;
+  while (id == 0) id = entropy();
+  return id;
+}
+
+// Global-name claims wait for every node to answer or be declared down.
+absl::Duration claim_timeout(const transport::TransportConfig& config) {
+  return config.node_down_after * 2 + absl::Seconds(1);
+}
+
+}  // namespace
+
+Node::Node(NodeConfig config, transport::NodeIdentity self)
+    : config_(std::move(config)), self_(std::move(self)), log_(self_.name) {}
+
+absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
+                                                   transport::TransportEnvironment environment) {
+  absl::StatusOr<std::unique_ptr<transport::Transport>> transport =
+      transport::make_transport(config.transport, environment);
+  if (!transport.ok()) {
+    return absl::Status(transport.status().code(),
+                        absl::StrCat(config.source, ": ", transport.status().message()));
+  }
+  transport::NodeIdentity self{fresh_node_id(), config.name};
+  std::unique_ptr<Node> node(new Node(std::move(config), std::move(self)));
+  node->transport_ = *std::move(transport);
+  absl::Status types = node->types_.add_builtins();
+  if (types.ok()) types = add_system_types(node->types_);
+  if (!types.ok()) return types;
+  node->runtime_ = std::make_unique<Runtime>(
+      RuntimeOptions{.node_id = node->self_.id, .workers = node->config_.workers});
+  Node* raw = node.get();
+  node->cluster_ = std::make_unique<Cluster>(
+      *node->runtime_, node->types_, *node->transport_, node->self_,
+      claim_timeout(node->config_.transport), node->log_,
+      Cluster::Listeners{
+          .node_changed =
+              [raw](const transport::NodeIdentity& changed, bool up, std::string_view reason) {
+                raw->runtime_->send(service_pid(raw->self_.id),
+                                    NodeChanged{changed, up, std::string(reason)});
+              },
+          .watch_name =
+              [raw](const std::string& name, Pid pid) {
+                raw->runtime_->send(service_pid(raw->self_.id), WatchName{name, pid});
+              }});
+  const Pid service = node->runtime_->spawn([raw](EventedActor& self) {
+    return node_service(self, raw->functions_, raw->cluster_->names());
+  });
+  if (service != service_pid(node->self_.id)) {
+    return absl::InternalError(absl::StrCat("the node service started as ", service.to_string(),
+                                            ", not ", service_pid(node->self_.id).to_string()));
+  }
+  return node;
+}
+
+Node::~Node() {
+  stop();
+}
+
+absl::Status Node::start() {
+  if (started_) return absl::FailedPreconditionError("the node is already started");
+  runtime_->set_remote_router(cluster_.get());
+  absl::Status started = transport_->start(self_, *cluster_);
+  if (!started.ok()) {
+    runtime_->set_remote_router(nullptr);
+    return started;
+  }
+  started_ = true;
+  log_.log(LogLevel::kInfo, absl::StrCat("node '", self_.name, "' (", self_.id, ") started over ",
+                                         config_.transport.kind, " transport"));
+  return absl::OkStatus();
+}
+
+void Node::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  runtime_->shutdown();
+  if (started_) {
+    transport_->stop();
+    log_.log(LogLevel::kInfo, absl::StrCat("node '", self_.name, "' left the cluster"));
+  }
+  runtime_->set_remote_router(nullptr);
+}
+
+bool Node::await_nodes(const std::vector<std::string>& names, absl::Duration timeout) const {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    bool all = true;
+    for (const std::string& name : names) all &= resolve_node(name).has_value();
+    if (all) return true;
+    if (absl::Now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void Node::monitor_nodes(Pid subscriber, bool on) {
+  runtime_->send(service_pid(self_.id), MonitorNodes{subscriber, on});
+}
+
+absl::StatusOr<uint32_t> Node::node_id_of(std::string_view node) const {
+  std::optional<uint32_t> id = resolve_node(node);
+  if (!id.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("no node called '", absl::string_view(node.data(), node.size()), "' is up"));
+  }
+  return *id;
+}
+
+}  // namespace bossa

@@ -1,0 +1,300 @@
+// Node: one bossa node of a cluster. It owns the node's Runtime, its transport (chosen by the
+// config's `kind`), the cluster layer and the node service, and is what a program uses to join a
+// cluster and reach other nodes.
+//
+//   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("alpha.toml");
+//   absl::StatusOr<std::unique_ptr<bossa::Node>> node = bossa::Node::create(*config);
+//   (*node)->register_type<Order>("shop.order");            // on every node, before start
+//   (*node)->register_rpc<int64_t, std::string>("length", [](const std::string& s) {
+//     return static_cast<int64_t>(s.size());
+//   });
+//   absl::Status joined = (*node)->start();                  // meets the seeds
+//   absl::StatusOr<int64_t> n =
+//       (*node)->rpc_blocking_call<int64_t>("beta", "length", std::string("hello"));
+//
+// Actors on any node are addressed by pid (a pid names its node) and by global name; links,
+// monitors and requests work across nodes as they do within one. What leaves a node is encoded
+// through its WireTypes: register every type that crosses nodes, on every node, under one name.
+// Delivery is at most once and ordered per pair of actors; docs/cluster.md says what that means.
+//
+// Lifetime: create, register, start, use, stop (or destroy). stop() shuts the runtime down (every
+// actor gets `shutdown`), then leaves the cluster. Thread-safety: every method may be called from
+// any thread once start() has returned; the blocking ones (register_global, rpc_blocking_call,
+// spawn_remote) must not be called from the transport's thread, and an evented actor that calls
+// them blocks its worker until they return.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "runtime/config/node_config.h"
+#include "runtime/node/cluster.h"
+#include "runtime/node/logger.h"
+#include "runtime/node/node_events.h"
+#include "runtime/node/node_service.h"
+#include "runtime/node/remote_functions.h"
+#include "runtime/node/system_types.h"
+#include "runtime/node/wire_types.h"
+#include "runtime/runtime.h"
+#include "transport/transport.h"
+
+namespace bossa {
+
+class Node {
+ public:
+  // Builds a node from its config: the runtime, the transport, the built-in and system types.
+  // Nothing is reachable from outside before start(). Errors name what failed.
+  static absl::StatusOr<std::unique_ptr<Node>> create(
+      NodeConfig config, transport::TransportEnvironment environment = {});
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();
+
+  const std::string& name() const noexcept { return self_.name; }
+  uint32_t id() const noexcept { return self_.id; }
+  Runtime& runtime() noexcept { return *runtime_; }
+  Logger& log() noexcept { return log_; }
+  WireTypes& types() noexcept { return types_; }
+  const NodeCounters& counters() const noexcept { return cluster_->counters(); }
+
+  // ---- before start ----
+
+  // Lets T cross nodes under `name` (see WireTypes::add).
+  template <HasCodec T>
+  absl::Status register_type(std::string name) {
+    return types_.add<T>(std::move(name));
+  }
+  template <class T>
+  absl::Status register_type(std::string name,
+                             std::function<absl::StatusOr<std::string>(const T&)> encode,
+                             std::function<absl::StatusOr<T>(std::string_view)> decode) {
+    return types_.add<T>(std::move(name), std::move(encode), std::move(decode));
+  }
+
+  // Registers `function` for rpc_call / rpc_blocking_call under `name`. Args and R must be
+  // registered types. An exception thrown by the function fails the call (Internal).
+  template <class R, class Args>
+  absl::Status register_rpc(std::string name, std::function<R(const Args&)> function);
+
+  // Registers an actor factory for spawn_remote under `name`: it spawns on `runtime()` and
+  // returns the pid. Args must be a registered type.
+  template <class Args>
+  absl::Status register_factory(std::string name, std::function<Pid(Node&, const Args&)> factory);
+
+  // ---- the cluster ----
+
+  // Joins the cluster through the configured seeds (or network). Errors: the transport could not
+  // start (an endpoint that cannot be bound, a broker out of reach), naming it.
+  absl::Status start();
+  // Shuts the runtime down, then leaves the cluster. Idempotent.
+  void stop();
+
+  // The other nodes that are up: name and id.
+  std::vector<transport::NodeIdentity> nodes() const { return cluster_->nodes(); }
+  // The id of the node called `name` (this one included), if it is up.
+  std::optional<uint32_t> resolve_node(std::string_view name) const {
+    return cluster_->resolve(name);
+  }
+  // Waits until the nodes named are all up; false if `timeout` passed first.
+  bool await_nodes(const std::vector<std::string>& names, absl::Duration timeout) const;
+
+  // `subscriber` receives NodeUp / NodeDown (node_events.h) for every node from now on, until it
+  // stops or calls this with on = false.
+  void monitor_nodes(Pid subscriber, bool on = true);
+
+  // ---- global names (global_names.h) ----
+
+  absl::Status register_global(const std::string& name, Pid pid) {
+    return cluster_->names().register_name(name, pid);
+  }
+  absl::Status unregister_global(std::string_view name) {
+    return cluster_->names().unregister_name(name);
+  }
+  std::optional<Pid> whereis_global(std::string_view name) const {
+    return cluster_->names().whereis(name);
+  }
+  std::vector<std::string> registered_global_names() const { return cluster_->names().names(); }
+
+  // Sends to the actor registered as `name`, from `from` (an actor's pid, or the zero pid).
+  // NotFound (and a dead letter) if no actor has the name; else as Actor::send.
+  template <class T>
+  absl::Status send_global(std::string_view name, T&& value, Pid from = {});
+
+  // ---- remote calls and spawns ----
+
+  // The node service of node `node_id`, the pid that answers RpcCall and SpawnRequest.
+  static Pid service_pid(uint32_t node_id) noexcept { return Pid{node_id, kNodeServiceSerial}; }
+
+  // An RpcCall of `function` with `args`, for actors that send it themselves (as a request with
+  // request(...).then(...), to service_pid(node)). FailedPrecondition if Args has no codec.
+  template <class Args>
+  absl::StatusOr<RpcCall> make_rpc_call(std::string function, const Args& args) const;
+
+  // Calls `function` on node `node` without waiting for it; errors: the node is not up, Args has
+  // no codec. The function's result is dropped.
+  template <class Args>
+  absl::Status rpc_call(std::string_view node, std::string function, const Args& args);
+  // Calls `function` on node `node` and waits for its result: NotFound for an unknown node or
+  // function, DeadlineExceeded after `timeout`, or the function's failure.
+  template <class R, class Args>
+  absl::StatusOr<R> rpc_blocking_call(std::string_view node, std::string function, const Args& args,
+                                      absl::Duration timeout = absl::Seconds(5));
+  // Spawns the actor factory `factory` on node `node` with `args` and returns the new pid.
+  template <class Args>
+  absl::StatusOr<Pid> spawn_remote(std::string_view node, std::string factory, const Args& args,
+                                   absl::Duration timeout = absl::Seconds(5));
+
+ private:
+  Node(NodeConfig config, transport::NodeIdentity self);
+
+  absl::StatusOr<uint32_t> node_id_of(std::string_view node) const;
+  // Encodes a value for an RpcCall / SpawnRequest.
+  template <class T>
+  absl::StatusOr<WirePayload> encode_args(const T& args) const;
+  // Decodes the args of an incoming call as an Args.
+  template <class Args>
+  absl::StatusOr<Args> decode_args(std::string_view what, uint64_t type, std::string_view bytes);
+
+  const NodeConfig config_;
+  const transport::NodeIdentity self_;
+  Logger log_;
+  WireTypes types_;
+  RemoteFunctions functions_;
+  std::unique_ptr<transport::Transport> transport_;
+  std::unique_ptr<Runtime> runtime_;
+  std::unique_ptr<Cluster> cluster_;
+  bool started_ = false;
+  bool stopped_ = false;
+};
+
+// ---- templates ----
+
+template <class T>
+absl::StatusOr<WirePayload> Node::encode_args(const T& args) const {
+  const TypeCodec* codec = types_.codecs().find<T>();
+  if (codec == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("arguments of type ", typeid(T).name(),
+                     " cannot leave the node: no codec is registered for them"));
+  }
+  absl::StatusOr<std::string> bytes = codec->encode(&args);
+  if (!bytes.ok()) return bytes.status();
+  return WirePayload{codec->wire_id, *std::move(bytes)};
+}
+
+template <class Args>
+absl::StatusOr<Args> Node::decode_args(std::string_view what, uint64_t type,
+                                       std::string_view bytes) {
+  absl::StatusOr<Message> message = types_.codecs().decode(type, bytes);
+  if (!message.ok()) return message.status();
+  Args* args = message->get_if<Args>();
+  if (args == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(absl::string_view(what.data(), what.size()),
+                                                   " takes arguments of type ",
+                                                   typeid(Args).name()));
+  }
+  return std::move(*args);
+}
+
+template <class R, class Args>
+absl::Status Node::register_rpc(std::string name, std::function<R(const Args&)> function) {
+  std::string what = absl::StrCat("rpc '", name, "'");
+  return functions_.add_function(
+      std::move(name),
+      [this, what, function = std::move(function)](const RpcCall& call, ResponsePromise promise) {
+        absl::StatusOr<Args> args = decode_args<Args>(what, call.args_type, call.args);
+        if (!args.ok()) {
+          promise.fail(args.status());
+          return;
+        }
+        promise.deliver(function(*args));
+      });
+}
+
+template <class Args>
+absl::Status Node::register_factory(std::string name,
+                                    std::function<Pid(Node&, const Args&)> factory) {
+  std::string what = absl::StrCat("factory '", name, "'");
+  return functions_.add_factory(
+      std::move(name), [this, what, factory = std::move(factory)](const SpawnRequest& request,
+                                                                  ResponsePromise promise) {
+        absl::StatusOr<Args> args = decode_args<Args>(what, request.args_type, request.args);
+        if (!args.ok()) {
+          promise.fail(args.status());
+          return;
+        }
+        const Pid pid = factory(*this, *args);
+        if (!pid.valid()) {
+          promise.fail(absl::UnavailableError(absl::StrCat(what, " spawned nothing")));
+          return;
+        }
+        promise.deliver(pid);
+      });
+}
+
+template <class T>
+absl::Status Node::send_global(std::string_view name, T&& value, Pid from) {
+  std::optional<Pid> pid = whereis_global(name);
+  if (!pid.has_value()) {
+    const std::string reason = absl::StrCat("no actor is registered as global name '",
+                                            absl::string_view(name.data(), name.size()), "'");
+    runtime_->report_dead_letter(
+        Pid{}, make_element<std::decay_t<T>>(from, MessageKind::kUser, 0, std::forward<T>(value)),
+        reason);
+    return absl::NotFoundError(reason);
+  }
+  return runtime_->deliver(
+      *pid, make_element<std::decay_t<T>>(from, MessageKind::kUser, 0, std::forward<T>(value)));
+}
+
+template <class Args>
+absl::StatusOr<RpcCall> Node::make_rpc_call(std::string function, const Args& args) const {
+  absl::StatusOr<WirePayload> payload = encode_args(args);
+  if (!payload.ok()) return payload.status();
+  return RpcCall{std::move(function), payload->type_id, std::move(payload->bytes)};
+}
+
+template <class Args>
+absl::Status Node::rpc_call(std::string_view node, std::string function, const Args& args) {
+  absl::StatusOr<uint32_t> id = node_id_of(node);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<RpcCall> call = make_rpc_call(std::move(function), args);
+  if (!call.ok()) return call.status();
+  return runtime_->send(service_pid(*id), *std::move(call)).status();
+}
+
+template <class R, class Args>
+absl::StatusOr<R> Node::rpc_blocking_call(std::string_view node, std::string function,
+                                          const Args& args, absl::Duration timeout) {
+  absl::StatusOr<uint32_t> id = node_id_of(node);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<RpcCall> call = make_rpc_call(std::move(function), args);
+  if (!call.ok()) return call.status();
+  ScopedActor caller(*runtime_);
+  return caller->request<R>(service_pid(*id), timeout, *std::move(call));
+}
+
+template <class Args>
+absl::StatusOr<Pid> Node::spawn_remote(std::string_view node, std::string factory, const Args& args,
+                                       absl::Duration timeout) {
+  absl::StatusOr<uint32_t> id = node_id_of(node);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<WirePayload> payload = encode_args(args);
+  if (!payload.ok()) return payload.status();
+  ScopedActor caller(*runtime_);
+  return caller->request<Pid>(
+      service_pid(*id), timeout,
+      SpawnRequest{std::move(factory), payload->type_id, std::move(payload->bytes)});
+}
+
+}  // namespace bossa

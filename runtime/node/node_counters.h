@@ -1,0 +1,26 @@
+// NodeCounters: what a node counts about its traffic with other nodes, for metrics and status.
+//
+// Relaxed atomics: each counter is exact, a set of them read together is not a snapshot.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace bossa {
+
+struct NodeCounters {
+  std::atomic<uint64_t> messages_out{0};  // envelopes handed to the transport
+  std::atomic<uint64_t> bytes_out{0};
+  std::atomic<uint64_t> messages_in{0};  // envelopes received and decoded
+  std::atomic<uint64_t> bytes_in{0};
+  std::atomic<uint64_t> decode_errors{0};  // envelopes dropped as malformed or unknown
+  std::atomic<uint64_t> undeliverable{0};  // messages for a node that is not up (dead letters)
+  std::atomic<uint64_t> nodes_up{0};       // node-up events seen
+  std::atomic<uint64_t> nodes_down{0};     // node-down events seen
+
+  static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) noexcept {
+    counter.fetch_add(n, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace bossa

@@ -1,0 +1,101 @@
+#include "runtime/node/node_service.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "runtime/node/node_events.h"
+#include "runtime/runtime.h"
+
+namespace bossa {
+namespace {
+
+// What the service watches, by monitor id.
+struct ServiceState {
+  absl::flat_hash_map<uint64_t, WatchName> names;
+  absl::flat_hash_map<Pid, MonitorRef> subscribers;
+};
+
+// Runs one rpc in an actor of its own, answering `promise`.
+void run_rpc(Runtime& runtime, std::shared_ptr<const RemoteFunctions::Function> function,
+             RpcCall call, ResponsePromise promise) {
+  struct Run {};
+  runtime.spawn([function = std::move(function), call = std::move(call),
+                 promise = std::move(promise)](EventedActor& runner) mutable -> Behavior {
+    runner.send(runner.pid(), Run{});
+    return {[&runner, function, call = std::move(call), promise](Run) mutable {
+      if (std::optional<ExitReason> failed = run_guarded([&] { (*function)(call, promise); })) {
+        promise.fail(absl::InternalError(
+            absl::StrCat("rpc '", call.function, "' failed: ", failed->to_string())));
+      }
+      runner.exit(ExitReason::normal());
+    }};
+  });
+}
+
+}  // namespace
+
+Behavior node_service(EventedActor& self, const RemoteFunctions& functions, GlobalNames& names) {
+  auto state = std::make_shared<ServiceState>();
+  return {
+      [&self, &functions](RpcCall& call) {
+        ResponsePromise promise = self.make_response_promise();
+        std::shared_ptr<const RemoteFunctions::Function> function =
+            functions.function(call.function);
+        if (function == nullptr) {
+          promise.fail(absl::NotFoundError(
+              absl::StrCat("no function is registered as '", call.function, "'")));
+          return;
+        }
+        run_rpc(self.runtime(), std::move(function), std::move(call), std::move(promise));
+      },
+      [&self, &functions](const SpawnRequest& request) {
+        ResponsePromise promise = self.make_response_promise();
+        std::shared_ptr<const RemoteFunctions::Factory> factory =
+            functions.factory(request.factory);
+        if (factory == nullptr) {
+          promise.fail(absl::NotFoundError(
+              absl::StrCat("no actor factory is registered as '", request.factory, "'")));
+          return;
+        }
+        if (std::optional<ExitReason> failed = run_guarded([&] { (*factory)(request, promise); })) {
+          promise.fail(absl::InternalError(
+              absl::StrCat("factory '", request.factory, "' failed: ", failed->to_string())));
+        }
+      },
+      [&self, state](const NodeChanged& change) {
+        for (const auto& [subscriber, ref] : state->subscribers) {
+          if (change.up) {
+            self.send(subscriber, NodeUp{change.node.name, change.node.id});
+          } else {
+            self.send(subscriber, NodeDown{change.node.name, change.node.id, change.reason});
+          }
+        }
+      },
+      [&self, state](const MonitorNodes& request) {
+        auto it = state->subscribers.find(request.subscriber);
+        if (request.on && it == state->subscribers.end()) {
+          state->subscribers.emplace(request.subscriber, self.monitor(request.subscriber));
+        } else if (!request.on && it != state->subscribers.end()) {
+          self.demonitor(it->second);
+          state->subscribers.erase(it);
+        }
+      },
+      [&self, state](WatchName& watch) {
+        const MonitorRef ref = self.monitor(watch.pid);
+        state->names.emplace(ref.id, std::move(watch));
+      },
+      [state, &names](const DownMsg& down) {
+        if (auto it = state->names.find(down.ref.id); it != state->names.end()) {
+          names.release(it->second.name, it->second.pid);
+          state->names.erase(it);
+          return;
+        }
+        absl::erase_if(state->subscribers,
+                       [&](const auto& entry) { return entry.second == down.ref; });
+      },
+  };
+}
+
+}  // namespace bossa

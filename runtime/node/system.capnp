@@ -1,0 +1,69 @@
+# The cluster layer's own payloads: what nodes say to one another about exits, monitors, names,
+# remote calls and spawns. Carried in envelopes (serialization/envelope.capnp): ExitReason in
+# exit / linkExit envelopes, Down in down envelopes, the types registered under "bossa.*" names
+# as ordinary payloads, and SystemMessage in system envelopes.
+#
+# Field and enumerant numbers are wire numbers: they never change; new ones are appended.
+@0xb43f1e8c2d5a6f91;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("bossa::wire");
+
+using Envelope = import "/serialization/envelope.capnp";
+
+struct ExitReason {
+  enum Kind {
+    normal @0;
+    shutdown @1;
+    kill @2;
+    killed @3;
+    noproc @4;
+    noconnection @5;
+    error @6;
+  }
+  kind @0 :Kind;
+  detail @1 :Text;   # what went wrong, for kind error
+}
+
+# A monitored process stopped: envelope kind down, from = the process, correlation id = the monitor.
+struct Down {
+  reason @0 :ExitReason;
+}
+
+# The payload of a reply that failed ("bossa.error").
+struct Error {
+  code @0 :UInt32;     # an absl::StatusCode
+  message @1 :Text;
+}
+
+# "bossa.rpc_call" and "bossa.spawn_request": a request (an rpc call may also be a plain message)
+# to a node's service process, naming a registered function or actor factory and its arguments.
+# The reply is the function's result, or for a spawn a "bossa.pid"; or a "bossa.error".
+struct Call {
+  target @0 :Text;       # the function or factory name
+  argsType @1 :UInt64;   # wire type id of args
+  args @2 :Data;
+}
+
+# Global names (see runtime/node/global_names.h for the protocol).
+struct NameEntry {
+  name @0 :Text;
+  pid @1 :Envelope.Pid;
+}
+
+struct SystemMessage {
+  union {
+    nameClaim :group {      # may `entry.pid` have `entry.name`? answered by grant or deny
+      claim @0 :UInt64;
+      entry @1 :NameEntry;
+    }
+    nameGrant @2 :UInt64;   # the claim id
+    nameDeny :group {
+      claim @3 :UInt64;
+      holder @4 :Envelope.Pid;
+    }
+    nameCommit @5 :NameEntry;   # the claimant won: the name is registered
+    nameRelease @6 :NameEntry;  # the claimant lost, or the name is unregistered
+    nameSync @7 :List(NameEntry);  # to a node that came up: the names the sender's actors hold
+  }
+}

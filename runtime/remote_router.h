@@ -1,0 +1,38 @@
+// RemoteRouter: what a Runtime asks of the cluster layer for pids that live on other nodes.
+//
+// A runtime alone knows only its own node: a message to a pid of another node is a dead letter.
+// Once a node joins a cluster it attaches a RemoteRouter (Runtime::set_remote_router), and every
+// message, request, reply, exit signal and down message for another node's pid goes through it,
+// as do links and monitors that cross nodes.
+//
+// Contract for route(): the element is consumed whatever happens. A message that cannot leave
+// (its type has no codec) returns FailedPrecondition; a node that is not up makes the message a
+// dead letter of the runtime and route returns OK, as a send to a local pid that died does. When
+// a request cannot leave, its sender is answered with an ErrorReply carrying the reason.
+//
+// Thread-safety: every method is called from any thread, concurrently; none may block for long.
+#pragma once
+
+#include "absl/status/status.h"
+#include "runtime/mailbox_element.h"
+#include "runtime/pid.h"
+#include "runtime/system_messages.h"
+
+namespace bossa {
+
+class RemoteRouter {
+ public:
+  virtual ~RemoteRouter() = default;
+
+  virtual absl::Status route(Pid to, ElementPtr element) = 0;
+
+  // `local` has recorded a link to `remote`; the router asks remote's node to record the other
+  // half, or to answer with an exit signal (noproc) if `remote` is not alive.
+  virtual void link(Pid local, Pid remote) = 0;
+  virtual void unlink(Pid local, Pid remote) = 0;
+  // `watcher` (local) monitors `target` (remote) under `ref`; a DownMsg comes back when it stops.
+  virtual void monitor(Pid watcher, Pid target, MonitorRef ref) = 0;
+  virtual void demonitor(Pid watcher, Pid target, MonitorRef ref) = 0;
+};
+
+}  // namespace bossa

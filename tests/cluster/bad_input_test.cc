@@ -1,0 +1,133 @@
+// Bad input on the native wire: a node that sends malformed envelopes, or envelopes of types this
+// node does not know, has each one counted, logged and dropped; its connection and every other
+// node's go on.
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "runtime/node/node.h"
+#include "serialization/codec.h"
+#include "serialization/envelope.h"
+#include "transport/native/native_wire.h"
+#include "transport/socket/core/socket.h"
+
+namespace bossa {
+namespace {
+
+constexpr absl::Duration kWait = absl::Seconds(10);
+constexpr uint32_t kMalloryId = 0x4d414c4c;
+
+NodeConfig native_config(const std::string& name, const std::string& listen,
+                         std::vector<std::string> seeds = {}) {
+  NodeConfig config;
+  config.name = name;
+  config.workers = 2;
+  config.source = name + ".toml";
+  config.transport.kind = "native";
+  config.transport.listen = listen;
+  config.transport.seeds = std::move(seeds);
+  return config;
+}
+
+// A hand-written peer that speaks the native wire directly.
+class RawPeer {
+ public:
+  explicit RawPeer(const std::string& target)
+      : pull_(context_, socket::SocketType::pull), push_(context_, socket::SocketType::push) {
+    EXPECT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
+    EXPECT_TRUE(push_.connect(target).ok());
+  }
+  void hello() {
+    send(transport::NativeKind::kHello,
+         transport::encode_hello(transport::NativeHello{
+             transport::NativeMember{transport::NodeIdentity{kMalloryId, "mallory"},
+                                     pull_.last_endpoint()},
+             {}}));
+  }
+  void send(transport::NativeKind kind, std::string body) {
+    ASSERT_TRUE(push_.send(transport::native_message(kind, kMalloryId, std::move(body))).ok());
+  }
+  void send_raw(socket::Message message) { ASSERT_TRUE(push_.send(std::move(message)).ok()); }
+
+ private:
+  socket::Context context_{1};
+  socket::Socket pull_;
+  socket::Socket push_;
+};
+
+TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectionGoesOn) {
+  const std::string listen = "ipc:///tmp/bossa-bad-input-main-" + std::to_string(::getpid());
+  absl::StatusOr<std::unique_ptr<Node>> main = Node::create(native_config("main", listen));
+  ASSERT_TRUE(main.ok()) << main.status();
+  std::mutex log_mutex;
+  std::vector<std::string> warnings;
+  (*main)->log().set_sink([&](LogLevel level, std::string_view line) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    if (level == LogLevel::kWarning) warnings.emplace_back(line);
+  });
+  ASSERT_TRUE((*main)->start().ok());
+  absl::StatusOr<std::unique_ptr<Node>> beta = Node::create(native_config(
+      "beta", "ipc:///tmp/bossa-bad-input-beta-" + std::to_string(::getpid()), {listen}));
+  ASSERT_TRUE(beta.ok());
+  (*beta)->log().set_level(LogLevel::kError);
+  ASSERT_TRUE((*beta)->start().ok());
+  ASSERT_TRUE((*main)->await_nodes({"beta"}, kWait));
+
+  RawPeer mallory(listen);
+  mallory.hello();
+  ASSERT_TRUE((*main)->await_nodes({"mallory"}, kWait));
+  ScopedActor me((*main)->runtime());
+
+  // Transport-level garbage: one frame, a bad header. Dropped before the cluster sees it.
+  mallory.send_raw(socket::Message("garbage"));
+  mallory.send_raw(socket::Message({"\x09\x00\x00\x00\x00", "body"}));
+  // Envelope-level garbage: bytes that are no envelope, and an envelope of an unknown type.
+  mallory.send(transport::NativeKind::kData, "not an envelope at all, not even word-aligned");
+  mallory.send(transport::NativeKind::kData,
+               encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                                        .from = WirePid{kMalloryId, 7},
+                                        .kind = EnvelopeKind::kUser,
+                                        .correlation_id = 0,
+                                        .type_id = 0x1234,
+                                        .to_name = {},
+                                        .payload = "?"}));
+  // Then a good one, on the same connection: it arrives.
+  absl::StatusOr<std::string> payload = encode(std::string("still here"));
+  ASSERT_TRUE(payload.ok());
+  mallory.send(transport::NativeKind::kData,
+               encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                                        .from = WirePid{kMalloryId, 7},
+                                        .kind = EnvelopeKind::kUser,
+                                        .correlation_id = 0,
+                                        .type_id = wire_type_id("string"),
+                                        .to_name = {},
+                                        .payload = *payload}));
+  std::string arrived;
+  Pid sender;
+  ASSERT_TRUE(me->receive(
+                    [&](const std::string& text) {
+                      arrived = text;
+                      sender = me->sender();
+                    },
+                    after(kWait, [] {}))
+                  .ok());
+  EXPECT_EQ(arrived, "still here");
+  EXPECT_EQ(sender, (Pid{kMalloryId, 7}));
+  EXPECT_EQ((*main)->counters().decode_errors.load(), 2u);
+  {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_NE(warnings[0].find("dropped an envelope from node"), std::string::npos) << warnings[0];
+    EXPECT_NE(warnings[1].find("no type is registered under wire type id 1234"), std::string::npos)
+        << warnings[1];
+  }
+
+  // The other node was never disturbed.
+  absl::StatusOr<std::string> name =
+      (*main)->rpc_blocking_call<std::string>("beta", "missing", int64_t{0}, kWait);
+  EXPECT_TRUE(absl::IsNotFound(name.status())) << name.status();
+}
+
+}  // namespace
+}  // namespace bossa

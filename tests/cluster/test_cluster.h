@@ -1,0 +1,56 @@
+// TestCluster: a cluster for the conformance suite, the same for every backend.
+//
+// The node "main" runs in the test process; peers run in-process on a shared LocalNetwork for the
+// local backend, and as test_node processes on loopback for the native one (a real process, so
+// kill_peer is a real kill -9). Every node hosts the test services (test_services.h) and the
+// global name "echo@<name>". The destructor ends every peer and waits for it, bounded in time.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "runtime/node/node.h"
+#include "transport/local/local_network.h"
+
+namespace bossa::cluster_test {
+
+enum class Backend { kLocal, kNative };
+
+std::string backend_name(Backend backend);
+
+class TestCluster {
+ public:
+  explicit TestCluster(Backend backend);
+  ~TestCluster();
+
+  Node& main() { return *main_; }
+  // Starts peer `name` and waits until main sees it up (fails the test otherwise).
+  void start_peer(const std::string& name);
+  // Ends peer `name` at once: SIGKILL for a process; for an in-process node, cut it off the
+  // network first, so that the others see it vanish rather than shut down.
+  void kill_peer(const std::string& name);
+
+ private:
+  struct Process {
+    pid_t pid = -1;
+    int stdin_fd = -1;
+  };
+
+  NodeConfig config_for(const std::string& name);
+  void start_process(const std::string& name, const NodeConfig& config);
+  void end_process(Process& process);
+
+  const Backend backend_;
+  std::string directory_;    // config files and ipc paths of this cluster
+  std::string main_listen_;  // native: the seed every peer joins through
+  transport::LocalNetwork network_{"conformance"};
+  std::unique_ptr<Node> main_;
+  absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;
+  absl::flat_hash_map<std::string, Process> processes_;
+};
+
+}  // namespace bossa::cluster_test

@@ -1,0 +1,99 @@
+#include "tests/cluster/test_services.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace bossa::cluster_test {
+namespace {
+
+Pid spawn_echo(Node& node, const int64_t&) {
+  return node.runtime().spawn([](EventedActor& self) -> Behavior {
+    return {[&self](const std::string& text) {
+      ResponsePromise request = self.make_response_promise();
+      if (request.pending()) {
+        request.deliver(text);
+      } else {
+        self.send(self.sender(), text);
+      }
+    }};
+  });
+}
+
+Pid spawn_silent(Node& node, const int64_t&) {
+  return node.runtime().spawn([](EventedActor& self) -> Behavior {
+    return {[&self](const std::string&) { (void)self.make_response_promise(); }};
+  });
+}
+
+Pid spawn_crasher(Node& node, const int64_t&) {
+  return node.runtime().spawn([](EventedActor& self) -> Behavior {
+    return {[&self](const std::string& text) {
+      if (text == "crash") self.exit(ExitReason::error("crash"));
+    }};
+  });
+}
+
+Pid spawn_sequence(Node& node, const int64_t&) {
+  return node.runtime().spawn([](EventedActor& self) -> Behavior {
+    auto next = std::make_shared<int64_t>(0);
+    auto in_order = std::make_shared<bool>(true);
+    return {[&self, next, in_order](int64_t value) {
+      if (value < 0) {
+        self.make_response_promise().deliver(*in_order ? *next : int64_t{-1});
+        return;
+      }
+      if (value != *next) *in_order = false;
+      ++*next;
+    }};
+  });
+}
+
+}  // namespace
+
+absl::Status add_test_services(Node& node) {
+  absl::Status status = node.register_type<IntPair>("test.pair");
+  auto remembered = std::make_shared<std::pair<std::mutex, std::string>>();
+  auto add_rpc = [&](auto name, auto function) {
+    if (status.ok()) status = node.register_rpc(name, std::function(function));
+  };
+  add_rpc("add", [](const IntPair& pair) { return std::get<0>(pair) + std::get<1>(pair); });
+  add_rpc("node_name", [&node](const int64_t&) { return node.name(); });
+  add_rpc("nodes", [&node](const int64_t&) { return static_cast<int64_t>(node.nodes().size()); });
+  add_rpc("remember", [remembered](const std::string& text) {
+    std::lock_guard<std::mutex> lock(remembered->first);
+    remembered->second = text;
+    return int64_t{0};
+  });
+  add_rpc("recall", [remembered](const int64_t&) {
+    std::lock_guard<std::mutex> lock(remembered->first);
+    return remembered->second;
+  });
+  add_rpc("claim", [&node](const std::string& name) {
+    const Pid holder = spawn_silent(node, 0);
+    absl::Status claimed = node.register_global(name, holder);
+    return claimed.ok() ? std::string("ok") : std::string(claimed.message());
+  });
+  add_rpc("whereis", [&node](const std::string& name) {
+    std::optional<Pid> holder = node.whereis_global(name);
+    return holder.has_value() ? static_cast<int64_t>(holder->node) : int64_t{0};
+  });
+  auto add_factory = [&](auto name, Pid (*factory)(Node&, const int64_t&)) {
+    if (status.ok()) status = node.register_factory<int64_t>(name, factory);
+  };
+  add_factory("echo", spawn_echo);
+  add_factory("silent", spawn_silent);
+  add_factory("crasher", spawn_crasher);
+  add_factory("sequence", spawn_sequence);
+  return status;
+}
+
+absl::Status start_test_node(Node& node) {
+  absl::Status status = add_test_services(node);
+  if (status.ok()) status = node.start();
+  if (!status.ok()) return status;
+  const Pid echo = spawn_echo(node, 0);
+  return node.register_global("echo@" + node.name(), echo);
+}
+
+}  // namespace bossa::cluster_test

@@ -1,0 +1,33 @@
+// The types, functions and actor factories every node of the cluster conformance suite hosts,
+// whether it runs in the test process (local backend) or in a test_node process (native).
+//
+//   types      "test.pair" = std::tuple<int64_t, int64_t>
+//   rpc        "add"(pair) -> int64, "node_name"(int64) -> string, "nodes"(int64) -> int64 (how
+//              many other nodes are up), "remember"(string) / "recall"(int64) -> string,
+//              "claim"(string name) -> string: registers a fresh local actor under the global name,
+//              "ok" or the error's message; "whereis"(string name) -> int64: the node id of the
+//              global name's holder as this node sees it, 0 if none
+//   factories  "echo": answers a request with its string, and sends a string message back to
+//              its sender; "silent": never answers; "crasher": stops with error "crash" on the
+//              string "crash"; "sequence": receives int64 0, 1, 2, ... and on a request (int64)
+//              answers with how many arrived in order, or -1 after the first out of order
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+
+#include "absl/status/status.h"
+#include "runtime/node/node.h"
+
+namespace bossa::cluster_test {
+
+using IntPair = std::tuple<int64_t, int64_t>;
+
+// Registers everything above on `node`; call before node.start().
+absl::Status add_test_services(Node& node);
+
+// What every test node does: registers the services, starts, and registers an "echo" actor as
+// global name "echo@<node name>".
+absl::Status start_test_node(Node& node);
+
+}  // namespace bossa::cluster_test

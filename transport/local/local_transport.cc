@@ -1,0 +1,32 @@
+#include "transport/local/local_transport.h"
+
+namespace bossa::transport {
+
+absl::Status LocalTransport::start(const NodeIdentity& self, TransportHandler& handler) {
+  if (inbox_ != nullptr) return absl::FailedPreconditionError("the transport is already started");
+  self_ = self;
+  inbox_ = std::make_unique<LocalInbox>(handler);
+  absl::Status joined = network_.join(self_, *inbox_);
+  if (!joined.ok()) inbox_.reset();
+  return joined;
+}
+
+absl::Status LocalTransport::send(uint32_t to, std::string bytes) {
+  return network_.send(self_.id, to, std::move(bytes));
+}
+
+void LocalTransport::broadcast(const std::string& bytes) {
+  network_.broadcast(self_.id, bytes);
+}
+
+std::vector<NodeIdentity> LocalTransport::nodes() const {
+  return network_.nodes_except(self_.id);
+}
+
+void LocalTransport::stop() {
+  if (inbox_ == nullptr) return;
+  network_.leave(self_.id, "left");
+  inbox_->close();
+}
+
+}  // namespace bossa::transport

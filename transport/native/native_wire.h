@@ -1,0 +1,59 @@
+// The native transport's wire: how nodes frame what they send one another over bossa::socket.
+//
+// Every message is two ZMTP frames on a PUSH -> PULL connection (each node binds one PULL at its
+// listen endpoint and connects one PUSH to every peer's):
+//
+//   frame 0, 5 octets: kind (1 octet, the numbers below) and the sender's node id (4 octets,
+//            little-endian)
+//   frame 1: for kData, one envelope (serialization/envelope.h); for kHello and kHelloReply, a
+//            Hello (native_wire.capnp) in Cap'n Proto's flat format; empty otherwise
+//
+// The kind numbers are wire numbers and never change. Decoding is safe on untrusted bytes.
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "transport/socket/core/message.h"
+#include "transport/transport.h"
+
+namespace bossa::transport {
+
+enum class NativeKind : uint8_t {
+  kHello = 1,       // a node introduces itself; the receiver answers with kHelloReply
+  kHelloReply = 2,  // the answer: no answer is due
+  kHeartbeat = 3,   // "still here", every heartbeat_interval
+  kData = 4,        // an envelope
+  kBye = 5,         // the sender leaves the cluster
+};
+
+struct NativeMember {
+  NodeIdentity identity;
+  std::string endpoint;
+};
+
+struct NativeHello {
+  NativeMember self;
+  std::vector<NativeMember> members;
+};
+
+struct NativeHeader {
+  NativeKind kind;
+  uint32_t sender;
+};
+
+// Builds the two-frame message; the body's bytes are moved, not copied.
+socket::Message native_message(NativeKind kind, uint32_t sender, std::string body);
+
+// Reads frame 0 of a received message. InvalidArgument unless it has two frames and a 5-octet
+// header of a known kind.
+absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message);
+
+std::string encode_hello(const NativeHello& hello);
+absl::StatusOr<NativeHello> decode_hello(std::string_view bytes);
+
+}  // namespace bossa::transport

@@ -1,0 +1,30 @@
+#include "transport/transport.h"
+
+#include "absl/strings/str_cat.h"
+#include "transport/local/local_network.h"
+#include "transport/local/local_transport.h"
+#include "transport/native/native_transport.h"
+
+namespace bossa::transport {
+
+absl::StatusOr<std::unique_ptr<Transport>> make_transport(const TransportConfig& config,
+                                                          const TransportEnvironment& environment) {
+  if (config.kind == "native") return std::make_unique<NativeTransport>(config);
+  if (config.kind == "local") {
+    if (environment.local_network == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transport.kind = \"local\" needs an in-process network named '",
+                       config.network, "', and this program provides none"));
+    }
+    if (environment.local_network->name() != config.network) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transport.network: expected \"", environment.local_network->name(),
+                       "\" (the network this program provides), got \"", config.network, "\""));
+    }
+    return std::make_unique<LocalTransport>(*environment.local_network);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "transport.kind: expected one of \"native\", \"local\", got \"", config.kind, "\""));
+}
+
+}  // namespace bossa::transport

@@ -1,0 +1,91 @@
+// Transport: how bossa nodes move envelopes between one another, whatever carries them.
+//
+// A transport knows nodes by id and name and moves opaque byte strings (encoded envelopes,
+// serialization/envelope.h) between them; it also tells who is in the cluster. The runtime sees
+// only this interface: the backend is chosen by the config's `kind` through make_transport().
+//
+//   local   nodes in one process joined by a LocalNetwork (tests; transport/local/)
+//   native  bossa's socket engine over tcp or ipc, brokerless (transport/native/)
+//   amqp    a RabbitMQ broker (transport/amqp/)
+//
+// Delivery contract, the same for every backend (tests/cluster proves it for each):
+//   - at most once, and in order per pair of nodes: what node A sends node B arrives in the order
+//     A sent it, or not at all;
+//   - on_node_up(X) comes before any envelope from X, and on_node_down(X) after the last one;
+//   - a node that stops answering is declared down within `node_down_after` of its silence.
+//
+// Lifetime: start() once, then send/broadcast/nodes from any thread until stop(). stop() is
+// idempotent; after it returns no handler call is running or will start. Destroying a started
+// transport stops it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "transport/transport_config.h"
+
+namespace bossa::transport {
+
+// Who a node is. Ids are chosen by each node at start and differ between two runs of one name.
+struct NodeIdentity {
+  uint32_t id = 0;
+  std::string name;
+
+  friend bool operator==(const NodeIdentity&, const NodeIdentity&) = default;
+};
+
+// What a transport reports to its node. Calls are serialized (never two at once) and come from a
+// transport thread; they must not block for long, nor call the transport's stop().
+class TransportHandler {
+ public:
+  virtual ~TransportHandler() = default;
+  // An envelope that node `from` sent this node. `bytes` is untrusted.
+  virtual void on_envelope(uint32_t from, std::string bytes) = 0;
+  virtual void on_node_up(const NodeIdentity& node) = 0;
+  // `reason` says why, for logs: "left", "silent for 2s", "connection lost".
+  virtual void on_node_down(const NodeIdentity& node, std::string_view reason) = 0;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Joins the cluster as `self`; from now on `handler` (which must outlive the transport's
+  // stop()) hears about envelopes and nodes. Errors name what failed (an endpoint that cannot be
+  // bound, a broker that cannot be reached).
+  virtual absl::Status start(const NodeIdentity& self, TransportHandler& handler) = 0;
+
+  // Queues `bytes` for node `to`. Unavailable if `to` is not up; ResourceExhausted if its queue is
+  // full. OK means queued, not delivered.
+  virtual absl::Status send(uint32_t to, std::string bytes) = 0;
+
+  // Queues `bytes` for every node that is up.
+  virtual void broadcast(const std::string& bytes) = 0;
+
+  // The nodes that are up now, this one not included.
+  virtual std::vector<NodeIdentity> nodes() const = 0;
+
+  // Leaves the cluster: peers see this node go down ("left") at once where the backend can tell
+  // them, else when its silence is noticed.
+  virtual void stop() = 0;
+};
+
+class LocalNetwork;
+
+// What make_transport may need beyond the config.
+struct TransportEnvironment {
+  // The network a `local` transport joins; if null, the node is alone in its own network.
+  LocalNetwork* local_network = nullptr;
+};
+
+// Makes the backend the config's `kind` names. InvalidArgument for an unknown kind or an option
+// the backend cannot use.
+absl::StatusOr<std::unique_ptr<Transport>> make_transport(const TransportConfig& config,
+                                                          const TransportEnvironment& environment);
+
+}  // namespace bossa::transport

@@ -1,0 +1,54 @@
+// TransportConfig: which transport a node uses and how it is set up; the transport factory takes
+// it. It is a plain value: copy it freely; it has no thread-safety concerns of its own.
+//
+// A node reads it from the [transport] and [transport.amqp] sections of its TOML file
+// (runtime/config/node_config.h loads and validates it; docs/config.md is the user's page).
+// Durations are strings in absl::ParseDuration syntax ("250ms", "2s", "1m").
+//
+//   [transport]                    meaning                              default
+//   kind = "native"                # "native" | "amqp" | "local"        "native"
+//   listen = "tcp://host:7001"     # native: this node's endpoint,      required for native
+//                                  #   tcp://host:port (explicit port 1-65535) or
+//                                  #   ipc:///absolute/path
+//   seeds = ["tcp://host:7000"]    # native: endpoints to join through  []
+//   network = "test"               # local: in-process network to join  required for local
+//   heartbeat_interval = "250ms"   # how often a node says it is alive  "250ms"
+//   node_down_after = "2s"         # silence after which a peer is      "2s"
+//                                  #   down; > heartbeat_interval
+//   [transport.amqp]               # used when kind = "amqp"
+//   url = "amqp://guest:guest@127.0.0.1:5672/"  # amqp:// or amqps://   as shown
+//   exchange = "bossa"             # prefix of bossa's exchanges        "bossa"
+//   publisher_confirms = false     # broker confirms each publish       false
+//   heartbeat = "10s"              # AMQP heartbeat, whole seconds      "10s"
+//   connect_timeout = "5s"         # give up reaching the broker after  "5s"
+//
+// Keys that belong to another kind (listen when kind = "amqp", say) are validated but unused, so
+// switching transports is a one-line change of `kind`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace bossa::transport {
+
+struct AmqpConfig {
+  std::string url = "amqp://guest:guest@127.0.0.1:5672/";  // amqp:// or amqps://
+  std::string exchange = "bossa";                          // prefix of the exchanges bossa declares
+  bool publisher_confirms = false;
+  absl::Duration heartbeat = absl::Seconds(10);  // AMQP connection heartbeat
+  absl::Duration connect_timeout = absl::Seconds(5);
+};
+
+struct TransportConfig {
+  std::string kind = "native";     // "native" | "amqp" | "local"
+  std::string listen;              // native: this node's endpoint, tcp://host:port or ipc:///path
+  std::vector<std::string> seeds;  // native: endpoints of nodes to join through
+  std::string network;             // local: name of the in-process network to join
+  absl::Duration heartbeat_interval = absl::Milliseconds(250);  // how often a node says it is alive
+  absl::Duration node_down_after = absl::Seconds(2);  // silence after which a peer is down
+  AmqpConfig amqp;
+};
+
+}  // namespace bossa::transport

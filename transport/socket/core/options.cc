@@ -49,6 +49,14 @@ std::string_view OptionName(Option option) {
       return "backlog";
     case Option::xpub_verbose:
       return "xpub_verbose";
+    case Option::probe_router:
+      return "probe_router";
+    case Option::req_relaxed:
+      return "req_relaxed";
+    case Option::req_correlate:
+      return "req_correlate";
+    case Option::conflate:
+      return "conflate";
     case Option::subscribe:
       return "subscribe";
     case Option::unsubscribe:
@@ -106,6 +114,14 @@ absl::Status Options::set(Option option, std::int64_t value) {
       return at_least(1, backlog);
     case Option::xpub_verbose:
       return flag(xpub_verbose);
+    case Option::probe_router:
+      return flag(probe_router);
+    case Option::req_relaxed:
+      return flag(req_relaxed);
+    case Option::req_correlate:
+      return flag(req_correlate);
+    case Option::conflate:
+      return flag(conflate);
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("option ", std::string(OptionName(option)), " does not take an integer"));
@@ -163,10 +179,28 @@ absl::StatusOr<std::int64_t> Options::get_int(Option option) const {
       return backlog;
     case Option::xpub_verbose:
       return xpub_verbose ? 1 : 0;
+    case Option::probe_router:
+      return probe_router ? 1 : 0;
+    case Option::req_relaxed:
+      return req_relaxed ? 1 : 0;
+    case Option::req_correlate:
+      return req_correlate ? 1 : 0;
+    case Option::conflate:
+      return conflate ? 1 : 0;
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("option ", std::string(OptionName(option)), " is not an integer option"));
   }
+}
+
+bool ConflatesInbound(zmtp::SocketType type, const Options& options) {
+  using T = zmtp::SocketType;
+  return options.conflate && (type == T::pull || type == T::sub || type == T::dealer);
+}
+
+bool ConflatesOutbound(zmtp::SocketType type, const Options& options) {
+  using T = zmtp::SocketType;
+  return options.conflate && (type == T::push || type == T::pub || type == T::dealer);
 }
 
 }  // namespace bossa::socket

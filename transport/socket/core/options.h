@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "transport/socket/zmtp/socket_type.h"
 
 namespace bossa::socket {
 
@@ -33,6 +34,10 @@ enum class Option {
   ipv6,               // bool: tcp://*:port binds IPv6 (dual stack) too; default false
   backlog,            // int: listen queue length; default 100
   xpub_verbose,       // bool: XPUB passes on every subscription, not only new ones
+  probe_router,       // bool: ROUTER/DEALER/REQ send an empty message to each new peer
+  req_relaxed,        // bool: REQ may send again before the reply came, abandoning the request
+  req_correlate,      // bool: REQ prefixes requests with an id frame and keeps only its reply
+  conflate,           // bool: PUSH/PULL/PUB/SUB/DEALER keep only the latest message per peer
   subscribe,          // string: SUB/XSUB prefix to receive (write-only)
   unsubscribe,        // string: SUB/XSUB prefix to stop receiving (write-only)
   last_endpoint,      // string: the endpoint of the last bind/connect, ephemeral port resolved
@@ -58,6 +63,10 @@ struct Options {
   bool ipv6 = false;
   std::int64_t backlog = 100;
   bool xpub_verbose = false;
+  bool probe_router = false;
+  bool req_relaxed = false;
+  bool req_correlate = false;
+  bool conflate = false;
 
   // Sets an integer or boolean option; InvalidArgument for a value out of range or a string option.
   absl::Status set(Option option, std::int64_t value);
@@ -67,6 +76,12 @@ struct Options {
 };
 
 std::string_view OptionName(Option option);
+
+// Where `conflate` applies (libzmq: PUSH, PULL, PUB, SUB, DEALER): a conflating direction keeps
+// only the latest message per peer and ignores its high-water mark. Subscription traffic (into a
+// PUB, out of a SUB) is never conflated.
+bool ConflatesInbound(zmtp::SocketType type, const Options& options);
+bool ConflatesOutbound(zmtp::SocketType type, const Options& options);
 
 }  // namespace bossa::socket
 

@@ -47,9 +47,16 @@ class Pipe {
 
   std::uint64_t id() const { return id_; }
 
-  // Takes the next whole message; false when none is there (the socket is woken when one arrives).
+  // Takes the next whole message (the latest one, skipping older ones, when conflating); false when
+  // none is there (the socket is woken when one arrives).
   bool read(Message& out) {
     if (in_->pop(out)) {
+      if (conflate_) {
+        while (in_->pop(out)) {
+        }
+        release();
+        return true;
+      }
       if (++unreleased_ >= kReleaseBatch) release();
       return true;
     }
@@ -96,6 +103,9 @@ class Pipe {
   PeerInfo& peer() { return peer_; }
   const PeerInfo& peer() const { return peer_; }
 
+  // conflate: read() keeps only the latest of the messages waiting.
+  void set_conflate(bool conflate) { conflate_ = conflate; }
+
   // Whether the peer's handshake completed (tcp/ipc) or the pairing exists (inproc).
   bool ready() const { return ready_; }
   void set_ready(bool ready) { ready_ = ready; }
@@ -123,6 +133,7 @@ class Pipe {
   PeerInfo peer_;
   bool ready_ = false;
   bool closed_ = false;
+  bool conflate_ = false;
   unsigned unreleased_ = 0;
 };
 

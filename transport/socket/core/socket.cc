@@ -99,6 +99,7 @@ class SocketImpl final : public ProtocolHost {
   void reap();
   void attach(std::shared_ptr<Pipe> p) {
     Pipe* raw = p.get();
+    raw->set_conflate(ConflatesInbound(core_->type(), options_));
     pipes_[raw->id()] = std::move(p);
     proto_->attach(raw);
   }
@@ -117,7 +118,9 @@ class SocketImpl final : public ProtocolHost {
     zombies_.push_back(p);
   }
   InprocSide side() const {
-    return InprocSide{core_, core_->type(), options_.sndhwm, options_.rcvhwm, options_.routing_id};
+    const SocketType type = core_->type();
+    return InprocSide{core_, type, ConflatesOutbound(type, options_) ? 0 : options_.sndhwm,
+                      ConflatesInbound(type, options_) ? 0 : options_.rcvhwm, options_.routing_id};
   }
   absl::StatusOr<boost::asio::io_context*> io_for(const Endpoint& ep) {
     boost::asio::io_context* io = context_.next_io();
@@ -213,6 +216,10 @@ absl::Status SocketImpl::connect(std::string_view text) {
     return absl::InvalidArgumentError(
         absl::StrCat("endpoint '", ep->text, "': connect needs a concrete host and port"));
   }
+  if (ep->kind == Endpoint::Kind::ipc && ep->address == "*") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("endpoint '", ep->text, "': connect needs a concrete path"));
+  }
   absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
   if (!io.ok()) return io.status();
   LinkedPipe persistent;
@@ -253,12 +260,17 @@ absl::Status SocketImpl::disconnect(std::string_view text) {
     return absl::NotFoundError(
         absl::StrCat("disconnect: '", std::string(text), "' is not connected"));
   }
+  // The persistent pipe closes before its dialer stops, so that the dialer keeps dialling while
+  // the pipe holds messages within the linger (as zmq_disconnect does). The pipes of an immediate
+  // dialer's connections are collected once it makes no new ones.
+  if (auto persistent = pipes_.find(it->pipe_id); persistent != pipes_.end()) {
+    terminate(persistent->second.get());
+  }
   if (it->dialer) it->dialer->close();
   housekeeping();
-  // The persistent pipe, or (immediate) the pipes of the connections this dialer made.
   std::vector<Pipe*> doomed;
   for (auto& [id, p] : pipes_) {
-    if (id == it->pipe_id || (it->dialer && p->origin == it->text)) doomed.push_back(p.get());
+    if (it->dialer && p->origin == it->text) doomed.push_back(p.get());
   }
   for (Pipe* p : doomed) terminate(p);
   connects_.erase(it);
@@ -276,10 +288,11 @@ void SocketImpl::close() {
   for (Bind& b : binds_) {
     if (b.listener) b.listener->close();
   }
+  // Pipes first: a dialer looks at its persistent pipe to decide whether to linger.
+  for (auto& [id, p] : pipes_) close_pipe(p.get());
   for (Connect& c : connects_) {
     if (c.dialer) c.dialer->close();
   }
-  for (auto& [id, p] : pipes_) close_pipe(p.get());
   binds_.clear();
   connects_.clear();
   zombies_.clear();

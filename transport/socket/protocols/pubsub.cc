@@ -5,7 +5,8 @@
 // ZMTP 3.1 peers and back). The publisher filters: a message goes to a peer when one of that peer's
 // prefixes starts its first frame. Peers at their high-water mark miss the message (PUB never
 // blocks). XPUB also hands new subscriptions (all of them with xpub_verbose) to its user through
-// recv. SUB filters again on receipt; XSUB lets its user send subscription messages.
+// recv, and cancels once no peer holds a topic any more, whether a peer cancelled it or went away.
+// SUB filters again on receipt; XSUB lets its user send subscription messages.
 #include <deque>
 #include <map>
 #include <string>
@@ -42,12 +43,16 @@ class Pub final : public Protocol {
     drain(p);
   }
   void ready(Pipe* p) override {
-    // A (re)connected peer announces its subscriptions afresh.
-    for (const std::string& topic : subs_[p]) count(topic, -1);
-    subs_[p].clear();
+    // A (re)connected peer announces its subscriptions afresh; the old connection's lapse.
+    cancel_all(p);
     drain(p);
   }
-  void terminating(Pipe* p) override { remove(p); }
+  // What the peer sent before it went counts; then its subscriptions lapse.
+  void terminating(Pipe* p) override {
+    if (std::find(pipes_.begin(), pipes_.end(), p) == pipes_.end()) return;
+    drain(p);
+    remove(p);
+  }
   void detach(Pipe* p) override { remove(p); }
 
   absl::Status send(Message& m) override {
@@ -140,8 +145,25 @@ class Pub final : public Protocol {
     auto it = std::find(pipes_.begin(), pipes_.end(), p);
     if (it == pipes_.end()) return;
     pipes_.erase(it);
-    for (const std::string& topic : subs_[p]) count(topic, -1);
+    cancel_all(p);
     subs_.erase(p);
+  }
+
+  // Drops every subscription of `p`. XPUB reports a cancel for each topic no other peer still
+  // holds (libzmq does the same when a subscriber goes away).
+  void cancel_all(Pipe* p) {
+    std::vector<std::string>& topics = subs_[p];
+    for (const std::string& topic : topics) {
+      if (count(topic, -1) == 0 && xpub_) pending_.push_back(Cancel(topic));
+    }
+    topics.clear();
+  }
+
+  static Message Cancel(const std::string& topic) {
+    Frame f(topic.size() + 1);
+    f.data()[0] = zmtp::kCancelPrefix;
+    if (!topic.empty()) std::memcpy(f.data() + 1, topic.data(), topic.size());
+    return Message(std::move(f));
   }
 
   ProtocolHost& host_;

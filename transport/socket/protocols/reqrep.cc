@@ -1,13 +1,17 @@
 // REQ / REP / DEALER / ROUTER (RFC 28).
 //
 // REQ   prepends an empty delimiter, load-balances, then accepts only the reply from that peer;
-//       strict send/recv alternation (FailedPrecondition otherwise, libzmq's EFSM).
+//       strict send/recv alternation (FailedPrecondition otherwise, libzmq's EFSM) unless
+//       req_relaxed; req_correlate puts a request-id frame before the delimiter and drops replies
+//       that do not carry the id of the last request.
 // REP   fair-queues requests, keeps the envelope (frames up to the delimiter) and sends the reply
 //       back with it to the same peer; a reply to a vanished or full peer is dropped.
 // DEALER load-balances sends and fair-queues receives, no envelope.
 // ROUTER prefixes every received message with the peer's routing id and routes sends by their first
 //       frame; unknown ids are dropped, or refused with router_mandatory.
+// probe_router (REQ, DEALER, ROUTER): an empty message goes first to every new peer.
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -21,9 +25,21 @@
 namespace bossa::socket {
 namespace {
 
+// probe_router: every new pipe carries an empty message first, before anything the user sends, so
+// that a ROUTER peer learns this peer's routing id (libzmq writes it when the pipe attaches).
+void Probe(ProtocolHost& host, Pipe* p) {
+  if (!host.options().probe_router) return;
+  if (p->write(Message(Frame()))) p->flush();
+}
+
 class Req final : public Protocol {
  public:
-  void attach(Pipe* p) override { lb_.add(p); }
+  explicit Req(ProtocolHost& host) : host_(host), request_id_(std::random_device{}()) {}
+
+  void attach(Pipe* p) override {
+    Probe(host_, p);
+    lb_.add(p);
+  }
   void terminating(Pipe* p) override { lb_.remove(p); }
   void detach(Pipe* p) override {
     lb_.remove(p);
@@ -31,15 +47,25 @@ class Req final : public Protocol {
   }
 
   absl::Status send(Message& m) override {
+    const Options& o = host_.options();
     if (expecting_reply_) {
-      return absl::FailedPreconditionError("REQ: send called twice; recv the reply first");
+      if (!o.req_relaxed) {
+        return absl::FailedPreconditionError("REQ: send called twice; recv the reply first");
+      }
+      // req_relaxed: the unanswered request is abandoned; its reply will not be delivered.
+      expecting_reply_ = false;
+      reply_pipe_ = nullptr;
     }
+    const std::uint32_t id = request_id_ + 1;
     m.push_front(Frame());
+    if (o.req_correlate) m.push_front(IdFrame(id));
     Pipe* p = lb_.send(m);
     if (p == nullptr) {
       m.pop_front();
+      if (o.req_correlate) m.pop_front();
       return WouldBlock();
     }
+    request_id_ = id;
     reply_pipe_ = p;
     expecting_reply_ = true;
     return absl::OkStatus();
@@ -49,13 +75,22 @@ class Req final : public Protocol {
     if (!expecting_reply_) {
       return absl::FailedPreconditionError("REQ: recv called before send");
     }
+    const bool correlate = host_.options().req_correlate;
     while (reply_pipe_ != nullptr && reply_pipe_->read(m)) {
+      // Anything but [request id,] delimiter, body... is dropped, as libzmq does: a reply without
+      // an envelope, or (req_correlate) the late reply to an abandoned request.
+      if (correlate) {
+        if (m.size() < 3 || m[0].size() != sizeof(std::uint32_t) ||
+            std::memcmp(m[0].data(), &request_id_, sizeof(std::uint32_t)) != 0) {
+          continue;
+        }
+        m.pop_front();
+      }
       if (m.size() >= 2 && m[0].empty()) {
         m.pop_front();
         expecting_reply_ = false;
         return absl::OkStatus();
       }
-      // Not a reply (no delimiter): drop it, as libzmq does.
     }
     return WouldBlock();
   }
@@ -63,12 +98,19 @@ class Req final : public Protocol {
   bool readable() override {
     return expecting_reply_ && reply_pipe_ != nullptr && reply_pipe_->readable();
   }
-  bool writable() override { return !expecting_reply_ && lb_.writable(); }
+  bool writable() override {
+    return (!expecting_reply_ || host_.options().req_relaxed) && lb_.writable();
+  }
 
  private:
+  // The request id travels in host byte order, as libzmq sends it; only this socket reads it back.
+  static Frame IdFrame(std::uint32_t id) { return Frame(&id, sizeof id); }
+
+  ProtocolHost& host_;
   LoadBalancer lb_;
   Pipe* reply_pipe_ = nullptr;
   bool expecting_reply_ = false;
+  std::uint32_t request_id_;  // of the last request sent
 };
 
 class Rep final : public Protocol {
@@ -120,7 +162,10 @@ class Rep final : public Protocol {
 
 class Dealer final : public Protocol {
  public:
+  explicit Dealer(ProtocolHost& host) : host_(host) {}
+
   void attach(Pipe* p) override {
+    Probe(host_, p);
     lb_.add(p);
     fq_.add(p);
   }
@@ -139,6 +184,7 @@ class Dealer final : public Protocol {
   bool writable() override { return lb_.writable(); }
 
  private:
+  ProtocolHost& host_;
   LoadBalancer lb_;
   FairQueue fq_;
 };
@@ -148,6 +194,7 @@ class Router final : public Protocol {
   explicit Router(ProtocolHost& host) : host_(host), next_id_(std::random_device{}()) {}
 
   void attach(Pipe* p) override {
+    Probe(host_, p);
     if (p->ready()) identify(p);
   }
   void ready(Pipe* p) override { identify(p); }
@@ -236,14 +283,14 @@ class Router final : public Protocol {
 
 }  // namespace
 
-std::unique_ptr<Protocol> MakeReq(ProtocolHost&) {
-  return std::make_unique<Req>();
+std::unique_ptr<Protocol> MakeReq(ProtocolHost& host) {
+  return std::make_unique<Req>(host);
 }
 std::unique_ptr<Protocol> MakeRep(ProtocolHost&) {
   return std::make_unique<Rep>();
 }
-std::unique_ptr<Protocol> MakeDealer(ProtocolHost&) {
-  return std::make_unique<Dealer>();
+std::unique_ptr<Protocol> MakeDealer(ProtocolHost& host) {
+  return std::make_unique<Dealer>(host);
 }
 std::unique_ptr<Protocol> MakeRouter(ProtocolHost& host) {
   return std::make_unique<Router>(host);

@@ -1,5 +1,6 @@
 // The socket API around send/recv: async operations, the poller, endpoints and options.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -62,6 +63,33 @@ TEST(Endpoints, EphemeralPortIsReportedInLastEndpoint) {
   EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u);
   EXPECT_NE(ep.substr(16), "0");
   EXPECT_EQ(s.get_string(Option::last_endpoint).value(), ep);
+}
+
+TEST(Endpoints, IpcWildcardBindsAUniqueTemporaryPathRemovedOnClose) {
+  Context ctx(1);
+  Socket a(ctx, SocketType::pull);
+  Socket b(ctx, SocketType::pull);
+  ASSERT_TRUE(a.set(Option::rcvtimeo, 5000).ok());
+  ASSERT_TRUE(a.bind("ipc://*").ok());
+  ASSERT_TRUE(b.bind("ipc://*").ok());
+  const std::string ep = a.last_endpoint();
+  ASSERT_EQ(ep.rfind("ipc:///", 0), 0u) << ep;
+  EXPECT_NE(ep, b.last_endpoint());
+  const std::string path = ep.substr(6);
+  const std::string dir = path.substr(0, path.rfind('/'));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+
+  Socket push(ctx, SocketType::push);
+  EXPECT_EQ(push.connect("ipc://*").code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(push.connect(ep).ok());
+  ASSERT_TRUE(push.send("via wildcard").ok());
+  EXPECT_EQ((*a.recv())[0], "via wildcard");
+
+  ASSERT_TRUE(a.unbind(ep).ok());
+  EXPECT_NE(::stat(path.c_str(), &st), 0);
+  EXPECT_NE(::stat(dir.c_str(), &st), 0) << dir << " should be gone";
 }
 
 TEST(Endpoints, Ipv6LoopbackWorks) {

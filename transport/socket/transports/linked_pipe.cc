@@ -9,8 +9,12 @@ namespace bossa::socket {
 LinkedPipe MakeLinkedPipe(boost::asio::io_context& io, const std::shared_ptr<SocketCore>& core,
                           const Options& options) {
   auto link = std::make_shared<PipeLink>();
-  link->to_socket = std::make_shared<MessageQueue>(static_cast<std::size_t>(options.rcvhwm));
-  link->from_socket = std::make_shared<MessageQueue>(static_cast<std::size_t>(options.sndhwm));
+  // A conflating direction ignores its high-water mark: its reader skips to the latest message.
+  const SocketType type = core->type();
+  const std::int64_t rcvhwm = ConflatesInbound(type, options) ? 0 : options.rcvhwm;
+  const std::int64_t sndhwm = ConflatesOutbound(type, options) ? 0 : options.sndhwm;
+  link->to_socket = std::make_shared<MessageQueue>(static_cast<std::size_t>(rcvhwm));
+  link->from_socket = std::make_shared<MessageQueue>(static_cast<std::size_t>(sndhwm));
   auto io_waker = std::make_shared<IoWaker>(io.get_executor());
   auto socket_waker = std::make_shared<SocketWaker>(core);
   link->to_socket->set_reader_listener(socket_waker);

@@ -7,7 +7,10 @@
 //          publishing them with one flush per chunk; stops reading while the pipe is at rcvhwm;
 //          the body of a large frame (32 KiB and more) is read straight into its Frame;
 //   writes everything the socket queued, gathered into one buffer per write (frames of 8 KiB and
-//          more go out from the message itself, without a copy).
+//          more go out from the message itself, without a copy); a conflating sender (conflate on
+//          PUSH, PUB, DEALER) writes only the latest message queued.
+// A dialer's connection also serves a pipe its socket closed before any connection existed: it
+// sends what is queued within the linger the dialer hands it.
 // It answers PING with PONG, sends PINGs (heartbeat_ivl), closes a connection silent for
 // heartbeat_timeout or past the peer's TTL, and turns SUBSCRIBE/CANCEL commands into the one-frame
 // subscription messages the pub/sub protocols use (and back, for ZMTP 3.1 peers).
@@ -82,6 +85,7 @@ class StreamEngine final : public Engine,
         heartbeat_timer_(stream_.get_executor()),
         ttl_timer_(stream_.get_executor()),
         linger_timer_(stream_.get_executor()),
+        conflate_out_(ConflatesOutbound(type(), cfg_.options)),
         in_buf_(kIdleReadChunk) {
     zmtp::Metadata own = {
         {std::string(zmtp::kPropertySocketType), std::string(SocketTypeName(type()))}};
@@ -369,11 +373,14 @@ class StreamEngine final : public Engine,
           PipeEvent{PipeEvent::Kind::attach, pipe_id_, made.pipe, std::move(info), true, {}, 0});
     }
     cfg_.core->connections_established.fetch_add(1, std::memory_order_relaxed);
-    if (!posted) {  // the socket closed meanwhile
+    // A closed socket's own connection has no one to serve; a dialer's persistent pipe may still
+    // hold messages its socket left to linger, which this connection now delivers.
+    if (!posted && !cfg_.persistent.pipe) {
       shutdown();
       return false;
     }
     arm_heartbeat();
+    if (link_->from_socket->writer_closed()) start_linger();
     pump_out();
     return state_ == State::active;
   }
@@ -389,7 +396,16 @@ class StreamEngine final : public Engine,
     if (state_ == State::active) {
       Message m;
       MessageQueue& q = *link_->from_socket;
-      while (out_.size() < kWriteBatch && q.pop(m)) encode(m);
+      if (conflate_out_) {
+        // Only the latest of the messages waiting goes out.
+        if (q.pop(m)) {
+          while (q.pop(m)) {
+          }
+          encode(m);
+        }
+      } else {
+        while (out_.size() < kWriteBatch && q.pop(m)) encode(m);
+      }
       q.release_reads();
       if (out_.empty() && segments_.empty() && q.closed()) {
         shutdown();  // the socket closed and everything queued went out
@@ -586,6 +602,7 @@ class StreamEngine final : public Engine,
   std::chrono::milliseconds remote_ttl_{0};
   bool ttl_armed_ = false;
   bool lingering_ = false;
+  const bool conflate_out_;
 
   std::vector<char> in_buf_;
   std::size_t in_begin_ = 0;

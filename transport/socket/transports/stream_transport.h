@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -126,6 +127,7 @@ class StreamDialer final : public Dialer,
         persistent_(std::move(persistent)),
         socket_(args_.io),
         timer_(args_.io),
+        linger_timer_(args_.io),
         resolver_(StreamTraits<Protocol>::make_resolver(args_.io)),
         ivl_(args_.options.reconnect_ivl) {}
 
@@ -135,17 +137,47 @@ class StreamDialer final : public Dialer,
 
   void close() override {
     boost::asio::post(args_.io, [self = this->shared_from_this()] {
-      if (self->closing_) return;
-      self->closing_ = true;
-      boost::system::error_code ignored;
-      self->timer_.cancel();
-      StreamTraits<Protocol>::cancel(self->resolver_);
-      self->socket_.close(ignored);
-      if (auto e = self->engine_.lock()) e->abort_handshake();
+      if (self->closing_ || self->lingering_) return;
+      if (self->holds_unsent()) {
+        self->linger();
+      } else {
+        self->stop();
+      }
     });
   }
 
  private:
+  // True while the persistent pipe holds messages its socket, now closed, asked to linger.
+  bool holds_unsent() {
+    return persistent_.pipe && persistent_.link->from_socket->writer_closed() &&
+           !persistent_.link->from_socket->closed() &&
+           persistent_.link->linger_ms.load(std::memory_order_relaxed) != 0;
+  }
+
+  // Keeps dialling after close until the pipe is drained or the linger deadline passes. An engine
+  // that connects meanwhile gets the remaining linger as its own.
+  void linger() {
+    lingering_ = true;
+    const std::int64_t ms = persistent_.link->linger_ms.load(std::memory_order_relaxed);
+    if (ms < 0) return;
+    linger_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    linger_timer_.expires_at(*linger_deadline_);
+    linger_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->stop();
+    });
+  }
+
+  void stop() {
+    if (closing_) return;
+    closing_ = true;
+    boost::system::error_code ignored;
+    timer_.cancel();
+    linger_timer_.cancel();
+    StreamTraits<Protocol>::cancel(resolver_);
+    socket_.close(ignored);
+    if (auto e = engine_.lock()) e->abort_handshake();
+  }
+
   void attempt() {
     if (closing_) return;
     socket_ = Socket(args_.io);
@@ -162,6 +194,12 @@ class StreamDialer final : public Dialer,
       return;
     }
     StreamTraits<Protocol>::configure(socket_);
+    if (linger_deadline_) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+          *linger_deadline_ - std::chrono::steady_clock::now());
+      persistent_.link->linger_ms.store(std::max<std::int64_t>(1, left.count()),
+                                        std::memory_order_relaxed);
+    }
     std::weak_ptr<StreamDialer> weak = this->shared_from_this();
     EngineConfig cfg{
         args_.core, args_.options, ep_.text, ep_.text, persistent_, [weak](bool was_established) {
@@ -174,6 +212,10 @@ class StreamDialer final : public Dialer,
 
   void on_engine_closed(bool was_established) {
     engine_.reset();
+    if (lingering_ && !holds_unsent()) {
+      stop();  // everything left, or the connection's linger ran out
+      return;
+    }
     if (was_established) ivl_ = args_.options.reconnect_ivl;
     schedule();
   }
@@ -196,10 +238,13 @@ class StreamDialer final : public Dialer,
   LinkedPipe persistent_;
   Socket socket_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer linger_timer_;
+  std::optional<std::chrono::steady_clock::time_point> linger_deadline_;
   typename StreamTraits<Protocol>::Resolver resolver_;
   std::int64_t ivl_;
   std::minstd_rand rng_{std::random_device{}()};
   bool closing_ = false;
+  bool lingering_ = false;  // closed with messages left: dialling on until they leave
   std::weak_ptr<Engine> engine_;
 };
 

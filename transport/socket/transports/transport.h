@@ -36,6 +36,10 @@ class Listener {
 class Dialer {
  public:
   virtual ~Dialer() = default;
+  // Stops dialling; returns at once. A persistent pipe that its socket closed (Pipe::close) while
+  // it still held messages keeps being dialled until they have left or its linger ran out (linger
+  // 0: dropped at once; -1: no limit), so that messages queued before any connection existed are
+  // delivered, as libzmq delivers them. Close the persistent pipe first.
   virtual void close() = 0;
 };
 

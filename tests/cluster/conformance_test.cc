@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "runtime/behaviours/call.h"
 #include "tests/cluster/test_cluster.h"
 #include "tests/cluster/test_services.h"
 
@@ -260,6 +261,17 @@ TEST_P(ClusterConformance, ATypeWithoutCodecIsAnErrorAtTheSendSite) {
   EXPECT_NE(sent.status().message().find("no codec"), absl::string_view::npos);
   absl::StatusOr<std::string> failed = me->request<std::string>(echo, kWait, Unregistered{2});
   EXPECT_TRUE(absl::IsFailedPrecondition(failed.status())) << failed.status();
+}
+
+TEST_P(ClusterConformance, AServerOnAnotherNodeAnswersCallsAndTakesCasts) {
+  cluster_.start_peer("alpha");
+  const Pid counter = spawn_on("alpha", "counter_server");
+  ScopedActor me(main().runtime());
+  ASSERT_TRUE(cast(*me, counter, int64_t{40}).ok());
+  ASSERT_TRUE(cast(main().runtime(), counter, int64_t{2}).ok());
+  absl::StatusOr<int64_t> count = call<int64_t>(*me, counter, std::string("get"));
+  ASSERT_TRUE(count.ok()) << count.status();
+  EXPECT_EQ(*count, 42);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterConformance,

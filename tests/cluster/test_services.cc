@@ -1,5 +1,7 @@
 #include "tests/cluster/test_services.h"
 
+#include "runtime/behaviours/server.h"
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +51,15 @@ Pid spawn_sequence(Node& node, const int64_t&) {
   });
 }
 
+Pid spawn_counter_server(Node& node, const int64_t&) {
+  absl::StatusOr<Pid> server = spawn_server(node.runtime(), [](Server&) -> ServerSpec {
+    auto count = std::make_shared<int64_t>(0);
+    return {.calls = {[count](const std::string&) { return *count; }},
+            .casts = {[count](int64_t n) { *count += n; }}};
+  });
+  return server.value_or(Pid{});
+}
+
 }  // namespace
 
 absl::Status add_test_services(Node& node) {
@@ -85,6 +96,7 @@ absl::Status add_test_services(Node& node) {
   add_factory("silent", spawn_silent);
   add_factory("crasher", spawn_crasher);
   add_factory("sequence", spawn_sequence);
+  add_factory("counter_server", spawn_counter_server);
   return status;
 }
 

@@ -10,7 +10,9 @@
 //   factories  "echo": answers a request with its string, and sends a string message back to
 //              its sender; "silent": never answers; "crasher": stops with error "crash" on the
 //              string "crash"; "sequence": receives int64 0, 1, 2, ... and on a request (int64)
-//              answers with how many arrived in order, or -1 after the first out of order
+//              answers with how many arrived in order, or -1 after the first out of order;
+//              "counter_server": a gen_server-style Server (runtime/behaviours/server.h) whose
+//              casts (int64) add to a count and whose call (string "get") returns it
 #pragma once
 
 #include <cstdint>

@@ -127,6 +127,11 @@ void Actor::remove_watcher(uint64_t monitor_id, Pid watcher) {
   if (relations_ != nullptr) relations_->watchers.erase({monitor_id, watcher});
 }
 
+bool Actor::take_watched(uint64_t monitor_id) {
+  std::lock_guard<SpinLock> lock(state_lock_);
+  return relations_ != nullptr && relations_->watched.erase(monitor_id) > 0;
+}
+
 Actor::CutRelations Actor::cut_node(uint32_t node) {
   CutRelations cut;
   std::lock_guard<SpinLock> lock(state_lock_);
@@ -257,8 +262,13 @@ void Actor::terminate(const ExitReason& reason) {
         linked, make_element<ExitMsg>(pid_, MessageKind::kLinkExit, 0, ExitMsg{pid_, reason}));
   }
   for (const auto& [id, watcher] : relations->watchers) {
-    (void)runtime_.deliver(watcher, make_element<DownMsg>(pid_, MessageKind::kUser, 0,
-                                                          DownMsg{MonitorRef{id}, pid_, reason}));
+    ElementPtr down =
+        make_element<DownMsg>(pid_, MessageKind::kUser, 0, DownMsg{MonitorRef{id}, pid_, reason});
+    if (watcher.node != pid_.node) {
+      (void)runtime_.deliver(watcher, std::move(down));  // its node ends the monitor on arrival
+    } else if (ActorPtr watching = runtime_.find(watcher); watching && watching->take_watched(id)) {
+      watching->enqueue(std::move(down));
+    }
   }
   for (const auto& [id, target_pid] : relations->watched) {
     if (RemoteRouter* router = runtime_.router_for(target_pid)) {

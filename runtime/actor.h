@@ -227,6 +227,10 @@ class Actor : public ReplySink {
   bool remove_link(Pid other);
   bool add_watcher(uint64_t monitor_id, Pid watcher);
   void remove_watcher(uint64_t monitor_id, Pid watcher);
+  // Ends this actor's monitor `monitor_id`; true if it was still on. Whoever ends a monitor
+  // delivers its one DownMsg, so a monitor ended twice (its target stopped, its node went down)
+  // still yields one.
+  bool take_watched(uint64_t monitor_id);
   // Forgets every monitor and watcher that involves a pid of `node`; returns the links to its
   // pids (which stay until their exit signals are applied) and the monitors (id, pid) that were
   // cut, for their exit signals and down messages.

@@ -101,6 +101,11 @@ void Runtime::drop_remote_monitor(Pid local, MonitorRef ref, Pid watcher) {
   if (ActorPtr actor = find(local)) actor->remove_watcher(ref.id, watcher);
 }
 
+bool Runtime::end_monitor(Pid watcher, MonitorRef ref) {
+  ActorPtr actor = find(watcher);
+  return actor != nullptr && actor->take_watched(ref.id);
+}
+
 void Runtime::node_down(uint32_t node) {
   table_.for_each([node](const ActorPtr& actor) {
     Actor::CutRelations cut = actor->cut_node(node);

@@ -171,6 +171,9 @@ class Runtime {
   void drop_remote_link(Pid local, Pid remote);
   bool accept_remote_monitor(Pid local, MonitorRef ref, Pid watcher);
   void drop_remote_monitor(Pid local, MonitorRef ref, Pid watcher);
+  // Ends local `watcher`'s monitor `ref`; true if it was on (then its DownMsg is the caller's to
+  // deliver, exactly once).
+  bool end_monitor(Pid watcher, MonitorRef ref);
   // Node `node` is gone: every local actor linked to one of its actors gets an exit signal and
   // every monitor of one a DownMsg, both with reason noconnection; its watchers are forgotten.
   void node_down(uint32_t node);

@@ -95,6 +95,33 @@ absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::stri
   }
 }
 
+namespace {
+
+// Each thread's first segment for ScratchBuilder: 8 KiB, zeroed (static storage), and zeroed again
+// by the builder that used it.
+constexpr size_t kScratchWords = 1024;
+struct Scratch {
+  capnp::word words[kScratchWords];
+  bool in_use = false;
+};
+thread_local Scratch scratch;
+
+}  // namespace
+
+ScratchBuilder::ScratchBuilder(size_t words) {
+  if (!scratch.in_use && words <= kScratchWords) {
+    scratch.in_use = uses_scratch_ = true;
+    message_.emplace(kj::arrayPtr(scratch.words, kScratchWords));
+  } else {
+    message_.emplace(static_cast<capnp::uint>(words));
+  }
+}
+
+ScratchBuilder::~ScratchBuilder() {
+  message_.reset();
+  if (uses_scratch_) scratch.in_use = false;
+}
+
 std::string write(capnp::MessageBuilder& message) {
   kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message.getSegmentsForOutput();
   std::string out(capnp::computeSerializedSizeInWords(segments) * kWordBytes, '\0');

@@ -5,6 +5,7 @@
 // Thread-safety: free functions without shared state.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,5 +32,23 @@ absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::stri
 
 // Serializes `message` in the flat format into one string (a single copy of its segments).
 std::string write(capnp::MessageBuilder& message);
+
+// A message builder for one message that fits in `words` (or grows past them): its first segment
+// is this thread's reusable scratch space when that is free and large enough, so that building a
+// small message neither allocates nor zeroes memory; otherwise (a message built while another is
+// being built on this thread, or a larger one) it allocates as usual. Use it as a local variable.
+class ScratchBuilder {
+ public:
+  explicit ScratchBuilder(size_t words);
+  ScratchBuilder(const ScratchBuilder&) = delete;
+  ScratchBuilder& operator=(const ScratchBuilder&) = delete;
+  ~ScratchBuilder();
+
+  capnp::MallocMessageBuilder& message() { return *message_; }
+
+ private:
+  bool uses_scratch_ = false;
+  std::optional<capnp::MallocMessageBuilder> message_;
+};
 
 }  // namespace bossa::capnp_frame

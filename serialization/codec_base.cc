@@ -54,10 +54,10 @@ capnp::uint checked_list_size(size_t size) {
 }
 
 absl::StatusOr<std::string> encode_value(absl::FunctionRef<void(wire::Value::Builder)> fill) {
-  // Most values are a few words: a small first segment spares zeroing Cap'n Proto's default 8 KiB
-  // on every message; larger values grow the arena as needed.
-  constexpr capnp::uint kFirstSegmentWords = 64;
-  capnp::MallocMessageBuilder message(kFirstSegmentWords);
+  // Most values are a few words; larger ones grow the arena as needed.
+  constexpr size_t kFirstSegmentWords = 64;
+  capnp_frame::ScratchBuilder builder(kFirstSegmentWords);
+  capnp::MallocMessageBuilder& message = builder.message();
   try {
     fill(message.initRoot<wire::Value>());
   } catch (const kj::Exception& e) {

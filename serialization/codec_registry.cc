@@ -1,5 +1,7 @@
 #include "serialization/codec_registry.h"
 
+#include "serialization/builtin_types.h"
+
 #include <cstdint>
 #include <string>
 
@@ -40,21 +42,8 @@ absl::Status CodecRegistry::add_erased(std::unique_ptr<TypeCodec> codec) {
 }
 
 absl::Status CodecRegistry::add_builtins() {
-  absl::Status status;
-  status.Update(add<bool>("bool"));
-  status.Update(add<int8_t>("int8"));
-  status.Update(add<int16_t>("int16"));
-  status.Update(add<int32_t>("int32"));
-  status.Update(add<int64_t>("int64"));
-  status.Update(add<uint8_t>("uint8"));
-  status.Update(add<uint16_t>("uint16"));
-  status.Update(add<uint32_t>("uint32"));
-  status.Update(add<uint64_t>("uint64"));
-  status.Update(add<float>("float32"));
-  status.Update(add<double>("float64"));
-  status.Update(add<std::string>("string"));
-  status.Update(add<Bytes>("bytes"));
-  return status;
+  return for_each_builtin_type(
+      [this]<class T>(std::string name) { return add<T>(std::move(name)); });
 }
 
 const TypeCodec* CodecRegistry::find(TypeTag tag) const {

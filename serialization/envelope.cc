@@ -68,7 +68,8 @@ std::string_view envelope_kind_name(EnvelopeKind kind) {
 std::string encode_envelope(const Envelope& envelope) {
   const size_t words = kFixedEnvelopeWords + (envelope.to_name.size() + 1 + 7) / 8 +
                        (envelope.payload.size() + 7) / 8;
-  capnp::MallocMessageBuilder message(static_cast<capnp::uint>(words));
+  capnp_frame::ScratchBuilder builder(words);
+  capnp::MallocMessageBuilder& message = builder.message();
   wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
   set_pid(root.initTo(), envelope.to);
   set_pid(root.initFrom(), envelope.from);
@@ -83,26 +84,40 @@ std::string encode_envelope(const Envelope& envelope) {
   return capnp_frame::write(message);
 }
 
+absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
+                           absl::FunctionRef<absl::Status(const EnvelopeView&)> use) {
+  return capnp_frame::read(bytes, limits, "envelope", [&](capnp::MessageReader& message) {
+    wire::Envelope::Reader root = message.getRoot<wire::Envelope>();
+    const auto kind = static_cast<uint16_t>(root.getKind());
+    if (kind > static_cast<uint16_t>(kLastEnvelopeKind)) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown kind ", kind));
+    }
+    capnp::Text::Reader name = root.getToName();
+    capnp::Data::Reader payload = root.getPayload();
+    return use(EnvelopeView{
+        .to = get_pid(root.getTo()),
+        .from = get_pid(root.getFrom()),
+        .kind = static_cast<EnvelopeKind>(kind),
+        .correlation_id = root.getCorrelationId(),
+        .type_id = root.getTypeId(),
+        .to_name = std::string_view(name.begin(), name.size()),
+        .payload = std::string_view(reinterpret_cast<const char*>(payload.begin()), payload.size()),
+    });
+  });
+}
+
 absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLimits& limits) {
   Envelope envelope;
-  absl::Status status =
-      capnp_frame::read(bytes, limits, "envelope", [&](capnp::MessageReader& message) {
-        wire::Envelope::Reader root = message.getRoot<wire::Envelope>();
-        const auto kind = static_cast<uint16_t>(root.getKind());
-        if (kind > static_cast<uint16_t>(kLastEnvelopeKind)) {
-          return absl::InvalidArgumentError(absl::StrCat("unknown kind ", kind));
-        }
-        envelope.kind = static_cast<EnvelopeKind>(kind);
-        envelope.to = get_pid(root.getTo());
-        envelope.from = get_pid(root.getFrom());
-        envelope.correlation_id = root.getCorrelationId();
-        envelope.type_id = root.getTypeId();
-        capnp::Text::Reader name = root.getToName();
-        envelope.to_name.assign(name.begin(), name.size());
-        capnp::Data::Reader payload = root.getPayload();
-        envelope.payload.assign(reinterpret_cast<const char*>(payload.begin()), payload.size());
-        return absl::OkStatus();
-      });
+  absl::Status status = read_envelope(bytes, limits, [&](const EnvelopeView& view) {
+    envelope = Envelope{view.to,
+                        view.from,
+                        view.kind,
+                        view.correlation_id,
+                        view.type_id,
+                        std::string(view.to_name),
+                        std::string(view.payload)};
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   return envelope;
 }

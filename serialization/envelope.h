@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "serialization/decode_limits.h"
 
@@ -75,5 +76,22 @@ std::string encode_envelope(const Envelope& envelope);
 
 // Decodes one envelope from `bytes` under `limits`. `bytes` need not be aligned in memory.
 absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLimits& limits = {});
+
+// An envelope read in place: to_name and payload point into the bytes being read.
+struct EnvelopeView {
+  WirePid to;
+  WirePid from;
+  EnvelopeKind kind = EnvelopeKind::kUser;
+  uint64_t correlation_id = 0;
+  uint64_t type_id = 0;
+  std::string_view to_name;
+  std::string_view payload;
+};
+
+// Decodes one envelope as decode_envelope does, without copying its name and payload, and calls
+// `use` with it; the view is valid only during that call. Returns the decoding error, or what
+// `use` returns.
+absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
+                           absl::FunctionRef<absl::Status(const EnvelopeView&)> use);
 
 }  // namespace bossa

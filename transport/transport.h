@@ -44,8 +44,9 @@ struct NodeIdentity {
 class TransportHandler {
  public:
   virtual ~TransportHandler() = default;
-  // An envelope that node `from` sent this node. `bytes` is untrusted.
-  virtual void on_envelope(uint32_t from, std::string bytes) = 0;
+  // An envelope that node `from` sent this node. `bytes` is untrusted and valid only during the
+  // call.
+  virtual void on_envelope(uint32_t from, std::string_view bytes) = 0;
   virtual void on_node_up(const NodeIdentity& node) = 0;
   // `reason` says why, for logs: "left", "silent for 2s", "connection lost".
   virtual void on_node_down(const NodeIdentity& node, std::string_view reason) = 0;
@@ -60,12 +61,12 @@ class Transport {
   // bound, a broker that cannot be reached).
   virtual absl::Status start(const NodeIdentity& self, TransportHandler& handler) = 0;
 
-  // Queues `bytes` for node `to`. Unavailable if `to` is not up; ResourceExhausted if its queue is
-  // full. OK means queued, not delivered.
-  virtual absl::Status send(uint32_t to, std::string bytes) = 0;
+  // Queues a copy of `envelope` for node `to`. Unavailable if `to` is not up; ResourceExhausted if
+  // its queue stayed full for node_down_after. OK means queued, not delivered.
+  virtual absl::Status send(uint32_t to, std::string_view envelope) = 0;
 
-  // Queues `bytes` for every node that is up.
-  virtual void broadcast(const std::string& bytes) = 0;
+  // Queues a copy of `envelope` for every node that is up.
+  virtual void broadcast(std::string_view envelope) = 0;
 
   // The nodes that are up now, this one not included.
   virtual std::vector<NodeIdentity> nodes() const = 0;

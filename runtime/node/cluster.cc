@@ -56,21 +56,22 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
       self_(std::move(self)),
       log_(log),
       listeners_(std::move(listeners)),
-      names_(self_.id, claim_timeout,
-             GlobalNames::Hooks{.send =
-                                    [this](uint32_t node, std::string payload) {
-                                      (void)send_control(EnvelopeKind::kSystem, Pid{node, 0},
-                                                         Pid{self_.id, 0}, 0, std::move(payload));
-                                    },
-                                .up_nodes =
-                                    [this] {
-                                      std::vector<uint32_t> ids;
-                                      std::lock_guard<std::mutex> lock(nodes_mutex_);
-                                      for (const auto& [id, name] : nodes_) ids.push_back(id);
-                                      return ids;
-                                    },
-                                .watch = [this](const std::string& name,
-                                                Pid pid) { listeners_.watch_name(name, pid); }}) {}
+      names_(
+          self_.id, claim_timeout,
+          GlobalNames::Hooks{.send =
+                                 [this](uint32_t node, std::string payload) {
+                                   (void)send_control(EnvelopeKind::kSystem, Pid{node, 0},
+                                                      Pid{self_.id, 0}, 0, std::move(payload));
+                                 },
+                             .up_nodes =
+                                 [this] {
+                                   std::vector<uint32_t> ids;
+                                   std::lock_guard<std::mutex> lock(nodes_mutex_);
+                                   for (const auto& [id, name] : nodes_) ids.push_back(id);
+                                   return ids;
+                                 },
+                             .watch = [this](const std::string& name, Pid pid,
+                                             bool on) { listeners_.watch_name(name, pid, on); }}) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
   std::lock_guard<std::mutex> lock(nodes_mutex_);
@@ -89,9 +90,9 @@ std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
 }
 
 absl::Status Cluster::send_envelope(const Envelope& envelope) {
-  std::string bytes = encode_envelope(envelope);
+  const std::string bytes = encode_envelope(envelope);
   const size_t size = bytes.size();
-  absl::Status sent = transport_.send(envelope.to.node, std::move(bytes));
+  absl::Status sent = transport_.send(envelope.to.node, bytes);
   if (sent.ok()) {
     NodeCounters::add(counters_.messages_out);
     NodeCounters::add(counters_.bytes_out, size);
@@ -129,9 +130,18 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     absl::StatusOr<WirePayload> payload = types_.encode(*element);
     if (!payload.ok()) {
       if (element->kind == MessageKind::kRequest && element->from.valid()) {
+        // The requester learns at once why its request could not leave.
         runtime_.deliver_local(element->from, make_element<ErrorReply>(
                                                   to, MessageKind::kReply, element->correlation_id,
                                                   ErrorReply{payload.status()}));
+      } else if (element->kind == MessageKind::kReply) {
+        // The requester on the other node learns at once why its answer cannot come.
+        log_.log(LogLevel::kWarning,
+                 absl::StrCat("a reply to ", to.to_string(),
+                              " could not leave: ", payload.status().message()));
+        (void)route(
+            to, make_element<ErrorReply>(element->from, MessageKind::kReply,
+                                         element->correlation_id, ErrorReply{payload.status()}));
       }
       return payload.status();
     }
@@ -159,7 +169,8 @@ void Cluster::unlink(Pid local, Pid remote) {
 }
 
 void Cluster::monitor(Pid watcher, Pid target, MonitorRef ref) {
-  if (!send_control(EnvelopeKind::kMonitor, target, watcher, ref.id).ok()) {
+  if (!send_control(EnvelopeKind::kMonitor, target, watcher, ref.id).ok() &&
+      runtime_.end_monitor(watcher, ref)) {
     runtime_.deliver_local(watcher,
                            make_element<DownMsg>(target, MessageKind::kUser, 0,
                                                  DownMsg{ref, target, ExitReason::noconnection()}));
@@ -170,7 +181,7 @@ void Cluster::demonitor(Pid watcher, Pid target, MonitorRef ref) {
   (void)send_control(EnvelopeKind::kDemonitor, target, watcher, ref.id);
 }
 
-void Cluster::reject(uint32_t from, const Envelope* envelope, const absl::Status& why) {
+void Cluster::reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why) {
   NodeCounters::add(counters_.decode_errors);
   log_.log(LogLevel::kWarning,
            absl::StrCat("dropped an envelope from node ", from, ": ", why.message()));
@@ -183,25 +194,25 @@ void Cluster::reject(uint32_t from, const Envelope* envelope, const absl::Status
   }
 }
 
-void Cluster::on_envelope(uint32_t from, std::string bytes) {
-  absl::StatusOr<Envelope> envelope = decode_envelope(bytes, limits_);
-  if (!envelope.ok()) {
-    reject(from, nullptr, envelope.status());
-    return;
-  }
-  // The sender is an actor of the sending node, or nobody (the zero pid: sent from outside actors).
-  if (envelope->from.node != from && envelope->from != WirePid{}) {
-    reject(from, nullptr,
-           absl::InvalidArgumentError(absl::StrCat("the sender ", envelope->from.node,
-                                                   " is not the node the envelope came from")));
-    return;
-  }
-  NodeCounters::add(counters_.messages_in);
-  NodeCounters::add(counters_.bytes_in, bytes.size());
-  deliver_inbound(*envelope);
+void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
+  absl::Status read = read_envelope(bytes, limits_, [&](const EnvelopeView& envelope) {
+    // The sender is an actor of the sending node, or, for a message or an exit signal sent from
+    // outside any actor, nobody (the zero pid).
+    const bool from_nobody = envelope.from == WirePid{} && (envelope.kind == EnvelopeKind::kUser ||
+                                                            envelope.kind == EnvelopeKind::kExit);
+    if (envelope.from.node != from && !from_nobody) {
+      return absl::InvalidArgumentError(absl::StrCat("the sender ", envelope.from.node,
+                                                     " is not the node the envelope came from"));
+    }
+    NodeCounters::add(counters_.messages_in);
+    NodeCounters::add(counters_.bytes_in, bytes.size());
+    deliver_inbound(envelope);
+    return absl::OkStatus();
+  });
+  if (!read.ok()) reject(from, nullptr, read);
 }
 
-void Cluster::deliver_inbound(Envelope& envelope) {
+void Cluster::deliver_inbound(const EnvelopeView& envelope) {
   const Pid to = from_wire(envelope.to);
   const Pid from = from_wire(envelope.from);
   switch (envelope.kind) {
@@ -227,6 +238,8 @@ void Cluster::deliver_inbound(Envelope& envelope) {
         return;
       }
       if (envelope.kind == EnvelopeKind::kDown) {
+        // A monitor ended already (demonitor, node down) gets no DownMsg.
+        if (!runtime_.end_monitor(to, MonitorRef{envelope.correlation_id})) return;
         runtime_.deliver_local(
             to, make_element<DownMsg>(
                     from, MessageKind::kUser, 0,

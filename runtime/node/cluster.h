@@ -47,8 +47,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
     // A node came up (`up`) or went down (with `reason`).
     std::function<void(const transport::NodeIdentity& node, bool up, std::string_view reason)>
         node_changed;
-    // A global name of a local actor was committed: release it when the actor stops.
-    std::function<void(const std::string& name, Pid pid)> watch_name;
+    // A global name of a local actor was committed (on) or released (off): release it when the
+    // actor stops, or no longer.
+    std::function<void(const std::string& name, Pid pid, bool on)> watch_name;
   };
 
   Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
@@ -69,7 +70,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void demonitor(Pid watcher, Pid target, MonitorRef ref) override;
 
   // TransportHandler
-  void on_envelope(uint32_t from, std::string bytes) override;
+  void on_envelope(uint32_t from, std::string_view bytes) override;
   void on_node_up(const transport::NodeIdentity& node) override;
   void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
 
@@ -79,8 +80,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // Sends a control envelope (link, monitor, signals) carrying `reason`, if any.
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
-  void deliver_inbound(Envelope& envelope);
-  void reject(uint32_t from, const Envelope* envelope, const absl::Status& why);
+  void deliver_inbound(const EnvelopeView& envelope);
+  void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
 
   Runtime& runtime_;
   WireTypes& types_;

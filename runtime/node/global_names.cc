@@ -58,23 +58,22 @@ Pid GlobalNames::candidate(const Entry& entry) {
   return entry.pending.empty() ? Pid{} : entry.pending.begin()->first;
 }
 
-void GlobalNames::add_pending_locked(Entry& entry, Pid pid, uint64_t claim,
-                                     std::vector<std::pair<uint32_t, std::string>>& outbox) {
+void GlobalNames::add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects) {
   entry.pending[pid] = claim;
   for (auto it = entry.pending.upper_bound(pid); it != entry.pending.end(); ++it) {
     const auto [revoked, revoked_claim] = *it;
     if (revoked.node == self_) {
-      for (auto& [id, open] : claims_) {
-        if (open.pid == revoked) open.denied_by = pid;
+      if (auto open = claims_.find(revoked_claim); open != claims_.end()) {
+        open->second.denied_by = pid;
+        decided_.notify_all();
       }
-      decided_.notify_all();
       continue;
     }
-    outbox.emplace_back(revoked.node, system_message([&](wire::SystemMessage::Builder m) {
-                          auto deny = m.initNameDeny();
-                          deny.setClaim(revoked_claim);
-                          set_pid(deny.initHolder(), pid);
-                        }));
+    effects.sends.emplace_back(revoked.node, system_message([&](wire::SystemMessage::Builder m) {
+                                 auto deny = m.initNameDeny();
+                                 deny.setClaim(revoked_claim);
+                                 set_pid(deny.initHolder(), pid);
+                               }));
   }
 }
 
@@ -85,45 +84,61 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
                                                    pid.to_string(),
                                                    ": register a name on the actor's own node"));
   }
-  const std::vector<uint32_t> nodes = hooks_.up_nodes();
   uint64_t id;
-  std::vector<std::pair<uint32_t, std::string>> outbox;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Entry& entry = entries_[name];
-    const Pid holder = candidate(entry);
-    if (holder == pid && entry.committed == pid) return absl::OkStatus();
-    if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("global name '", name, "' is registered to ", holder.to_string()));
+    std::lock_guard<std::mutex> send_lock(send_mutex_);
+    Effects effects;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Entry& entry = entries_[name];
+      const Pid holder = candidate(entry);
+      if (holder == pid && entry.committed == pid) return absl::OkStatus();
+      if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
+        return absl::AlreadyExistsError(
+            absl::StrCat("global name '", name, "' is ",
+                         entry.committed.valid() ? "registered" : "being registered", " to ",
+                         holder.to_string()));
+      }
+      id = next_claim_++;
+      add_pending_locked(entry, pid, id, effects);
+      claims_[id] = Claim{name, pid, {}, std::nullopt};
     }
-    id = next_claim_++;
-    add_pending_locked(entry, pid, id, outbox);
-    Claim& claim = claims_[id];
-    claim.name = name;
-    claim.pid = pid;
-    claim.waiting.insert(nodes.begin(), nodes.end());
+    // The nodes to ask, read after the claim is recorded: a node that goes down from here on is
+    // taken off `waiting` by node_down, one already gone is not in the list.
+    const std::vector<uint32_t> nodes = hooks_.up_nodes();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      claims_.at(id).waiting.insert(nodes.begin(), nodes.end());
+    }
+    const std::string request = claim_message(id, name, pid);
+    for (uint32_t node : nodes) effects.sends.emplace_back(node, request);
+    perform(effects);
   }
-  for (auto& [node, payload] : outbox) hooks_.send(node, std::move(payload));
-  const std::string request = claim_message(id, name, pid);
-  for (uint32_t node : nodes) hooks_.send(node, request);
 
-  std::unique_lock<std::mutex> lock(mutex_);
-  const bool decided = decided_.wait_for(lock, absl::ToChronoNanoseconds(claim_timeout_), [&] {
+  std::unique_lock<std::mutex> wait_lock(mutex_);
+  const bool decided = decided_.wait_for(wait_lock, absl::ToChronoNanoseconds(claim_timeout_), [&] {
     const Claim& claim = claims_.at(id);
     return claim.denied_by.has_value() || claim.waiting.empty();
   });
-  Claim claim = std::move(claims_.at(id));
-  claims_.erase(id);
-  if (decided && !claim.denied_by.has_value()) {
-    commit_locked(name, pid);
-    lock.unlock();
-    broadcast(entry_message(/*commit=*/true, name, pid));
-    return absl::OkStatus();
+  wait_lock.unlock();
+
+  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  Effects effects;
+  Claim claim;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    claim = std::move(claims_.at(id));
+    claims_.erase(id);
+    if (decided && !claim.denied_by.has_value()) {
+      commit_locked(name, pid, effects);
+      effects.sends.emplace_back(0, entry_message(/*commit=*/true, name, pid));
+    } else {
+      release_locked(name, pid, effects);
+      effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
+    }
   }
-  release_locked(name, pid);
-  lock.unlock();
-  broadcast(entry_message(/*commit=*/false, name, pid));
+  perform(effects);
+  if (decided && !claim.denied_by.has_value()) return absl::OkStatus();
   if (!decided) {
     return absl::DeadlineExceededError(
         absl::StrCat("global name '", name, "': ", claim.waiting.size(),
@@ -134,7 +149,8 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
 }
 
 absl::Status GlobalNames::unregister_name(std::string_view name) {
-  Pid holder;
+  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  Effects effects;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(as_absl(name));
@@ -142,21 +158,25 @@ absl::Status GlobalNames::unregister_name(std::string_view name) {
       return absl::NotFoundError(
           absl::StrCat("no actor is registered as global name '", as_absl(name), "'"));
     }
-    holder = it->second.committed;
-    release_locked(it->first, holder);
+    const Pid holder = it->second.committed;
+    effects.sends.emplace_back(0, entry_message(/*commit=*/false, it->first, holder));
+    release_locked(std::string(name), holder, effects);
   }
-  broadcast(entry_message(/*commit=*/false, std::string(name), holder));
+  perform(effects);
   return absl::OkStatus();
 }
 
 void GlobalNames::release(const std::string& name, Pid pid) {
+  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  Effects effects;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = entries_.find(as_absl(name));
     if (it == entries_.end() || it->second.committed != pid) return;
-    release_locked(name, pid);
+    release_locked(name, pid, effects);
+    effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
   }
-  broadcast(entry_message(/*commit=*/false, name, pid));
+  perform(effects);
 }
 
 std::optional<Pid> GlobalNames::whereis(std::string_view name) const {
@@ -175,93 +195,127 @@ std::vector<std::string> GlobalNames::names() const {
   return names;
 }
 
-void GlobalNames::commit_locked(const std::string& name, Pid pid) {
+void GlobalNames::commit_locked(const std::string& name, Pid pid, Effects& effects) {
   Entry& entry = entries_[name];
   entry.pending.erase(pid);
-  if (entry.committed.valid() && entry.committed < pid) return;
+  if (entry.committed == pid || (entry.committed.valid() && entry.committed < pid)) return;
+  if (entry.committed.node == self_) effects.watches.emplace_back(name, entry.committed, false);
   entry.committed = pid;
-  if (pid.node == self_) hooks_.watch(name, pid);
+  if (pid.node == self_) effects.watches.emplace_back(name, pid, true);
 }
 
-void GlobalNames::release_locked(const std::string& name, Pid pid) {
+void GlobalNames::release_locked(const std::string& name, Pid pid, Effects& effects) {
   auto it = entries_.find(as_absl(name));
   if (it == entries_.end()) return;
   it->second.pending.erase(pid);
-  if (it->second.committed == pid) it->second.committed = Pid{};
+  if (it->second.committed == pid) {
+    it->second.committed = Pid{};
+    if (pid.node == self_) effects.watches.emplace_back(name, pid, false);
+  }
   if (!it->second.committed.valid() && it->second.pending.empty()) entries_.erase(it);
 }
 
-void GlobalNames::broadcast(const std::string& payload) {
-  for (uint32_t node : hooks_.up_nodes()) hooks_.send(node, payload);
+void GlobalNames::perform(Effects& effects) {
+  std::vector<uint32_t> everyone;
+  bool everyone_known = false;
+  for (auto& [node, payload] : effects.sends) {
+    if (node != 0) {
+      hooks_.send(node, std::move(payload));
+      continue;
+    }
+    if (!everyone_known) {
+      everyone = hooks_.up_nodes();
+      everyone_known = true;
+    }
+    for (uint32_t each : everyone) hooks_.send(each, payload);
+  }
+  for (auto& [name, pid, on] : effects.watches) hooks_.watch(name, pid, on);
+}
+
+absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,
+                                       Effects& effects) {
+  auto untrusted = [&](Pid pid) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node ", from, " spoke for ", pid.to_string(), ", an actor of another node"));
+  };
+  switch (message.which()) {
+    case wire::SystemMessage::NAME_CLAIM: {
+      auto claim = message.getNameClaim();
+      const std::string name = claim.getEntry().getName().cStr();
+      const Pid pid = get_pid(claim.getEntry().getPid());
+      if (pid.node != from) return untrusted(pid);
+      Entry& entry = entries_[name];
+      const Pid holder = candidate(entry);
+      if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
+        effects.sends.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
+                                     auto deny = m.initNameDeny();
+                                     deny.setClaim(claim.getClaim());
+                                     set_pid(deny.initHolder(), holder);
+                                   }));
+      } else {
+        add_pending_locked(entry, pid, claim.getClaim(), effects);
+        effects.sends.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
+                                     m.setNameGrant(claim.getClaim());
+                                   }));
+      }
+      return absl::OkStatus();
+    }
+    case wire::SystemMessage::NAME_GRANT: {
+      if (auto it = claims_.find(message.getNameGrant()); it != claims_.end()) {
+        it->second.waiting.erase(from);
+        decided_.notify_all();
+      }
+      return absl::OkStatus();
+    }
+    case wire::SystemMessage::NAME_DENY: {
+      auto deny = message.getNameDeny();
+      if (auto it = claims_.find(deny.getClaim()); it != claims_.end()) {
+        it->second.denied_by = get_pid(deny.getHolder());
+        decided_.notify_all();
+      }
+      return absl::OkStatus();
+    }
+    case wire::SystemMessage::NAME_COMMIT: {
+      auto entry = message.getNameCommit();
+      const Pid pid = get_pid(entry.getPid());
+      if (pid.node != from) return untrusted(pid);
+      commit_locked(entry.getName().cStr(), pid, effects);
+      return absl::OkStatus();
+    }
+    case wire::SystemMessage::NAME_RELEASE: {
+      // Any node may unregister any name (unregister_global), as in Erlang.
+      auto entry = message.getNameRelease();
+      release_locked(entry.getName().cStr(), get_pid(entry.getPid()), effects);
+      return absl::OkStatus();
+    }
+    case wire::SystemMessage::NAME_SYNC: {
+      for (auto entry : message.getNameSync()) {
+        const Pid pid = get_pid(entry.getPid());
+        if (pid.node != from) return untrusted(pid);
+        commit_locked(entry.getName().cStr(), pid, effects);
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("system message of unknown kind ", static_cast<int>(message.which())));
 }
 
 absl::Status GlobalNames::on_system(uint32_t from, std::string_view payload,
                                     const DecodeLimits& limits) {
-  std::vector<std::pair<uint32_t, std::string>> outbox;
+  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  Effects effects;
   absl::Status status =
       capnp_frame::read(payload, limits, "system message", [&](capnp::MessageReader& reader) {
-        auto message = reader.getRoot<wire::SystemMessage>();
         std::lock_guard<std::mutex> lock(mutex_);
-        switch (message.which()) {
-          case wire::SystemMessage::NAME_CLAIM: {
-            auto claim = message.getNameClaim();
-            const std::string name = claim.getEntry().getName().cStr();
-            const Pid pid = get_pid(claim.getEntry().getPid());
-            Entry& entry = entries_[name];
-            const Pid holder = candidate(entry);
-            if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
-              outbox.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
-                                    auto deny = m.initNameDeny();
-                                    deny.setClaim(claim.getClaim());
-                                    set_pid(deny.initHolder(), holder);
-                                  }));
-            } else {
-              add_pending_locked(entry, pid, claim.getClaim(), outbox);
-              outbox.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
-                                    m.setNameGrant(claim.getClaim());
-                                  }));
-            }
-            return absl::OkStatus();
-          }
-          case wire::SystemMessage::NAME_GRANT: {
-            auto it = claims_.find(message.getNameGrant());
-            if (it != claims_.end()) it->second.waiting.erase(from);
-            break;
-          }
-          case wire::SystemMessage::NAME_DENY: {
-            auto deny = message.getNameDeny();
-            auto it = claims_.find(deny.getClaim());
-            if (it != claims_.end()) it->second.denied_by = get_pid(deny.getHolder());
-            break;
-          }
-          case wire::SystemMessage::NAME_COMMIT: {
-            auto entry = message.getNameCommit();
-            commit_locked(entry.getName().cStr(), get_pid(entry.getPid()));
-            return absl::OkStatus();
-          }
-          case wire::SystemMessage::NAME_RELEASE: {
-            auto entry = message.getNameRelease();
-            release_locked(entry.getName().cStr(), get_pid(entry.getPid()));
-            return absl::OkStatus();
-          }
-          case wire::SystemMessage::NAME_SYNC: {
-            for (auto entry : message.getNameSync()) {
-              commit_locked(entry.getName().cStr(), get_pid(entry.getPid()));
-            }
-            return absl::OkStatus();
-          }
-          default:
-            return absl::InvalidArgumentError(
-                absl::StrCat("system message of unknown kind ", static_cast<int>(message.which())));
-        }
-        decided_.notify_all();
-        return absl::OkStatus();
+        return apply_locked(from, reader.getRoot<wire::SystemMessage>(), effects);
       });
-  for (auto& [node, message] : outbox) hooks_.send(node, std::move(message));
+  perform(effects);
   return status;
 }
 
 void GlobalNames::node_up(uint32_t node) {
+  std::lock_guard<std::mutex> send_lock(send_mutex_);
   std::string sync;
   {
     std::lock_guard<std::mutex> lock(mutex_);

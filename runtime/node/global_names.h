@@ -18,9 +18,14 @@
 // node's actors (NameSync). If two sides of a healed partition hold one name, the lower pid keeps
 // it everywhere.
 //
+// Trust: claims, commits and syncs are taken only from the node that hosts the pid they name.
+//
 // Thread-safety: every method may be called from any thread; register_name blocks its caller
 // until the claim is decided (at most `claim_timeout`), so it must not run on the transport's
-// handler thread, which delivers the answers.
+// handler thread, which delivers the answers. What one node sends about names leaves in the order
+// its table changed (send_mutex_ is held from the change to the send), so a release never
+// overtakes the commit it undoes. Lock order: send_mutex_, then mutex_; hooks run with neither
+// mutex_ nor any lock of theirs held by this class but send_mutex_.
 #pragma once
 
 #include <condition_variable>
@@ -31,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -38,6 +44,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "runtime/node/system.capnp.h"
 #include "runtime/pid.h"
 #include "serialization/decode_limits.h"
 
@@ -52,8 +59,9 @@ class GlobalNames {
     std::function<void(uint32_t node, std::string payload)> send;
     // The ids of the nodes that are up now.
     std::function<std::vector<uint32_t>()> up_nodes;
-    // A name of a local actor was committed: watch the actor, unregister when it stops.
-    std::function<void(const std::string& name, Pid pid)> watch;
+    // A name of a local actor was committed (on) or released (off): watch the actor and release
+    // the name when it stops, or stop watching.
+    std::function<void(const std::string& name, Pid pid, bool on)> watch;
   };
 
   GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
@@ -86,22 +94,32 @@ class GlobalNames {
     absl::flat_hash_set<uint32_t> waiting;  // nodes that have not answered
     std::optional<Pid> denied_by;           // the holder a deny named
   };
+  // What a change of the table makes this node do once mutex_ is released: messages to send
+  // (to one node, or to every node up when the target is 0) and watches to start or end.
+  struct Effects {
+    std::vector<std::pair<uint32_t, std::string>> sends;
+    std::vector<std::tuple<std::string, Pid, bool>> watches;
+  };
 
   // The pid that may keep `entry`: the committed one, else the lowest pending; zero if neither.
   static Pid candidate(const Entry& entry);
   // Records the pending claim `claim` of `pid` and revokes every pending claim with a higher pid:
-  // local ones directly, remote ones by a deny added to `outbox`. mutex_ held.
-  void add_pending_locked(Entry& entry, Pid pid, uint64_t claim,
-                          std::vector<std::pair<uint32_t, std::string>>& outbox);
-  // Applies a commit (from anyone); the lower pid wins a conflict. mutex_ held.
-  void commit_locked(const std::string& name, Pid pid);
-  void release_locked(const std::string& name, Pid pid);
-  void broadcast(const std::string& payload);
+  // local ones directly, remote ones by a deny. mutex_ held.
+  void add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects);
+  // Applies a commit; the lower pid wins a conflict. mutex_ held.
+  void commit_locked(const std::string& name, Pid pid, Effects& effects);
+  void release_locked(const std::string& name, Pid pid, Effects& effects);
+  // Handles one decoded system message from node `from`. mutex_ held.
+  absl::Status apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,
+                            Effects& effects);
+  // Carries out `effects`. send_mutex_ held, mutex_ not.
+  void perform(Effects& effects);
 
   const uint32_t self_;
   const absl::Duration claim_timeout_;
   const Hooks hooks_;
 
+  std::mutex send_mutex_;
   mutable std::mutex mutex_;
   std::condition_variable decided_;
   absl::flat_hash_map<std::string, Entry> entries_;  // guarded by mutex_

@@ -54,8 +54,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
                                     NodeChanged{changed, up, std::string(reason)});
               },
           .watch_name =
-              [raw](const std::string& name, Pid pid) {
-                raw->runtime_->send(service_pid(raw->self_.id), WatchName{name, pid});
+              [raw](const std::string& name, Pid pid, bool on) {
+                raw->runtime_->send(service_pid(raw->self_.id), WatchName{name, pid, on});
               }});
   const Pid service = node->runtime_->spawn([raw](EventedActor& self) {
     return node_service(self, raw->functions_, raw->cluster_->names());

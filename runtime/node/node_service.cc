@@ -11,9 +11,11 @@
 namespace bossa {
 namespace {
 
-// What the service watches, by monitor id.
+// What the service watches: global names by monitor id (and the monitor of each name and pid),
+// node subscribers by pid.
 struct ServiceState {
   absl::flat_hash_map<uint64_t, WatchName> names;
+  absl::flat_hash_map<std::pair<std::string, Pid>, MonitorRef> name_monitors;
   absl::flat_hash_map<Pid, MonitorRef> subscribers;
 };
 
@@ -83,11 +85,21 @@ Behavior node_service(EventedActor& self, const RemoteFunctions& functions, Glob
         }
       },
       [&self, state](WatchName& watch) {
-        const MonitorRef ref = self.monitor(watch.pid);
-        state->names.emplace(ref.id, std::move(watch));
+        auto key = std::make_pair(watch.name, watch.pid);
+        auto it = state->name_monitors.find(key);
+        if (watch.on && it == state->name_monitors.end()) {
+          const MonitorRef ref = self.monitor(watch.pid);
+          state->name_monitors.emplace(std::move(key), ref);
+          state->names.emplace(ref.id, std::move(watch));
+        } else if (!watch.on && it != state->name_monitors.end()) {
+          self.demonitor(it->second);
+          state->names.erase(it->second.id);
+          state->name_monitors.erase(it);
+        }
       },
       [state, &names](const DownMsg& down) {
         if (auto it = state->names.find(down.ref.id); it != state->names.end()) {
+          state->name_monitors.erase(std::make_pair(it->second.name, it->second.pid));
           names.release(it->second.name, it->second.pid);
           state->names.erase(it);
           return;

@@ -35,10 +35,11 @@ struct NodeChanged {
   std::string reason;
 };
 
-// To the service: release global name `name` when `pid` stops.
+// To the service: release global name `name` when `pid` stops (on), or no longer (off).
 struct WatchName {
   std::string name;
   Pid pid;
+  bool on = true;
 };
 
 // The service's behavior; `functions` and `names` must outlive the actor.

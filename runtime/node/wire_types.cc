@@ -3,30 +3,22 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
+#include "serialization/builtin_types.h"
 
 namespace bossa {
 
 absl::Status WireTypes::add_builtins() {
-  absl::Status added = codecs_.add_builtins();
-  if (!added.ok()) return added;
-  remember<bool>();
-  remember<int8_t>();
-  remember<int16_t>();
-  remember<int32_t>();
-  remember<int64_t>();
-  remember<uint8_t>();
-  remember<uint16_t>();
-  remember<uint32_t>();
-  remember<uint64_t>();
-  remember<float>();
-  remember<double>();
-  remember<std::string>();
-  remember<Bytes>();
-  return absl::OkStatus();
+  return for_each_builtin_type(
+      [this]<class T>(std::string name) { return add<T>(std::move(name)); });
 }
 
 absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) const {
-  const TypeCodec* codec = codecs_.find(element.tag());
+  const TypeCodec* codec;
+  {
+    std::lock_guard<SpinLock> lock(mutex_);
+    auto it = encoders_.find(element.tag());
+    codec = it == encoders_.end() ? nullptr : it->second;
+  }
   if (codec == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat("message of type ", element.type().name(),
@@ -41,19 +33,17 @@ absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) con
 absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, std::string_view bytes, Pid from,
                                              MessageKind kind, uint64_t correlation,
                                              const DecodeLimits& limits) const {
-  MakeElement make;
+  const Decoder* decoder;
   {
     std::lock_guard<SpinLock> lock(mutex_);
-    auto it = makers_.find(type_id);
-    if (it == makers_.end()) {
+    auto it = decoders_.find(type_id);
+    if (it == decoders_.end()) {
       return absl::NotFoundError(
           absl::StrCat("no type is registered under wire type id ", absl::Hex(type_id)));
     }
-    make = it->second;
+    decoder = it->second.get();
   }
-  absl::StatusOr<Message> message = codecs_.decode(type_id, bytes, limits);
-  if (!message.ok()) return message.status();
-  return make(*message, from, kind, correlation);
+  return (*decoder)(bytes, limits, from, kind, correlation);
 }
 
 }  // namespace bossa

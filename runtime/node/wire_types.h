@@ -2,9 +2,10 @@
 // mailbox element again.
 //
 // It wraps the node's CodecRegistry (serialization/codec_registry.h: names, wire type ids, the
-// codecs) and adds, per type, the step the registry cannot know: building a MailboxElement of
-// the decoded type. Every type registered here can be sent to, requested from and replied to by
-// actors on other nodes; every node must register a type under the same name.
+// codecs) and adds, per type, what the registry cannot know: decoding a payload straight into a
+// MailboxElement of its type (one allocation, no type-erased Message in between). Every type
+// registered here can be sent to, requested from and replied to by actors on other nodes; every
+// node must register a type under the same name.
 //
 //   wire_types.add<Order>("shop.order");                    // with Codec<Order>
 //   wire_types.add<Blob>("shop.blob", encode_blob, decode_blob);
@@ -14,11 +15,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "runtime/mailbox_element.h"
 #include "runtime/spin_lock.h"
 #include "serialization/codec_registry.h"
@@ -38,15 +42,28 @@ class WireTypes {
   template <HasCodec T>
   absl::Status add(std::string name) {
     absl::Status added = codecs_.add<T>(std::move(name));
-    if (added.ok()) remember<T>();
+    if (added.ok()) {
+      remember<T>([](std::string_view bytes, const DecodeLimits& limits) {
+        return bossa::decode<T>(bytes, limits);
+      });
+    }
     return added;
   }
   // Registers T under `name` with user functions; errors as CodecRegistry::add.
   template <class T>
   absl::Status add(std::string name, std::function<absl::StatusOr<std::string>(const T&)> encode,
                    std::function<absl::StatusOr<T>(std::string_view)> decode) {
-    absl::Status added = codecs_.add<T>(std::move(name), std::move(encode), std::move(decode));
-    if (added.ok()) remember<T>();
+    absl::Status added = codecs_.add<T>(std::move(name), std::move(encode), decode);
+    if (added.ok()) {
+      remember<T>([decode = std::move(decode)](std::string_view bytes,
+                                               const DecodeLimits& limits) -> absl::StatusOr<T> {
+        if (bytes.size() > limits.max_bytes) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "payload of ", bytes.size(), " bytes exceeds the limit of ", limits.max_bytes));
+        }
+        return decode(bytes);
+      });
+    }
     return added;
   }
   // Registers the built-in types (CodecRegistry::add_builtins).
@@ -56,27 +73,39 @@ class WireTypes {
   // codec here.
   absl::StatusOr<WirePayload> encode(const MailboxElement& element) const;
 
-  // Decodes untrusted payload bytes of wire type `type_id` into an element with the given header.
-  // NotFound for an unknown type id, InvalidArgument for bytes that do not decode.
+  // Decodes untrusted payload bytes of wire type `type_id` straight into an element with the
+  // given header. NotFound for an unknown type id, InvalidArgument for bytes that do not decode.
   absl::StatusOr<ElementPtr> decode(uint64_t type_id, std::string_view bytes, Pid from,
                                     MessageKind kind, uint64_t correlation,
                                     const DecodeLimits& limits) const;
 
  private:
-  using MakeElement = ElementPtr (*)(Message&, Pid, MessageKind, uint64_t);
+  using Decoder =
+      std::function<absl::StatusOr<ElementPtr>(std::string_view bytes, const DecodeLimits& limits,
+                                               Pid from, MessageKind kind, uint64_t correlation)>;
 
-  template <class T>
-  void remember() {
+  template <class T, class DecodeValue>
+  void remember(DecodeValue decode_value) {
     const TypeCodec* codec = codecs_.find<T>();
+    auto decoder = std::make_unique<const Decoder>(
+        [decode_value = std::move(decode_value)](
+            std::string_view bytes, const DecodeLimits& limits, Pid from, MessageKind kind,
+            uint64_t correlation) -> absl::StatusOr<ElementPtr> {
+          absl::StatusOr<T> value = decode_value(bytes, limits);
+          if (!value.ok()) return value.status();
+          return make_element<T>(from, kind, correlation, *std::move(value));
+        });
     std::lock_guard<SpinLock> lock(mutex_);
-    makers_.emplace(codec->wire_id, [](Message& m, Pid from, MessageKind kind, uint64_t corr) {
-      return make_element<T>(from, kind, corr, std::move(*m.get_if<T>()));
-    });
+    decoders_.emplace(codec->wire_id, std::move(decoder));
+    encoders_.emplace(codec->tag, codec);
   }
 
   CodecRegistry codecs_;
   mutable SpinLock mutex_;
-  absl::flat_hash_map<uint64_t, MakeElement> makers_;  // by wire type id; guarded by mutex_
+  // Both never lose an entry, so what they point to stays where it is. The registry has the same
+  // codecs behind an absl::Mutex; these are the hot path's own copies, behind a spin lock.
+  absl::flat_hash_map<uint64_t, std::unique_ptr<const Decoder>> decoders_;  // by wire type id
+  absl::flat_hash_map<TypeTag, const TypeCodec*> encoders_;                 // by C++ type
 };
 
 }  // namespace bossa

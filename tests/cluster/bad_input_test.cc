@@ -48,6 +48,12 @@ class RawPeer {
   void send(transport::NativeKind kind, std::string body) {
     ASSERT_TRUE(push_.send(transport::native_message(kind, kMalloryId, std::move(body))).ok());
   }
+  // Sends one envelope as a batch of one.
+  void send_envelope(std::string_view envelope) {
+    std::string batch;
+    transport::append_to_batch(batch, envelope);
+    send(transport::NativeKind::kData, std::move(batch));
+  }
   void send_raw(socket::Message message) { ASSERT_TRUE(push_.send(std::move(message)).ok()); }
 
  private:
@@ -79,30 +85,38 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   ASSERT_TRUE((*main)->await_nodes({"mallory"}, kWait));
   ScopedActor me((*main)->runtime());
 
-  // Transport-level garbage: one frame, a bad header. Dropped before the cluster sees it.
+  // Transport-level garbage: one frame, a bad header, a batch whose length overruns it. Dropped
+  // before the cluster sees it.
   mallory.send_raw(socket::Message("garbage"));
   mallory.send_raw(socket::Message({"\x09\x00\x00\x00\x00", "body"}));
-  // Envelope-level garbage: bytes that are no envelope, and an envelope of an unknown type.
-  mallory.send(transport::NativeKind::kData, "not an envelope at all, not even word-aligned");
-  mallory.send(transport::NativeKind::kData,
-               encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
-                                        .from = WirePid{kMalloryId, 7},
-                                        .kind = EnvelopeKind::kUser,
-                                        .correlation_id = 0,
-                                        .type_id = 0x1234,
-                                        .to_name = {},
-                                        .payload = "?"}));
+  mallory.send(transport::NativeKind::kData, std::string("\xff\x00\x00\x00\x00\x00\x00\x00", 8));
+  // Envelope-level garbage: bytes that are no envelope, an envelope of an unknown type, and one
+  // that claims a sender of another node.
+  mallory.send_envelope("not an envelope at all, not even word-aligned");
+  mallory.send_envelope(encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                                                 .from = WirePid{kMalloryId, 7},
+                                                 .kind = EnvelopeKind::kUser,
+                                                 .correlation_id = 0,
+                                                 .type_id = 0x1234,
+                                                 .to_name = {},
+                                                 .payload = "?"}));
+  mallory.send_envelope(encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                                                 .from = WirePid{(*main)->id(), 1},
+                                                 .kind = EnvelopeKind::kLink,
+                                                 .correlation_id = 0,
+                                                 .type_id = 0,
+                                                 .to_name = {},
+                                                 .payload = {}}));
   // Then a good one, on the same connection: it arrives.
   absl::StatusOr<std::string> payload = encode(std::string("still here"));
   ASSERT_TRUE(payload.ok());
-  mallory.send(transport::NativeKind::kData,
-               encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
-                                        .from = WirePid{kMalloryId, 7},
-                                        .kind = EnvelopeKind::kUser,
-                                        .correlation_id = 0,
-                                        .type_id = wire_type_id("string"),
-                                        .to_name = {},
-                                        .payload = *payload}));
+  mallory.send_envelope(encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                                                 .from = WirePid{kMalloryId, 7},
+                                                 .kind = EnvelopeKind::kUser,
+                                                 .correlation_id = 0,
+                                                 .type_id = wire_type_id("string"),
+                                                 .to_name = {},
+                                                 .payload = *payload}));
   std::string arrived;
   Pid sender;
   ASSERT_TRUE(me->receive(
@@ -114,13 +128,15 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
                   .ok());
   EXPECT_EQ(arrived, "still here");
   EXPECT_EQ(sender, (Pid{kMalloryId, 7}));
-  EXPECT_EQ((*main)->counters().decode_errors.load(), 2u);
+  EXPECT_EQ((*main)->counters().decode_errors.load(), 3u);
   {
     std::lock_guard<std::mutex> lock(log_mutex);
-    ASSERT_EQ(warnings.size(), 2u);
+    ASSERT_EQ(warnings.size(), 3u);
     EXPECT_NE(warnings[0].find("dropped an envelope from node"), std::string::npos) << warnings[0];
     EXPECT_NE(warnings[1].find("no type is registered under wire type id 1234"), std::string::npos)
         << warnings[1];
+    EXPECT_NE(warnings[2].find("is not the node the envelope came from"), std::string::npos)
+        << warnings[2];
   }
 
   // The other node was never disturbed.

@@ -50,7 +50,7 @@ void LocalInbox::run() {
     lock.unlock();
     switch (event.kind) {
       case Event::Kind::kEnvelope:
-        handler_.on_envelope(event.node.id, std::move(event.data));
+        handler_.on_envelope(event.node.id, event.data);
         break;
       case Event::Kind::kUp:
         handler_.on_node_up(event.node);

@@ -42,22 +42,22 @@ void LocalNetwork::cut(uint32_t node) {
   }
 }
 
-absl::Status LocalNetwork::send(uint32_t from, uint32_t to, std::string bytes) {
+absl::Status LocalNetwork::send(uint32_t from, uint32_t to, std::string_view bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = members_.find(to);
   if (it == members_.end() || !members_.contains(from)) {
     return absl::UnavailableError(
         absl::StrCat("node ", to, " is not up in local network '", name_, "'"));
   }
-  it->second.inbox->post_envelope(from, std::move(bytes));
+  it->second.inbox->post_envelope(from, std::string(bytes));
   return absl::OkStatus();
 }
 
-void LocalNetwork::broadcast(uint32_t from, const std::string& bytes) {
+void LocalNetwork::broadcast(uint32_t from, std::string_view bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!members_.contains(from)) return;
   for (const auto& [id, member] : members_) {
-    if (id != from) member.inbox->post_envelope(from, bytes);
+    if (id != from) member.inbox->post_envelope(from, std::string(bytes));
   }
 }
 

@@ -39,8 +39,8 @@ class LocalNetwork {
   // Cuts `node` off, as a crash or a broken network would: it and the others each see the other
   // side go down ("connection lost"), and nothing passes between them any more. For tests.
   void cut(uint32_t node);
-  absl::Status send(uint32_t from, uint32_t to, std::string bytes);
-  void broadcast(uint32_t from, const std::string& bytes);
+  absl::Status send(uint32_t from, uint32_t to, std::string_view bytes);
+  void broadcast(uint32_t from, std::string_view bytes);
   std::vector<NodeIdentity> nodes_except(uint32_t node) const;
 
  private:

@@ -11,12 +11,12 @@ absl::Status LocalTransport::start(const NodeIdentity& self, TransportHandler& h
   return joined;
 }
 
-absl::Status LocalTransport::send(uint32_t to, std::string bytes) {
-  return network_.send(self_.id, to, std::move(bytes));
+absl::Status LocalTransport::send(uint32_t to, std::string_view envelope) {
+  return network_.send(self_.id, to, envelope);
 }
 
-void LocalTransport::broadcast(const std::string& bytes) {
-  network_.broadcast(self_.id, bytes);
+void LocalTransport::broadcast(std::string_view envelope) {
+  network_.broadcast(self_.id, envelope);
 }
 
 std::vector<NodeIdentity> LocalTransport::nodes() const {

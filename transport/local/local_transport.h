@@ -19,8 +19,8 @@ class LocalTransport final : public Transport {
   ~LocalTransport() override { stop(); }
 
   absl::Status start(const NodeIdentity& self, TransportHandler& handler) override;
-  absl::Status send(uint32_t to, std::string bytes) override;
-  void broadcast(const std::string& bytes) override;
+  absl::Status send(uint32_t to, std::string_view envelope) override;
+  void broadcast(std::string_view envelope) override;
   std::vector<NodeIdentity> nodes() const override;
   void stop() override;
 

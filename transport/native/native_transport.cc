@@ -1,6 +1,8 @@
 #include "transport/native/native_transport.h"
 
 #include <algorithm>
+
+#include <boost/asio/post.hpp>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,14 +14,21 @@ namespace {
 using socket::Option;
 
 constexpr std::chrono::seconds kSeedHelloPeriod{1};
-// Messages queued towards one peer before send() waits for room.
-constexpr int kSendQueueLimit = 200000;
+// Socket messages (batches) queued towards one peer before the flusher waits for room.
+constexpr int kSendQueueLimit = 1000;
+// A batch this big makes send() wait until the flusher takes it.
+constexpr size_t kMaxBatchBytes = size_t{4} << 20;
+// A send this soon after the previous one on its link joins the batch (the link is streaming);
+// a later one leaves at once from the sender's thread.
+constexpr auto kStreamingGap = std::chrono::microseconds(5);
+// How long the flusher holds a link's socket at a time while its queue is full.
+constexpr int kFlushStepMs = 100;
+// How many queued messages the receive thread reads before it looks at the clock again.
+constexpr int kMaxDrain = 10000;
+// How long a peer that went silent is greeted again, in case it comes back.
+constexpr auto kRegreetFormerMembersFor = std::chrono::seconds(60);
 // What a closing link may still flush to a peer that is up.
 constexpr int kLingerOnLeaveMs = 500;
-
-int to_ms(absl::Duration d) {
-  return static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
-}
 
 }  // namespace
 
@@ -39,8 +48,7 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
   }
   self_ = self;
   handler_ = &handler;
-  absl::Status status = pull_.set(Option::rcvhwm, 0);
-  if (status.ok()) status = pull_.set(Option::rcvtimeo, 50);
+  absl::Status status = pull_.set(Option::rcvtimeo, 50);
   if (status.ok()) status = pull_.bind(config_.listen);
   if (!status.ok()) {
     return absl::UnavailableError(absl::StrCat("node '", self.name, "' cannot listen on ",
@@ -49,6 +57,8 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
   running_.store(true);
   next_heartbeat_ = Clock::now();
   next_seed_hello_ = Clock::now();
+  flusher_work_.emplace(flusher_.get_executor());
+  flusher_thread_ = std::thread([this] { flusher_.run(); });
   thread_ = std::thread([this] { run(); });
   return absl::OkStatus();
 }
@@ -56,23 +66,23 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
 void NativeTransport::stop() {
   if (!running_.exchange(false)) return;
   thread_.join();
+  // What is batched still leaves, then Bye.
+  flusher_work_.reset();
+  flusher_thread_.join();
   std::unique_lock<std::shared_mutex> lock(members_mutex_);
   for (auto& [id, member] : members_) {
-    std::lock_guard<std::mutex> link_lock(member.link->mutex);
+    flush(*member.link);
+    std::lock_guard<std::mutex> link_lock(member.link->socket_mutex);
     (void)member.link->push.send(native_message(NativeKind::kBye, self_.id, {}),
                                  socket::Flags::dontwait);
   }
   members_.clear();
-  for (auto& [endpoint, link] : links_) {
-    std::lock_guard<std::mutex> link_lock(link->mutex);
-    (void)link->push.set(Option::linger, kLingerOnLeaveMs);
-    link->push.close();
-  }
+  for (auto& [endpoint, link] : links_) close_link(*link, kLingerOnLeaveMs);
   links_.clear();
   pull_.close();
 }
 
-absl::Status NativeTransport::send(uint32_t to, std::string bytes) {
+absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   std::shared_ptr<Link> link;
   {
     std::shared_lock<std::shared_mutex> lock(members_mutex_);
@@ -82,18 +92,84 @@ absl::Status NativeTransport::send(uint32_t to, std::string bytes) {
     }
     link = it->second.link;
   }
-  std::lock_guard<std::mutex> lock(link->mutex);
-  absl::Status sent =
-      link->push.send(native_message(NativeKind::kData, self_.id, std::move(bytes)));
-  if (absl::IsDeadlineExceeded(sent)) {
+  std::unique_lock<std::mutex> lock(link->batch_mutex);
+  if (!link->batch_taken.wait_for(lock, absl::ToChronoNanoseconds(config_.node_down_after), [&] {
+        return link->closed || link->batch.size() < kMaxBatchBytes;
+      })) {
     return absl::ResourceExhaustedError(
         absl::StrCat("node ", to, " has not read its queue for ",
                      absl::FormatDuration(config_.node_down_after)));
   }
-  return sent;
+  if (link->closed) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
+  const Clock::time_point now = Clock::now();
+  const bool streaming = now - link->last_send < kStreamingGap;
+  link->last_send = now;
+  if (streaming || link->flush_posted || link->in_flight) {
+    append_to_batch(link->batch, envelope);
+    if (!link->flush_posted) {
+      link->flush_posted = true;
+      boost::asio::post(flusher_, [this, link] { flush(*link); });
+    }
+    return absl::OkStatus();
+  }
+  // An idle link: this envelope leaves now, from this thread, without waiting for the flusher.
+  // The socket is taken before the batch is let go, so nothing batched after it can pass it.
+  std::string single;
+  append_to_batch(single, envelope);
+  std::unique_lock<std::mutex> socket_lock(link->socket_mutex);
+  lock.unlock();
+  send_batch(*link, std::move(single), socket_lock);
+  return absl::OkStatus();
 }
 
-void NativeTransport::broadcast(const std::string& bytes) {
+void NativeTransport::flush(Link& link) {
+  std::string batch;
+  {
+    std::lock_guard<std::mutex> lock(link.batch_mutex);
+    batch.swap(link.batch);
+    link.flush_posted = false;
+    link.in_flight = !batch.empty();
+  }
+  link.batch_taken.notify_all();
+  if (batch.empty()) return;
+  std::unique_lock<std::mutex> socket_lock(link.socket_mutex);
+  send_batch(link, std::move(batch), socket_lock);
+  socket_lock.unlock();
+  std::lock_guard<std::mutex> lock(link.batch_mutex);
+  link.in_flight = false;
+}
+
+void NativeTransport::send_batch(Link& link, std::string batch,
+                                 std::unique_lock<std::mutex>& socket_lock) {
+  // While the socket's queue is full this waits, in short steps that let the receive thread use
+  // or close the link, up to node_down_after; senders meanwhile wait for room in the next batch.
+  // A link closed meanwhile refuses, and the batch is lost with it.
+  socket::Message message = native_message(NativeKind::kData, self_.id, std::move(batch));
+  const Clock::time_point give_up =
+      Clock::now() + absl::ToChronoNanoseconds(config_.node_down_after);
+  for (;;) {
+    absl::Status sent = link.push.send(std::move(message));
+    if (!absl::IsDeadlineExceeded(sent) || Clock::now() >= give_up) return;
+    socket_lock.unlock();
+    socket_lock.lock();
+  }
+}
+
+void NativeTransport::close_link(Link& link, int linger_ms) {
+  {
+    std::lock_guard<std::mutex> lock(link.socket_mutex);
+    (void)link.push.set(Option::linger, linger_ms);
+    link.push.close();
+  }
+  {
+    std::lock_guard<std::mutex> lock(link.batch_mutex);
+    link.closed = true;
+    link.batch.clear();
+  }
+  link.batch_taken.notify_all();
+}
+
+void NativeTransport::broadcast(std::string_view bytes) {
   for (const NodeIdentity& node : nodes()) (void)send(node.id, bytes);
 }
 
@@ -108,7 +184,12 @@ std::vector<NodeIdentity> NativeTransport::nodes() const {
 void NativeTransport::run() {
   while (running_.load(std::memory_order_relaxed)) {
     absl::StatusOr<socket::Message> message = pull_.recv();
-    if (message.ok()) handle(*std::move(message));
+    // Whatever else has arrived is read before silence is judged, so that a handler that took a
+    // while does not make every peer look silent.
+    for (int drained = 0; message.ok() && drained < kMaxDrain; ++drained) {
+      handle(*std::move(message));
+      message = pull_.recv(socket::Flags::dontwait);
+    }
     tick(Clock::now());
   }
 }
@@ -139,7 +220,12 @@ void NativeTransport::handle(socket::Message message) {
   }
   switch (header->kind) {
     case NativeKind::kData:
-      handler_->on_envelope(header->sender, message[1].to_string());
+      if (absl::Status read = for_each_in_batch(
+              message[1].view(),
+              [&](std::string_view envelope) { handler_->on_envelope(header->sender, envelope); });
+          !read.ok()) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+      }
       break;
     case NativeKind::kBye:
       drop_member(header->sender, "left");
@@ -156,6 +242,9 @@ void NativeTransport::on_hello(const NativeHeader& header, std::string_view body
     rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  // An earlier run of this node (same name or same endpoint, another id) goes first, so that the
+  // answer and what follows travel a fresh connection.
+  drop_replaced(hello->self);
   // The answer goes first: on this link it then precedes anything node-up makes us send, so the
   // peer knows us before our first envelope arrives.
   if (answer) {
@@ -173,8 +262,21 @@ void NativeTransport::on_hello(const NativeHeader& header, std::string_view body
   }
 }
 
+void NativeTransport::drop_replaced(const NativeMember& member) {
+  std::vector<uint32_t> replaced;
+  {
+    std::shared_lock<std::shared_mutex> lock(members_mutex_);
+    for (const auto& [id, known] : members_) {
+      if (id != member.identity.id && (known.member.identity.name == member.identity.name ||
+                                       known.member.endpoint == member.endpoint)) {
+        replaced.push_back(id);
+      }
+    }
+  }
+  for (uint32_t id : replaced) drop_member(id, "restarted");
+}
+
 void NativeTransport::add_member(const NativeMember& member) {
-  uint32_t replaced = 0;
   {
     std::shared_lock<std::shared_mutex> lock(members_mutex_);
     auto it = members_.find(member.identity.id);
@@ -182,11 +284,8 @@ void NativeTransport::add_member(const NativeMember& member) {
       it->second.last_heard = Clock::now();
       return;
     }
-    for (const auto& [id, known] : members_) {
-      if (known.member.identity.name == member.identity.name) replaced = id;
-    }
   }
-  if (replaced != 0) drop_member(replaced, "restarted");
+  former_.erase(member.endpoint);
   std::shared_ptr<Link> link = link_to(member.endpoint);
   {
     std::unique_lock<std::shared_mutex> lock(members_mutex_);
@@ -205,10 +304,10 @@ void NativeTransport::drop_member(uint32_t id, std::string_view reason) {
     members_.erase(it);
   }
   links_.erase(gone.member.endpoint);
-  {
-    std::lock_guard<std::mutex> lock(gone.link->mutex);
-    (void)gone.link->push.set(Option::linger, 0);
-    gone.link->push.close();
+  close_link(*gone.link, 0);
+  // A peer that went silent may come back when the network heals: keep greeting it a while.
+  if (reason != "left" && reason != "restarted") {
+    former_[gone.member.endpoint] = Clock::now() + kRegreetFormerMembersFor;
   }
   handler_->on_node_down(gone.member.identity, reason);
 }
@@ -231,7 +330,7 @@ void NativeTransport::tick(Clock::time_point now) {
     }
     for (auto& [id, link] : alive) {
       // A sender waiting for room holds the link: it is busy with data, which is a heartbeat too.
-      std::unique_lock<std::mutex> lock(link->mutex, std::try_to_lock);
+      std::unique_lock<std::mutex> lock(link->socket_mutex, std::try_to_lock);
       if (lock.owns_lock()) {
         (void)link->push.send(native_message(NativeKind::kHeartbeat, self_.id, {}),
                               socket::Flags::dontwait);
@@ -243,14 +342,17 @@ void NativeTransport::tick(Clock::time_point now) {
   }
   if (now >= next_seed_hello_) {
     next_seed_hello_ = now + kSeedHelloPeriod;
-    for (const std::string& seed : config_.seeds) {
-      if (seed == config_.listen) continue;
+    absl::erase_if(former_, [now](const auto& entry) { return entry.second <= now; });
+    std::vector<std::string> to_greet = config_.seeds;
+    for (const auto& [endpoint, until] : former_) to_greet.push_back(endpoint);
+    for (const std::string& endpoint : to_greet) {
+      if (endpoint == config_.listen) continue;
       bool member = false;
       {
         std::shared_lock<std::shared_mutex> lock(members_mutex_);
-        for (const auto& [id, known] : members_) member |= known.member.endpoint == seed;
+        for (const auto& [id, known] : members_) member |= known.member.endpoint == endpoint;
       }
-      if (!member) send_on(*link_to(seed), NativeKind::kHello, encode_hello(hello()));
+      if (!member) send_on(*link_to(endpoint), NativeKind::kHello, encode_hello(hello()));
     }
   }
 }
@@ -268,7 +370,7 @@ std::shared_ptr<NativeTransport::Link> NativeTransport::link_to(const std::strin
     it->second = std::make_shared<Link>(context_);
     socket::Socket& push = it->second->push;
     (void)push.set(Option::sndhwm, kSendQueueLimit);
-    (void)push.set(Option::sndtimeo, to_ms(config_.node_down_after));
+    (void)push.set(Option::sndtimeo, kFlushStepMs);
     (void)push.set(Option::reconnect_ivl, 100);
     (void)push.set(Option::reconnect_ivl_max, 1000);
     (void)push.connect(endpoint);
@@ -277,7 +379,7 @@ std::shared_ptr<NativeTransport::Link> NativeTransport::link_to(const std::strin
 }
 
 void NativeTransport::send_on(Link& link, NativeKind kind, std::string body) {
-  std::lock_guard<std::mutex> lock(link.mutex);
+  std::lock_guard<std::mutex> lock(link.socket_mutex);
   (void)link.push.send(native_message(kind, self_.id, std::move(body)), socket::Flags::dontwait);
 }
 

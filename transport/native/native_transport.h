@@ -9,21 +9,39 @@
 // its peers see it down at once. Seeds not currently members are greeted again every second, so
 // a node that was cut off rejoins when the network heals. The frames are in native_wire.h.
 //
+// Sending batches: on an idle link, send() sends the envelope at once from the caller's thread
+// (a batch of one). When sends follow each other closely (within kStreamingGap) or a batch is
+// already on its way, it appends the envelope to the peer's batch and asks the node's flusher
+// thread to send it; while the flusher sends one batch the next fills, so under load many
+// envelopes share one socket message (and the receiver decodes them in place). A batch that reaches
+// kMaxBatchBytes makes send() wait for room, up to node_down_after: back-pressure rather than loss
+// on a healthy but slower peer.
+//
 // One thread per node reads the PULL socket, runs the handler and keeps the time (heartbeats,
-// silence, seeds). send() may block the calling thread while the peer's queue is full (up to
-// node_down_after): back-pressure rather than loss on a healthy but slower peer.
+// silence, seeds); the flusher thread writes batches. Peers that went silent are greeted again
+// for a minute, as the seeds are for ever, so that a cluster split by the network joins up again
+// when it heals.
+//
+// Trust: the native transport trusts its network, as Erlang distribution without TLS does: a
+// peer that can reach the listen endpoint can claim any node's id. Bind it to loopback or a
+// private network.
 // Thread-safety: as Transport.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include "absl/container/flat_hash_map.h"
 #include "transport/native/native_wire.h"
@@ -39,8 +57,8 @@ class NativeTransport final : public Transport {
   ~NativeTransport() override;
 
   absl::Status start(const NodeIdentity& self, TransportHandler& handler) override;
-  absl::Status send(uint32_t to, std::string bytes) override;
-  void broadcast(const std::string& bytes) override;
+  absl::Status send(uint32_t to, std::string_view envelope) override;
+  void broadcast(std::string_view envelope) override;
   std::vector<NodeIdentity> nodes() const override;
   void stop() override;
 
@@ -50,11 +68,20 @@ class NativeTransport final : public Transport {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // The PUSH socket towards one endpoint; its mutex serializes the threads that send on it.
+  // The connection towards one endpoint: its PUSH socket and the batch waiting for it.
   struct Link {
-    std::mutex mutex;
-    socket::Socket push;
     explicit Link(socket::Context& context);
+
+    std::mutex socket_mutex;  // serializes the threads that use `push`
+    socket::Socket push;
+
+    std::mutex batch_mutex;
+    std::condition_variable batch_taken;
+    std::string batch;            // envelopes for the flusher; guarded by batch_mutex
+    bool flush_posted = false;    // guarded by batch_mutex
+    bool in_flight = false;       // the flusher is sending a batch; guarded by batch_mutex
+    bool closed = false;          // guarded by batch_mutex
+    Clock::time_point last_send;  // guarded by batch_mutex
   };
   struct Member {
     NativeMember member;
@@ -65,6 +92,8 @@ class NativeTransport final : public Transport {
   void run();
   void handle(socket::Message message);
   void on_hello(const NativeHeader& header, std::string_view body, bool answer);
+  // Drops members that `member` replaces: an earlier run of it (same name or same endpoint).
+  void drop_replaced(const NativeMember& member);
   void add_member(const NativeMember& member);
   void drop_member(uint32_t id, std::string_view reason);
   void tick(Clock::time_point now);
@@ -73,6 +102,13 @@ class NativeTransport final : public Transport {
   std::shared_ptr<Link> link_to(const std::string& endpoint);
   // Queues without waiting: what the receive thread sends may be lost, never waited for.
   void send_on(Link& link, NativeKind kind, std::string body);
+  // Sends what `link` has batched (flusher thread).
+  void flush(Link& link);
+  // Sends one batch on `link`, whose socket `socket_lock` holds (and lets go of between tries
+  // while the socket's queue is full).
+  void send_batch(Link& link, std::string batch, std::unique_lock<std::mutex>& socket_lock);
+  // Closes the link's socket with `linger_ms` and wakes senders waiting for room.
+  static void close_link(Link& link, int linger_ms);
 
   // Constant after construction / start.
   const TransportConfig config_;
@@ -86,8 +122,15 @@ class NativeTransport final : public Transport {
 
   // Receive thread only.
   absl::flat_hash_map<std::string, std::shared_ptr<Link>> links_;  // by endpoint
+  // Endpoints of peers that went silent, greeted with the seeds until the time given.
+  absl::flat_hash_map<std::string, Clock::time_point> former_;
   Clock::time_point next_heartbeat_;
   Clock::time_point next_seed_hello_;
+
+  boost::asio::io_context flusher_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      flusher_work_;
+  std::thread flusher_thread_;
 
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> rejected_{0};

@@ -5,6 +5,7 @@
 #   unit          in-process tests; also run under ASan+UBSan      (ctest -L unit)
 #   unit-runtime  the runtime's unit tests; also run under TSan      (ctest -L runtime)
 #   interop       tests against libzmq, release build only
+#   cluster       multi-node tests (real node processes); also run under ASan+UBSan
 if(BOSSA_BUILD_TESTS)
   enable_testing()
   find_package(GTest REQUIRED)

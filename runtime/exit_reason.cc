@@ -9,7 +9,7 @@ std::string ExitReason::to_string() const {
     case Kind::kNormal:
       return "normal";
     case Kind::kShutdown:
-      return "shutdown";
+      return detail_.empty() ? "shutdown" : absl::StrCat("shutdown: ", detail_);
     case Kind::kKill:
       return "kill";
     case Kind::kKilled:

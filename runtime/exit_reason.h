@@ -21,6 +21,10 @@ class ExitReason {
   static ExitReason normal() { return ExitReason(Kind::kNormal, {}); }
   // An orderly stop ordered from outside (a supervisor, a runtime shutdown).
   static ExitReason shutdown() { return ExitReason(Kind::kShutdown, {}); }
+  // An orderly stop that says why (Erlang's {shutdown, Detail}).
+  static ExitReason shutdown(std::string detail) {
+    return ExitReason(Kind::kShutdown, std::move(detail));
+  }
   // Untrappable: the receiver dies with killed().
   static ExitReason kill() { return ExitReason(Kind::kKill, {}); }
   static ExitReason killed() { return ExitReason(Kind::kKilled, {}); }
@@ -32,7 +36,7 @@ class ExitReason {
 
   Kind kind() const noexcept { return kind_; }
   bool is_normal() const noexcept { return kind_ == Kind::kNormal; }
-  // The text of an error reason; empty for the others.
+  // The text of an error reason, or the detail of a shutdown; empty for the others.
   const std::string& detail() const noexcept { return detail_; }
   // "normal", "shutdown", "killed", ..., or "error: <text>".
   std::string to_string() const;

@@ -71,6 +71,10 @@ class Transport {
   // The nodes that are up now, this one not included.
   virtual std::vector<NodeIdentity> nodes() const = 0;
 
+  // Where other nodes reach this one once started (the native transport's bound endpoint, its
+  // port resolved), for their seeds; empty if the backend has no such address.
+  virtual std::string endpoint() const = 0;
+
   // Leaves the cluster: peers see this node go down ("left") at once where the backend can tell
   // them, else when its silence is noticed.
   virtual void stop() = 0;

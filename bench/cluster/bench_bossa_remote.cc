@@ -7,9 +7,6 @@
 //               the first to the last arrival and checks the order.
 //   remote_lat  a ScopedActor on the measuring node bounces one int64 off the actor registered as
 //               "bench.echo" on the peer node.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -35,21 +32,6 @@ struct ThroughputResult {
 
 void check(const absl::Status& status, std::string_view what) {
   if (!status.ok()) throw std::runtime_error(std::string(what) + ": " + status.ToString());
-}
-
-std::string loopback_endpoint() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    throw std::runtime_error("no free port on 127.0.0.1");
-  }
-  ::close(fd);
-  return "tcp://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 }
 
 std::unique_ptr<Node> start_node(const std::string& name, const std::string& listen,
@@ -78,9 +60,11 @@ Pid await_global(Node& node, const std::string& name, PeerProcess* peer) {
   throw std::runtime_error("global name " + name + " never appeared");
 }
 
+// Every node listens on a free loopback port; the peer joins through the measuring node's.
+constexpr char kListen[] = "tcp://127.0.0.1:*";
+
 void run_thr() {
-  const std::string listen = loopback_endpoint();
-  std::unique_ptr<Node> node = start_node("measure", listen, {});
+  std::unique_ptr<Node> node = start_node("measure", kListen, {});
   const uint64_t messages = remote_messages();
   ScopedActor me(node->runtime());
   const Pid reporter = me.pid();
@@ -101,7 +85,7 @@ void run_thr() {
     }};
   });
   check(node->register_global("bench.sink", sink), "registering bench.sink");
-  PeerProcess peer("thr-sender", {listen, loopback_endpoint()});
+  PeerProcess peer("thr-sender", {node->endpoint()});
   for (;;) {
     absl::StatusOr<ThroughputResult> result = me->receive_for<ThroughputResult>(absl::Seconds(1));
     if (result.ok()) {
@@ -115,7 +99,7 @@ void run_thr() {
 }
 
 void send_sequence(const std::vector<std::string>& args) {
-  std::unique_ptr<Node> node = start_node("sender", args[1], {args[0]});
+  std::unique_ptr<Node> node = start_node("sender", kListen, {args[0]});
   const Pid sink = await_global(*node, "bench.sink", nullptr);
   const uint64_t messages = remote_messages();
   ScopedActor me(node->runtime());
@@ -125,9 +109,8 @@ void send_sequence(const std::vector<std::string>& args) {
 }
 
 void run_lat() {
-  const std::string listen = loopback_endpoint();
-  std::unique_ptr<Node> node = start_node("measure", listen, {});
-  PeerProcess peer("lat-echo", {listen, loopback_endpoint()});
+  std::unique_ptr<Node> node = start_node("measure", kListen, {});
+  PeerProcess peer("lat-echo", {node->endpoint()});
   const Pid echo = await_global(*node, "bench.echo", &peer);
   ScopedActor me(node->runtime());
   auto bounce = [&](int64_t value) {
@@ -145,7 +128,7 @@ void run_lat() {
 }
 
 void echo(const std::vector<std::string>& args) {
-  std::unique_ptr<Node> node = start_node("echo", args[1], {args[0]});
+  std::unique_ptr<Node> node = start_node("echo", kListen, {args[0]});
   const Pid echo = node->runtime().spawn([](EventedActor& self) -> Behavior {
     return {[&self](int64_t value) { self.send(self.sender(), value); }};
   });
@@ -154,7 +137,7 @@ void echo(const std::vector<std::string>& args) {
 }
 
 constexpr RemoteCase kCases[] = {{"remote_thr", run_thr}, {"remote_lat", run_lat}};
-constexpr RemoteRole kRoles[] = {{"thr-sender", 2, send_sequence}, {"lat-echo", 2, echo}};
+constexpr RemoteRole kRoles[] = {{"thr-sender", 1, send_sequence}, {"lat-echo", 1, echo}};
 
 }  // namespace
 }  // namespace bossa::bench

@@ -344,7 +344,7 @@ std::vector<ChildInfo> Supervisor::which_children() const {
 }  // namespace
 
 ExitReason reached_max_restart_intensity() {
-  return ExitReason::error("reached_max_restart_intensity");
+  return ExitReason::shutdown("reached_max_restart_intensity");
 }
 
 absl::StatusOr<Pid> start_supervisor(Runtime& runtime, SupervisorSpec spec, SpawnOptions options) {

@@ -183,8 +183,10 @@ bool is_node_name(absl::string_view name) {
 }
 
 // tcp://host:port with an explicit port 1-65535 (host a name, an IPv4 address or a bracketed
-// IPv6 address), or ipc:///absolute/path. Wildcards are refused: peers connect to these.
-bool is_endpoint(absl::string_view endpoint) {
+// IPv6 address), or ipc:///absolute/path; with `listening`, the port may also be * (a free port
+// the system picks, which the node then tells its peers). A wildcard host is refused: peers
+// connect to the address a node gives.
+bool is_endpoint(absl::string_view endpoint, bool listening) {
   if (absl::ConsumePrefix(&endpoint, "ipc://")) {
     return endpoint.size() > 1 && endpoint.front() == '/';
   }
@@ -194,9 +196,11 @@ bool is_endpoint(absl::string_view endpoint) {
   absl::string_view host = endpoint.substr(0, colon);
   const absl::string_view port = endpoint.substr(colon + 1);
   uint32_t port_number = 0;
-  if (port.empty() || port.size() > 5 ||
-      !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
-      !absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535) {
+  if (listening && port == "*") {
+    // any port
+  } else if (port.empty() || port.size() > 5 ||
+             !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
+             !absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535) {
     return false;
   }
   if (absl::ConsumePrefix(&host, "[")) {
@@ -211,6 +215,8 @@ bool is_endpoint(absl::string_view endpoint) {
 
 constexpr absl::string_view kEndpointExpected =
     "expected tcp://host:port (an explicit port 1-65535) or ipc:///absolute/path";
+constexpr absl::string_view kListenExpected =
+    "expected tcp://host:port (a port 1-65535, or * for any free port) or ipc:///absolute/path";
 
 bool is_exchange_prefix(absl::string_view name) {
   return !name.empty() && name.size() <= kMaxExchangeLength && !absl::StartsWith(name, "amq.") &&
@@ -321,11 +327,11 @@ void read_transport(Section transport, transport::TransportConfig& config) {
   }
 
   if (const auto* listen = transport.string("listen")) {
-    if (is_endpoint(listen->get())) {
+    if (is_endpoint(listen->get(), /*listening=*/true)) {
       config.listen = listen->get();
     } else {
       transport.fail(*listen, "listen",
-                     absl::StrCat(kEndpointExpected, ", got ", quote(listen->get())));
+                     absl::StrCat(kListenExpected, ", got ", quote(listen->get())));
     }
   } else if (kind_ok && config.kind == "native" && transport.find("listen") == nullptr) {
     transport.missing("listen", "required when transport.kind = \"native\"");
@@ -336,7 +342,7 @@ void read_transport(Section transport, transport::TransportConfig& config) {
       for (size_t i = 0; i < endpoints->size(); ++i) {
         const toml::node& seed = *endpoints->get(i);
         const auto* text = seed.as_string();
-        if (text != nullptr && is_endpoint(text->get())) {
+        if (text != nullptr && is_endpoint(text->get(), /*listening=*/false)) {
           config.seeds.push_back(text->get());
         } else {
           transport.fail(seed, absl::StrCat("seeds[", i, "]"),

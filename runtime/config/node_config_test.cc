@@ -197,18 +197,18 @@ TEST(NodeConfig, LocalKindWithoutNetworkIsAnError) {
 
 TEST(NodeConfig, ListenMustBeAConnectableEndpoint) {
   for (const char* endpoint :
-       {"tcp://127.0.0.1:*", "tcp://127.0.0.1", "tcp://:7001", "tcp://127.0.0.1:0",
-        "tcp://127.0.0.1:65536", "tcp://127.0.0.1:70x", "tcp://*:7001", "tcp://[::1:7001",
-        "tcp://::1:7001", "udp://127.0.0.1:7001", "ipc://relative/path", "ipc:///", "",
-        "inproc://x"}) {
+       {"tcp://127.0.0.1", "tcp://:7001", "tcp://127.0.0.1:0", "tcp://*:*", "tcp://127.0.0.1:65536",
+        "tcp://127.0.0.1:70x", "tcp://*:7001", "tcp://[::1:7001", "tcp://::1:7001",
+        "udp://127.0.0.1:7001", "ipc://relative/path", "ipc:///", "", "inproc://x"}) {
     SCOPED_TRACE(endpoint);
     EXPECT_EQ(problems_in(with_transport(absl::StrCat("listen = \"", endpoint, "\"\n"))),
-              absl::StrCat("node.toml:4: transport.listen: expected tcp://host:port (an explicit "
-                           "port 1-65535) or ipc:///absolute/path, got \"",
+              absl::StrCat("node.toml:4: transport.listen: expected tcp://host:port (a port "
+                           "1-65535, or * for any free port) or ipc:///absolute/path, got \"",
                            endpoint, "\""));
   }
-  for (const char* endpoint : {"tcp://localhost:65535", "tcp://10.0.0.1:1", "tcp://[::1]:7001",
-                               "tcp://node-1.example.org:7001", "ipc:///run/bossa/alpha"}) {
+  for (const char* endpoint :
+       {"tcp://localhost:65535", "tcp://10.0.0.1:1", "tcp://[::1]:7001", "tcp://127.0.0.1:*",
+        "tcp://node-1.example.org:7001", "ipc:///run/bossa/alpha"}) {
     SCOPED_TRACE(endpoint);
     absl::StatusOr<NodeConfig> config = parse_node_config(
         with_transport(absl::StrCat("listen = \"", endpoint, "\"\n")), "node.toml");

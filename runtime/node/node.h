@@ -61,6 +61,8 @@ class Node {
   ~Node();
 
   const std::string& name() const noexcept { return self_.name; }
+  // Where other nodes reach this one (for their seeds), once started; see Transport::endpoint.
+  std::string endpoint() const { return transport_->endpoint(); }
   uint32_t id() const noexcept { return self_.id; }
   Runtime& runtime() noexcept { return *runtime_; }
   Logger& log() noexcept { return log_; }

@@ -22,7 +22,7 @@ struct ExitReason {
     error @6;
   }
   kind @0 :Kind;
-  detail @1 :Text;   # what went wrong, for kind error
+  detail @1 :Text;   # what went wrong (kind error), or why (kind shutdown, may be empty)
 }
 
 # A monitored process stopped: envelope kind down, from = the process, correlation id = the monitor.

@@ -34,7 +34,7 @@ absl::StatusOr<ExitReason> from_wire(wire::ExitReason::Reader in) {
     case wire::ExitReason::Kind::NORMAL:
       return ExitReason::normal();
     case wire::ExitReason::Kind::SHUTDOWN:
-      return ExitReason::shutdown();
+      return ExitReason::shutdown(std::string(in.getDetail().cStr()));
     case wire::ExitReason::Kind::KILL:
       return ExitReason::kill();
     case wire::ExitReason::Kind::KILLED:

@@ -1,10 +1,8 @@
 #include "tests/cluster/test_cluster.h"
 
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,22 +19,6 @@
 
 namespace bossa::cluster_test {
 namespace {
-
-// A tcp port on 127.0.0.1 that nothing listens on now.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string to_toml(const NodeConfig& config) {
   std::string seeds;
@@ -106,12 +88,8 @@ NodeConfig TestCluster::config_for(const std::string& name) {
     return config;
   }
   config.transport.kind = "native";
-  config.transport.listen = absl::StrCat("tcp://127.0.0.1:", free_port());
-  if (main_listen_.empty()) {
-    main_listen_ = config.transport.listen;
-  } else {
-    config.transport.seeds.push_back(main_listen_);
-  }
+  config.transport.listen = "tcp://127.0.0.1:*";  // a free port; Hellos tell the peers
+  if (main_ != nullptr) config.transport.seeds.push_back(main_->endpoint());
   return config;
 }
 

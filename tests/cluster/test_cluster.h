@@ -45,8 +45,7 @@ class TestCluster {
   void end_process(Process& process);
 
   const Backend backend_;
-  std::string directory_;    // config files and ipc paths of this cluster
-  std::string main_listen_;  // native: the seed every peer joins through
+  std::string directory_;  // config files and ipc paths of this cluster
   transport::LocalNetwork network_{"conformance"};
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;

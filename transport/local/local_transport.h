@@ -22,6 +22,7 @@ class LocalTransport final : public Transport {
   absl::Status send(uint32_t to, std::string_view envelope) override;
   void broadcast(std::string_view envelope) override;
   std::vector<NodeIdentity> nodes() const override;
+  std::string endpoint() const override { return {}; }
   void stop() override;
 
  private:

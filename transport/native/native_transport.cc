@@ -54,6 +54,7 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
     return absl::UnavailableError(absl::StrCat("node '", self.name, "' cannot listen on ",
                                                config_.listen, ": ", status.message()));
   }
+  endpoint_ = pull_.last_endpoint();
   running_.store(true);
   next_heartbeat_ = Clock::now();
   next_seed_hello_ = Clock::now();
@@ -346,7 +347,7 @@ void NativeTransport::tick(Clock::time_point now) {
     std::vector<std::string> to_greet = config_.seeds;
     for (const auto& [endpoint, until] : former_) to_greet.push_back(endpoint);
     for (const std::string& endpoint : to_greet) {
-      if (endpoint == config_.listen) continue;
+      if (endpoint == endpoint_ || endpoint == config_.listen) continue;
       bool member = false;
       {
         std::shared_lock<std::shared_mutex> lock(members_mutex_);
@@ -358,7 +359,7 @@ void NativeTransport::tick(Clock::time_point now) {
 }
 
 NativeHello NativeTransport::hello() const {
-  NativeHello hello{NativeMember{self_, config_.listen}, {}};
+  NativeHello hello{NativeMember{self_, endpoint_}, {}};
   std::shared_lock<std::shared_mutex> lock(members_mutex_);
   for (const auto& [id, member] : members_) hello.members.push_back(member.member);
   return hello;

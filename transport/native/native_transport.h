@@ -60,6 +60,7 @@ class NativeTransport final : public Transport {
   absl::Status send(uint32_t to, std::string_view envelope) override;
   void broadcast(std::string_view envelope) override;
   std::vector<NodeIdentity> nodes() const override;
+  std::string endpoint() const override { return endpoint_; }
   void stop() override;
 
   // Messages dropped because they were malformed or came from a node that is not a member.
@@ -116,6 +117,7 @@ class NativeTransport final : public Transport {
   TransportHandler* handler_ = nullptr;
   socket::Context context_{1};
   socket::Socket pull_;
+  std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()
 
   mutable std::shared_mutex members_mutex_;
   absl::flat_hash_map<uint32_t, Member> members_;  // guarded by members_mutex_

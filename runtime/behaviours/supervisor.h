@@ -21,9 +21,9 @@
 // Every restart counts against the budget: more than max_restarts within `period` and the
 // supervisor stops all children and itself, with reason `shutdown: reached_max_restart_intensity`
 // (as OTP's supervisor: a supervisor above restarts it if it is a permanent child, not if it is
-// transient). An exit signal from its parent or
-// the runtime (any reason), or from anyone not a child (any reason but normal), makes it stop all
-// children in reverse start order and then stop with that reason.
+// transient). An exit signal from its parent or the runtime (any reason), or from anyone not a
+// child (any reason but normal), makes it stop all children in reverse start order and then stop
+// with that reason.
 //
 // Stopping a child: unlink, monitor, exit signal `shutdown`; if it has not stopped after its
 // shutdown timeout, `kill` (kBrutalKill: `kill` at once; an infinite timeout waits, as for a

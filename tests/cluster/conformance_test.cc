@@ -109,6 +109,27 @@ TEST_P(ClusterConformance, LinksCarryACrashAcrossNodes) {
   EXPECT_EQ(exit->from, crasher);
   EXPECT_EQ(exit->reason.kind(), ExitReason::Kind::kError);
   EXPECT_EQ(exit->reason.detail(), "crash");
+
+  // A link to a pid that does not exist there comes back as noproc.
+  const Pid never{crasher.node, crasher.serial + 1000};
+  me->link(never);
+  absl::StatusOr<ExitMsg> noproc = me->receive_for<ExitMsg>(kWait);
+  ASSERT_TRUE(noproc.ok()) << noproc.status();
+  EXPECT_EQ(noproc->from, never);
+  EXPECT_EQ(noproc->reason.kind(), ExitReason::Kind::kNoProc);
+}
+
+TEST_P(ClusterConformance, AnExitSignalReachesAnActorOnAnotherNode) {
+  cluster_.start_peer("alpha");
+  const Pid echo = spawn_on("alpha", "echo");
+  ScopedActor me(main().runtime());
+  const MonitorRef ref = me->monitor(echo);
+  ASSERT_TRUE(me->request<std::string>(echo, kWait, std::string("sync")).ok());
+  me->exit(echo, ExitReason::kill());
+  absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->ref, ref);
+  EXPECT_EQ(down->reason.kind(), ExitReason::Kind::kKilled);
 }
 
 TEST_P(ClusterConformance, MonitorsReportAStopAndANonexistentProcess) {

@@ -240,7 +240,8 @@ TEST(Message, SmallFramesAreInlineAndLargeOnesShared) {
   Frame shared = big;
   EXPECT_EQ(shared.data(), big.data());
   EXPECT_EQ(shared, big);
-  static int freed = 0;
+  static int freed;  // static: the deleter is a plain function; reset for --gtest_repeat
+  freed = 0;
   char* mine = new char[100];
   {
     Frame adopted = Frame::adopt(

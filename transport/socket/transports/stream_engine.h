@@ -2,13 +2,16 @@
 //
 // It sends the greeting, runs the mechanism handshake (NULL), checks the peer's socket type, then
 // moves messages between the stream and its pipe:
-//   reads  big chunks (4 KiB while idle, 64 KiB once busy) and decodes every frame in them, pushing
-//   whole messages into the pipe and
-//          publishing them with one flush per chunk; stops reading while the pipe is at rcvhwm;
-//          the body of a large frame (32 KiB and more) is read straight into its Frame;
-//   writes everything the socket queued, gathered into one buffer per write (frames of 8 KiB and
-//          more go out from the message itself, without a copy); a conflating sender (conflate on
-//          PUSH, PUB, DEALER) writes only the latest message queued.
+//   reads  big chunks (4 KiB while idle, 64 KiB once busy), decodes every frame in them and pushes
+//          whole messages into the pipe, publishing them with one flush per chunk; stops reading
+//          while the pipe is at rcvhwm. The body of a large frame (32 KiB and more) is read
+//          straight into its Frame, in one system call with up to 8 KiB of what follows it; reads
+//          stay that small while large frames keep coming, so that each body lands in place and
+//          only its first octets are copied;
+//   writes everything the socket queued in one gather write: frames under 8 KiB copied into one
+//          buffer (up to 64 KiB a batch), larger ones sent from the message itself (up to 1 MiB a
+//          batch); a conflating sender (conflate on PUSH, PUB, DEALER) writes only the latest
+//          message queued.
 // A dialer's connection also serves a pipe its socket closed before any connection existed: it
 // sends what is queued within the linger the dialer hands it.
 // It answers PING with PONG, sends PINGs (heartbeat_ivl), closes a connection silent for
@@ -24,9 +27,11 @@
 #define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_ENGINE_H_
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,7 +79,9 @@ class StreamEngine final : public Engine,
   static constexpr std::size_t kIdleReadChunk = 4 * 1024;  // until a read fills it
   static constexpr std::size_t kWriteBatch = 64 * 1024;
   static constexpr std::size_t kGatherMin = 8 * 1024;
+  static constexpr std::size_t kGatherBatch = 1024 * 1024;  // octets sent from messages per write
   static constexpr std::size_t kDirectMin = 32 * 1024;
+  static constexpr std::size_t kTailRead = 8 * 1024;  // read into in_buf_ next to a large frame
   static constexpr std::chrono::seconds kHandshakeTimeout{30};
 
   StreamEngine(Stream stream, EngineConfig cfg)
@@ -128,6 +135,14 @@ class StreamEngine final : public Engine,
 
  private:
   enum class State { greeting, handshake, active, closed };
+  // async_write's own completion conditions hand the stream at most 64 KiB per call, splitting a
+  // large frame over two system calls (and two trips through the I/O loop); this one offers the
+  // whole rest of the batch each time.
+  struct WholeBatch {
+    std::size_t operator()(const boost::system::error_code& ec, std::size_t) const {
+      return ec ? 0 : std::numeric_limits<std::size_t>::max();
+    }
+  };
   struct Segment {
     const std::uint8_t* external;  // null: `offset` into out_
     std::size_t offset;
@@ -142,20 +157,27 @@ class StreamEngine final : public Engine,
     if (reading_ || state_ == State::closed || blocked_) return;
     reading_ = true;
     auto self = this->shared_from_this();
-    if (direct_) {
-      stream_.async_read_some(
-          boost::asio::buffer(direct_->data() + direct_have_, direct_->size() - direct_have_),
-          [self](boost::system::error_code ec, std::size_t n) { self->on_direct_read(ec, n); });
-      return;
-    }
     // An idle connection keeps a small buffer; the first read that fills it grows it for good.
     if (last_read_filled_ && in_buf_.size() < kReadChunk) in_buf_.resize(kReadChunk);
+    // Next to a large frame, what follows it is read in small amounts: it is likely the header and
+    // first octets of another large frame, whose body should land in its own Frame, not in in_buf_.
+    const std::size_t room = after_large_ ? std::min(kTailRead, in_buf_.size()) : in_buf_.size();
+    if (direct_) {
+      // The rest of the body, and what follows it, in one system call.
+      const std::array<boost::asio::mutable_buffer, 2> buffers = {
+          boost::asio::buffer(direct_->data() + direct_have_, direct_->size() - direct_have_),
+          boost::asio::buffer(in_buf_.data(), room)};
+      stream_.async_read_some(buffers, [self](boost::system::error_code ec, std::size_t n) {
+        self->on_direct_read(ec, n);
+      });
+      return;
+    }
     stream_.async_read_some(
-        boost::asio::buffer(in_buf_.data(), in_buf_.size()),
+        boost::asio::buffer(in_buf_.data() + carry_, room - carry_),
         [self](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
   }
 
-  // More of a large body arrived in place.
+  // More of a large body arrived in place, and perhaps what follows it, into in_buf_.
   void on_direct_read(boost::system::error_code ec, std::size_t n) {
     reading_ = false;
     if (state_ == State::closed) return;
@@ -164,34 +186,46 @@ class StreamEngine final : public Engine,
       return;
     }
     last_recv_ = Clock::now();
-    direct_have_ += n;
+    const std::size_t body = std::min(n, direct_->size() - direct_have_);
+    direct_have_ += body;
+    in_begin_ = 0;
+    in_end_ = n - body;
     if (direct_have_ == direct_->size()) {
       partial_.push_back(std::move(*direct_));
       direct_.reset();
       if (!direct_more_) {
         deliver(std::move(partial_));
         partial_.clear();
-        link_->to_socket->flush();
-        if (blocked_) return;
+        if (blocked_) return;  // what followed the body waits in in_buf_ for room in the pipe
       }
     }
-    read_more();
+    if (process()) read_more();
   }
 
-  // At a frame boundary in the active state, starts reading a large data frame's body straight into
-  // its Frame when the body is not already buffered. True when it did (the input is consumed).
-  bool start_direct(std::string_view in) {
+  // At a frame boundary in the active state, takes the input out of the decoder's hands when
+  // in_buf_ is the better place for it: a large data frame whose body is not all buffered yet is
+  // read straight into its Frame from here on, and an incomplete header is kept at the front of
+  // in_buf_ for the next read to complete (so that the frame it opens can still be read in place).
+  // True when it did either (the input is consumed).
+  bool take_over(std::string_view in) {
     if (!decoder_.at_frame_boundary()) return false;
     absl::StatusOr<zmtp::FrameHeader> h = zmtp::ParseFrameHeader(in, decoder_.limits());
-    if (!h.ok() || h->header_size == 0 || h->command() || h->size < kDirectMin ||
-        in.size() - h->header_size >= h->size) {
-      return false;  // errors are reported by the decoder itself
+    if (!h.ok()) return false;  // errors are reported by the decoder itself
+    if (h->header_size == 0) {
+      std::memmove(in_buf_.data(), in.data(), in.size());
+      carry_ = in.size();
+      in_begin_ = in_end_;
+      return true;
+    }
+    if (h->command() || h->size < kDirectMin || in.size() - h->header_size >= h->size) {
+      return false;
     }
     direct_.emplace(h->size);
     direct_more_ = h->more();
     direct_have_ = in.size() - h->header_size;
     std::memcpy(direct_->data(), in.data() + h->header_size, direct_have_);
     in_begin_ = in_end_;
+    after_large_ = true;
     return true;
   }
 
@@ -211,14 +245,16 @@ class StreamEngine final : public Engine,
       return;
     }
     last_recv_ = Clock::now();
-    last_read_filled_ = n == in_buf_.size();
     in_begin_ = 0;
-    in_end_ = n;
+    in_end_ = carry_ + n;
+    carry_ = 0;
+    last_read_filled_ = in_end_ == in_buf_.size();
     if (process()) read_more();
   }
 
   // Consumes buffered input; false when stopped (closed, or paused on a full pipe).
   bool process() {
+    const bool had_input = in_begin_ < in_end_;
     while (in_begin_ < in_end_) {
       std::string_view in(in_buf_.data() + in_begin_, in_end_ - in_begin_);
       if (state_ == State::greeting) {
@@ -229,7 +265,7 @@ class StreamEngine final : public Engine,
         if (greeting_in_.size() == zmtp::kGreetingSize && !on_greeting()) return false;
         continue;
       }
-      if (state_ == State::active && start_direct(in)) break;
+      if (state_ == State::active && take_over(in)) break;
       auto frame = decoder_.Next(in);
       in_begin_ = in_end_ - in.size();
       if (!frame.ok()) return fail(frame.status());
@@ -241,6 +277,8 @@ class StreamEngine final : public Engine,
       }
     }
     if (link_) link_->to_socket->flush();
+    // Input that held no large frame (nor the start of one) ends the small reads.
+    if (had_input && !direct_ && carry_ == 0) after_large_ = false;
     return state_ != State::closed;
   }
 
@@ -392,6 +430,7 @@ class StreamEngine final : public Engine,
     out_.clear();
     segments_.clear();
     run_start_ = 0;
+    batch_bytes_ = 0;
     out_.swap(control_);
     if (state_ == State::active) {
       Message m;
@@ -404,7 +443,7 @@ class StreamEngine final : public Engine,
           encode(m);
         }
       } else {
-        while (out_.size() < kWriteBatch && q.pop(m)) encode(m);
+        while (out_.size() < kWriteBatch && batch_bytes_ < kGatherBatch && q.pop(m)) encode(m);
       }
       q.release_reads();
       if (out_.empty() && segments_.empty() && q.closed()) {
@@ -424,7 +463,7 @@ class StreamEngine final : public Engine,
     }
     writing_ = true;
     boost::asio::async_write(
-        stream_, buffers_,
+        stream_, buffers_, WholeBatch{},
         [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
           self->on_written(ec);
         });
@@ -456,6 +495,7 @@ class StreamEngine final : public Engine,
         segments_.push_back(Segment{nullptr, run_start_, out_.size() - run_start_});
         segments_.push_back(Segment{f.data(), 0, f.size()});
         run_start_ = out_.size();
+        batch_bytes_ += f.size();
         external = true;
       } else {
         if (f.size() != 0) std::memcpy(p + h, f.data(), f.size());
@@ -609,6 +649,8 @@ class StreamEngine final : public Engine,
   std::size_t in_end_ = 0;
   bool reading_ = false;
   bool last_read_filled_ = false;
+  std::size_t carry_ = 0;     // octets of an incomplete header kept at the front of in_buf_
+  bool after_large_ = false;  // the last input held (the start of) a large frame
   Message partial_;
   std::optional<Message> blocked_;
   std::optional<Frame> direct_;  // a large body being read in place
@@ -618,6 +660,7 @@ class StreamEngine final : public Engine,
   std::string control_;  // greeting and commands waiting to go out
   std::string out_;
   std::size_t run_start_ = 0;
+  std::size_t batch_bytes_ = 0;  // octets of the frames the batch sends from their messages
   std::vector<Segment> segments_;
   std::vector<boost::asio::const_buffer> buffers_;
   std::vector<Message> inflight_;

@@ -123,11 +123,16 @@ ScratchBuilder::~ScratchBuilder() {
 }
 
 std::string write(capnp::MessageBuilder& message) {
+  std::string out;
+  write(message, out);
+  return out;
+}
+
+void write(capnp::MessageBuilder& message, std::string& out) {
   kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message.getSegmentsForOutput();
-  std::string out(capnp::computeSerializedSizeInWords(segments) * kWordBytes, '\0');
+  out.resize(capnp::computeSerializedSizeInWords(segments) * kWordBytes);
   kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
   capnp::writeMessage(stream, segments);
-  return out;
 }
 
 }  // namespace bossa::capnp_frame

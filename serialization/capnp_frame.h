@@ -32,6 +32,8 @@ absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::stri
 
 // Serializes `message` in the flat format into one string (a single copy of its segments).
 std::string write(capnp::MessageBuilder& message);
+// The same into `out`, replacing what it held and reusing its memory.
+void write(capnp::MessageBuilder& message, std::string& out);
 
 // A message builder for one message that fits in `words` (or grows past them): its first segment
 // is this thread's reusable scratch space when that is free and large enough, so that building a

@@ -65,7 +65,7 @@ std::string_view envelope_kind_name(EnvelopeKind kind) {
   return "unknown";
 }
 
-std::string encode_envelope(const Envelope& envelope) {
+void encode_envelope(const Envelope& envelope, std::string& out) {
   const size_t words = kFixedEnvelopeWords + (envelope.to_name.size() + 1 + 7) / 8 +
                        (envelope.payload.size() + 7) / 8;
   capnp_frame::ScratchBuilder builder(words);
@@ -81,7 +81,13 @@ std::string encode_envelope(const Envelope& envelope) {
   }
   root.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(envelope.payload.data()),
                                       envelope.payload.size()));
-  return capnp_frame::write(message);
+  capnp_frame::write(message, out);
+}
+
+std::string encode_envelope(const Envelope& envelope) {
+  std::string out;
+  encode_envelope(envelope, out);
+  return out;
 }
 
 absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,

@@ -73,6 +73,9 @@ struct Envelope {
 // Encodes `envelope` in the flat format above. Precondition: to_name and payload are each smaller
 // than 512 MiB (Cap'n Proto's blob limit; a transport's message size limit sits far below it).
 std::string encode_envelope(const Envelope& envelope);
+// The same into `out`, replacing what it held and reusing its memory (for a sender that keeps one
+// buffer).
+void encode_envelope(const Envelope& envelope, std::string& out);
 
 // Decodes one envelope from `bytes` under `limits`. `bytes` need not be aligned in memory.
 absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLimits& limits = {});

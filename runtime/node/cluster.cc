@@ -90,9 +90,14 @@ std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
 }
 
 absl::Status Cluster::send_envelope(const Envelope& envelope) {
-  const std::string bytes = encode_envelope(envelope);
+  // Each sending thread encodes into a buffer of its own, reused: the transport copies what it
+  // keeps.
+  thread_local std::string bytes;
+  encode_envelope(envelope, bytes);
   const size_t size = bytes.size();
   absl::Status sent = transport_.send(envelope.to.node, bytes);
+  constexpr size_t kKeptBufferBytes = 64 * 1024;
+  if (bytes.capacity() > kKeptBufferBytes) bytes = std::string();  // not a large one for ever
   if (sent.ok()) {
     NodeCounters::add(counters_.messages_out);
     NodeCounters::add(counters_.bytes_out, size);
@@ -203,6 +208,10 @@ void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
     if (envelope.from.node != from && !from_nobody) {
       return absl::InvalidArgumentError(absl::StrCat("the sender ", envelope.from.node,
                                                      " is not the node the envelope came from"));
+    }
+    if (envelope.to.node != self_.id) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the envelope is addressed to node ", envelope.to.node, ", not this one"));
     }
     NodeCounters::add(counters_.messages_in);
     NodeCounters::add(counters_.bytes_in, bytes.size());

@@ -27,6 +27,8 @@ constexpr int kFlushStepMs = 100;
 constexpr int kMaxDrain = 10000;
 // How long a peer that went silent is greeted again, in case it comes back.
 constexpr auto kRegreetFormerMembersFor = std::chrono::seconds(60);
+// Connections a node keeps at most: a Hello listing more new endpoints than that is not followed.
+constexpr size_t kMaxLinks = 1024;
 // What a closing link may still flush to a peer that is up.
 constexpr int kLingerOnLeaveMs = 500;
 
@@ -259,7 +261,12 @@ void NativeTransport::on_hello(const NativeHeader& header, std::string_view body
       std::shared_lock<std::shared_mutex> lock(members_mutex_);
       known = members_.contains(other.identity.id);
     }
-    if (!known) send_on(*link_to(other.endpoint), NativeKind::kHello, encode_hello(this->hello()));
+    if (known) continue;
+    if (!links_.contains(other.endpoint) && links_.size() >= kMaxLinks) {
+      rejected_.fetch_add(1, std::memory_order_relaxed);  // a Hello naming too many endpoints
+      continue;
+    }
+    send_on(*link_to(other.endpoint), NativeKind::kHello, encode_hello(this->hello()));
   }
 }
 

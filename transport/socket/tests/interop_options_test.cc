@@ -99,6 +99,17 @@ class InteropOptionsTest : public ::testing::TestWithParam<Transport> {
     return probe.last_endpoint();
   }
   std::string BindEndpoint() { return testing::BindEndpoint(GetParam()); }
+  // Binds `s` to `ep`, retrying while the address is not free yet; false if it never is.
+  static bool BindWhenFree(zmq::socket_t& s, const std::string& ep) {
+    return testing::Eventually([&] {
+      try {
+        s.bind(ep);
+        return true;
+      } catch (const zmq::error_t&) {
+        return false;
+      }
+    });
+  }
 
   Context ctx_{1};
   zmq::context_t zctx_;
@@ -113,14 +124,7 @@ TEST_P(InteropOptionsTest, UnconnectedBossaPushDeliversToLibzmqWithinLinger) {
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   }
   zmq::socket_t pull = MakeZmq(zctx_, zmq::socket_type::pull);
-  ASSERT_TRUE(testing::Eventually([&] {
-    try {
-      pull.bind(ep);
-      return true;
-    } catch (const zmq::error_t&) {
-      return false;
-    }
-  }));
+  ASSERT_TRUE(BindWhenFree(pull, ep));
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Recv(pull), Frames{absl::StrCat("m", i)});
 }
 
@@ -294,14 +298,7 @@ TEST_P(InteropOptionsTest, ConflatingBossaPushSendsLibzmqOnlyTheLatest) {
   ASSERT_TRUE(push.connect(ep).ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   zmq::socket_t pull = MakeZmq(zctx_, zmq::socket_type::pull);
-  ASSERT_TRUE(testing::Eventually([&] {
-    try {
-      pull.bind(ep);
-      return true;
-    } catch (const zmq::error_t&) {
-      return false;
-    }
-  }));
+  ASSERT_TRUE(BindWhenFree(pull, ep));
   EXPECT_EQ(Recv(pull), Frames{"m99"});
   ASSERT_TRUE(push.send("end").ok());
   EXPECT_EQ(Recv(pull), Frames{"end"});

@@ -8,8 +8,8 @@
 //   [transport]                    meaning                              default
 //   kind = "native"                # "native" | "amqp" | "local"        "native"
 //   listen = "tcp://host:7001"     # native: this node's endpoint,      required for native
-//                                  #   tcp://host:port (explicit port 1-65535) or
-//                                  #   ipc:///absolute/path
+//                                  #   tcp://host:port (port 1-65535, or *
+//                                  #   for a free one) or ipc:///absolute/path
 //   seeds = ["tcp://host:7000"]    # native: endpoints to join through  []
 //   network = "test"               # local: in-process network to join  required for local
 //   heartbeat_interval = "250ms"   # how often a node says it is alive  "250ms"

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,9 @@ constexpr size_t kMaxBatchBytes = size_t{4} << 20;
 // A send this soon after the previous one on its link joins the batch (the link is streaming);
 // a later one leaves at once from the sender's thread.
 constexpr auto kStreamingGap = std::chrono::microseconds(5);
-// How long the flusher holds a link's socket at a time while its queue is full.
+// How soon the flusher tries again a batch whose peer's queue was full.
+constexpr auto kStalledRetry = std::chrono::milliseconds(1);
+// How long an inline sender holds a link's socket at a time while its queue is full.
 constexpr int kFlushStepMs = 100;
 // How many queued messages the receive thread reads before it looks at the clock again.
 constexpr int kMaxDrain = 10000;
@@ -74,7 +77,7 @@ void NativeTransport::stop() {
   flusher_thread_.join();
   std::unique_lock<std::shared_mutex> lock(members_mutex_);
   for (auto& [id, member] : members_) {
-    flush(*member.link);
+    flush(member.link, /*retry=*/false);
     std::lock_guard<std::mutex> link_lock(member.link->socket_mutex);
     (void)member.link->push.send(native_message(NativeKind::kBye, self_.id, {}),
                                  socket::Flags::dontwait);
@@ -111,7 +114,7 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
     append_to_batch(link->batch, envelope);
     if (!link->flush_posted) {
       link->flush_posted = true;
-      boost::asio::post(flusher_, [this, link] { flush(*link); });
+      boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
     }
     return absl::OkStatus();
   }
@@ -125,21 +128,50 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   return absl::OkStatus();
 }
 
-void NativeTransport::flush(Link& link) {
-  std::string batch;
+void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
+  // Locks are taken one at a time here: an inline sender holds batch_mutex while it takes
+  // socket_mutex.
+  std::optional<socket::Message> message;
   {
-    std::lock_guard<std::mutex> lock(link.batch_mutex);
-    batch.swap(link.batch);
-    link.flush_posted = false;
-    link.in_flight = !batch.empty();
+    std::lock_guard<std::mutex> lock(link->batch_mutex);
+    if (retry) link->retry_scheduled = false;
+    if (link->stalled.has_value()) {
+      message = std::move(link->stalled);
+      link->stalled.reset();
+    } else {
+      std::string batch;
+      batch.swap(link->batch);
+      link->flush_posted = false;
+      if (batch.empty()) return;
+      link->in_flight = true;
+      message = native_message(NativeKind::kData, self_.id, std::move(batch));
+    }
   }
-  link.batch_taken.notify_all();
-  if (batch.empty()) return;
-  std::unique_lock<std::mutex> socket_lock(link.socket_mutex);
-  send_batch(link, std::move(batch), socket_lock);
-  socket_lock.unlock();
-  std::lock_guard<std::mutex> lock(link.batch_mutex);
-  link.in_flight = false;
+  link->batch_taken.notify_all();
+  absl::Status sent;
+  {
+    std::lock_guard<std::mutex> lock(link->socket_mutex);
+    sent = link->push.send(std::move(*message), socket::Flags::dontwait);
+  }
+  std::lock_guard<std::mutex> lock(link->batch_mutex);
+  if (absl::IsUnavailable(sent) && running_.load()) {
+    // The peer's queue is full: the batch waits (in_flight, so everything after it stays behind
+    // it) while the flusher serves the other links, and is tried again shortly.
+    link->stalled = std::move(message);
+    if (!link->retry_scheduled) {
+      link->retry_scheduled = true;
+      auto timer = std::make_shared<boost::asio::steady_timer>(flusher_, kStalledRetry);
+      timer->async_wait(
+          [this, link, timer](const boost::system::error_code&) { flush(link, /*retry=*/true); });
+    }
+    return;
+  }
+  // Sent, or refused by a closed link (and lost with it).
+  link->in_flight = false;
+  if (!link->batch.empty()) {
+    link->flush_posted = true;
+    boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
+  }
 }
 
 void NativeTransport::send_batch(Link& link, std::string batch,

@@ -78,11 +78,14 @@ class NativeTransport final : public Transport {
 
     std::mutex batch_mutex;
     std::condition_variable batch_taken;
-    std::string batch;            // envelopes for the flusher; guarded by batch_mutex
-    bool flush_posted = false;    // guarded by batch_mutex
-    bool in_flight = false;       // the flusher is sending a batch; guarded by batch_mutex
-    bool closed = false;          // guarded by batch_mutex
-    Clock::time_point last_send;  // guarded by batch_mutex
+    std::string batch;          // envelopes for the flusher; guarded by batch_mutex
+    bool flush_posted = false;  // guarded by batch_mutex
+    bool in_flight = false;     // the flusher is sending a batch; guarded by batch_mutex
+    // A batch the peer's full queue refused, waiting to be tried again; guarded by batch_mutex.
+    std::optional<socket::Message> stalled;
+    bool retry_scheduled = false;  // guarded by batch_mutex
+    bool closed = false;           // guarded by batch_mutex
+    Clock::time_point last_send;   // guarded by batch_mutex
   };
   struct Member {
     NativeMember member;
@@ -103,10 +106,12 @@ class NativeTransport final : public Transport {
   std::shared_ptr<Link> link_to(const std::string& endpoint);
   // Queues without waiting: what the receive thread sends may be lost, never waited for.
   void send_on(Link& link, NativeKind kind, std::string body);
-  // Sends what `link` has batched (flusher thread).
-  void flush(Link& link);
-  // Sends one batch on `link`, whose socket `socket_lock` holds (and lets go of between tries
-  // while the socket's queue is full).
+  // Sends what `link` has batched, or the batch its full queue refused before (flusher thread;
+  // `retry` when a retry timer calls it). Never waits for a peer: a refused batch is tried again
+  // after kStalledRetry while the other links go on.
+  void flush(const std::shared_ptr<Link>& link, bool retry);
+  // Sends one batch of an inline sender on `link`, whose socket `socket_lock` holds (and lets go of
+  // between tries while the socket's queue is full).
   void send_batch(Link& link, std::string batch, std::unique_lock<std::mutex>& socket_lock);
   // Closes the link's socket with `linger_ms` and wakes senders waiting for room.
   static void close_link(Link& link, int linger_ms);

@@ -173,8 +173,10 @@ class Node {
   WireTypes types_;
   RemoteFunctions functions_;
   std::unique_ptr<transport::Transport> transport_;
-  std::unique_ptr<Runtime> runtime_;
   std::unique_ptr<Cluster> cluster_;
+  // Last, so that it goes first: its destructor joins the workers, and an actor finishing on one
+  // may still route a last exit signal through cluster_ after shutdown() counted it stopped.
+  std::unique_ptr<Runtime> runtime_;
   bool started_ = false;
   bool stopped_ = false;
 };

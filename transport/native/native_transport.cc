@@ -219,10 +219,11 @@ std::vector<NodeIdentity> NativeTransport::nodes() const {
 void NativeTransport::run() {
   while (running_.load(std::memory_order_relaxed)) {
     absl::StatusOr<socket::Message> message = pull_.recv();
-    // Whatever else has arrived is read before silence is judged, so that a handler that took a
-    // while does not make every peer look silent.
-    for (int drained = 0; message.ok() && drained < kMaxDrain; ++drained) {
+    // Whatever else has arrived is read before silence is judged (so that a handler that took a
+    // while does not make every peer look silent), up to kMaxDrain messages at a time.
+    for (int handled = 0; message.ok(); ++handled) {
       handle(*std::move(message));
+      if (handled + 1 == kMaxDrain) break;
       message = pull_.recv(socket::Flags::dontwait);
     }
     tick(Clock::now());

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/behaviours/test_strings.h"
+
 namespace bossa {
 namespace {
 
@@ -29,16 +31,6 @@ EventHandler reporter(Runtime& runtime, Pid observer, const std::string& name) {
                       }};
 }
 
-std::vector<std::string> lines(ScopedActor& me, size_t n) {
-  std::vector<std::string> got;
-  for (size_t i = 0; i < n; ++i) {
-    absl::StatusOr<std::string> line = me->receive_for<std::string>(kWait);
-    if (!line.ok()) break;
-    got.push_back(*line);
-  }
-  return got;
-}
-
 TEST(EventManagerTest, NotifiedEventsReachEveryHandlerInTheOrderAdded) {
   Runtime runtime({.workers = 2});
   ScopedActor me(runtime);
@@ -48,7 +40,7 @@ TEST(EventManagerTest, NotifiedEventsReachEveryHandlerInTheOrderAdded) {
   ASSERT_TRUE(call<Ack>(*me, *manager, AddHandler{"two", reporter(runtime, me.pid(), "two")}).ok());
   notify(*me, *manager, Sold{"tea"});
   notify(runtime, *manager, Sold{"cake"});
-  std::vector<std::string> got = lines(me, 4);
+  std::vector<std::string> got = next_strings(me, 4, kWait);
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(got[0], "one: tea");
   EXPECT_EQ(got[1], "two: tea");
@@ -118,14 +110,14 @@ TEST(EventManagerTest, CrashingHandlerIsRemovedAndReportedAndTheManagerLivesOn) 
   EXPECT_EQ(crash->manager, *manager);
   EXPECT_EQ(crash->id, "fragile");
   EXPECT_EQ(crash->reason, ExitReason::error("handler bug"));
-  EXPECT_EQ(lines(me, 1), (std::vector<std::string>{"log saw fragile crash"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"log saw fragile crash"}));
   EXPECT_EQ(*terminated, "error: handler bug");
 
   EXPECT_EQ(call<std::vector<std::string>>(*me, *manager, WhichHandlers{})
                 .value_or(std::vector<std::string>{}),
             (std::vector<std::string>{"log"}));
   notify(*me, *manager, Sold{"tea"});
-  EXPECT_EQ(lines(me, 1), (std::vector<std::string>{"log: tea"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"log: tea"}));
 }
 
 TEST(EventManagerTest, HandlersAreAddedOnceAndDeletedWithTheirTerminate) {

@@ -8,6 +8,7 @@
 
 #include "runtime/behaviours/call.h"
 #include "runtime/behaviours/server.h"
+#include "runtime/behaviours/test_strings.h"
 
 namespace bossa {
 namespace {
@@ -40,17 +41,6 @@ ChildSpec worker(const std::string& id, Pid observer,
                 options);
           },
       .restart = restart};
-}
-
-// The next `n` reports sent to `me`.
-std::vector<std::string> reports(ScopedActor& me, size_t n) {
-  std::vector<std::string> got;
-  for (size_t i = 0; i < n; ++i) {
-    absl::StatusOr<std::string> line = me->receive_for<std::string>(kWait);
-    if (!line.ok()) break;
-    got.push_back(*line);
-  }
-  return got;
 }
 
 std::vector<ChildInfo> children(ScopedActor& me, Pid supervisor) {
@@ -88,12 +78,14 @@ TEST(SupervisorTest, OneForOneRestartsOnlyTheCrashedChild) {
   absl::StatusOr<Pid> sup =
       start_supervisor(runtime, three_workers(RestartStrategy::kOneForOne, me.pid()));
   ASSERT_TRUE(sup.ok()) << sup.status();
-  EXPECT_EQ(reports(me, 3), (std::vector<std::string>{"start a", "start b", "start c"}));
+  EXPECT_EQ(next_strings(me, 3, kWait),
+            (std::vector<std::string>{"start a", "start b", "start c"}));
   const Pid a = pid_of(me, *sup, "a");
   const Pid b = pid_of(me, *sup, "b");
   const Pid c = pid_of(me, *sup, "c");
   me->send(b, Crash{});
-  EXPECT_EQ(reports(me, 2), (std::vector<std::string>{"stop b error: crash", "start b"}));
+  EXPECT_EQ(next_strings(me, 2, kWait),
+            (std::vector<std::string>{"stop b error: crash", "start b"}));
   EXPECT_EQ(pid_of(me, *sup, "a"), a);
   EXPECT_NE(pid_of(me, *sup, "b"), b);
   EXPECT_TRUE(pid_of(me, *sup, "b").valid());
@@ -106,10 +98,10 @@ TEST(SupervisorTest, OneForAllRestartsEveryChildAfterStoppingTheOthersInReverseO
   absl::StatusOr<Pid> sup =
       start_supervisor(runtime, three_workers(RestartStrategy::kOneForAll, me.pid()));
   ASSERT_TRUE(sup.ok());
-  reports(me, 3);
+  next_strings(me, 3, kWait);
   const Pid a = pid_of(me, *sup, "a");
   me->send(pid_of(me, *sup, "b"), Crash{});
-  EXPECT_EQ(reports(me, 6),
+  EXPECT_EQ(next_strings(me, 6, kWait),
             (std::vector<std::string>{"stop b error: crash", "stop c shutdown", "stop a shutdown",
                                       "start a", "start b", "start c"}));
   EXPECT_NE(pid_of(me, *sup, "a"), a);
@@ -121,11 +113,12 @@ TEST(SupervisorTest, RestForOneRestartsTheCrashedChildAndThoseStartedAfterIt) {
   absl::StatusOr<Pid> sup =
       start_supervisor(runtime, three_workers(RestartStrategy::kRestForOne, me.pid()));
   ASSERT_TRUE(sup.ok());
-  reports(me, 3);
+  next_strings(me, 3, kWait);
   const Pid a = pid_of(me, *sup, "a");
   me->send(pid_of(me, *sup, "b"), Crash{});
-  EXPECT_EQ(reports(me, 4), (std::vector<std::string>{"stop b error: crash", "stop c shutdown",
-                                                      "start b", "start c"}));
+  EXPECT_EQ(
+      next_strings(me, 4, kWait),
+      (std::vector<std::string>{"stop b error: crash", "stop c shutdown", "start b", "start c"}));
   EXPECT_EQ(pid_of(me, *sup, "a"), a);
 }
 
@@ -138,27 +131,28 @@ TEST(SupervisorTest, RestartTypesDecideWhetherAStoppedChildComesBack) {
   spec.children.push_back(worker("temporary", me.pid(), RestartType::kTemporary));
   absl::StatusOr<Pid> sup = start_supervisor(runtime, std::move(spec));
   ASSERT_TRUE(sup.ok());
-  reports(me, 3);
+  next_strings(me, 3, kWait);
 
   // Permanent: back even after a normal exit.
   me->send(pid_of(me, *sup, "permanent"), Quit{});
-  EXPECT_EQ(reports(me, 2), (std::vector<std::string>{"stop permanent normal", "start permanent"}));
+  EXPECT_EQ(next_strings(me, 2, kWait),
+            (std::vector<std::string>{"stop permanent normal", "start permanent"}));
 
   // Transient: back after a crash...
   me->send(pid_of(me, *sup, "transient"), Crash{});
-  EXPECT_EQ(reports(me, 2),
+  EXPECT_EQ(next_strings(me, 2, kWait),
             (std::vector<std::string>{"stop transient error: crash", "start transient"}));
   // ...but not after a normal exit: it stays, stopped.
   const Pid transient = pid_of(me, *sup, "transient");
   me->send(transient, Quit{});
-  EXPECT_EQ(reports(me, 1), (std::vector<std::string>{"stop transient normal"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"stop transient normal"}));
   await_down(me, transient);
   EXPECT_FALSE(pid_of(me, *sup, "transient").valid());
 
   // Temporary: never back, and its spec is gone.
   const Pid temporary = pid_of(me, *sup, "temporary");
   me->send(temporary, Crash{});
-  EXPECT_EQ(reports(me, 1), (std::vector<std::string>{"stop temporary error: crash"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"stop temporary error: crash"}));
   await_down(me, temporary);
   std::vector<std::string> ids;
   for (const ChildInfo& info : children(me, *sup)) ids.push_back(info.id);
@@ -174,13 +168,15 @@ TEST(SupervisorTest, TooManyRestartsStopTheChildrenAndTheSupervisor) {
   absl::StatusOr<Pid> sup = start_supervisor(runtime, std::move(spec));
   ASSERT_TRUE(sup.ok());
   MonitorRef ref = me->monitor(*sup);
-  reports(me, 2);
+  next_strings(me, 2, kWait);
   for (int i = 0; i < 2; ++i) {
     me->send(pid_of(me, *sup, "a"), Crash{});
-    EXPECT_EQ(reports(me, 2), (std::vector<std::string>{"stop a error: crash", "start a"}));
+    EXPECT_EQ(next_strings(me, 2, kWait),
+              (std::vector<std::string>{"stop a error: crash", "start a"}));
   }
   me->send(pid_of(me, *sup, "a"), Crash{});  // the third within the period
-  EXPECT_EQ(reports(me, 2), (std::vector<std::string>{"stop a error: crash", "stop b shutdown"}));
+  EXPECT_EQ(next_strings(me, 2, kWait),
+            (std::vector<std::string>{"stop a error: crash", "stop b shutdown"}));
   absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->ref, ref);
@@ -195,10 +191,11 @@ TEST(SupervisorTest, ShutdownStopsChildrenInReverseStartOrder) {
   absl::StatusOr<Pid> sup = start_supervisor(runtime, std::move(spec));
   ASSERT_TRUE(sup.ok());
   MonitorRef ref = me->monitor(*sup);
-  reports(me, 4);
+  next_strings(me, 4, kWait);
   me->exit(*sup, ExitReason::shutdown());
-  EXPECT_EQ(reports(me, 4), (std::vector<std::string>{"stop d shutdown", "stop c shutdown",
-                                                      "stop b shutdown", "stop a shutdown"}));
+  EXPECT_EQ(next_strings(me, 4, kWait),
+            (std::vector<std::string>{"stop d shutdown", "stop c shutdown", "stop b shutdown",
+                                      "stop a shutdown"}));
   absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
   ASSERT_TRUE(down.ok());
   EXPECT_EQ(down->ref, ref);
@@ -266,20 +263,22 @@ TEST(SupervisorTest, NestedSupervisorIsRestartedWithItsChildrenAndShutsDownInOrd
   outer.children.push_back(worker("w", me_pid));
   absl::StatusOr<Pid> sup = start_supervisor(runtime, std::move(outer));
   ASSERT_TRUE(sup.ok()) << sup.status();
-  EXPECT_EQ(reports(me, 3), (std::vector<std::string>{"start x", "start y", "start w"}));
+  EXPECT_EQ(next_strings(me, 3, kWait),
+            (std::vector<std::string>{"start x", "start y", "start w"}));
   const Pid inner = pid_of(me, *sup, "inner");
   const Pid w = pid_of(me, *sup, "w");
   absl::StatusOr<std::vector<ChildInfo>> inner_children =
       call<std::vector<ChildInfo>>(*me, inner, WhichChildren{});
   ASSERT_TRUE(inner_children.ok());
   me->send((*inner_children)[0].pid, Crash{});
-  EXPECT_EQ(reports(me, 4), (std::vector<std::string>{"stop x error: crash", "stop y shutdown",
-                                                      "start x", "start y"}));
+  EXPECT_EQ(
+      next_strings(me, 4, kWait),
+      (std::vector<std::string>{"stop x error: crash", "stop y shutdown", "start x", "start y"}));
   EXPECT_NE(pid_of(me, *sup, "inner"), inner);
   EXPECT_EQ(pid_of(me, *sup, "w"), w);
   EXPECT_EQ(children(me, *sup)[0].type, ChildType::kSupervisor);
   me->exit(*sup, ExitReason::shutdown());
-  EXPECT_EQ(reports(me, 3),
+  EXPECT_EQ(next_strings(me, 3, kWait),
             (std::vector<std::string>{"stop w shutdown", "stop y shutdown", "stop x shutdown"}));
 }
 
@@ -292,21 +291,21 @@ TEST(SupervisorTest, ChildrenAreStartedTerminatedRestartedAndDeletedAtRunTime) {
 
   absl::StatusOr<Pid> a = call<Pid>(*me, *sup, StartChild{worker("a", me.pid())});
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ(reports(me, 1), (std::vector<std::string>{"start a"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"start a"}));
   EXPECT_EQ(call<Pid>(*me, *sup, StartChild{worker("a", me.pid())}).status().code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(call<Ack>(*me, *sup, DeleteChild{"a"}).status().code(),
             absl::StatusCode::kFailedPrecondition);  // running
 
   ASSERT_TRUE(call<Ack>(*me, *sup, TerminateChild{"a"}).ok());
-  EXPECT_EQ(reports(me, 1), (std::vector<std::string>{"stop a shutdown"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"stop a shutdown"}));
   ASSERT_EQ(children(me, *sup).size(), 1u);
   EXPECT_FALSE(children(me, *sup)[0].pid.valid());
 
   absl::StatusOr<Pid> again = call<Pid>(*me, *sup, RestartChild{"a"});
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_NE(*again, *a);
-  EXPECT_EQ(reports(me, 1), (std::vector<std::string>{"start a"}));
+  EXPECT_EQ(next_strings(me, 1, kWait), (std::vector<std::string>{"start a"}));
   EXPECT_EQ(call<Pid>(*me, *sup, RestartChild{"a"}).status().code(),
             absl::StatusCode::kFailedPrecondition);  // running
 
@@ -331,7 +330,7 @@ TEST(SupervisorTest, ChildThatFailsToStartFailsTheSupervisorAfterStoppingTheOthe
   absl::StatusOr<Pid> sup = start_supervisor(runtime, std::move(spec));
   EXPECT_EQ(sup.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(sup.status().message().find("\"broken\": no database"), std::string::npos);
-  EXPECT_EQ(reports(me, 2), (std::vector<std::string>{"start a", "stop a shutdown"}));
+  EXPECT_EQ(next_strings(me, 2, kWait), (std::vector<std::string>{"start a", "stop a shutdown"}));
   EXPECT_TRUE(runtime.await_all_actors_done(kWait));
 }
 

@@ -312,15 +312,8 @@ TEST_P(InteropOptionsTest, ConflatingBossaPullKeepsTheLatestFromLibzmq) {
   push.connect(pull.last_endpoint());
   for (int i = 0; i < 100; ++i) Send(push, {absl::StrCat("m", i)});
   int receives = 0;
-  int last = -1;
-  while (last < 99) {
-    const Frames got = Recv(pull);
-    ASSERT_EQ(got.size(), 1u);
-    const int n = std::stoi(got[0].substr(1));
-    EXPECT_GT(n, last);
-    last = n;
-    ++receives;
-  }
+  ASSERT_NO_FATAL_FAILURE(testing::ReceiveConflatedUpTo(
+      99, [&] { return Recv(pull); }, &receives));
   EXPECT_LT(receives, 100);
 }
 

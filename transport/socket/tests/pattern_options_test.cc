@@ -168,15 +168,8 @@ TEST_P(PatternOptionsTest, ConflatingPullReceivesOnlyTheLatestMessage) {
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   // Whatever arrived by the time of each recv collapses into its latest message.
   int receives = 0;
-  int last = -1;
-  while (last < 99) {
-    const Frames got = Recv(pull);
-    ASSERT_EQ(got.size(), 1u);
-    const int n = std::stoi(got[0].substr(1));
-    EXPECT_GT(n, last);
-    last = n;
-    ++receives;
-  }
+  ASSERT_NO_FATAL_FAILURE(testing::ReceiveConflatedUpTo(
+      99, [&] { return Recv(pull); }, &receives));
   EXPECT_LT(receives, 100);
   if (GetParam() == Transport::inproc) {
     EXPECT_EQ(receives, 1);  // all were queued before the first recv

@@ -1,4 +1,5 @@
-// Helpers shared by the socket engine's tests: unique endpoints per transport, bounded waits.
+// Helpers shared by the socket engine's tests: unique endpoints per transport, bounded waits,
+// receiving from a conflating socket.
 #ifndef BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_
 #define BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_
 
@@ -9,6 +10,9 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -53,6 +57,23 @@ inline bool Eventually(const std::function<bool()>& condition,
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return condition();
+}
+
+// Receives from a conflating socket, through `recv` (the frames of one message), until message
+// "m<last>" arrives: each message must be one frame "m<n>" with n above the one before. Sets
+// `receives` to how many it took. Use under ASSERT_NO_FATAL_FAILURE.
+template <class Recv>
+void ReceiveConflatedUpTo(int last, Recv recv, int* receives) {
+  *receives = 0;
+  int previous = -1;
+  while (previous < last) {
+    const std::vector<std::string> got = recv();
+    ASSERT_EQ(got.size(), 1u);
+    const int n = std::stoi(got[0].substr(1));
+    EXPECT_GT(n, previous);
+    previous = n;
+    ++*receives;
+  }
 }
 
 }  // namespace bossa::socket::testing

@@ -177,6 +177,8 @@ class Runtime {
   // Node `node` is gone: every local actor linked to one of its actors gets an exit signal and
   // every monitor of one a DownMsg, both with reason noconnection; its watchers are forgotten.
   void node_down(uint32_t node);
+  // Delivers to the local actor registered as `name`; a dead letter and NotFound if there is none.
+  absl::Status deliver_to_name(std::string_view name, ElementPtr element);
   // A dead letter found by the cluster layer (a message for a node that is not up).
   void report_dead_letter(Pid to, ElementPtr element, std::string_view reason) {
     dead_letter(to, std::move(element), reason);
@@ -207,7 +209,6 @@ class Runtime {
   RemoteRouter* router_for(Pid pid) const noexcept {
     return pid.node == node_id_ ? nullptr : router_.load(std::memory_order_acquire);
   }
-  absl::Status deliver_to_name(std::string_view name, ElementPtr element);
   TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
   void dead_letter(Pid to, ElementPtr element, std::string_view reason);
   uint64_t next_monitor_id() noexcept {

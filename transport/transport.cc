@@ -1,6 +1,8 @@
 #include "transport/transport.h"
 
 #include "absl/strings/str_cat.h"
+#include "transport/amqp/amqp_transport.h"
+#include "transport/amqp/amqp_url.h"
 #include "transport/local/local_network.h"
 #include "transport/local/local_transport.h"
 #include "transport/native/native_transport.h"
@@ -10,6 +12,14 @@ namespace bossa::transport {
 absl::StatusOr<std::unique_ptr<Transport>> make_transport(const TransportConfig& config,
                                                           const TransportEnvironment& environment) {
   if (config.kind == "native") return std::make_unique<NativeTransport>(config);
+  if (config.kind == "amqp") {
+    absl::StatusOr<AmqpUrl> url = parse_amqp_url(config.amqp.url);
+    if (!url.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("transport.amqp.url: ", url.status().message()));
+    }
+    return std::make_unique<AmqpTransport>(config, *std::move(url));
+  }
   if (config.kind == "local") {
     if (environment.local_network == nullptr) {
       return absl::InvalidArgumentError(
@@ -23,8 +33,9 @@ absl::StatusOr<std::unique_ptr<Transport>> make_transport(const TransportConfig&
     }
     return std::make_unique<LocalTransport>(*environment.local_network);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "transport.kind: expected one of \"native\", \"local\", got \"", config.kind, "\""));
+  return absl::InvalidArgumentError(
+      absl::StrCat("transport.kind: expected one of \"native\", \"amqp\", \"local\", got \"",
+                   config.kind, "\""));
 }
 
 }  // namespace bossa::transport

@@ -50,6 +50,10 @@ class TransportHandler {
   virtual void on_node_up(const NodeIdentity& node) = 0;
   // `reason` says why, for logs: "left", "silent for 2s", "connection lost".
   virtual void on_node_down(const NodeIdentity& node, std::string_view reason) = 0;
+  // An envelope this node sent `to` that the backend learned was not delivered after send()
+  // accepted it (amqp: the broker returned it as unroutable, refused it, or the connection dropped
+  // before the broker confirmed it). `envelope` is valid only during the call.
+  virtual void on_undelivered(uint32_t to, std::string_view envelope, std::string_view reason) = 0;
 };
 
 class Transport {
@@ -78,6 +82,11 @@ class Transport {
   // Leaves the cluster: peers see this node go down ("left") at once where the backend can tell
   // them, else when its silence is noticed.
   virtual void stop() = 0;
+
+  // A global name held by an actor of this node was taken (`held`) or let go. A backend that
+  // routes by name (amqp: a binding of this node's queue) lets clients outside the cluster reach
+  // the actor by that name; the others have nothing to do. Any thread.
+  virtual void advertise_name(std::string_view /*name*/, bool /*held*/) {}
 };
 
 class LocalNetwork;

@@ -21,6 +21,7 @@
 //   publisher_confirms = false     # broker confirms each publish       false
 //   heartbeat = "10s"              # AMQP heartbeat, whole seconds      "10s"
 //   connect_timeout = "5s"         # give up reaching the broker after  "5s"
+//   ca_file = "/path/ca.pem"       # amqps: CA certificates to trust    the system's
 //
 // Keys that belong to another kind (listen when kind = "amqp", say) are validated but unused, so
 // switching transports is a one-line change of `kind`.
@@ -39,6 +40,7 @@ struct AmqpConfig {
   bool publisher_confirms = false;
   absl::Duration heartbeat = absl::Seconds(10);  // AMQP connection heartbeat
   absl::Duration connect_timeout = absl::Seconds(5);
+  std::string ca_file;  // amqps: CA certificates to trust; empty: the system's
 };
 
 struct TransportConfig {

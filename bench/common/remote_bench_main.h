@@ -43,6 +43,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -224,6 +225,19 @@ inline void await_release() {
     ssize_t n = read(STDIN_FILENO, &byte, 1);
     if (n == 0 || (n < 0 && errno != EINTR)) return;
   }
+}
+
+// The mean round trip, in microseconds, of a case that bounces numbers off its peer with
+// `bounce(value)` (which returns once the value came back): kWarmupRoundTrips untimed, then
+// kTimedRoundTrips timed.
+template <typename Bounce>
+double mean_round_trip_us(Bounce&& bounce) {
+  for (std::uint64_t i = 0; i < kWarmupRoundTrips; ++i) bounce(static_cast<std::int64_t>(i));
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint64_t i = 0; i < kTimedRoundTrips; ++i) bounce(static_cast<std::int64_t>(i));
+  const std::chrono::duration<double, std::micro> elapsed =
+      std::chrono::steady_clock::now() - start;
+  return elapsed.count() / static_cast<double>(kTimedRoundTrips);
 }
 
 // A measuring case: `bench` is its result lines' bench name.

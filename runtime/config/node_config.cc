@@ -251,7 +251,7 @@ void read_node(Section node, NodeConfig& config) {
 
 void read_amqp(Section amqp, transport::AmqpConfig& config) {
   amqp.reject_unknown_keys(
-      {"url", "exchange", "publisher_confirms", "heartbeat", "connect_timeout"});
+      {"url", "exchange", "publisher_confirms", "heartbeat", "connect_timeout", "ca_file"});
   if (const auto* url = amqp.string("url")) {
     if (absl::StartsWith(url->get(), "amqp://") || absl::StartsWith(url->get(), "amqps://")) {
       config.url = url->get();
@@ -288,6 +288,7 @@ void read_amqp(Section amqp, transport::AmqpConfig& config) {
   if (std::optional<absl::Duration> timeout = amqp.duration("connect_timeout")) {
     config.connect_timeout = *timeout;
   }
+  if (const auto* ca_file = amqp.string("ca_file")) config.ca_file = ca_file->get();
 }
 
 // heartbeat_interval < node_down_after, reported at whichever of the two the file sets.

@@ -153,7 +153,7 @@ TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
 TEST(NodeConfig, UnknownKeyInTransportAmqpIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\nuri = \"amqp://\"\n")),
             "node.toml:6: transport.amqp.uri: unknown key (known keys in [transport.amqp]: url, "
-            "exchange, publisher_confirms, heartbeat, connect_timeout)");
+            "exchange, publisher_confirms, heartbeat, connect_timeout, ca_file)");
 }
 
 TEST(NodeConfig, ValueOfTheWrongTypeIsAnError) {

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/node/system_types.h"
 #include "runtime/runtime.h"
-#include "runtime/string_view_bridge.h"
+#include "serialization/string_view_bridge.h"
 
 namespace bossa {
 namespace {
@@ -56,22 +56,24 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
       self_(std::move(self)),
       log_(log),
       listeners_(std::move(listeners)),
-      names_(
-          self_.id, claim_timeout,
-          GlobalNames::Hooks{.send =
-                                 [this](uint32_t node, std::string payload) {
-                                   (void)send_control(EnvelopeKind::kSystem, Pid{node, 0},
-                                                      Pid{self_.id, 0}, 0, std::move(payload));
-                                 },
-                             .up_nodes =
-                                 [this] {
-                                   std::vector<uint32_t> ids;
-                                   std::lock_guard<std::mutex> lock(nodes_mutex_);
-                                   for (const auto& [id, name] : nodes_) ids.push_back(id);
-                                   return ids;
-                                 },
-                             .watch = [this](const std::string& name, Pid pid,
-                                             bool on) { listeners_.watch_name(name, pid, on); }}) {}
+      names_(self_.id, claim_timeout,
+             GlobalNames::Hooks{.send =
+                                    [this](uint32_t node, std::string payload) {
+                                      (void)send_control(EnvelopeKind::kSystem, Pid{node, 0},
+                                                         Pid{self_.id, 0}, 0, std::move(payload));
+                                    },
+                                .up_nodes =
+                                    [this] {
+                                      std::vector<uint32_t> ids;
+                                      std::lock_guard<std::mutex> lock(nodes_mutex_);
+                                      for (const auto& [id, name] : nodes_) ids.push_back(id);
+                                      return ids;
+                                    },
+                                .watch =
+                                    [this](const std::string& name, Pid pid, bool on) {
+                                      transport_.advertise_name(name, on);
+                                      listeners_.watch_name(name, pid, on);
+                                    }}) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
   std::lock_guard<std::mutex> lock(nodes_mutex_);
@@ -235,7 +237,11 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
         reject(from.node, &envelope, element.status());
         return;
       }
-      runtime_.deliver_local(to, *std::move(element));
+      if (!envelope.to_name.empty()) {
+        deliver_to_name(envelope.to_name, *std::move(element));
+      } else {
+        runtime_.deliver_local(to, *std::move(element));
+      }
       return;
     }
     case EnvelopeKind::kExit:
@@ -286,6 +292,67 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
       }
       return;
   }
+}
+
+void Cluster::deliver_to_name(std::string_view name, ElementPtr element) {
+  if (std::optional<Pid> holder = names_.whereis(name); holder && holder->node == self_.id) {
+    runtime_.deliver_local(*holder, std::move(element));
+    return;
+  }
+  (void)runtime_.deliver_to_name(name, std::move(element));
+}
+
+void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) {
+  NodeCounters::add(counters_.undeliverable);
+  const absl::Status why =
+      absl::UnavailableError(absl::StrCat("not delivered to node ", to, ": ", as_absl(reason)));
+  absl::Status read = read_envelope(bytes, limits_, [&](const EnvelopeView& envelope) {
+    const Pid sender = from_wire(envelope.from);
+    const Pid receiver = from_wire(envelope.to);
+    switch (envelope.kind) {
+      case EnvelopeKind::kRequest:
+        runtime_.deliver_local(
+            sender, make_element<ErrorReply>(receiver, MessageKind::kReply, envelope.correlation_id,
+                                             ErrorReply{why}));
+        return absl::OkStatus();
+      case EnvelopeKind::kLink:
+        runtime_.deliver_local(
+            sender, make_element<ExitMsg>(receiver, MessageKind::kLinkExit, 0,
+                                          ExitMsg{receiver, ExitReason::noconnection()}));
+        return absl::OkStatus();
+      case EnvelopeKind::kMonitor:
+        if (runtime_.end_monitor(sender, MonitorRef{envelope.correlation_id})) {
+          runtime_.deliver_local(
+              sender, make_element<DownMsg>(receiver, MessageKind::kUser, 0,
+                                            DownMsg{MonitorRef{envelope.correlation_id}, receiver,
+                                                    ExitReason::noconnection()}));
+        }
+        return absl::OkStatus();
+      case EnvelopeKind::kUser:
+      case EnvelopeKind::kReply: {
+        absl::StatusOr<ElementPtr> element =
+            types_.decode(envelope.type_id, envelope.payload, sender, message_kind(envelope.kind),
+                          envelope.correlation_id, limits_);
+        if (element.ok())
+          runtime_.report_dead_letter(receiver, *std::move(element), as_std(why.message()));
+        return element.status();
+      }
+      default:
+        return absl::OkStatus();
+    }
+  });
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_undelivered_log_ < std::chrono::seconds(1)) {
+    ++undelivered_unlogged_;
+    return;
+  }
+  log_.log(LogLevel::kWarning,
+           absl::StrCat(why.message(), read.ok() ? "" : " (unreadable)",
+                        undelivered_unlogged_ == 0 ? ""
+                                                   : absl::StrCat(" (and ", undelivered_unlogged_,
+                                                                  " more in the second before)")));
+  last_undelivered_log_ = now;
+  undelivered_unlogged_ = 0;
 }
 
 void Cluster::on_node_up(const transport::NodeIdentity& node) {

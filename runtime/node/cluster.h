@@ -8,6 +8,12 @@
 // GlobalNames, and turns node up / down into what Erlang gives: on node down, exit signals and
 // down messages with reason noconnection and the node's global names released.
 //
+// An envelope addressed by name (toName: from a client outside the cluster, through a backend
+// that routes by name) goes to the holder of that global name, else to the local actor
+// registered under it. An envelope the transport reports undelivered becomes what the sender
+// would have seen had its node known at once: an ErrorReply for a request, a noconnection exit
+// or down for a link or monitor, a dead letter for anything else.
+//
 // Bad input: an envelope that does not decode, names a type this node does not know, or claims a
 // sender of another node is counted (counters().decode_errors), logged, and dropped; a request
 // among them is answered with an ErrorReply. The connection and every other message go on.
@@ -17,6 +23,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -73,6 +80,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_envelope(uint32_t from, std::string_view bytes) override;
   void on_node_up(const transport::NodeIdentity& node) override;
   void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
+  void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
 
  private:
   // Encodes and sends; the transport's status.
@@ -81,6 +89,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
   void deliver_inbound(const EnvelopeView& envelope);
+  // Delivers to the holder of global name `name`, else to the local actor registered as `name`.
+  void deliver_to_name(std::string_view name, ElementPtr element);
   void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
 
   Runtime& runtime_;
@@ -92,6 +102,10 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   const DecodeLimits limits_;
   NodeCounters counters_;
   GlobalNames names_;
+
+  // Undelivered envelopes are logged at most once a second; transport thread only.
+  std::chrono::steady_clock::time_point last_undelivered_log_;
+  uint64_t undelivered_unlogged_ = 0;
 
   mutable std::mutex nodes_mutex_;
   absl::flat_hash_map<uint32_t, std::string> nodes_;  // up nodes: id -> name; guarded

@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/node/system.capnp.h"
-#include "runtime/string_view_bridge.h"
 #include "serialization/capnp_frame.h"
+#include "serialization/string_view_bridge.h"
 
 namespace bossa {
 namespace {

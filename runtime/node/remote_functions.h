@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "runtime/actor.h"
 #include "runtime/node/system_types.h"
-#include "runtime/string_view_bridge.h"
+#include "serialization/string_view_bridge.h"
 
 namespace bossa {
 

@@ -9,6 +9,7 @@
 #include "runtime/node/node.h"
 #include "serialization/codec.h"
 #include "serialization/envelope.h"
+#include "transport/envelope_batch.h"
 #include "transport/native/native_wire.h"
 #include "transport/socket/core/socket.h"
 

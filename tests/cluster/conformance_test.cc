@@ -301,7 +301,7 @@ TEST_P(ClusterConformance, AServerOnAnotherNodeAnswersCallsAndTakesCasts) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterConformance,
-                         ::testing::Values(Backend::kLocal, Backend::kNative),
+                         ::testing::Values(Backend::kLocal, Backend::kNative, Backend::kAmqp),
                          [](const auto& info) { return backend_name(info.param); });
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,9 +26,19 @@ std::string to_toml(const NodeConfig& config) {
   for (const std::string& seed : config.transport.seeds) {
     absl::StrAppend(&seeds, seeds.empty() ? "" : ", ", "\"", seed, "\"");
   }
-  return absl::StrCat("[node]\nname = \"", config.name, "\"\nworkers = 2\n[transport]\nkind = \"",
-                      config.transport.kind, "\"\nlisten = \"", config.transport.listen,
-                      "\"\nseeds = [", seeds, "]\n");
+  std::string toml =
+      absl::StrCat("[node]\nname = \"", config.name, "\"\nworkers = 2\n[transport]\nkind = \"",
+                   config.transport.kind, "\"\nseeds = [", seeds, "]\n");
+  if (!config.transport.listen.empty()) {
+    absl::StrAppend(&toml, "listen = \"", config.transport.listen, "\"\n");
+  }
+  if (config.transport.kind == "amqp") {
+    absl::StrAppend(&toml, "[transport.amqp]\nurl = \"", config.transport.amqp.url,
+                    "\"\nexchange = \"", config.transport.amqp.exchange,
+                    "\"\npublisher_confirms = ",
+                    config.transport.amqp.publisher_confirms ? "true" : "false", "\n");
+  }
+  return toml;
 }
 
 // Reads one line from `fd` within `timeout`; empty on timeout or end of file.
@@ -48,12 +59,50 @@ std::string read_line(int fd, std::chrono::milliseconds timeout) {
 }  // namespace
 
 std::string backend_name(Backend backend) {
-  return backend == Backend::kLocal ? "local" : "native";
+  switch (backend) {
+    case Backend::kLocal:
+      return "local";
+    case Backend::kNative:
+      return "native";
+    case Backend::kAmqp:
+      return "amqp";
+  }
+  return "unknown";
 }
 
-TestCluster::TestCluster(Backend backend) : backend_(backend) {
+namespace {
+
+// The value of environment variable `name`, set by `./run test`; a test failure without it.
+std::string broker_setting(const char* name, std::string_view fallback) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    ADD_FAILURE() << name
+                  << " is not set: the amqp tests need a RabbitMQ broker. `./run test` starts "
+                     "one; by hand: tools/local_rabbitmq start DIR (see its header)";
+    return std::string(fallback);
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string test_amqp_url() {
+  return broker_setting("BOSSA_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:1");
+}
+
+std::string test_amqps_url() {
+  return broker_setting("BOSSA_TEST_AMQPS_URL", "amqps://guest:guest@localhost:1");
+}
+
+std::string test_amqp_ca_file() {
+  return broker_setting("BOSSA_TEST_AMQP_CA_FILE", "/nonexistent/ca.pem");
+}
+
+TestCluster::TestCluster(Backend backend, AmqpOptions amqp)
+    : backend_(backend), amqp_(std::move(amqp)) {
   char pattern[] = "/tmp/bossa-cluster-XXXXXX";
   directory_ = ::mkdtemp(pattern);
+  exchange_ = absl::StrCat("bossa-test-", std::filesystem::path(directory_).filename().string());
   absl::StatusOr<std::unique_ptr<Node>> node =
       Node::create(config_for("main"), transport::TransportEnvironment{&network_});
   if (!node.ok()) {
@@ -85,6 +134,13 @@ NodeConfig TestCluster::config_for(const std::string& name) {
   if (backend_ == Backend::kLocal) {
     config.transport.kind = "local";
     config.transport.network = network_.name();
+    return config;
+  }
+  if (backend_ == Backend::kAmqp) {
+    config.transport.kind = "amqp";
+    config.transport.amqp.url = amqp_.url.empty() ? test_amqp_url() : amqp_.url;
+    config.transport.amqp.exchange = exchange_;
+    config.transport.amqp.publisher_confirms = amqp_.publisher_confirms;
     return config;
   }
   config.transport.kind = "native";

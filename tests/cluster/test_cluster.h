@@ -1,9 +1,12 @@
 // TestCluster: a cluster for the conformance suite, the same for every backend.
 //
 // The node "main" runs in the test process; peers run in-process on a shared LocalNetwork for the
-// local backend, and as test_node processes on loopback for the native one (a real process, so
-// kill_peer is a real kill -9). Every node hosts the test services (test_services.h) and the
-// global name "echo@<name>". The destructor ends every peer and waits for it, bounded in time.
+// local backend, and as test_node processes for the native one (on loopback) and the amqp one
+// (through the broker at $BOSSA_TEST_AMQP_URL, which `./run test` starts; each cluster has an
+// exchange prefix of its own, so clusters tested at once on one broker stay apart). A peer is a
+// real process, so kill_peer is a real kill -9. Every node hosts the test services
+// (test_services.h) and the global name "echo@<name>". The destructor ends every peer and waits
+// for it, bounded in time.
 #pragma once
 
 #include <sys/types.h>
@@ -18,16 +21,32 @@
 
 namespace bossa::cluster_test {
 
-enum class Backend { kLocal, kNative };
+enum class Backend { kLocal, kNative, kAmqp };
 
 std::string backend_name(Backend backend);
 
+// The broker the amqp backend's tests use: $BOSSA_TEST_AMQP_URL. Without it the test fails,
+// saying how to provide one.
+std::string test_amqp_url();
+// The same broker over TLS ($BOSSA_TEST_AMQPS_URL) and the CA file that its certificate chains to
+// ($BOSSA_TEST_AMQP_CA_FILE); `./run test` sets both.
+std::string test_amqps_url();
+std::string test_amqp_ca_file();
+
+// What the amqp backend's own tests change.
+struct AmqpOptions {
+  std::string url;  // empty: test_amqp_url()
+  bool publisher_confirms = false;
+};
+
 class TestCluster {
  public:
-  explicit TestCluster(Backend backend);
+  explicit TestCluster(Backend backend, AmqpOptions amqp = AmqpOptions());
   ~TestCluster();
 
   Node& main() { return *main_; }
+  // amqp: the prefix of this cluster's exchanges (transport.amqp.exchange).
+  const std::string& amqp_exchange() const { return exchange_; }
   // Starts peer `name` and waits until main sees it up (fails the test otherwise).
   void start_peer(const std::string& name);
   // Ends peer `name` at once: SIGKILL for a process; for an in-process node, cut it off the
@@ -45,7 +64,9 @@ class TestCluster {
   void end_process(Process& process);
 
   const Backend backend_;
+  const AmqpOptions amqp_;
   std::string directory_;  // config files and ipc paths of this cluster
+  std::string exchange_;   // amqp: this cluster's exchange prefix
   transport::LocalNetwork network_{"conformance"};
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;

@@ -51,6 +51,23 @@ Pid spawn_sequence(Node& node, const int64_t&) {
   });
 }
 
+Pid spawn_collector(Node& node, const int64_t&) {
+  return node.runtime().spawn([](EventedActor& self) -> Behavior {
+    auto count = std::make_shared<int64_t>(0);
+    auto last = std::make_shared<int64_t>(-1);
+    auto increasing = std::make_shared<bool>(true);
+    return {[&self, count, last, increasing](int64_t value) {
+      if (value < 0) {
+        self.make_response_promise().deliver(IntPair{*count, *increasing ? 1 : 0});
+        return;
+      }
+      if (value <= *last) *increasing = false;
+      *last = value;
+      ++*count;
+    }};
+  });
+}
+
 Pid spawn_counter_server(Node& node, const int64_t&) {
   absl::StatusOr<Pid> server = spawn_server(node.runtime(), [](Server&) -> ServerSpec {
     auto count = std::make_shared<int64_t>(0);
@@ -96,6 +113,7 @@ absl::Status add_test_services(Node& node) {
   add_factory("silent", spawn_silent);
   add_factory("crasher", spawn_crasher);
   add_factory("sequence", spawn_sequence);
+  add_factory("collector", spawn_collector);
   add_factory("counter_server", spawn_counter_server);
   return status;
 }

@@ -11,6 +11,8 @@
 //              its sender; "silent": never answers; "crasher": stops with error "crash" on the
 //              string "crash"; "sequence": receives int64 0, 1, 2, ... and on a request (int64)
 //              answers with how many arrived in order, or -1 after the first out of order;
+//              "collector": receives int64 values >= 0 and on a request (int64 < 0) answers
+//              test.pair (how many arrived, 1 if each was greater than the one before, else 0);
 //              "counter_server": a gen_server-style Server (runtime/behaviours/server.h) whose
 //              casts (int64) add to a count and whose call (string "get") returns it
 #pragma once

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "serialization/envelope.h"
+#include "transport/envelope_batch.h"
 #include "transport/native/native_wire.h"
 
 namespace {

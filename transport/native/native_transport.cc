@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "transport/envelope_batch.h"
 
 namespace bossa::transport {
 namespace {

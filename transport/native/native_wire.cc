@@ -64,42 +64,6 @@ absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message
   return NativeHeader{static_cast<NativeKind>(h[0]), sender};
 }
 
-void append_to_batch(std::string& batch, std::string_view envelope) {
-  uint64_t length = envelope.size();
-  char prefix[8];
-  for (char& octet : prefix) {
-    octet = static_cast<char>(length & 0xff);
-    length >>= 8;
-  }
-  batch.append(prefix, sizeof prefix);
-  batch.append(envelope);
-  batch.append((8 - envelope.size() % 8) % 8, '\0');
-}
-
-absl::Status for_each_in_batch(std::string_view batch,
-                               absl::FunctionRef<void(std::string_view envelope)> use) {
-  size_t offset = 0;
-  while (offset < batch.size()) {
-    if (batch.size() - offset < 8) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("batch ends inside a length prefix at offset ", offset));
-    }
-    uint64_t length = 0;
-    for (int i = 7; i >= 0; --i) {
-      length = length << 8 | static_cast<uint8_t>(batch[offset + static_cast<size_t>(i)]);
-    }
-    offset += 8;
-    if (length > batch.size() - offset) {
-      return absl::InvalidArgumentError(absl::StrCat("envelope of ", length, " octets at offset ",
-                                                     offset, " overruns the batch of ",
-                                                     batch.size()));
-    }
-    use(batch.substr(offset, length));
-    offset += (length + 7) / 8 * 8;
-  }
-  return absl::OkStatus();
-}
-
 std::string encode_hello(const NativeHello& hello) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<wire::Hello>();

@@ -5,9 +5,7 @@
 //
 //   frame 0, 5 octets: kind (1 octet, the numbers below) and the sender's node id (4 octets,
 //            little-endian)
-//   frame 1: for kData, a batch of one or more envelopes (serialization/envelope.h), each an
-//            8-octet little-endian length, the envelope, and zero octets up to a multiple of 8
-//            (so each envelope keeps the word alignment Cap'n Proto reads in place); for kHello
+//   frame 1: for kData, a batch of one or more envelopes (transport/envelope_batch.h); for kHello
 //            and kHelloReply, a Hello (native_wire.capnp) in Cap'n Proto's flat format; empty
 //            otherwise
 //
@@ -20,7 +18,6 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "transport/socket/core/message.h"
 #include "transport/transport.h"
@@ -56,13 +53,6 @@ socket::Message native_message(NativeKind kind, uint32_t sender, std::string bod
 // Reads frame 0 of a received message. InvalidArgument unless it has two frames and a 5-octet
 // header of a known kind.
 absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message);
-
-// Appends one envelope to a kData batch.
-void append_to_batch(std::string& batch, std::string_view envelope);
-// Calls `use` with each envelope of a kData batch, in order. InvalidArgument (and no further
-// calls) at the first length that overruns the batch.
-absl::Status for_each_in_batch(std::string_view batch,
-                               absl::FunctionRef<void(std::string_view envelope)> use);
 
 std::string encode_hello(const NativeHello& hello);
 absl::StatusOr<NativeHello> decode_hello(std::string_view bytes);

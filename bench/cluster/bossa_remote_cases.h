@@ -1,0 +1,36 @@
+// The remote benchmark cases between actors on two bossa nodes in two processes
+// (bench/common/remote_bench_main.h), over whichever transport a BossaRemoteSetup chooses:
+// bench_bossa_remote runs them over native (remote_thr, remote_lat), bench_bossa_amqp over amqp
+// (amqp_thr, amqp_lat). Results are printed with impl "bossa".
+//
+//   *_thr  a ScopedActor on the peer node sends the sequence 0, 1, 2, ... to the actor registered
+//          as global name "bench.sink" on the measuring node, which times the first to the last
+//          arrival and checks the order.
+//   *_lat  a ScopedActor on the measuring node bounces one int64 off the actor registered as
+//          "bench.echo" on the peer node.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "runtime/config/node_config.h"
+#include "runtime/node/node.h"
+
+namespace bossa::bench {
+
+struct BossaRemoteSetup {
+  std::string_view thr_bench;  // result names: "remote_thr" / "remote_lat", ...
+  std::string_view lat_bench;
+  // What the peer needs to join the measuring node (its endpoint, say), told by the measuring
+  // node before the peer starts.
+  std::string (*contact)(Node& measuring);
+  // The config of node `name`; `contact` is empty on the measuring node.
+  NodeConfig (*config)(const std::string& name, const std::string& contact);
+  std::uint64_t (*messages)();  // how many messages *_thr sends
+};
+
+// The program: remote_bench_main with the two cases and their peer roles over `setup`.
+int bossa_remote_bench_main(int argc, char** argv, const BossaRemoteSetup& setup);
+
+}  // namespace bossa::bench

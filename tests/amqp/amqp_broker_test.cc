@@ -1,0 +1,378 @@
+// The amqp backend against real RabbitMQ brokers: a node that cannot reach its broker, a plain
+// AMQP client reaching a named actor, an envelope for a vanished queue coming back to its sender,
+// and a broker restart in the middle of traffic with publisher confirms on.
+// (The cluster conformance suite runs on amqp too: tests/cluster/conformance_test.cc.)
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "runtime/node/node.h"
+#include "runtime/node/node_events.h"
+#include "runtime/threaded_actor.h"
+#include "serialization/codec.h"
+#include "serialization/codec_registry.h"
+#include "serialization/envelope.h"
+#include "tests/cluster/test_cluster.h"
+#include "tests/cluster/test_services.h"
+#include "transport/amqp/amqp_connection.h"
+#include "transport/amqp/amqp_topology.h"
+
+namespace bossa::cluster_test {
+namespace {
+
+using transport::AmqpConnection;
+
+constexpr absl::Duration kWait = absl::Seconds(10);
+
+// Runs `argv` and returns what it printed on stdout, or nullopt if it did not exit 0.
+std::optional<std::string> run_program(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const std::string& arg : argv) absl::StrAppend(&command, "'", arg, "' ");
+  absl::StrAppend(&command, "2>&1");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return std::nullopt;
+  std::string output;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    ADD_FAILURE() << command << " failed:\n" << output;
+    return std::nullopt;
+  }
+  return output;
+}
+
+std::unique_ptr<AmqpConnection> raw_connection(const std::string& url) {
+  absl::StatusOr<transport::AmqpUrl> parsed = transport::parse_amqp_url(url);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  absl::StatusOr<std::unique_ptr<AmqpConnection>> connection =
+      AmqpConnection::open({.url = *parsed,
+                            .name = "bossa test client",
+                            .heartbeat = absl::Seconds(10),
+                            .timeout = absl::Seconds(5),
+                            .ca_file = {}});
+  EXPECT_TRUE(connection.ok()) << connection.status();
+  return connection.ok() ? *std::move(connection) : nullptr;
+}
+
+// A node that does not exist says it is alive, as a node's presence announcement does.
+void announce_ghost(AmqpConnection& connection, const std::string& prefix, uint32_t id,
+                    const std::string& name) {
+  const std::string key = transport::node_key(id);
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_TYPE_FLAG;
+  properties.app_id = amqp_cstring_bytes(name.c_str());
+  properties.reply_to = amqp_cstring_bytes(key.c_str());
+  properties.type = amqp_cstring_bytes("alive");
+  ASSERT_TRUE(connection.publish(prefix + ".presence", "", false, properties, "").ok());
+}
+
+NodeConfig amqp_node(const std::string& url, absl::Duration connect_timeout) {
+  NodeConfig config;
+  config.name = "lonely";
+  config.workers = 1;
+  config.transport.kind = "amqp";
+  config.transport.amqp.url = url;
+  config.transport.amqp.connect_timeout = connect_timeout;
+  return config;
+}
+
+TEST(AmqpStart, FailsAtOnceNamingTheBrokerWhenNobodyListens) {
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+  ::close(probe);  // nobody listens there now
+
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::create(
+      amqp_node(absl::StrCat("amqp://bossa:secret@127.0.0.1:", port, "/"), absl::Seconds(5)));
+  ASSERT_TRUE(node.ok()) << node.status();
+  const absl::Status started = (*node)->start();
+  EXPECT_TRUE(absl::IsUnavailable(started)) << started;
+  EXPECT_NE(started.message().find(absl::StrCat("amqp://bossa:***@127.0.0.1:", port, "/")),
+            std::string::npos)
+      << started;
+  EXPECT_EQ(started.message().find("secret"), std::string::npos) << started;
+}
+
+TEST(AmqpStart, GivesUpWithinTheConnectTimeoutWhenTheBrokerSaysNothing) {
+  // A listener that never answers: the TCP connection opens, the AMQP handshake never comes.
+  const int mute = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(mute, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(mute, 8), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(mute, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::string url =
+      absl::StrCat("amqp://guest:guest@127.0.0.1:", ntohs(address.sin_port), "/");
+
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::create(amqp_node(url, absl::Seconds(1)));
+  ASSERT_TRUE(node.ok()) << node.status();
+  const auto before = std::chrono::steady_clock::now();
+  const absl::Status started = (*node)->start();
+  const auto took = std::chrono::steady_clock::now() - before;
+  ::close(mute);
+  EXPECT_FALSE(started.ok());
+  EXPECT_NE(started.message().find("127.0.0.1"), std::string::npos) << started;
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_LT(took, std::chrono::seconds(4));
+}
+
+TEST(AmqpTls, NodesThatTrustTheBrokersCaMeetOverTlsAndOthersAreRefused) {
+  const std::string prefix = absl::StrCat("bossa-tls-", ::getpid());
+  std::vector<std::unique_ptr<Node>> nodes;
+  for (const char* name : {"left", "right"}) {
+    NodeConfig config = amqp_node(test_amqps_url(), absl::Seconds(5));
+    config.name = name;
+    config.transport.amqp.exchange = prefix;
+    config.transport.amqp.ca_file = test_amqp_ca_file();
+    absl::StatusOr<std::unique_ptr<Node>> node = Node::create(config);
+    ASSERT_TRUE(node.ok()) << node.status();
+    (*node)->log().set_level(LogLevel::kWarning);
+    ASSERT_TRUE((*node)->start().ok()) << name;
+    nodes.push_back(*std::move(node));
+  }
+  EXPECT_TRUE(nodes[0]->await_nodes({"right"}, kWait));
+  EXPECT_TRUE(nodes[1]->await_nodes({"left"}, kWait));
+
+  // The system's CAs do not know the broker's: the handshake fails, and the error says where.
+  absl::StatusOr<std::unique_ptr<Node>> stranger =
+      Node::create(amqp_node(test_amqps_url(), absl::Seconds(5)));
+  ASSERT_TRUE(stranger.ok()) << stranger.status();
+  const absl::Status refused = (*stranger)->start();
+  EXPECT_TRUE(absl::IsUnavailable(refused)) << refused;
+  EXPECT_NE(refused.message().find("amqps://guest:***@localhost:"), std::string::npos) << refused;
+}
+
+TEST(AmqpOutsideClient, APlainAmqpClientReachesANamedActor) {
+  TestCluster cluster(Backend::kAmqp);
+  ScopedActor inbox(cluster.main().runtime());
+  ASSERT_TRUE(cluster.main().register_global("inbox", inbox.pid()).ok());
+  const std::string names = cluster.amqp_exchange() + ".names";
+
+  // The node binds the name as it commits it, on its own thread: until then the broker drops
+  // what it cannot route, so the client sends until the actor hears it.
+  absl::StatusOr<std::string> text = absl::DeadlineExceededError("nothing arrived");
+  const absl::Time deadline = absl::Now() + kWait;
+  while (!text.ok() && absl::Now() < deadline) {
+    ASSERT_TRUE(run_program({"amqp-publish", "--url=" + test_amqp_url(), "--exchange=" + names,
+                             "--routing-key=inbox", "--content-type=text/plain",
+                             "--body=hello from outside"}));
+    text = inbox->receive_for<std::string>(absl::Milliseconds(500));
+  }
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "hello from outside");
+
+  // Without a content type the body arrives as bytes.
+  ASSERT_TRUE(run_program({"amqp-publish", "--url=" + test_amqp_url(), "--exchange=" + names,
+                           "--routing-key=inbox", "--body=raw"}));
+  absl::StatusOr<Bytes> bytes = inbox->receive_for<Bytes>(kWait);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes->data()), bytes->size()), "raw");
+
+  // A client that speaks Cap'n Proto sends a typed message in an envelope.
+  std::unique_ptr<AmqpConnection> client = raw_connection(test_amqp_url());
+  ASSERT_NE(client, nullptr);
+  Envelope envelope;
+  envelope.type_id = wire_type_id("int64");
+  envelope.payload = encode(int64_t{42}).value();
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG;
+  properties.content_type = amqp_bytes_t{transport::kEnvelopeContentType.size(),
+                                         const_cast<char*>(transport::kEnvelopeContentType.data())};
+  ASSERT_TRUE(client->publish(names, "inbox", false, properties, encode_envelope(envelope)).ok());
+  absl::StatusOr<int64_t> number = inbox->receive_for<int64_t>(kWait);
+  ASSERT_TRUE(number.ok()) << number.status();
+  EXPECT_EQ(*number, 42);
+}
+
+TEST(AmqpUndelivered, AnEnvelopeForAQueueThatIsGoneComesBackToItsSender) {
+  TestCluster cluster(Backend::kAmqp);
+  Node& main = cluster.main();
+  // A node announces itself and has no queue: what is sent to it has nowhere to go.
+  std::unique_ptr<AmqpConnection> client = raw_connection(test_amqp_url());
+  ASSERT_NE(client, nullptr);
+  constexpr uint32_t kGhost = 77;
+  announce_ghost(*client, cluster.amqp_exchange(), kGhost, "ghost");
+  ASSERT_TRUE(main.await_nodes({"ghost"}, kWait));
+
+  ScopedActor me(main.runtime());
+  const auto before = std::chrono::steady_clock::now();
+  absl::StatusOr<std::string> answer =
+      me->request<std::string>(Pid{kGhost, 5}, kWait, std::string("anyone?"));
+  ASSERT_FALSE(answer.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(2))
+      << "the request failed by its timeout, not by the broker's return";
+  EXPECT_NE(answer.status().message().find("no queue for node 77"), std::string::npos)
+      << answer.status();
+
+  const uint64_t dead_letters = main.runtime().dead_letter_count();
+  const uint64_t undeliverable = main.counters().undeliverable.load();
+  ASSERT_TRUE(me->send(Pid{kGhost, 5}, std::string("lost?")).ok());
+  const absl::Time deadline = absl::Now() + kWait;
+  while (main.runtime().dead_letter_count() == dead_letters && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(main.runtime().dead_letter_count(), dead_letters + 1);
+  EXPECT_EQ(main.counters().undeliverable.load(), undeliverable + 1);
+}
+
+// A broker of the test's own, so that restarting it disturbs no other test.
+class PrivateBroker {
+ public:
+  PrivateBroker() {
+    char pattern[] = "/tmp/bossa-broker-XXXXXX";
+    directory_ = ::mkdtemp(pattern);
+    std::optional<std::string> url = run_program({BOSSA_LOCAL_RABBITMQ, "start", directory_});
+    if (url) {
+      url_ = *url;
+      absl::StripTrailingAsciiWhitespace(&url_);
+    }
+  }
+  ~PrivateBroker() {
+    run_program({BOSSA_LOCAL_RABBITMQ, "stop", directory_});
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+  bool restart() { return run_program({BOSSA_LOCAL_RABBITMQ, "restart", directory_}).has_value(); }
+  // rabbitmqctl `args` against this broker.
+  bool control(std::vector<std::string> args) {
+    args.insert(args.begin(), {BOSSA_LOCAL_RABBITMQ, "ctl", directory_});
+    return run_program(args).has_value();
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  std::string directory_;
+  std::string url_;
+};
+
+// Node main in this process and node alpha in another, on a broker of the test's own, with a
+// collector on alpha (test_services.h) and an actor of main's that watches the nodes.
+class CollectorCluster {
+ public:
+  CollectorCluster(const PrivateBroker& broker, bool publisher_confirms)
+      : cluster_(Backend::kAmqp, {.url = broker.url(), .publisher_confirms = publisher_confirms}),
+        me_(cluster_.main().runtime()) {
+    cluster_.start_peer("alpha");
+    absl::StatusOr<Pid> collector = main().spawn_remote("alpha", "collector", int64_t{0}, kWait);
+    EXPECT_TRUE(collector.ok()) << collector.status();
+    collector_ = collector.value_or(Pid{});
+    main().monitor_nodes(me_.pid());
+  }
+
+  Node& main() { return cluster_.main(); }
+  ScopedActor& me() { return me_; }
+  Pid collector() const { return collector_; }
+
+  // The collector's report, asked again until `enough` says so or `patience` has passed.
+  IntPair report_when(const std::function<bool(const IntPair&)>& enough, absl::Duration patience) {
+    IntPair report{0, 0};
+    const absl::Time deadline = absl::Now() + patience;
+    do {
+      absl::StatusOr<IntPair> answer = me_->request<IntPair>(collector_, kWait, int64_t{-1});
+      EXPECT_TRUE(answer.ok()) << answer.status();
+      report = answer.value_or(report);
+    } while (!enough(report) && absl::Now() < deadline);
+    return report;
+  }
+
+ private:
+  TestCluster cluster_;
+  ScopedActor me_;
+  Pid collector_;
+};
+
+TEST(AmqpBrokerRestart, TheClusterRecoversAndNoConfirmedMessageIsLost) {
+  PrivateBroker broker;
+  ASSERT_TRUE(broker.url().starts_with("amqp://")) << broker.url();
+  CollectorCluster cluster(broker, /*publisher_confirms=*/true);
+  Node& main = cluster.main();
+  ScopedActor& me = cluster.me();
+
+  // A steady stream of numbers, 0, 1, 2, ..., through the restart; each either arrives or is
+  // reported to the sender (a dead letter): not confirmed, refused at the send site while the
+  // peer is down, or returned.
+  const uint64_t dead_letters_before = main.runtime().dead_letter_count();
+  std::atomic<bool> sending{true};
+  std::atomic<int64_t> sent{0};
+  std::thread sender([&] {
+    while (sending.load()) {
+      (void)main.runtime().send(cluster.collector(), sent.load());
+      sent.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int64_t sent_before_restart = sent.load();
+  ASSERT_TRUE(broker.restart());
+  absl::StatusOr<NodeDown> down = me->receive_for<NodeDown>(absl::Seconds(30));
+  ASSERT_TRUE(down.ok()) << "the broker's restart went unnoticed";
+  EXPECT_EQ(down->name, "alpha");
+  absl::StatusOr<NodeUp> up = me->receive_for<NodeUp>(absl::Seconds(30));
+  ASSERT_TRUE(up.ok()) << "alpha did not come back after the broker's restart";
+  EXPECT_EQ(up->name, "alpha");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  sending.store(false);
+  sender.join();
+
+  // Wait for the stream to drain, then account for every number.
+  auto reported = [&] {
+    return static_cast<int64_t>(main.runtime().dead_letter_count() - dead_letters_before);
+  };
+  const auto [received, increasing] = cluster.report_when(
+      [&](const IntPair& report) { return std::get<0>(report) + reported() >= sent.load(); },
+      absl::Seconds(30));
+  std::printf("%lld sent, %lld received, %lld reported to the sender\n",
+              static_cast<long long>(sent.load()), static_cast<long long>(received),
+              static_cast<long long>(reported()));
+  EXPECT_EQ(increasing, 1) << "a number arrived twice or out of order";
+  EXPECT_GE(received + reported(), sent.load());
+  EXPECT_GT(received, sent_before_restart) << "nothing arrived after the restart";
+}
+
+TEST(AmqpBrokerAlarm, ABlockedBrokerHoldsMessagesBackAndTakesNoNodeDown) {
+  PrivateBroker broker;
+  ASSERT_TRUE(broker.url().starts_with("amqp://")) << broker.url();
+  CollectorCluster cluster(broker, /*publisher_confirms=*/false);
+  Node& main = cluster.main();
+
+  // A memory alarm: the broker blocks every connection that publishes (connection.blocked), so
+  // the nodes' announcements stop as their messages do.
+  ASSERT_TRUE(broker.control({"set_vm_memory_high_watermark", "0"}));
+  constexpr int64_t kMessages = 1000;
+  for (int64_t i = 0; i < kMessages; ++i) {
+    ASSERT_TRUE(main.runtime().send(cluster.collector(), i).ok());
+  }
+  // Longer than node_down_after (2 s): silence under an alarm is the broker's, not the peers'.
+  absl::StatusOr<NodeDown> down = cluster.me()->receive_for<NodeDown>(absl::Seconds(4));
+  EXPECT_FALSE(down.ok()) << "alpha was declared down while the broker blocked: " << down->reason;
+
+  ASSERT_TRUE(broker.control({"set_vm_memory_high_watermark", "0.4"}));
+  const IntPair report = cluster.report_when(
+      [](const IntPair& report) { return std::get<0>(report) >= kMessages; }, kWait);
+  EXPECT_EQ(report, (IntPair{kMessages, 1})) << "held messages were lost or reordered";
+  EXPECT_TRUE(main.resolve_node("alpha").has_value());
+}
+
+}  // namespace
+}  // namespace bossa::cluster_test

@@ -1,0 +1,54 @@
+// AmqpTopology: the exchanges, queues, routing keys and message properties the amqp backend uses
+// on a RabbitMQ broker. docs/transports.md documents them for clients in other languages.
+//
+// With the configured prefix P (transport.amqp.exchange, "bossa" by default):
+//
+//   P.nodes      direct exchange; routing key: a node id in decimal ("3405691582") -> that node's
+//                queue. Node-to-node envelopes travel here, published mandatory.
+//   P.names      direct exchange; routing key: a global name -> the queue of the node whose
+//                actor holds the name (the node binds it while the name is held). Any AMQP client
+//                may publish here to reach a named actor.
+//   P.presence   fanout exchange; every node announces itself here each heartbeat_interval.
+//   P.node.<name>.<id>      queue: what a node receives (bound to P.nodes and P.names)
+//   P.presence.<name>.<id>  queue: presence announcements, one per node
+//
+// Properties of node traffic: app_id = the sending node's name, reply_to = its id in decimal (its
+// routing key on P.nodes); type = "alive" or "bye" on presence; content_type kBatchContentType
+// on envelopes between nodes, whose body is a batch of them (transport/envelope_batch.h);
+// kEnvelopeContentType on one envelope from outside; message_id = a per-destination sequence number
+// when publisher confirms are on (the receiver drops what it has already seen after a redelivery).
+//
+// Plain values; no shared state.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "transport/transport.h"
+
+namespace bossa::transport {
+
+inline constexpr std::string_view kEnvelopeContentType = "application/vnd.bossa.envelope";
+inline constexpr std::string_view kBatchContentType = "application/vnd.bossa.envelope-batch";
+inline constexpr std::string_view kPresenceAlive = "alive";
+inline constexpr std::string_view kPresenceBye = "bye";
+
+struct AmqpTopology {
+  explicit AmqpTopology(std::string_view prefix);
+
+  std::string node_queue(const NodeIdentity& node) const;
+  std::string presence_queue(const NodeIdentity& node) const;
+
+  std::string prefix;
+  std::string nodes_exchange;
+  std::string names_exchange;
+  std::string presence_exchange;
+};
+
+// A node's routing key on the nodes exchange, and back; nullopt for anything but a decimal u32.
+std::string node_key(uint32_t id);
+std::optional<uint32_t> parse_node_key(std::string_view key);
+
+}  // namespace bossa::transport

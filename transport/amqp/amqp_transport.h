@@ -1,0 +1,158 @@
+// AmqpTransport: the `amqp` backend of Transport, over a RabbitMQ broker through rabbitmq-c.
+//
+// Every node owns a queue on the broker; envelopes travel through a direct exchange keyed by node
+// id (what waits for one node when the node thread publishes goes as one message, a batch), global
+// names are bindings of the holder's queue on a names exchange (so the broker routes by name, and
+// any AMQP client can reach a named actor), and membership is announced on a fanout exchange: a
+// node is up from its first announcement or envelope, down when it says bye or stays silent for
+// node_down_after. amqp_topology.h lists the names and message properties.
+//
+// One thread per node owns two connections: one consumes (the node's queue and its presence
+// queue, and carries presence announcements and bindings), one publishes envelopes, apart so
+// that the broker's flow control on publishers never stalls consuming. The thread polls both
+// sockets and a wake-up descriptor, so rabbitmq-c, which has no thread of its own, reads the
+// broker's heartbeats and answers them in time. send() queues for that thread and wakes it; a
+// full queue makes send() wait up to node_down_after, then fail with ResourceExhausted.
+//
+// Broker loss: every peer goes down ("lost the broker: ..."), envelopes still queued or not yet
+// confirmed are reported to the handler as undelivered, and the thread reconnects with backoff
+// (100 ms doubling to 5 s), declares the topology again, binds its names again and announces
+// itself; peers come back up as they are heard.
+//
+// Publisher confirms (transport.amqp.publisher_confirms): envelopes are published persistent to a
+// durable queue and kept until the broker confirms them; one it refuses (basic.nack), or that is
+// unconfirmed when the connection drops, is reported undelivered. The receiver acknowledges what
+// it has taken and drops a redelivered envelope it has already handed on (a sequence number per
+// pair of nodes), so a broker restart neither loses a confirmed envelope nor repeats one. Without
+// confirms, queues are exclusive and transient and delivery is at most once.
+// Every envelope is published mandatory: one for a node whose queue is gone comes back
+// (basic.return) and is reported undelivered. connection.blocked stops publishing until the
+// broker sends connection.unblocked; meanwhile silent peers are not declared down, since their
+// announcements are held up in the broker as this node's are.
+//
+// Thread-safety: as Transport.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "transport/amqp/amqp_connection.h"
+#include "transport/amqp/amqp_peers.h"
+#include "transport/amqp/amqp_topology.h"
+#include "transport/amqp/amqp_url.h"
+#include "transport/transport.h"
+
+namespace bossa::transport {
+
+class AmqpTransport final : public Transport {
+ public:
+  // `url` is config.amqp.url, parsed (make_transport parses it and reports a bad one).
+  AmqpTransport(TransportConfig config, AmqpUrl url);
+  ~AmqpTransport() override;
+
+  absl::Status start(const NodeIdentity& self, TransportHandler& handler) override;
+  absl::Status send(uint32_t to, std::string_view envelope) override;
+  void broadcast(std::string_view envelope) override;
+  std::vector<NodeIdentity> nodes() const override;
+  std::string endpoint() const override { return {}; }
+  void stop() override;
+  void advertise_name(std::string_view name, bool held) override;
+
+  // Deliveries dropped as malformed: no sender, a bad outside message.
+  uint64_t rejected_messages() const noexcept { return rejected_.load(std::memory_order_relaxed); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct Outbound {
+    uint32_t to;
+    std::string envelope;
+  };
+  // Envelopes for one node in one AMQP message (transport/envelope_batch.h).
+  struct Batch {
+    uint32_t to;
+    std::string envelopes;
+  };
+  struct Unconfirmed {
+    uint64_t tag;
+    Batch batch;
+  };
+  // A connected period: the two connections and what is in flight on them. Node thread only.
+  struct Session {
+    std::unique_ptr<AmqpConnection> consumer;
+    std::unique_ptr<AmqpConnection> publisher;
+    uint64_t next_publish_tag = 1;
+    std::deque<Unconfirmed> unconfirmed;  // with confirms: published, not yet confirmed
+    uint64_t unacked_delivery = 0;        // with confirms: the last delivery not yet acknowledged
+    bool blocked = false;                 // the broker sent connection.blocked
+  };
+
+  absl::StatusOr<Session> connect();
+  void run(Session session);
+  // One turn of the loop: bindings, publishing, presence, reading, then waiting for input.
+  absl::Status serve(Session& session);
+  absl::Status apply_bindings(Session& session);
+  // Not while the broker blocks this node, nor with kMaxUnconfirmed envelopes unconfirmed.
+  bool can_publish(const Session& session) const;
+  absl::Status publish_outbound(Session& session);
+  // Tells the handler that each envelope of `batch` was not delivered.
+  void report_undelivered(const Batch& batch, std::string_view reason);
+  absl::Status announce(Session& session, std::string_view kind);
+  absl::Status read_publisher(Session& session);
+  absl::Status read_consumer(Session& session);
+  absl::Status handle_frame(Session& session, const amqp_frame_t& frame, bool publisher);
+  void settle(Session& session, uint64_t tag, bool multiple, bool refused);
+  void on_delivery(Session& session, const amqp_envelope_t& delivery);
+  void on_presence(const amqp_basic_properties_t& properties);
+  void on_node_envelope(const amqp_envelope_t& delivery);
+  void on_outside_message(const amqp_envelope_t& delivery);
+  // Tells the handler about `node` if it came up; downs replaced runs of it first.
+  void note_heard(const NodeIdentity& node);
+  void expire_silent();
+  // Reports what the session had in flight and every peer down; the session is over.
+  void lose(Session& session, const absl::Status& why);
+  // Sends bye and lets go of the queue; the thread is stopping.
+  void leave(Session& session);
+  void wait_for_input(Session* session, Clock::time_point until);
+  void wake();
+
+  // Constant after construction / start.
+  const TransportConfig config_;
+  const AmqpUrl url_;
+  const AmqpTopology topology_;
+  NodeIdentity self_;
+  std::string queue_;  // this node's queue
+  TransportHandler* handler_ = nullptr;
+  int wake_fd_ = -1;
+
+  mutable std::mutex mutex_;
+  std::condition_variable room_;    // outbound_ has room again
+  AmqpPeers peers_;                 // guarded by mutex_
+  std::vector<Outbound> outbound_;  // guarded by mutex_
+  // Global names of local actors and whether their binding is wanted; guarded by mutex_.
+  absl::flat_hash_map<std::string, bool> binding_changes_;
+  absl::flat_hash_set<std::string> advertised_;  // guarded by mutex_
+
+  // Node thread only.
+  absl::flat_hash_map<uint32_t, uint64_t> next_sequence_;  // with confirms: per destination
+  absl::flat_hash_map<uint32_t, uint64_t> last_sequence_;  // with confirms: per sender
+  Clock::time_point next_announce_;
+
+  std::atomic<std::thread::id> thread_id_;  // the node thread, set as it starts
+  std::atomic<bool> running_{false};
+  std::atomic<uint64_t> rejected_{0};
+  std::thread thread_;
+};
+
+}  // namespace bossa::transport

@@ -104,6 +104,8 @@ class Actor : public ReplySink {
   virtual ~Actor();
 
   Pid pid() const noexcept { return pid_; }
+  // About how many messages wait in this actor's mailbox (Mailbox::depth); any thread.
+  size_t mailbox_depth() const noexcept { return mailbox_.depth(); }
   // Erlang's self(): this actor's pid.
   Pid self() const noexcept { return pid_; }
   Runtime& runtime() const noexcept { return runtime_; }

@@ -73,6 +73,14 @@ class Mailbox {
   // Reader: closes the mailbox; later pushes fail. Elements still inside are moved to `leftover`.
   void close(ElementQueue& leftover) noexcept;
 
+  // Any thread: how many elements the reader held fetched and unhandled when it last said so
+  // (set_held, after each fetch and each turn): the backlog of an actor that cannot keep up.
+  // What was pushed since its last fetch is not counted: counting pushes would cost every send
+  // an atomic increment.
+  size_t depth() const noexcept { return held_.load(std::memory_order_relaxed); }
+  // Reader: how many fetched elements it holds unhandled (cached or stashed), for depth().
+  void set_held(size_t count) noexcept { held_.store(count, std::memory_order_relaxed); }
+
   bool closed() const noexcept { return head_.load(std::memory_order_acquire) == kClosed; }
   bool blocked() const noexcept { return head_.load(std::memory_order_acquire) == kBlocked; }
 
@@ -85,6 +93,7 @@ class Mailbox {
   static size_t append_reversed(uintptr_t top, ElementQueue& queue) noexcept;
 
   std::atomic<uintptr_t> head_{kEmpty};
+  std::atomic<size_t> held_{0};  // for depth(); written by the reader only
 };
 
 }  // namespace bossa

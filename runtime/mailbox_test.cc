@@ -24,6 +24,23 @@ TEST(MailboxTest, FetchReturnsElementsInPushOrder) {
   EXPECT_TRUE(queue.empty());
 }
 
+TEST(MailboxTest, DepthIsWhatTheReaderLastSaidItHolds) {
+  Mailbox mailbox;
+  EXPECT_EQ(mailbox.depth(), 0u);
+  for (int i = 0; i < 3; ++i) {
+    ElementPtr e = element_with(i);
+    mailbox.push(e);
+  }
+  EXPECT_EQ(mailbox.depth(), 0u);  // pushes are not counted: the reader has not looked yet
+  ElementQueue queue;
+  mailbox.fetch(queue);
+  mailbox.set_held(queue.size());
+  EXPECT_EQ(mailbox.depth(), 3u);
+  queue.pop_front();
+  mailbox.set_held(queue.size());
+  EXPECT_EQ(mailbox.depth(), 2u);
+}
+
 TEST(MailboxTest, OnlyTheFirstPushAfterBlockingWakesTheReader) {
   Mailbox mailbox;
   ASSERT_TRUE(mailbox.try_block());

@@ -229,6 +229,19 @@ bool Runtime::await_all_actors_done(absl::Duration timeout) {
   return all_stopped_.wait_for(lock, absl::ToChronoNanoseconds(timeout), none_alive);
 }
 
+Runtime::MailboxDepths Runtime::mailbox_depths() const {
+  MailboxDepths depths;
+  table_.for_each([&depths](const ActorPtr& actor) {
+    const uint64_t depth = actor->mailbox_depth();
+    depths.total += depth;
+    if (depth > depths.deepest) {
+      depths.deepest = depth;
+      depths.deepest_actor = actor->pid();
+    }
+  });
+  return depths;
+}
+
 void Runtime::signal_all(const ExitReason& reason) {
   table_.for_each([this, &reason](const ActorPtr& actor) { exit(actor->pid(), reason); });
 }

@@ -135,6 +135,15 @@ class Runtime {
   // True if the timer was pending and will now never fire.
   bool cancel_timer(TimerId id);
 
+  // How many messages wait in the mailboxes of live actors, in all and in the fullest one: for
+  // metrics (it visits every actor). Each actor's count is Mailbox::depth's estimate.
+  struct MailboxDepths {
+    uint64_t total = 0;
+    uint64_t deepest = 0;
+    Pid deepest_actor;  // invalid if no actor has mail waiting
+  };
+  MailboxDepths mailbox_depths() const;
+
   uint64_t dead_letter_count() const noexcept {
     return dead_letters_.load(std::memory_order_relaxed);
   }

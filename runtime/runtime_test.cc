@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bossa {
@@ -139,6 +141,33 @@ TEST(RuntimeTest, DeferredReplyThroughAResponsePromise) {
   absl::StatusOr<std::string> got = me->receive_for<std::string>(kWait);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, "released");
+}
+
+TEST(RuntimeTest, MailboxDepthsFindTheActorWithTheMostMailWaiting) {
+  Runtime runtime;
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid busy = runtime.spawn_thread([me_pid](ThreadedActor& self) {
+    (void)self.receive([](const std::string&) {});  // the numbers wait until "go"
+    int sum = 0;
+    for (int i = 0; i < 5; ++i) (void)self.receive([&sum](int n) { sum += n; });
+    self.send(me_pid, sum);
+  });
+  for (int i = 0; i < 5; ++i) runtime.send(busy, i);
+  Runtime::MailboxDepths depths;
+  const absl::Time deadline = absl::Now() + kWait;
+  while ((depths = runtime.mailbox_depths()).deepest < 5 && absl::Now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(depths.deepest, 5u);
+  EXPECT_EQ(depths.deepest_actor, busy);
+  EXPECT_EQ(depths.total, 5u);
+
+  runtime.send(busy, std::string("go"));
+  absl::StatusOr<int> sum = me->receive_for<int>(kWait);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(*sum, 10);
+  EXPECT_EQ(runtime.mailbox_depths().total, 0u);
 }
 
 TEST(RuntimeTest, MessagesAreMovedNeverCopied) {

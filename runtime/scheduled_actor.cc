@@ -25,9 +25,13 @@ void ScheduledActor::launched() {
 
 Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
   for (size_t handled = 0; handled < max_messages; ++handled) {
-    if (cache_.empty() && mailbox_.fetch(cache_) == 0) {
-      if (mailbox_.try_block()) return ResumeResult::kAwaiting;
-      mailbox_.fetch(cache_);
+    if (cache_.empty()) {
+      if (mailbox_.fetch(cache_) == 0) {
+        mailbox_.set_held(stash_.size());
+        if (mailbox_.try_block()) return ResumeResult::kAwaiting;
+        mailbox_.fetch(cache_);
+      }
+      mailbox_.set_held(cache_.size() + stash_.size());
     }
     if (std::optional<ExitReason> stop = handle(cache_.pop_front())) {
       finish(*stop);
@@ -38,6 +42,7 @@ Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
       return ResumeResult::kDone;
     }
   }
+  mailbox_.set_held(cache_.size() + stash_.size());
   return ResumeResult::kResumeLater;
 }
 

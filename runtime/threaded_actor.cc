@@ -32,8 +32,12 @@ bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time d
   struct Restore {
     ElementQueue& cache;
     ElementQueue& skipped;
-    ~Restore() { cache.prepend(skipped); }
-  } restore{cache_, skipped};
+    Mailbox& mailbox;
+    ~Restore() {
+      cache.prepend(skipped);
+      mailbox.set_held(cache.size());
+    }
+  } restore{cache_, skipped, mailbox_};
   // Once stopped by a signal, the actor stays stopped even if its code caught ActorExit.
   if (stopped_by_) throw ActorExit{*stopped_by_};
   for (;;) {
@@ -57,9 +61,12 @@ bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time d
       if (take(e)) return true;
       if (e != nullptr) skipped.push_back(std::move(e));
     }
-    if (mailbox_.fetch(cache_) > 0) continue;
-    if (!wait_for_mail(deadline)) return false;
-    mailbox_.fetch(cache_);
+    if (mailbox_.fetch(cache_) == 0) {
+      mailbox_.set_held(skipped.size());
+      if (!wait_for_mail(deadline)) return false;
+      mailbox_.fetch(cache_);
+    }
+    mailbox_.set_held(cache_.size() + skipped.size());
   }
 }
 

@@ -14,7 +14,8 @@ struct NodeCounters {
   std::atomic<uint64_t> messages_in{0};  // envelopes received and decoded
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> decode_errors{0};  // envelopes dropped as malformed or unknown
-  std::atomic<uint64_t> undeliverable{0};  // messages for a node that is not up (dead letters)
+  std::atomic<uint64_t> undeliverable{0};  // dead letters for another node: not up, or the
+                                           // transport reported them undelivered
   std::atomic<uint64_t> nodes_up{0};       // node-up events seen
   std::atomic<uint64_t> nodes_down{0};     // node-down events seen
 

@@ -1,0 +1,49 @@
+// ConfigOverrides: the command-line flags of bossa-node that replace keys of its TOML file, and
+// the one function that applies them and validates the result as a whole.
+//
+//   ConfigOverrides flags{.listen = "tcp://127.0.0.1:*", .seeds = {{"tcp://127.0.0.1:47101"}}};
+//   absl::StatusOr<NodeConfig> config = load_config_with_overrides("beta.toml", flags);
+//
+// An override replaces the key it names (`--name` node.name, `--transport` transport.kind,
+// `--listen` transport.listen, `--seeds` transport.seeds) before validation, so the file and the
+// flags are checked together by the same rules as the file alone (runtime/config/node_config.h):
+// `--transport native` on a file without `listen` is an error, and so is `--listen nonsense`.
+// A problem caused by a flag names the flag; a problem of the file keeps its file and line:
+//
+//   flag --listen: transport.listen: expected tcp://host:port ... got "nonsense"
+//   beta.toml:4: transport.kind: expected one of "native", "amqp", "local", got "nativ"
+//   beta.toml (with flags --transport): transport.listen: missing (required ...)
+//
+// Thread-safety: pure functions (load_config_with_overrides reads the file).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/config/node_config.h"
+
+namespace bossa {
+
+struct ConfigOverrides {
+  std::optional<std::string> name{};                // --name: node.name
+  std::optional<std::string> transport{};           // --transport: transport.kind
+  std::optional<std::string> listen{};              // --listen: transport.listen
+  std::optional<std::vector<std::string>> seeds{};  // --seeds: transport.seeds
+
+  bool empty() const { return !name && !transport && !listen && !seeds; }
+};
+
+// Reads the TOML file at `path`, applies `overrides` and validates the result. Errors as
+// load_node_config, with the flag named for a problem a flag caused.
+absl::StatusOr<NodeConfig> load_config_with_overrides(const std::string& path,
+                                                      const ConfigOverrides& overrides);
+
+// The same for TOML text already read; messages name it `source_name`.
+absl::StatusOr<NodeConfig> parse_config_with_overrides(std::string_view toml_text,
+                                                       std::string_view source_name,
+                                                       const ConfigOverrides& overrides);
+
+}  // namespace bossa

@@ -1,0 +1,71 @@
+// NodeMetrics: one reading of what a node counts about itself, and its two renderings: the
+// Prometheus text exposition format (for GET /metrics) and a short readable report (for the
+// "bossa.status" rpc and `bossa-node status`).
+//
+//   NodeMetrics now = read_metrics(node, "native", started);
+//   std::string scrape = format_prometheus(now);   // # HELP / # TYPE / bossa_..{node="alpha"} 12
+//   std::string report = format_status(now);
+//
+// What is counted, and where it comes from:
+//   messages / bytes in and out   envelopes exchanged with other nodes (NodeCounters)
+//   dead letters                  every message the runtime could not deliver (Runtime); the
+//                                 undeliverable ones (bound for a node that is not up) are a part
+//                                 of them, also counted on their own (NodeCounters)
+//   decode errors                 envelopes dropped as malformed or of an unknown type
+//   node up / down events         seen since the node started
+//   connected nodes, actors, names  right now
+//   mailbox depths                messages waiting in all mailboxes, and in the fullest one with
+//                                 its actor's pid (Runtime::mailbox_depths: visits every actor)
+//
+// Each counter is exact; a reading is not an atomic snapshot of all of them (they are read one
+// by one while traffic flows). Thread-safety: read_metrics may be called from any thread once the
+// node has started; the formatters are pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "runtime/node/node.h"
+
+namespace bossa {
+
+struct NodeMetrics {
+  std::string node;       // the node's name, the `node` label of every metric
+  uint32_t id = 0;        // the node's id in this run
+  std::string transport;  // the transport's kind
+  std::string endpoint;   // where peers reach it ("" when the transport has no endpoint)
+  double uptime_seconds = 0;
+
+  uint64_t messages_in = 0;
+  uint64_t messages_out = 0;
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t dead_letters = 0;   // all of them, undeliverable included
+  uint64_t undeliverable = 0;  // for a node that is not up
+  uint64_t decode_errors = 0;
+  uint64_t node_up_events = 0;
+  uint64_t node_down_events = 0;
+
+  std::vector<std::string> peers;  // the other nodes up now, by name, sorted
+  uint64_t actors = 0;             // live actors
+  uint64_t global_names = 0;       // global names registered in the cluster, as this node sees it
+  uint64_t local_names = 0;        // names registered on this node's runtime
+  uint64_t mailbox_messages = 0;   // messages waiting in all mailboxes
+  uint64_t deepest_mailbox = 0;    // messages waiting in the fullest mailbox
+  std::string deepest_actor;       // its actor's pid, "" when no mail waits
+};
+
+// Reads the node's counters now. `started` is when the node started (for the uptime).
+NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time started);
+
+// The Prometheus text exposition format (version 0.0.4): a # HELP and a # TYPE line per metric,
+// names prefixed bossa_, counters suffixed _total, each sample labelled node="<name>".
+std::string format_prometheus(const NodeMetrics& metrics);
+
+// A few readable lines, headed by the node's name, id, endpoint and uptime.
+std::string format_status(const NodeMetrics& metrics);
+
+}  // namespace bossa

@@ -1,0 +1,179 @@
+// bossa-node as its users run it: real processes, real sockets, real signals.
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "node_program/child_process.h"
+
+namespace bossa {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr absl::Duration kStartup = absl::Seconds(15);
+
+class NodeProgramTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/bossa-node-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A node config on a free loopback port, quick to notice a silent peer.
+  std::string write_config(const std::string& name) {
+    const std::string path = dir_ + "/" + name + ".toml";
+    std::ofstream(path) << "[node]\nname = \"" << name << "\"\nworkers = 2\n\n[transport]\n"
+                        << "kind = \"native\"\nlisten = \"tcp://127.0.0.1:*\"\n"
+                        << "heartbeat_interval = \"100ms\"\nnode_down_after = \"1s\"\n";
+    return path;
+  }
+
+  static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args) {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
+        BOSSA_NODE_PROGRAM, args, {.capture_stdout = true, .capture_stderr = true});
+    EXPECT_TRUE(child.ok()) << child.status();
+    return child.ok() ? *std::move(child) : nullptr;
+  }
+
+  // Runs bossa-node to its end; returns its exit code, its stdout and stderr.
+  struct Run {
+    int code = -1;
+    std::string out;
+    std::string err;
+  };
+  static Run run(const std::vector<std::string>& args) {
+    std::unique_ptr<ChildProcess> child = start(args);
+    Run result;
+    if (child == nullptr) return result;
+    absl::StatusOr<int> code = child->wait(absl::Seconds(30));
+    EXPECT_TRUE(code.ok()) << code.status();
+    result.code = code.value_or(-1);
+    (void)child->await_line(ChildProcess::kStdout, "\x01", absl::Seconds(1));  // read to EOF
+    (void)child->await_line(ChildProcess::kStderr, "\x01", absl::Seconds(1));
+    result.out = child->output(ChildProcess::kStdout);
+    result.err = child->output(ChildProcess::kStderr);
+    return result;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(NodeProgramTest, StatusFromTheCommandLineSignalsAndLeaving) {
+  const std::string alpha_toml = write_config("alpha");
+  const std::string beta_toml = write_config("beta");
+
+  std::unique_ptr<ChildProcess> alpha = start({"--config", alpha_toml, "--metrics_port=-1"});
+  ASSERT_NE(alpha, nullptr);
+  absl::StatusOr<std::string> up = alpha->await_line(ChildProcess::kStdout, " is up", kStartup);
+  ASSERT_TRUE(up.ok()) << up.status();
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(*up, match,
+                                std::regex("alpha is up at (tcp://127\\.0\\.0\\.1:[0-9]+); "
+                                           "metrics at http://127\\.0\\.0\\.1:[0-9]+/metrics")))
+      << *up;
+  const std::string alpha_endpoint = match[1];
+
+  // beta joins through alpha, given as a flag over its file.
+  std::unique_ptr<ChildProcess> beta =
+      start({"--config", beta_toml, "--seeds", alpha_endpoint, "--log_level=warning"});
+  ASSERT_NE(beta, nullptr);
+  ASSERT_TRUE(beta->await_line(ChildProcess::kStdout, "beta is up at", kStartup).ok());
+  ASSERT_TRUE(alpha->await_line(ChildProcess::kStderr, "node 'beta'", kStartup).ok())
+      << alpha->output(ChildProcess::kStderr);
+
+  // The status command joins through beta's file (and alpha's endpoint) and asks alpha.
+  const Run status = run({"status", "--config", beta_toml, "--seeds=" + alpha_endpoint, "--node",
+                          "alpha", "--timeout", "10s"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("node alpha (id "));
+  EXPECT_THAT(status.out, HasSubstr("native at " + alpha_endpoint));
+  EXPECT_THAT(status.out, HasSubstr(": beta"));  // beta among alpha's peers
+  ASSERT_TRUE(std::regex_search(status.out, match, std::regex("messages +in ([0-9]+)")))
+      << status.out;
+  EXPECT_GT(std::stoll(match[1]), 0) << status.out;
+  ASSERT_TRUE(std::regex_search(status.out, match, std::regex("node events +([0-9]+) up")));
+  EXPECT_GE(std::stoll(match[1]), 2) << status.out;  // beta and the status node itself
+
+  // SIGTERM: beta leaves cleanly, exits 0, and alpha sees it leave.
+  beta->signal(SIGTERM);
+  absl::StatusOr<int> code = beta->wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << beta->output(ChildProcess::kStderr);
+  absl::StatusOr<std::string> left =
+      alpha->await_line(ChildProcess::kStderr, "node 'beta'", absl::Seconds(5));
+  ASSERT_TRUE(left.ok()) << left.status();
+  // The line after "up" for beta is its leaving.
+  EXPECT_THAT(*left, HasSubstr("is down: left"));
+
+  alpha->signal(SIGINT);
+  code = alpha->wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  EXPECT_THAT(alpha->output(ChildProcess::kStderr), HasSubstr("SIGINT: leaving the cluster"));
+}
+
+TEST_F(NodeProgramTest, StatusOfANodeThatIsNotThereFailsInTime) {
+  const std::string alpha_toml = write_config("alpha");
+  std::unique_ptr<ChildProcess> alpha = start({"--config", alpha_toml, "--log_level=warning"});
+  ASSERT_NE(alpha, nullptr);
+  absl::StatusOr<std::string> up = alpha->await_line(ChildProcess::kStdout, " is up at ", kStartup);
+  ASSERT_TRUE(up.ok()) << up.status();
+  const std::string endpoint = up->substr(up->find("tcp://"));
+
+  const absl::Time began = absl::Now();
+  const Run status = run(
+      {"status", "--config", alpha_toml, "--seeds", endpoint, "--node", "nobody", "--timeout=1s"});
+  EXPECT_EQ(status.code, 1);
+  EXPECT_THAT(status.err, HasSubstr("node 'nobody' did not show up within 1s"));
+  EXPECT_LT(absl::Now() - began, absl::Seconds(10));
+}
+
+TEST_F(NodeProgramTest, BadFlagsAndConfigsExitTwoNamingTheProblem) {
+  const std::string alpha_toml = write_config("alpha");
+  Run bad = run({"--config", alpha_toml, "--listen", "nonsense"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("flag --listen: transport.listen: expected"));
+
+  bad = run({"--config", alpha_toml, "--no_such_flag=1"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unknown flag --no_such_flag"));
+
+  bad = run({"--config", alpha_toml, "--metrics_port", "many"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("flag --metrics_port"));
+
+  bad = run({"--config", dir_ + "/missing.toml"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("missing.toml"));
+
+  bad = run({"status", "--config", alpha_toml});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("flag --node: missing"));
+
+  bad = run({"--config", alpha_toml, "stauts"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("unexpected argument \"stauts\""));
+}
+
+TEST_F(NodeProgramTest, HelpListsTheFlags) {
+  const Run help = run({"--help"});
+  const std::string all = help.out + help.err;
+  for (const char* flag : {"--config", "--transport", "--name", "--listen", "--seeds",
+                           "--metrics_port", "--log_level", "--node", "--timeout"}) {
+    EXPECT_THAT(all, HasSubstr(flag)) << all;
+  }
+}
+
+}  // namespace
+}  // namespace bossa

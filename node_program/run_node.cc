@@ -1,0 +1,112 @@
+#include "node_program/run_node.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "node_program/command_line.h"
+#include "node_program/config_overrides.h"
+#include "node_program/metrics_server.h"
+#include "node_program/node_metrics.h"
+#include "node_program/status_service.h"
+#include "node_program/stop_signals.h"
+
+namespace bossa {
+namespace {
+
+constexpr int kFailed = 1;
+constexpr int kBadUsage = 2;
+
+std::string program_name(char* argv0) {
+  const std::string path = argv0 != nullptr ? argv0 : "bossa-node";
+  return path.substr(path.rfind('/') + 1);
+}
+
+int complain(const std::string& program, absl::string_view message, int code) {
+  std::fprintf(stderr, "%s: %.*s\n", program.c_str(), static_cast<int>(message.size()),
+               message.data());
+  if (code == kBadUsage)
+    std::fprintf(stderr, "%s: run with --help for the flags\n", program.c_str());
+  return code;
+}
+
+int ask_status(const std::string& program, const NodeCommandLine& line, const NodeConfig& config) {
+  absl::StatusOr<std::string> status = query_status(config, line.status_node, line.status_timeout);
+  if (!status.ok()) return complain(program, status.status().message(), kFailed);
+  std::fwrite(status->data(), 1, status->size(), stdout);
+  return 0;
+}
+
+int serve(const std::string& program, const NodeCommandLine& line, NodeConfig config,
+          const RegisterServices& register_services) {
+  block_stop_signals();  // before the node starts any thread: all of them inherit the mask
+  const std::string transport = config.transport.kind;
+  absl::StatusOr<std::unique_ptr<Node>> created = Node::create(std::move(config));
+  if (!created.ok()) return complain(program, created.status().message(), kFailed);
+  Node& node = **created;
+  node.log().set_level(line.log_level);
+
+  const absl::Time started = absl::Now();
+  absl::Status ready = register_services ? register_services(node) : absl::OkStatus();
+  if (ready.ok()) ready = register_status_service(node, transport, started);
+  if (!ready.ok()) {
+    return complain(program, absl::StrCat("registering the services: ", ready.message()), kFailed);
+  }
+  if (absl::Status joined = node.start(); !joined.ok()) {
+    return complain(program, absl::StrCat("starting node '", node.name(), "': ", joined.message()),
+                    kFailed);
+  }
+
+  std::unique_ptr<MetricsServer> metrics;
+  if (line.metrics_port != 0) {
+    absl::StatusOr<std::unique_ptr<MetricsServer>> server =
+        MetricsServer::start(static_cast<uint16_t>(line.metrics_port == -1 ? 0 : line.metrics_port),
+                             [&node, transport, started] {
+                               return format_prometheus(read_metrics(node, transport, started));
+                             });
+    if (!server.ok()) {
+      node.stop();
+      return complain(program, server.status().message(), kFailed);
+    }
+    metrics = *std::move(server);
+    node.log().log(LogLevel::kInfo,
+                   absl::StrCat("metrics at http://127.0.0.1:", metrics->port(), "/metrics"));
+  }
+
+  const std::string endpoint = node.endpoint();
+  std::string up = absl::StrCat(node.name(), " is up", endpoint.empty() ? "" : " at ", endpoint);
+  if (metrics) absl::StrAppend(&up, "; metrics at http://127.0.0.1:", metrics->port(), "/metrics");
+  std::printf("%s\n", up.c_str());
+  std::fflush(stdout);
+
+  const int signal = await_stop_signal();
+  node.log().log(LogLevel::kInfo,
+                 absl::StrCat(signal == SIGINT ? "SIGINT" : "SIGTERM", ": leaving the cluster"));
+  if (metrics) metrics->stop();
+  node.stop();
+  return 0;
+}
+
+}  // namespace
+
+int run_node(int argc, char** argv, const RegisterServices& register_services) {
+  const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
+  set_node_usage(program);
+  absl::StatusOr<NodeCommandLine> line = parse_command_line(argc, argv);
+  if (!line.ok()) return complain(program, line.status().message(), kBadUsage);
+  absl::StatusOr<NodeConfig> config =
+      load_config_with_overrides(line->config_path, line->overrides);
+  if (!config.ok()) return complain(program, config.status().message(), kBadUsage);
+  if (line->command == NodeCommandLine::Command::kStatus) {
+    return ask_status(program, *line, *config);
+  }
+  return serve(program, *line, *std::move(config), register_services);
+}
+
+}  // namespace bossa

@@ -30,11 +30,7 @@ inline std::string amqp_bench_url() {
 }
 
 inline std::uint64_t amqp_bench_messages() {
-  const char* text = std::getenv("BOSSA_BENCH_AMQP_MESSAGES");
-  if (text == nullptr) return kDefaultAmqpMessages;
-  auto messages = parse_number<std::uint64_t>(text, "BOSSA_BENCH_AMQP_MESSAGES");
-  if (messages < 2) throw std::runtime_error("BOSSA_BENCH_AMQP_MESSAGES must be at least 2");
-  return messages;
+  return message_count("BOSSA_BENCH_AMQP_MESSAGES", kDefaultAmqpMessages);
 }
 
 }  // namespace bossa::bench

@@ -80,14 +80,19 @@ T parse_number(std::string_view text, std::string_view what) {
   return value;
 }
 
-// remote_thr's message count: BOSSA_BENCH_REMOTE_MESSAGES if set, else kDefaultRemoteMessages.
+// A throughput case's message count: environment variable `variable` if set, else `fallback`.
 // Throws if the variable is not a number of at least 2 (a rate needs a first and a last message).
-inline std::uint64_t remote_messages() {
-  const char* text = std::getenv("BOSSA_BENCH_REMOTE_MESSAGES");
-  if (text == nullptr) return kDefaultRemoteMessages;
-  auto messages = parse_number<std::uint64_t>(text, "BOSSA_BENCH_REMOTE_MESSAGES");
-  if (messages < 2) throw std::runtime_error("BOSSA_BENCH_REMOTE_MESSAGES must be at least 2");
+inline std::uint64_t message_count(const char* variable, std::uint64_t fallback) {
+  const char* text = std::getenv(variable);
+  if (text == nullptr) return fallback;
+  auto messages = parse_number<std::uint64_t>(text, variable);
+  if (messages < 2) throw std::runtime_error(std::string(variable) + " must be at least 2");
   return messages;
+}
+
+// remote_thr's message count: BOSSA_BENCH_REMOTE_MESSAGES if set, else kDefaultRemoteMessages.
+inline std::uint64_t remote_messages() {
+  return message_count("BOSSA_BENCH_REMOTE_MESSAGES", kDefaultRemoteMessages);
 }
 
 namespace detail {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -90,15 +91,23 @@ NodeConfig amqp_node(const std::string& url, absl::Duration connect_timeout) {
   return config;
 }
 
-TEST(AmqpStart, FailsAtOnceNamingTheBrokerWhenNobodyListens) {
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+// A tcp socket bound to a free port on 127.0.0.1, and that port; -1 if it cannot be had.
+std::pair<int, int> bound_loopback_socket() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   socklen_t length = sizeof address;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length);
-  const int port = ntohs(address.sin_port);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return {-1, 0};
+  }
+  return {fd, ntohs(address.sin_port)};
+}
+
+TEST(AmqpStart, FailsAtOnceNamingTheBrokerWhenNobodyListens) {
+  const auto [probe, port] = bound_loopback_socket();
+  ASSERT_GE(probe, 0);
   ::close(probe);  // nobody listens there now
 
   absl::StatusOr<std::unique_ptr<Node>> node = Node::create(
@@ -114,16 +123,10 @@ TEST(AmqpStart, FailsAtOnceNamingTheBrokerWhenNobodyListens) {
 
 TEST(AmqpStart, GivesUpWithinTheConnectTimeoutWhenTheBrokerSaysNothing) {
   // A listener that never answers: the TCP connection opens, the AMQP handshake never comes.
-  const int mute = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(mute, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const auto [mute, port] = bound_loopback_socket();
+  ASSERT_GE(mute, 0);
   ASSERT_EQ(::listen(mute, 8), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(mute, reinterpret_cast<sockaddr*>(&address), &length);
-  const std::string url =
-      absl::StrCat("amqp://guest:guest@127.0.0.1:", ntohs(address.sin_port), "/");
+  const std::string url = absl::StrCat("amqp://guest:guest@127.0.0.1:", port, "/");
 
   absl::StatusOr<std::unique_ptr<Node>> node = Node::create(amqp_node(url, absl::Seconds(1)));
   ASSERT_TRUE(node.ok()) << node.status();

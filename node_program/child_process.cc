@@ -152,6 +152,10 @@ bool ChildProcess::reap() {
   if (exit_code_) return true;
   int status = 0;
   const pid_t done = ::waitpid(pid_, &status, WNOHANG);
+  if (done == -1 && errno == ECHILD) {
+    exit_code_ = -1;  // reaped elsewhere (SIGCHLD ignored): ended, status unknown
+    return true;
+  }
   if (done != pid_) return false;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return true;

@@ -10,6 +10,8 @@
 #include "boost/asio/awaitable.hpp"
 #include "boost/asio/co_spawn.hpp"
 #include "boost/asio/detached.hpp"
+#include "boost/asio/redirect_error.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/asio/use_awaitable.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
@@ -78,7 +80,16 @@ asio::awaitable<void> serve(tcp::socket socket, const MetricsServer::Render& ren
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const MetricsServer::Render& render) {
   for (;;) {
-    tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
+    boost::system::error_code error;
+    tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, error));
+    if (error == asio::error::operation_aborted || !acceptor.is_open()) co_return;  // stopped
+    if (error) {
+      // Out of descriptors or buffers for now: a scrape can wait, the server must not end.
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::use_awaitable);
+      continue;
+    }
     asio::co_spawn(acceptor.get_executor(), serve(std::move(socket), render), asio::detached);
   }
 }

@@ -86,6 +86,8 @@ int serve(const std::string& program, const NodeCommandLine& line, NodeConfig co
   std::fflush(stdout);
 
   const int signal = await_stop_signal();
+  // A second signal ends the process at once, should leaving hang.
+  unblock_stop_signals();
   node.log().log(LogLevel::kInfo,
                  absl::StrCat(signal == SIGINT ? "SIGINT" : "SIGTERM", ": leaving the cluster"));
   if (metrics) metrics->stop();

@@ -3,6 +3,7 @@
 //   block_stop_signals();           // first thing, before any thread starts
 //   ... start threads, which inherit the blocked mask ...
 //   int signal = await_stop_signal();  // SIGINT or SIGTERM, taken synchronously
+//   unblock_stop_signals();         // from now on a second one ends the process
 //
 // The two signals are blocked in the calling thread, and so in every thread it starts afterwards;
 // await_stop_signal takes one with sigwait, so whatever follows runs as ordinary code, with no

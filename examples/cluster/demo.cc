@@ -31,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -173,12 +174,12 @@ class Demo {
         "gamma.toml",
         children_["beta"]->pid(), children_["gamma"]->pid());
 
-    std::vector<std::string> seen;
+    std::set<std::string> seen;
     const absl::Time deadline = absl::Now() + kStepTimeout;
     while (seen.size() < 2) {
       absl::Status got = me().receive(
           [&](const bossa::NodeUp& up) {
-            if (up.name == "beta" || up.name == "gamma") seen.push_back(up.name);
+            if (up.name == "beta" || up.name == "gamma") seen.insert(up.name);
           },
           bossa::after(deadline - absl::Now(), [] {}));
       if (!got.ok() || absl::Now() >= deadline) {
@@ -229,8 +230,12 @@ class Demo {
             return feeder(self, *alpha_, f, jobs, driver);
           });
     }
+    bool triggered = false;
     for (int64_t done = 0; done < jobs;) {
-      if (done == trigger && during) during();
+      if (done == trigger && during && !triggered) {
+        triggered = true;
+        during();
+      }
       absl::Status got = me().receive(
           [&](Answered& answer) {
             answers_[static_cast<size_t>(answer.id)] = std::move(answer);

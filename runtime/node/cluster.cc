@@ -295,8 +295,10 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
 }
 
 void Cluster::deliver_to_name(std::string_view name, ElementPtr element) {
-  if (std::optional<Pid> holder = names_.whereis(name); holder && holder->node == self_.id) {
-    runtime_.deliver_local(*holder, std::move(element));
+  // The holder may have moved to another node since the envelope left (a binding not yet
+  // updated): it follows the name.
+  if (std::optional<Pid> holder = names_.whereis(name)) {
+    (void)runtime_.deliver(*holder, std::move(element));
     return;
   }
   (void)runtime_.deliver_to_name(name, std::move(element));
@@ -346,11 +348,11 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
     ++undelivered_unlogged_;
     return;
   }
-  log_.log(LogLevel::kWarning,
-           absl::StrCat(why.message(), read.ok() ? "" : " (unreadable)",
-                        undelivered_unlogged_ == 0 ? ""
-                                                   : absl::StrCat(" (and ", undelivered_unlogged_,
-                                                                  " more in the second before)")));
+  log_.log(LogLevel::kWarning, absl::StrCat(why.message(), read.ok() ? "" : " (unreadable)",
+                                            undelivered_unlogged_ == 0
+                                                ? ""
+                                                : absl::StrCat(" (", undelivered_unlogged_,
+                                                               " more since the last such line)")));
   last_undelivered_log_ = now;
   undelivered_unlogged_ = 0;
 }

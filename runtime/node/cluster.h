@@ -9,10 +9,10 @@
 // down messages with reason noconnection and the node's global names released.
 //
 // An envelope addressed by name (toName: from a client outside the cluster, through a backend
-// that routes by name) goes to the holder of that global name, else to the local actor
-// registered under it. An envelope the transport reports undelivered becomes what the sender
-// would have seen had its node known at once: an ErrorReply for a request, a noconnection exit
-// or down for a link or monitor, a dead letter for anything else.
+// that routes by name) goes to the holder of that global name, wherever it is now, else to the
+// local actor registered under it. An envelope the transport reports undelivered becomes what the
+// sender would have seen had its node known at once: an ErrorReply for a request, a noconnection
+// exit or down for a link or monitor, a dead letter for anything else.
 //
 // Bad input: an envelope that does not decode, names a type this node does not know, or claims a
 // sender of another node is counted (counters().decode_errors), logged, and dropped; a request
@@ -89,7 +89,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
   void deliver_inbound(const EnvelopeView& envelope);
-  // Delivers to the holder of global name `name`, else to the local actor registered as `name`.
+  // Delivers to the holder of global name `name` (on any node), else to the local actor
+  // registered as `name`.
   void deliver_to_name(std::string_view name, ElementPtr element);
   void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
 

@@ -3,6 +3,7 @@
 // and a broker restart in the middle of traffic with publisher confirms on.
 // (The cluster conformance suite runs on amqp too: tests/cluster/conformance_test.cc.)
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
@@ -105,6 +107,23 @@ std::pair<int, int> bound_loopback_socket() {
   return {fd, ntohs(address.sin_port)};
 }
 
+// Nodes "left" and "right" in this process, started from `config`; fewer if one fails to start.
+std::vector<std::unique_ptr<Node>> start_left_and_right(NodeConfig config) {
+  std::vector<std::unique_ptr<Node>> nodes;
+  for (const char* name : {"left", "right"}) {
+    config.name = name;
+    absl::StatusOr<std::unique_ptr<Node>> node = Node::create(config);
+    EXPECT_TRUE(node.ok()) << node.status();
+    if (!node.ok()) break;
+    (*node)->log().set_level(LogLevel::kError);
+    const absl::Status started = (*node)->start();
+    EXPECT_TRUE(started.ok()) << name << ": " << started;
+    if (!started.ok()) break;
+    nodes.push_back(*std::move(node));
+  }
+  return nodes;
+}
+
 TEST(AmqpStart, FailsAtOnceNamingTheBrokerWhenNobodyListens) {
   const auto [probe, port] = bound_loopback_socket();
   ASSERT_GE(probe, 0);
@@ -142,18 +161,11 @@ TEST(AmqpStart, GivesUpWithinTheConnectTimeoutWhenTheBrokerSaysNothing) {
 
 TEST(AmqpTls, NodesThatTrustTheBrokersCaMeetOverTlsAndOthersAreRefused) {
   const std::string prefix = absl::StrCat("bossa-tls-", ::getpid());
-  std::vector<std::unique_ptr<Node>> nodes;
-  for (const char* name : {"left", "right"}) {
-    NodeConfig config = amqp_node(test_amqps_url(), absl::Seconds(5));
-    config.name = name;
-    config.transport.amqp.exchange = prefix;
-    config.transport.amqp.ca_file = test_amqp_ca_file();
-    absl::StatusOr<std::unique_ptr<Node>> node = Node::create(config);
-    ASSERT_TRUE(node.ok()) << node.status();
-    (*node)->log().set_level(LogLevel::kWarning);
-    ASSERT_TRUE((*node)->start().ok()) << name;
-    nodes.push_back(*std::move(node));
-  }
+  NodeConfig config = amqp_node(test_amqps_url(), absl::Seconds(5));
+  config.transport.amqp.exchange = prefix;
+  config.transport.amqp.ca_file = test_amqp_ca_file();
+  std::vector<std::unique_ptr<Node>> nodes = start_left_and_right(config);
+  ASSERT_EQ(nodes.size(), 2u);
   EXPECT_TRUE(nodes[0]->await_nodes({"right"}, kWait));
   EXPECT_TRUE(nodes[1]->await_nodes({"left"}, kWait));
 
@@ -263,11 +275,47 @@ class PrivateBroker {
     return run_program(args).has_value();
   }
   const std::string& url() const { return url_; }
+  // Stops the broker's process without closing anything (SIGSTOP), or lets it go on (SIGCONT).
+  bool pause() { return signal_server(SIGSTOP); }
+  bool resume() { return signal_server(SIGCONT); }
 
  private:
+  bool signal_server(int signal) {
+    std::ifstream pid_file(directory_ + "/data/broker.pid");
+    pid_t pid = 0;
+    return (pid_file >> pid) && pid > 0 && ::kill(pid, signal) == 0;
+  }
+
   std::string directory_;
   std::string url_;
 };
+
+TEST(AmqpBrokerSilence, NodesNoticeABrokerThatStopsAnsweringAndMeetAgainWhenItWakes) {
+  PrivateBroker broker;
+  ASSERT_TRUE(broker.url().starts_with("amqp://")) << broker.url();
+  NodeConfig config = amqp_node(broker.url(), absl::Seconds(1));
+  config.transport.amqp.heartbeat = absl::Seconds(1);
+  std::vector<std::unique_ptr<Node>> nodes = start_left_and_right(config);
+  ASSERT_EQ(nodes.size(), 2u);
+  ASSERT_TRUE(nodes[0]->await_nodes({"right"}, kWait));
+  ScopedActor me(nodes[0]->runtime());
+  nodes[0]->monitor_nodes(me.pid());
+
+  // The connections stay open and say nothing: only missed heartbeats can tell.
+  ASSERT_TRUE(broker.pause());
+  const auto paused_at = std::chrono::steady_clock::now();
+  absl::StatusOr<NodeDown> down = me->receive_for<NodeDown>(absl::Seconds(15));
+  const auto noticed_after = std::chrono::steady_clock::now() - paused_at;
+  ASSERT_TRUE(broker.resume());
+  ASSERT_TRUE(down.ok()) << "a silent broker went unnoticed";
+  EXPECT_EQ(down->name, "right");
+  EXPECT_NE(down->reason.find("heartbeats missed"), std::string::npos) << down->reason;
+  EXPECT_LT(noticed_after, std::chrono::seconds(4));  // 1.5 heartbeats, and time to spare
+
+  absl::StatusOr<NodeUp> up = me->receive_for<NodeUp>(absl::Seconds(30));
+  ASSERT_TRUE(up.ok()) << "the nodes did not meet again once the broker woke";
+  EXPECT_EQ(up->name, "right");
+}
 
 // Node main in this process and node alpha in another, on a broker of the test's own, with a
 // collector on alpha (test_services.h) and an actor of main's that watches the nodes.

@@ -71,30 +71,56 @@ TEST(AmqpTopology, NodeKeysAreDecimalIdsAndNothingElse) {
 TEST(AmqpPeers, ANodeComesUpOnceAndANewRunReplacesTheOld) {
   AmqpPeers peers;
   const auto now = AmqpPeers::Clock::now();
-  AmqpPeers::Heard first = peers.heard(NodeIdentity{1, "alpha"}, now);
+  AmqpPeers::Heard first = peers.heard(NodeIdentity{1, "alpha"}, 100, now);
   EXPECT_TRUE(first.came_up);
   EXPECT_TRUE(first.replaced.empty());
-  EXPECT_FALSE(peers.heard(NodeIdentity{1, "alpha"}, now).came_up);
-  AmqpPeers::Heard restarted = peers.heard(NodeIdentity{2, "alpha"}, now);
+  EXPECT_FALSE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).came_up);
+  AmqpPeers::Heard restarted = peers.heard(NodeIdentity{2, "alpha"}, 500, now);
   EXPECT_TRUE(restarted.came_up);
   ASSERT_EQ(restarted.replaced.size(), 1u);
   EXPECT_EQ(restarted.replaced[0], (NodeIdentity{1, "alpha"}));
   EXPECT_FALSE(peers.is_up(1));
   EXPECT_TRUE(peers.is_up(2));
+  // A late message of the old run neither brings it back nor evicts the new one.
+  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).stale);
+  EXPECT_FALSE(peers.is_up(1));
+  EXPECT_TRUE(peers.is_up(2));
 }
 
-TEST(AmqpPeers, SilentNodesGoDownAndTheOthersStay) {
+TEST(AmqpPeers, ALaterSessionMeansTheNodeReconnectedAndAnEarlierOneIsStale) {
+  AmqpPeers peers;
+  const auto now = AmqpPeers::Clock::now();
+  peers.heard(NodeIdentity{1, "alpha"}, 100, now);
+  AmqpPeers::Heard again = peers.heard(NodeIdentity{1, "alpha"}, 200, now);
+  EXPECT_TRUE(again.reconnected);
+  EXPECT_TRUE(again.came_up);
+  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).stale);
+  EXPECT_TRUE(peers.is_up(1));
+}
+
+TEST(AmqpPeers, ANodeThatLeftIsNotBroughtBackByWhatArrivesAfterItsBye) {
+  AmqpPeers peers;
+  const auto now = AmqpPeers::Clock::now();
+  peers.heard(NodeIdentity{1, "alpha"}, 100, now);
+  EXPECT_EQ(peers.remove(1, /*left=*/true), (NodeIdentity{1, "alpha"}));
+  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).stale);
+  EXPECT_FALSE(peers.is_up(1));
+}
+
+TEST(AmqpPeers, SilentNodesGoDownAndComeBackWhenHeardAgain) {
   AmqpPeers peers;
   const auto start = AmqpPeers::Clock::now();
-  peers.heard(NodeIdentity{1, "quiet"}, start);
-  peers.heard(NodeIdentity{2, "talkative"}, start);
-  peers.heard(NodeIdentity{2, "talkative"}, start + std::chrono::seconds(3));
+  peers.heard(NodeIdentity{1, "quiet"}, 100, start);
+  peers.heard(NodeIdentity{2, "talkative"}, 100, start);
+  peers.heard(NodeIdentity{2, "talkative"}, 100, start + std::chrono::seconds(3));
   std::vector<NodeIdentity> silent = peers.remove_silent(start + std::chrono::seconds(1));
   ASSERT_EQ(silent.size(), 1u);
   EXPECT_EQ(silent[0].name, "quiet");
-  EXPECT_EQ(peers.remove(2), (NodeIdentity{2, "talkative"}));
-  EXPECT_FALSE(peers.remove(2).has_value());
-  peers.heard(NodeIdentity{3, "gamma"}, start);
+  AmqpPeers::Heard back = peers.heard(NodeIdentity{1, "quiet"}, 100, start);
+  EXPECT_TRUE(back.came_up);
+  EXPECT_FALSE(back.reconnected);
+  EXPECT_EQ(peers.remove(2, /*left=*/false), (NodeIdentity{2, "talkative"}));
+  EXPECT_FALSE(peers.remove(2, /*left=*/false).has_value());
   EXPECT_EQ(peers.remove_all().size(), 1u);
   EXPECT_TRUE(peers.nodes().empty());
 }

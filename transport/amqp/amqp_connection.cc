@@ -256,6 +256,8 @@ absl::StatusOr<AmqpConnection::Ready> AmqpConnection::next_delivery(
 }
 
 absl::StatusOr<std::optional<amqp_frame_t>> AmqpConnection::next_frame() {
+  // The previous frame's memory (an ack, a returned batch) goes back to rabbitmq-c's pools.
+  amqp_maybe_release_buffers(state_);
   amqp_frame_t frame;
   timeval now{0, 0};
   const int read = amqp_simple_wait_frame_noblock(state_, &frame, &now);

@@ -13,10 +13,12 @@
 //   P.presence.<name>.<id>  queue: presence announcements, one per node
 //
 // Properties of node traffic: app_id = the sending node's name, reply_to = its id in decimal (its
-// routing key on P.nodes); type = "alive" or "bye" on presence; content_type kBatchContentType
-// on envelopes between nodes, whose body is a batch of them (transport/envelope_batch.h);
-// kEnvelopeContentType on one envelope from outside; message_id = a per-destination sequence number
-// when publisher confirms are on (the receiver drops what it has already seen after a redelivery).
+// routing key on P.nodes), timestamp = its session (amqp_peers.h); type = "alive" on presence, and
+// "bye" on the empty message a leaving node sends each peer on P.nodes; content_type
+// kBatchContentType on envelopes between nodes, whose body is a batch of them
+// (transport/envelope_batch.h); kEnvelopeContentType on one envelope from outside; message_id = a
+// per-destination sequence number when publisher confirms are on (the receiver drops what it has
+// already seen after a redelivery).
 //
 // Plain values; no shared state.
 #pragma once
@@ -32,8 +34,8 @@ namespace bossa::transport {
 
 inline constexpr std::string_view kEnvelopeContentType = "application/vnd.bossa.envelope";
 inline constexpr std::string_view kBatchContentType = "application/vnd.bossa.envelope-batch";
-inline constexpr std::string_view kPresenceAlive = "alive";
-inline constexpr std::string_view kPresenceBye = "bye";
+inline constexpr std::string_view kPresenceAlive = "alive";  // type of an announcement
+inline constexpr std::string_view kPresenceBye = "bye";      // type of a leaving node's last word
 
 struct AmqpTopology {
   explicit AmqpTopology(std::string_view prefix);

@@ -20,11 +20,15 @@ constexpr size_t kSendQueueLimit = 10000;         // envelopes waiting for the n
 constexpr size_t kMaxUnconfirmed = 10000;         // with confirms: published, not yet confirmed
 constexpr uint64_t kMaxDeliveriesPerTurn = 1000;  // before the loop publishes and keeps time again
 constexpr uint64_t kAckEvery = 256;               // with confirms: deliveries per acknowledgement
-constexpr uint16_t kPrefetch = 1000;
-constexpr size_t kMaxBatchBytes = 64 * 1024;  // envelopes for one node in one message // with
-                                              // confirms: unacknowledged deliveries
+constexpr uint16_t kPrefetch = 1000;              // with confirms: unacknowledged deliveries
+constexpr size_t kMaxBatchBytes = 64 * 1024;      // envelopes for one node in one message
+constexpr size_t kMaxBytesPerTurn = 1024 * 1024;  // published before the loop reads again
+constexpr size_t kMaxPendingBytes = 4 * 1024 * 1024;  // batched, waiting for the socket
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(5);
+// A session shorter than this does not reset the backoff: a broker that accepts connections and
+// drops them at once is not hammered.
+constexpr auto kHealthySession = std::chrono::seconds(10);
 // A durable queue of a node that vanished without leaving is deleted after this long unused.
 constexpr absl::Duration kOrphanQueueExpiry = absl::Minutes(1);
 
@@ -41,6 +45,11 @@ std::optional<std::string_view> property(const amqp_basic_properties_t& properti
                                          amqp_flags_t flag, const amqp_bytes_t& value) {
   if ((properties._flags & flag) == 0) return std::nullopt;
   return view_of(value);
+}
+
+// The sender's session (amqp_peers.h), carried as the message's timestamp; 0 if absent.
+uint64_t session_of(const amqp_basic_properties_t& properties) {
+  return (properties._flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0 ? properties.timestamp : 0;
 }
 
 // Who sent a node envelope or a presence announcement: app_id names it, reply_to is its id.
@@ -77,9 +86,17 @@ absl::StatusOr<AmqpTransport::Session> AmqpTransport::connect() {
   if (!consumer.ok()) return consumer.status();
   session.consumer = *std::move(consumer);
   options.name = absl::StrCat("bossa node ", self_.name, " (out)");
+  // No heartbeats on the publishing connection: once a heartbeat is overdue, rabbitmq-c's publish
+  // waits for input without end. The consuming connection's heartbeats watch the broker for both.
+  options.heartbeat = absl::ZeroDuration();
   absl::StatusOr<std::unique_ptr<AmqpConnection>> publisher = AmqpConnection::open(options);
   if (!publisher.ok()) return publisher.status();
   session.publisher = *std::move(publisher);
+
+  const auto now = Clock::now();
+  session.began = session.consumer_heard = now;
+  const auto epoch_ms = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now()));
+  session.id = last_session_ = std::max(epoch_ms, last_session_ + 1);
 
   AmqpConnection& in = *session.consumer;
   absl::Status status = in.declare_exchange(topology_.nodes_exchange, "direct", true);
@@ -98,11 +115,21 @@ absl::StatusOr<AmqpTransport::Session> AmqpTransport::connect() {
   status.Update(in.bind(presence_queue, topology_.presence_exchange, ""));
   if (!status.ok()) return status;
   {
+    // A durable queue keeps its bindings across a broker restart: names let go of meanwhile are
+    // unbound, so that no message for them still comes here.
     std::lock_guard<std::mutex> lock(mutex_);
+    for (const std::string& name : bound_names_) {
+      if (!advertised_.contains(name)) {
+        status.Update(in.unbind(queue_, topology_.names_exchange, name));
+      }
+    }
     for (const std::string& name : advertised_) {
       status.Update(in.bind(queue_, topology_.names_exchange, name));
     }
-    binding_changes_.clear();
+    if (status.ok()) {
+      bound_names_ = advertised_;
+      binding_changes_.clear();
+    }
   }
   if (confirms) {
     status.Update(in.set_prefetch(kPrefetch));
@@ -123,9 +150,7 @@ absl::Status AmqpTransport::start(const NodeIdentity& self, TransportHandler& ha
   if (wake_fd_ < 0) return absl::InternalError("cannot make an eventfd for the amqp transport");
   absl::StatusOr<Session> session = connect();
   if (!session.ok()) return session.status();
-  if (absl::Status announced = announce(*session, kPresenceAlive); !announced.ok()) {
-    return announced;
-  }
+  if (absl::Status announced = announce(*session); !announced.ok()) return announced;
   running_.store(true);
   thread_ = std::thread([this, first = *std::move(session)]() mutable { run(std::move(first)); });
   return absl::OkStatus();
@@ -143,6 +168,7 @@ void AmqpTransport::stop() {
 
 absl::Status AmqpTransport::send(uint32_t to, std::string_view envelope) {
   std::unique_lock<std::mutex> lock(mutex_);
+  if (!running_.load()) return absl::UnavailableError("the amqp transport is stopped");
   if (!peers_.is_up(to)) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
   // The node thread itself never waits for room: it is the one that makes it.
   if (outbound_.size() >= kSendQueueLimit && std::this_thread::get_id() != thread_id_.load()) {
@@ -207,7 +233,6 @@ void AmqpTransport::run(Session first) {
       absl::StatusOr<Session> connected = connect();
       if (connected.ok()) {
         session = *std::move(connected);
-        backoff = kFirstBackoff;
         next_announce_ = Clock::now();
       } else {
         next_attempt = Clock::now() + backoff;
@@ -216,20 +241,24 @@ void AmqpTransport::run(Session first) {
       }
     }
     if (absl::Status served = serve(*session); !served.ok()) {
+      if (Clock::now() - session->began >= kHealthySession) backoff = kFirstBackoff;
       lose(*session, served);
       session.reset();
       next_attempt = Clock::now() + backoff;
+      backoff = std::min<Clock::duration>(backoff * 2, kMaxBackoff);
     }
   }
   if (session) leave(*session);
 }
 
 absl::Status AmqpTransport::serve(Session& session) {
+  if (absl::Status status = check_heartbeats(session); !status.ok()) return status;
   if (absl::Status status = apply_bindings(session); !status.ok()) return status;
-  if (absl::Status status = publish_outbound(session); !status.ok()) return status;
+  batch_outbound(session);
+  if (absl::Status status = publish_pending(session); !status.ok()) return status;
   const Clock::time_point now = Clock::now();
-  if (now >= next_announce_) {
-    if (absl::Status status = announce(session, kPresenceAlive); !status.ok()) return status;
+  if (now >= next_announce_ && !session.blocked) {
+    if (absl::Status status = announce(session); !status.ok()) return status;
     next_announce_ = now + absl::ToChronoNanoseconds(config_.heartbeat_interval);
   }
   // While the broker blocks publishers, every node's announcements wait in it: silence then says
@@ -247,36 +276,49 @@ absl::Status AmqpTransport::apply_bindings(Session& session) {
     std::lock_guard<std::mutex> lock(mutex_);
     changes.swap(binding_changes_);
   }
-  for (const auto& [name, held] : changes) {
+  for (auto it = changes.begin(); it != changes.end(); ++it) {
+    const auto& [name, held] = *it;
     absl::Status status = held ? session.consumer->bind(queue_, topology_.names_exchange, name)
                                : session.consumer->unbind(queue_, topology_.names_exchange, name);
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      // What was not applied waits for the next session, unless a later change replaced it.
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (; it != changes.end(); ++it) binding_changes_.try_emplace(it->first, it->second);
+      return status;
+    }
+    if (held) {
+      bound_names_.insert(name);
+    } else {
+      bound_names_.erase(name);
+    }
   }
   return absl::OkStatus();
 }
 
-absl::Status AmqpTransport::publish_outbound(Session& session) {
-  if (!can_publish(session)) return absl::OkStatus();
+void AmqpTransport::batch_outbound(Session& session) {
+  size_t pending_bytes = 0;
+  for (const Batch& batch : session.pending) pending_bytes += batch.envelopes.size();
+  if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
   std::vector<Outbound> queued;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queued.swap(outbound_);
   }
   room_.notify_all();
-  if (queued.empty()) return absl::OkStatus();
-
   // What waits for one node travels together, in the order it was sent, up to kMaxBatchBytes a
-  // message: under load the broker routes one message for many envelopes.
-  std::vector<Batch> batches;
+  // message: under load the broker routes one message for many envelopes. Batches go after the
+  // ones already pending, so the order per node holds.
   absl::flat_hash_map<uint32_t, size_t> filling;  // destination -> its batch being filled
   for (const Outbound& out : queued) {
-    auto [it, fresh] = filling.try_emplace(out.to, batches.size());
-    if (fresh) batches.push_back(Batch{out.to, {}});
-    std::string& envelopes = batches[it->second].envelopes;
+    auto [it, fresh] = filling.try_emplace(out.to, session.pending.size());
+    if (fresh) session.pending.push_back(Batch{out.to, {}});
+    std::string& envelopes = session.pending[it->second].envelopes;
     append_to_batch(envelopes, out.envelope);
     if (envelopes.size() >= kMaxBatchBytes) filling.erase(it);
   }
+}
 
+absl::Status AmqpTransport::publish_pending(Session& session) {
   const bool confirms = config_.amqp.publisher_confirms;
   const std::string self_key = node_key(self_.id);
   amqp_basic_properties_t properties{};
@@ -289,25 +331,41 @@ absl::Status AmqpTransport::publish_outbound(Session& session) {
   std::string sequence;
   if (confirms) properties._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
 
-  for (size_t i = 0; i < batches.size(); ++i) {
-    Batch& batch = batches[i];
+  size_t published_bytes = 0;
+  while (!session.pending.empty() && can_publish(session) && session.writable &&
+         published_bytes < kMaxBytesPerTurn) {
+    Batch& batch = session.pending.front();
     if (confirms) {
       sequence = absl::StrCat(++next_sequence_[batch.to]);
       properties.message_id = bytes_of(sequence);
     }
-    absl::Status published =
-        session.publisher->publish(topology_.nodes_exchange, node_key(batch.to),
-                                   /*mandatory=*/true, properties, batch.envelopes);
-    if (!published.ok()) {
-      const std::string reason = absl::StrCat("lost the broker: ", published.message());
-      for (size_t rest = i; rest < batches.size(); ++rest)
-        report_undelivered(batches[rest], reason);
-      return published;
+    if (absl::Status published = publish(session, topology_.nodes_exchange, node_key(batch.to),
+                                         properties, batch.envelopes, /*mandatory=*/true);
+        !published.ok()) {
+      return published;  // lose() reports the batch, still pending
     }
-    if (confirms)
-      session.unconfirmed.push_back(Unconfirmed{session.next_publish_tag++, std::move(batch)});
+    published_bytes += batch.envelopes.size();
+    if (confirms) {
+      session.unconfirmed.push_back(Unconfirmed{session.next_publish_tag - 1, std::move(batch)});
+    }
+    session.pending.pop_front();
+    // The socket's room is looked at again before the next batch: a broker that stopped reading
+    // must not leave the thread blocked in a write.
+    pollfd out{session.publisher->fd(), POLLOUT, 0};
+    session.writable = ::poll(&out, 1, 0) == 1 && (out.revents & POLLOUT) != 0;
   }
   return absl::OkStatus();
+}
+
+absl::Status AmqpTransport::publish(Session& session, std::string_view exchange,
+                                    std::string_view key, amqp_basic_properties_t& properties,
+                                    std::string_view body, bool mandatory) {
+  properties._flags |= AMQP_BASIC_TIMESTAMP_FLAG;
+  properties.timestamp = session.id;
+  absl::Status published = session.publisher->publish(exchange, key, mandatory, properties, body);
+  // With confirms every publish on the channel takes the next delivery tag, announcements too.
+  if (published.ok() && config_.amqp.publisher_confirms) ++session.next_publish_tag;
+  return published;
 }
 
 void AmqpTransport::report_undelivered(const Batch& batch, std::string_view reason) {
@@ -316,22 +374,55 @@ void AmqpTransport::report_undelivered(const Batch& batch, std::string_view reas
   });
 }
 
+void AmqpTransport::report_in_flight(Session& session, std::string_view reason) {
+  const std::string unconfirmed =
+      absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
+  for (const Unconfirmed& pending : session.unconfirmed) {
+    report_undelivered(pending.batch, unconfirmed);
+  }
+  session.unconfirmed.clear();
+  for (const Batch& batch : session.pending) report_undelivered(batch, reason);
+  session.pending.clear();
+  std::vector<Outbound> queued;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued.swap(outbound_);
+  }
+  room_.notify_all();
+  for (const Outbound& out : queued) handler_->on_undelivered(out.to, out.envelope, reason);
+}
+
 bool AmqpTransport::can_publish(const Session& session) const {
   return !session.blocked &&
          !(config_.amqp.publisher_confirms && session.unconfirmed.size() >= kMaxUnconfirmed);
 }
 
-absl::Status AmqpTransport::announce(Session& session, std::string_view kind) {
+absl::Status AmqpTransport::announce(Session& session) {
   const std::string self_key = node_key(self_.id);
   amqp_basic_properties_t properties{};
   properties._flags = AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_TYPE_FLAG |
                       AMQP_BASIC_DELIVERY_MODE_FLAG;
   properties.app_id = bytes_of(self_.name);
   properties.reply_to = bytes_of(self_key);
-  properties.type = bytes_of(kind);
+  properties.type = bytes_of(kPresenceAlive);
   properties.delivery_mode = AMQP_DELIVERY_NONPERSISTENT;
-  return session.consumer->publish(topology_.presence_exchange, "", /*mandatory=*/false, properties,
-                                   "");
+  return publish(session, topology_.presence_exchange, "", properties, "", /*mandatory=*/false);
+}
+
+absl::Status AmqpTransport::check_heartbeats(const Session& session) const {
+  const absl::Duration heartbeat = config_.amqp.heartbeat;
+  if (heartbeat <= absl::ZeroDuration()) return absl::OkStatus();
+  // The broker sends a heartbeat every half period when it has nothing else to send; rabbitmq-c
+  // would notice two periods of silence only inside a read that waits, which this loop never
+  // does: the check is here, at one and a half periods (the loop wakes every half period).
+  const absl::Duration silence = heartbeat * 3 / 2;
+  const auto limit = absl::ToChronoNanoseconds(silence);
+  const auto now = Clock::now();
+  if (now - session.consumer_heard > limit) {
+    return absl::UnavailableError(absl::StrCat(
+        "the broker sent nothing for ", absl::FormatDuration(silence), ": heartbeats missed"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status AmqpTransport::read_publisher(Session& session) {
@@ -352,6 +443,7 @@ absl::Status AmqpTransport::read_consumer(Session& session) {
         [&](const amqp_envelope_t& delivery) { on_delivery(session, delivery); });
     if (!ready.ok()) return ready.status();
     if (*ready == AmqpConnection::Ready::kNothing) break;
+    session.consumer_heard = Clock::now();
     if (*ready == AmqpConnection::Ready::kOtherFrame) {
       absl::StatusOr<std::optional<amqp_frame_t>> frame = session.consumer->next_frame();
       if (!frame.ok()) return frame.status();
@@ -481,18 +573,8 @@ void AmqpTransport::on_presence(const amqp_basic_properties_t& properties) {
     rejected_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (sender->id == self_.id) return;
-  if (*kind == kPresenceBye) {
-    std::optional<NodeIdentity> gone;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      gone = peers_.remove(sender->id);
-    }
-    room_.notify_all();
-    if (gone) handler_->on_node_down(*gone, "left");
-    return;
-  }
-  note_heard(*sender);
+  if (sender->id == self_.id || *kind != kPresenceAlive) return;
+  note_heard(*sender, session_of(properties));
 }
 
 void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
@@ -500,6 +582,17 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
   std::optional<NodeIdentity> sender = sender_of(properties);
   if (!sender || sender->id == self_.id) {
     rejected_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (property(properties, AMQP_BASIC_TYPE_FLAG, properties.type) == kPresenceBye) {
+    // Bye travels the path of the envelopes, after the last of them.
+    std::optional<NodeIdentity> gone;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      gone = peers_.remove(sender->id, /*left=*/true);
+    }
+    room_.notify_all();
+    if (gone) handler_->on_node_down(*gone, "left");
     return;
   }
   if (config_.amqp.publisher_confirms) {
@@ -514,7 +607,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
     if (sequence <= last) return;  // seen before the connection dropped: redelivered
     last = sequence;
   }
-  note_heard(*sender);
+  if (!note_heard(*sender, session_of(properties))) return;  // from a run or session now over
   if (property(properties, AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type) !=
       kBatchContentType) {
     rejected_.fetch_add(1, std::memory_order_relaxed);
@@ -541,16 +634,19 @@ void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
   handler_->on_envelope(0, *envelope);
 }
 
-void AmqpTransport::note_heard(const NodeIdentity& node) {
+bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
   AmqpPeers::Heard heard;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    heard = peers_.heard(node, Clock::now());
+    heard = peers_.heard(node, session, Clock::now());
   }
+  if (heard.stale) return false;
   for (const NodeIdentity& replaced : heard.replaced) {
     handler_->on_node_down(replaced, "restarted");
   }
+  if (heard.reconnected) handler_->on_node_down(node, "reconnected to the broker");
   if (heard.came_up) handler_->on_node_up(node);
+  return true;
 }
 
 void AmqpTransport::expire_silent() {
@@ -569,54 +665,73 @@ void AmqpTransport::expire_silent() {
 
 void AmqpTransport::lose(Session& session, const absl::Status& why) {
   const std::string reason = absl::StrCat("lost the broker: ", why.message());
-  for (const Unconfirmed& pending : session.unconfirmed) {
-    report_undelivered(pending.batch, absl::StrCat(reason, " before it confirmed the envelope"));
-  }
-  std::vector<Outbound> queued;
+  report_in_flight(session, reason);
   std::vector<NodeIdentity> peers;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    queued.swap(outbound_);
     peers = peers_.remove_all();
   }
   room_.notify_all();
-  for (const Outbound& out : queued) handler_->on_undelivered(out.to, out.envelope, reason);
   for (const NodeIdentity& node : peers) handler_->on_node_down(node, reason);
 }
 
 void AmqpTransport::leave(Session& session) {
-  // What actors sent before the node stopped still leaves, then the others hear bye.
-  if (publish_outbound(session).ok()) {
-    (void)announce(session, kPresenceBye);
-    if (config_.amqp.publisher_confirms) (void)session.consumer->delete_queue(queue_);
+  // What actors sent before the node stopped still leaves if it can; then each peer hears bye
+  // after the last envelope for it, on the same path.
+  batch_outbound(session);
+  session.writable = true;
+  absl::Status left = check_heartbeats(session);  // a silent broker would hold a publish forever
+  if (left.ok()) left = publish_pending(session);
+  if (left.ok()) {
+    const std::string self_key = node_key(self_.id);
+    amqp_basic_properties_t properties{};
+    properties._flags = AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_TYPE_FLAG;
+    properties.app_id = bytes_of(self_.name);
+    properties.reply_to = bytes_of(self_key);
+    properties.type = bytes_of(kPresenceBye);
+    for (const NodeIdentity& peer : nodes()) {
+      left.Update(publish(session, topology_.nodes_exchange, node_key(peer.id), properties, "",
+                          /*mandatory=*/false));
+    }
   }
+  report_in_flight(session, "the node stopped");
+  if (left.ok() && config_.amqp.publisher_confirms) (void)session.consumer->delete_queue(queue_);
 }
 
 void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
-  if (session != nullptr &&
-      (session->consumer->has_buffered_input() || session->publisher->has_buffered_input())) {
-    return;
-  }
-  {
+  bool work = false;
+  if (session != nullptr) {
+    work = session->consumer->has_buffered_input() || session->publisher->has_buffered_input();
     std::lock_guard<std::mutex> lock(mutex_);
-    if (session != nullptr && !outbound_.empty() && can_publish(*session)) return;
+    work = work || ((!outbound_.empty() || !session->pending.empty()) && can_publish(*session) &&
+                    session->writable);
   }
-  // Heartbeats are answered while frames are read: wake at least twice per heartbeat period.
+  // Heartbeats are sent as frames are read: wake at least twice per heartbeat period.
   const auto heartbeat_half = absl::ToChronoMilliseconds(config_.amqp.heartbeat / 2);
   Clock::time_point deadline = until;
   if (heartbeat_half.count() > 0) deadline = std::min(deadline, Clock::now() + heartbeat_half);
-  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - Clock::now() + std::chrono::microseconds(999));
+  const auto timeout = work ? std::chrono::milliseconds(0)
+                            : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  deadline - Clock::now() + std::chrono::microseconds(999));
   pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+  const bool waiting_to_publish = session != nullptr && !session->pending.empty();
   if (session != nullptr) {
     fds[1].fd = session->consumer->fd();
     fds[2].fd = session->publisher->fd();
+    if (waiting_to_publish) fds[2].events |= POLLOUT;
   }
   (void)::poll(fds, 3, static_cast<int>(std::max<int64_t>(timeout.count(), 0)));
   if (fds[0].revents & POLLIN) {
     uint64_t count = 0;
     (void)!::read(wake_fd_, &count, sizeof count);
   }
+  if (session == nullptr) return;
+  // Anything the broker sent, heartbeats included, makes its socket readable.
+  const auto now = Clock::now();
+  if (fds[1].revents != 0 || session->consumer->has_buffered_input()) {
+    session->consumer_heard = now;
+  }
+  if (fds[2].revents & POLLOUT) session->writable = true;
 }
 
 }  // namespace bossa::transport

@@ -4,27 +4,34 @@
 // id (what waits for one node when the node thread publishes goes as one message, a batch), global
 // names are bindings of the holder's queue on a names exchange (so the broker routes by name, and
 // any AMQP client can reach a named actor), and membership is announced on a fanout exchange: a
-// node is up from its first announcement or envelope, down when it says bye or stays silent for
-// node_down_after. amqp_topology.h lists the names and message properties.
+// node is up from its first announcement or envelope, down when it says bye (after its last
+// envelope, on the same path) or stays silent for node_down_after. amqp_topology.h lists the names
+// and message properties; amqp_peers.h how sessions tell a reconnected node from a stale message.
 //
-// One thread per node owns two connections: one consumes (the node's queue and its presence
-// queue, and carries presence announcements and bindings), one publishes envelopes, apart so
-// that the broker's flow control on publishers never stalls consuming. The thread polls both
-// sockets and a wake-up descriptor, so rabbitmq-c, which has no thread of its own, reads the
-// broker's heartbeats and answers them in time. send() queues for that thread and wakes it; a
-// full queue makes send() wait up to node_down_after, then fail with ResourceExhausted.
+// One thread per node owns two connections. The publishing one carries envelopes and
+// announcements, the consuming one never publishes, so a broker that blocks publishers still lets
+// the node consume, bind names, and hear heartbeats. The thread polls both sockets and a wake-up
+// descriptor. rabbitmq-c has no thread of its own: heartbeats run on the consuming connection,
+// sent as frames are read, and when the broker has sent nothing there for one and a half heartbeat
+// periods it is taken as lost (the publishing connection has none: rabbitmq-c's publish would wait
+// without end once one is overdue). It
+// publishes only while the publishing socket can take more, at most kMaxBytesPerTurn a turn, so a
+// broker that stops reading never stalls the thread in a write. send() queues for the thread and
+// wakes it; a full queue makes send() wait up to node_down_after, then fail with
+// ResourceExhausted.
 //
-// Broker loss: every peer goes down ("lost the broker: ..."), envelopes still queued or not yet
-// confirmed are reported to the handler as undelivered, and the thread reconnects with backoff
-// (100 ms doubling to 5 s), declares the topology again, binds its names again and announces
-// itself; peers come back up as they are heard.
+// Broker loss: every peer goes down here ("lost the broker: ..."), envelopes still queued or not
+// yet confirmed are reported to the handler as undelivered (with confirms, one of these may have
+// been delivered all the same), and the thread reconnects with backoff (100 ms doubling to 5 s),
+// declares the topology again, binds its names again and announces a new session: peers that had
+// not noticed the loss see this node go down and up, so both sides start over.
 //
 // Publisher confirms (transport.amqp.publisher_confirms): envelopes are published persistent to a
-// durable queue and kept until the broker confirms them; one it refuses (basic.nack), or that is
-// unconfirmed when the connection drops, is reported undelivered. The receiver acknowledges what
-// it has taken and drops a redelivered envelope it has already handed on (a sequence number per
-// pair of nodes), so a broker restart neither loses a confirmed envelope nor repeats one. Without
-// confirms, queues are exclusive and transient and delivery is at most once.
+// durable queue and kept until the broker confirms them; one it refuses (basic.nack) is reported
+// undelivered. The receiver acknowledges what it has taken and drops a redelivered envelope it has
+// already handed on (a sequence number per pair of nodes), so a broker restart neither loses a
+// confirmed envelope for a running node nor repeats one. Without confirms, queues are exclusive
+// and transient and delivery is at most once.
 // Every envelope is published mandatory: one for a node whose queue is gone comes back
 // (basic.return) and is reported undelivered. connection.blocked stops publishing until the
 // broker sends connection.unblocked; meanwhile silent peers are not declared down, since their
@@ -92,6 +99,11 @@ class AmqpTransport final : public Transport {
   struct Session {
     std::unique_ptr<AmqpConnection> consumer;
     std::unique_ptr<AmqpConnection> publisher;
+    uint64_t id = 0;  // this node's session, as peers see it (amqp_peers.h)
+    Clock::time_point began;
+    Clock::time_point consumer_heard;  // when the broker last sent something to consume
+    bool writable = true;              // the publishing socket could take more when last polled
+    std::deque<Batch> pending;         // batched, waiting for the publishing socket
     uint64_t next_publish_tag = 1;
     std::deque<Unconfirmed> unconfirmed;  // with confirms: published, not yet confirmed
     uint64_t unacked_delivery = 0;        // with confirms: the last delivery not yet acknowledged
@@ -105,10 +117,19 @@ class AmqpTransport final : public Transport {
   absl::Status apply_bindings(Session& session);
   // Not while the broker blocks this node, nor with kMaxUnconfirmed envelopes unconfirmed.
   bool can_publish(const Session& session) const;
-  absl::Status publish_outbound(Session& session);
+  // Moves what send() queued into the session's pending batches.
+  void batch_outbound(Session& session);
+  // Publishes pending batches while the socket can take them, up to kMaxBytesPerTurn.
+  absl::Status publish_pending(Session& session);
+  absl::Status publish(Session& session, std::string_view exchange, std::string_view key,
+                       amqp_basic_properties_t& properties, std::string_view body, bool mandatory);
   // Tells the handler that each envelope of `batch` was not delivered.
   void report_undelivered(const Batch& batch, std::string_view reason);
-  absl::Status announce(Session& session, std::string_view kind);
+  // Reports whatever the session still holds: pending batches, unconfirmed ones, queued envelopes.
+  void report_in_flight(Session& session, std::string_view reason);
+  absl::Status announce(Session& session);
+  // Fails if the broker has sent nothing to consume for one and a half heartbeat periods.
+  absl::Status check_heartbeats(const Session& session) const;
   absl::Status read_publisher(Session& session);
   absl::Status read_consumer(Session& session);
   absl::Status handle_frame(Session& session, const amqp_frame_t& frame, bool publisher);
@@ -117,12 +138,13 @@ class AmqpTransport final : public Transport {
   void on_presence(const amqp_basic_properties_t& properties);
   void on_node_envelope(const amqp_envelope_t& delivery);
   void on_outside_message(const amqp_envelope_t& delivery);
-  // Tells the handler about `node` if it came up; downs replaced runs of it first.
-  void note_heard(const NodeIdentity& node);
+  // Tells the handler what hearing from `node` in `session` changed; false if it was stale.
+  bool note_heard(const NodeIdentity& node, uint64_t session);
   void expire_silent();
   // Reports what the session had in flight and every peer down; the session is over.
   void lose(Session& session, const absl::Status& why);
-  // Sends bye and lets go of the queue; the thread is stopping.
+  // Publishes what is left, says bye to each peer after it, and lets go of the queue; the thread
+  // is stopping.
   void leave(Session& session);
   void wait_for_input(Session* session, Clock::time_point until);
   void wake();
@@ -145,6 +167,9 @@ class AmqpTransport final : public Transport {
   absl::flat_hash_set<std::string> advertised_;  // guarded by mutex_
 
   // Node thread only.
+  absl::flat_hash_set<std::string> bound_names_;  // names this node's queue is bound with
+  uint64_t last_session_ = 0;
+
   absl::flat_hash_map<uint32_t, uint64_t> next_sequence_;  // with confirms: per destination
   absl::flat_hash_map<uint32_t, uint64_t> last_sequence_;  // with confirms: per sender
   Clock::time_point next_announce_;

@@ -3,9 +3,10 @@
 //   amqp://user:password@host:port/vhost     defaults: guest, guest, 127.0.0.1, 5672 (amqps: 5671),
 //   /
 //
-// The vhost is the URL's path with percent-escapes decoded ("/%2F" is the vhost "/"; an empty
-// path is "/" too), as the AMQP URI specification says. `display` is the URL with its password
-// hidden: it is what errors and logs show.
+// The vhost is the URL's path with percent-escapes decoded ("/%2F" is the vhost "/"), as the AMQP
+// URI specification says; a bare "/" path, which the specification reads as the empty vhost, is
+// taken as "/" (the vhost every broker has), so that "amqp://host:5672/" works as users expect.
+// `display` is the URL with its password hidden: it is what errors and logs show.
 //
 // A plain value; parse_amqp_url has no shared state.
 #pragma once

@@ -24,12 +24,12 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "base/spin_lock.h"
 #include "runtime/actor_table.h"
 #include "runtime/behavior.h"
 #include "runtime/exit_reason.h"
 #include "runtime/mailbox.h"
 #include "runtime/send_result.h"
-#include "runtime/spin_lock.h"
 #include "runtime/system_messages.h"
 
 namespace bossa {

@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "serialization/string_view_bridge.h"
+#include "base/string_view_bridge.h"
 
 namespace bossa {
 absl::Status NameRegistry::insert(std::string name, Pid pid) {

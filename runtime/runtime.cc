@@ -1,7 +1,7 @@
 #include "runtime/runtime.h"
 
 #include "absl/strings/str_cat.h"
-#include "serialization/string_view_bridge.h"
+#include "base/string_view_bridge.h"
 
 namespace bossa {
 Runtime::Runtime(RuntimeOptions options)

@@ -3,9 +3,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/string_view_bridge.h"
 #include "runtime/node/system_types.h"
 #include "runtime/runtime.h"
-#include "serialization/string_view_bridge.h"
 
 namespace bossa {
 namespace {

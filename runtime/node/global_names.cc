@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/string_view_bridge.h"
 #include "runtime/node/system.capnp.h"
 #include "serialization/capnp_frame.h"
-#include "serialization/string_view_bridge.h"
 
 namespace bossa {
 namespace {

@@ -15,9 +15,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/string_view_bridge.h"
 #include "runtime/actor.h"
 #include "runtime/node/system_types.h"
-#include "serialization/string_view_bridge.h"
 
 namespace bossa {
 

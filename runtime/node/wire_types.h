@@ -23,8 +23,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/spin_lock.h"
 #include "runtime/mailbox_element.h"
-#include "runtime/spin_lock.h"
 #include "serialization/codec_registry.h"
 
 namespace bossa {

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
-#include "serialization/string_view_bridge.h"
+#include "base/string_view_bridge.h"
 
 namespace bossa::transport {
 

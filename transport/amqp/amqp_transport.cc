@@ -9,7 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "serialization/string_view_bridge.h"
+#include "base/string_view_bridge.h"
 #include "transport/amqp/outside_message.h"
 #include "transport/envelope_batch.h"
 

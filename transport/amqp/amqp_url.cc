@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "serialization/string_view_bridge.h"
+#include "base/string_view_bridge.h"
 
 namespace bossa::transport {
 namespace {

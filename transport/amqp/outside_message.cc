@@ -1,10 +1,10 @@
 #include "transport/amqp/outside_message.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/string_view_bridge.h"
 #include "serialization/codec.h"
 #include "serialization/codec_registry.h"
 #include "serialization/envelope.h"
-#include "serialization/string_view_bridge.h"
 #include "transport/amqp/amqp_topology.h"
 
 namespace bossa::transport {

@@ -99,7 +99,7 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
     }
     link = it->second.link;
   }
-  std::unique_lock<std::mutex> lock(link->batch_mutex);
+  std::unique_lock<SpinLock> lock(link->batch_mutex);
   if (!link->batch_taken.wait_for(lock, absl::ToChronoNanoseconds(config_.node_down_after), [&] {
         return link->closed || link->batch.size() < kMaxBatchBytes;
       })) {
@@ -134,7 +134,7 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   // socket_mutex.
   std::optional<socket::Message> message;
   {
-    std::lock_guard<std::mutex> lock(link->batch_mutex);
+    std::lock_guard<SpinLock> lock(link->batch_mutex);
     if (retry) link->retry_scheduled = false;
     if (link->stalled.has_value()) {
       message = std::move(link->stalled);
@@ -154,7 +154,7 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     std::lock_guard<std::mutex> lock(link->socket_mutex);
     sent = link->push.send(std::move(*message), socket::Flags::dontwait);
   }
-  std::lock_guard<std::mutex> lock(link->batch_mutex);
+  std::lock_guard<SpinLock> lock(link->batch_mutex);
   if (absl::IsUnavailable(sent) && running_.load()) {
     // The peer's queue is full: the batch waits (in_flight, so everything after it stays behind
     // it) while the flusher serves the other links, and is tried again shortly.
@@ -198,7 +198,7 @@ void NativeTransport::close_link(Link& link, int linger_ms) {
     link.push.close();
   }
   {
-    std::lock_guard<std::mutex> lock(link.batch_mutex);
+    std::lock_guard<SpinLock> lock(link.batch_mutex);
     link.closed = true;
     link.batch.clear();
   }

@@ -1,6 +1,7 @@
 // SpinLock: a one-byte lock for critical sections of a few instructions (an actor's links,
-// monitors and flags). Waiters yield the CPU while the lock is held. Meets the Lockable
-// requirements, so std::lock_guard works with it. Thread-safe, not recursive.
+// monitors and flags; a native transport link's batch). Waiters yield the CPU while the lock is
+// held: no system call on either side when threads meet, where a mutex would sleep and wake. Meets
+// the Lockable requirements, so std::lock_guard works with it. Thread-safe, not recursive.
 #pragma once
 
 #include <atomic>

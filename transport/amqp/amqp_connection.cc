@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
+#include "transport/amqp/amqp_bytes.h"
 
 namespace bossa::transport {
 namespace {
@@ -18,14 +19,6 @@ constexpr amqp_channel_t kChannel = 1;
 
 timeval to_timeval(absl::Duration duration) {
   return absl::ToTimeval(duration);
-}
-
-amqp_bytes_t bytes_of(std::string_view text) {
-  return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
-}
-
-std::string_view view_of(amqp_bytes_t bytes) {
-  return std::string_view(static_cast<const char*>(bytes.bytes), bytes.len);
 }
 
 }  // namespace

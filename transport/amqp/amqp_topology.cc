@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
+#include "transport/amqp/amqp_bytes.h"
 
 namespace bossa::transport {
 
@@ -33,6 +34,27 @@ std::optional<uint32_t> parse_node_key(std::string_view key) {
     return std::nullopt;
   }
   return id;
+}
+
+std::optional<std::string_view> message_property(const amqp_basic_properties_t& properties,
+                                                 amqp_flags_t flag, const amqp_bytes_t& value) {
+  if ((properties._flags & flag) == 0) return std::nullopt;
+  return view_of(value);
+}
+
+uint64_t session_of(const amqp_basic_properties_t& properties) {
+  return (properties._flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0 ? properties.timestamp : 0;
+}
+
+std::optional<NodeIdentity> sender_of(const amqp_basic_properties_t& properties) {
+  std::optional<std::string_view> name =
+      message_property(properties, AMQP_BASIC_APP_ID_FLAG, properties.app_id);
+  std::optional<std::string_view> key =
+      message_property(properties, AMQP_BASIC_REPLY_TO_FLAG, properties.reply_to);
+  if (!name || !key || name->empty()) return std::nullopt;
+  std::optional<uint32_t> id = parse_node_key(*key);
+  if (!id) return std::nullopt;
+  return NodeIdentity{*id, std::string(*name)};
 }
 
 }  // namespace bossa::transport

@@ -20,8 +20,10 @@
 // per-destination sequence number when publisher confirms are on (the receiver drops what it has
 // already seen after a redelivery).
 //
-// Plain values; no shared state.
+// Plain values and free functions; no shared state.
 #pragma once
+
+#include <amqp.h>
 
 #include <cstdint>
 #include <optional>
@@ -52,5 +54,14 @@ struct AmqpTopology {
 // A node's routing key on the nodes exchange, and back; nullopt for anything but a decimal u32.
 std::string node_key(uint32_t id);
 std::optional<uint32_t> parse_node_key(std::string_view key);
+
+// The property of `properties` that `flag` marks, if it is present (it points into them).
+std::optional<std::string_view> message_property(const amqp_basic_properties_t& properties,
+                                                 amqp_flags_t flag, const amqp_bytes_t& value);
+// The sender's session (amqp_peers.h), carried as the message's timestamp; 0 if absent.
+uint64_t session_of(const amqp_basic_properties_t& properties);
+// Who sent a node envelope or an announcement: app_id names it, reply_to is its id; nullopt if
+// either is missing or malformed.
+std::optional<NodeIdentity> sender_of(const amqp_basic_properties_t& properties);
 
 }  // namespace bossa::transport

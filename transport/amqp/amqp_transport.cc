@@ -1,3 +1,7 @@
+// AmqpTransport: its life (start, stop, leave), what any thread may call (send, broadcast,
+// nodes, advertise_name), and the node thread's loop: connecting, declaring, binding, keeping
+// time, waiting for input. The inbound and outbound halves are amqp_transport_inbound.cc and
+// amqp_transport_outbound.cc.
 #include "transport/amqp/amqp_transport.h"
 
 #include <poll.h>
@@ -7,23 +11,15 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
-#include "transport/amqp/outside_message.h"
-#include "transport/envelope_batch.h"
+#include "transport/amqp/amqp_bytes.h"
 
 namespace bossa::transport {
 namespace {
 
-constexpr size_t kSendQueueLimit = 10000;         // envelopes waiting for the node thread
-constexpr size_t kMaxUnconfirmed = 10000;         // with confirms: published, not yet confirmed
-constexpr uint64_t kMaxDeliveriesPerTurn = 1000;  // before the loop publishes and keeps time again
-constexpr uint64_t kAckEvery = 256;               // with confirms: deliveries per acknowledgement
-constexpr uint16_t kPrefetch = 1000;              // with confirms: unacknowledged deliveries
-constexpr size_t kMaxBatchBytes = 64 * 1024;      // envelopes for one node in one message
-constexpr size_t kMaxBytesPerTurn = 1024 * 1024;  // published before the loop reads again
-constexpr size_t kMaxPendingBytes = 4 * 1024 * 1024;  // batched, waiting for the socket
+constexpr size_t kSendQueueLimit = 10000;  // envelopes waiting for the node thread
+constexpr uint16_t kPrefetch = 1000;       // with confirms: unacknowledged deliveries
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(5);
 // A session shorter than this does not reset the backoff: a broker that accepts connections and
@@ -31,38 +27,6 @@ constexpr auto kMaxBackoff = std::chrono::seconds(5);
 constexpr auto kHealthySession = std::chrono::seconds(10);
 // A durable queue of a node that vanished without leaving is deleted after this long unused.
 constexpr absl::Duration kOrphanQueueExpiry = absl::Minutes(1);
-
-std::string_view view_of(amqp_bytes_t bytes) {
-  return std::string_view(static_cast<const char*>(bytes.bytes), bytes.len);
-}
-
-amqp_bytes_t bytes_of(std::string_view text) {
-  return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
-}
-
-// A property of `properties` if it is present.
-std::optional<std::string_view> property(const amqp_basic_properties_t& properties,
-                                         amqp_flags_t flag, const amqp_bytes_t& value) {
-  if ((properties._flags & flag) == 0) return std::nullopt;
-  return view_of(value);
-}
-
-// The sender's session (amqp_peers.h), carried as the message's timestamp; 0 if absent.
-uint64_t session_of(const amqp_basic_properties_t& properties) {
-  return (properties._flags & AMQP_BASIC_TIMESTAMP_FLAG) != 0 ? properties.timestamp : 0;
-}
-
-// Who sent a node envelope or a presence announcement: app_id names it, reply_to is its id.
-std::optional<NodeIdentity> sender_of(const amqp_basic_properties_t& properties) {
-  std::optional<std::string_view> name =
-      property(properties, AMQP_BASIC_APP_ID_FLAG, properties.app_id);
-  std::optional<std::string_view> key =
-      property(properties, AMQP_BASIC_REPLY_TO_FLAG, properties.reply_to);
-  if (!name || !key || name->empty()) return std::nullopt;
-  std::optional<uint32_t> id = parse_node_key(*key);
-  if (!id) return std::nullopt;
-  return NodeIdentity{*id, std::string(*name)};
-}
 
 }  // namespace
 
@@ -295,120 +259,6 @@ absl::Status AmqpTransport::apply_bindings(Session& session) {
   return absl::OkStatus();
 }
 
-void AmqpTransport::batch_outbound(Session& session) {
-  size_t pending_bytes = 0;
-  for (const Batch& batch : session.pending) pending_bytes += batch.envelopes.size();
-  if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
-  std::vector<Outbound> queued;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued.swap(outbound_);
-  }
-  room_.notify_all();
-  // What waits for one node travels together, in the order it was sent, up to kMaxBatchBytes a
-  // message: under load the broker routes one message for many envelopes. Batches go after the
-  // ones already pending, so the order per node holds.
-  absl::flat_hash_map<uint32_t, size_t> filling;  // destination -> its batch being filled
-  for (const Outbound& out : queued) {
-    auto [it, fresh] = filling.try_emplace(out.to, session.pending.size());
-    if (fresh) session.pending.push_back(Batch{out.to, {}});
-    std::string& envelopes = session.pending[it->second].envelopes;
-    append_to_batch(envelopes, out.envelope);
-    if (envelopes.size() >= kMaxBatchBytes) filling.erase(it);
-  }
-}
-
-absl::Status AmqpTransport::publish_pending(Session& session) {
-  const bool confirms = config_.amqp.publisher_confirms;
-  const std::string self_key = node_key(self_.id);
-  amqp_basic_properties_t properties{};
-  properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_APP_ID_FLAG |
-                      AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
-  properties.content_type = bytes_of(kBatchContentType);
-  properties.app_id = bytes_of(self_.name);
-  properties.reply_to = bytes_of(self_key);
-  properties.delivery_mode = confirms ? AMQP_DELIVERY_PERSISTENT : AMQP_DELIVERY_NONPERSISTENT;
-  std::string sequence;
-  if (confirms) properties._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
-
-  size_t published_bytes = 0;
-  while (!session.pending.empty() && can_publish(session) && session.writable &&
-         published_bytes < kMaxBytesPerTurn) {
-    Batch& batch = session.pending.front();
-    if (confirms) {
-      sequence = absl::StrCat(++next_sequence_[batch.to]);
-      properties.message_id = bytes_of(sequence);
-    }
-    if (absl::Status published = publish(session, topology_.nodes_exchange, node_key(batch.to),
-                                         properties, batch.envelopes, /*mandatory=*/true);
-        !published.ok()) {
-      return published;  // lose() reports the batch, still pending
-    }
-    published_bytes += batch.envelopes.size();
-    if (confirms) {
-      session.unconfirmed.push_back(Unconfirmed{session.next_publish_tag - 1, std::move(batch)});
-    }
-    session.pending.pop_front();
-    // The socket's room is looked at again before the next batch: a broker that stopped reading
-    // must not leave the thread blocked in a write.
-    pollfd out{session.publisher->fd(), POLLOUT, 0};
-    session.writable = ::poll(&out, 1, 0) == 1 && (out.revents & POLLOUT) != 0;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status AmqpTransport::publish(Session& session, std::string_view exchange,
-                                    std::string_view key, amqp_basic_properties_t& properties,
-                                    std::string_view body, bool mandatory) {
-  properties._flags |= AMQP_BASIC_TIMESTAMP_FLAG;
-  properties.timestamp = session.id;
-  absl::Status published = session.publisher->publish(exchange, key, mandatory, properties, body);
-  // With confirms every publish on the channel takes the next delivery tag, announcements too.
-  if (published.ok() && config_.amqp.publisher_confirms) ++session.next_publish_tag;
-  return published;
-}
-
-void AmqpTransport::report_undelivered(const Batch& batch, std::string_view reason) {
-  (void)for_each_in_batch(batch.envelopes, [&](std::string_view envelope) {
-    handler_->on_undelivered(batch.to, envelope, reason);
-  });
-}
-
-void AmqpTransport::report_in_flight(Session& session, std::string_view reason) {
-  const std::string unconfirmed =
-      absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
-  for (const Unconfirmed& pending : session.unconfirmed) {
-    report_undelivered(pending.batch, unconfirmed);
-  }
-  session.unconfirmed.clear();
-  for (const Batch& batch : session.pending) report_undelivered(batch, reason);
-  session.pending.clear();
-  std::vector<Outbound> queued;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queued.swap(outbound_);
-  }
-  room_.notify_all();
-  for (const Outbound& out : queued) handler_->on_undelivered(out.to, out.envelope, reason);
-}
-
-bool AmqpTransport::can_publish(const Session& session) const {
-  return !session.blocked &&
-         !(config_.amqp.publisher_confirms && session.unconfirmed.size() >= kMaxUnconfirmed);
-}
-
-absl::Status AmqpTransport::announce(Session& session) {
-  const std::string self_key = node_key(self_.id);
-  amqp_basic_properties_t properties{};
-  properties._flags = AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_TYPE_FLAG |
-                      AMQP_BASIC_DELIVERY_MODE_FLAG;
-  properties.app_id = bytes_of(self_.name);
-  properties.reply_to = bytes_of(self_key);
-  properties.type = bytes_of(kPresenceAlive);
-  properties.delivery_mode = AMQP_DELIVERY_NONPERSISTENT;
-  return publish(session, topology_.presence_exchange, "", properties, "", /*mandatory=*/false);
-}
-
 absl::Status AmqpTransport::check_heartbeats(const Session& session) const {
   const absl::Duration heartbeat = config_.amqp.heartbeat;
   if (heartbeat <= absl::ZeroDuration()) return absl::OkStatus();
@@ -423,244 +273,6 @@ absl::Status AmqpTransport::check_heartbeats(const Session& session) const {
         "the broker sent nothing for ", absl::FormatDuration(silence), ": heartbeats missed"));
   }
   return absl::OkStatus();
-}
-
-absl::Status AmqpTransport::read_publisher(Session& session) {
-  for (;;) {
-    absl::StatusOr<std::optional<amqp_frame_t>> frame = session.publisher->next_frame();
-    if (!frame.ok()) return frame.status();
-    if (!frame->has_value()) return absl::OkStatus();
-    if (absl::Status status = handle_frame(session, **frame, /*publisher=*/true); !status.ok()) {
-      return status;
-    }
-  }
-}
-
-absl::Status AmqpTransport::read_consumer(Session& session) {
-  const bool confirms = config_.amqp.publisher_confirms;
-  for (uint64_t turn = 0; turn < kMaxDeliveriesPerTurn; ++turn) {
-    absl::StatusOr<AmqpConnection::Ready> ready = session.consumer->next_delivery(
-        [&](const amqp_envelope_t& delivery) { on_delivery(session, delivery); });
-    if (!ready.ok()) return ready.status();
-    if (*ready == AmqpConnection::Ready::kNothing) break;
-    session.consumer_heard = Clock::now();
-    if (*ready == AmqpConnection::Ready::kOtherFrame) {
-      absl::StatusOr<std::optional<amqp_frame_t>> frame = session.consumer->next_frame();
-      if (!frame.ok()) return frame.status();
-      if (frame->has_value()) {
-        if (absl::Status status = handle_frame(session, **frame, /*publisher=*/false);
-            !status.ok()) {
-          return status;
-        }
-      }
-    }
-    if (confirms && session.unacked_delivery != 0 && turn % kAckEvery == kAckEvery - 1) {
-      if (absl::Status acked = session.consumer->ack(session.unacked_delivery, true); !acked.ok()) {
-        return acked;
-      }
-      session.unacked_delivery = 0;
-    }
-  }
-  if (confirms && session.unacked_delivery != 0) {
-    if (absl::Status acked = session.consumer->ack(session.unacked_delivery, true); !acked.ok()) {
-      return acked;
-    }
-    session.unacked_delivery = 0;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status AmqpTransport::handle_frame(Session& session, const amqp_frame_t& frame,
-                                         bool publisher) {
-  if (frame.frame_type != AMQP_FRAME_METHOD) return absl::OkStatus();
-  const amqp_method_t& method = frame.payload.method;
-  switch (method.id) {
-    case AMQP_BASIC_ACK_METHOD: {
-      const auto* ack = static_cast<const amqp_basic_ack_t*>(method.decoded);
-      settle(session, ack->delivery_tag, ack->multiple != 0, /*refused=*/false);
-      return absl::OkStatus();
-    }
-    case AMQP_BASIC_NACK_METHOD: {
-      const auto* nack = static_cast<const amqp_basic_nack_t*>(method.decoded);
-      settle(session, nack->delivery_tag, nack->multiple != 0, /*refused=*/true);
-      return absl::OkStatus();
-    }
-    case AMQP_BASIC_RETURN_METHOD: {
-      const auto* returned = static_cast<const amqp_basic_return_t*>(method.decoded);
-      const std::string key(view_of(returned->routing_key));
-      const std::string why(view_of(returned->reply_text));
-      absl::StatusOr<std::string> body =
-          (publisher ? session.publisher : session.consumer)->read_content(frame.channel);
-      if (!body.ok()) return body.status();
-      if (std::optional<uint32_t> to = parse_node_key(key)) {
-        report_undelivered(Batch{*to, *std::move(body)},
-                           absl::StrCat("the broker has no queue for node ", *to, " (", why, ")"));
-      }
-      return absl::OkStatus();
-    }
-    case AMQP_CONNECTION_BLOCKED_METHOD:
-      session.blocked = true;
-      return absl::OkStatus();
-    case AMQP_CONNECTION_UNBLOCKED_METHOD:
-      if (session.blocked) {
-        // The peers' announcements were held up as this node's were: their silence is over now.
-        std::lock_guard<std::mutex> lock(mutex_);
-        peers_.heard_all(Clock::now());
-      }
-      session.blocked = false;
-      return absl::OkStatus();
-    case AMQP_BASIC_CANCEL_METHOD:
-      return absl::UnavailableError("the broker cancelled this node's consumer");
-    case AMQP_CONNECTION_CLOSE_METHOD: {
-      const auto* close = static_cast<const amqp_connection_close_t*>(method.decoded);
-      const std::string why(view_of(close->reply_text));
-      (publisher ? session.publisher : session.consumer)->answer_close(frame);
-      return absl::UnavailableError(absl::StrCat("the broker closed the connection: ", why));
-    }
-    case AMQP_CHANNEL_CLOSE_METHOD: {
-      const auto* close = static_cast<const amqp_channel_close_t*>(method.decoded);
-      const std::string why(view_of(close->reply_text));
-      (publisher ? session.publisher : session.consumer)->answer_close(frame);
-      return absl::UnavailableError(absl::StrCat("the broker closed the channel: ", why));
-    }
-    default:
-      return absl::OkStatus();
-  }
-}
-
-void AmqpTransport::settle(Session& session, uint64_t tag, bool multiple, bool refused) {
-  auto report = [&](const Unconfirmed& settled) {
-    if (refused) report_undelivered(settled.batch, "the broker refused it (basic.nack)");
-  };
-  std::deque<Unconfirmed>& pending = session.unconfirmed;
-  if (multiple) {
-    while (!pending.empty() && pending.front().tag <= tag) {
-      report(pending.front());
-      pending.pop_front();
-    }
-    return;
-  }
-  // Tags were given in publishing order, so the deque is sorted by tag.
-  auto it = std::lower_bound(pending.begin(), pending.end(), tag,
-                             [](const Unconfirmed& u, uint64_t t) { return u.tag < t; });
-  if (it == pending.end() || it->tag != tag) return;
-  report(*it);
-  pending.erase(it);
-}
-
-void AmqpTransport::on_delivery(Session& session, const amqp_envelope_t& delivery) {
-  if (config_.amqp.publisher_confirms && delivery.channel == 1 &&
-      view_of(delivery.exchange) != topology_.presence_exchange) {
-    session.unacked_delivery = delivery.delivery_tag;
-  }
-  const std::string_view exchange = view_of(delivery.exchange);
-  if (exchange == topology_.presence_exchange) {
-    on_presence(delivery.message.properties);
-  } else if (exchange == topology_.nodes_exchange) {
-    on_node_envelope(delivery);
-  } else if (exchange == topology_.names_exchange) {
-    on_outside_message(delivery);
-  } else {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
-  }
-}
-
-void AmqpTransport::on_presence(const amqp_basic_properties_t& properties) {
-  std::optional<NodeIdentity> sender = sender_of(properties);
-  std::optional<std::string_view> kind =
-      property(properties, AMQP_BASIC_TYPE_FLAG, properties.type);
-  if (!sender || !kind) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  if (sender->id == self_.id || *kind != kPresenceAlive) return;
-  note_heard(*sender, session_of(properties));
-}
-
-void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
-  const amqp_basic_properties_t& properties = delivery.message.properties;
-  std::optional<NodeIdentity> sender = sender_of(properties);
-  if (!sender || sender->id == self_.id) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  if (property(properties, AMQP_BASIC_TYPE_FLAG, properties.type) == kPresenceBye) {
-    // Bye travels the path of the envelopes, after the last of them.
-    std::optional<NodeIdentity> gone;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      gone = peers_.remove(sender->id, /*left=*/true);
-    }
-    room_.notify_all();
-    if (gone) handler_->on_node_down(*gone, "left");
-    return;
-  }
-  if (config_.amqp.publisher_confirms) {
-    uint64_t sequence = 0;
-    std::optional<std::string_view> id =
-        property(properties, AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id);
-    if (!id || !absl::SimpleAtoi(as_absl(*id), &sequence)) {
-      rejected_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    uint64_t& last = last_sequence_[sender->id];
-    if (sequence <= last) return;  // seen before the connection dropped: redelivered
-    last = sequence;
-  }
-  if (!note_heard(*sender, session_of(properties))) return;  // from a run or session now over
-  if (property(properties, AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type) !=
-      kBatchContentType) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  absl::Status read = for_each_in_batch(
-      view_of(delivery.message.body),
-      [&](std::string_view envelope) { handler_->on_envelope(sender->id, envelope); });
-  if (!read.ok()) rejected_.fetch_add(1, std::memory_order_relaxed);
-}
-
-void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
-  const amqp_basic_properties_t& properties = delivery.message.properties;
-  const std::string_view content_type =
-      property(properties, AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type)
-          .value_or(std::string_view());
-  absl::StatusOr<std::string> envelope =
-      envelope_from_outside(self_.id, view_of(delivery.routing_key), content_type,
-                            view_of(delivery.message.body), DecodeLimits{});
-  if (!envelope.ok()) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  handler_->on_envelope(0, *envelope);
-}
-
-bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
-  AmqpPeers::Heard heard;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    heard = peers_.heard(node, session, Clock::now());
-  }
-  if (heard.stale) return false;
-  for (const NodeIdentity& replaced : heard.replaced) {
-    handler_->on_node_down(replaced, "restarted");
-  }
-  if (heard.reconnected) handler_->on_node_down(node, "reconnected to the broker");
-  if (heard.came_up) handler_->on_node_up(node);
-  return true;
-}
-
-void AmqpTransport::expire_silent() {
-  std::vector<NodeIdentity> silent;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    silent =
-        peers_.remove_silent(Clock::now() - absl::ToChronoNanoseconds(config_.node_down_after));
-  }
-  if (silent.empty()) return;
-  room_.notify_all();
-  const std::string reason =
-      absl::StrCat("silent for ", absl::FormatDuration(config_.node_down_after));
-  for (const NodeIdentity& node : silent) handler_->on_node_down(node, reason);
 }
 
 void AmqpTransport::lose(Session& session, const absl::Status& why) {

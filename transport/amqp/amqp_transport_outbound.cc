@@ -1,0 +1,171 @@
+// AmqpTransport, its outbound half: batching what send() queued, publishing while the socket can
+// take it, announcements, and what the broker says of what was published (confirms, refusals,
+// returns). Node thread only.
+#include "transport/amqp/amqp_transport.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/string_view_bridge.h"
+#include "transport/amqp/amqp_bytes.h"
+#include "transport/envelope_batch.h"
+
+namespace bossa::transport {
+namespace {
+
+constexpr size_t kMaxUnconfirmed = 10000;             // with confirms: published, not confirmed
+constexpr size_t kMaxBatchBytes = 64 * 1024;          // envelopes for one node in one message
+constexpr size_t kMaxBytesPerTurn = 1024 * 1024;      // published before the loop reads again
+constexpr size_t kMaxPendingBytes = 4 * 1024 * 1024;  // batched, waiting for the socket
+
+}  // namespace
+
+void AmqpTransport::batch_outbound(Session& session) {
+  size_t pending_bytes = 0;
+  for (const Batch& batch : session.pending) pending_bytes += batch.envelopes.size();
+  if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
+  std::vector<Outbound> queued;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued.swap(outbound_);
+  }
+  room_.notify_all();
+  // What waits for one node travels together, in the order it was sent, up to kMaxBatchBytes a
+  // message: under load the broker routes one message for many envelopes. Batches go after the
+  // ones already pending, so the order per node holds.
+  absl::flat_hash_map<uint32_t, size_t> filling;  // destination -> its batch being filled
+  for (const Outbound& out : queued) {
+    auto [it, fresh] = filling.try_emplace(out.to, session.pending.size());
+    if (fresh) session.pending.push_back(Batch{out.to, {}});
+    std::string& envelopes = session.pending[it->second].envelopes;
+    append_to_batch(envelopes, out.envelope);
+    if (envelopes.size() >= kMaxBatchBytes) filling.erase(it);
+  }
+}
+
+absl::Status AmqpTransport::publish_pending(Session& session) {
+  const bool confirms = config_.amqp.publisher_confirms;
+  const std::string self_key = node_key(self_.id);
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_APP_ID_FLAG |
+                      AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
+  properties.content_type = bytes_of(kBatchContentType);
+  properties.app_id = bytes_of(self_.name);
+  properties.reply_to = bytes_of(self_key);
+  properties.delivery_mode = confirms ? AMQP_DELIVERY_PERSISTENT : AMQP_DELIVERY_NONPERSISTENT;
+  std::string sequence;
+  if (confirms) properties._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
+
+  size_t published_bytes = 0;
+  while (!session.pending.empty() && can_publish(session) && session.writable &&
+         published_bytes < kMaxBytesPerTurn) {
+    Batch& batch = session.pending.front();
+    if (confirms) {
+      sequence = absl::StrCat(++next_sequence_[batch.to]);
+      properties.message_id = bytes_of(sequence);
+    }
+    if (absl::Status published = publish(session, topology_.nodes_exchange, node_key(batch.to),
+                                         properties, batch.envelopes, /*mandatory=*/true);
+        !published.ok()) {
+      return published;  // lose() reports the batch, still pending
+    }
+    published_bytes += batch.envelopes.size();
+    if (confirms) {
+      session.unconfirmed.push_back(Unconfirmed{session.next_publish_tag - 1, std::move(batch)});
+    }
+    session.pending.pop_front();
+    // The socket's room is looked at again before the next batch: a broker that stopped reading
+    // must not leave the thread blocked in a write.
+    pollfd out{session.publisher->fd(), POLLOUT, 0};
+    session.writable = ::poll(&out, 1, 0) == 1 && (out.revents & POLLOUT) != 0;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AmqpTransport::publish(Session& session, std::string_view exchange,
+                                    std::string_view key, amqp_basic_properties_t& properties,
+                                    std::string_view body, bool mandatory) {
+  properties._flags |= AMQP_BASIC_TIMESTAMP_FLAG;
+  properties.timestamp = session.id;
+  absl::Status published = session.publisher->publish(exchange, key, mandatory, properties, body);
+  // With confirms every publish on the channel takes the next delivery tag, announcements too.
+  if (published.ok() && config_.amqp.publisher_confirms) ++session.next_publish_tag;
+  return published;
+}
+
+void AmqpTransport::report_undelivered(const Batch& batch, std::string_view reason) {
+  (void)for_each_in_batch(batch.envelopes, [&](std::string_view envelope) {
+    handler_->on_undelivered(batch.to, envelope, reason);
+  });
+}
+
+void AmqpTransport::report_in_flight(Session& session, std::string_view reason) {
+  const std::string unconfirmed =
+      absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
+  for (const Unconfirmed& pending : session.unconfirmed) {
+    report_undelivered(pending.batch, unconfirmed);
+  }
+  session.unconfirmed.clear();
+  for (const Batch& batch : session.pending) report_undelivered(batch, reason);
+  session.pending.clear();
+  std::vector<Outbound> queued;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queued.swap(outbound_);
+  }
+  room_.notify_all();
+  for (const Outbound& out : queued) handler_->on_undelivered(out.to, out.envelope, reason);
+}
+
+bool AmqpTransport::can_publish(const Session& session) const {
+  return !session.blocked &&
+         !(config_.amqp.publisher_confirms && session.unconfirmed.size() >= kMaxUnconfirmed);
+}
+
+absl::Status AmqpTransport::announce(Session& session) {
+  const std::string self_key = node_key(self_.id);
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_TYPE_FLAG |
+                      AMQP_BASIC_DELIVERY_MODE_FLAG;
+  properties.app_id = bytes_of(self_.name);
+  properties.reply_to = bytes_of(self_key);
+  properties.type = bytes_of(kPresenceAlive);
+  properties.delivery_mode = AMQP_DELIVERY_NONPERSISTENT;
+  return publish(session, topology_.presence_exchange, "", properties, "", /*mandatory=*/false);
+}
+
+absl::Status AmqpTransport::read_publisher(Session& session) {
+  for (;;) {
+    absl::StatusOr<std::optional<amqp_frame_t>> frame = session.publisher->next_frame();
+    if (!frame.ok()) return frame.status();
+    if (!frame->has_value()) return absl::OkStatus();
+    if (absl::Status status = handle_frame(session, **frame, /*publisher=*/true); !status.ok()) {
+      return status;
+    }
+  }
+}
+
+void AmqpTransport::settle(Session& session, uint64_t tag, bool multiple, bool refused) {
+  auto report = [&](const Unconfirmed& settled) {
+    if (refused) report_undelivered(settled.batch, "the broker refused it (basic.nack)");
+  };
+  std::deque<Unconfirmed>& pending = session.unconfirmed;
+  if (multiple) {
+    while (!pending.empty() && pending.front().tag <= tag) {
+      report(pending.front());
+      pending.pop_front();
+    }
+    return;
+  }
+  // Tags were given in publishing order, so the deque is sorted by tag.
+  auto it = std::lower_bound(pending.begin(), pending.end(), tag,
+                             [](const Unconfirmed& u, uint64_t t) { return u.tag < t; });
+  if (it == pending.end() || it->tag != tag) return;
+  report(*it);
+  pending.erase(it);
+}
+
+}  // namespace bossa::transport

@@ -82,6 +82,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.bytes_out = load(counters.bytes_out);
   m.undeliverable = load(counters.undeliverable);
   m.decode_errors = load(counters.decode_errors);
+  m.rejected = load(counters.rejected);
   m.node_up_events = load(counters.nodes_up);
   m.node_down_events = load(counters.nodes_down);
   m.dead_letters = node.runtime().dead_letter_count();
@@ -115,6 +116,10 @@ std::string format_prometheus(const NodeMetrics& m) {
               m.undeliverable);
   out.counter("bossa_decode_errors_total", "Envelopes dropped as malformed or of unknown type.",
               m.decode_errors);
+  out.counter("bossa_transport_rejected_total",
+              "Messages the transport dropped before it had an envelope: bad framing, a sender "
+              "that is not a member, an outside message that does not decode.",
+              m.rejected);
   out.counter("bossa_node_up_events_total", "Other nodes seen coming up.", m.node_up_events);
   out.counter("bossa_node_down_events_total", "Other nodes seen going down.", m.node_down_events);
   out.gauge("bossa_connected_nodes", "Other nodes up now.", static_cast<double>(m.peers.size()));
@@ -139,7 +144,8 @@ std::string format_status(const NodeMetrics& m) {
   absl::StrAppend(&out, "  messages      in ", m.messages_in, " (", bytes(m.bytes_in), "), out ",
                   m.messages_out, " (", bytes(m.bytes_out), ")\n");
   absl::StrAppend(&out, "  dead letters  ", m.dead_letters, " (", m.undeliverable,
-                  " bound for other nodes), decode errors ", m.decode_errors, "\n");
+                  " bound for other nodes), decode errors ", m.decode_errors, ", rejected ",
+                  m.rejected, "\n");
   absl::StrAppend(&out, "  node events   ", m.node_up_events, " up, ", m.node_down_events,
                   " down\n");
   absl::StrAppend(&out, "  actors        ", m.actors, " live; names ", m.global_names, " global, ",

@@ -12,6 +12,8 @@
 //                                 undeliverable ones (bound for a node that is not up) are a part
 //                                 of them, also counted on their own (NodeCounters)
 //   decode errors                 envelopes dropped as malformed or of an unknown type
+//   rejected                      what the transport dropped before it had an envelope: bad
+//                                 framing, a sender that is not a member, a bad outside message
 //   node up / down events         seen since the node started
 //   connected nodes, actors, names  right now
 //   mailbox depths                messages waiting in all mailboxes, and in the fullest one with
@@ -46,6 +48,7 @@ struct NodeMetrics {
   uint64_t dead_letters = 0;   // all of them, undeliverable included
   uint64_t undeliverable = 0;  // for a node that is not up
   uint64_t decode_errors = 0;
+  uint64_t rejected = 0;
   uint64_t node_up_events = 0;
   uint64_t node_down_events = 0;
 

@@ -27,6 +27,7 @@ NodeMetrics sample() {
   m.dead_letters = 3;
   m.undeliverable = 1;
   m.decode_errors = 2;
+  m.rejected = 8;
   m.node_up_events = 4;
   m.node_down_events = 1;
   m.peers = {"beta", "gamma"};
@@ -48,6 +49,7 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_dead_letters_total{node=\"alpha\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_undeliverable_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_decode_errors_total{node=\"alpha\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_transport_rejected_total{node=\"alpha\"} 8\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_up_events_total{node=\"alpha\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_down_events_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connected_nodes{node=\"alpha\"} 2\n"));
@@ -82,7 +84,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 17);
+  EXPECT_EQ(samples, 18);
   EXPECT_EQ(helped, typed);
 }
 
@@ -97,7 +99,8 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
   EXPECT_THAT(text, HasSubstr("node alpha (id 7, native at tcp://127.0.0.1:47101), up 12.5 s\n"));
   EXPECT_THAT(text, HasSubstr("peers         2 up: beta, gamma\n"));
   EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB)\n"));
-  EXPECT_THAT(text, HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2\n"));
+  EXPECT_THAT(
+      text, HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected 8\n"));
   EXPECT_THAT(text, HasSubstr("node events   4 up, 1 down\n"));
   EXPECT_THAT(text, HasSubstr("actors        42 live; names 5 global, 6 local\n"));
   EXPECT_THAT(text, HasSubstr("mailboxes     9 messages waiting; fullest <7.12> with 8\n"));

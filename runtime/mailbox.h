@@ -82,6 +82,11 @@ class Mailbox {
   void set_held(size_t count) noexcept { held_.store(count, std::memory_order_relaxed); }
 
   bool closed() const noexcept { return head_.load(std::memory_order_acquire) == kClosed; }
+  // Reader: whether anything was pushed since the last fetch (or the mailbox closed): a cheap look
+  // for a reader that polls before it blocks.
+  bool pushed_since_fetch() const noexcept {
+    return head_.load(std::memory_order_acquire) != kEmpty;
+  }
   bool blocked() const noexcept { return head_.load(std::memory_order_acquire) == kBlocked; }
 
  private:

@@ -6,8 +6,10 @@
 namespace bossa {
 Runtime::Runtime(RuntimeOptions options)
     : node_id_(options.node_id),
+      busy_wait_(absl::ToChronoNanoseconds(options.busy_wait)),
       scheduler_(Scheduler::Options{.workers = options.workers,
-                                    .max_throughput = options.max_throughput}) {}
+                                    .max_throughput = options.max_throughput,
+                                    .busy_wait = busy_wait_}) {}
 
 Runtime::~Runtime() {
   shutdown();

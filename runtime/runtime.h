@@ -19,6 +19,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -50,6 +51,9 @@ struct RuntimeOptions {
   uint32_t node_id = 1;         // the node part of every pid spawned here
   size_t workers = 0;           // scheduler threads; 0: one per hardware thread
   size_t max_throughput = 300;  // messages an actor handles per turn before yielding its worker
+  // How long a thread that runs out of work (a scheduler worker, a threaded actor waiting in
+  // receive) keeps polling before it sleeps: base/spin_wait.h. Zero: sleep at once.
+  absl::Duration busy_wait = absl::Microseconds(200);
 };
 
 struct SpawnOptions {
@@ -73,6 +77,8 @@ class Runtime {
   ~Runtime();
 
   uint32_t node_id() const noexcept { return node_id_; }
+  // RuntimeOptions::busy_wait.
+  std::chrono::nanoseconds busy_wait() const noexcept { return busy_wait_; }
 
   // Spawning. Each returns the new actor's pid, or the zero pid once shutdown() has begun.
 
@@ -227,6 +233,7 @@ class Runtime {
   void actor_stopped(Actor& actor, bool named);
 
   const uint32_t node_id_;
+  const std::chrono::nanoseconds busy_wait_;
   std::atomic<RemoteRouter*> router_{nullptr};
   std::atomic<uint64_t> next_serial_{1};
   std::atomic<uint64_t> next_monitor_id_{1};

@@ -1,6 +1,9 @@
 #include "runtime/scheduler.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "base/spin_wait.h"
 
 namespace bossa {
 namespace {
@@ -10,8 +13,6 @@ constexpr int kMaxNextSlotStreak = 64;
 // Every this many turns a worker looks at the injection queue before its own work, so that work
 // from outside the workers is not starved by actors that keep each other busy.
 constexpr unsigned kInjectionCheckInterval = 31;
-// How many rounds an idle worker looks for work before it goes to sleep.
-constexpr int kSpinRounds = 64;
 
 }  // namespace
 
@@ -41,6 +42,7 @@ class Scheduler::Worker {
   void push_back(Resumable* r) {
     std::lock_guard<std::mutex> lock(mutex_);
     queue_.push_back(r);
+    queued_.store(queue_.size(), std::memory_order_relaxed);
   }
 
   Resumable* steal() {
@@ -48,8 +50,12 @@ class Scheduler::Worker {
     if (queue_.empty()) return nullptr;
     Resumable* r = queue_.back();
     queue_.pop_back();
+    queued_.store(queue_.size(), std::memory_order_relaxed);
     return r;
   }
+
+  // Without the lock: whether the queue held work when last changed, for a spinning thief.
+  bool may_have_queued() const { return queued_.load(std::memory_order_relaxed) != 0; }
 
   bool has_queued() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -64,6 +70,7 @@ class Scheduler::Worker {
     std::lock_guard<std::mutex> lock(mutex_);
     for (Resumable* r : queue_) r->release();
     queue_.clear();
+    queued_.store(0, std::memory_order_relaxed);
   }
 
  private:
@@ -78,6 +85,7 @@ class Scheduler::Worker {
       if (!queue_.empty()) {
         Resumable* r = queue_.front();
         queue_.pop_front();
+        queued_.store(queue_.size(), std::memory_order_relaxed);
         return r;
       }
     }
@@ -90,11 +98,7 @@ class Scheduler::Worker {
     while (!scheduler_.stopping_.load(std::memory_order_acquire)) {
       Resumable* r = ++turn % kInjectionCheckInterval == 0 ? scheduler_.pop_injected() : nullptr;
       if (r == nullptr) r = pop_local();
-      for (int round = 0; r == nullptr && round < kSpinRounds; ++round) {
-        r = scheduler_.find_work(this);
-        if (r == nullptr) std::this_thread::yield();
-      }
-      if (r == nullptr) {
+      if (r == nullptr && !scheduler_.spin_for_work(*this, r)) {
         scheduler_.sleep_until_work();
         continue;
       }
@@ -119,14 +123,16 @@ class Scheduler::Worker {
   Resumable* next_ = nullptr;  // only touched by this worker's thread
   int next_streak_ = 0;
   std::mutex mutex_;
-  std::deque<Resumable*> queue_;  // guarded by mutex_; FIFO for the owner, thieves take the back
+  std::deque<Resumable*> queue_;   // guarded by mutex_; FIFO for the owner, thieves take the back
+  std::atomic<size_t> queued_{0};  // queue_.size(), written under mutex_
 
   static thread_local Worker* current_;
 };
 
 thread_local Scheduler::Worker* Scheduler::Worker::current_ = nullptr;
 
-Scheduler::Scheduler(Options options) : max_throughput_(options.max_throughput) {
+Scheduler::Scheduler(Options options)
+    : max_throughput_(options.max_throughput), busy_wait_(options.busy_wait) {
   size_t count = options.workers;
   if (count == 0) count = std::max<size_t>(1, std::thread::hardware_concurrency());
   for (size_t i = 0; i < count; ++i) workers_.push_back(std::make_unique<Worker>(*this, i));
@@ -158,6 +164,7 @@ void Scheduler::schedule(Resumable* r) {
   } else {
     std::lock_guard<std::mutex> lock(injection_mutex_);
     injection_queue_.push_back(r);
+    injected_.store(injection_queue_.size(), std::memory_order_relaxed);
   }
   if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_sleeper();
 }
@@ -167,7 +174,31 @@ Resumable* Scheduler::pop_injected() {
   if (injection_queue_.empty()) return nullptr;
   Resumable* r = injection_queue_.front();
   injection_queue_.pop_front();
+  injected_.store(injection_queue_.size(), std::memory_order_relaxed);
   return r;
+}
+
+bool Scheduler::spin_for_work(const Worker& thief, Resumable*& found) {
+  if ((found = find_work(&thief)) != nullptr) return true;
+  // At most half the workers (at least one) poll at a time: the rest sleep, and leave the CPU to
+  // whatever else the machine runs.
+  const size_t limit = std::max<size_t>(1, workers_.size() / 2);
+  if (spinners_.fetch_add(1, std::memory_order_relaxed) >= limit) {
+    spinners_.fetch_sub(1, std::memory_order_relaxed);
+    return false;
+  }
+  const bool got = spin_until(
+      [&] { return may_have_work() && (found = find_work(&thief)) != nullptr; }, busy_wait_);
+  spinners_.fetch_sub(1, std::memory_order_relaxed);
+  return got;
+}
+
+bool Scheduler::may_have_work() const {
+  if (injected_.load(std::memory_order_relaxed) != 0) return true;
+  for (const auto& w : workers_) {
+    if (w->may_have_queued()) return true;
+  }
+  return false;
 }
 
 Resumable* Scheduler::find_work(const Worker* thief) {

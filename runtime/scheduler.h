@@ -5,15 +5,17 @@
 // core without waking anybody; whatever the slot held moves to the local queue, where idle workers
 // can steal it. Work from other threads (timers, threaded actors, the user's main) goes through a
 // shared injection queue, which every worker also checks every few turns. Workers that find nothing
-// spin briefly, then sleep on a condition variable: an idle scheduler uses no CPU. A Resumable
-// whose budget ran out goes to the back of the local queue (FIFO), so no actor can monopolise a
-// worker.
+// keep looking for `busy_wait` (yielding the CPU in between; at most half of the workers at a time,
+// so that pollers never crowd out the threads with work), then sleep on a condition variable: an
+// idle scheduler uses no CPU. A Resumable whose budget ran out goes to the back of the local
+// queue (FIFO), so no actor can monopolise a worker.
 //
 // Thread-safety: schedule() from any thread. The destructor stops and joins the workers; anything
 // still queued is released, not resumed.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -31,6 +33,8 @@ class Scheduler {
   struct Options {
     size_t workers = 0;           // 0: one per hardware thread
     size_t max_throughput = 300;  // messages per resume before yielding the worker
+    // How long an idle worker keeps looking for work before it sleeps (base/spin_wait.h).
+    std::chrono::nanoseconds busy_wait = std::chrono::microseconds(200);
   };
 
   explicit Scheduler(Options options);
@@ -49,6 +53,12 @@ class Scheduler {
   class Worker;
 
   Resumable* pop_injected();
+  // Without locks: whether any queue held work when last changed (a spinning worker's cheap look
+  // before find_work takes the locks).
+  bool may_have_work() const;
+  // An idle worker's last look before it sleeps: finds work for `thief` (into `found`, true),
+  // polling for up to busy_wait_ unless enough other workers poll already.
+  bool spin_for_work(const Worker& thief, Resumable*& found);
   // Pops from the injection queue, then steals from other workers; nullptr if all are empty.
   Resumable* find_work(const Worker* thief);
   bool has_visible_work();
@@ -56,14 +66,17 @@ class Scheduler {
   void sleep_until_work();
 
   const size_t max_throughput_;
+  const std::chrono::nanoseconds busy_wait_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
   std::mutex injection_mutex_;
   std::deque<Resumable*> injection_queue_;  // guarded by injection_mutex_
+  std::atomic<size_t> injected_{0};         // injection_queue_.size(), written under the mutex
 
   std::mutex sleep_mutex_;
   std::condition_variable wake_;
   std::atomic<size_t> sleepers_{0};
+  std::atomic<size_t> spinners_{0};  // workers inside spin_for_work's polling
   std::atomic<bool> stopping_{false};
 };
 

@@ -1,8 +1,11 @@
 // Scheduling behaviour seen from actors: stealing between workers, fairness, no lost wake-ups.
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "runtime/runtime.h"
 
@@ -10,6 +13,13 @@ namespace bossa {
 namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(10);
+
+// CPU time used so far by every thread of this process.
+absl::Duration process_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return absl::DurationFromTimespec(ts);
+}
 
 struct Go {};
 
@@ -101,6 +111,27 @@ TEST(SchedulerTest, NoWakeUpIsLostUnderConcurrentSenders) {
   }
   for (auto& t : senders) t.join();
   for (int i = 0; i < kActors; ++i) ASSERT_TRUE(me->receive_for<Go>(kWait).ok()) << i;
+}
+
+// Workers and threaded actors poll for busy_wait after their last work, then sleep: with each
+// setting, 200 round trips work, and a quarter of a second later the idle runtime has gone to
+// sleep (spinning threads would burn about half a second of CPU per 250 ms on two workers plus the
+// waiting actor).
+TEST(SchedulerTest, IdleThreadsSleepOnceTheirBusyWaitIsOver) {
+  for (absl::Duration busy_wait : {absl::ZeroDuration(), absl::Milliseconds(2)}) {
+    Runtime runtime({.workers = 2, .busy_wait = busy_wait});
+    ScopedActor me(runtime);
+    const Pid echo = runtime.spawn([](EventedActor& self) -> Behavior {
+      return {[&self](int value) { self.send(self.sender(), value + 1); }};
+    });
+    for (int i = 0; i < 200; ++i) {
+      me->send(echo, i);
+      ASSERT_EQ(*me->receive_for<int>(kWait), i + 1) << "busy_wait " << busy_wait;
+    }
+    const absl::Duration before = process_cpu_time();
+    EXPECT_FALSE(me->receive_for<int>(absl::Milliseconds(250)).ok());
+    EXPECT_LT(process_cpu_time() - before, absl::Milliseconds(60)) << "busy_wait " << busy_wait;
+  }
 }
 
 }  // namespace

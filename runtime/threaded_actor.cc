@@ -1,5 +1,8 @@
 #include "runtime/threaded_actor.h"
 
+#include <algorithm>
+
+#include "base/spin_wait.h"
 #include "runtime/runtime.h"
 
 namespace bossa {
@@ -10,6 +13,9 @@ void ThreadedActor::wake() {
 }
 
 bool ThreadedActor::wait_for_mail(absl::Time deadline) {
+  const std::chrono::nanoseconds budget =
+      std::min(runtime().busy_wait(), absl::ToChronoNanoseconds(deadline - absl::Now()));
+  if (spin_until([&] { return mailbox_.pushed_since_fetch(); }, budget)) return true;
   if (!mailbox_.try_block()) return true;
   std::unique_lock<std::mutex> lock(wait_mutex_);
   while (mailbox_.blocked()) {

@@ -98,7 +98,8 @@ class ThreadedActor final : public Actor {
   absl::StatusOr<ElementPtr> await_reply(uint64_t correlation_id, absl::Duration timeout);
   // Answers the request being handled, if any, with Aborted: its handler is failing with reason.
   void fail_current_request(const ExitReason& reason);
-  // Sleeps until a message arrives (true) or the deadline passes (false).
+  // Polls for mail up to the runtime's busy_wait, then sleeps until a message arrives (true) or
+  // the deadline passes (false).
   bool wait_for_mail(absl::Time deadline);
 
   ElementQueue cache_;

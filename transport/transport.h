@@ -54,6 +54,10 @@ class TransportHandler {
   // accepted it (amqp: the broker returned it as unroutable, refused it, or the connection dropped
   // before the broker confirmed it). `envelope` is valid only during the call.
   virtual void on_undelivered(uint32_t to, std::string_view envelope, std::string_view reason) = 0;
+  // Something arrived that the backend dropped before it could hand it over as an envelope from a
+  // member: framing that does not parse, a sender that is not a member, an outside AMQP message
+  // that does not decode. `what` says which and from where, for logs. The connection goes on.
+  virtual void on_rejected(std::string_view what) = 0;
 };
 
 class Transport {

@@ -50,6 +50,9 @@ struct TransportConfig {
   std::string network;             // local: name of the in-process network to join
   absl::Duration heartbeat_interval = absl::Milliseconds(250);  // how often a node says it is alive
   absl::Duration node_down_after = absl::Seconds(2);  // silence after which a peer is down
+  // How long the thread that reads from peers polls before it sleeps (base/spin_wait.h). Not a
+  // [transport] key: the node sets it from [node] busy_wait.
+  absl::Duration busy_wait = absl::Microseconds(200);
   AmqpConfig amqp;
 };
 

@@ -33,6 +33,8 @@ namespace bossa {
 namespace {
 
 constexpr int64_t kMaxWorkers = 1024;
+// Longer than this, polling costs more CPU than any wake-up it saves.
+constexpr absl::Duration kMaxBusyWait = absl::Milliseconds(10);
 constexpr size_t kMaxNodeNameLength = 64;
 constexpr size_t kMaxExchangeLength = 127;           // leaves room for the suffixes bossa appends
 constexpr int64_t kMaxAmqpHeartbeatSeconds = 65535;  // the protocol's 16-bit field
@@ -226,7 +228,7 @@ bool is_exchange_prefix(absl::string_view name) {
 }
 
 void read_node(Section node, NodeConfig& config) {
-  node.reject_unknown_keys({"name", "workers"});
+  node.reject_unknown_keys({"name", "workers", "busy_wait"});
   if (const auto* name = node.string("name")) {
     if (is_node_name(name->get())) {
       config.name = name->get();
@@ -245,6 +247,18 @@ void read_node(Section node, NodeConfig& config) {
       node.fail(*workers, "workers",
                 absl::StrCat("expected an integer from 0 (one per hardware thread) to ",
                              kMaxWorkers, ", got ", workers->get()));
+    }
+  }
+  if (const auto* text =
+          node.get<std::string>("busy_wait", "a duration string such as \"200us\"")) {
+    absl::Duration busy_wait;
+    if (absl::ParseDuration(text->get(), &busy_wait) && busy_wait >= absl::ZeroDuration() &&
+        busy_wait <= kMaxBusyWait) {
+      config.busy_wait = busy_wait;
+    } else {
+      node.fail(*text, "busy_wait",
+                absl::StrCat("expected a duration from \"0s\" (sleep at once) to \"",
+                             absl::FormatDuration(kMaxBusyWait), "\", got ", quote(text->get())));
     }
   }
 }

@@ -3,13 +3,13 @@
 //   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("node.toml");
 //   if (!config.ok()) { std::cerr << config.status().message() << "\n"; return 1; }
 //
-// The file has a [node] section (name, workers) and the [transport] sections described in
-// transport/transport_config.h; docs/config.md lists every key. Reading is strict: a key bossa
+// The file has a [node] section (name, workers, busy_wait) and the [transport] sections described
+// in transport/transport_config.h; docs/config.md lists every key. Reading is strict: a key bossa
 // does not know is an error (a typo is never silently ignored), and so is a value of the wrong
 // TOML type or outside its range. Each problem is one line of the returned status message,
 //
 //   node.toml:5: transport.kind: expected one of "native", "amqp", "local", got "nativ"
-//   node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers)
+//   node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers, busy_wait)
 //   node.toml: node.name: missing (required)
 //
 // naming the file, the line (when the key is present), the key and what was expected. All
@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "transport/transport_config.h"
 
 namespace bossa {
@@ -31,6 +32,9 @@ namespace bossa {
 struct NodeConfig {
   std::string name;    // [node] name, required: 1-64 chars of [A-Za-z0-9_.-]
   size_t workers = 0;  // [node] workers, 0 = one per hardware thread
+  // [node] busy_wait, "0s" to "10ms": how long an idle thread polls before it sleeps (the
+  // scheduler's workers, threaded actors in receive, the transport's reading thread).
+  absl::Duration busy_wait = absl::Microseconds(200);
   std::string source;  // the file it was read from, or the name given to parse_node_config
   transport::TransportConfig transport;
 };

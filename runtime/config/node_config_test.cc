@@ -34,6 +34,7 @@ TEST(NodeConfig, ReadsEveryKeyOfAFullFile) {
   absl::StatusOr<NodeConfig> config = parse_node_config(R"([node]
 name = "alpha-1.b_2"
 workers = 2
+busy_wait = "50us"
 [transport]
 kind = "amqp"
 listen = "tcp://127.0.0.1:7001"
@@ -52,6 +53,7 @@ connect_timeout = "1m"
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "alpha-1.b_2");
   EXPECT_EQ(config->workers, 2u);
+  EXPECT_EQ(config->busy_wait, absl::Microseconds(50));
   EXPECT_EQ(config->source, "full.toml");
   const transport::TransportConfig& transport = config->transport;
   EXPECT_EQ(transport.kind, "amqp");
@@ -74,6 +76,7 @@ TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
       "[node]\nname = \"alpha\"\n[transport]\nlisten = \"ipc:///tmp/alpha\"\n", "node.toml");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->workers, 0u);
+  EXPECT_EQ(config->busy_wait, absl::Microseconds(200));
   EXPECT_EQ(config->transport.kind, "native");
   EXPECT_EQ(config->transport.listen, "ipc:///tmp/alpha");
   EXPECT_TRUE(config->transport.seeds.empty());
@@ -141,7 +144,7 @@ TEST(NodeConfig, UnknownTopLevelKeyIsAnError) {
 
 TEST(NodeConfig, UnknownKeyInNodeIsAnError) {
   EXPECT_EQ(problems_in("[node]\nname = \"a\"\ntcp = 3\n[transport]\nkind = \"amqp\"\n"),
-            "node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers)");
+            "node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers, busy_wait)");
 }
 
 TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
@@ -287,6 +290,24 @@ TEST(NodeConfig, WorkersOutsideItsRangeIsAnError) {
             "1024, got -1");
 }
 
+TEST(NodeConfig, BusyWaitIsADurationFromZeroToTenMilliseconds) {
+  absl::StatusOr<NodeConfig> off = parse_node_config(
+      "[node]\nname = \"a\"\nbusy_wait = \"0s\"\n[transport]\nkind = \"amqp\"\n", "node.toml");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->busy_wait, absl::ZeroDuration());
+  EXPECT_EQ(
+      problems_in("[node]\nname = \"a\"\nbusy_wait = \"11ms\"\n[transport]\nkind = \"amqp\"\n"),
+      "node.toml:3: node.busy_wait: expected a duration from \"0s\" (sleep at once) to "
+      "\"10ms\", got \"11ms\"");
+  EXPECT_EQ(
+      problems_in("[node]\nname = \"a\"\nbusy_wait = \"-1us\"\n[transport]\nkind = \"amqp\"\n"),
+      "node.toml:3: node.busy_wait: expected a duration from \"0s\" (sleep at once) to "
+      "\"10ms\", got \"-1us\"");
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\nbusy_wait = 200\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:3: node.busy_wait: expected a duration string such as \"200us\", got "
+            "integer 200");
+}
+
 TEST(NodeConfig, SyntaxErrorNamesTheFileAndLine) {
   EXPECT_EQ(problems_in("[node]\nname = \"a\"\nworkers = \n"),
             "node.toml:3: invalid TOML at column 11: Error while parsing key-value pair: "
@@ -299,7 +320,7 @@ TEST(NodeConfig, ReportsEveryProblemInLineOrder) {
             "\"nativ\"\n"
             "node.toml:4: node.workers: expected an integer from 0 (one per hardware thread) to "
             "1024, got 2000\n"
-            "node.toml:5: node.nmae: unknown key (known keys in [node]: name, workers)\n"
+            "node.toml:5: node.nmae: unknown key (known keys in [node]: name, workers, busy_wait)\n"
             "node.toml: node.name: missing (required)");
 }
 

@@ -56,6 +56,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
       self_(std::move(self)),
       log_(log),
       listeners_(std::move(listeners)),
+
       names_(self_.id, claim_timeout,
              GlobalNames::Hooks{.send =
                                     [this](uint32_t node, std::string payload) {
@@ -73,7 +74,9 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
                                     [this](const std::string& name, Pid pid, bool on) {
                                       transport_.advertise_name(name, on);
                                       listeners_.watch_name(name, pid, on);
-                                    }}) {}
+                                    }}),
+      undelivered_log_(log, LogLevel::kWarning),
+      rejected_log_(log, LogLevel::kWarning) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
   std::lock_guard<std::mutex> lock(nodes_mutex_);
@@ -343,18 +346,12 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
         return absl::OkStatus();
     }
   });
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_undelivered_log_ < std::chrono::seconds(1)) {
-    ++undelivered_unlogged_;
-    return;
-  }
-  log_.log(LogLevel::kWarning, absl::StrCat(why.message(), read.ok() ? "" : " (unreadable)",
-                                            undelivered_unlogged_ == 0
-                                                ? ""
-                                                : absl::StrCat(" (", undelivered_unlogged_,
-                                                               " more since the last such line)")));
-  last_undelivered_log_ = now;
-  undelivered_unlogged_ = 0;
+  undelivered_log_.log(absl::StrCat(why.message(), read.ok() ? "" : " (unreadable)"));
+}
+
+void Cluster::on_rejected(std::string_view what) {
+  NodeCounters::add(counters_.rejected);
+  rejected_log_.log(absl::StrCat("dropped what the transport received: ", as_absl(what)));
 }
 
 void Cluster::on_node_up(const transport::NodeIdentity& node) {

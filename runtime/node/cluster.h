@@ -16,7 +16,9 @@
 //
 // Bad input: an envelope that does not decode, names a type this node does not know, or claims a
 // sender of another node is counted (counters().decode_errors), logged, and dropped; a request
-// among them is answered with an ErrorReply. The connection and every other message go on.
+// among them is answered with an ErrorReply. What the transport drops before it has an envelope
+// (on_rejected) is counted (counters().rejected) and logged. Either way the connection and every
+// other message go on; floods of either are logged at most a line a second.
 //
 // Thread-safety: route/link/... from any thread; the handler methods from the transport's thread.
 // Construct and attach before the transport starts; detach after it stops.
@@ -81,6 +83,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_node_up(const transport::NodeIdentity& node) override;
   void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
   void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
+  void on_rejected(std::string_view what) override;
 
  private:
   // Encodes and sends; the transport's status.
@@ -104,9 +107,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   NodeCounters counters_;
   GlobalNames names_;
 
-  // Undelivered envelopes are logged at most once a second; transport thread only.
-  std::chrono::steady_clock::time_point last_undelivered_log_;
-  uint64_t undelivered_unlogged_ = 0;
+  // Transport thread only.
+  ThrottledLog undelivered_log_;
+  ThrottledLog rejected_log_;
 
   mutable std::mutex nodes_mutex_;
   absl::flat_hash_map<uint32_t, std::string> nodes_;  // up nodes: id -> name; guarded

@@ -50,4 +50,20 @@ void Logger::log(LogLevel level, std::string_view message) const {
   }
 }
 
+void ThrottledLog::log(std::string_view line) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_line_ < std::chrono::seconds(1)) {
+    ++unlogged_;
+    return;
+  }
+  if (unlogged_ == 0) {
+    log_.log(level_, line);
+  } else {
+    log_.log(level_, absl::StrCat(absl::string_view(line.data(), line.size()), " (", unlogged_,
+                                  " more since the last such line)"));
+  }
+  last_line_ = now;
+  unlogged_ = 0;
+}
+
 }  // namespace bossa

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,22 @@ class Logger {
   const std::string node_name_;
   std::atomic<LogLevel> level_;
   Sink sink_;
+};
+
+// At most one line a second about one kind of event: the events in between are counted, and the
+// next line says how many there were. For a flood of bad input, which must show in the log without
+// filling it. Not thread-safe: one thread logs through it (the transport's).
+class ThrottledLog {
+ public:
+  ThrottledLog(const Logger& log, LogLevel level) : log_(log), level_(level) {}
+
+  void log(std::string_view line);
+
+ private:
+  const Logger& log_;
+  const LogLevel level_;
+  std::chrono::steady_clock::time_point last_line_;
+  uint64_t unlogged_ = 0;
 };
 
 }  // namespace bossa

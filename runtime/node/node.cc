@@ -29,6 +29,7 @@ Node::Node(NodeConfig config, transport::NodeIdentity self)
 
 absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
                                                    transport::TransportEnvironment environment) {
+  config.transport.busy_wait = config.busy_wait;
   absl::StatusOr<std::unique_ptr<transport::Transport>> transport =
       transport::make_transport(config.transport, environment);
   if (!transport.ok()) {
@@ -41,8 +42,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
   absl::Status types = node->types_.add_builtins();
   if (types.ok()) types = add_system_types(node->types_);
   if (!types.ok()) return types;
-  node->runtime_ = std::make_unique<Runtime>(
-      RuntimeOptions{.node_id = node->self_.id, .workers = node->config_.workers});
+  node->runtime_ = std::make_unique<Runtime>(RuntimeOptions{.node_id = node->self_.id,
+                                                            .workers = node->config_.workers,
+                                                            .busy_wait = node->config_.busy_wait});
   Node* raw = node.get();
   node->cluster_ = std::make_unique<Cluster>(
       *node->runtime_, node->types_, *node->transport_, node->self_,

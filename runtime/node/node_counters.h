@@ -14,6 +14,7 @@ struct NodeCounters {
   std::atomic<uint64_t> messages_in{0};  // envelopes received and decoded
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> decode_errors{0};  // envelopes dropped as malformed or unknown
+  std::atomic<uint64_t> rejected{0};       // what the transport dropped before it had an envelope
   std::atomic<uint64_t> undeliverable{0};  // dead letters for another node: not up, or the
                                            // transport reported them undelivered
   std::atomic<uint64_t> nodes_up{0};       // node-up events seen

@@ -214,10 +214,14 @@ TEST(AmqpOutsideClient, APlainAmqpClientReachesANamedActor) {
   properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG;
   properties.content_type = amqp_bytes_t{transport::kEnvelopeContentType.size(),
                                          const_cast<char*>(transport::kEnvelopeContentType.data())};
+  // Before it, a body that claims to be an envelope and is not: the node drops and counts it, and
+  // what follows still arrives.
+  ASSERT_TRUE(client->publish(names, "inbox", false, properties, "not an envelope").ok());
   ASSERT_TRUE(client->publish(names, "inbox", false, properties, encode_envelope(envelope)).ok());
   absl::StatusOr<int64_t> number = inbox->receive_for<int64_t>(kWait);
   ASSERT_TRUE(number.ok()) << number.status();
   EXPECT_EQ(*number, 42);
+  EXPECT_EQ(cluster.main().counters().rejected.load(), 1u);
 }
 
 TEST(AmqpUndelivered, AnEnvelopeForAQueueThatIsGoneComesBackToItsSender) {

@@ -1,6 +1,6 @@
-// Bad input on the native wire: a node that sends malformed envelopes, or envelopes of types this
-// node does not know, has each one counted, logged and dropped; its connection and every other
-// node's go on.
+// Bad input on the native wire: a node that sends malformed frames or envelopes, or envelopes of
+// types this node does not know, has each one counted, logged and dropped; its connection and
+// every other node's go on.
 #include <mutex>
 #include <string>
 #include <vector>
@@ -86,11 +86,13 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   ASSERT_TRUE((*main)->await_nodes({"mallory"}, kWait));
   ScopedActor me((*main)->runtime());
 
-  // Transport-level garbage: one frame, a bad header, a batch whose length overruns it. Dropped
-  // before the cluster sees it.
+  // Transport-level garbage: one frame, a bad header, a batch whose length overruns it, a frame
+  // from a node that never said Hello. Dropped before the cluster has an envelope, counted as
+  // rejected, and logged at most once a second.
   mallory.send_raw(socket::Message("garbage"));
   mallory.send_raw(socket::Message({"\x09\x00\x00\x00\x00", "body"}));
   mallory.send(transport::NativeKind::kData, std::string("\xff\x00\x00\x00\x00\x00\x00\x00", 8));
+  mallory.send_raw(transport::native_message(transport::NativeKind::kHeartbeat, 0xdead, {}));
   // Envelope-level garbage: bytes that are no envelope, an envelope of an unknown type, and one
   // that claims a sender of another node.
   mallory.send_envelope("not an envelope at all, not even word-aligned");
@@ -129,15 +131,36 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
                   .ok());
   EXPECT_EQ(arrived, "still here");
   EXPECT_EQ(sender, (Pid{kMalloryId, 7}));
+  EXPECT_EQ((*main)->counters().rejected.load(), 4u);
   EXPECT_EQ((*main)->counters().decode_errors.load(), 3u);
   {
     std::lock_guard<std::mutex> lock(log_mutex);
-    ASSERT_EQ(warnings.size(), 3u);
-    EXPECT_NE(warnings[0].find("dropped an envelope from node"), std::string::npos) << warnings[0];
-    EXPECT_NE(warnings[1].find("no type is registered under wire type id 1234"), std::string::npos)
-        << warnings[1];
-    EXPECT_NE(warnings[2].find("is not the node the envelope came from"), std::string::npos)
+    ASSERT_EQ(warnings.size(), 4u);
+    EXPECT_NE(warnings[0].find("dropped what the transport received: a message that is not a "
+                               "native frame"),
+              std::string::npos)
+        << warnings[0];
+    EXPECT_NE(warnings[1].find("dropped an envelope from node"), std::string::npos) << warnings[1];
+    EXPECT_NE(warnings[2].find("no type is registered under wire type id 1234"), std::string::npos)
         << warnings[2];
+    EXPECT_NE(warnings[3].find("is not the node the envelope came from"), std::string::npos)
+        << warnings[3];
+  }
+
+  // A second later the next rejection is logged again, with the count of those left unlogged.
+  absl::SleepFor(absl::Milliseconds(1100));
+  mallory.send_raw(transport::native_message(transport::NativeKind::kHeartbeat, 0xdead, {}));
+  for (int i = 0; i < 500 && (*main)->counters().rejected.load() < 5; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ((*main)->counters().rejected.load(), 5u);
+  {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    ASSERT_EQ(warnings.size(), 5u);
+    EXPECT_NE(warnings[4].find("a frame of kind 3 from node 57005, which is not a member (3 more "
+                               "since the last such line)"),
+              std::string::npos)
+        << warnings[4];
   }
 
   // The other node was never disturbed.

@@ -76,9 +76,6 @@ class AmqpTransport final : public Transport {
   void stop() override;
   void advertise_name(std::string_view name, bool held) override;
 
-  // Deliveries dropped as malformed: no sender, a bad outside message.
-  uint64_t rejected_messages() const noexcept { return rejected_.load(std::memory_order_relaxed); }
-
  private:
   using Clock = std::chrono::steady_clock;
 
@@ -176,7 +173,6 @@ class AmqpTransport final : public Transport {
 
   std::atomic<std::thread::id> thread_id_;  // the node thread, set as it starts
   std::atomic<bool> running_{false};
-  std::atomic<uint64_t> rejected_{0};
   std::thread thread_;
 };
 

@@ -124,7 +124,8 @@ void AmqpTransport::on_delivery(Session& session, const amqp_envelope_t& deliver
   } else if (exchange == topology_.names_exchange) {
     on_outside_message(delivery);
   } else {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_rejected(absl::StrCat("a message through exchange '", as_absl(exchange),
+                                       "', which is not one of this cluster's"));
   }
 }
 
@@ -133,7 +134,7 @@ void AmqpTransport::on_presence(const amqp_basic_properties_t& properties) {
   std::optional<std::string_view> kind =
       message_property(properties, AMQP_BASIC_TYPE_FLAG, properties.type);
   if (!sender || !kind) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_rejected("a presence announcement without a sender or a type");
     return;
   }
   if (sender->id == self_.id || *kind != kPresenceAlive) return;
@@ -144,7 +145,8 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
   const amqp_basic_properties_t& properties = delivery.message.properties;
   std::optional<NodeIdentity> sender = sender_of(properties);
   if (!sender || sender->id == self_.id) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_rejected(sender ? "a node message claiming to come from this node"
+                                 : "a node message without a sender");
     return;
   }
   if (message_property(properties, AMQP_BASIC_TYPE_FLAG, properties.type) == kPresenceBye) {
@@ -163,7 +165,8 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
     std::optional<std::string_view> id =
         message_property(properties, AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id);
     if (!id || !absl::SimpleAtoi(as_absl(*id), &sequence)) {
-      rejected_.fetch_add(1, std::memory_order_relaxed);
+      handler_->on_rejected(absl::StrCat("a node message from node ", sender->id,
+                                         " without a sequence number in its message id"));
       return;
     }
     uint64_t& last = last_sequence_[sender->id];
@@ -173,13 +176,17 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
   if (!note_heard(*sender, session_of(properties))) return;  // from a run or session now over
   if (message_property(properties, AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type) !=
       kBatchContentType) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_rejected(absl::StrCat("a node message from node ", sender->id,
+                                       " whose content type is not ", as_absl(kBatchContentType)));
     return;
   }
   absl::Status read = for_each_in_batch(
       view_of(delivery.message.body),
       [&](std::string_view envelope) { handler_->on_envelope(sender->id, envelope); });
-  if (!read.ok()) rejected_.fetch_add(1, std::memory_order_relaxed);
+  if (!read.ok()) {
+    handler_->on_rejected(
+        absl::StrCat("the rest of a batch from node ", sender->id, ": ", read.message()));
+  }
 }
 
 void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
@@ -191,7 +198,9 @@ void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
       envelope_from_outside(self_.id, view_of(delivery.routing_key), content_type,
                             view_of(delivery.message.body), DecodeLimits{});
   if (!envelope.ok()) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_rejected(absl::StrCat("a message from outside the cluster for '",
+                                       as_absl(view_of(delivery.routing_key)),
+                                       "': ", envelope.status().message()));
     return;
   }
   handler_->on_envelope(0, *envelope);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/spin_wait.h"
 #include "transport/envelope_batch.h"
 
 namespace bossa::transport {
@@ -108,10 +109,15 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
                      absl::FormatDuration(config_.node_down_after)));
   }
   if (link->closed) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
-  const Clock::time_point now = Clock::now();
-  const bool streaming = now - link->last_send < kStreamingGap;
-  link->last_send = now;
-  if (streaming || link->flush_posted || link->in_flight) {
+  // While a batch is posted or on its way this envelope joins the next one, without a look at the
+  // clock (the flusher notes when it last sent instead).
+  bool batching = link->flush_posted || link->in_flight;
+  if (!batching) {
+    const Clock::time_point now = Clock::now();
+    batching = now - link->last_send < kStreamingGap;
+    link->last_send = now;
+  }
+  if (batching) {
     append_to_batch(link->batch, envelope);
     if (!link->flush_posted) {
       link->flush_posted = true;
@@ -167,8 +173,10 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     }
     return;
   }
-  // Sent, or refused by a closed link (and lost with it).
+  // Sent, or refused by a closed link (and lost with it). A send right after this one still finds
+  // the link streaming.
   link->in_flight = false;
+  link->last_send = Clock::now();
   if (!link->batch.empty()) {
     link->flush_posted = true;
     boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
@@ -218,8 +226,14 @@ std::vector<NodeIdentity> NativeTransport::nodes() const {
 }
 
 void NativeTransport::run() {
+  const std::chrono::nanoseconds busy_wait = absl::ToChronoNanoseconds(config_.busy_wait);
   while (running_.load(std::memory_order_relaxed)) {
-    absl::StatusOr<socket::Message> message = pull_.recv();
+    absl::StatusOr<socket::Message> message = pull_.recv(socket::Flags::dontwait);
+    if (!message.ok() &&
+        !spin_until([&] { return (message = pull_.recv(socket::Flags::dontwait)).ok(); },
+                    busy_wait)) {
+      message = pull_.recv();
+    }
     // Whatever else has arrived is read before silence is judged (so that a handler that took a
     // while does not make every peer look silent), up to kMaxDrain messages at a time.
     for (int handled = 0; message.ok(); ++handled) {
@@ -234,7 +248,8 @@ void NativeTransport::run() {
 void NativeTransport::handle(socket::Message message) {
   absl::StatusOr<NativeHeader> header = decode_native_header(message);
   if (!header.ok()) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_rejected(
+        absl::StrCat("a message that is not a native frame: ", header.status().message()));
     return;
   }
   switch (header->kind) {
@@ -249,7 +264,9 @@ void NativeTransport::handle(socket::Message message) {
     std::shared_lock<std::shared_mutex> lock(members_mutex_);
     auto it = members_.find(header->sender);
     if (it == members_.end()) {
-      rejected_.fetch_add(1, std::memory_order_relaxed);
+      lock.unlock();
+      handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
+                                         " from node ", header->sender, ", which is not a member"));
       return;
     }
     // Only this thread writes last_heard; the shared lock keeps the entry in place.
@@ -261,7 +278,8 @@ void NativeTransport::handle(socket::Message message) {
               message[1].view(),
               [&](std::string_view envelope) { handler_->on_envelope(header->sender, envelope); });
           !read.ok()) {
-        rejected_.fetch_add(1, std::memory_order_relaxed);
+        handler_->on_rejected(
+            absl::StrCat("the rest of a batch from node ", header->sender, ": ", read.message()));
       }
       break;
     case NativeKind::kBye:
@@ -274,9 +292,16 @@ void NativeTransport::handle(socket::Message message) {
 
 void NativeTransport::on_hello(const NativeHeader& header, std::string_view body, bool answer) {
   absl::StatusOr<NativeHello> hello = decode_hello(body);
-  if (!hello.ok() || hello->self.identity.id != header.sender ||
-      hello->self.identity.id == self_.id || hello->self.identity.name == self_.name) {
-    rejected_.fetch_add(1, std::memory_order_relaxed);
+  if (!hello.ok()) {
+    handler_->on_rejected(absl::StrCat("a Hello from node ", header.sender,
+                                       " that does not decode: ", hello.status().message()));
+    return;
+  }
+  if (hello->self.identity.id != header.sender || hello->self.identity.id == self_.id ||
+      hello->self.identity.name == self_.name) {
+    handler_->on_rejected(absl::StrCat("a Hello from node ", header.sender, " introducing node '",
+                                       hello->self.identity.name, "' (", hello->self.identity.id,
+                                       "): another sender's, or this node's own name or id"));
     return;
   }
   // An earlier run of this node (same name or same endpoint, another id) goes first, so that the
@@ -297,7 +322,9 @@ void NativeTransport::on_hello(const NativeHeader& header, std::string_view body
     }
     if (known) continue;
     if (!links_.contains(other.endpoint) && links_.size() >= kMaxLinks) {
-      rejected_.fetch_add(1, std::memory_order_relaxed);  // a Hello naming too many endpoints
+      handler_->on_rejected(absl::StrCat("a member ", other.endpoint, " named by node ",
+                                         header.sender, ": this node keeps at most ", kMaxLinks,
+                                         " connections"));
       continue;
     }
     send_on(*link_to(other.endpoint), NativeKind::kHello, encode_hello(this->hello()));

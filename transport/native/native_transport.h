@@ -17,10 +17,10 @@
 // kMaxBatchBytes makes send() wait for room, up to node_down_after: back-pressure rather than loss
 // on a healthy but slower peer.
 //
-// One thread per node reads the PULL socket, runs the handler and keeps the time (heartbeats,
-// silence, seeds); the flusher thread writes batches. Peers that went silent are greeted again
-// for a minute, as the seeds are for ever, so that a cluster split by the network joins up again
-// when it heals.
+// One thread per node reads the PULL socket (polling for up to busy_wait before it sleeps), runs
+// the handler and keeps the time (heartbeats, silence, seeds); the flusher thread writes batches.
+// Peers that went silent are greeted again for a minute, as the seeds are for ever, so that a
+// cluster split by the network joins up again when it heals.
 //
 // Trust: the native transport trusts its network, as Erlang distribution without TLS does: a
 // peer that can reach the listen endpoint can claim any node's id. Bind it to loopback or a
@@ -64,9 +64,6 @@ class NativeTransport final : public Transport {
   std::string endpoint() const override { return endpoint_; }
   void stop() override;
 
-  // Messages dropped because they were malformed or came from a node that is not a member.
-  uint64_t rejected_messages() const noexcept { return rejected_.load(std::memory_order_relaxed); }
-
  private:
   using Clock = std::chrono::steady_clock;
 
@@ -88,7 +85,9 @@ class NativeTransport final : public Transport {
     std::optional<socket::Message> stalled;
     bool retry_scheduled = false;  // guarded by batch_mutex
     bool closed = false;           // guarded by batch_mutex
-    Clock::time_point last_send;   // guarded by batch_mutex
+    // When a sender last sent while nothing was batched, or the flusher last sent a batch; guarded
+    // by batch_mutex.
+    Clock::time_point last_send;
   };
   struct Member {
     NativeMember member;
@@ -143,7 +142,6 @@ class NativeTransport final : public Transport {
   std::thread flusher_thread_;
 
   std::atomic<bool> running_{false};
-  std::atomic<uint64_t> rejected_{0};
   std::thread thread_;
 };
 

@@ -24,6 +24,12 @@ constexpr size_t kMaxBatchBytes = size_t{4} << 20;
 // A send this soon after the previous one on its link joins the batch (the link is streaming);
 // a later one leaves at once from the sender's thread.
 constexpr auto kStreamingGap = std::chrono::microseconds(5);
+// A streaming link's batch leaves kBatchDelay after it began, from the flusher's thread, or as soon
+// as it holds kFullBatchBytes, from the sender's. Under load the flusher so sends one large batch
+// per kBatchDelay, in parallel with the senders; the last envelopes of a burst wait at most that
+// long. (Measured on 2 cores: 30 us batches gave 1.3 M msg/s, 100 us 1.6 M, 300 us 1.8 M.)
+constexpr size_t kFullBatchBytes = 64 * 1024;
+constexpr auto kBatchDelay = std::chrono::microseconds(100);
 // How soon the flusher tries again a batch whose peer's queue was full.
 constexpr auto kStalledRetry = std::chrono::milliseconds(1);
 // How long an inline sender holds a link's socket at a time while its queue is full.
@@ -109,30 +115,41 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
                      absl::FormatDuration(config_.node_down_after)));
   }
   if (link->closed) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
-  // While a batch is posted or on its way this envelope joins the next one, without a look at the
-  // clock (the flusher notes when it last sent instead).
-  bool batching = link->flush_posted || link->in_flight;
-  if (!batching) {
+  append_to_batch(link->batch, envelope);
+  if (link->in_flight) return absl::OkStatus();  // the flusher sends it after the batch it holds
+  // While a batch waits for its timer this envelope joins it, without a look at the clock (the
+  // flusher notes when it last sent instead).
+  bool streaming = link->flush_posted;
+  if (!streaming) {
     const Clock::time_point now = Clock::now();
-    batching = now - link->last_send < kStreamingGap;
+    streaming = now - link->last_send < kStreamingGap;
     link->last_send = now;
   }
-  if (batching) {
-    append_to_batch(link->batch, envelope);
-    if (!link->flush_posted) {
-      link->flush_posted = true;
-      boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
-    }
+  if (streaming && link->batch.size() < kFullBatchBytes) {
+    if (!link->flush_posted) post_flush(link, kBatchDelay);
     return absl::OkStatus();
   }
-  // An idle link: this envelope leaves now, from this thread, without waiting for the flusher.
-  // The socket is taken before the batch is let go, so nothing batched after it can pass it.
-  std::string single;
-  append_to_batch(single, envelope);
+  // An idle link, or a full batch: it leaves now, from this thread, without waiting for the
+  // flusher. The socket is taken before the batch is let go, so nothing batched after it can pass
+  // it.
+  std::string batch;
+  batch.swap(link->batch);
   std::unique_lock<std::mutex> socket_lock(link->socket_mutex);
   lock.unlock();
-  send_batch(*link, std::move(single), socket_lock);
+  send_batch(*link, std::move(batch), socket_lock);
   return absl::OkStatus();
+}
+
+void NativeTransport::post_flush(const std::shared_ptr<Link>& link,
+                                 std::chrono::microseconds delay) {
+  link->flush_posted = true;
+  if (delay == std::chrono::microseconds::zero()) {
+    boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(flusher_, delay);
+  timer->async_wait(
+      [this, link, timer](const boost::system::error_code&) { flush(link, /*retry=*/false); });
 }
 
 void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
@@ -141,15 +158,19 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   std::optional<socket::Message> message;
   {
     std::lock_guard<SpinLock> lock(link->batch_mutex);
-    if (retry) link->retry_scheduled = false;
+    // This call is what its timer (or post) was for.
+    if (retry) {
+      link->retry_scheduled = false;
+    } else {
+      link->flush_posted = false;
+    }
     if (link->stalled.has_value()) {
       message = std::move(link->stalled);
       link->stalled.reset();
     } else {
       std::string batch;
       batch.swap(link->batch);
-      link->flush_posted = false;
-      if (batch.empty()) return;
+      if (batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
       link->in_flight = true;
       message = native_message(NativeKind::kData, self_.id, std::move(batch));
     }
@@ -173,13 +194,14 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     }
     return;
   }
-  // Sent, or refused by a closed link (and lost with it). A send right after this one still finds
-  // the link streaming.
+  // Sent, or refused by a closed link (and lost with it). The link counts as streaming until a
+  // whole kBatchDelay passes without a send, so a sender held up for a moment (preempted, say)
+  // goes on filling batches instead of sending one envelope at a time.
   link->in_flight = false;
   link->last_send = Clock::now();
-  if (!link->batch.empty()) {
-    link->flush_posted = true;
-    boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
+  if (!link->flush_posted) {
+    post_flush(link, link->batch.size() < kFullBatchBytes ? kBatchDelay
+                                                          : std::chrono::microseconds::zero());
   }
 }
 

@@ -10,12 +10,13 @@
 // a node that was cut off rejoins when the network heals. The frames are in native_wire.h.
 //
 // Sending batches: on an idle link, send() sends the envelope at once from the caller's thread
-// (a batch of one). When sends follow each other closely (within kStreamingGap) or a batch is
-// already on its way, it appends the envelope to the peer's batch and asks the node's flusher
-// thread to send it; while the flusher sends one batch the next fills, so under load many
-// envelopes share one socket message (and the receiver decodes them in place). A batch that reaches
-// kMaxBatchBytes makes send() wait for room, up to node_down_after: back-pressure rather than loss
-// on a healthy but slower peer.
+// (a batch of one), so a request and its answer never wait. When sends follow each other closely
+// (within kStreamingGap) the link is streaming: envelopes join the peer's batch, which the node's
+// flusher thread sends kBatchDelay (100 us) after it began, or the sender itself once it holds
+// kFullBatchBytes. The link streams until a whole kBatchDelay passes without a send, so under load
+// many envelopes share one socket message (and the receiver decodes them in place) and the
+// flusher sends while the senders go on. A batch that reaches kMaxBatchBytes makes send() wait for
+// room, up to node_down_after: back-pressure rather than loss on a healthy but slower peer.
 //
 // One thread per node reads the PULL socket (polling for up to busy_wait before it sleeps), runs
 // the handler and keeps the time (heartbeats, silence, seeds); the flusher thread writes batches.
@@ -108,6 +109,9 @@ class NativeTransport final : public Transport {
   std::shared_ptr<Link> link_to(const std::string& endpoint);
   // Queues without waiting: what the receive thread sends may be lost, never waited for.
   void send_on(Link& link, NativeKind kind, std::string body);
+  // Has the flusher send `link`'s batch after `delay` (zero: as soon as it can). Holds
+  // link->batch_mutex.
+  void post_flush(const std::shared_ptr<Link>& link, std::chrono::microseconds delay);
   // Sends what `link` has batched, or the batch its full queue refused before (flusher thread;
   // `retry` when a retry timer calls it). Never waits for a peer: a refused batch is tried again
   // after kStalledRetry while the other links go on.

@@ -8,10 +8,15 @@
 // Contract for route(): the element is consumed whatever happens. A message that cannot leave
 // (its type has no codec) returns FailedPrecondition; a node that is not up makes the message a
 // dead letter of the runtime and route returns OK, as a send to a local pid that died does. When
-// a request cannot leave, its sender is answered with an ErrorReply carrying the reason.
+// a request cannot leave, its sender is answered with an ErrorReply carrying the reason. A request
+// that left is answered with an ErrorReply if its target's node goes down before the reply comes
+// (as an Erlang call fails with nodedown), unless its requester gave up on it first
+// (request_abandoned).
 //
 // Thread-safety: every method is called from any thread, concurrently; none may block for long.
 #pragma once
+
+#include <cstdint>
 
 #include "absl/status/status.h"
 #include "runtime/mailbox_element.h"
@@ -33,6 +38,9 @@ class RemoteRouter {
   // `watcher` (local) monitors `target` (remote) under `ref`; a DownMsg comes back when it stops.
   virtual void monitor(Pid watcher, Pid target, MonitorRef ref) = 0;
   virtual void demonitor(Pid watcher, Pid target, MonitorRef ref) = 0;
+  // `requester` (local) no longer waits for the reply to its request `correlation` to a remote
+  // pid: it timed out, or the requester stopped.
+  virtual void request_abandoned(Pid requester, uint64_t correlation) = 0;
 };
 
 }  // namespace bossa

@@ -225,6 +225,12 @@ class Runtime {
     return pid.node == node_id_ ? nullptr : router_.load(std::memory_order_acquire);
   }
   TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
+  // `requester` stops waiting for the reply to request `correlation` it sent `target`; tells the
+  // router if `target` is remote (RemoteRouter::request_abandoned).
+  void abandon_request(Pid requester, Pid target, uint64_t correlation) {
+    if (RemoteRouter* router = router_for(target))
+      router->request_abandoned(requester, correlation);
+  }
   void dead_letter(Pid to, ElementPtr element, std::string_view reason);
   uint64_t next_monitor_id() noexcept {
     return next_monitor_id_.fetch_add(1, std::memory_order_relaxed);

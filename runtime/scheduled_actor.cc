@@ -132,6 +132,7 @@ ScheduledActor::PendingRequest ScheduledActor::start_request(Pid to, absl::Durat
   message->correlation_id = id;
   (void)deliver(to, std::move(message));
   Pending& pending = waiting().requests[id];
+  pending.target = to;
   if (timeout != absl::InfiniteDuration()) {
     pending.timer = schedule_delivery(
         timeout, pid(), make_element<RequestTimeoutTick>(pid(), MessageKind::kTimeout, id));
@@ -181,6 +182,7 @@ void ScheduledActor::handle_timeout(MailboxElement& tick) {
   if (it == waiting_->requests.end()) return;  // answered before the tick was handled
   Pending pending = std::move(it->second);
   waiting_->requests.erase(it);
+  runtime().abandon_request(pid(), pending.target, tick.correlation_id);
   if (pending.on_error) pending.on_error(absl::DeadlineExceededError("request timed out"));
 }
 
@@ -189,6 +191,7 @@ void ScheduledActor::finish(const ExitReason& reason) {
     if (waiting_->behavior_timer != 0) cancel_timer(waiting_->behavior_timer);
     for (const auto& [id, pending] : waiting_->requests) {
       if (pending.timer != 0) cancel_timer(pending.timer);
+      runtime().abandon_request(pid(), pending.target, id);
     }
   }
   // The actor's state goes before anybody learns of the stop (and not when the last reference

@@ -87,6 +87,7 @@ class ScheduledActor : public Actor, public Resumable {
 
  private:
   struct Pending {
+    Pid target;  // who was asked
     TypeTag reply_type;
     std::function<void(MailboxElement&)> on_reply;
     std::function<void(absl::Status)> on_error;

@@ -107,21 +107,30 @@ absl::Status ThreadedActor::receive_with(Behavior& behavior) {
   return absl::DeadlineExceededError("receive timed out");
 }
 
-absl::StatusOr<ElementPtr> ThreadedActor::await_reply(uint64_t correlation_id,
+absl::StatusOr<ElementPtr> ThreadedActor::await_reply(uint64_t correlation_id, Pid target,
                                                       absl::Duration timeout) {
   ElementPtr reply;
-  const bool got = scan(
-      [&](ElementPtr& e) {
-        if (e->kind != MessageKind::kReply) return false;
-        if (e->correlation_id != correlation_id) {
-          runtime().dead_letter(pid(), std::move(e), "a reply that nobody waits for");
-          return false;
-        }
-        reply = std::move(e);
-        return true;
-      },
-      timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout);
-  if (!got) return absl::DeadlineExceededError("request timed out");
+  bool got = false;
+  try {
+    got = scan(
+        [&](ElementPtr& e) {
+          if (e->kind != MessageKind::kReply) return false;
+          if (e->correlation_id != correlation_id) {
+            runtime().dead_letter(pid(), std::move(e), "a reply that nobody waits for");
+            return false;
+          }
+          reply = std::move(e);
+          return true;
+        },
+        timeout == absl::InfiniteDuration() ? absl::InfiniteFuture() : absl::Now() + timeout);
+  } catch (const ActorExit&) {
+    runtime().abandon_request(pid(), target, correlation_id);
+    throw;
+  }
+  if (!got) {
+    runtime().abandon_request(pid(), target, correlation_id);
+    return absl::DeadlineExceededError("request timed out");
+  }
   return reply;
 }
 

@@ -62,7 +62,7 @@ class ThreadedActor final : public Actor {
     (void)deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
                                                              std::forward<T>(value),
                                                              std::forward<Ts>(more)...));
-    absl::StatusOr<ElementPtr> reply = await_reply(id, timeout);
+    absl::StatusOr<ElementPtr> reply = await_reply(id, to, timeout);
     if (!reply.ok()) return reply.status();
     if (ErrorReply* error = (*reply)->get_if<ErrorReply>()) return std::move(error->status);
     if (R* value = (*reply)->get_if<R>()) return std::move(*value);
@@ -95,7 +95,10 @@ class ThreadedActor final : public Actor {
   // true) or the deadline passes (false). Elements `take` rejects stay waiting, in order, unless
   // it took them over (left the pointer null).
   bool scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline);
-  absl::StatusOr<ElementPtr> await_reply(uint64_t correlation_id, absl::Duration timeout);
+  // Waits for the reply to request `correlation_id` sent to `target`; a request given up on
+  // (timed out, or an exit signal stopped the actor meanwhile) is abandoned.
+  absl::StatusOr<ElementPtr> await_reply(uint64_t correlation_id, Pid target,
+                                         absl::Duration timeout);
   // Answers the request being handled, if any, with Aborted: its handler is failing with reason.
   void fail_current_request(const ExitReason& reason);
   // Polls for mail up to the runtime's busy_wait, then sleeps until a message arrives (true) or

@@ -1,6 +1,8 @@
 #include "runtime/node/cluster.h"
 
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
@@ -158,8 +160,16 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     envelope.type_id = payload->type_id;
     envelope.payload = std::move(payload->bytes);
   }
+  // Remembered before it leaves: its reply may come back before send_envelope returns.
+  const bool awaited = envelope.kind == EnvelopeKind::kRequest && element->from.node == self_.id &&
+                       element->from.valid();
+  if (awaited) {
+    std::lock_guard<std::mutex> lock(requests_mutex_);
+    open_requests_[{element->from.serial, element->correlation_id}] = to;
+  }
   absl::Status sent = send_envelope(envelope);
   if (!sent.ok()) {
+    if (awaited) forget_request(element->from, element->correlation_id);
     NodeCounters::add(counters_.undeliverable);
     runtime_.report_dead_letter(to, std::move(element), as_std(sent.message()));
   }
@@ -189,6 +199,33 @@ void Cluster::monitor(Pid watcher, Pid target, MonitorRef ref) {
 
 void Cluster::demonitor(Pid watcher, Pid target, MonitorRef ref) {
   (void)send_control(EnvelopeKind::kDemonitor, target, watcher, ref.id);
+}
+
+void Cluster::request_abandoned(Pid requester, uint64_t correlation) {
+  forget_request(requester, correlation);
+}
+
+void Cluster::forget_request(Pid requester, uint64_t correlation) {
+  std::lock_guard<std::mutex> lock(requests_mutex_);
+  open_requests_.erase(std::pair{requester.serial, correlation});
+}
+
+void Cluster::fail_requests_to(const transport::NodeIdentity& node, std::string_view reason) {
+  std::vector<std::tuple<Pid, uint64_t, Pid>> failed;  // requester, correlation, target
+  {
+    std::lock_guard<std::mutex> lock(requests_mutex_);
+    absl::erase_if(open_requests_, [&](const auto& entry) {
+      if (entry.second.node != node.id) return false;
+      failed.emplace_back(Pid{self_.id, entry.first.first}, entry.first.second, entry.second);
+      return true;
+    });
+  }
+  const absl::Status why = absl::UnavailableError(
+      absl::StrCat("node '", node.name, "' went down before answering: ", as_absl(reason)));
+  for (const auto& [requester, correlation, target] : failed) {
+    runtime_.deliver_local(requester, make_element<ErrorReply>(target, MessageKind::kReply,
+                                                               correlation, ErrorReply{why}));
+  }
 }
 
 void Cluster::reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why) {
@@ -240,6 +277,7 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
         reject(from.node, &envelope, element.status());
         return;
       }
+      if (envelope.kind == EnvelopeKind::kReply) forget_request(to, envelope.correlation_id);
       if (!envelope.to_name.empty()) {
         deliver_to_name(envelope.to_name, *std::move(element));
       } else {
@@ -316,6 +354,7 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
     const Pid receiver = from_wire(envelope.to);
     switch (envelope.kind) {
       case EnvelopeKind::kRequest:
+        forget_request(sender, envelope.correlation_id);
         runtime_.deliver_local(
             sender, make_element<ErrorReply>(receiver, MessageKind::kReply, envelope.correlation_id,
                                              ErrorReply{why}));
@@ -374,6 +413,7 @@ void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view
   log_.log(LogLevel::kInfo,
            absl::StrCat("node '", node.name, "' (", node.id, ") is down: ", as_absl(reason)));
   runtime_.node_down(node.id);
+  fail_requests_to(node, reason);
   names_.node_down(node.id);
   listeners_.node_changed(node, /*up=*/false, reason);
 }

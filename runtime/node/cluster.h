@@ -8,6 +8,11 @@
 // GlobalNames, and turns node up / down into what Erlang gives: on node down, exit signals and
 // down messages with reason noconnection and the node's global names released.
 //
+// A request that left for another node is remembered until its reply arrives or its requester
+// gives up (RemoteRouter::request_abandoned); if that node goes down first, the requester is
+// answered at once with an ErrorReply (Unavailable, naming the node and why), as an Erlang call
+// fails with nodedown, instead of waiting out its timeout.
+//
 // An envelope addressed by name (toName: from a client outside the cluster, through a backend
 // that routes by name) goes to the holder of that global name, wherever it is now, else to the
 // local actor registered under it. An envelope the transport reports undelivered becomes what the
@@ -25,7 +30,6 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -77,6 +81,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void unlink(Pid local, Pid remote) override;
   void monitor(Pid watcher, Pid target, MonitorRef ref) override;
   void demonitor(Pid watcher, Pid target, MonitorRef ref) override;
+  void request_abandoned(Pid requester, uint64_t correlation) override;
 
   // TransportHandler
   void on_envelope(uint32_t from, std::string_view bytes) override;
@@ -96,6 +101,10 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // registered as `name`.
   void deliver_to_name(std::string_view name, ElementPtr element);
   void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
+  // Forgets the request `correlation` of local actor `requester`, answered or given up on.
+  void forget_request(Pid requester, uint64_t correlation);
+  // Answers every request still waiting on an actor of `node` with an ErrorReply saying why.
+  void fail_requests_to(const transport::NodeIdentity& node, std::string_view reason);
 
   Runtime& runtime_;
   WireTypes& types_;
@@ -110,6 +119,11 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // Transport thread only.
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;
+
+  // Requests that left for other nodes and are not answered yet, by (requester serial,
+  // correlation id), with the actor asked: a node going down answers those waiting on it.
+  std::mutex requests_mutex_;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, Pid> open_requests_;  // guarded
 
   mutable std::mutex nodes_mutex_;
   absl::flat_hash_map<uint32_t, std::string> nodes_;  // up nodes: id -> name; guarded

@@ -184,6 +184,40 @@ TEST_P(ClusterConformance, NodeDownBreaksLinksAndMonitorsAndReleasesNames) {
   EXPECT_FALSE(main().resolve_node("alpha").has_value());
 }
 
+TEST_P(ClusterConformance, ARequestToANodeThatGoesDownFailsWithoutWaitingForItsTimeout) {
+  cluster_.start_peer("alpha");
+  const Pid silent = spawn_on("alpha", "silent");
+  ScopedActor me(main().runtime());
+  const Pid me_pid = me.pid();
+  // An evented actor asks too, and tells what became of its request.
+  main().runtime().spawn([silent, me_pid](EventedActor& self) -> Behavior {
+    self.request(silent, absl::Minutes(1), std::string("anyone?"))
+        .then([](const std::string&) {},
+              [&self, me_pid](const absl::Status& status) {
+                self.send(me_pid, std::string(status.message()));
+              });
+    return {[](int64_t) {}};
+  });
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cluster_.kill_peer("alpha");
+  });
+  const auto asked_at = std::chrono::steady_clock::now();
+  absl::StatusOr<std::string> answer =
+      me->request<std::string>(silent, absl::Minutes(1), std::string("anyone?"));
+  const auto failed_after = std::chrono::steady_clock::now() - asked_at;
+  killer.join();
+  EXPECT_TRUE(absl::IsUnavailable(answer.status())) << answer.status();
+  EXPECT_NE(answer.status().message().find("node 'alpha' went down before answering"),
+            std::string::npos)
+      << answer.status();
+  EXPECT_LT(failed_after, std::chrono::seconds(5));
+  absl::StatusOr<std::string> evented = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(evented.ok()) << evented.status();
+  EXPECT_NE(evented->find("node 'alpha' went down before answering"), std::string::npos)
+      << *evented;
+}
+
 TEST_P(ClusterConformance, TwoNodesRacingForOneNameGetExactlyOneWinner) {
   cluster_.start_peer("alpha");
   cluster_.start_peer("beta");

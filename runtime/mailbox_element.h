@@ -18,6 +18,7 @@
 #include <typeinfo>
 #include <utility>
 
+#include "runtime/element_memory.h"
 #include "runtime/pid.h"
 #include "serialization/message.h"
 
@@ -98,13 +99,15 @@ inline constexpr size_t element_alignment = alignof(T) > alignof(MailboxElement)
 
 namespace detail {
 
-// Plain operator new unless T needs more than the default alignment (the aligned overloads are
-// slower).
+// Small elements come from element_memory (recycled between threads), others from operator new;
+// a T that needs more than the default alignment takes the aligned overloads.
 template <class T>
 void* allocate_element() {
   constexpr size_t size = payload_offset<T>() + sizeof(T);
   if constexpr (element_alignment < T >> __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
     return ::operator new(size, std::align_val_t(element_alignment<T>));
+  } else if constexpr (size <= element_memory::kMaxCachedBytes) {
+    return element_memory::allocate(size);
   } else {
     return ::operator new(size);
   }
@@ -115,6 +118,8 @@ void free_element(void* memory) noexcept {
   constexpr size_t size = payload_offset<T>() + sizeof(T);
   if constexpr (element_alignment < T >> __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
     ::operator delete(memory, size, std::align_val_t(element_alignment<T>));
+  } else if constexpr (size <= element_memory::kMaxCachedBytes) {
+    element_memory::release(memory, size);
   } else {
     ::operator delete(memory, size);
   }

@@ -126,7 +126,10 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
     link->last_send = now;
   }
   if (streaming && link->batch.size() < kFullBatchBytes) {
-    if (!link->flush_posted) post_flush(link, kBatchDelay);
+    if (link->flush_posted) return absl::OkStatus();
+    link->flush_posted = true;
+    lock.unlock();  // the timer is set up outside the lock, which the flusher may be waiting for
+    arm_flush(link, kBatchDelay);
     return absl::OkStatus();
   }
   // An idle link, or a full batch: it leaves now, from this thread, without waiting for the
@@ -140,9 +143,8 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   return absl::OkStatus();
 }
 
-void NativeTransport::post_flush(const std::shared_ptr<Link>& link,
-                                 std::chrono::microseconds delay) {
-  link->flush_posted = true;
+void NativeTransport::arm_flush(const std::shared_ptr<Link>& link,
+                                std::chrono::microseconds delay) {
   if (delay == std::chrono::microseconds::zero()) {
     boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
     return;
@@ -156,6 +158,7 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   // Locks are taken one at a time here: an inline sender holds batch_mutex while it takes
   // socket_mutex.
   std::optional<socket::Message> message;
+  std::string batch;
   {
     std::lock_guard<SpinLock> lock(link->batch_mutex);
     // This call is what its timer (or post) was for.
@@ -168,20 +171,19 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
       message = std::move(link->stalled);
       link->stalled.reset();
     } else {
-      std::string batch;
       batch.swap(link->batch);
       if (batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
       link->in_flight = true;
-      message = native_message(NativeKind::kData, self_.id, std::move(batch));
     }
   }
   link->batch_taken.notify_all();
+  if (!message) message = native_message(NativeKind::kData, self_.id, std::move(batch));
   absl::Status sent;
   {
     std::lock_guard<std::mutex> lock(link->socket_mutex);
     sent = link->push.send(std::move(*message), socket::Flags::dontwait);
   }
-  std::lock_guard<SpinLock> lock(link->batch_mutex);
+  std::unique_lock<SpinLock> lock(link->batch_mutex);
   if (absl::IsUnavailable(sent) && running_.load()) {
     // The peer's queue is full: the batch waits (in_flight, so everything after it stays behind
     // it) while the flusher serves the other links, and is tried again shortly.
@@ -199,10 +201,12 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   // goes on filling batches instead of sending one envelope at a time.
   link->in_flight = false;
   link->last_send = Clock::now();
-  if (!link->flush_posted) {
-    post_flush(link, link->batch.size() < kFullBatchBytes ? kBatchDelay
-                                                          : std::chrono::microseconds::zero());
-  }
+  if (link->flush_posted) return;
+  link->flush_posted = true;
+  const auto delay =
+      link->batch.size() < kFullBatchBytes ? kBatchDelay : std::chrono::microseconds::zero();
+  lock.unlock();
+  arm_flush(link, delay);
 }
 
 void NativeTransport::send_batch(Link& link, std::string batch,

@@ -109,9 +109,9 @@ class NativeTransport final : public Transport {
   std::shared_ptr<Link> link_to(const std::string& endpoint);
   // Queues without waiting: what the receive thread sends may be lost, never waited for.
   void send_on(Link& link, NativeKind kind, std::string body);
-  // Has the flusher send `link`'s batch after `delay` (zero: as soon as it can). Holds
-  // link->batch_mutex.
-  void post_flush(const std::shared_ptr<Link>& link, std::chrono::microseconds delay);
+  // Has the flusher send `link`'s batch after `delay` (zero: as soon as it can). The caller set
+  // link->flush_posted, and does not hold link->batch_mutex.
+  void arm_flush(const std::shared_ptr<Link>& link, std::chrono::microseconds delay);
   // Sends what `link` has batched, or the batch its full queue refused before (flusher thread;
   // `retry` when a retry timer calls it). Never waits for a peer: a refused batch is tried again
   // after kStalledRetry while the other links go on.

@@ -85,6 +85,18 @@ void Runtime::deliver_local(Pid to, ElementPtr element) {
               to.node == node_id_ ? "no such actor" : "the pid belongs to an unknown node");
 }
 
+void Runtime::deliver_local(Pid to, ElementPtr element, Recipient& last) {
+  if (last.actor == nullptr || last.pid != to) {
+    last.actor = find(to);
+    last.pid = to;
+  }
+  if (last.actor == nullptr) {
+    deliver_local(to, std::move(element));  // a dead letter, with its reason
+    return;
+  }
+  if (!last.actor->enqueue(std::move(element))) last.actor.reset();  // stopped: let it go
+}
+
 bool Runtime::accept_remote_link(Pid local, Pid remote) {
   ActorPtr actor = find(local);
   return actor != nullptr && actor->add_link(remote);

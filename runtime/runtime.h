@@ -178,6 +178,16 @@ class Runtime {
   }
   // Delivers an element that came from another node to a local pid (a dead letter if not alive).
   void deliver_local(Pid to, ElementPtr element);
+  // The actor a thread that delivers many elements in a row (a transport's) found last.
+  struct Recipient {
+    Pid pid;
+    ActorPtr actor;
+  };
+  // deliver_local for such a thread: a run of elements for one actor (a batch from another node)
+  // costs one lookup. `last` keeps a reference to the actor (a stopped one too) until an element
+  // for another pid, or a failed delivery, replaces it; its owner must let it go before the
+  // runtime is destroyed.
+  void deliver_local(Pid to, ElementPtr element, Recipient& last);
   // Sends an element to any pid, as actors do; see RemoteRouter for the status.
   absl::Status deliver(Pid to, ElementPtr element);
   // The other half of a link or monitor made on another node. accept_*: false if `local` is not

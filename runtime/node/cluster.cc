@@ -281,7 +281,7 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
       if (!envelope.to_name.empty()) {
         deliver_to_name(envelope.to_name, *std::move(element));
       } else {
-        runtime_.deliver_local(to, *std::move(element));
+        runtime_.deliver_local(to, *std::move(element), last_recipient_);
       }
       return;
     }
@@ -391,6 +391,10 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
 void Cluster::on_rejected(std::string_view what) {
   NodeCounters::add(counters_.rejected);
   rejected_log_.log(absl::StrCat("dropped what the transport received: ", as_absl(what)));
+}
+
+void Cluster::transport_stopped() {
+  last_recipient_ = Runtime::Recipient{};
 }
 
 void Cluster::on_node_up(const transport::NodeIdentity& node) {

@@ -45,12 +45,11 @@
 #include "runtime/node/node_counters.h"
 #include "runtime/node/wire_types.h"
 #include "runtime/remote_router.h"
+#include "runtime/runtime.h"
 #include "serialization/envelope.h"
 #include "transport/transport.h"
 
 namespace bossa {
-
-class Runtime;
 
 class Cluster final : public transport::TransportHandler, public RemoteRouter {
  public:
@@ -68,6 +67,10 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
           transport::NodeIdentity self, absl::Duration claim_timeout, const Logger& log,
           Listeners listeners);
+
+  // The node's transport has stopped (no handler call runs or will): lets go of the actor the
+  // cluster delivered to last, before the runtime goes.
+  void transport_stopped();
 
   GlobalNames& names() noexcept { return names_; }
   const NodeCounters& counters() const noexcept { return counters_; }
@@ -117,6 +120,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   GlobalNames names_;
 
   // Transport thread only.
+  Runtime::Recipient last_recipient_;
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;
 

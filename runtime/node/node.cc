@@ -93,6 +93,7 @@ void Node::stop() {
   runtime_->shutdown();
   if (started_) {
     transport_->stop();
+    cluster_->transport_stopped();
     log_.log(LogLevel::kInfo, absl::StrCat("node '", self_.name, "' left the cluster"));
   }
   runtime_->set_remote_router(nullptr);

@@ -107,9 +107,10 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
     link = it->second.link;
   }
   std::unique_lock<SpinLock> lock(link->batch_mutex);
-  if (!link->batch_taken.wait_for(lock, absl::ToChronoNanoseconds(config_.node_down_after), [&] {
-        return link->closed || link->batch.size() < kMaxBatchBytes;
-      })) {
+  auto has_room = [&] { return link->closed || link->batch.size() < kMaxBatchBytes; };
+  // Looked at before waiting: wait_for reads the clock even when it need not wait.
+  if (!has_room() && !link->batch_taken.wait_for(
+                         lock, absl::ToChronoNanoseconds(config_.node_down_after), has_room)) {
     return absl::ResourceExhaustedError(
         absl::StrCat("node ", to, " has not read its queue for ",
                      absl::FormatDuration(config_.node_down_after)));

@@ -7,6 +7,8 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("bossa::wire");
 
+using Value = import "value.capnp".Value;
+
 # A process id on the wire: the node that hosts the process and the process's serial on that node.
 struct Pid {
   node @0 :UInt32;
@@ -36,4 +38,6 @@ struct Envelope {
   typeId @4 :UInt64;         # wire type id of the payload (see serialization/codec_registry.h)
   toName @5 :Text;           # registered name of the receiver; empty unless addressed by name
   payload @6 :Data;          # the encoded message, usually a Value (serialization/value.capnp)
+  value @7 :Value;           # the message itself, in place, when its codec writes a Value; then
+                             # payload is empty. A reader takes value when it is set, else payload.
 }

@@ -65,12 +65,10 @@ std::string_view envelope_kind_name(EnvelopeKind kind) {
   return "unknown";
 }
 
-void encode_envelope(const Envelope& envelope, std::string& out) {
-  const size_t words = kFixedEnvelopeWords + (envelope.to_name.size() + 1 + 7) / 8 +
-                       (envelope.payload.size() + 7) / 8;
-  capnp_frame::ScratchBuilder builder(words);
-  capnp::MallocMessageBuilder& message = builder.message();
-  wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
+namespace {
+
+// Everything but the message itself.
+void set_header(wire::Envelope::Builder root, const Envelope& envelope) {
   set_pid(root.initTo(), envelope.to);
   set_pid(root.initFrom(), envelope.from);
   root.setKind(static_cast<wire::Kind>(envelope.kind));
@@ -79,9 +77,41 @@ void encode_envelope(const Envelope& envelope, std::string& out) {
   if (!envelope.to_name.empty()) {
     root.setToName(capnp::Text::Reader(envelope.to_name.data(), envelope.to_name.size()));
   }
+}
+
+size_t header_words(const Envelope& envelope) {
+  return kFixedEnvelopeWords + (envelope.to_name.size() + 1 + 7) / 8;
+}
+
+}  // namespace
+
+void encode_envelope(const Envelope& envelope, std::string& out) {
+  capnp_frame::ScratchBuilder builder(header_words(envelope) + (envelope.payload.size() + 7) / 8);
+  capnp::MallocMessageBuilder& message = builder.message();
+  wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
+  set_header(root, envelope);
   root.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(envelope.payload.data()),
                                       envelope.payload.size()));
   capnp_frame::write(message, out);
+}
+
+absl::Status encode_envelope(const Envelope& envelope,
+                             absl::FunctionRef<void(wire::Value::Builder)> write_value,
+                             std::string& out) {
+  // Most values are a few words; a larger one grows the arena.
+  constexpr size_t kValueWords = 16;
+  capnp_frame::ScratchBuilder builder(header_words(envelope) + kValueWords);
+  capnp::MallocMessageBuilder& message = builder.message();
+  wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
+  set_header(root, envelope);
+  try {
+    write_value(root.initValue());
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("value cannot be encoded: ", e.getDescription().cStr()));
+  }
+  capnp_frame::write(message, out);
+  return absl::OkStatus();
 }
 
 std::string encode_envelope(const Envelope& envelope) {
@@ -108,6 +138,7 @@ absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
         .type_id = root.getTypeId(),
         .to_name = std::string_view(name.begin(), name.size()),
         .payload = std::string_view(reinterpret_cast<const char*>(payload.begin()), payload.size()),
+        .value = root.hasValue() ? std::optional(root.getValue()) : std::nullopt,
     });
   });
 }
@@ -122,6 +153,11 @@ absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLim
                         view.type_id,
                         std::string(view.to_name),
                         std::string(view.payload)};
+    if (view.value) {
+      capnp::MallocMessageBuilder value;
+      value.setRoot(*view.value);
+      envelope.payload = capnp_frame::write(value);
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -21,12 +21,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "serialization/decode_limits.h"
+#include "serialization/value.capnp.h"
 
 namespace bossa {
 
@@ -76,11 +78,18 @@ std::string encode_envelope(const Envelope& envelope);
 // The same into `out`, replacing what it held and reusing its memory (for a sender that keeps one
 // buffer).
 void encode_envelope(const Envelope& envelope, std::string& out);
+// The same with the message written by `write_value` into the envelope's `value` in place (one
+// Cap'n Proto message for both; envelope.payload is not used). InvalidArgument if `write_value`
+// throws (a value over Cap'n Proto's size limits).
+absl::Status encode_envelope(const Envelope& envelope,
+                             absl::FunctionRef<void(wire::Value::Builder)> write_value,
+                             std::string& out);
 
-// Decodes one envelope from `bytes` under `limits`. `bytes` need not be aligned in memory.
+// Decodes one envelope from `bytes` under `limits`. `bytes` need not be aligned in memory. A
+// message carried as a value comes back as payload bytes (a flat message whose root is that Value).
 absl::StatusOr<Envelope> decode_envelope(std::string_view bytes, const DecodeLimits& limits = {});
 
-// An envelope read in place: to_name and payload point into the bytes being read.
+// An envelope read in place: to_name, payload and value point into the bytes being read.
 struct EnvelopeView {
   WirePid to;
   WirePid from;
@@ -89,6 +98,7 @@ struct EnvelopeView {
   uint64_t type_id = 0;
   std::string_view to_name;
   std::string_view payload;
+  std::optional<wire::Value::Reader> value;  // set when the message travels as a value
 };
 
 // Decodes one envelope as decode_envelope does, without copying its name and payload, and calls

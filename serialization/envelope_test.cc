@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "serialization/codec.h"
 #include "serialization/envelope.capnp.h"
 
 namespace bossa {
@@ -61,6 +62,56 @@ TEST(Envelope, RoundTripsEmptyAndLargePayloads) {
   back = decode_envelope(encode_envelope(e));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, e);
+}
+
+TEST(Envelope, CarriesAMessageAsAValueWrittenInPlace) {
+  Envelope e = sample_envelope();
+  e.payload.clear();
+  std::string bytes;
+  ASSERT_TRUE(
+      encode_envelope(
+          e, [](wire::Value::Builder out) { Codec<std::string>::encode("in place", out); }, bytes)
+          .ok());
+  bool read = false;
+  absl::Status status = read_envelope(bytes, DecodeLimits{}, [&](const EnvelopeView& view) {
+    read = true;
+    EXPECT_EQ(view.to, e.to);
+    EXPECT_EQ(view.from, e.from);
+    EXPECT_EQ(view.kind, e.kind);
+    EXPECT_EQ(view.correlation_id, e.correlation_id);
+    EXPECT_EQ(view.type_id, e.type_id);
+    EXPECT_EQ(view.to_name, e.to_name);
+    EXPECT_TRUE(view.payload.empty());
+    if (!view.value.has_value()) return absl::InternalError("no value");
+    std::string text;
+    return Codec<std::string>::decode(*view.value, text).ok() && text == "in place"
+               ? absl::OkStatus()
+               : absl::InternalError("another value");
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_TRUE(read);
+
+  // Decoded into an Envelope, the value becomes payload bytes that decode as it.
+  absl::StatusOr<Envelope> back = decode_envelope(bytes);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(decode<std::string>(back->payload).value_or(""), "in place");
+
+  // An envelope with payload bytes has no value.
+  status = read_envelope(
+      encode_envelope(sample_envelope()), DecodeLimits{}, [](const EnvelopeView& view) {
+        return view.value.has_value() ? absl::InternalError("a value") : absl::OkStatus();
+      });
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST(Envelope, AValueThatCannotBeWrittenIsAnErrorAndNothingIsWritten) {
+  std::string bytes = "untouched";
+  absl::Status status = encode_envelope(
+      sample_envelope(),
+      [](wire::Value::Builder) { KJ_FAIL_REQUIRE("list too long for Cap'n Proto"); }, bytes);
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("list too long"));
+  EXPECT_EQ(bytes, "untouched");
 }
 
 TEST(Envelope, EncodesAsOneFlatSegmentWithItsSizeInTheHeader) {

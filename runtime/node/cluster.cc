@@ -36,6 +36,12 @@ EnvelopeKind envelope_kind(const MailboxElement& element) {
   }
 }
 
+// Each sending thread encodes into a buffer of its own, reused: the transport copies what it keeps.
+std::string& encode_buffer() {
+  thread_local std::string bytes;
+  return bytes;
+}
+
 MessageKind message_kind(EnvelopeKind kind) {
   switch (kind) {
     case EnvelopeKind::kRequest:
@@ -97,12 +103,14 @@ std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
 }
 
 absl::Status Cluster::send_envelope(const Envelope& envelope) {
-  // Each sending thread encodes into a buffer of its own, reused: the transport copies what it
-  // keeps.
-  thread_local std::string bytes;
+  std::string& bytes = encode_buffer();
   encode_envelope(envelope, bytes);
+  return transmit(envelope.to.node, bytes);
+}
+
+absl::Status Cluster::transmit(uint32_t node, std::string& bytes) {
   const size_t size = bytes.size();
-  absl::Status sent = transport_.send(envelope.to.node, bytes);
+  absl::Status sent = transport_.send(node, bytes);
   constexpr size_t kKeptBufferBytes = 64 * 1024;
   if (bytes.capacity() > kKeptBufferBytes) bytes = std::string();  // not a large one for ever
   if (sent.ok()) {
@@ -131,6 +139,8 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
                     .type_id = 0,
                     .to_name = {},
                     .payload = {}};
+  // Set when the message goes into the envelope as a value written in place.
+  std::optional<WireTypes::ValueWriter> writer;
   if (ExitMsg* exit = element->get_if<ExitMsg>();
       exit != nullptr &&
       (envelope.kind == EnvelopeKind::kExit || envelope.kind == EnvelopeKind::kLinkExit)) {
@@ -138,42 +148,53 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
   } else if (DownMsg* down = element->get_if<DownMsg>()) {
     envelope.correlation_id = down->ref.id;
     envelope.payload = encode_exit_reason(down->reason);
+  } else if ((writer = types_.value_writer(*element))) {
+    envelope.type_id = writer->type_id;
   } else {
     absl::StatusOr<WirePayload> payload = types_.encode(*element);
-    if (!payload.ok()) {
-      if (element->kind == MessageKind::kRequest && element->from.valid()) {
-        // The requester learns at once why its request could not leave.
-        runtime_.deliver_local(element->from, make_element<ErrorReply>(
-                                                  to, MessageKind::kReply, element->correlation_id,
-                                                  ErrorReply{payload.status()}));
-      } else if (element->kind == MessageKind::kReply) {
-        // The requester on the other node learns at once why its answer cannot come.
-        log_.log(LogLevel::kWarning,
-                 absl::StrCat("a reply to ", to.to_string(),
-                              " could not leave: ", payload.status().message()));
-        (void)route(
-            to, make_element<ErrorReply>(element->from, MessageKind::kReply,
-                                         element->correlation_id, ErrorReply{payload.status()}));
-      }
-      return payload.status();
-    }
+    if (!payload.ok()) return refuse(to, *element, payload.status());
     envelope.type_id = payload->type_id;
     envelope.payload = std::move(payload->bytes);
   }
-  // Remembered before it leaves: its reply may come back before send_envelope returns.
+  std::string& bytes = encode_buffer();
+  if (writer) {
+    const void* payload = element->payload();
+    absl::Status encoded = encode_envelope(
+        envelope, [&](wire::Value::Builder out) { writer->write(payload, out); }, bytes);
+    if (!encoded.ok()) return refuse(to, *element, encoded);
+  } else {
+    encode_envelope(envelope, bytes);
+  }
+  // Remembered before it leaves: its reply may come back before transmit returns.
   const bool awaited = envelope.kind == EnvelopeKind::kRequest && element->from.node == self_.id &&
                        element->from.valid();
   if (awaited) {
     std::lock_guard<std::mutex> lock(requests_mutex_);
     open_requests_[{element->from.serial, element->correlation_id}] = to;
   }
-  absl::Status sent = send_envelope(envelope);
+  absl::Status sent = transmit(envelope.to.node, bytes);
   if (!sent.ok()) {
     if (awaited) forget_request(element->from, element->correlation_id);
     NodeCounters::add(counters_.undeliverable);
     runtime_.report_dead_letter(to, std::move(element), as_std(sent.message()));
   }
   return absl::OkStatus();
+}
+
+absl::Status Cluster::refuse(Pid to, const MailboxElement& element, const absl::Status& why) {
+  if (element.kind == MessageKind::kRequest && element.from.valid()) {
+    // The requester learns at once why its request could not leave.
+    runtime_.deliver_local(
+        element.from,
+        make_element<ErrorReply>(to, MessageKind::kReply, element.correlation_id, ErrorReply{why}));
+  } else if (element.kind == MessageKind::kReply) {
+    // The requester on the other node learns at once why its answer cannot come.
+    log_.log(LogLevel::kWarning,
+             absl::StrCat("a reply to ", to.to_string(), " could not leave: ", why.message()));
+    (void)route(to, make_element<ErrorReply>(element.from, MessageKind::kReply,
+                                             element.correlation_id, ErrorReply{why}));
+  }
+  return why;
 }
 
 void Cluster::link(Pid local, Pid remote) {
@@ -271,8 +292,11 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
     case EnvelopeKind::kRequest:
     case EnvelopeKind::kReply: {
       absl::StatusOr<ElementPtr> element =
-          types_.decode(envelope.type_id, envelope.payload, from, message_kind(envelope.kind),
-                        envelope.correlation_id, limits_);
+          envelope.value
+              ? types_.decode(envelope.type_id, *envelope.value, from, message_kind(envelope.kind),
+                              envelope.correlation_id)
+              : types_.decode(envelope.type_id, envelope.payload, from, message_kind(envelope.kind),
+                              envelope.correlation_id, limits_);
       if (!element.ok()) {
         reject(from.node, &envelope, element.status());
         return;
@@ -375,8 +399,11 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
       case EnvelopeKind::kUser:
       case EnvelopeKind::kReply: {
         absl::StatusOr<ElementPtr> element =
-            types_.decode(envelope.type_id, envelope.payload, sender, message_kind(envelope.kind),
-                          envelope.correlation_id, limits_);
+            envelope.value
+                ? types_.decode(envelope.type_id, *envelope.value, sender,
+                                message_kind(envelope.kind), envelope.correlation_id)
+                : types_.decode(envelope.type_id, envelope.payload, sender,
+                                message_kind(envelope.kind), envelope.correlation_id, limits_);
         if (element.ok())
           runtime_.report_dead_letter(receiver, *std::move(element), as_std(why.message()));
         return element.status();

@@ -96,6 +96,12 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
  private:
   // Encodes and sends; the transport's status.
   absl::Status send_envelope(const Envelope& envelope);
+  // Sends encoded envelope `bytes` (this thread's buffer, which it may shrink) to `node`, counting
+  // it; the transport's status.
+  absl::Status transmit(uint32_t node, std::string& bytes);
+  // A message that cannot leave (`why`): its requester, here or on `to`'s node, learns at once.
+  // Returns `why`.
+  absl::Status refuse(Pid to, const MailboxElement& element, const absl::Status& why);
   // Sends a control envelope (link, monitor, signals) carrying `reason`, if any.
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});

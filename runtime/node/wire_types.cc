@@ -30,6 +30,34 @@ absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) con
   return WirePayload{codec->wire_id, *std::move(bytes)};
 }
 
+std::optional<WireTypes::ValueWriter> WireTypes::value_writer(const MailboxElement& element) const {
+  std::lock_guard<SpinLock> lock(mutex_);
+  auto it = value_writers_.find(element.tag());
+  if (it == value_writers_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, wire::Value::Reader value, Pid from,
+                                             MessageKind kind, uint64_t correlation) const {
+  ValueReader reader = nullptr;
+  {
+    std::lock_guard<SpinLock> lock(mutex_);
+    if (auto it = value_readers_.find(type_id); it != value_readers_.end())
+      reader = it->second;
+    else if (!decoders_.contains(type_id)) {
+      return absl::NotFoundError(
+          absl::StrCat("no type is registered under wire type id ", absl::Hex(type_id)));
+    }
+  }
+  if (reader == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("the type under wire type id ",
+                                                   absl::Hex(type_id),
+                                                   " has user codec functions: it travels as "
+                                                   "payload bytes, not as a value"));
+  }
+  return reader(value, from, kind, correlation);
+}
+
 absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, std::string_view bytes, Pid from,
                                              MessageKind kind, uint64_t correlation,
                                              const DecodeLimits& limits) const {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/spin_lock.h"
 #include "runtime/mailbox_element.h"
+#include "serialization/codec.h"
 #include "serialization/codec_registry.h"
 
 namespace bossa {
@@ -46,6 +48,7 @@ class WireTypes {
       remember<T>([](std::string_view bytes, const DecodeLimits& limits) {
         return bossa::decode<T>(bytes, limits);
       });
+      remember_value<T>();
     }
     return added;
   }
@@ -79,6 +82,21 @@ class WireTypes {
                                     MessageKind kind, uint64_t correlation,
                                     const DecodeLimits& limits) const;
 
+  // How a type registered with its Codec<T> travels in an envelope's value, written in place (one
+  // Cap'n Proto message for the envelope and the message): its wire type id and its writer.
+  struct ValueWriter {
+    uint64_t type_id;
+    void (*write)(const void* payload, wire::Value::Builder out);
+  };
+  // The element's ValueWriter; nullopt for a type with user codec functions (which make bytes) or
+  // none.
+  std::optional<ValueWriter> value_writer(const MailboxElement& element) const;
+  // Decodes an untrusted value of wire type `type_id` (read under the envelope's limits) into an
+  // element. NotFound for an unknown type id, InvalidArgument for a type that does not travel as a
+  // value or a value that does not decode.
+  absl::StatusOr<ElementPtr> decode(uint64_t type_id, wire::Value::Reader value, Pid from,
+                                    MessageKind kind, uint64_t correlation) const;
+
  private:
   using Decoder =
       std::function<absl::StatusOr<ElementPtr>(std::string_view bytes, const DecodeLimits& limits,
@@ -100,12 +118,36 @@ class WireTypes {
     encoders_.emplace(codec->tag, codec);
   }
 
+  using ValueReader = absl::StatusOr<ElementPtr> (*)(wire::Value::Reader value, Pid from,
+                                                     MessageKind kind, uint64_t correlation);
+
+  template <HasCodec T>
+  void remember_value() {
+    const TypeCodec* codec = codecs_.find<T>();
+    ValueWriter writer{codec->wire_id, [](const void* payload, wire::Value::Builder out) {
+                         Codec<T>::encode(*static_cast<const T*>(payload), out);
+                       }};
+    ValueReader reader = [](wire::Value::Reader value, Pid from, MessageKind kind,
+                            uint64_t correlation) -> absl::StatusOr<ElementPtr> {
+      T decoded{};
+      if (absl::Status read = Codec<T>::decode(value, decoded); !read.ok()) {
+        return absl::Status(read.code(), absl::StrCat("value: ", read.message()));
+      }
+      return make_element<T>(from, kind, correlation, std::move(decoded));
+    };
+    std::lock_guard<SpinLock> lock(mutex_);
+    value_writers_.emplace(codec->tag, writer);
+    value_readers_.emplace(codec->wire_id, reader);
+  }
+
   CodecRegistry codecs_;
   mutable SpinLock mutex_;
   // Both never lose an entry, so what they point to stays where it is. The registry has the same
   // codecs behind an absl::Mutex; these are the hot path's own copies, behind a spin lock.
   absl::flat_hash_map<uint64_t, std::unique_ptr<const Decoder>> decoders_;  // by wire type id
   absl::flat_hash_map<TypeTag, const TypeCodec*> encoders_;                 // by C++ type
+  absl::flat_hash_map<TypeTag, ValueWriter> value_writers_;                 // by C++ type
+  absl::flat_hash_map<uint64_t, ValueReader> value_readers_;                // by wire type id
 };
 
 }  // namespace bossa

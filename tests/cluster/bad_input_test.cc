@@ -110,6 +110,19 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
                                                  .type_id = 0,
                                                  .to_name = {},
                                                  .payload = {}}));
+  // A message as a value of another type than its type id names: a number where text belongs.
+  std::string mistyped;
+  ASSERT_TRUE(encode_envelope(
+                  Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                           .from = WirePid{kMalloryId, 7},
+                           .kind = EnvelopeKind::kUser,
+                           .correlation_id = 0,
+                           .type_id = wire_type_id("string"),
+                           .to_name = {},
+                           .payload = {}},
+                  [](wire::Value::Builder out) { out.setInt64(5); }, mistyped)
+                  .ok());
+  mallory.send_envelope(mistyped);
   // Then a good one, on the same connection: it arrives.
   absl::StatusOr<std::string> payload = encode(std::string("still here"));
   ASSERT_TRUE(payload.ok());
@@ -132,10 +145,10 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   EXPECT_EQ(arrived, "still here");
   EXPECT_EQ(sender, (Pid{kMalloryId, 7}));
   EXPECT_EQ((*main)->counters().rejected.load(), 4u);
-  EXPECT_EQ((*main)->counters().decode_errors.load(), 3u);
+  EXPECT_EQ((*main)->counters().decode_errors.load(), 4u);
   {
     std::lock_guard<std::mutex> lock(log_mutex);
-    ASSERT_EQ(warnings.size(), 4u);
+    ASSERT_EQ(warnings.size(), 5u);
     EXPECT_NE(warnings[0].find("dropped what the transport received: a message that is not a "
                                "native frame"),
               std::string::npos)
@@ -145,6 +158,8 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
         << warnings[2];
     EXPECT_NE(warnings[3].find("is not the node the envelope came from"), std::string::npos)
         << warnings[3];
+    EXPECT_NE(warnings[4].find("value: expected text, got int64"), std::string::npos)
+        << warnings[4];
   }
 
   // A second later the next rejection is logged again, with the count of those left unlogged.
@@ -156,11 +171,11 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   EXPECT_EQ((*main)->counters().rejected.load(), 5u);
   {
     std::lock_guard<std::mutex> lock(log_mutex);
-    ASSERT_EQ(warnings.size(), 5u);
-    EXPECT_NE(warnings[4].find("a frame of kind 3 from node 57005, which is not a member (3 more "
+    ASSERT_EQ(warnings.size(), 6u);
+    EXPECT_NE(warnings[5].find("a frame of kind 3 from node 57005, which is not a member (3 more "
                                "since the last such line)"),
               std::string::npos)
-        << warnings[4];
+        << warnings[5];
   }
 
   // The other node was never disturbed.

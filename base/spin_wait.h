@@ -11,6 +11,10 @@
 
 namespace bossa {
 
+// The longest busy wait a node takes (RuntimeOptions::busy_wait, [node] busy_wait): beyond it,
+// polling costs more CPU than any wake-up it saves.
+inline constexpr std::chrono::milliseconds kMaxBusyWait{10};
+
 // Calls `ready()` until it returns true (then returns true) or `budget` has passed (then false),
 // yielding the CPU between calls. A budget of zero or less calls it once.
 template <class Ready>

@@ -1,12 +1,16 @@
 #include "runtime/runtime.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "base/spin_wait.h"
 #include "base/string_view_bridge.h"
 
 namespace bossa {
 Runtime::Runtime(RuntimeOptions options)
     : node_id_(options.node_id),
-      busy_wait_(absl::ToChronoNanoseconds(options.busy_wait)),
+      busy_wait_(absl::ToChronoNanoseconds(
+          std::clamp(options.busy_wait, absl::ZeroDuration(), absl::FromChrono(kMaxBusyWait)))),
       scheduler_(Scheduler::Options{.workers = options.workers,
                                     .max_throughput = options.max_throughput,
                                     .busy_wait = busy_wait_}) {}

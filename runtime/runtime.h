@@ -52,7 +52,8 @@ struct RuntimeOptions {
   size_t workers = 0;           // scheduler threads; 0: one per hardware thread
   size_t max_throughput = 300;  // messages an actor handles per turn before yielding its worker
   // How long a thread that runs out of work (a scheduler worker, a threaded actor waiting in
-  // receive) keeps polling before it sleeps: base/spin_wait.h. Zero: sleep at once.
+  // receive) keeps polling before it sleeps: base/spin_wait.h. Zero: sleep at once; more than
+  // kMaxBusyWait (base/spin_wait.h, 10 ms) is taken as kMaxBusyWait.
   absl::Duration busy_wait = absl::Microseconds(200);
 };
 

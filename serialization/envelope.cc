@@ -130,6 +130,10 @@ absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
     }
     capnp::Text::Reader name = root.getToName();
     capnp::Data::Reader payload = root.getPayload();
+    if (root.hasValue() && payload.size() != 0) {
+      return absl::InvalidArgumentError(
+          "both a payload and a value: a message is one or the other");
+    }
     return use(EnvelopeView{
         .to = get_pid(root.getTo()),
         .from = get_pid(root.getFrom()),

@@ -15,7 +15,8 @@
 //
 // Decoding is safe on untrusted bytes: it never crashes, and every failure is an InvalidArgument
 // whose message says what was wrong (empty, not word-aligned, over max_bytes, truncated, trailing
-// bytes, malformed pointers, traversal or nesting limit exceeded, unknown kind).
+// bytes, malformed pointers, traversal or nesting limit exceeded, unknown kind, both a payload and
+// a value).
 //
 // Thread-safety: free functions without shared state.
 #pragma once

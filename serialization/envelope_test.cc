@@ -104,6 +104,17 @@ TEST(Envelope, CarriesAMessageAsAValueWrittenInPlace) {
   EXPECT_TRUE(status.ok()) << status;
 }
 
+TEST(Envelope, RejectsBothAPayloadAndAValue) {
+  capnp::MallocMessageBuilder message;
+  wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
+  const kj::byte bytes[] = {1, 2, 3};
+  root.setPayload(capnp::Data::Reader(bytes, sizeof bytes));
+  root.initValue().setInt64(1);
+  absl::StatusOr<Envelope> decoded = decode_envelope(flat_bytes(message));
+  EXPECT_TRUE(absl::IsInvalidArgument(decoded.status())) << decoded.status();
+  EXPECT_THAT(std::string(decoded.status().message()), HasSubstr("both a payload and a value"));
+}
+
 TEST(Envelope, AValueThatCannotBeWrittenIsAnErrorAndNothingIsWritten) {
   std::string bytes = "untouched";
   absl::Status status = encode_envelope(

@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "base/spin_wait.h"
 
 static_assert(TOML_EXCEPTIONS,
               "Debian's libtomlplusplus is built with exceptions: toml::parse throws");
@@ -33,8 +34,6 @@ namespace bossa {
 namespace {
 
 constexpr int64_t kMaxWorkers = 1024;
-// Longer than this, polling costs more CPU than any wake-up it saves.
-constexpr absl::Duration kMaxBusyWait = absl::Milliseconds(10);
 constexpr size_t kMaxNodeNameLength = 64;
 constexpr size_t kMaxExchangeLength = 127;           // leaves room for the suffixes bossa appends
 constexpr int64_t kMaxAmqpHeartbeatSeconds = 65535;  // the protocol's 16-bit field
@@ -253,12 +252,13 @@ void read_node(Section node, NodeConfig& config) {
           node.get<std::string>("busy_wait", "a duration string such as \"200us\"")) {
     absl::Duration busy_wait;
     if (absl::ParseDuration(text->get(), &busy_wait) && busy_wait >= absl::ZeroDuration() &&
-        busy_wait <= kMaxBusyWait) {
+        busy_wait <= absl::FromChrono(kMaxBusyWait)) {
       config.busy_wait = busy_wait;
     } else {
       node.fail(*text, "busy_wait",
                 absl::StrCat("expected a duration from \"0s\" (sleep at once) to \"",
-                             absl::FormatDuration(kMaxBusyWait), "\", got ", quote(text->get())));
+                             absl::FormatDuration(absl::FromChrono(kMaxBusyWait)), "\", got ",
+                             quote(text->get())));
     }
   }
 }

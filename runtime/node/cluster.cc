@@ -174,8 +174,11 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
   }
   absl::Status sent = transmit(envelope.to.node, bytes);
   if (!sent.ok()) {
-    if (awaited) forget_request(element->from, element->correlation_id);
     NodeCounters::add(counters_.undeliverable);
+    // A request that node down answered meanwhile is not answered twice.
+    if (awaited && !forget_request(element->from, element->correlation_id)) {
+      return absl::OkStatus();
+    }
     runtime_.report_dead_letter(to, std::move(element), as_std(sent.message()));
   }
   return absl::OkStatus();
@@ -226,9 +229,9 @@ void Cluster::request_abandoned(Pid requester, uint64_t correlation) {
   forget_request(requester, correlation);
 }
 
-void Cluster::forget_request(Pid requester, uint64_t correlation) {
+bool Cluster::forget_request(Pid requester, uint64_t correlation) {
   std::lock_guard<std::mutex> lock(requests_mutex_);
-  open_requests_.erase(std::pair{requester.serial, correlation});
+  return open_requests_.erase(std::pair{requester.serial, correlation}) == 1;
 }
 
 void Cluster::fail_requests_to(const transport::NodeIdentity& node, std::string_view reason) {
@@ -291,6 +294,8 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
     case EnvelopeKind::kUser:
     case EnvelopeKind::kRequest:
     case EnvelopeKind::kReply: {
+      // Forgotten even if it does not decode: the requester hears of it by its timeout.
+      if (envelope.kind == EnvelopeKind::kReply) forget_request(to, envelope.correlation_id);
       absl::StatusOr<ElementPtr> element =
           envelope.value
               ? types_.decode(envelope.type_id, *envelope.value, from, message_kind(envelope.kind),
@@ -301,7 +306,6 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
         reject(from.node, &envelope, element.status());
         return;
       }
-      if (envelope.kind == EnvelopeKind::kReply) forget_request(to, envelope.correlation_id);
       if (!envelope.to_name.empty()) {
         deliver_to_name(envelope.to_name, *std::move(element));
       } else {
@@ -378,7 +382,8 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
     const Pid receiver = from_wire(envelope.to);
     switch (envelope.kind) {
       case EnvelopeKind::kRequest:
-        forget_request(sender, envelope.correlation_id);
+        // Unless node down answered it meanwhile, or its requester gave up.
+        if (!forget_request(sender, envelope.correlation_id)) return absl::OkStatus();
         runtime_.deliver_local(
             sender, make_element<ErrorReply>(receiver, MessageKind::kReply, envelope.correlation_id,
                                              ErrorReply{why}));

@@ -22,8 +22,8 @@
 // Bad input: an envelope that does not decode, names a type this node does not know, or claims a
 // sender of another node is counted (counters().decode_errors), logged, and dropped; a request
 // among them is answered with an ErrorReply. What the transport drops before it has an envelope
-// (on_rejected) is counted (counters().rejected) and logged. Either way the connection and every
-// other message go on; floods of either are logged at most a line a second.
+// (on_rejected) is counted (counters().rejected) and logged, at most a line a second (as are
+// undelivered envelopes). Either way the connection and every other message go on.
 //
 // Thread-safety: route/link/... from any thread; the handler methods from the transport's thread.
 // Construct and attach before the transport starts; detach after it stops.
@@ -110,8 +110,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // registered as `name`.
   void deliver_to_name(std::string_view name, ElementPtr element);
   void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
-  // Forgets the request `correlation` of local actor `requester`, answered or given up on.
-  void forget_request(Pid requester, uint64_t correlation);
+  // Forgets the request `correlation` of local actor `requester`, answered or given up on; false
+  // if it was not open (answered already, or abandoned).
+  bool forget_request(Pid requester, uint64_t correlation);
   // Answers every request still waiting on an actor of `node` with an ErrorReply saying why.
   void fail_requests_to(const transport::NodeIdentity& node, std::string_view reason);
 

@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include <kj/exception.h>
+
 #include "absl/strings/str_cat.h"
 #include "serialization/builtin_types.h"
 
@@ -55,7 +57,11 @@ absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, wire::Value::Read
                                                    " has user codec functions: it travels as "
                                                    "payload bytes, not as a value"));
   }
-  return reader(value, from, kind, correlation);
+  try {
+    return reader(value, from, kind, correlation);
+  } catch (const kj::Exception& e) {  // a malformed pointer or a limit, met while reading it
+    return absl::InvalidArgumentError(absl::StrCat("value: ", e.getDescription().cStr()));
+  }
 }
 
 absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, std::string_view bytes, Pid from,

@@ -64,7 +64,6 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
       self_(std::move(self)),
       log_(log),
       listeners_(std::move(listeners)),
-
       names_(self_.id, claim_timeout,
              GlobalNames::Hooks{.send =
                                     [this](uint32_t node, std::string payload) {
@@ -252,6 +251,16 @@ void Cluster::fail_requests_to(const transport::NodeIdentity& node, std::string_
   }
 }
 
+absl::StatusOr<ElementPtr> Cluster::decode_message(const EnvelopeView& envelope) const {
+  const Pid from = from_wire(envelope.from);
+  const MessageKind kind = message_kind(envelope.kind);
+  if (envelope.value) {
+    return types_.decode(envelope.type_id, *envelope.value, from, kind, envelope.correlation_id);
+  }
+  return types_.decode(envelope.type_id, envelope.payload, from, kind, envelope.correlation_id,
+                       limits_);
+}
+
 void Cluster::reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why) {
   NodeCounters::add(counters_.decode_errors);
   log_.log(LogLevel::kWarning,
@@ -296,12 +305,7 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
     case EnvelopeKind::kReply: {
       // Forgotten even if it does not decode: the requester hears of it by its timeout.
       if (envelope.kind == EnvelopeKind::kReply) forget_request(to, envelope.correlation_id);
-      absl::StatusOr<ElementPtr> element =
-          envelope.value
-              ? types_.decode(envelope.type_id, *envelope.value, from, message_kind(envelope.kind),
-                              envelope.correlation_id)
-              : types_.decode(envelope.type_id, envelope.payload, from, message_kind(envelope.kind),
-                              envelope.correlation_id, limits_);
+      absl::StatusOr<ElementPtr> element = decode_message(envelope);
       if (!element.ok()) {
         reject(from.node, &envelope, element.status());
         return;
@@ -403,12 +407,7 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
         return absl::OkStatus();
       case EnvelopeKind::kUser:
       case EnvelopeKind::kReply: {
-        absl::StatusOr<ElementPtr> element =
-            envelope.value
-                ? types_.decode(envelope.type_id, *envelope.value, sender,
-                                message_kind(envelope.kind), envelope.correlation_id)
-                : types_.decode(envelope.type_id, envelope.payload, sender,
-                                message_kind(envelope.kind), envelope.correlation_id, limits_);
+        absl::StatusOr<ElementPtr> element = decode_message(envelope);
         if (element.ok())
           runtime_.report_dead_letter(receiver, *std::move(element), as_std(why.message()));
         return element.status();

@@ -106,6 +106,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
   void deliver_inbound(const EnvelopeView& envelope);
+  // The message of a user, request or reply envelope as a mailbox element, from its value or its
+  // payload; errors as WireTypes::decode.
+  absl::StatusOr<ElementPtr> decode_message(const EnvelopeView& envelope) const;
   // Delivers to the holder of global name `name` (on any node), else to the local actor
   // registered as `name`.
   void deliver_to_name(std::string_view name, ElementPtr element);

@@ -44,9 +44,10 @@ absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, wire::Value::Read
   ValueReader reader = nullptr;
   {
     std::lock_guard<SpinLock> lock(mutex_);
-    if (auto it = value_readers_.find(type_id); it != value_readers_.end())
+    auto it = value_readers_.find(type_id);
+    if (it != value_readers_.end()) {
       reader = it->second;
-    else if (!decoders_.contains(type_id)) {
+    } else if (!decoders_.contains(type_id)) {
       return absl::NotFoundError(
           absl::StrCat("no type is registered under wire type id ", absl::Hex(type_id)));
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs bossa's benchmarks and their peers' and prints them side by side.
 
-    python3 bench/run_all.py --build <build dir> --out <results dir> [filter]
+    python3 bench/run_all.py --build <build dir> --out <results dir> [--rounds N] [filter]
 
 Every executable named bench_* in <build dir>/bench is a bench program. Each prints one JSON
 object per result on stdout (bench/common/result_line.h):
@@ -16,8 +16,13 @@ How a program is run depends on its name:
                      name contains the filter).
   anything else      once, without arguments; its rows are filtered afterwards.
 
-Every result line is written to <results dir>/latest.jsonl (replaced on each run). The table
-pairs each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
+With --rounds N every invocation runs N times: all of them once, then all again, so that bossa and
+its peers are measured in turn under the same conditions (two processes sharing two cores swing
+from run to run). Each result is then the median of its N values.
+
+The results are written to <results dir>/latest.jsonl (replaced on each run), one line each; with
+more than one round a line also holds "runs", the values in the order they came. The table pairs
+each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
 The exit status is 1 if a program failed (non-zero exit or timeout) or none was found.
 """
 
@@ -25,6 +30,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -105,6 +111,17 @@ def run(argv, on_result):
     return None
 
 
+def summarize(runs_by_key):
+    """One result per bench/impl/metric: the median of its runs (and the runs, if several)."""
+    results = []
+    for (bench, impl, metric), runs in runs_by_key.items():
+        result = {"bench": bench, "impl": impl, "metric": metric, "value": statistics.median(runs)}
+        if len(runs) > 1:
+            result["runs"] = runs
+        results.append(result)
+    return results
+
+
 def format_value(value):
     if value is None or not isinstance(value, (int, float)) or not math.isfinite(value):
         return MISSING
@@ -162,40 +179,52 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--build", required=True, type=Path, help="the CMake build directory")
     parser.add_argument("--out", required=True, type=Path, help="where latest.jsonl goes")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of each invocation, in turn; medians reported"
+    )
     parser.add_argument("filter", nargs="?", default="", help="substring of the bench names to run")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
     programs = find_programs(args.build / "bench")
     if not programs:
         log(f"no bench_* programs in {args.build / 'bench'}: build the benchmarks first")
         return 1
 
+    runs_by_key = {}
+    failures = []
+
+    def on_result(result, line):
+        if args.filter not in result["bench"]:
+            return
+        key = (result["bench"], result["impl"], result["metric"])
+        runs_by_key.setdefault(key, []).append(result["value"])
+
+    argvs = [argv for program in programs for argv in invocations(program, args.filter)]
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            log(f"round {round_number} of {args.rounds}")
+        for argv in argvs:
+            error = run(argv, on_result)
+            if error:
+                log(f"FAILED {error}")
+                failures.append(error)
+
+    results = summarize(runs_by_key)
     args.out.mkdir(parents=True, exist_ok=True)
     latest = args.out / "latest.jsonl"
-    results = []
-    failures = []
     with latest.open("w") as out:
-
-        def on_result(result, line):
-            if args.filter not in result["bench"]:
-                return
-            results.append(result)
-            out.write(line + "\n")
-            out.flush()
-
-        for program in programs:
-            for argv in invocations(program, args.filter):
-                error = run(argv, on_result)
-                if error:
-                    log(f"FAILED {error}")
-                    failures.append(error)
+        for result in results:
+            out.write(json.dumps(result) + "\n")
 
     print()
     if results:
         print_table(table_rows(results))
     else:
         print(f"no results (filter: {args.filter!r})")
-    print(f"\n{len(results)} results in {latest}")
+    rounds = f", each the median of {args.rounds} runs" if args.rounds > 1 else ""
+    print(f"\n{len(results)} results in {latest}{rounds}")
     if failures:
         print(f"{len(failures)} bench program(s) failed:", *failures, sep="\n  ")
         return 1

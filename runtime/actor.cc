@@ -24,8 +24,8 @@ Actor::Actor(Runtime& runtime, Pid pid) : runtime_(runtime), pid_(pid) {}
 
 Actor::~Actor() = default;
 
-bool Actor::enqueue(ElementPtr element) {
-  switch (mailbox_.push(element)) {
+bool Actor::taken(Mailbox::PushResult pushed) {
+  switch (pushed) {
     case Mailbox::PushResult::kQueued:
       return true;
     case Mailbox::PushResult::kReaderWasBlocked:
@@ -34,7 +34,22 @@ bool Actor::enqueue(ElementPtr element) {
     case Mailbox::PushResult::kClosed:
       break;
   }
+  return false;
+}
+
+bool Actor::enqueue(ElementPtr element) {
+  if (taken(mailbox_.push(element))) return true;
   runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
+  return false;
+}
+
+bool Actor::enqueue(ElementRun& run) {
+  if (taken(mailbox_.push(run))) return true;
+  ElementQueue refused;
+  run.move_to(refused);
+  while (ElementPtr element = refused.pop_front()) {
+    runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
+  }
   return false;
 }
 

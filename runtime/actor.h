@@ -177,6 +177,8 @@ class Actor : public ReplySink {
   // Delivers an element to this actor. False if the actor has stopped: the element became a
   // dead letter.
   bool enqueue(ElementPtr element);
+  // Delivers a run of elements at once. False if the actor has stopped: they became dead letters.
+  bool enqueue(ElementRun& run);
 
   friend void intrusive_ptr_add_ref(Actor* a) noexcept {
     a->refs_.fetch_add(1, std::memory_order_relaxed);
@@ -190,6 +192,9 @@ class Actor : public ReplySink {
 
   // The mailbox went from blocked to non-empty: make the actor run.
   virtual void wake() = 0;
+  // What a push into the mailbox came to: true if the mailbox took it (waking the actor if it was
+  // blocked), false if the mailbox is closed.
+  bool taken(Mailbox::PushResult pushed);
 
   // ReplySink: answers the request being handled with a handler's return value.
   void reply_with(ElementPtr reply) override;

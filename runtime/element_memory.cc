@@ -29,7 +29,7 @@ constexpr uint32_t kLocalBlocks = 256;
 // Blocks handed on through the depot at a time.
 constexpr uint32_t kChainBlocks = 128;
 // Chains the depot keeps per class.
-constexpr size_t kDepotChains = 16;
+constexpr size_t kDepotChains = 128;
 
 size_t class_of(size_t bytes) {
   return bytes <= kClassBytes[0] ? 0 : bytes <= kClassBytes[1] ? 1 : 2;

@@ -49,48 +49,90 @@ void ElementQueue::clear() noexcept {
   while (!empty()) pop_front();
 }
 
-Mailbox::~Mailbox() {
-  const uintptr_t top = head_.load(std::memory_order_acquire);
-  if (top != kEmpty && top != kBlocked && top != kClosed) {
-    ElementQueue drop;
-    append_reversed(top, drop);
-  }
-}
+namespace {
 
-Mailbox::PushResult Mailbox::push(ElementPtr& element) noexcept {
-  MailboxElement* e = element.get();
-  uintptr_t top = head_.load(std::memory_order_relaxed);
-  for (;;) {
-    if (top == kClosed) return PushResult::kClosed;
-    e->next = (top == kEmpty || top == kBlocked) ? nullptr : reinterpret_cast<MailboxElement*>(top);
-    if (head_.compare_exchange_weak(top, reinterpret_cast<uintptr_t>(e), std::memory_order_acq_rel,
-                                    std::memory_order_relaxed)) {
-      element.release();
-      return top == kBlocked ? PushResult::kReaderWasBlocked : PushResult::kQueued;
-    }
-  }
-}
-
-size_t Mailbox::append_reversed(uintptr_t top, ElementQueue& queue) noexcept {
+// Reverses a chain linked newest first (the mailbox's stack, a run) into FIFO order at the back of
+// `queue`; returns its length.
+size_t append_reversed(MailboxElement* newest, ElementQueue& queue) noexcept {
   MailboxElement* reversed = nullptr;
-  MailboxElement* tail = reinterpret_cast<MailboxElement*>(top);
   size_t count = 0;
-  for (MailboxElement* e = tail; e != nullptr;) {
+  for (MailboxElement* e = newest; e != nullptr;) {
     MailboxElement* next = e->next;
     e->next = reversed;
     reversed = e;
     e = next;
     ++count;
   }
-  queue.append_chain(reversed, tail, count);
+  queue.append_chain(reversed, newest, count);
   return count;
+}
+
+MailboxElement* as_element(uintptr_t top) noexcept {
+  return reinterpret_cast<MailboxElement*>(top);
+}
+
+}  // namespace
+
+void ElementRun::push_back(ElementPtr element) noexcept {
+  MailboxElement* e = element.release();
+  e->next = newest_;
+  newest_ = e;
+  if (oldest_ == nullptr) oldest_ = e;
+  ++size_;
+}
+
+void ElementRun::move_to(ElementQueue& queue) noexcept {
+  append_reversed(newest_, queue);
+  newest_ = oldest_ = nullptr;
+  size_ = 0;
+}
+
+void ElementRun::clear() noexcept {
+  ElementQueue drop;
+  move_to(drop);
+}
+
+Mailbox::~Mailbox() {
+  const uintptr_t top = head_.load(std::memory_order_acquire);
+  if (top != kEmpty && top != kBlocked && top != kClosed) {
+    ElementQueue drop;
+    append_reversed(as_element(top), drop);
+  }
+}
+
+Mailbox::PushResult Mailbox::push(ElementPtr& element) noexcept {
+  const PushResult result = push_chain(element.get(), element.get());
+  if (result != PushResult::kClosed) element.release();
+  return result;
+}
+
+Mailbox::PushResult Mailbox::push(ElementRun& run) noexcept {
+  if (run.empty()) return PushResult::kQueued;
+  const PushResult result = push_chain(run.newest_, run.oldest_);
+  if (result != PushResult::kClosed) {
+    run.newest_ = run.oldest_ = nullptr;
+    run.size_ = 0;
+  }
+  return result;
+}
+
+Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* oldest) noexcept {
+  uintptr_t top = head_.load(std::memory_order_relaxed);
+  for (;;) {
+    if (top == kClosed) return PushResult::kClosed;
+    oldest->next = (top == kEmpty || top == kBlocked) ? nullptr : as_element(top);
+    if (head_.compare_exchange_weak(top, reinterpret_cast<uintptr_t>(newest),
+                                    std::memory_order_acq_rel, std::memory_order_relaxed)) {
+      return top == kBlocked ? PushResult::kReaderWasBlocked : PushResult::kQueued;
+    }
+  }
 }
 
 size_t Mailbox::fetch(ElementQueue& queue) noexcept {
   uintptr_t top = head_.load(std::memory_order_relaxed);
   if (top == kEmpty || top == kBlocked || top == kClosed) return 0;
   top = head_.exchange(kEmpty, std::memory_order_acq_rel);
-  return append_reversed(top, queue);
+  return append_reversed(as_element(top), queue);
 }
 
 bool Mailbox::try_block() noexcept {
@@ -107,7 +149,8 @@ bool Mailbox::try_unblock() noexcept {
 
 void Mailbox::close(ElementQueue& leftover) noexcept {
   const uintptr_t top = head_.exchange(kClosed, std::memory_order_acq_rel);
-  if (top != kEmpty && top != kBlocked && top != kClosed) append_reversed(top, leftover);
+  if (top != kEmpty && top != kBlocked && top != kClosed)
+    append_reversed(as_element(top), leftover);
 }
 
 }  // namespace bossa

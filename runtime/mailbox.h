@@ -44,6 +44,32 @@ class ElementQueue {
   size_t size_ = 0;
 };
 
+// Elements bound for one mailbox, gathered by one thread to be pushed together (Mailbox::push of
+// a run): one compare-and-swap and at most one wake-up for all of them. Linked through
+// MailboxElement::next newest first, the order the mailbox's stack keeps.
+class ElementRun {
+ public:
+  ElementRun() = default;
+  ElementRun(const ElementRun&) = delete;
+  ElementRun& operator=(const ElementRun&) = delete;
+  ~ElementRun() { clear(); }
+
+  bool empty() const noexcept { return newest_ == nullptr; }
+  size_t size() const noexcept { return size_; }
+
+  void push_back(ElementPtr element) noexcept;
+  // Moves the elements, oldest first, to the back of `queue`.
+  void move_to(ElementQueue& queue) noexcept;
+  void clear() noexcept;
+
+ private:
+  friend class Mailbox;
+
+  MailboxElement* newest_ = nullptr;
+  MailboxElement* oldest_ = nullptr;
+  size_t size_ = 0;
+};
+
 class Mailbox {
  public:
   enum class PushResult {
@@ -60,6 +86,9 @@ class Mailbox {
 
   // Any thread. On kClosed, ownership of the element stays with `element`.
   PushResult push(ElementPtr& element) noexcept;
+  // Any thread: pushes a run of elements at once, in their order. The run is empty afterwards,
+  // except on kClosed, where it keeps them.
+  PushResult push(ElementRun& run) noexcept;
 
   // Reader: moves everything pushed so far to the back of `queue`, in push order. Returns the
   // count.
@@ -94,8 +123,8 @@ class Mailbox {
   static constexpr uintptr_t kBlocked = 1;
   static constexpr uintptr_t kClosed = 2;
 
-  // Reverses the pushed stack into FIFO order and appends it to queue.
-  static size_t append_reversed(uintptr_t top, ElementQueue& queue) noexcept;
+  // Pushes the elements linked from `newest` down to `oldest` with one compare-and-swap.
+  PushResult push_chain(MailboxElement* newest, MailboxElement* oldest) noexcept;
 
   std::atomic<uintptr_t> head_{kEmpty};
   std::atomic<size_t> held_{0};  // for depth(); written by the reader only

@@ -74,6 +74,48 @@ TEST(MailboxTest, ClosedMailboxRefusesAndReturnsLeftovers) {
   EXPECT_EQ(*late->get_if<int>(), 8);
 }
 
+TEST(MailboxTest, ARunArrivesInOrderAfterWhatCameBeforeIt) {
+  Mailbox mailbox;
+  ElementPtr first = element_with(0);
+  mailbox.push(first);
+  ElementRun run;
+  for (int i = 1; i <= 3; ++i) run.push_back(element_with(i));
+  EXPECT_EQ(run.size(), 3u);
+  EXPECT_EQ(mailbox.push(run), Mailbox::PushResult::kQueued);
+  EXPECT_TRUE(run.empty());
+  ElementPtr last = element_with(4);
+  mailbox.push(last);
+  ElementQueue queue;
+  EXPECT_EQ(mailbox.fetch(queue), 5u);
+  for (int i = 0; i <= 4; ++i) EXPECT_EQ(*queue.pop_front()->get_if<int>(), i);
+}
+
+TEST(MailboxTest, ARunWakesABlockedReaderOnce) {
+  Mailbox mailbox;
+  ASSERT_TRUE(mailbox.try_block());
+  ElementRun run;
+  run.push_back(element_with(1));
+  run.push_back(element_with(2));
+  EXPECT_EQ(mailbox.push(run), Mailbox::PushResult::kReaderWasBlocked);
+  ElementPtr after = element_with(3);
+  EXPECT_EQ(mailbox.push(after), Mailbox::PushResult::kQueued);
+}
+
+TEST(MailboxTest, AClosedMailboxLeavesARunWithItsSender) {
+  Mailbox mailbox;
+  ElementQueue leftover;
+  mailbox.close(leftover);
+  ElementRun run;
+  run.push_back(element_with(1));
+  run.push_back(element_with(2));
+  EXPECT_EQ(mailbox.push(run), Mailbox::PushResult::kClosed);
+  ASSERT_EQ(run.size(), 2u);
+  ElementQueue refused;
+  run.move_to(refused);
+  EXPECT_TRUE(run.empty());
+  for (int i = 1; i <= 2; ++i) EXPECT_EQ(*refused.pop_front()->get_if<int>(), i);
+}
+
 TEST(MailboxTest, ConcurrentSendersKeepTheirOwnOrder) {
   constexpr int kSenders = 4;
   constexpr int kPerSender = 50000;

@@ -91,6 +91,7 @@ void Runtime::deliver_local(Pid to, ElementPtr element) {
 
 void Runtime::deliver_local(Pid to, ElementPtr element, Recipient& last) {
   if (last.actor == nullptr || last.pid != to) {
+    release(last);
     last.actor = find(to);
     last.pid = to;
   }
@@ -98,7 +99,13 @@ void Runtime::deliver_local(Pid to, ElementPtr element, Recipient& last) {
     deliver_local(to, std::move(element));  // a dead letter, with its reason
     return;
   }
-  if (!last.actor->enqueue(std::move(element))) last.actor.reset();  // stopped: let it go
+  last.held.push_back(std::move(element));
+  if (last.held.size() == kMaxHeldElements) release(last);
+}
+
+void Runtime::release(Recipient& last) {
+  if (last.held.empty()) return;
+  if (!last.actor->enqueue(last.held)) last.actor.reset();  // stopped: let it go
 }
 
 bool Runtime::accept_remote_link(Pid local, Pid remote) {

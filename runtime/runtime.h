@@ -179,16 +179,23 @@ class Runtime {
   }
   // Delivers an element that came from another node to a local pid (a dead letter if not alive).
   void deliver_local(Pid to, ElementPtr element);
-  // The actor a thread that delivers many elements in a row (a transport's) found last.
+  // The actor a thread that delivers many elements in a row (a transport's) found last, and the
+  // elements it holds back for it.
+  static constexpr size_t kMaxHeldElements = 64;
   struct Recipient {
     Pid pid;
     ActorPtr actor;
+    ElementRun held;
   };
   // deliver_local for such a thread: a run of elements for one actor (a batch from another node)
-  // costs one lookup. `last` keeps a reference to the actor (a stopped one too) until an element
-  // for another pid, or a failed delivery, replaces it; its owner must let it go before the
-  // runtime is destroyed.
+  // costs one lookup, and they reach its mailbox together (one push, at most one wake-up) when an
+  // element for another pid comes, when kMaxHeldElements are held, or at release(). `last` keeps a
+  // reference to the actor (a stopped one too) until an element for another pid, or a failed
+  // delivery, replaces it; its owner must let it go before the runtime is destroyed.
   void deliver_local(Pid to, ElementPtr element, Recipient& last);
+  // Delivers what `last` holds. Its owner calls this when a batch ends, and before it delivers
+  // anything any other way, so that the order of what it delivers holds.
+  void release(Recipient& last);
   // Sends an element to any pid, as actors do; see RemoteRouter for the status.
   absl::Status deliver(Pid to, ElementPtr element);
   // The other half of a link or monitor made on another node. accept_*: false if `local` is not

@@ -264,6 +264,57 @@ TEST(RuntimeTest, DeadLettersAreCountedAndObservable) {
   EXPECT_EQ(*seen[0].type, typeid(Ping));
 }
 
+TEST(RuntimeTest, ElementsHeldForARecipientArriveTogetherInOrder) {
+  Runtime runtime({.workers = 2});
+  ScopedActor first(runtime);
+  ScopedActor second(runtime);
+  Runtime::Recipient last;
+  for (int i = 0; i < 3; ++i) {
+    runtime.deliver_local(first.pid(), make_element<Ping>(Pid{}, MessageKind::kUser, 0, Ping{i}),
+                          last);
+  }
+  EXPECT_FALSE(first->receive_for<Ping>(absl::ZeroDuration()).ok()) << "held until released";
+  // A message for another actor lets the held ones go first.
+  runtime.deliver_local(second.pid(), make_element<Ping>(Pid{}, MessageKind::kUser, 0, Ping{9}),
+                        last);
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<Ping> ping = first->receive_for<Ping>(kWait);
+    ASSERT_TRUE(ping.ok()) << ping.status();
+    EXPECT_EQ(ping->n, i);
+  }
+  EXPECT_FALSE(second->receive_for<Ping>(absl::ZeroDuration()).ok());
+  runtime.release(last);
+  absl::StatusOr<Ping> ping = second->receive_for<Ping>(kWait);
+  ASSERT_TRUE(ping.ok()) << ping.status();
+  EXPECT_EQ(ping->n, 9);
+  // A full run leaves without waiting for release().
+  for (size_t i = 0; i < Runtime::kMaxHeldElements; ++i) {
+    runtime.deliver_local(
+        second.pid(), make_element<Ping>(Pid{}, MessageKind::kUser, 0, Ping{static_cast<int>(i)}),
+        last);
+  }
+  for (size_t i = 0; i < Runtime::kMaxHeldElements; ++i) {
+    EXPECT_TRUE(second->receive_for<Ping>(kWait).ok()) << i;
+  }
+  last.actor.reset();
+}
+
+TEST(RuntimeTest, ElementsHeldForAnActorThatStoppedBecomeDeadLetters) {
+  Runtime runtime({.workers = 2});
+  const Pid gone = spawn_echo(runtime);
+  ScopedActor me(runtime);
+  Runtime::Recipient last;
+  runtime.deliver_local(gone, make_element<Ping>(Pid{}, MessageKind::kUser, 0, Ping{1}), last);
+  runtime.deliver_local(gone, make_element<Ping>(Pid{}, MessageKind::kUser, 0, Ping{2}), last);
+  me->monitor(gone);
+  runtime.exit(gone, ExitReason::kill());
+  ASSERT_TRUE(me->receive_for<DownMsg>(kWait).ok());
+  EXPECT_EQ(runtime.dead_letter_count(), 0u);
+  runtime.release(last);
+  EXPECT_EQ(runtime.dead_letter_count(), 2u);
+  EXPECT_EQ(last.actor, nullptr) << "a stopped actor is let go";
+}
+
 TEST(RuntimeTest, ActorWithEmptyBehaviorStopsNormally) {
   Runtime runtime({.workers = 2});
   ScopedActor me(runtime);

@@ -105,8 +105,7 @@ class Scheduler::Worker {
       switch (r->resume(scheduler_.max_throughput_)) {
         case Resumable::ResumeResult::kResumeLater:
           push_back(r);
-          if (scheduler_.sleepers_.load(std::memory_order_seq_cst) > 0)
-            scheduler_.wake_one_sleeper();
+          scheduler_.wake_for_new_work();
           break;
         case Resumable::ResumeResult::kAwaiting:
         case Resumable::ResumeResult::kDone:
@@ -166,7 +165,17 @@ void Scheduler::schedule(Resumable* r) {
     injection_queue_.push_back(r);
     injected_.store(injection_queue_.size(), std::memory_order_relaxed);
   }
-  if (sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_sleeper();
+  wake_for_new_work();
+}
+
+void Scheduler::wake_for_new_work() {
+  // A polling worker finds the work by itself. One that stops polling decrements spinners_ before
+  // its last look at the queues (sleep_until_work, under the queues' locks), so either that look
+  // sees the work or this load sees it gone and a sleeper is woken.
+  if (spinners_.load(std::memory_order_seq_cst) == 0 &&
+      sleepers_.load(std::memory_order_seq_cst) > 0) {
+    wake_one_sleeper();
+  }
 }
 
 Resumable* Scheduler::pop_injected() {
@@ -189,7 +198,10 @@ bool Scheduler::spin_for_work(const Worker& thief, Resumable*& found) {
   }
   const bool got = spin_until(
       [&] { return may_have_work() && (found = find_work(&thief)) != nullptr; }, busy_wait_);
-  spinners_.fetch_sub(1, std::memory_order_relaxed);
+  spinners_.fetch_sub(1, std::memory_order_seq_cst);
+  // Work queued while this worker polled woke nobody: if there is more than it took, a sleeper
+  // takes the rest.
+  if (got && may_have_work() && sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_sleeper();
   return got;
 }
 

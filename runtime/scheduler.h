@@ -62,6 +62,8 @@ class Scheduler {
   // Pops from the injection queue, then steals from other workers; nullptr if all are empty.
   Resumable* find_work(const Worker* thief);
   bool has_visible_work();
+  // After work was queued: wakes a sleeping worker unless one is polling.
+  void wake_for_new_work();
   void wake_one_sleeper();
   void sleep_until_work();
 

@@ -97,8 +97,9 @@ absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::stri
 
 namespace {
 
-// Each thread's first segment for ScratchBuilder: 8 KiB, zeroed (static storage), and zeroed again
-// by the builder that used it.
+// Each thread's space for ScratchBuilder: 8 KiB, zeroed (static storage), and zeroed again by the
+// builder that used it. The first word is kept for the segment table of a one-segment message,
+// the rest is the first segment.
 constexpr size_t kScratchWords = 1024;
 struct Scratch {
   capnp::word words[kScratchWords];
@@ -109,17 +110,41 @@ thread_local Scratch scratch;
 }  // namespace
 
 ScratchBuilder::ScratchBuilder(size_t words) {
-  if (!scratch.in_use && words <= kScratchWords) {
+  if (!scratch.in_use && words < kScratchWords) {
     scratch.in_use = uses_scratch_ = true;
-    message_.emplace(kj::arrayPtr(scratch.words, kScratchWords));
+    message_.emplace(kj::arrayPtr(scratch.words + 1, kScratchWords - 1));
   } else {
     message_.emplace(static_cast<capnp::uint>(words));
   }
 }
 
 ScratchBuilder::~ScratchBuilder() {
-  message_.reset();
-  if (uses_scratch_) scratch.in_use = false;
+  message_.reset();  // zeroes what the message used of its first segment
+  if (uses_scratch_) {
+    scratch.words[0] = capnp::word();
+    scratch.in_use = false;
+  }
+}
+
+std::string_view ScratchBuilder::flat() {
+  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message_->getSegmentsForOutput();
+  if (uses_scratch_ && segments.size() == 1 && segments[0].begin() == scratch.words + 1) {
+    // One segment: a segment count of 1 (stored as 0) and the segment's size, little-endian.
+    const auto size = static_cast<uint32_t>(segments[0].size());
+    unsigned char table[kWordBytes] = {0,
+                                       0,
+                                       0,
+                                       0,
+                                       static_cast<unsigned char>(size),
+                                       static_cast<unsigned char>(size >> 8),
+                                       static_cast<unsigned char>(size >> 16),
+                                       static_cast<unsigned char>(size >> 24)};
+    std::memcpy(scratch.words, table, kWordBytes);
+    return std::string_view(reinterpret_cast<const char*>(scratch.words),
+                            (1 + segments[0].size()) * kWordBytes);
+  }
+  write(*message_, written_);
+  return written_;
 }
 
 std::string write(capnp::MessageBuilder& message) {

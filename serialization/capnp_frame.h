@@ -48,9 +48,15 @@ class ScratchBuilder {
 
   capnp::MallocMessageBuilder& message() { return *message_; }
 
+  // The message in the flat format, valid while this builder lives and the message is unchanged.
+  // A message that stayed within the scratch space is not copied: the segment table is written
+  // in the word before it.
+  std::string_view flat();
+
  private:
   bool uses_scratch_ = false;
   std::optional<capnp::MallocMessageBuilder> message_;
+  std::string written_;  // flat() of a message outside the scratch space
 };
 
 }  // namespace bossa::capnp_frame

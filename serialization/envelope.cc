@@ -85,19 +85,19 @@ size_t header_words(const Envelope& envelope) {
 
 }  // namespace
 
-void encode_envelope(const Envelope& envelope, std::string& out) {
+void encode_envelope(const Envelope& envelope, absl::FunctionRef<void(std::string_view)> use) {
   capnp_frame::ScratchBuilder builder(header_words(envelope) + (envelope.payload.size() + 7) / 8);
   capnp::MallocMessageBuilder& message = builder.message();
   wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
   set_header(root, envelope);
   root.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(envelope.payload.data()),
                                       envelope.payload.size()));
-  capnp_frame::write(message, out);
+  use(builder.flat());
 }
 
 absl::Status encode_envelope(const Envelope& envelope,
                              absl::FunctionRef<void(wire::Value::Builder)> write_value,
-                             std::string& out) {
+                             absl::FunctionRef<void(std::string_view)> use) {
   // Most values are a few words; a larger one grows the arena.
   constexpr size_t kValueWords = 16;
   capnp_frame::ScratchBuilder builder(header_words(envelope) + kValueWords);
@@ -110,13 +110,13 @@ absl::Status encode_envelope(const Envelope& envelope,
     return absl::InvalidArgumentError(
         absl::StrCat("value cannot be encoded: ", e.getDescription().cStr()));
   }
-  capnp_frame::write(message, out);
+  use(builder.flat());
   return absl::OkStatus();
 }
 
 std::string encode_envelope(const Envelope& envelope) {
   std::string out;
-  encode_envelope(envelope, out);
+  encode_envelope(envelope, [&](std::string_view bytes) { out = bytes; });
   return out;
 }
 

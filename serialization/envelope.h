@@ -76,15 +76,15 @@ struct Envelope {
 // Encodes `envelope` in the flat format above. Precondition: to_name and payload are each smaller
 // than 512 MiB (Cap'n Proto's blob limit; a transport's message size limit sits far below it).
 std::string encode_envelope(const Envelope& envelope);
-// The same into `out`, replacing what it held and reusing its memory (for a sender that keeps one
-// buffer).
-void encode_envelope(const Envelope& envelope, std::string& out);
+// The same for a sender that passes the bytes on at once: calls `use` with them, valid only during
+// the call (a small envelope is not copied out of the memory it was built in).
+void encode_envelope(const Envelope& envelope, absl::FunctionRef<void(std::string_view)> use);
 // The same with the message written by `write_value` into the envelope's `value` in place (one
-// Cap'n Proto message for both; envelope.payload is not used). InvalidArgument if `write_value`
-// throws (a value over Cap'n Proto's size limits).
+// Cap'n Proto message for both; envelope.payload is not used). InvalidArgument, and no call of
+// `use`, if `write_value` throws (a value over Cap'n Proto's size limits).
 absl::Status encode_envelope(const Envelope& envelope,
                              absl::FunctionRef<void(wire::Value::Builder)> write_value,
-                             std::string& out);
+                             absl::FunctionRef<void(std::string_view)> use);
 
 // Decodes one envelope from `bytes` under `limits`. `bytes` need not be aligned in memory. A
 // message carried as a value comes back as payload bytes (a flat message whose root is that Value).

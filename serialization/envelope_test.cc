@@ -68,10 +68,10 @@ TEST(Envelope, CarriesAMessageAsAValueWrittenInPlace) {
   Envelope e = sample_envelope();
   e.payload.clear();
   std::string bytes;
-  ASSERT_TRUE(
-      encode_envelope(
-          e, [](wire::Value::Builder out) { Codec<std::string>::encode("in place", out); }, bytes)
-          .ok());
+  ASSERT_TRUE(encode_envelope(
+                  e, [](wire::Value::Builder out) { Codec<std::string>::encode("in place", out); },
+                  [&](std::string_view encoded) { bytes = encoded; })
+                  .ok());
   bool read = false;
   absl::Status status = read_envelope(bytes, DecodeLimits{}, [&](const EnvelopeView& view) {
     read = true;
@@ -116,13 +116,36 @@ TEST(Envelope, RejectsBothAPayloadAndAValue) {
 }
 
 TEST(Envelope, AValueThatCannotBeWrittenIsAnErrorAndNothingIsWritten) {
-  std::string bytes = "untouched";
+  bool used = false;
   absl::Status status = encode_envelope(
       sample_envelope(),
-      [](wire::Value::Builder) { KJ_FAIL_REQUIRE("list too long for Cap'n Proto"); }, bytes);
+      [](wire::Value::Builder) { KJ_FAIL_REQUIRE("list too long for Cap'n Proto"); },
+      [&](std::string_view) { used = true; });
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("list too long"));
-  EXPECT_EQ(bytes, "untouched");
+  EXPECT_FALSE(used);
+}
+
+TEST(Envelope, EncodesTheSameBytesInAndOutsideTheThreadsScratchSpace) {
+  // The outer envelope is built in this thread's scratch space; one encoded while it is in use,
+  // and one too large for it, are built on the heap.
+  const Envelope small = sample_envelope();
+  Envelope large = sample_envelope();
+  large.payload.assign(64 * 1024, '\x5A');
+  encode_envelope(small, [&](std::string_view outer) {
+    encode_envelope(small, [&](std::string_view inner) { EXPECT_EQ(inner, outer); });
+    std::string copy(outer);
+    encode_envelope(large, [&](std::string_view bytes) {
+      absl::StatusOr<Envelope> back = decode_envelope(bytes);
+      ASSERT_TRUE(back.ok()) << back.status();
+      EXPECT_EQ(*back, large);
+    });
+    EXPECT_EQ(outer, copy) << "encoding others left these bytes alone";
+  });
+  absl::StatusOr<Envelope> back;
+  encode_envelope(small, [&](std::string_view bytes) { back = decode_envelope(bytes); });
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, small);
 }
 
 TEST(Envelope, EncodesAsOneFlatSegmentWithItsSizeInTheHeader) {

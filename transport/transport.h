@@ -47,6 +47,10 @@ class TransportHandler {
   // An envelope that node `from` sent this node. `bytes` is untrusted and valid only during the
   // call.
   virtual void on_envelope(uint32_t from, std::string_view bytes) = 0;
+  // The envelopes handed over since the last call (one batch, or one envelope) are all there is
+  // for now. Called after them, before the transport waits for more: the handler may hold messages
+  // back until then to pass on several to one actor at once.
+  virtual void on_batch_end() = 0;
   virtual void on_node_up(const NodeIdentity& node) = 0;
   // `reason` says why, for logs: "left", "silent for 2s", "connection lost".
   virtual void on_node_down(const NodeIdentity& node, std::string_view reason) = 0;

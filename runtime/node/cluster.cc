@@ -36,12 +36,6 @@ EnvelopeKind envelope_kind(const MailboxElement& element) {
   }
 }
 
-// Each sending thread encodes into a buffer of its own, reused: the transport copies what it keeps.
-std::string& encode_buffer() {
-  thread_local std::string bytes;
-  return bytes;
-}
-
 MessageKind message_kind(EnvelopeKind kind) {
   switch (kind) {
     case EnvelopeKind::kRequest:
@@ -102,19 +96,17 @@ std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
 }
 
 absl::Status Cluster::send_envelope(const Envelope& envelope) {
-  std::string& bytes = encode_buffer();
-  encode_envelope(envelope, bytes);
-  return transmit(envelope.to.node, bytes);
+  absl::Status sent;
+  encode_envelope(envelope,
+                  [&](std::string_view bytes) { sent = transmit(envelope.to.node, bytes); });
+  return sent;
 }
 
-absl::Status Cluster::transmit(uint32_t node, std::string& bytes) {
-  const size_t size = bytes.size();
+absl::Status Cluster::transmit(uint32_t node, std::string_view bytes) {
   absl::Status sent = transport_.send(node, bytes);
-  constexpr size_t kKeptBufferBytes = 64 * 1024;
-  if (bytes.capacity() > kKeptBufferBytes) bytes = std::string();  // not a large one for ever
   if (sent.ok()) {
     NodeCounters::add(counters_.messages_out);
-    NodeCounters::add(counters_.bytes_out, size);
+    NodeCounters::add(counters_.bytes_out, bytes.size());
   }
   return sent;
 }
@@ -155,23 +147,25 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     envelope.type_id = payload->type_id;
     envelope.payload = std::move(payload->bytes);
   }
-  std::string& bytes = encode_buffer();
+  const bool awaited = envelope.kind == EnvelopeKind::kRequest && element->from.node == self_.id &&
+                       element->from.valid();
+  absl::Status sent;
+  auto send_bytes = [&](std::string_view bytes) {
+    // Remembered before it leaves: its reply may come back before transmit returns.
+    if (awaited) {
+      std::lock_guard<std::mutex> lock(requests_mutex_);
+      open_requests_[{element->from.serial, element->correlation_id}] = to;
+    }
+    sent = transmit(envelope.to.node, bytes);
+  };
   if (writer) {
     const void* payload = element->payload();
     absl::Status encoded = encode_envelope(
-        envelope, [&](wire::Value::Builder out) { writer->write(payload, out); }, bytes);
+        envelope, [&](wire::Value::Builder out) { writer->write(payload, out); }, send_bytes);
     if (!encoded.ok()) return refuse(to, *element, encoded);
   } else {
-    encode_envelope(envelope, bytes);
+    encode_envelope(envelope, send_bytes);
   }
-  // Remembered before it leaves: its reply may come back before transmit returns.
-  const bool awaited = envelope.kind == EnvelopeKind::kRequest && element->from.node == self_.id &&
-                       element->from.valid();
-  if (awaited) {
-    std::lock_guard<std::mutex> lock(requests_mutex_);
-    open_requests_[{element->from.serial, element->correlation_id}] = to;
-  }
-  absl::Status sent = transmit(envelope.to.node, bytes);
   if (!sent.ok()) {
     NodeCounters::add(counters_.undeliverable);
     // A request that node down answered meanwhile is not answered twice.
@@ -288,8 +282,8 @@ void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
       return absl::InvalidArgumentError(
           absl::StrCat("the envelope is addressed to node ", envelope.to.node, ", not this one"));
     }
-    NodeCounters::add(counters_.messages_in);
-    NodeCounters::add(counters_.bytes_in, bytes.size());
+    NodeCounters::add_one_writer(counters_.messages_in);
+    NodeCounters::add_one_writer(counters_.bytes_in, bytes.size());
     deliver_inbound(envelope);
     return absl::OkStatus();
   });
@@ -299,6 +293,11 @@ void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
 void Cluster::deliver_inbound(const EnvelopeView& envelope) {
   const Pid to = from_wire(envelope.to);
   const Pid from = from_wire(envelope.from);
+  // Only messages to a pid go through last_recipient_; what it holds goes before anything else.
+  const bool message = envelope.kind == EnvelopeKind::kUser ||
+                       envelope.kind == EnvelopeKind::kRequest ||
+                       envelope.kind == EnvelopeKind::kReply;
+  if (!message || !envelope.to_name.empty()) runtime_.release(last_recipient_);
   switch (envelope.kind) {
     case EnvelopeKind::kUser:
     case EnvelopeKind::kRequest:
@@ -378,6 +377,7 @@ void Cluster::deliver_to_name(std::string_view name, ElementPtr element) {
 }
 
 void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) {
+  runtime_.release(last_recipient_);
   NodeCounters::add(counters_.undeliverable);
   const absl::Status why =
       absl::UnavailableError(absl::StrCat("not delivered to node ", to, ": ", as_absl(reason)));
@@ -424,11 +424,17 @@ void Cluster::on_rejected(std::string_view what) {
   rejected_log_.log(absl::StrCat("dropped what the transport received: ", as_absl(what)));
 }
 
+void Cluster::on_batch_end() {
+  runtime_.release(last_recipient_);
+}
+
 void Cluster::transport_stopped() {
-  last_recipient_ = Runtime::Recipient{};
+  runtime_.release(last_recipient_);
+  last_recipient_.actor.reset();
 }
 
 void Cluster::on_node_up(const transport::NodeIdentity& node) {
+  runtime_.release(last_recipient_);
   {
     std::lock_guard<std::mutex> lock(nodes_mutex_);
     nodes_[node.id] = node.name;
@@ -440,6 +446,7 @@ void Cluster::on_node_up(const transport::NodeIdentity& node) {
 }
 
 void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view reason) {
+  runtime_.release(last_recipient_);
   {
     std::lock_guard<std::mutex> lock(nodes_mutex_);
     nodes_.erase(node.id);

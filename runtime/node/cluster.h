@@ -88,6 +88,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
 
   // TransportHandler
   void on_envelope(uint32_t from, std::string_view bytes) override;
+  void on_batch_end() override;
   void on_node_up(const transport::NodeIdentity& node) override;
   void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
   void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
@@ -96,9 +97,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
  private:
   // Encodes and sends; the transport's status.
   absl::Status send_envelope(const Envelope& envelope);
-  // Sends encoded envelope `bytes` (this thread's buffer, which it may shrink) to `node`, counting
-  // it; the transport's status.
-  absl::Status transmit(uint32_t node, std::string& bytes);
+  // Sends encoded envelope `bytes` to `node`, counting it; the transport's status.
+  absl::Status transmit(uint32_t node, std::string_view bytes);
   // A message that cannot leave (`why`): its requester, here or on `to`'s node, learns at once.
   // Returns `why`.
   absl::Status refuse(Pid to, const MailboxElement& element, const absl::Status& why);

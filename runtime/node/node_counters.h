@@ -23,6 +23,11 @@ struct NodeCounters {
   static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) noexcept {
     counter.fetch_add(n, std::memory_order_relaxed);
   }
+  // add() for a counter that one thread at a time writes (the transport's, whose calls are
+  // serialized): without a locked instruction.
+  static void add_one_writer(std::atomic<uint64_t>& counter, uint64_t n = 1) noexcept {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 };
 
 }  // namespace bossa

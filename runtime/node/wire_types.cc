@@ -1,5 +1,6 @@
 #include "runtime/node/wire_types.h"
 
+#include <atomic>
 #include <mutex>
 
 #include <kj/exception.h>
@@ -8,6 +9,15 @@
 #include "serialization/builtin_types.h"
 
 namespace bossa {
+namespace {
+
+std::atomic<uint64_t> next_instance{1};
+
+}  // namespace
+
+thread_local WireTypes::LastLookup WireTypes::last_lookup_;
+
+WireTypes::WireTypes() : instance_(next_instance.fetch_add(1, std::memory_order_relaxed)) {}
 
 absl::Status WireTypes::add_builtins() {
   return for_each_builtin_type(
@@ -33,20 +43,30 @@ absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) con
 }
 
 std::optional<WireTypes::ValueWriter> WireTypes::value_writer(const MailboxElement& element) const {
+  LastLookup& last = last_lookup_;
+  if (last.writer_owner == instance_ && last.writer_tag == element.tag()) return last.writer;
   std::lock_guard<SpinLock> lock(mutex_);
   auto it = value_writers_.find(element.tag());
   if (it == value_writers_.end()) return std::nullopt;
+  last.writer_owner = instance_;
+  last.writer_tag = element.tag();
+  last.writer = it->second;
   return it->second;
 }
 
 absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, wire::Value::Reader value, Pid from,
                                              MessageKind kind, uint64_t correlation) const {
-  ValueReader reader = nullptr;
-  {
+  LastLookup& last = last_lookup_;
+  ValueReader reader =
+      last.reader_owner == instance_ && last.reader_type_id == type_id ? last.reader : nullptr;
+  if (reader == nullptr) {
     std::lock_guard<SpinLock> lock(mutex_);
     auto it = value_readers_.find(type_id);
     if (it != value_readers_.end()) {
       reader = it->second;
+      last.reader_owner = instance_;
+      last.reader_type_id = type_id;
+      last.reader = reader;
     } else if (!decoders_.contains(type_id)) {
       return absl::NotFoundError(
           absl::StrCat("no type is registered under wire type id ", absl::Hex(type_id)));

@@ -33,7 +33,7 @@ namespace bossa {
 
 class WireTypes {
  public:
-  WireTypes() = default;
+  WireTypes();
   WireTypes(const WireTypes&) = delete;
   WireTypes& operator=(const WireTypes&) = delete;
 
@@ -140,6 +140,20 @@ class WireTypes {
     value_readers_.emplace(codec->wire_id, reader);
   }
 
+  // A thread's last value writer and value reader found, so that a run of messages of one type
+  // skips the lock and the maps. Entries are never removed, so what was found stays right while
+  // its WireTypes lives; `owner` says which one that is.
+  struct LastLookup {
+    uint64_t writer_owner = 0;
+    TypeTag writer_tag = nullptr;
+    ValueWriter writer{};
+    uint64_t reader_owner = 0;
+    uint64_t reader_type_id = 0;
+    ValueReader reader = nullptr;
+  };
+  static thread_local LastLookup last_lookup_;
+
+  const uint64_t instance_;  // unique in the process, for last_lookup_
   CodecRegistry codecs_;
   mutable SpinLock mutex_;
   // Both never lose an entry, so what they point to stays where it is. The registry has the same

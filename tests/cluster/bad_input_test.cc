@@ -120,7 +120,8 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
                            .type_id = wire_type_id("string"),
                            .to_name = {},
                            .payload = {}},
-                  [](wire::Value::Builder out) { out.setInt64(5); }, mistyped)
+                  [](wire::Value::Builder out) { out.setInt64(5); },
+                  [&](std::string_view bytes) { mistyped = bytes; })
                   .ok());
   mallory.send_envelope(mistyped);
   // Then a good one, on the same connection: it arrives.

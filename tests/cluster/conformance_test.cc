@@ -119,6 +119,35 @@ TEST_P(ClusterConformance, LinksCarryACrashAcrossNodes) {
   EXPECT_EQ(noproc->reason.kind(), ExitReason::Kind::kNoProc);
 }
 
+TEST_P(ClusterConformance, AnExitSignalComesAfterTheMessagesSentBeforeIt) {
+  cluster_.start_peer("alpha");
+  const Pid burst = spawn_on("alpha", "burst_then_crash");
+  ScopedActor me(main().runtime());
+  me->trap_exit(true);
+  me->link(burst);
+  ASSERT_TRUE(me->request<std::string>(spawn_on("alpha", "echo"), kWait, std::string("sync")).ok());
+  constexpr int64_t kMessages = 5000;
+  me->send(burst, kMessages);
+  // Whatever comes first: the numbers in order, then the exit signal that followed them.
+  int64_t next = 0;
+  bool exited = false;
+  while (!exited) {
+    absl::Status got = me->receive(
+        [&](int64_t value) {
+          EXPECT_EQ(value, next);
+          ++next;
+        },
+        [&](const ExitMsg& exit) {
+          EXPECT_EQ(exit.from, burst);
+          EXPECT_EQ(exit.reason.detail(), "burst");
+          exited = true;
+        },
+        after(kWait, [] {}));
+    ASSERT_TRUE(got.ok()) << got << " after " << next << " messages";
+  }
+  EXPECT_EQ(next, kMessages) << "the exit signal overtook messages";
+}
+
 TEST_P(ClusterConformance, AnExitSignalReachesAnActorOnAnotherNode) {
   cluster_.start_peer("alpha");
   const Pid echo = spawn_on("alpha", "echo");

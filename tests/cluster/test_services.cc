@@ -36,6 +36,16 @@ Pid spawn_crasher(Node& node, const int64_t&) {
   });
 }
 
+// Answers a number n with the numbers 0 .. n-1 and then crashes (reason error "burst").
+Pid spawn_burst_then_crash(Node& node, const int64_t&) {
+  return node.runtime().spawn([](EventedActor& self) -> Behavior {
+    return {[&self](int64_t count) {
+      for (int64_t i = 0; i < count; ++i) self.send(self.sender(), i);
+      self.exit(ExitReason::error("burst"));
+    }};
+  });
+}
+
 Pid spawn_sequence(Node& node, const int64_t&) {
   return node.runtime().spawn([](EventedActor& self) -> Behavior {
     auto next = std::make_shared<int64_t>(0);
@@ -112,6 +122,7 @@ absl::Status add_test_services(Node& node) {
   add_factory("echo", spawn_echo);
   add_factory("silent", spawn_silent);
   add_factory("crasher", spawn_crasher);
+  add_factory("burst_then_crash", spawn_burst_then_crash);
   add_factory("sequence", spawn_sequence);
   add_factory("collector", spawn_collector);
   add_factory("counter_server", spawn_counter_server);

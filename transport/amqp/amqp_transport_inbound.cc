@@ -187,6 +187,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
     handler_->on_rejected(
         absl::StrCat("the rest of a batch from node ", sender->id, ": ", read.message()));
   }
+  handler_->on_batch_end();
 }
 
 void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
@@ -204,6 +205,7 @@ void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
     return;
   }
   handler_->on_envelope(0, *envelope);
+  handler_->on_batch_end();
 }
 
 bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {

@@ -51,6 +51,7 @@ void LocalInbox::run() {
     switch (event.kind) {
       case Event::Kind::kEnvelope:
         handler_.on_envelope(event.node.id, event.data);
+        handler_.on_batch_end();
         break;
       case Event::Kind::kUp:
         handler_.on_node_up(event.node);

@@ -98,52 +98,69 @@ void NativeTransport::stop() {
 }
 
 absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
-  std::shared_ptr<Link> link;
-  {
-    std::shared_lock<std::shared_mutex> lock(members_mutex_);
-    auto it = members_.find(to);
-    if (it == members_.end()) {
-      return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
+  // While the members' lock is held the member's link stays. Most sends only append to its batch
+  // under that lock; one that may wait, or that hands the link on, takes a reference to it and
+  // lets the lock go.
+  std::shared_lock<std::shared_mutex> members_lock(members_mutex_);
+  auto it = members_.find(to);
+  if (it == members_.end()) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
+  Link* link = it->second.link.get();
+  std::shared_ptr<Link> kept;
+  auto keep_link = [&] {
+    if (members_lock.owns_lock()) {
+      kept = it->second.link;
+      members_lock.unlock();
     }
-    link = it->second.link;
-  }
+  };
   std::unique_lock<SpinLock> lock(link->batch_mutex);
   auto has_room = [&] { return link->closed || link->batch.size() < kMaxBatchBytes; };
   // Looked at before waiting: wait_for reads the clock even when it need not wait.
-  if (!has_room() && !link->batch_taken.wait_for(
-                         lock, absl::ToChronoNanoseconds(config_.node_down_after), has_room)) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("node ", to, " has not read its queue for ",
-                     absl::FormatDuration(config_.node_down_after)));
+  if (!has_room()) {
+    keep_link();
+    if (!link->batch_taken.wait_for(lock, absl::ToChronoNanoseconds(config_.node_down_after),
+                                    has_room)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("node ", to, " has not read its queue for ",
+                       absl::FormatDuration(config_.node_down_after)));
+    }
   }
   if (link->closed) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
-  append_to_batch(link->batch, envelope);
-  if (link->in_flight) return absl::OkStatus();  // the flusher sends it after the batch it holds
-  // While a batch waits for its timer this envelope joins it, without a look at the clock (the
-  // flusher notes when it last sent instead).
-  bool streaming = link->flush_posted;
-  if (!streaming) {
-    const Clock::time_point now = Clock::now();
-    streaming = now - link->last_send < kStreamingGap;
-    link->last_send = now;
+  // While a batch waits for its timer or the flusher sends one, this envelope joins the next,
+  // without a look at the clock (the flusher notes when it last sent instead).
+  if (link->in_flight || link->flush_posted) {
+    append_streaming(*link, envelope);
+    return absl::OkStatus();
   }
+  const Clock::time_point now = Clock::now();
+  const bool streaming = now - link->last_send < kStreamingGap;
+  link->last_send = now;
   if (streaming) {
-    if (link->flush_posted) return absl::OkStatus();  // its timer takes this envelope along
+    append_streaming(*link, envelope);
     link->flush_posted = true;
     const auto delay =
         link->batch.size() < kFullBatchBytes ? kBatchDelay : std::chrono::microseconds::zero();
     lock.unlock();  // the timer is set up outside the lock, which the flusher may be waiting for
-    arm_flush(link, delay);
+    keep_link();
+    arm_flush(kept, delay);
     return absl::OkStatus();
   }
   // An idle link: this envelope leaves now, from this thread, without waiting for the flusher.
   // The socket is taken before the batch is let go, so nothing batched after it can pass it.
+  keep_link();  // sending may wait for the socket
   std::string batch;
   batch.swap(link->batch);
+  append_to_batch(batch, envelope);
   std::unique_lock<std::mutex> socket_lock(link->socket_mutex);
   lock.unlock();
   send_batch(*link, std::move(batch), socket_lock);
   return absl::OkStatus();
+}
+
+void NativeTransport::append_streaming(Link& link, std::string_view envelope) {
+  // A new batch starts with room for as much as the last one took, so that it grows without
+  // being copied again and again.
+  if (link.batch.empty()) link.batch.reserve(link.last_batch_bytes);
+  append_to_batch(link.batch, envelope);
 }
 
 void NativeTransport::arm_flush(const std::shared_ptr<Link>& link,
@@ -176,6 +193,7 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     } else {
       batch.swap(link->batch);
       if (batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
+      link->last_batch_bytes = std::min(batch.size(), kMaxBatchBytes);
       link->in_flight = true;
     }
   }
@@ -310,6 +328,7 @@ void NativeTransport::handle(socket::Message message) {
         handler_->on_rejected(
             absl::StrCat("the rest of a batch from node ", header->sender, ": ", read.message()));
       }
+      handler_->on_batch_end();
       break;
     case NativeKind::kBye:
       drop_member(header->sender, "left");

@@ -28,7 +28,9 @@ constexpr std::array<size_t, 3> kClassBytes = {64, 128, kMaxCachedBytes};
 constexpr uint32_t kLocalBlocks = 256;
 // Blocks handed on through the depot at a time.
 constexpr uint32_t kChainBlocks = 128;
-// Chains the depot keeps per class.
+// Chains the depot keeps per class: 16384 blocks, so that the elements of a backlog that large (a
+// burst from another node, decoded faster than its actor handles it) come back without the heap.
+// (remote_thr: 2.68 M msg/s with 16 chains, 2.94 M with 128, medians of eight runs.)
 constexpr size_t kDepotChains = 128;
 
 size_t class_of(size_t bytes) {

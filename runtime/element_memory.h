@@ -5,7 +5,7 @@
 // library's per-thread caches keep a handful of blocks, on the freeing side, so the allocating
 // thread keeps going to the shared heap. Here each thread keeps up to kLocalBlocks blocks of each
 // size class, and a thread that frees more than that hands them on in chains of kChainBlocks
-// through a small shared depot, from which a thread that runs out takes a whole chain: one lock per
+// through a shared depot, from which a thread that runs out takes a whole chain: one lock per
 // kChainBlocks elements instead of the heap's work per element. The depot holds at most
 // kDepotChains chains per class; beyond that, blocks go back to the heap. A thread's blocks go to
 // the depot when it exits.

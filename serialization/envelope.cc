@@ -128,11 +128,24 @@ absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
     if (kind > static_cast<uint16_t>(kLastEnvelopeKind)) {
       return absl::InvalidArgumentError(absl::StrCat("unknown kind ", kind));
     }
-    capnp::Text::Reader name = root.getToName();
-    capnp::Data::Reader payload = root.getPayload();
-    if (root.hasValue() && payload.size() != 0) {
-      return absl::InvalidArgumentError(
-          "both a payload and a value: a message is one or the other");
+    // Absent pointers are not read: a message to a pid has no name, one with a value no payload.
+    std::string_view name;
+    if (root.hasToName()) {
+      capnp::Text::Reader text = root.getToName();
+      name = std::string_view(text.begin(), text.size());
+    }
+    std::string_view payload;
+    if (root.hasPayload()) {
+      capnp::Data::Reader data = root.getPayload();
+      payload = std::string_view(reinterpret_cast<const char*>(data.begin()), data.size());
+    }
+    std::optional<wire::Value::Reader> value;
+    if (root.hasValue()) {
+      if (!payload.empty()) {
+        return absl::InvalidArgumentError(
+            "both a payload and a value: a message is one or the other");
+      }
+      value = root.getValue();
     }
     return use(EnvelopeView{
         .to = get_pid(root.getTo()),
@@ -140,9 +153,9 @@ absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
         .kind = static_cast<EnvelopeKind>(kind),
         .correlation_id = root.getCorrelationId(),
         .type_id = root.getTypeId(),
-        .to_name = std::string_view(name.begin(), name.size()),
-        .payload = std::string_view(reinterpret_cast<const char*>(payload.begin()), payload.size()),
-        .value = root.hasValue() ? std::optional(root.getValue()) : std::nullopt,
+        .to_name = name,
+        .payload = payload,
+        .value = value,
     });
   });
 }

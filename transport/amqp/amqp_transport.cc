@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/spin_wait.h"
 #include "base/string_view_bridge.h"
 #include "transport/amqp/amqp_bytes.h"
 
@@ -332,7 +333,13 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
     fds[2].fd = session->publisher->fd();
     if (waiting_to_publish) fds[2].events |= POLLOUT;
   }
-  (void)::poll(fds, 3, static_cast<int>(std::max<int64_t>(timeout.count(), 0)));
+  // A thread about to sleep polls first, for up to busy_wait: waking it again would cost the round
+  // trip tens of microseconds.
+  const int timeout_ms = static_cast<int>(std::max<int64_t>(timeout.count(), 0));
+  if (timeout_ms == 0 || !spin_until([&] { return ::poll(fds, 3, 0) > 0; },
+                                     absl::ToChronoNanoseconds(config_.busy_wait))) {
+    (void)::poll(fds, 3, timeout_ms);
+  }
   if (fds[0].revents & POLLIN) {
     uint64_t count = 0;
     (void)!::read(wake_fd_, &count, sizeof count);

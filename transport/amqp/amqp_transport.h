@@ -11,12 +11,12 @@
 // One thread per node owns two connections. The publishing one carries envelopes and
 // announcements, the consuming one never publishes, so a broker that blocks publishers still lets
 // the node consume, bind names, and hear heartbeats. The thread polls both sockets and a wake-up
-// descriptor. rabbitmq-c has no thread of its own: heartbeats run on the consuming connection,
-// sent as frames are read, and when the broker has sent nothing there for one and a half heartbeat
-// periods it is taken as lost (the publishing connection has none: rabbitmq-c's publish would wait
-// without end once one is overdue). It
-// publishes only while the publishing socket can take more, at most kMaxBytesPerTurn a turn, so a
-// broker that stops reading never stalls the thread in a write. send() queues for the thread and
+// descriptor (without sleeping for busy_wait first, then sleeping in poll()). rabbitmq-c has no
+// thread of its own: heartbeats run on the consuming connection, sent as frames are read, and when
+// the broker has sent nothing there for one and a half heartbeat periods it is taken as lost (the
+// publishing connection has none: rabbitmq-c's publish would wait without end once one is overdue).
+// It publishes only while the publishing socket can take more, at most kMaxBytesPerTurn a turn, so
+// a broker that stops reading never stalls the thread in a write. send() queues for the thread and
 // wakes it; a full queue makes send() wait up to node_down_after, then fail with
 // ResourceExhausted.
 //

@@ -20,8 +20,9 @@ With --rounds N every invocation runs N times: all of them once, then all again,
 its peers are measured in turn under the same conditions (two processes sharing two cores swing
 from run to run). Each result is then the median of its N values.
 
-The results are written to <results dir>/latest.jsonl (replaced on each run), one line each; with
-more than one round a line also holds "runs", the values in the order they came. The table pairs
+Result lines go to <results dir>/latest.jsonl as they come (replaced on each run); with more than
+one round the file is rewritten at the end with one line per result, whose "runs" holds the values
+in the order they came. A value a program could not measure (null) is left out of the median. The table pairs
 each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
 The exit status is 1 if a program failed (non-zero exit or timeout) or none was found.
 """
@@ -112,10 +113,13 @@ def run(argv, on_result):
 
 
 def summarize(runs_by_key):
-    """One result per bench/impl/metric: the median of its runs (and the runs, if several)."""
+    """One result per bench/impl/metric: the median of its measured runs (None if it has none), and
+    the runs, if several."""
     results = []
     for (bench, impl, metric), runs in runs_by_key.items():
-        result = {"bench": bench, "impl": impl, "metric": metric, "value": statistics.median(runs)}
+        measured = [v for v in runs if isinstance(v, (int, float)) and math.isfinite(v)]
+        value = statistics.median(measured) if measured else None
+        result = {"bench": bench, "impl": impl, "metric": metric, "value": value}
         if len(runs) > 1:
             result["runs"] = runs
         results.append(result)
@@ -192,31 +196,35 @@ def main():
         log(f"no bench_* programs in {args.build / 'bench'}: build the benchmarks first")
         return 1
 
-    runs_by_key = {}
-    failures = []
-
-    def on_result(result, line):
-        if args.filter not in result["bench"]:
-            return
-        key = (result["bench"], result["impl"], result["metric"])
-        runs_by_key.setdefault(key, []).append(result["value"])
-
-    argvs = [argv for program in programs for argv in invocations(program, args.filter)]
-    for round_number in range(1, args.rounds + 1):
-        if args.rounds > 1:
-            log(f"round {round_number} of {args.rounds}")
-        for argv in argvs:
-            error = run(argv, on_result)
-            if error:
-                log(f"FAILED {error}")
-                failures.append(error)
-
-    results = summarize(runs_by_key)
     args.out.mkdir(parents=True, exist_ok=True)
     latest = args.out / "latest.jsonl"
+    runs_by_key = {}
+    failures = []
     with latest.open("w") as out:
-        for result in results:
-            out.write(json.dumps(result) + "\n")
+
+        def on_result(result, line):
+            if args.filter not in result["bench"]:
+                return
+            key = (result["bench"], result["impl"], result["metric"])
+            runs_by_key.setdefault(key, []).append(result["value"])
+            out.write(line + "\n")
+            out.flush()
+
+        argvs = [argv for program in programs for argv in invocations(program, args.filter)]
+        for round_number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                log(f"round {round_number} of {args.rounds}")
+            for argv in argvs:
+                error = run(argv, on_result)
+                if error:
+                    log(f"FAILED {error}")
+                    failures.append(error)
+
+    results = summarize(runs_by_key)
+    if args.rounds > 1:
+        with latest.open("w") as out:
+            for result in results:
+                out.write(json.dumps(result) + "\n")
 
     print()
     if results:

@@ -82,6 +82,7 @@ void ElementRun::push_back(ElementPtr element) noexcept {
 }
 
 void ElementRun::move_to(ElementQueue& queue) noexcept {
+  if (oldest_ != nullptr) oldest_->next = nullptr;  // the run ends here, whatever a push linked
   append_reversed(newest_, queue);
   newest_ = oldest_ = nullptr;
   size_ = 0;
@@ -119,7 +120,11 @@ Mailbox::PushResult Mailbox::push(ElementRun& run) noexcept {
 Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* oldest) noexcept {
   uintptr_t top = head_.load(std::memory_order_relaxed);
   for (;;) {
-    if (top == kClosed) return PushResult::kClosed;
+    if (top == kClosed) {
+      // A failed try may have linked the chain to elements the reader has taken since.
+      oldest->next = nullptr;
+      return PushResult::kClosed;
+    }
     oldest->next = (top == kEmpty || top == kBlocked) ? nullptr : as_element(top);
     if (head_.compare_exchange_weak(top, reinterpret_cast<uintptr_t>(newest),
                                     std::memory_order_acq_rel, std::memory_order_relaxed)) {

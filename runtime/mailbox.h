@@ -5,11 +5,15 @@
 // total order overall. The stack head doubles as the reader's state:
 //   empty    the reader is running and will look again;
 //   blocked  the reader is asleep: the push that finds this state must wake it (PushResult says
-//   so); closed   the actor is gone: pushes fail and the element stays with the caller (a dead
-//   letter).
-// Exactly one push observes `blocked`, so an actor is woken exactly once per sleep.
+//            so);
+//   closed   the actor is gone: pushes fail and the element stays with the caller (a dead
+//            letter).
+// Exactly one push observes `blocked`, so an actor is woken exactly once per sleep. A writer with
+// several elements for one mailbox gathers them in an ElementRun and pushes them with one
+// compare-and-swap.
 //
-// Thread-safety: push() from any thread; every other method from the single reader only.
+// Thread-safety: push() from any thread; every other method from the single reader only. An
+// ElementRun belongs to one thread.
 #pragma once
 
 #include <atomic>

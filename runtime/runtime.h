@@ -191,7 +191,8 @@ class Runtime {
   // costs one lookup, and they reach its mailbox together (one push, at most one wake-up) when an
   // element for another pid comes, when kMaxHeldElements are held, or at release(). `last` keeps a
   // reference to the actor (a stopped one too) until an element for another pid, or a failed
-  // delivery, replaces it; its owner must let it go before the runtime is destroyed.
+  // delivery, replaces it; its owner must release() it and then let the actor go before the
+  // runtime is destroyed (held elements destroyed with it are lost without a dead letter).
   void deliver_local(Pid to, ElementPtr element, Recipient& last);
   // Delivers what `last` holds. Its owner calls this when a batch ends, and before it delivers
   // anything any other way, so that the order of what it delivers holds.

@@ -287,14 +287,19 @@ TEST(RuntimeTest, ElementsHeldForARecipientArriveTogetherInOrder) {
   absl::StatusOr<Ping> ping = second->receive_for<Ping>(kWait);
   ASSERT_TRUE(ping.ok()) << ping.status();
   EXPECT_EQ(ping->n, 9);
-  // A full run leaves without waiting for release().
-  for (size_t i = 0; i < Runtime::kMaxHeldElements; ++i) {
+  // A full run leaves without waiting for release(), and not before it is full.
+  auto deliver_ping = [&](size_t i) {
     runtime.deliver_local(
         second.pid(), make_element<Ping>(Pid{}, MessageKind::kUser, 0, Ping{static_cast<int>(i)}),
         last);
-  }
+  };
+  for (size_t i = 0; i + 1 < Runtime::kMaxHeldElements; ++i) deliver_ping(i);
+  EXPECT_FALSE(second->receive_for<Ping>(absl::ZeroDuration()).ok()) << "held until full";
+  deliver_ping(Runtime::kMaxHeldElements - 1);
   for (size_t i = 0; i < Runtime::kMaxHeldElements; ++i) {
-    EXPECT_TRUE(second->receive_for<Ping>(kWait).ok()) << i;
+    absl::StatusOr<Ping> got = second->receive_for<Ping>(absl::ZeroDuration());
+    ASSERT_TRUE(got.ok()) << i << ": " << got.status();
+    EXPECT_EQ(got->n, static_cast<int>(i));
   }
   last.actor.reset();
 }

@@ -170,8 +170,10 @@ void Scheduler::schedule(Resumable* r) {
 
 void Scheduler::wake_for_new_work() {
   // A polling worker finds the work by itself. One that stops polling decrements spinners_ before
-  // its last look at the queues (sleep_until_work, under the queues' locks), so either that look
-  // sees the work or this load sees it gone and a sleeper is woken.
+  // its last look at the queues (sleep_until_work's has_visible_work, under the queues' locks): if
+  // that look came after the push it sees the work; if before, the decrement happened before the
+  // push (through the queue's lock), so this load sees it and a sleeper is woken. A poller that
+  // found work looks the same way for more (spin_for_work).
   if (spinners_.load(std::memory_order_seq_cst) == 0 &&
       sleepers_.load(std::memory_order_seq_cst) > 0) {
     wake_one_sleeper();
@@ -200,8 +202,11 @@ bool Scheduler::spin_for_work(const Worker& thief, Resumable*& found) {
       [&] { return may_have_work() && (found = find_work(&thief)) != nullptr; }, busy_wait_);
   spinners_.fetch_sub(1, std::memory_order_seq_cst);
   // Work queued while this worker polled woke nobody: if there is more than it took, a sleeper
-  // takes the rest.
-  if (got && may_have_work() && sleepers_.load(std::memory_order_seq_cst) > 0) wake_one_sleeper();
+  // takes the rest. (Looked for under the queues' locks, which order this look after any push
+  // that saw this worker polling.)
+  if (got && sleepers_.load(std::memory_order_seq_cst) > 0 && has_visible_work()) {
+    wake_one_sleeper();
+  }
   return got;
 }
 

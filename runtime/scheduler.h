@@ -7,8 +7,9 @@
 // shared injection queue, which every worker also checks every few turns. Workers that find nothing
 // keep looking for `busy_wait` (yielding the CPU in between; at most half of the workers at a time,
 // so that pollers never crowd out the threads with work), then sleep on a condition variable: an
-// idle scheduler uses no CPU. A Resumable whose budget ran out goes to the back of the local
-// queue (FIFO), so no actor can monopolise a worker.
+// idle scheduler uses no CPU. New work wakes a sleeping worker only when none is polling; a poller
+// that finds work wakes one if more is waiting. A Resumable whose budget ran out goes to the back
+// of the local queue (FIFO), so no actor can monopolise a worker.
 //
 // Thread-safety: schedule() from any thread. The destructor stops and joins the workers; anything
 // still queued is released, not resumed.

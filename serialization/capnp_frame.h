@@ -2,7 +2,8 @@
 // capnp/serialize.h, with bossa's DecodeLimits and Status errors. The byte layout is specified in
 // serialization/envelope.h. Internal to serialization/: the envelope and the Value codecs use it.
 //
-// Thread-safety: free functions without shared state.
+// Thread-safety: free functions without shared state, but for ScratchBuilder's space, which is
+// each thread's own.
 #pragma once
 
 #include <optional>

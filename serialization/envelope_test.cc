@@ -146,6 +146,16 @@ TEST(Envelope, EncodesTheSameBytesInAndOutsideTheThreadsScratchSpace) {
   encode_envelope(small, [&](std::string_view bytes) { back = decode_envelope(bytes); });
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, small);
+
+  // An envelope with nothing set, built in the space a full one used: that space was zeroed again,
+  // so its bytes are those of one built on fresh memory.
+  Envelope full = sample_envelope();
+  full.to_name = "a-registered-name-long-enough-to-take-several-words";
+  full.payload.assign(200, '\x7F');
+  encode_envelope(full, [](std::string_view) {});
+  encode_envelope(Envelope{}, [&](std::string_view in_scratch) {
+    encode_envelope(Envelope{}, [&](std::string_view on_heap) { EXPECT_EQ(in_scratch, on_heap); });
+  });
 }
 
 TEST(Envelope, EncodesAsOneFlatSegmentWithItsSizeInTheHeader) {

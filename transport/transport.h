@@ -12,6 +12,8 @@
 //   - at most once, and in order per pair of nodes: what node A sends node B arrives in the order
 //     A sent it, or not at all;
 //   - on_node_up(X) comes before any envelope from X, and on_node_down(X) after the last one;
+//   - every run of on_envelope calls (a batch, or one envelope) ends with on_batch_end before the
+//     backend waits for more;
 //   - a node that stops answering is declared down within `node_down_after` of its silence.
 //
 // Lifetime: start() once, then send/broadcast/nodes from any thread until stop(). stop() is

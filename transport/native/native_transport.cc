@@ -99,8 +99,9 @@ void NativeTransport::stop() {
 
 absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   // While the members' lock is held the member's link stays. Most sends only append to its batch
-  // under that lock; one that may wait, or that hands the link on, takes a reference to it and
-  // lets the lock go.
+  // under that lock; one that may wait (for the batch lock too: its holder may be waiting for the
+  // socket), or that hands the link on, takes a reference to it and lets the lock go, so that the
+  // receive thread is never kept from changing the members for long.
   std::shared_lock<std::shared_mutex> members_lock(members_mutex_);
   auto it = members_.find(to);
   if (it == members_.end()) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
@@ -112,7 +113,11 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
       members_lock.unlock();
     }
   };
-  std::unique_lock<SpinLock> lock(link->batch_mutex);
+  std::unique_lock<SpinLock> lock(link->batch_mutex, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    keep_link();
+    lock.lock();
+  }
   auto has_room = [&] { return link->closed || link->batch.size() < kMaxBatchBytes; };
   // Looked at before waiting: wait_for reads the clock even when it need not wait.
   if (!has_room()) {

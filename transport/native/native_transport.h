@@ -26,7 +26,9 @@
 // Trust: the native transport trusts its network, as Erlang distribution without TLS does: a
 // peer that can reach the listen endpoint can claim any node's id. Bind it to loopback or a
 // private network.
-// Thread-safety: as Transport.
+// Thread-safety: as Transport. Locks are taken in the order members_mutex_, a link's
+// batch_mutex, its socket_mutex; a thread that may wait for the second or the third holds a
+// reference to the link instead of the first.
 #pragma once
 
 #include <atomic>

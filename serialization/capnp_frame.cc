@@ -121,7 +121,7 @@ ScratchBuilder::ScratchBuilder(size_t words) {
 ScratchBuilder::~ScratchBuilder() {
   message_.reset();  // zeroes what the message used of its first segment
   if (uses_scratch_) {
-    scratch.words[0] = capnp::word();
+    std::memset(scratch.words, 0, kWordBytes);
     scratch.in_use = false;
   }
 }

@@ -22,6 +22,10 @@ uint32_t load_le32(const char* p) {
   return uint32_t{b[0]} | uint32_t{b[1]} << 8 | uint32_t{b[2]} << 16 | uint32_t{b[3]} << 24;
 }
 
+void store_le32(char* p, uint32_t value) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
+}
+
 }  // namespace
 
 absl::Status check(std::string_view bytes, const DecodeLimits& limits) {
@@ -129,17 +133,10 @@ ScratchBuilder::~ScratchBuilder() {
 std::string_view ScratchBuilder::flat() {
   kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message_->getSegmentsForOutput();
   if (uses_scratch_ && segments.size() == 1 && segments[0].begin() == scratch.words + 1) {
-    // One segment: a segment count of 1 (stored as 0) and the segment's size, little-endian.
-    const auto size = static_cast<uint32_t>(segments[0].size());
-    unsigned char table[kWordBytes] = {0,
-                                       0,
-                                       0,
-                                       0,
-                                       static_cast<unsigned char>(size),
-                                       static_cast<unsigned char>(size >> 8),
-                                       static_cast<unsigned char>(size >> 16),
-                                       static_cast<unsigned char>(size >> 24)};
-    std::memcpy(scratch.words, table, kWordBytes);
+    // One segment: a segment count of 1 (stored as 0) and the segment's size in words.
+    auto* table = reinterpret_cast<char*>(scratch.words);
+    store_le32(table, 0);
+    store_le32(table + 4, static_cast<uint32_t>(segments[0].size()));
     return std::string_view(reinterpret_cast<const char*>(scratch.words),
                             (1 + segments[0].size()) * kWordBytes);
   }

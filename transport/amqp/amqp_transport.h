@@ -11,7 +11,7 @@
 // One thread per node owns two connections. The publishing one carries envelopes and
 // announcements, the consuming one never publishes, so a broker that blocks publishers still lets
 // the node consume, bind names, and hear heartbeats. The thread polls both sockets and a wake-up
-// descriptor (without sleeping for busy_wait first, then sleeping in poll()). rabbitmq-c has no
+// descriptor: without sleeping for busy_wait, then sleeping in poll(). rabbitmq-c has no
 // thread of its own: heartbeats run on the consuming connection, sent as frames are read, and when
 // the broker has sent nothing there for one and a half heartbeat periods it is taken as lost (the
 // publishing connection has none: rabbitmq-c's publish would wait without end once one is overdue).

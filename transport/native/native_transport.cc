@@ -31,6 +31,11 @@ constexpr auto kStreamingGap = std::chrono::microseconds(5);
 // batches gave 1.3 M msg/s, 100 us 1.6 M, 300 us 1.8 M.)
 constexpr size_t kFullBatchBytes = 64 * 1024;
 constexpr auto kBatchDelay = std::chrono::microseconds(100);
+
+// How long after it began the flusher sends a batch that holds `bytes` so far.
+std::chrono::microseconds flush_delay(size_t bytes) {
+  return bytes < kFullBatchBytes ? kBatchDelay : std::chrono::microseconds::zero();
+}
 // How soon the flusher tries again a batch whose peer's queue was full.
 constexpr auto kStalledRetry = std::chrono::milliseconds(1);
 // How long an inline sender holds a link's socket at a time while its queue is full.
@@ -133,17 +138,16 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   // While a batch waits for its timer or the flusher sends one, this envelope joins the next,
   // without a look at the clock (the flusher notes when it last sent instead).
   if (link->in_flight || link->flush_posted) {
-    append_streaming(*link, envelope);
+    append_to_batch(link->batch, envelope);
     return absl::OkStatus();
   }
   const Clock::time_point now = Clock::now();
   const bool streaming = now - link->last_send < kStreamingGap;
   link->last_send = now;
   if (streaming) {
-    append_streaming(*link, envelope);
+    append_to_batch(link->batch, envelope);
     link->flush_posted = true;
-    const auto delay =
-        link->batch.size() < kFullBatchBytes ? kBatchDelay : std::chrono::microseconds::zero();
+    const auto delay = flush_delay(link->batch.size());
     lock.unlock();  // the timer is set up outside the lock, which the flusher may be waiting for
     keep_link();
     arm_flush(kept, delay);
@@ -159,13 +163,6 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   lock.unlock();
   send_batch(*link, std::move(batch), socket_lock);
   return absl::OkStatus();
-}
-
-void NativeTransport::append_streaming(Link& link, std::string_view envelope) {
-  // A new batch starts with room for as much as the last one took, so that it grows without
-  // being copied again and again.
-  if (link.batch.empty()) link.batch.reserve(link.last_batch_bytes);
-  append_to_batch(link.batch, envelope);
 }
 
 void NativeTransport::arm_flush(const std::shared_ptr<Link>& link,
@@ -198,7 +195,6 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     } else {
       batch.swap(link->batch);
       if (batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
-      link->last_batch_bytes = std::min(batch.size(), kMaxBatchBytes);
       link->in_flight = true;
     }
   }
@@ -229,8 +225,7 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   link->last_send = Clock::now();
   if (link->flush_posted) return;
   link->flush_posted = true;
-  const auto delay =
-      link->batch.size() < kFullBatchBytes ? kBatchDelay : std::chrono::microseconds::zero();
+  const auto delay = flush_delay(link->batch.size());
   lock.unlock();
   arm_flush(link, delay);
 }

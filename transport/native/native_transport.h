@@ -88,7 +88,6 @@ class NativeTransport final : public Transport {
     std::optional<socket::Message> stalled;
     bool retry_scheduled = false;  // guarded by batch_mutex
     bool closed = false;           // guarded by batch_mutex
-    size_t last_batch_bytes = 0;   // the size of the last batch the flusher took; ditto
     // When a sender last sent while nothing was batched, or the flusher last sent a batch; guarded
     // by batch_mutex.
     Clock::time_point last_send;
@@ -112,8 +111,6 @@ class NativeTransport final : public Transport {
   std::shared_ptr<Link> link_to(const std::string& endpoint);
   // Queues without waiting: what the receive thread sends may be lost, never waited for.
   void send_on(Link& link, NativeKind kind, std::string body);
-  // Appends `envelope` to the batch the flusher sends next. The caller holds link.batch_mutex.
-  static void append_streaming(Link& link, std::string_view envelope);
   // Has the flusher send `link`'s batch after `delay` (zero: as soon as it can). The caller set
   // link->flush_posted, and does not hold link->batch_mutex.
   void arm_flush(const std::shared_ptr<Link>& link, std::chrono::microseconds delay);

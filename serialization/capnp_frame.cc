@@ -87,9 +87,15 @@ absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::stri
   capnp::ReaderOptions options;
   options.traversalLimitInWords = limits.traversal_limit_words;
   options.nestingLimit = limits.nesting_limit;
-  try {
+  return guard(what, [&] {
     capnp::FlatArrayMessageReader reader(words, options);
-    absl::Status status = read(reader);
+    return read(reader);
+  });
+}
+
+absl::Status guard(absl::string_view what, absl::FunctionRef<absl::Status()> read) {
+  try {
+    absl::Status status = read();
     if (!status.ok())
       return absl::Status(status.code(), absl::StrCat(what, ": ", status.message()));
     return status;

@@ -31,6 +31,10 @@ absl::Status check(std::string_view bytes, const DecodeLimits& limits);
 absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::string_view what,
                   absl::FunctionRef<absl::Status(capnp::MessageReader&)> read);
 
+// Runs `read`, which reads a Cap'n Proto message, with read()'s error handling: a Cap'n Proto
+// error it raises becomes InvalidArgument, and every error it returns is prefixed with `what`.
+absl::Status guard(absl::string_view what, absl::FunctionRef<absl::Status()> read);
+
 // Serializes `message` in the flat format into one string (a single copy of its segments).
 std::string write(capnp::MessageBuilder& message);
 // The same into `out`, replacing what it held and reusing its memory.

@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "serialization/capnp_frame.h"
+#include "serialization/direct_envelope_reader.h"
 #include "serialization/envelope.capnp.h"
+#include "serialization/reused_envelope.h"
 
 namespace bossa {
 namespace {
@@ -98,6 +100,9 @@ void encode_envelope(const Envelope& envelope, absl::FunctionRef<void(std::strin
 absl::Status encode_envelope(const Envelope& envelope,
                              absl::FunctionRef<void(wire::Value::Builder)> write_value,
                              absl::FunctionRef<void(std::string_view)> use) {
+  if (reused_envelope::available(envelope)) {
+    return reused_envelope::encode(envelope, write_value, use);
+  }
   // Most values are a few words; a larger one grows the arena.
   constexpr size_t kValueWords = 16;
   capnp_frame::ScratchBuilder builder(header_words(envelope) + kValueWords);
@@ -122,6 +127,18 @@ std::string encode_envelope(const Envelope& envelope) {
 
 absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
                            absl::FunctionRef<absl::Status(const EnvelopeView&)> use) {
+  // What `use` returns or raises comes back as it would from Cap'n Proto's path.
+  bool declined = false;
+  absl::Status status = capnp_frame::guard("envelope", [&] {
+    std::optional<absl::Status> read = direct_envelope_reader::read(bytes, limits, use);
+    declined = !read.has_value();
+    return read.value_or(absl::OkStatus());
+  });
+  return declined ? read_envelope_with_capnp(bytes, limits, use) : status;
+}
+
+absl::Status read_envelope_with_capnp(std::string_view bytes, const DecodeLimits& limits,
+                                      absl::FunctionRef<absl::Status(const EnvelopeView&)> use) {
   return capnp_frame::read(bytes, limits, "envelope", [&](capnp::MessageReader& message) {
     wire::Envelope::Reader root = message.getRoot<wire::Envelope>();
     const auto kind = static_cast<uint16_t>(root.getKind());

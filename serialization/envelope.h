@@ -18,7 +18,12 @@
 // bytes, malformed pointers, traversal or nesting limit exceeded, unknown kind, both a payload and
 // a value).
 //
-// Thread-safety: free functions without shared state.
+// Encoding a message as a value to a pid reuses the thread's builder (serialization/
+// reused_envelope.h), and reading an envelope laid out as bossa writes it skips Cap'n Proto's
+// reader (serialization/direct_envelope_reader.h); both give the bytes and views of the plain
+// Cap'n Proto paths, only sooner.
+//
+// Thread-safety: free functions; what they keep per thread is each thread's own.
 #pragma once
 
 #include <cstdint>
@@ -107,5 +112,11 @@ struct EnvelopeView {
 // `use` returns.
 absl::Status read_envelope(std::string_view bytes, const DecodeLimits& limits,
                            absl::FunctionRef<absl::Status(const EnvelopeView&)> use);
+// read_envelope reads an envelope laid out as bossa writes it straight from its words
+// (serialization/direct_envelope_reader.h) and any other through Cap'n Proto's reader; this one
+// reads every envelope through Cap'n Proto's reader, with the same results. For tests that compare
+// the two.
+absl::Status read_envelope_with_capnp(std::string_view bytes, const DecodeLimits& limits,
+                                      absl::FunctionRef<absl::Status(const EnvelopeView&)> use);
 
 }  // namespace bossa

@@ -1,0 +1,139 @@
+#include "serialization/reused_envelope.h"
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include <capnp/any.h>
+#include <capnp/message.h>
+#include <kj/exception.h>
+
+#include "absl/strings/str_cat.h"
+#include "serialization/capnp_frame.h"
+#include "serialization/envelope.capnp.h"
+
+namespace bossa::reused_envelope {
+namespace {
+
+constexpr size_t kWordBytes = sizeof(capnp::word);
+// The thread's space: one word for the segment table, the rest for the first segment. 4 KiB holds
+// an envelope with a value of a few hundred bytes; a larger one spills into allocated segments.
+constexpr size_t kSpaceWords = 512;
+
+void store_le32(char* p, uint32_t value) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
+}
+
+class ThreadBuilder {
+ public:
+  bool in_use() const { return in_use_; }
+
+  absl::Status encode(const Envelope& envelope,
+                      absl::FunctionRef<void(wire::Value::Builder)> write_value,
+                      absl::FunctionRef<void(std::string_view)> use);
+
+ private:
+  // The structs every message overwrites, and the segment's size in words right after they were
+  // allocated: a message that leaves the segment at that size allocated nothing more.
+  struct Layout {
+    wire::Envelope::Builder root;
+    wire::Pid::Builder to;
+    wire::Pid::Builder from;
+    wire::Value::Builder value;
+    size_t words;
+  };
+
+  // Allocates the structs in the order encode_envelope's fresh build does: envelope, to, from,
+  // value.
+  void lay_out();
+  // Drops the message; its destructor zeroes what it used of the space, for the next lay_out.
+  void tear_down();
+  void clear_value();
+
+  bool in_use_ = false;
+  // Zeroed as thread storage, and zeroed again by each message's destructor.
+  capnp::word space_[kSpaceWords];
+  std::optional<capnp::MallocMessageBuilder> message_;
+  std::optional<Layout> layout_;
+};
+
+thread_local ThreadBuilder thread_builder;
+
+void ThreadBuilder::lay_out() {
+  message_.emplace(kj::arrayPtr(space_ + 1, kSpaceWords - 1));
+  wire::Envelope::Builder root = message_->initRoot<wire::Envelope>();
+  wire::Pid::Builder to = root.initTo();
+  wire::Pid::Builder from = root.initFrom();
+  wire::Value::Builder value = root.initValue();
+  layout_.emplace(Layout{root, to, from, value, message_->getSegmentsForOutput()[0].size()});
+}
+
+void ThreadBuilder::tear_down() {
+  layout_.reset();
+  message_.reset();
+}
+
+void ThreadBuilder::clear_value() {
+  capnp::AnyStruct::Builder value{wire::Value::Builder(layout_->value)};
+  kj::ArrayPtr<kj::byte> data = value.getDataSection();
+  std::memset(data.begin(), 0, data.size());
+  for (capnp::AnyPointer::Builder pointer : value.getPointerSection()) {
+    if (!pointer.isNull()) pointer.clear();
+  }
+}
+
+absl::Status ThreadBuilder::encode(const Envelope& envelope,
+                                   absl::FunctionRef<void(wire::Value::Builder)> write_value,
+                                   absl::FunctionRef<void(std::string_view)> use) {
+  in_use_ = true;
+  struct Release {
+    bool& in_use;
+    ~Release() { in_use = false; }
+  } release{in_use_};
+
+  if (!layout_) lay_out();
+  layout_->to.setNode(envelope.to.node);
+  layout_->to.setSerial(envelope.to.serial);
+  layout_->from.setNode(envelope.from.node);
+  layout_->from.setSerial(envelope.from.serial);
+  layout_->root.setKind(static_cast<wire::Kind>(envelope.kind));
+  layout_->root.setCorrelationId(envelope.correlation_id);
+  layout_->root.setTypeId(envelope.type_id);
+  clear_value();
+  try {
+    write_value(layout_->value);
+  } catch (const kj::Exception& e) {
+    tear_down();
+    return absl::InvalidArgumentError(
+        absl::StrCat("value cannot be encoded: ", e.getDescription().cStr()));
+  }
+
+  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message_->getSegmentsForOutput();
+  const bool grew = segments.size() != 1 || segments[0].size() != layout_->words;
+  if (segments.size() == 1) {
+    // A segment count of 1 (stored as 0) and the segment's size, in the word before it.
+    auto* table = reinterpret_cast<char*>(space_);
+    store_le32(table, 0);
+    store_le32(table + 4, static_cast<uint32_t>(segments[0].size()));
+    use(std::string_view(table, (1 + segments[0].size()) * kWordBytes));
+  } else {
+    use(capnp_frame::write(*message_));
+  }
+  if (grew) tear_down();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool available(const Envelope& envelope) {
+  return envelope.to_name.empty() && !thread_builder.in_use();
+}
+
+absl::Status encode(const Envelope& envelope,
+                    absl::FunctionRef<void(wire::Value::Builder)> write_value,
+                    absl::FunctionRef<void(std::string_view)> use) {
+  return thread_builder.encode(envelope, write_value, use);
+}
+
+}  // namespace bossa::reused_envelope

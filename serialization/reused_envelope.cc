@@ -41,6 +41,9 @@ class ThreadBuilder {
     wire::Pid::Builder to;
     wire::Pid::Builder from;
     wire::Value::Builder value;
+    // The value's sections, in the thread's space: its data words, then its pointers.
+    kj::ArrayPtr<kj::byte> value_data;
+    kj::ArrayPtr<const uint64_t> value_pointers;
     size_t words;
   };
 
@@ -66,7 +69,13 @@ void ThreadBuilder::lay_out() {
   wire::Pid::Builder to = root.initTo();
   wire::Pid::Builder from = root.initFrom();
   wire::Value::Builder value = root.initValue();
-  layout_.emplace(Layout{root, to, from, value, message_->getSegmentsForOutput()[0].size()});
+  capnp::AnyStruct::Builder sections{wire::Value::Builder(value)};
+  kj::ArrayPtr<kj::byte> data = sections.getDataSection();
+  // A struct's pointer section follows its data section (Cap'n Proto's encoding).
+  kj::ArrayPtr<const uint64_t> pointers(reinterpret_cast<const uint64_t*>(data.end()),
+                                        sections.getPointerSection().size());
+  layout_.emplace(
+      Layout{root, to, from, value, data, pointers, message_->getSegmentsForOutput()[0].size()});
 }
 
 void ThreadBuilder::tear_down() {
@@ -75,11 +84,17 @@ void ThreadBuilder::tear_down() {
 }
 
 void ThreadBuilder::clear_value() {
-  capnp::AnyStruct::Builder value{wire::Value::Builder(layout_->value)};
-  kj::ArrayPtr<kj::byte> data = value.getDataSection();
-  std::memset(data.begin(), 0, data.size());
-  for (capnp::AnyPointer::Builder pointer : value.getPointerSection()) {
-    if (!pointer.isNull()) pointer.clear();
+  std::memset(layout_->value_data.begin(), 0, layout_->value_data.size());
+  // Only a pointer to nothing (an empty list, say) survives a message without the segment
+  // growing (which lays the builder out anew); most messages find every pointer null.
+  for (uint64_t pointer : layout_->value_pointers) {
+    if (pointer != 0) {
+      for (capnp::AnyPointer::Builder field :
+           capnp::AnyStruct::Builder{wire::Value::Builder(layout_->value)}.getPointerSection()) {
+        field.clear();
+      }
+      return;
+    }
   }
 }
 

@@ -123,7 +123,7 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
     keep_link();
     lock.lock();
   }
-  auto has_room = [&] { return link->closed || link->batch.size() < kMaxBatchBytes; };
+  auto has_room = [&] { return link->closed || link->batch.bytes() < kMaxBatchBytes; };
   // Looked at before waiting: wait_for reads the clock even when it need not wait.
   if (!has_room()) {
     keep_link();
@@ -138,16 +138,16 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   // While a batch waits for its timer or the flusher sends one, this envelope joins the next,
   // without a look at the clock (the flusher notes when it last sent instead).
   if (link->in_flight || link->flush_posted) {
-    append_to_batch(link->batch, envelope);
+    link->batch.append(envelope);
     return absl::OkStatus();
   }
   const Clock::time_point now = Clock::now();
   const bool streaming = now - link->last_send < kStreamingGap;
   link->last_send = now;
   if (streaming) {
-    append_to_batch(link->batch, envelope);
+    link->batch.append(envelope);
     link->flush_posted = true;
-    const auto delay = flush_delay(link->batch.size());
+    const auto delay = flush_delay(link->batch.bytes());
     lock.unlock();  // the timer is set up outside the lock, which the flusher may be waiting for
     keep_link();
     arm_flush(kept, delay);
@@ -156,12 +156,11 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   // An idle link: this envelope leaves now, from this thread, without waiting for the flusher.
   // The socket is taken before the batch is let go, so nothing batched after it can pass it.
   keep_link();  // sending may wait for the socket
-  std::string batch;
-  batch.swap(link->batch);
-  append_to_batch(batch, envelope);
+  link->batch.append(envelope);
+  std::vector<std::string> chunks = link->batch.take();
   std::unique_lock<std::mutex> socket_lock(link->socket_mutex);
   lock.unlock();
-  send_batch(*link, std::move(batch), socket_lock);
+  send_batch(*link, std::move(chunks), socket_lock);
   return absl::OkStatus();
 }
 
@@ -179,8 +178,8 @@ void NativeTransport::arm_flush(const std::shared_ptr<Link>& link,
 void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   // Locks are taken one at a time here: an inline sender holds batch_mutex while it takes
   // socket_mutex.
-  std::optional<socket::Message> message;
-  std::string batch;
+  std::deque<socket::Message> messages;
+  std::vector<std::string> chunks;
   {
     std::lock_guard<SpinLock> lock(link->batch_mutex);
     // This call is what its timer (or post) was for.
@@ -189,27 +188,32 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     } else {
       link->flush_posted = false;
     }
-    if (link->stalled.has_value()) {
-      message = std::move(link->stalled);
-      link->stalled.reset();
+    if (!link->stalled.empty()) {
+      messages.swap(link->stalled);
     } else {
-      batch.swap(link->batch);
-      if (batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
+      if (link->batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
+      chunks = link->batch.take();
       link->in_flight = true;
     }
   }
   link->batch_taken.notify_all();
-  if (!message) message = native_message(NativeKind::kData, self_.id, std::move(batch));
+  for (std::string& chunk : chunks) {
+    messages.push_back(native_message(NativeKind::kData, self_.id, std::move(chunk)));
+  }
   absl::Status sent;
   {
     std::lock_guard<std::mutex> lock(link->socket_mutex);
-    sent = link->push.send(std::move(*message), socket::Flags::dontwait);
+    while (!messages.empty()) {
+      sent = link->push.send(std::move(messages.front()), socket::Flags::dontwait);
+      if (!sent.ok()) break;
+      messages.pop_front();
+    }
   }
   std::unique_lock<SpinLock> lock(link->batch_mutex);
   if (absl::IsUnavailable(sent) && running_.load()) {
-    // The peer's queue is full: the batch waits (in_flight, so everything after it stays behind
-    // it) while the flusher serves the other links, and is tried again shortly.
-    link->stalled = std::move(message);
+    // The peer's queue is full: the rest of the batch waits (in_flight, so everything after it
+    // stays behind it) while the flusher serves the other links, and is tried again shortly.
+    link->stalled = std::move(messages);
     if (!link->retry_scheduled) {
       link->retry_scheduled = true;
       auto timer = std::make_shared<boost::asio::steady_timer>(flusher_, kStalledRetry);
@@ -225,24 +229,27 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   link->last_send = Clock::now();
   if (link->flush_posted) return;
   link->flush_posted = true;
-  const auto delay = flush_delay(link->batch.size());
+  const auto delay = flush_delay(link->batch.bytes());
   lock.unlock();
   arm_flush(link, delay);
 }
 
-void NativeTransport::send_batch(Link& link, std::string batch,
+void NativeTransport::send_batch(Link& link, std::vector<std::string> chunks,
                                  std::unique_lock<std::mutex>& socket_lock) {
   // While the socket's queue is full this waits, in short steps that let the receive thread use
   // or close the link, up to node_down_after; senders meanwhile wait for room in the next batch.
-  // A link closed meanwhile refuses, and the batch is lost with it.
-  socket::Message message = native_message(NativeKind::kData, self_.id, std::move(batch));
+  // A link closed meanwhile refuses, and the rest of the batch is lost with it.
   const Clock::time_point give_up =
       Clock::now() + absl::ToChronoNanoseconds(config_.node_down_after);
-  for (;;) {
-    absl::Status sent = link.push.send(std::move(message));
-    if (!absl::IsDeadlineExceeded(sent) || Clock::now() >= give_up) return;
-    socket_lock.unlock();
-    socket_lock.lock();
+  for (std::string& chunk : chunks) {
+    socket::Message message = native_message(NativeKind::kData, self_.id, std::move(chunk));
+    for (;;) {
+      absl::Status sent = link.push.send(std::move(message));
+      if (sent.ok()) break;
+      if (!absl::IsDeadlineExceeded(sent) || Clock::now() >= give_up) return;
+      socket_lock.unlock();
+      socket_lock.lock();
+    }
   }
 }
 

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "base/spin_lock.h"
+#include "transport/native/chunked_batch.h"
 #include "transport/native/native_wire.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket.h"
@@ -81,11 +83,12 @@ class NativeTransport final : public Transport {
     // times a millisecond under load: a spin lock, which costs no system call when they meet.
     SpinLock batch_mutex;
     std::condition_variable_any batch_taken;
-    std::string batch;          // envelopes for the flusher; guarded by batch_mutex
+    ChunkedBatch batch;         // envelopes for the flusher; guarded by batch_mutex
     bool flush_posted = false;  // guarded by batch_mutex
     bool in_flight = false;     // the flusher is sending a batch; guarded by batch_mutex
-    // A batch the peer's full queue refused, waiting to be tried again; guarded by batch_mutex.
-    std::optional<socket::Message> stalled;
+    // The messages of a batch the peer's full queue refused, oldest first, waiting to be tried
+    // again; guarded by batch_mutex.
+    std::deque<socket::Message> stalled;
     bool retry_scheduled = false;  // guarded by batch_mutex
     bool closed = false;           // guarded by batch_mutex
     // When a sender last sent while nothing was batched, or the flusher last sent a batch; guarded
@@ -120,7 +123,8 @@ class NativeTransport final : public Transport {
   void flush(const std::shared_ptr<Link>& link, bool retry);
   // Sends one batch of an inline sender on `link`, whose socket `socket_lock` holds (and lets go of
   // between tries while the socket's queue is full).
-  void send_batch(Link& link, std::string batch, std::unique_lock<std::mutex>& socket_lock);
+  void send_batch(Link& link, std::vector<std::string> chunks,
+                  std::unique_lock<std::mutex>& socket_lock);
   // Closes the link's socket with `linger_ms` and wakes senders waiting for room.
   static void close_link(Link& link, int linger_ms);
 

@@ -1,0 +1,25 @@
+#include "transport/native/chunked_batch.h"
+
+#include <utility>
+
+#include "transport/envelope_batch.h"
+
+namespace bossa::transport {
+
+void ChunkedBatch::append(std::string_view envelope) {
+  // The length prefix and the padding to a whole word.
+  const size_t framed = 8 + (envelope.size() + 7) / 8 * 8;
+  if (chunks_.empty() || chunks_.back().size() + framed > kChunkBytes) {
+    chunks_.emplace_back().reserve(framed > kChunkBytes ? framed : kChunkBytes);
+  }
+  const size_t before = chunks_.back().size();
+  append_to_batch(chunks_.back(), envelope);
+  bytes_ += chunks_.back().size() - before;
+}
+
+std::vector<std::string> ChunkedBatch::take() {
+  bytes_ = 0;
+  return std::exchange(chunks_, {});
+}
+
+}  // namespace bossa::transport

@@ -14,8 +14,8 @@
 // (within kStreamingGap) the link is streaming: envelopes join the peer's batch, which the node's
 // flusher thread sends kBatchDelay (100 us) after it began (at once for a batch of large
 // messages). The link streams until a whole kBatchDelay passes without a send, so under load many
-// envelopes share one socket message (and the receiver decodes them in place) and the flusher
-// sends while the senders go on. A batch that reaches kMaxBatchBytes makes send() wait for
+// envelopes share each socket message of up to 64 KiB (chunked_batch.h; the receiver decodes them
+// in place) and the flusher sends while the senders go on. A batch that reaches kMaxBatchBytes makes send() wait for
 // room, up to node_down_after: back-pressure rather than loss on a healthy but slower peer.
 //
 // One thread per node reads the PULL socket (polling for up to busy_wait before it sleeps), runs

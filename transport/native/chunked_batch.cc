@@ -10,7 +10,10 @@ void ChunkedBatch::append(std::string_view envelope) {
   // The length prefix and the padding to a whole word.
   const size_t framed = 8 + (envelope.size() + 7) / 8 * 8;
   if (chunks_.empty() || chunks_.back().size() + framed > kChunkBytes) {
-    chunks_.emplace_back().reserve(framed > kChunkBytes ? framed : kChunkBytes);
+    // Sized for this envelope alone: an idle link sends batches of one.
+    chunks_.emplace_back().reserve(framed);
+  } else if (chunks_.back().capacity() < kChunkBytes) {
+    chunks_.back().reserve(kChunkBytes);  // a second envelope: the link is streaming
   }
   const size_t before = chunks_.back().size();
   append_to_batch(chunks_.back(), envelope);

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
-#include <vector>
 
 #include "base/spin_lock.h"
 
@@ -24,9 +23,8 @@ constexpr bool kCaching = true;
 #endif
 
 constexpr std::array<size_t, 3> kClassBytes = {64, 128, kMaxCachedBytes};
-// Blocks a thread keeps per class for its own allocations.
-constexpr uint32_t kLocalBlocks = 256;
-// Blocks handed on through the depot at a time.
+// Blocks handed on through the depot at a time, and the most a thread keeps per class for its
+// own allocations (as many again wait in its spill to be handed on).
 constexpr uint32_t kChainBlocks = 128;
 // Chains the depot keeps per class: 16384 blocks, so that the elements of a backlog that large (a
 // burst from another node, decoded faster than its actor handles it) come back without the heap.
@@ -37,56 +35,47 @@ size_t class_of(size_t bytes) {
   return bytes <= kClassBytes[0] ? 0 : bytes <= kClassBytes[1] ? 1 : 2;
 }
 
-struct Block {
-  Block* next;
-};
-
-// A LIFO list of free blocks of one class.
+// Free blocks of one class, kept as their addresses: taking one or giving one back never touches
+// the block itself, whose memory the thread that freed it wrote last. (Linked through the blocks,
+// every allocation waited for a cache miss to read the next one's address.)
+// (No default member initializers: the depot's chains stay untouched memory until used.)
 struct Chain {
-  Block* head = nullptr;
-  uint32_t count = 0;
+  std::array<void*, kChainBlocks> blocks;
+  uint32_t count;
 
-  void push(Block* block) noexcept {
-    block->next = head;
-    head = block;
-    ++count;
-  }
-  Block* pop() noexcept {
-    Block* block = head;
-    head = block->next;
-    --count;
-    return block;
-  }
+  bool empty() const noexcept { return count == 0; }
+  bool full() const noexcept { return count == kChainBlocks; }
+  void push(void* block) noexcept { blocks[count++] = block; }
+  void* pop() noexcept { return blocks[--count]; }
 };
 
-void free_chain(Chain chain) noexcept {
-  while (chain.head != nullptr) ::operator delete(chain.pop());
+void free_chain(Chain& chain) noexcept {
+  while (!chain.empty()) ::operator delete(chain.pop());
 }
 
 // Full chains of one class on their way from threads that free to threads that allocate.
 class Depot {
  public:
-  Depot() { chains_.reserve(kDepotChains); }
-
-  // False (and the chain stays the caller's) when the depot is full.
-  bool put(Chain chain) noexcept {
+  // False (and the chain stays the caller's) when the depot is full; else `chain` is left empty.
+  bool put(Chain& chain) noexcept {
     std::lock_guard<SpinLock> lock(lock_);
-    if (chains_.size() == kDepotChains) return false;
-    chains_.push_back(chain);  // never allocates: reserved
+    if (count_ == kDepotChains) return false;
+    chains_[count_++] = chain;
+    chain.count = 0;
     return true;
   }
-  // An empty chain when the depot has none.
-  Chain take() noexcept {
+  // Moves a chain into the empty `into`; false when the depot has none.
+  bool take(Chain& into) noexcept {
     std::lock_guard<SpinLock> lock(lock_);
-    if (chains_.empty()) return Chain{};
-    Chain chain = chains_.back();
-    chains_.pop_back();
-    return chain;
+    if (count_ == 0) return false;
+    into = chains_[--count_];
+    return true;
   }
 
  private:
   SpinLock lock_;
-  std::vector<Chain> chains_;  // guarded by lock_
+  std::array<Chain, kDepotChains> chains_;  // the first count_ are full; guarded by lock_
+  size_t count_ = 0;                        // guarded by lock_
 };
 
 // Never destroyed: threads may still free blocks while the process exits.
@@ -95,25 +84,41 @@ Depot& depot(size_t size_class) {
   return depots[size_class];
 }
 
-// What one thread keeps; its blocks go to the depot (or the heap) when the thread exits.
+// What one thread keeps, on the heap (only threads that send messages have one); its blocks go
+// to the depot (or the heap) when the thread exits.
 struct ThreadCache {
-  std::array<Chain, kClassBytes.size()> local;  // allocations come from here first
-  std::array<Chain, kClassBytes.size()> spill;  // frees beyond kLocalBlocks, one chain's worth
+  std::array<Chain, kClassBytes.size()> local{};  // allocations come from here first
+  std::array<Chain, kClassBytes.size()> spill{};  // frees beyond a full local, one chain's worth
   ~ThreadCache();
 };
 
-// Set once this thread's cache is destroyed: later frees and allocations use the heap.
-thread_local bool cache_gone = false;
-thread_local ThreadCache cache;
-
 ThreadCache::~ThreadCache() {
-  cache_gone = true;
   for (size_t c = 0; c < kClassBytes.size(); ++c) {
     for (Chain* chain : {&local[c], &spill[c]}) {
-      if (chain->head != nullptr && !depot(c).put(*chain)) free_chain(*chain);
-      *chain = Chain{};
+      if (!chain->empty() && !depot(c).put(*chain)) free_chain(*chain);
     }
   }
+}
+
+// This thread's cache, made on first use and destroyed as the thread exits; after that, later
+// frees and allocations of the exiting thread use the heap.
+thread_local ThreadCache* cache = nullptr;
+thread_local bool cache_gone = false;
+struct CacheOwner {
+  ~CacheOwner() {
+    cache_gone = true;
+    delete cache;
+    cache = nullptr;
+  }
+};
+thread_local CacheOwner cache_owner;
+
+ThreadCache* my_cache() {
+  if (cache == nullptr && !cache_gone) {
+    (void)&cache_owner;  // registers its destructor for this thread
+    cache = new (std::nothrow) ThreadCache();
+  }
+  return cache;
 }
 
 }  // namespace
@@ -125,12 +130,11 @@ bool caching() noexcept {
 void* allocate(size_t bytes) {
   if constexpr (!kCaching) return ::operator new(bytes);
   const size_t c = class_of(bytes);
-  if (cache_gone) return ::operator new(kClassBytes[c]);
-  ThreadCache& mine = cache;
-  if (mine.local[c].head != nullptr) return mine.local[c].pop();
-  if (mine.spill[c].head != nullptr) return mine.spill[c].pop();
-  mine.local[c] = depot(c).take();
-  if (mine.local[c].head != nullptr) return mine.local[c].pop();
+  ThreadCache* mine = my_cache();
+  if (mine == nullptr) return ::operator new(kClassBytes[c]);
+  if (!mine->local[c].empty()) return mine->local[c].pop();
+  if (!mine->spill[c].empty()) return mine->spill[c].pop();
+  if (depot(c).take(mine->local[c])) return mine->local[c].pop();
   return ::operator new(kClassBytes[c]);
 }
 
@@ -140,20 +144,19 @@ void release(void* block, size_t bytes) noexcept {
     return;
   }
   const size_t c = class_of(bytes);
-  if (cache_gone) {
+  ThreadCache* mine = my_cache();
+  if (mine == nullptr) {
     ::operator delete(block);
     return;
   }
-  ThreadCache& mine = cache;
-  if (mine.local[c].count < kLocalBlocks) {
-    mine.local[c].push(static_cast<Block*>(block));
+  if (!mine->local[c].full()) {
+    mine->local[c].push(block);
     return;
   }
-  Chain& spill = mine.spill[c];
-  spill.push(static_cast<Block*>(block));
-  if (spill.count < kChainBlocks) return;
+  Chain& spill = mine->spill[c];
+  spill.push(block);
+  if (!spill.full()) return;
   if (!depot(c).put(spill)) free_chain(spill);
-  spill = Chain{};
 }
 
 }  // namespace bossa::element_memory

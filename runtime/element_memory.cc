@@ -53,7 +53,8 @@ void free_chain(Chain& chain) noexcept {
   while (!chain.empty()) ::operator delete(chain.pop());
 }
 
-// Full chains of one class on their way from threads that free to threads that allocate.
+// Chains of one class on their way from threads that free to threads that allocate: full ones,
+// and what a thread held as it exited.
 class Depot {
  public:
   // False (and the chain stays the caller's) when the depot is full; else `chain` is left empty.
@@ -74,7 +75,7 @@ class Depot {
 
  private:
   SpinLock lock_;
-  std::array<Chain, kDepotChains> chains_;  // the first count_ are full; guarded by lock_
+  std::array<Chain, kDepotChains> chains_;  // the first count_ are in use; guarded by lock_
   size_t count_ = 0;                        // guarded by lock_
 };
 
@@ -84,8 +85,8 @@ Depot& depot(size_t size_class) {
   return depots[size_class];
 }
 
-// What one thread keeps, on the heap (only threads that send messages have one); its blocks go
-// to the depot (or the heap) when the thread exits.
+// What one thread keeps, on the heap (made when the thread first allocates or frees an element);
+// its blocks go to the depot (or the heap) when the thread exits.
 struct ThreadCache {
   std::array<Chain, kClassBytes.size()> local{};  // allocations come from here first
   std::array<Chain, kClassBytes.size()> spill{};  // frees beyond a full local, one chain's worth

@@ -27,8 +27,11 @@ constexpr uint64_t kPidSerialWord = 1;
 constexpr uint64_t kStructPointer = 0;
 constexpr uint64_t kListPointer = 1;
 constexpr uint64_t kByteElements = 2;
-// The least nesting limit under which Cap'n Proto reads an envelope's pids and value.
+// Cap'n Proto reads the envelope at the nesting limit and its pids and value one level down; a
+// limit under this is declined, leaving the error (or not) to Cap'n Proto.
 constexpr int kNestingNeeded = 3;
+// What Cap'n Proto's reader counts against the traversal limit for the root pointer itself.
+constexpr uint64_t kRootPointerWordsRead = 2;
 
 // The one segment of a message, as words.
 class Segment {
@@ -62,7 +65,8 @@ struct StructAt {
   uint64_t pointer(const Segment& segment, uint64_t slot) const {
     return slot < pointer_count ? segment.word(pointers + slot) : 0;
   }
-  // Cap'n Proto's reader counts at least a word for every struct it reads.
+  // What Cap'n Proto's reader counts against the traversal limit for this struct, or more: its
+  // size (the reader counts nothing for a null pointer or an empty struct; this counts a word).
   uint64_t words_read() const {
     return data_words + pointer_count > 0 ? data_words + pointer_count : 1;
   }
@@ -164,7 +168,7 @@ std::optional<absl::Status> read(std::string_view bytes, const DecodeLimits& lim
     value = capnp::readMessageUnchecked<wire::Value>(
         reinterpret_cast<const capnp::word*>(segment->address(root->pointers + kValueSlot)));
   }
-  if (words_read >= limits.traversal_limit_words) return std::nullopt;
+  if (words_read + kRootPointerWordsRead > limits.traversal_limit_words) return std::nullopt;
 
   return use(EnvelopeView{
       .to = pid_in(*segment, *to),

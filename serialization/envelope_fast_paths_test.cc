@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -33,9 +34,12 @@ std::string flat_bytes(capnp::MessageBuilder& message) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
-// What encode_envelope wrote before it had a reused builder: a fresh message, fields in order.
+// What encode_envelope writes without its reused builder: a fresh message, fields in order, whose
+// first segment is the 1023 words of capnp_frame's ScratchBuilder space.
 std::string fresh_build(const Envelope& e, const ValueWriter& write_value) {
-  capnp::MallocMessageBuilder message;
+  std::vector<capnp::word> first_segment(1023);
+  std::memset(first_segment.data(), 0, first_segment.size() * sizeof(capnp::word));
+  capnp::MallocMessageBuilder message(kj::arrayPtr(first_segment.data(), first_segment.size()));
   wire::Envelope::Builder root = message.initRoot<wire::Envelope>();
   wire::Pid::Builder to = root.initTo();
   to.setNode(e.to.node);
@@ -99,20 +103,24 @@ TEST(ReusedEnvelope, WritesTheBytesOfAFreshBuildWhateverCameBefore) {
   }
 }
 
-TEST(ReusedEnvelope, ALargeValueSpillsAndTheNextMessageIsLaidOutAnew) {
-  const std::string large(64 * 1024, 'L');
-  const std::string bytes = encoded(to_pid(1), writes<std::string>(large));
-  bool read = false;
-  absl::Status status = read_envelope(bytes, DecodeLimits{}, [&](const EnvelopeView& view) {
-    std::string text;
-    EXPECT_TRUE(view.value && Codec<std::string>::decode(*view.value, text).ok());
-    EXPECT_EQ(text, large);
-    read = true;
-    return absl::OkStatus();
-  });
-  EXPECT_TRUE(status.ok()) << status;
-  EXPECT_TRUE(read);
-  EXPECT_EQ(encoded(to_pid(2), writes<int64_t>(5)), fresh_build(to_pid(2), writes<int64_t>(5)));
+TEST(ReusedEnvelope, LargerValuesSpillWhereAFreshBuildsDoAndTheNextMessageIsLaidOutAnew) {
+  // 5 KiB fits the first segment; 9 KiB and 64 KiB take a second one.
+  for (size_t size : {5 * 1024, 9 * 1024, 64 * 1024}) {
+    const std::string large(size, 'L');
+    const std::string bytes = encoded(to_pid(1), writes<std::string>(large));
+    EXPECT_EQ(bytes, fresh_build(to_pid(1), writes<std::string>(large))) << size << " bytes";
+    bool read = false;
+    absl::Status status = read_envelope(bytes, DecodeLimits{}, [&](const EnvelopeView& view) {
+      std::string text;
+      EXPECT_TRUE(view.value && Codec<std::string>::decode(*view.value, text).ok());
+      EXPECT_EQ(text, large);
+      read = true;
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    EXPECT_TRUE(read);
+    EXPECT_EQ(encoded(to_pid(2), writes<int64_t>(5)), fresh_build(to_pid(2), writes<int64_t>(5)));
+  }
 }
 
 TEST(ReusedEnvelope, NamedAndNestedEnvelopesAreBuiltFreshWithTheSameBytes) {
@@ -144,6 +152,12 @@ TEST(ReusedEnvelope, AValueThatThrowsLeavesTheBuilderUsable) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("list too long"));
   EXPECT_FALSE(used);
   EXPECT_EQ(encoded(to_pid(2), writes<bool>(true)), fresh_build(to_pid(2), writes<bool>(true)));
+
+  // Nor one whose bytes' user throws after a value that grew the message.
+  EXPECT_THROW((void)encode_envelope(to_pid(3), writes<std::string>("grows the segment"),
+                                     [](std::string_view) { throw std::runtime_error("gone"); }),
+               std::runtime_error);
+  EXPECT_EQ(encoded(to_pid(4), writes<int64_t>(9)), fresh_build(to_pid(4), writes<int64_t>(9)));
 }
 
 // Everything a view says, in a form that compares: a value as the flat bytes of a copy of it.
@@ -263,6 +277,22 @@ TEST(DirectEnvelopeReader, WhatTheCallerReturnsOrRaisesComesBackAsFromCapnProto)
     const absl::Status capnp = read_envelope_with_capnp(bytes.view(), DecodeLimits{}, use);
     EXPECT_FALSE(direct.ok());
     EXPECT_EQ(direct, capnp);
+  }
+}
+
+TEST(DirectEnvelopeReader, AgreesWithCapnProtoAtEveryTraversalAndNestingLimit) {
+  // Whatever limit the direct reader takes an envelope under, Cap'n Proto's reader takes it too;
+  // and at the generous end both take every one.
+  for (const std::string& bytes : envelopes_bossa_writes()) {
+    const Aligned aligned(bytes);
+    for (uint64_t words = 0; words <= 40; ++words) {
+      direct_reader_agrees(aligned.view(), DecodeLimits{.traversal_limit_words = words});
+    }
+    EXPECT_TRUE(direct_reader_agrees(aligned.view(), DecodeLimits{.traversal_limit_words = 40}));
+    for (int depth = 0; depth <= 6; ++depth) {
+      direct_reader_agrees(aligned.view(), DecodeLimits{.nesting_limit = depth});
+    }
+    EXPECT_TRUE(direct_reader_agrees(aligned.view(), DecodeLimits{.nesting_limit = 6}));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,9 +18,10 @@ namespace bossa::reused_envelope {
 namespace {
 
 constexpr size_t kWordBytes = sizeof(capnp::word);
-// The thread's space: one word for the segment table, the rest for the first segment. 4 KiB holds
-// an envelope with a value of a few hundred bytes; a larger one spills into allocated segments.
-constexpr size_t kSpaceWords = 512;
+// The thread's space: one word for the segment table, the rest for the first segment. The size of
+// capnp_frame's ScratchBuilder space, which encode_envelope's other path builds in: a value too
+// large for it spills into a second segment at the same place on both paths.
+constexpr size_t kSpaceWords = 1024;
 
 void store_le32(char* p, uint32_t value) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
@@ -55,8 +57,8 @@ class ThreadBuilder {
   void clear_value();
 
   bool in_use_ = false;
-  // Zeroed as thread storage, and zeroed again by each message's destructor.
-  capnp::word space_[kSpaceWords];
+  // Made zeroed at the thread's first remote send, and zeroed again by each message's destructor.
+  std::unique_ptr<capnp::word[]> space_;
   std::optional<capnp::MallocMessageBuilder> message_;
   std::optional<Layout> layout_;
 };
@@ -64,7 +66,8 @@ class ThreadBuilder {
 thread_local ThreadBuilder thread_builder;
 
 void ThreadBuilder::lay_out() {
-  message_.emplace(kj::arrayPtr(space_ + 1, kSpaceWords - 1));
+  if (!space_) space_ = std::make_unique<capnp::word[]>(kSpaceWords);
+  message_.emplace(kj::arrayPtr(space_.get() + 1, kSpaceWords - 1));
   wire::Envelope::Builder root = message_->initRoot<wire::Envelope>();
   wire::Pid::Builder to = root.initTo();
   wire::Pid::Builder from = root.initFrom();
@@ -102,10 +105,17 @@ absl::Status ThreadBuilder::encode(const Envelope& envelope,
                                    absl::FunctionRef<void(wire::Value::Builder)> write_value,
                                    absl::FunctionRef<void(std::string_view)> use) {
   in_use_ = true;
+  // Unless the message left the layout as it found it, the next one lays it out anew: also when
+  // `write_value` or `use` throws.
+  bool layout_clean = false;
   struct Release {
-    bool& in_use;
-    ~Release() { in_use = false; }
-  } release{in_use_};
+    ThreadBuilder& builder;
+    const bool& layout_clean;
+    ~Release() {
+      if (!layout_clean) builder.tear_down();
+      builder.in_use_ = false;
+    }
+  } release{*this, layout_clean};
 
   if (!layout_) lay_out();
   layout_->to.setNode(envelope.to.node);
@@ -119,23 +129,21 @@ absl::Status ThreadBuilder::encode(const Envelope& envelope,
   try {
     write_value(layout_->value);
   } catch (const kj::Exception& e) {
-    tear_down();
     return absl::InvalidArgumentError(
         absl::StrCat("value cannot be encoded: ", e.getDescription().cStr()));
   }
 
   kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message_->getSegmentsForOutput();
-  const bool grew = segments.size() != 1 || segments[0].size() != layout_->words;
+  layout_clean = segments.size() == 1 && segments[0].size() == layout_->words;
   if (segments.size() == 1) {
     // A segment count of 1 (stored as 0) and the segment's size, in the word before it.
-    auto* table = reinterpret_cast<char*>(space_);
+    auto* table = reinterpret_cast<char*>(space_.get());
     store_le32(table, 0);
     store_le32(table + 4, static_cast<uint32_t>(segments[0].size()));
     use(std::string_view(table, (1 + segments[0].size()) * kWordBytes));
   } else {
     use(capnp_frame::write(*message_));
   }
-  if (grew) tear_down();
   return absl::OkStatus();
 }
 

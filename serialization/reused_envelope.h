@@ -4,10 +4,11 @@
 // The envelope struct, its two pids and its value are allocated once per thread, in a fixed space
 // of the thread's own; each message overwrites their fields in place and clears the value's words
 // before its codec writes it, so a message costs its setters and no builder, arena or allocation.
-// The bytes are the ones a fresh MallocMessageBuilder would write, field for field and word for
-// word (serialization/envelope_test.cc holds both to that). A value that takes more space (text,
-// lists, structs) is written after the value's struct as a fresh build would write it, and the
-// builder is laid out anew after such a message.
+// The bytes are the ones encode_envelope's other path writes (a fresh builder whose first segment
+// is capnp_frame's ScratchBuilder space), field for field and word for word:
+// serialization/envelope_fast_paths_test.cc holds the two to that. A value that takes more space
+// (text, lists, structs) is written after the value's struct as a fresh build would write it, and
+// the builder is laid out anew after such a message (and after one whose codec or `use` threw).
 //
 // Thread-safety: each thread has its own; a message encoded while the thread's one is in use (an
 // envelope built inside another's callback) uses a fresh builder instead.

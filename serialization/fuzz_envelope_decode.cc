@@ -51,20 +51,20 @@ std::string contents_of(const bossa::EnvelopeView& view) {
   return contents;
 }
 
-void compare_readers(std::string_view bytes) {
+void compare_readers(std::string_view bytes, const bossa::DecodeLimits& limits) {
   std::vector<uint64_t> words((bytes.size() + 7) / 8);  // aligned, as a transport hands them over
   if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());
   const std::string_view aligned(reinterpret_cast<const char*>(words.data()), bytes.size());
   std::string direct;
   std::optional<absl::Status> read =
-      bossa::direct_envelope_reader::read(aligned, kLimits, [&](const bossa::EnvelopeView& view) {
+      bossa::direct_envelope_reader::read(aligned, limits, [&](const bossa::EnvelopeView& view) {
         direct = contents_of(view);
         return absl::OkStatus();
       });
   if (!read.has_value()) return;
   std::string capnp;
   absl::Status status =
-      bossa::read_envelope_with_capnp(aligned, kLimits, [&](const bossa::EnvelopeView& view) {
+      bossa::read_envelope_with_capnp(aligned, limits, [&](const bossa::EnvelopeView& view) {
         capnp = contents_of(view);
         return absl::OkStatus();
       });
@@ -99,8 +99,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!back.ok() || !(*back == *envelope)) std::abort();
   }
 
-  compare_readers(bytes);
-  compare_readers(patched_envelope(bytes));
+  compare_readers(bytes, kLimits);
+  compare_readers(patched_envelope(bytes), kLimits);
+  // Limits near what an envelope takes, where the two readers' counting must agree.
+  const bossa::DecodeLimits tight{.traversal_limit_words = size % 40,
+                                  .nesting_limit = static_cast<int>(size % 5),
+                                  .max_bytes = kLimits.max_bytes};
+  compare_readers(patched_envelope(bytes), tight);
 
   decode_and_check<std::tuple<int64_t, std::string, std::vector<std::vector<double>>>>(bytes);
   decode_and_check<std::vector<std::pair<uint8_t, bossa::Bytes>>>(bytes);

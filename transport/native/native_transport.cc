@@ -91,6 +91,8 @@ void NativeTransport::stop() {
   flusher_thread_.join();
   std::unique_lock<std::shared_mutex> lock(members_mutex_);
   for (auto& [id, member] : members_) {
+    // The rest of a batch the peer's full queue refused, if any, then what was batched after it.
+    flush(member.link, /*retry=*/false);
     flush(member.link, /*retry=*/false);
     std::lock_guard<std::mutex> link_lock(member.link->socket_mutex);
     (void)member.link->push.send(native_message(NativeKind::kBye, self_.id, {}),
@@ -154,13 +156,24 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
     return absl::OkStatus();
   }
   // An idle link: this envelope leaves now, from this thread, without waiting for the flusher.
-  // The socket is taken before the batch is let go, so nothing batched after it can pass it.
+  // What comes meanwhile waits behind it (in_flight), also while a full socket queue makes this
+  // thread let the socket go between tries, and leaves with the flusher afterwards.
   keep_link();  // sending may wait for the socket
   link->batch.append(envelope);
   std::vector<std::string> chunks = link->batch.take();
-  std::unique_lock<std::mutex> socket_lock(link->socket_mutex);
+  link->in_flight = true;
   lock.unlock();
-  send_batch(*link, std::move(chunks), socket_lock);
+  {
+    std::unique_lock<std::mutex> socket_lock(link->socket_mutex);
+    send_batch(*link, std::move(chunks), socket_lock);
+  }
+  lock.lock();
+  link->in_flight = false;
+  if (link->batch.empty() || link->flush_posted) return absl::OkStatus();
+  link->flush_posted = true;
+  const auto delay = flush_delay(link->batch.bytes());
+  lock.unlock();
+  arm_flush(kept, delay);
   return absl::OkStatus();
 }
 
@@ -176,8 +189,7 @@ void NativeTransport::arm_flush(const std::shared_ptr<Link>& link,
 }
 
 void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
-  // Locks are taken one at a time here: an inline sender holds batch_mutex while it takes
-  // socket_mutex.
+  // Locks are taken one at a time here, as an idle link's sender takes them.
   std::deque<socket::Message> messages;
   std::vector<std::string> chunks;
   {

@@ -15,8 +15,9 @@
 // flusher thread sends kBatchDelay (100 us) after it began (at once for a batch of large
 // messages). The link streams until a whole kBatchDelay passes without a send, so under load many
 // envelopes share each socket message of up to 64 KiB (chunked_batch.h; the receiver decodes them
-// in place) and the flusher sends while the senders go on. A batch that reaches kMaxBatchBytes makes send() wait for
-// room, up to node_down_after: back-pressure rather than loss on a healthy but slower peer.
+// in place) and the flusher sends while the senders go on. A batch that reaches kMaxBatchBytes
+// makes send() wait for room, up to node_down_after: back-pressure rather than loss on a healthy
+// but slower peer.
 //
 // One thread per node reads the PULL socket (polling for up to busy_wait before it sleeps), runs
 // the handler and keeps the time (heartbeats, silence, seeds); the flusher thread writes batches.
@@ -85,7 +86,8 @@ class NativeTransport final : public Transport {
     std::condition_variable_any batch_taken;
     ChunkedBatch batch;         // envelopes for the flusher; guarded by batch_mutex
     bool flush_posted = false;  // guarded by batch_mutex
-    bool in_flight = false;     // the flusher is sending a batch; guarded by batch_mutex
+    // A batch is being sent, by the flusher or by an idle link's sender; guarded by batch_mutex.
+    bool in_flight = false;
     // The messages of a batch the peer's full queue refused, oldest first, waiting to be tried
     // again; guarded by batch_mutex.
     std::deque<socket::Message> stalled;

@@ -8,7 +8,7 @@
 // through a shared depot, from which a thread that runs out takes a whole chain: one lock per
 // kChainBlocks elements instead of the heap's work per element. Chains hold the blocks'
 // addresses, so that moving a block in or out never reads the block (which another core wrote). The
-// depot holds at most kDepotChains chains per class; beyond that, blocks go back to the heap. A
+// depot holds at most 4 MiB of blocks per class; beyond that, blocks go back to the heap. A
 // thread's blocks go to the depot when it exits.
 //
 // Sizes up to kMaxCachedBytes with the default new alignment are cached; larger or over-aligned

@@ -23,6 +23,10 @@ constexpr size_t kWordBytes = sizeof(capnp::word);
 // large for it spills into a second segment at the same place on both paths.
 constexpr size_t kSpaceWords = 1024;
 
+// The value struct's sections, as the schema sizes them (Cap'n Proto allocates it so).
+constexpr size_t kValueDataBytes = wire::Value::_capnpPrivate::dataWordSize * kWordBytes;
+constexpr size_t kValuePointers = wire::Value::_capnpPrivate::pointerCount;
+
 void store_le32(char* p, uint32_t value) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
 }
@@ -43,9 +47,8 @@ class ThreadBuilder {
     wire::Pid::Builder to;
     wire::Pid::Builder from;
     wire::Value::Builder value;
-    // The value's sections, in the thread's space: its data words, then its pointers.
-    kj::ArrayPtr<kj::byte> value_data;
-    kj::ArrayPtr<const uint64_t> value_pointers;
+    // Where the value's sections are in the thread's space: its data words, then its pointers.
+    char* value_sections;
     size_t words;
   };
 
@@ -72,13 +75,11 @@ void ThreadBuilder::lay_out() {
   wire::Pid::Builder to = root.initTo();
   wire::Pid::Builder from = root.initFrom();
   wire::Value::Builder value = root.initValue();
-  capnp::AnyStruct::Builder sections{wire::Value::Builder(value)};
-  kj::ArrayPtr<kj::byte> data = sections.getDataSection();
   // A struct's pointer section follows its data section (Cap'n Proto's encoding).
-  kj::ArrayPtr<const uint64_t> pointers(reinterpret_cast<const uint64_t*>(data.end()),
-                                        sections.getPointerSection().size());
+  char* sections = reinterpret_cast<char*>(
+      capnp::AnyStruct::Builder{wire::Value::Builder(value)}.getDataSection().begin());
   layout_.emplace(
-      Layout{root, to, from, value, data, pointers, message_->getSegmentsForOutput()[0].size()});
+      Layout{root, to, from, value, sections, message_->getSegmentsForOutput()[0].size()});
 }
 
 void ThreadBuilder::tear_down() {
@@ -87,10 +88,12 @@ void ThreadBuilder::tear_down() {
 }
 
 void ThreadBuilder::clear_value() {
-  std::memset(layout_->value_data.begin(), 0, layout_->value_data.size());
+  std::memset(layout_->value_sections, 0, kValueDataBytes);
   // Only a pointer to nothing (an empty list, say) survives a message without the segment
   // growing (which lays the builder out anew); most messages find every pointer null.
-  for (uint64_t pointer : layout_->value_pointers) {
+  for (size_t i = 0; i < kValuePointers; ++i) {
+    uint64_t pointer;
+    std::memcpy(&pointer, layout_->value_sections + kValueDataBytes + i * kWordBytes, kWordBytes);
     if (pointer != 0) {
       for (capnp::AnyPointer::Builder field :
            capnp::AnyStruct::Builder{wire::Value::Builder(layout_->value)}.getPointerSection()) {

@@ -14,10 +14,15 @@
 #include <string_view>
 #include <vector>
 
+#include "transport/native/chunk_pool.h"
+
 namespace bossa::transport {
 
 class ChunkedBatch {
  public:
+  // Takes new chunks' buffers from `pool` when one is given (and it outlives the batch).
+  explicit ChunkedBatch(ChunkPool* pool = nullptr) : pool_(pool) {}
+
   static constexpr size_t kChunkBytes = 64 * 1024;
 
   // Appends one envelope in envelope_batch.h's framing.
@@ -30,6 +35,7 @@ class ChunkedBatch {
   void clear() { (void)take(); }
 
  private:
+  ChunkPool* pool_;
   std::vector<std::string> chunks_;
   size_t bytes_ = 0;
 };

@@ -51,7 +51,8 @@ constexpr int kLingerOnLeaveMs = 500;
 
 }  // namespace
 
-NativeTransport::Link::Link(socket::Context& context) : push(context, socket::SocketType::push) {}
+NativeTransport::Link::Link(socket::Context& context, ChunkPool& chunk_pool)
+    : push(context, socket::SocketType::push), batch(&chunk_pool) {}
 
 NativeTransport::NativeTransport(TransportConfig config)
     : config_(std::move(config)), pull_(context_, socket::SocketType::pull) {}
@@ -210,7 +211,8 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   }
   link->batch_taken.notify_all();
   for (std::string& chunk : chunks) {
-    messages.push_back(native_message(NativeKind::kData, self_.id, std::move(chunk)));
+    messages.push_back(
+        native_message_around(NativeKind::kData, self_.id, chunk_pool_.frame_of(std::move(chunk))));
   }
   absl::Status sent;
   {
@@ -254,7 +256,8 @@ void NativeTransport::send_batch(Link& link, std::vector<std::string> chunks,
   const Clock::time_point give_up =
       Clock::now() + absl::ToChronoNanoseconds(config_.node_down_after);
   for (std::string& chunk : chunks) {
-    socket::Message message = native_message(NativeKind::kData, self_.id, std::move(chunk));
+    socket::Message message =
+        native_message_around(NativeKind::kData, self_.id, chunk_pool_.frame_of(std::move(chunk)));
     for (;;) {
       absl::Status sent = link.push.send(std::move(message));
       if (sent.ok()) break;
@@ -503,7 +506,7 @@ NativeHello NativeTransport::hello() const {
 std::shared_ptr<NativeTransport::Link> NativeTransport::link_to(const std::string& endpoint) {
   auto [it, inserted] = links_.try_emplace(endpoint);
   if (inserted) {
-    it->second = std::make_shared<Link>(context_);
+    it->second = std::make_shared<Link>(context_, chunk_pool_);
     socket::Socket& push = it->second->push;
     (void)push.set(Option::sndhwm, kSendQueueLimit);
     (void)push.set(Option::sndtimeo, kFlushStepMs);

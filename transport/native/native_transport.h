@@ -75,7 +75,7 @@ class NativeTransport final : public Transport {
 
   // The connection towards one endpoint: its PUSH socket and the batch waiting for it.
   struct Link {
-    explicit Link(socket::Context& context);
+    Link(socket::Context& context, ChunkPool& chunk_pool);
 
     std::mutex socket_mutex;  // serializes the threads that use `push`
     socket::Socket push;
@@ -135,6 +135,7 @@ class NativeTransport final : public Transport {
   NodeIdentity self_;
   TransportHandler* handler_ = nullptr;
   socket::Context context_{1};
+  ChunkPool chunk_pool_;  // the buffers of sent chunks, for new ones
   socket::Socket pull_;
   std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()
 

@@ -27,20 +27,23 @@ NativeMember read_member(wire::Member::Reader in) {
 
 }  // namespace
 
-socket::Message native_message(NativeKind kind, uint32_t sender, std::string body) {
+socket::Message native_message_around(NativeKind kind, uint32_t sender, socket::Frame body) {
   uint8_t header[kHeaderSize] = {
       static_cast<uint8_t>(kind), static_cast<uint8_t>(sender), static_cast<uint8_t>(sender >> 8),
       static_cast<uint8_t>(sender >> 16), static_cast<uint8_t>(sender >> 24)};
   socket::Message message(socket::Frame(header, kHeaderSize));
-  if (body.empty()) {
-    message.push_back(socket::Frame());
-  } else {
-    auto* owned = new std::string(std::move(body));
-    message.push_back(socket::Frame::adopt(
-        owned->data(), owned->size(),
-        [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned));
-  }
+  message.push_back(std::move(body));
   return message;
+}
+
+socket::Message native_message(NativeKind kind, uint32_t sender, std::string body) {
+  if (body.empty()) return native_message_around(kind, sender, socket::Frame());
+  auto* owned = new std::string(std::move(body));
+  return native_message_around(
+      kind, sender,
+      socket::Frame::adopt(
+          owned->data(), owned->size(),
+          [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned));
 }
 
 absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message) {

@@ -49,6 +49,8 @@ struct NativeHeader {
 
 // Builds the two-frame message; the body's bytes are moved, not copied.
 socket::Message native_message(NativeKind kind, uint32_t sender, std::string body);
+// The same around a body frame the caller made (one that gives its memory back, say).
+socket::Message native_message_around(NativeKind kind, uint32_t sender, socket::Frame body);
 
 // Reads frame 0 of a received message. InvalidArgument unless it has two frames and a 5-octet
 // header of a known kind.

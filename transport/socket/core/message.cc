@@ -1,13 +1,83 @@
 #include "transport/socket/core/message.h"
 
+#include <mutex>
 #include <new>
+#include <vector>
 
 namespace bossa::socket {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kKeepBlocks = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kKeepBlocks = false;
+#else
+constexpr bool kKeepBlocks = true;
+#endif
+#else
+constexpr bool kKeepBlocks = true;
+#endif
+
+// Frames of 16 to 64 KiB (the body of a large message as it is read in place, a batch of a
+// bossa node's envelopes) get blocks of one size, and up to kMaxKeptBlocks freed ones are kept
+// for the next: freed, blocks of that size went back to the system and the next ones were
+// faulted in again a page at a time, on the thread that reads the socket. Not under
+// AddressSanitizer, which must see every block come from the heap.
+constexpr std::size_t kKeptMinOctets = 16 * 1024;
+constexpr std::size_t kKeptMaxOctets = 64 * 1024 + 64;
+constexpr std::size_t kMaxKeptBlocks = 64;
+
+bool kept_size(std::size_t octets) {
+  return kKeepBlocks && octets >= kKeptMinOctets && octets <= kKeptMaxOctets;
+}
+
+class KeptBlocks {
+ public:
+  void* take(std::size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!blocks_.empty()) {
+        void* block = blocks_.back();
+        blocks_.pop_back();
+        return block;
+      }
+    }
+    return ::operator new(bytes);
+  }
+  void give_back(void* block) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (blocks_.size() < kMaxKeptBlocks) {
+        blocks_.push_back(block);
+        return;
+      }
+    }
+    ::operator delete(block);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<void*> blocks_;  // guarded by mutex_
+};
+
+// Never destroyed: frames may be freed while the process exits.
+KeptBlocks& kept_blocks() {
+  static KeptBlocks* const blocks = new KeptBlocks;
+  return *blocks;
+}
+
+}  // namespace
+
+bool Frame::keeps_large_blocks() noexcept {
+  return kKeepBlocks;
+}
 
 Frame::Frame(std::size_t size) : size_(size) {
   if (is_inline()) return;
   // One allocation: the block header, then the octets.
-  void* raw = ::operator new(sizeof(Block) + size);
+  void* raw = kept_size(size) ? kept_blocks().take(sizeof(Block) + kKeptMaxOctets)
+                              : ::operator new(sizeof(Block) + size);
   Block* block = new (raw) Block{{1}, nullptr, nullptr};
   ext_ = External{block, reinterpret_cast<std::uint8_t*>(block + 1)};
 }
@@ -78,7 +148,11 @@ void Frame::release() noexcept {
     delete block;
   } else {
     block->~Block();
-    ::operator delete(block);
+    if (kept_size(size_)) {
+      kept_blocks().give_back(block);
+    } else {
+      ::operator delete(block);
+    }
   }
   size_ = 0;
 }

@@ -40,6 +40,10 @@ class Frame {
   explicit Frame(std::string_view s) : Frame(s.data(), s.size()) {}
   explicit Frame(const char* s) : Frame(std::string_view(s)) {}
 
+  // Whether frames of 16 to 64 KiB take freed blocks of that range again (message.cc says why);
+  // false under AddressSanitizer.
+  static bool keeps_large_blocks() noexcept;
+
   // Takes `data` (of `size` octets) without copying; `deleter(data, hint)` runs when the last Frame
   // sharing it is destroyed. `deleter` may be null when the memory outlives every copy.
   static Frame adopt(void* data, std::size_t size, Deleter deleter, void* hint);

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <string>
 #include <thread>
@@ -255,6 +256,25 @@ TEST(Message, SmallFramesAreInlineAndLargeOnesShared) {
     EXPECT_EQ(again.data(), reinterpret_cast<std::uint8_t*>(mine));
   }
   EXPECT_EQ(freed, 1);
+}
+
+TEST(Message, LargeBodiesTakeTheBlocksOfFreedOnes) {
+  const std::uint8_t* first_block = nullptr;
+  {
+    Frame first(48 * 1024);
+    std::memset(first.data(), 0x5a, first.size());
+    first_block = first.data();
+  }
+  // Another size in the kept range takes the block the first one left, and all of it is its own.
+  Frame second(64 * 1024);
+  std::memset(second.data(), 0xa5, second.size());
+  if (Frame::keeps_large_blocks()) {
+    EXPECT_EQ(second.data(), first_block);
+  }
+  EXPECT_EQ(second.view(), std::string(64 * 1024, '\xa5'));
+  // Sizes outside the range come from the heap, as before.
+  Frame larger(80 * 1024);
+  EXPECT_NE(larger.data(), first_block);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "transport/native/chunk_pool.h"
 
+#include <mutex>
 #include <utility>
 
 namespace bossa::transport {
@@ -7,7 +8,7 @@ namespace bossa::transport {
 ChunkPool::ChunkPool() : kept_(std::make_shared<Kept>()) {}
 
 std::string ChunkPool::take() {
-  std::lock_guard<std::mutex> lock(kept_->mutex);
+  std::lock_guard<SpinLock> lock(kept_->mutex);
   if (kept_->buffers.empty()) return std::string();
   std::string buffer = std::move(kept_->buffers.back());
   kept_->buffers.pop_back();
@@ -30,7 +31,7 @@ socket::Frame ChunkPool::frame_of(std::string chunk) {
           return;
         }
         returned->chunk.clear();
-        std::lock_guard<std::mutex> lock(returned->owner->mutex);
+        std::lock_guard<SpinLock> lock(returned->owner->mutex);
         if (returned->owner->buffers.size() < kMaxKept) {
           returned->owner->buffers.push_back(std::move(returned->chunk));
         }
@@ -39,7 +40,7 @@ socket::Frame ChunkPool::frame_of(std::string chunk) {
 }
 
 size_t ChunkPool::kept() const {
-  std::lock_guard<std::mutex> lock(kept_->mutex);
+  std::lock_guard<SpinLock> lock(kept_->mutex);
   return kept_->buffers.size();
 }
 

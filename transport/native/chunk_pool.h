@@ -13,10 +13,10 @@
 
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/spin_lock.h"
 #include "transport/socket/core/message.h"
 
 namespace bossa::transport {
@@ -40,7 +40,9 @@ class ChunkPool {
 
  private:
   struct Kept {
-    mutable std::mutex mutex;
+    Kept() { buffers.reserve(kMaxKept); }  // so that giving one back never allocates
+    // A spin lock: take() runs under a link's batch lock, where no thread should sleep.
+    mutable SpinLock mutex;
     std::vector<std::string> buffers;  // guarded by mutex
   };
   std::shared_ptr<Kept> kept_;

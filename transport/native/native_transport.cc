@@ -92,9 +92,9 @@ void NativeTransport::stop() {
   flusher_thread_.join();
   std::unique_lock<std::shared_mutex> lock(members_mutex_);
   for (auto& [id, member] : members_) {
-    // The rest of a batch the peer's full queue refused, if any, then what was batched after it.
-    flush(member.link, /*retry=*/false);
-    flush(member.link, /*retry=*/false);
+    // The rest of a batch the peer's full queue refused, if any, then, if all of that left, what
+    // was batched after it: never later envelopes without the earlier ones.
+    if (flush(member.link, /*retry=*/false)) (void)flush(member.link, /*retry=*/false);
     std::lock_guard<std::mutex> link_lock(member.link->socket_mutex);
     (void)member.link->push.send(native_message(NativeKind::kBye, self_.id, {}),
                                  socket::Flags::dontwait);
@@ -181,15 +181,16 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
 void NativeTransport::arm_flush(const std::shared_ptr<Link>& link,
                                 std::chrono::microseconds delay) {
   if (delay == std::chrono::microseconds::zero()) {
-    boost::asio::post(flusher_, [this, link] { flush(link, /*retry=*/false); });
+    boost::asio::post(flusher_, [this, link] { (void)flush(link, /*retry=*/false); });
     return;
   }
   auto timer = std::make_shared<boost::asio::steady_timer>(flusher_, delay);
-  timer->async_wait(
-      [this, link, timer](const boost::system::error_code&) { flush(link, /*retry=*/false); });
+  timer->async_wait([this, link, timer](const boost::system::error_code&) {
+    (void)flush(link, /*retry=*/false);
+  });
 }
 
-void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
+bool NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
   // Locks are taken one at a time here, as an idle link's sender takes them.
   std::deque<socket::Message> messages;
   std::vector<std::string> chunks;
@@ -204,7 +205,10 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     if (!link->stalled.empty()) {
       messages.swap(link->stalled);
     } else {
-      if (link->batch.empty()) return;  // nothing came for a whole kBatchDelay: the link is idle
+      // An idle link's sender is sending its batch itself (only stop() calls meanwhile): what
+      // came after it waits for that sender, which hands it to the flusher.
+      if (link->in_flight) return false;
+      if (link->batch.empty()) return true;  // nothing came for a whole kBatchDelay: idle
       chunks = link->batch.take();
       link->in_flight = true;
     }
@@ -231,21 +235,23 @@ void NativeTransport::flush(const std::shared_ptr<Link>& link, bool retry) {
     if (!link->retry_scheduled) {
       link->retry_scheduled = true;
       auto timer = std::make_shared<boost::asio::steady_timer>(flusher_, kStalledRetry);
-      timer->async_wait(
-          [this, link, timer](const boost::system::error_code&) { flush(link, /*retry=*/true); });
+      timer->async_wait([this, link, timer](const boost::system::error_code&) {
+        (void)flush(link, /*retry=*/true);
+      });
     }
-    return;
+    return false;
   }
   // Sent, or refused by a closed link (and lost with it). The link counts as streaming until a
   // whole kBatchDelay passes without a send, so a sender held up for a moment (preempted, say)
   // goes on filling batches instead of sending one envelope at a time.
   link->in_flight = false;
   link->last_send = Clock::now();
-  if (link->flush_posted) return;
+  if (link->flush_posted) return sent.ok();
   link->flush_posted = true;
   const auto delay = flush_delay(link->batch.bytes());
   lock.unlock();
   arm_flush(link, delay);
+  return sent.ok();
 }
 
 void NativeTransport::send_batch(Link& link, std::vector<std::string> chunks,

@@ -121,8 +121,9 @@ class NativeTransport final : public Transport {
   void arm_flush(const std::shared_ptr<Link>& link, std::chrono::microseconds delay);
   // Sends what `link` has batched, or the batch its full queue refused before (flusher thread;
   // `retry` when a retry timer calls it). Never waits for a peer: a refused batch is tried again
-  // after kStalledRetry while the other links go on.
-  void flush(const std::shared_ptr<Link>& link, bool retry);
+  // after kStalledRetry while the other links go on. True when it sent all it took, or found
+  // nothing to send; false when something stays behind (refused, or an idle link's sender's).
+  bool flush(const std::shared_ptr<Link>& link, bool retry);
   // Sends one batch of an inline sender on `link`, whose socket `socket_lock` holds (and lets go of
   // between tries while the socket's queue is full).
   void send_batch(Link& link, std::vector<std::string> chunks,

@@ -34,6 +34,8 @@ bool kept_size(std::size_t octets) {
 
 class KeptBlocks {
  public:
+  KeptBlocks() { blocks_.reserve(kMaxKeptBlocks); }  // so that giving one back never allocates
+
   void* take(std::size_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mutex_);

@@ -137,17 +137,23 @@ ScratchBuilder::~ScratchBuilder() {
 }
 
 std::string_view ScratchBuilder::flat() {
-  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message_->getSegmentsForOutput();
-  if (uses_scratch_ && segments.size() == 1 && segments[0].begin() == scratch.words + 1) {
-    // One segment: a segment count of 1 (stored as 0) and the segment's size in words.
-    auto* table = reinterpret_cast<char*>(scratch.words);
-    store_le32(table, 0);
-    store_le32(table + 4, static_cast<uint32_t>(segments[0].size()));
-    return std::string_view(reinterpret_cast<const char*>(scratch.words),
-                            (1 + segments[0].size()) * kWordBytes);
-  }
+  if (uses_scratch_) return flat_in_place(*message_, scratch.words, written_);
   write(*message_, written_);
   return written_;
+}
+
+std::string_view flat_in_place(capnp::MessageBuilder& message, capnp::word* table,
+                               std::string& spill) {
+  kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message.getSegmentsForOutput();
+  if (segments.size() == 1 && segments[0].begin() == table + 1) {
+    // One segment: a segment count of 1 (stored as 0) and the segment's size in words.
+    auto* bytes = reinterpret_cast<char*>(table);
+    store_le32(bytes, 0);
+    store_le32(bytes + 4, static_cast<uint32_t>(segments[0].size()));
+    return std::string_view(bytes, (1 + segments[0].size()) * kWordBytes);
+  }
+  write(message, spill);
+  return spill;
 }
 
 std::string write(capnp::MessageBuilder& message) {

@@ -35,6 +35,13 @@ absl::Status read(std::string_view bytes, const DecodeLimits& limits, absl::stri
 // error it raises becomes InvalidArgument, and every error it returns is prefixed with `what`.
 absl::Status guard(absl::string_view what, absl::FunctionRef<absl::Status()> read);
 
+// The flat format of `message` without a copy when it is one segment that starts in the word after
+// `table` (memory the caller gave the message): the segment table is written into that word and
+// the view covers both. Any other message is written into `spill`. Valid while the message and
+// `spill` are unchanged.
+std::string_view flat_in_place(capnp::MessageBuilder& message, capnp::word* table,
+                               std::string& spill);
+
 // Serializes `message` in the flat format into one string (a single copy of its segments).
 std::string write(capnp::MessageBuilder& message);
 // The same into `out`, replacing what it held and reusing its memory.

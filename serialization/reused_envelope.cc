@@ -27,10 +27,6 @@ constexpr size_t kSpaceWords = 1024;
 constexpr size_t kValueDataBytes = wire::Value::_capnpPrivate::dataWordSize * kWordBytes;
 constexpr size_t kValuePointers = wire::Value::_capnpPrivate::pointerCount;
 
-void store_le32(char* p, uint32_t value) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(value >> (8 * i));
-}
-
 class ThreadBuilder {
  public:
   bool in_use() const { return in_use_; }
@@ -138,15 +134,8 @@ absl::Status ThreadBuilder::encode(const Envelope& envelope,
 
   kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = message_->getSegmentsForOutput();
   layout_clean = segments.size() == 1 && segments[0].size() == layout_->words;
-  if (segments.size() == 1) {
-    // A segment count of 1 (stored as 0) and the segment's size, in the word before it.
-    auto* table = reinterpret_cast<char*>(space_.get());
-    store_le32(table, 0);
-    store_le32(table + 4, static_cast<uint32_t>(segments[0].size()));
-    use(std::string_view(table, (1 + segments[0].size()) * kWordBytes));
-  } else {
-    use(capnp_frame::write(*message_));
-  }
+  std::string spill;  // a message past the thread's space
+  use(capnp_frame::flat_in_place(*message_, space_.get(), spill));
   return absl::OkStatus();
 }
 

@@ -1,4 +1,4 @@
-#include "runtime/node/cluster.h"
+#include "cluster/cluster.h"
 
 #include <tuple>
 #include <utility>
@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
-#include "runtime/node/system_types.h"
+#include "cluster/system_types.h"
 #include "runtime/runtime.h"
 
 namespace bossa {

@@ -1,4 +1,4 @@
-#include "runtime/node/global_names.h"
+#include "cluster/global_names.h"
 
 #include <capnp/message.h>
 
@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
-#include "runtime/node/system.capnp.h"
+#include "cluster/system.capnp.h"
 #include "serialization/capnp_frame.h"
 
 namespace bossa {

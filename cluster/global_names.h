@@ -44,7 +44,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "runtime/node/system.capnp.h"
+#include "cluster/system.capnp.h"
 #include "runtime/pid.h"
 #include "serialization/decode_limits.h"
 

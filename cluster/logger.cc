@@ -1,4 +1,4 @@
-#include "runtime/node/logger.h"
+#include "cluster/logger.h"
 
 #include <cstdio>
 

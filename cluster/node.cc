@@ -1,4 +1,4 @@
-#include "runtime/node/node.h"
+#include "cluster/node.h"
 
 #include <random>
 #include <thread>

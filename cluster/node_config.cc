@@ -1,6 +1,6 @@
 // Reads a node's TOML file into a NodeConfig. toml++ parses; this file checks every key against
 // the schema below and collects one Problem per bad key, so that a user sees all of them at once.
-#include "runtime/config/node_config.h"
+#include "cluster/node_config.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,4 +1,4 @@
-#include "runtime/config/node_config.h"
+#include "cluster/node_config.h"
 
 #include <unistd.h>
 

@@ -1,11 +1,11 @@
-#include "runtime/node/node_service.h"
+#include "cluster/node_service.h"
 
 #include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "runtime/node/node_events.h"
+#include "cluster/node_events.h"
 #include "runtime/runtime.h"
 
 namespace bossa {

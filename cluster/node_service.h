@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <string>
 
+#include "cluster/global_names.h"
+#include "cluster/remote_functions.h"
 #include "runtime/evented_actor.h"
-#include "runtime/node/global_names.h"
-#include "runtime/node/remote_functions.h"
 #include "transport/transport.h"
 
 namespace bossa {

@@ -16,8 +16,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
+#include "cluster/system_types.h"
 #include "runtime/actor.h"
-#include "runtime/node/system_types.h"
 
 namespace bossa {
 

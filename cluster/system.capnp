@@ -45,7 +45,7 @@ struct Call {
   args @2 :Data;
 }
 
-# Global names (see runtime/node/global_names.h for the protocol).
+# Global names (see cluster/global_names.h for the protocol).
 struct NameEntry {
   name @0 :Text;
   pid @1 :Envelope.Pid;

@@ -1,9 +1,9 @@
-#include "runtime/node/system_types.h"
+#include "cluster/system_types.h"
 
 #include <capnp/message.h>
 
 #include "absl/strings/str_cat.h"
-#include "runtime/node/system.capnp.h"
+#include "cluster/system.capnp.h"
 #include "serialization/capnp_frame.h"
 
 namespace bossa {

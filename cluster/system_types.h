@@ -1,4 +1,4 @@
-// The cluster layer's own message types, and their wire forms (runtime/node/system.capnp).
+// The cluster layer's own message types, and their wire forms (cluster/system.capnp).
 //
 // Registered on every node under fixed names by add_system_types:
 //   "bossa.error"          ErrorReply    a failed reply
@@ -16,9 +16,9 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "cluster/wire_types.h"
 #include "runtime/actor.h"
 #include "runtime/exit_reason.h"
-#include "runtime/node/wire_types.h"
 
 namespace bossa {
 

@@ -1,4 +1,4 @@
-#include "runtime/node/wire_types.h"
+#include "cluster/wire_types.h"
 
 #include <atomic>
 #include <mutex>

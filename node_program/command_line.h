@@ -17,8 +17,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cluster/logger.h"
 #include "node_program/config_overrides.h"
-#include "runtime/node/logger.h"
 
 namespace bossa {
 

@@ -6,7 +6,7 @@
 //
 // An override replaces the key it names (`--name` node.name, `--transport` transport.kind,
 // `--listen` transport.listen, `--seeds` transport.seeds) before validation, so the file and the
-// flags are checked together by the same rules as the file alone (runtime/config/node_config.h):
+// flags are checked together by the same rules as the file alone (cluster/node_config.h):
 // `--transport native` on a file without `listen` is an error, and so is `--listen nonsense`.
 // A problem caused by a flag names the flag; a problem of the file keeps its file and line:
 //
@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "runtime/config/node_config.h"
+#include "cluster/node_config.h"
 
 namespace bossa {
 

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
 
 namespace bossa {
 

@@ -32,7 +32,7 @@
 #include <functional>
 
 #include "absl/status/status.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
 
 namespace bossa {
 

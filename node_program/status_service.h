@@ -24,8 +24,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "runtime/config/node_config.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
+#include "cluster/node_config.h"
 
 namespace bossa {
 

@@ -170,7 +170,7 @@ class Runtime {
   // runtime. Every call after the first just waits.
   void shutdown(absl::Duration grace = absl::Seconds(5));
 
-  // ---- for the cluster layer (runtime/node) ----
+  // ---- for the cluster layer (cluster/) ----
 
   // Routes pids of other nodes through `router` from now on (nullptr: they are dead letters
   // again). The router must stay valid until it is replaced and no thread still sends.

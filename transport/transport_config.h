@@ -2,7 +2,7 @@
 // it. It is a plain value: copy it freely; it has no thread-safety concerns of its own.
 //
 // A node reads it from the [transport] and [transport.amqp] sections of its TOML file
-// (runtime/config/node_config.h loads and validates it; docs/config.md is the user's page).
+// (cluster/node_config.h loads and validates it; docs/config.md is the user's page).
 // Durations are strings in absl::ParseDuration syntax ("250ms", "2s", "1m").
 //
 //   [transport]                    meaning                              default

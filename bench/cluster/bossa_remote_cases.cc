@@ -10,7 +10,7 @@
 
 #include "bench/common/remote_bench_main.h"
 #include "bench/common/result_line.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
 
 namespace bossa::bench {
 namespace {

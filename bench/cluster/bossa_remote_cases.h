@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/config/node_config.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
+#include "cluster/node_config.h"
 
 namespace bossa::bench {
 

@@ -21,9 +21,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "cluster/node.h"
+#include "cluster/node_events.h"
 #include "gtest/gtest.h"
-#include "runtime/node/node.h"
-#include "runtime/node/node_events.h"
 #include "runtime/threaded_actor.h"
 #include "serialization/codec.h"
 #include "serialization/codec_registry.h"

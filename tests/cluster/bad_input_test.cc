@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/node.h"
 #include "gtest/gtest.h"
-#include "runtime/node/node.h"
 #include "serialization/codec.h"
 #include "serialization/envelope.h"
 #include "transport/envelope_batch.h"

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/global_names.h"
 #include "gtest/gtest.h"
-#include "runtime/node/global_names.h"
 
 namespace bossa {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
 #include "transport/local/local_network.h"
 
 namespace bossa::cluster_test {

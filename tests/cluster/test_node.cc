@@ -7,8 +7,8 @@
 #include <iostream>
 #include <string>
 
-#include "runtime/config/node_config.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
+#include "cluster/node_config.h"
 #include "tests/cluster/test_services.h"
 
 namespace {

@@ -21,7 +21,7 @@
 #include <tuple>
 
 #include "absl/status/status.h"
-#include "runtime/node/node.h"
+#include "cluster/node.h"
 
 namespace bossa::cluster_test {
 

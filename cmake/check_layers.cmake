@@ -11,6 +11,7 @@
 #   cluster/            base, serialization, transport, runtime, cluster
 #   node_program/       every product layer; never examples/, tests/ or bench/
 #
+# A test beside its module (a file named *_test.cc) may also include tests/support/.
 # Only includes of the project's own folders are checked; "absl/...", "boost/..." and the like
 # are left alone. The build runs this at every build (target bossa_layer_check).
 cmake_minimum_required(VERSION 3.25)
@@ -51,6 +52,9 @@ foreach(layer base serialization transport/socket transport runtime cluster node
       endif()
       string(REGEX MATCH "^[a-z_]+" top "${target}")
       if(NOT top IN_LIST project_layers)
+        continue()
+      endif()
+      if(file MATCHES "_test\\.cc$" AND included MATCHES "^tests/support/")
         continue()
       endif()
       if(NOT target IN_LIST allowed_${key})

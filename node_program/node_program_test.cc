@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "node_program/child_process.h"
+#include "tests/support/child_process.h"
 
 namespace bossa {
 namespace {

@@ -43,11 +43,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cluster/node.h"
-#include "node_program/child_process.h"
 #include "node_program/config_overrides.h"
 #include "node_program/demo_services.h"
 #include "node_program/status_service.h"
 #include "runtime/behaviours/call.h"
+#include "tests/support/child_process.h"
 
 namespace {
 

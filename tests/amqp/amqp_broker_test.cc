@@ -28,8 +28,8 @@
 #include "serialization/codec.h"
 #include "serialization/codec_registry.h"
 #include "serialization/envelope.h"
-#include "tests/cluster/test_cluster.h"
-#include "tests/cluster/test_services.h"
+#include "tests/support/test_cluster.h"
+#include "tests/support/test_services.h"
 #include "transport/amqp/amqp_connection.h"
 #include "transport/amqp/amqp_topology.h"
 

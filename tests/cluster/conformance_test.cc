@@ -7,8 +7,8 @@
 
 #include "gtest/gtest.h"
 #include "runtime/behaviours/call.h"
-#include "tests/cluster/test_cluster.h"
-#include "tests/cluster/test_services.h"
+#include "tests/support/test_cluster.h"
+#include "tests/support/test_services.h"
 
 namespace bossa::cluster_test {
 namespace {

@@ -1,4 +1,4 @@
-#include "node_program/child_process.h"
+#include "tests/support/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>

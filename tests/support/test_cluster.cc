@@ -1,4 +1,4 @@
-#include "tests/cluster/test_cluster.h"
+#include "tests/support/test_cluster.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
-#include "tests/cluster/test_services.h"
+#include "tests/support/test_services.h"
 
 namespace bossa::cluster_test {
 namespace {

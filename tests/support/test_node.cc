@@ -9,7 +9,7 @@
 
 #include "cluster/node.h"
 #include "cluster/node_config.h"
-#include "tests/cluster/test_services.h"
+#include "tests/support/test_services.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "tests/cluster/test_services.h"
+#include "tests/support/test_services.h"
 
 #include "runtime/behaviours/server.h"
 

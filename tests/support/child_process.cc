@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -38,6 +39,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::start(
   argv.push_back(nullptr);
 
   int pipes[2][2] = {{-1, -1}, {-1, -1}};
+  int stdin_pipe[2] = {-1, -1};
   const bool capture[2] = {options.capture_stdout, options.capture_stderr};
   const int null_fd = options.discard_stdout && !options.capture_stdout
                           ? ::open("/dev/null", O_WRONLY | O_CLOEXEC)
@@ -49,12 +51,16 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::start(
         if (fd >= 0) ::close(fd);
       }
     }
+    for (int fd : stdin_pipe) {
+      if (fd >= 0) ::close(fd);
+    }
     if (null_fd >= 0) ::close(null_fd);
     return absl::ErrnoToStatus(error, absl::StrCat("starting ", path, ": ", what));
   };
   for (int s = 0; s < 2; ++s) {
     if (capture[s] && ::pipe2(pipes[s], O_CLOEXEC) != 0) return fail("pipe");
   }
+  if (options.pipe_stdin && ::pipe2(stdin_pipe, O_CLOEXEC) != 0) return fail("pipe");
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return fail("fork");
@@ -71,12 +77,17 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::start(
       if (capture[s]) ::dup2(pipes[s][1], s + 1);
     }
     if (null_fd >= 0) ::dup2(null_fd, STDOUT_FILENO);
+    if (stdin_pipe[0] >= 0) ::dup2(stdin_pipe[0], STDIN_FILENO);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
   std::unique_ptr<ChildProcess> child(new ChildProcess());
   child->pid_ = pid;
   if (null_fd >= 0) ::close(null_fd);
+  if (stdin_pipe[0] >= 0) {
+    ::close(stdin_pipe[0]);
+    child->stdin_fd_ = stdin_pipe[1];
+  }
   for (int s = 0; s < 2; ++s) {
     if (!capture[s]) continue;
     ::close(pipes[s][1]);
@@ -87,6 +98,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::start(
 }
 
 ChildProcess::~ChildProcess() {
+  close_stdin();
   if (running()) {
     ::kill(pid_, SIGKILL);
     (void)wait(absl::InfiniteDuration());
@@ -142,6 +154,10 @@ absl::StatusOr<std::string> ChildProcess::await_line(Stream stream, std::string_
                                                  "\"; it wrote: ", tail_of(captured.text)));
     }
   }
+}
+
+void ChildProcess::close_stdin() {
+  if (stdin_fd_ >= 0) ::close(std::exchange(stdin_fd_, -1));
 }
 
 void ChildProcess::signal(int signal) {

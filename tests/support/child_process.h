@@ -9,6 +9,8 @@
 //   (*beta)->signal(SIGTERM);
 //   absl::StatusOr<int> code = (*beta)->wait(absl::Seconds(10));   // 0
 //
+// With pipe_stdin the child's stdin is a pipe that stays open until close_stdin() or the
+// destructor, so a child that runs until its stdin closes ends when its driver does.
 // The child starts with SIGINT and SIGTERM unblocked (whatever the parent blocks) and, by
 // default, is sent SIGKILL by the kernel if the parent dies, so no node outlives its driver
 // (PR_SET_PDEATHSIG: strictly, when the thread that started it ends; start children from a
@@ -39,6 +41,7 @@ class ChildProcess {
     bool capture_stdout = false;
     bool capture_stderr = false;
     bool discard_stdout = false;  // ignored when capturing it
+    bool pipe_stdin = false;      // the child reads a pipe this object holds until close_stdin()
     bool die_with_parent = true;
   };
 
@@ -62,6 +65,10 @@ class ChildProcess {
   // Everything read from `stream` so far.
   const std::string& output(Stream stream) const { return captured_[stream].text; }
 
+  // Closes the child's stdin pipe (with pipe_stdin), so that it reads end of file; a no-op
+  // otherwise or when already closed.
+  void close_stdin();
+
   // Sends `signal`; a no-op once the child has been reaped.
   void signal(int signal);
   // Waits for the child to end: its exit code, or 128 + the signal that ended it.
@@ -84,6 +91,7 @@ class ChildProcess {
   bool reap();
 
   pid_t pid_ = -1;
+  int stdin_fd_ = -1;  // the write end of the child's stdin, with pipe_stdin
   std::optional<int> exit_code_;
   Captured captured_[2];
 };

@@ -1,10 +1,6 @@
 #include "tests/support/test_cluster.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -39,21 +35,6 @@ std::string to_toml(const NodeConfig& config) {
                     config.transport.amqp.publisher_confirms ? "true" : "false", "\n");
   }
   return toml;
-}
-
-// Reads one line from `fd` within `timeout`; empty on timeout or end of file.
-std::string read_line(int fd, std::chrono::milliseconds timeout) {
-  std::string line;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd ready{fd, POLLIN, 0};
-    if (::poll(&ready, 1, 100) <= 0) continue;
-    char c;
-    if (::read(fd, &c, 1) != 1) return {};
-    if (c == '\n') return line;
-    line += c;
-  }
-  return {};
 }
 
 }  // namespace
@@ -118,8 +99,13 @@ TestCluster::TestCluster(Backend backend, AmqpOptions amqp)
   }
 }
 
+// How long a test node may take to leave once its stdin closes, before it is killed.
+constexpr absl::Duration kLeaveTimeout = absl::Seconds(5);
+
 TestCluster::~TestCluster() {
-  for (auto& [name, process] : processes_) end_process(process);
+  for (auto& [name, process] : processes_) process->close_stdin();
+  for (auto& [name, process] : processes_) (void)process->wait(kLeaveTimeout);
+  processes_.clear();  // kills and reaps any that did not leave in time
   for (auto& [name, node] : local_peers_) node->stop();
   main_->stop();
   std::error_code ignored;
@@ -173,24 +159,13 @@ void TestCluster::start_peer(const std::string& name) {
 void TestCluster::start_process(const std::string& name, const NodeConfig& config) {
   const std::string path = absl::StrCat(directory_, "/", name, ".toml");
   std::ofstream(path) << to_toml(config);
-  int to_child[2];
-  int from_child[2];
-  ASSERT_EQ(::pipe2(to_child, O_CLOEXEC), 0);
-  ASSERT_EQ(::pipe2(from_child, O_CLOEXEC), 0);
-  const pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    ::dup2(to_child[0], STDIN_FILENO);
-    ::dup2(from_child[1], STDOUT_FILENO);
-    ::execl(BOSSA_TEST_NODE_PATH, BOSSA_TEST_NODE_PATH, path.c_str(), nullptr);
-    ::_exit(127);
-  }
-  ::close(to_child[0]);
-  ::close(from_child[1]);
-  processes_[name] = Process{pid, to_child[1]};
-  const std::string ready = read_line(from_child[0], std::chrono::seconds(20));
-  ::close(from_child[0]);
-  ASSERT_EQ(ready, "READY " + name);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
+      BOSSA_TEST_NODE_PATH, {path}, {.capture_stdout = true, .pipe_stdin = true});
+  ASSERT_TRUE(child.ok()) << child.status();
+  absl::StatusOr<std::string> ready =
+      (*child)->await_line(ChildProcess::kStdout, "READY " + name, absl::Seconds(20));
+  processes_[name] = *std::move(child);
+  ASSERT_TRUE(ready.ok()) << ready.status();
 }
 
 void TestCluster::kill_peer(const std::string& name) {
@@ -204,24 +179,9 @@ void TestCluster::kill_peer(const std::string& name) {
   }
   auto it = processes_.find(name);
   ASSERT_NE(it, processes_.end());
-  ::kill(it->second.pid, SIGKILL);
-  end_process(it->second);
+  it->second->signal(SIGKILL);
+  ASSERT_TRUE(it->second->wait(absl::Seconds(10)).ok());
   processes_.erase(it);
-}
-
-void TestCluster::end_process(Process& process) {
-  if (process.stdin_fd >= 0) ::close(std::exchange(process.stdin_fd, -1));
-  if (process.pid < 0) return;
-  for (int i = 0; i < 100; ++i) {
-    if (::waitpid(process.pid, nullptr, WNOHANG) == process.pid) {
-      process.pid = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(process.pid, SIGKILL);
-  ::waitpid(process.pid, nullptr, 0);
-  process.pid = -1;
 }
 
 }  // namespace bossa::cluster_test

@@ -9,14 +9,13 @@
 // for it, bounded in time.
 #pragma once
 
-#include <sys/types.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "cluster/node.h"
+#include "tests/support/child_process.h"
 #include "transport/local/local_network.h"
 
 namespace bossa::cluster_test {
@@ -54,14 +53,8 @@ class TestCluster {
   void kill_peer(const std::string& name);
 
  private:
-  struct Process {
-    pid_t pid = -1;
-    int stdin_fd = -1;
-  };
-
   NodeConfig config_for(const std::string& name);
   void start_process(const std::string& name, const NodeConfig& config);
-  void end_process(Process& process);
 
   const Backend backend_;
   const AmqpOptions amqp_;
@@ -70,7 +63,7 @@ class TestCluster {
   transport::LocalNetwork network_{"conformance"};
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;
-  absl::flat_hash_map<std::string, Process> processes_;
+  absl::flat_hash_map<std::string, std::unique_ptr<ChildProcess>> processes_;
 };
 
 }  // namespace bossa::cluster_test

@@ -1,11 +1,11 @@
 // bossa-demo: a three-node bossa cluster at work, start to finish, in a few seconds.
 //
-//   build/examples/cluster/bossa-demo [--transport native|amqp] [--bossa_node PATH]
+//   build/examples/cluster/bossa-demo [--transport native|amqp] [--node_program PATH]
 //                                     [--config_dir DIR]
 //
 // The driver is node alpha (examples/cluster/alpha.toml); it starts beta and gamma as
-// bossa-node processes (beta.toml, gamma.toml), all three hosting the demo workload of
-// node_program/demo_services.h, and then:
+// bossa-demo-node processes (beta.toml, gamma.toml; demo_node.cc), all three hosting the demo
+// workload of examples/cluster/demo_services.h, and then:
 //
 //   1. forms the cluster: alpha waits until it sees beta and gamma (NodeUp);
 //   2. spawns remotely, from alpha, a pool on every node: a one_for_one supervisor of three
@@ -43,8 +43,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cluster/node.h"
+#include "examples/cluster/demo_services.h"
 #include "node_program/config_overrides.h"
-#include "node_program/demo_services.h"
 #include "node_program/status_service.h"
 #include "runtime/behaviours/call.h"
 #include "tests/support/child_process.h"
@@ -113,8 +113,8 @@ bossa::ActorTask feeder(bossa::CoroutineActor& self, Node& node, int64_t first, 
 
 class Demo {
  public:
-  Demo(std::string bossa_node, std::string config_dir, std::optional<std::string> transport)
-      : bossa_node_(std::move(bossa_node)),
+  Demo(std::string node_program, std::string config_dir, std::optional<std::string> transport)
+      : node_program_(std::move(node_program)),
         config_dir_(std::move(config_dir)),
         transport_(std::move(transport)) {}
 
@@ -166,11 +166,11 @@ class Demo {
                                        "--log_level=warning"};
       if (transport_) args.insert(args.end(), {"--transport", *transport_});
       absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-          ChildProcess::start(bossa_node_, args, {.discard_stdout = true});
+          ChildProcess::start(node_program_, args, {.discard_stdout = true});
       if (!child.ok()) return child.status();
       children_[name] = *std::move(child);
     }
-    say("started beta (pid %d) and gamma (pid %d): bossa-node processes with beta.toml, "
+    say("started beta (pid %d) and gamma (pid %d): bossa-demo-node processes with beta.toml, "
         "gamma.toml",
         children_["beta"]->pid(), children_["gamma"]->pid());
 
@@ -183,10 +183,10 @@ class Demo {
           },
           bossa::after(deadline - absl::Now(), [] {}));
       if (!got.ok() || absl::Now() >= deadline) {
-        return absl::DeadlineExceededError(
-            absl::StrCat("the cluster did not form within ", absl::FormatDuration(kStepTimeout),
-                         ": alpha saw ", seen.empty() ? "no node" : absl::StrJoin(seen, ", "),
-                         " (is bossa-node at ", bossa_node_, "? are ports 47101-47103 free?)"));
+        return absl::DeadlineExceededError(absl::StrCat(
+            "the cluster did not form within ", absl::FormatDuration(kStepTimeout), ": alpha saw ",
+            seen.empty() ? "no node" : absl::StrJoin(seen, ", "), " (is bossa-demo-node at ",
+            node_program_, "? are ports 47101-47103 free?)"));
       }
     }
     say("cluster formed: alpha got NodeUp from %s", absl::StrJoin(seen, " and "));
@@ -412,7 +412,7 @@ class Demo {
 
   bossa::ThreadedActor& me() { return **me_; }
 
-  const std::string bossa_node_;
+  const std::string node_program_;
   const std::string config_dir_;
   const std::optional<std::string> transport_;
   const absl::Time began_ = absl::Now();
@@ -425,7 +425,7 @@ class Demo {
 
 int usage(const char* problem) {
   std::fprintf(stderr,
-               "bossa-demo: %s\nusage: bossa-demo [--transport native|amqp] [--bossa_node PATH] "
+               "bossa-demo: %s\nusage: bossa-demo [--transport native|amqp] [--node_program PATH] "
                "[--config_dir DIR]\n",
                problem);
   return 2;
@@ -434,7 +434,7 @@ int usage(const char* problem) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bossa_node = BOSSA_NODE_PROGRAM;
+  std::string node_program = BOSSA_DEMO_NODE_PROGRAM;
   std::string config_dir = BOSSA_DEMO_CONFIG_DIR;
   std::optional<std::string> transport;
   for (int i = 1; i < argc; ++i) {
@@ -451,8 +451,8 @@ int main(int argc, char** argv) {
     }
     if (arg == "--transport") {
       transport = value;
-    } else if (arg == "--bossa_node") {
-      bossa_node = value;
+    } else if (arg == "--node_program") {
+      node_program = value;
     } else if (arg == "--config_dir") {
       config_dir = value;
     } else {
@@ -462,7 +462,7 @@ int main(int argc, char** argv) {
   const absl::Time began = absl::Now();
   absl::Status status;
   {
-    Demo demo(bossa_node, config_dir, transport);
+    Demo demo(node_program, config_dir, transport);
     status = demo.run();
   }  // alpha leaves, children still running are killed and reaped
   if (!status.ok()) {

@@ -1,4 +1,4 @@
-#include "node_program/demo_services.h"
+#include "examples/cluster/demo_services.h"
 
 #include <atomic>
 #include <memory>

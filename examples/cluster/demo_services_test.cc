@@ -1,5 +1,5 @@
 // The demo workload and the status service between two in-process nodes (local transport).
-#include "node_program/demo_services.h"
+#include "examples/cluster/demo_services.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -27,18 +27,15 @@
 // Trust: the native transport trusts its network, as Erlang distribution without TLS does: a
 // peer that can reach the listen endpoint can claim any node's id. Bind it to loopback or a
 // private network.
-// Thread-safety: as Transport. Locks are taken in the order members_mutex_, a link's
-// batch_mutex, its socket_mutex; a thread that may wait for the second or the third holds a
-// reference to the link instead of the first.
+// Thread-safety: as Transport. Locks are taken in the order members_mutex_, a link's batch lock
+// (link_batcher.h), its socket lock (native_link.h); a thread that may wait for the second or the
+// third holds a reference to the link instead of the first.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -48,9 +45,10 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "base/spin_lock.h"
-#include "transport/native/chunked_batch.h"
+#include "transport/native/chunk_pool.h"
+#include "transport/native/native_link.h"
 #include "transport/native/native_wire.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket.h"
@@ -73,33 +71,9 @@ class NativeTransport final : public Transport {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // The connection towards one endpoint: its PUSH socket and the batch waiting for it.
-  struct Link {
-    Link(socket::Context& context, ChunkPool& chunk_pool);
-
-    std::mutex socket_mutex;  // serializes the threads that use `push`
-    socket::Socket push;
-
-    // Held for an append or a swap of the batch, by a sender and the flusher in turn, many
-    // times a millisecond under load: a spin lock, which costs no system call when they meet.
-    SpinLock batch_mutex;
-    std::condition_variable_any batch_taken;
-    ChunkedBatch batch;         // envelopes for the flusher; guarded by batch_mutex
-    bool flush_posted = false;  // guarded by batch_mutex
-    // A batch is being sent, by the flusher or by an idle link's sender; guarded by batch_mutex.
-    bool in_flight = false;
-    // The messages of a batch the peer's full queue refused, oldest first, waiting to be tried
-    // again; guarded by batch_mutex.
-    std::deque<socket::Message> stalled;
-    bool retry_scheduled = false;  // guarded by batch_mutex
-    bool closed = false;           // guarded by batch_mutex
-    // When a sender last sent while nothing was batched, or the flusher last sent a batch; guarded
-    // by batch_mutex.
-    Clock::time_point last_send;
-  };
   struct Member {
     NativeMember member;
-    std::shared_ptr<Link> link;
+    std::shared_ptr<NativeLink> link;
     Clock::time_point last_heard;
   };
 
@@ -113,23 +87,7 @@ class NativeTransport final : public Transport {
   void tick(Clock::time_point now);
   NativeHello hello() const;
   // The link to `endpoint`, connected on first use. Receive thread only.
-  std::shared_ptr<Link> link_to(const std::string& endpoint);
-  // Queues without waiting: what the receive thread sends may be lost, never waited for.
-  void send_on(Link& link, NativeKind kind, std::string body);
-  // Has the flusher send `link`'s batch after `delay` (zero: as soon as it can). The caller set
-  // link->flush_posted, and does not hold link->batch_mutex.
-  void arm_flush(const std::shared_ptr<Link>& link, std::chrono::microseconds delay);
-  // Sends what `link` has batched, or the batch its full queue refused before (flusher thread;
-  // `retry` when a retry timer calls it). Never waits for a peer: a refused batch is tried again
-  // after kStalledRetry while the other links go on. True when it sent all it took, or found
-  // nothing to send; false when something stays behind (refused, or an idle link's sender's).
-  bool flush(const std::shared_ptr<Link>& link, bool retry);
-  // Sends one batch of an inline sender on `link`, whose socket `socket_lock` holds (and lets go of
-  // between tries while the socket's queue is full).
-  void send_batch(Link& link, std::vector<std::string> chunks,
-                  std::unique_lock<std::mutex>& socket_lock);
-  // Closes the link's socket with `linger_ms` and wakes senders waiting for room.
-  static void close_link(Link& link, int linger_ms);
+  std::shared_ptr<NativeLink> link_to(const std::string& endpoint);
 
   // Constant after construction / start.
   const TransportConfig config_;
@@ -139,12 +97,13 @@ class NativeTransport final : public Transport {
   ChunkPool chunk_pool_;  // the buffers of sent chunks, for new ones
   socket::Socket pull_;
   std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()
+  std::optional<LinkContext> link_context_;  // set by start()
 
   mutable std::shared_mutex members_mutex_;
-  absl::flat_hash_map<uint32_t, Member> members_;  // guarded by members_mutex_
+  absl::flat_hash_map<uint32_t, Member> members_ ABSL_GUARDED_BY(members_mutex_);
 
   // Receive thread only.
-  absl::flat_hash_map<std::string, std::shared_ptr<Link>> links_;  // by endpoint
+  absl::flat_hash_map<std::string, std::shared_ptr<NativeLink>> links_;  // by endpoint
   // Endpoints of peers that went silent, greeted with the seeds until the time given.
   absl::flat_hash_map<std::string, Clock::time_point> former_;
   Clock::time_point next_heartbeat_;

@@ -1,0 +1,110 @@
+#include "transport/native/native_link.h"
+
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "absl/status/status.h"
+
+namespace bossa::transport {
+namespace {
+
+using socket::Option;
+
+// Socket messages (batches) queued towards one peer before the flusher waits for room.
+constexpr int kSendQueueLimit = 1000;
+// How long an inline sender holds a link's socket at a time while its queue is full.
+constexpr int kFlushStepMs = 100;
+
+}  // namespace
+
+NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
+    : context_(context),
+      push_(context.sockets, socket::SocketType::push),
+      batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout) {
+  std::lock_guard<std::mutex> lock(socket_mutex_);
+  (void)push_.set(Option::sndhwm, kSendQueueLimit);
+  (void)push_.set(Option::sndtimeo, kFlushStepMs);
+  (void)push_.set(Option::reconnect_ivl, 100);
+  (void)push_.set(Option::reconnect_ivl_max, 1000);
+  (void)push_.connect(endpoint);
+}
+
+void NativeLink::send_control(NativeKind kind, std::string body) {
+  std::lock_guard<std::mutex> lock(socket_mutex_);
+  (void)push_.send(native_message(kind, context_.self_id, std::move(body)),
+                   socket::Flags::dontwait);
+}
+
+void NativeLink::send_heartbeat() {
+  std::unique_lock<std::mutex> lock(socket_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  (void)push_.send(native_message(NativeKind::kHeartbeat, context_.self_id, {}),
+                   socket::Flags::dontwait);
+}
+
+void NativeLink::close(int linger_ms) {
+  {
+    std::lock_guard<std::mutex> lock(socket_mutex_);
+    (void)push_.set(Option::linger, linger_ms);
+    push_.close();
+  }
+  batcher_.close();
+}
+
+void NativeLink::send_inline(std::vector<std::string> chunks) {
+  // While the socket's queue is full this waits, in short steps that let the receive thread use
+  // or close the link, up to the room timeout; senders meanwhile wait for room in the next batch.
+  // A link closed meanwhile refuses, and the rest of the batch is lost with it.
+  std::unique_lock<std::mutex> lock(socket_mutex_);
+  const auto give_up = std::chrono::steady_clock::now() + context_.room_timeout;
+  for (std::string& chunk : chunks) {
+    socket::Message message = frame(std::move(chunk));
+    for (;;) {
+      absl::Status sent = push_.send(std::move(message));
+      if (sent.ok()) break;
+      if (!absl::IsDeadlineExceeded(sent) || std::chrono::steady_clock::now() >= give_up) return;
+      lock.unlock();
+      lock.lock();
+    }
+  }
+}
+
+socket::Message NativeLink::frame(std::string chunk) {
+  return native_message_around(NativeKind::kData, context_.self_id,
+                               context_.chunk_pool.frame_of(std::move(chunk)));
+}
+
+absl::Status NativeLink::send_queued(std::deque<socket::Message>& messages) {
+  absl::Status sent;
+  std::lock_guard<std::mutex> lock(socket_mutex_);
+  while (!messages.empty()) {
+    sent = push_.send(std::move(messages.front()), socket::Flags::dontwait);
+    if (!sent.ok()) break;
+    messages.pop_front();
+  }
+  return sent;
+}
+
+void NativeLink::arm_flush(std::chrono::microseconds delay) {
+  std::shared_ptr<NativeLink> self = shared_from_this();
+  if (delay == std::chrono::microseconds::zero()) {
+    boost::asio::post(context_.flusher, [self] { (void)self->batcher_.flush(/*retry=*/false); });
+    return;
+  }
+  auto timer = std::make_shared<boost::asio::steady_timer>(context_.flusher, delay);
+  timer->async_wait([self, timer](const boost::system::error_code&) {
+    (void)self->batcher_.flush(/*retry=*/false);
+  });
+}
+
+void NativeLink::arm_retry() {
+  auto timer =
+      std::make_shared<boost::asio::steady_timer>(context_.flusher, LinkBatcher::kStalledRetry);
+  timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code&) {
+    (void)self->batcher_.flush(/*retry=*/true);
+  });
+}
+
+}  // namespace bossa::transport

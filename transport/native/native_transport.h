@@ -27,17 +27,15 @@
 // Trust: the native transport trusts its network, as Erlang distribution without TLS does: a
 // peer that can reach the listen endpoint can claim any node's id. Bind it to loopback or a
 // private network.
-// Thread-safety: as Transport. Locks are taken in the order members_mutex_, a link's batch lock
-// (link_batcher.h), its socket lock (native_link.h); a thread that may wait for the second or the
-// third holds a reference to the link instead of the first.
+// The jobs live apart: Membership (membership.h), Liveness (liveness.h), the ReceiveLoop
+// (receive_loop.h) and each link's LinkBatcher (link_batcher.h); this class wires them together.
+// Thread-safety: as Transport. Locks are taken in the order Membership's, a link's batch lock,
+// its socket lock; a thread that may wait for the second or the third holds a reference to the
+// link instead of the first.
 #pragma once
 
 #include <atomic>
-#include <chrono>
-#include <cstdint>
-#include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,13 +43,11 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "transport/native/chunk_pool.h"
-#include "transport/native/native_link.h"
-#include "transport/native/native_wire.h"
+#include "transport/native/liveness.h"
+#include "transport/native/membership.h"
+#include "transport/native/receive_loop.h"
 #include "transport/socket/core/context.h"
-#include "transport/socket/core/socket.h"
 #include "transport/transport.h"
 
 namespace bossa::transport {
@@ -69,53 +65,21 @@ class NativeTransport final : public Transport {
   void stop() override;
 
  private:
-  using Clock = std::chrono::steady_clock;
-
-  struct Member {
-    NativeMember member;
-    std::shared_ptr<NativeLink> link;
-    Clock::time_point last_heard;
-  };
-
-  void run();
-  void handle(socket::Message message);
-  void on_hello(const NativeHeader& header, std::string_view body, bool answer);
-  // Drops members that `member` replaces: an earlier run of it (same name or same endpoint).
-  void drop_replaced(const NativeMember& member);
-  void add_member(const NativeMember& member);
-  void drop_member(uint32_t id, std::string_view reason);
-  void tick(Clock::time_point now);
-  NativeHello hello() const;
-  // The link to `endpoint`, connected on first use. Receive thread only.
-  std::shared_ptr<NativeLink> link_to(const std::string& endpoint);
-
-  // Constant after construction / start.
   const TransportConfig config_;
-  NodeIdentity self_;
-  TransportHandler* handler_ = nullptr;
   socket::Context context_{1};
   ChunkPool chunk_pool_;  // the buffers of sent chunks, for new ones
-  socket::Socket pull_;
-  std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()
-  std::optional<LinkContext> link_context_;  // set by start()
+  std::atomic<bool> running_{false};
 
-  mutable std::shared_mutex members_mutex_;
-  absl::flat_hash_map<uint32_t, Member> members_ ABSL_GUARDED_BY(members_mutex_);
-
-  // Receive thread only.
-  absl::flat_hash_map<std::string, std::shared_ptr<NativeLink>> links_;  // by endpoint
-  // Endpoints of peers that went silent, greeted with the seeds until the time given.
-  absl::flat_hash_map<std::string, Clock::time_point> former_;
-  Clock::time_point next_heartbeat_;
-  Clock::time_point next_seed_hello_;
-
+  // The flusher: sends the links' batches and retries refused ones.
   boost::asio::io_context flusher_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       flusher_work_;
   std::thread flusher_thread_;
 
-  std::atomic<bool> running_{false};
-  std::thread thread_;
+  Liveness liveness_;
+  Membership membership_;
+  ReceiveLoop receive_loop_;
+  std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()
 };
 
 }  // namespace bossa::transport

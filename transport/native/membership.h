@@ -1,0 +1,96 @@
+// Membership: which nodes are in the cluster, and this node's links to them.
+//
+// Nodes meet through Hellos (a node, its endpoint and the members it knows): a starting node
+// greets each seed, a node answers a Hello with its own and greets the members it learns of, so
+// the cluster is a full mesh. A Hello from a new run of a member (same name or endpoint) drops
+// the old run first ("restarted"). Seeds that are not members are greeted every kSeedHelloPeriod,
+// and so, for kRegreetFormerMembersFor, are members dropped for anything but leaving or
+// restarting: a cluster split by the network joins up again when it heals. Every join and drop
+// goes to Liveness and to the TransportHandler (on_node_up, on_node_down).
+//
+// Links are kept by endpoint (at most kMaxLinks) until stop(); a dropped member's is closed.
+// Thread-safety: send() and nodes() from any thread; the rest from the receive thread, which
+// alone changes the members; stop() once that thread and the flusher have ended. Locks: mutex_
+// before a link's (a sender that may wait holds a reference to the link instead).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "transport/native/liveness.h"
+#include "transport/native/native_link.h"
+#include "transport/native/native_wire.h"
+#include "transport/transport.h"
+
+namespace bossa::transport {
+
+class Membership {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+
+  // Reads `config`'s seeds and listen endpoint; `config` and `liveness` outlive it.
+  Membership(const TransportConfig& config, Liveness& liveness);
+
+  // This node is `self` at `endpoint`; seeds are first greeted at `now`.
+  void start(const NodeIdentity& self, std::string endpoint, const LinkContext& links,
+             TransportHandler& handler, TimePoint now);
+
+  // Sends `envelope` over member `to`'s link (NativeLink::send). Unavailable unless `to` is a
+  // member; ResourceExhausted when its batch stayed full for node_down_after.
+  absl::Status send(uint32_t to, std::string_view envelope);
+  std::vector<NodeIdentity> nodes() const;
+
+  // A Hello (`answer`: one that wants a HelloReply) or a HelloReply from `header.sender`.
+  void on_hello(const NativeHeader& header, std::string_view body, bool answer);
+  // Drops member `id`, if it is one, and closes its link.
+  void drop(uint32_t id, std::string_view reason);
+  void send_heartbeats(const std::vector<uint32_t>& ids);
+  // Greets the seeds and former members that are not members, when that is due.
+  void greet(TimePoint now);
+
+  // Sends what each member's link has batched, then Bye, and closes every link.
+  void stop();
+
+ private:
+  struct Member {
+    NativeMember member;
+    std::shared_ptr<NativeLink> link;
+  };
+
+  NativeHello hello() const;
+  // Drops members that `member` replaces: an earlier run of it (same name or same endpoint).
+  void drop_replaced(const NativeMember& member);
+  void add(const NativeMember& member);
+  bool has_member_at(const std::string& endpoint) const;
+  // The link to `endpoint`, connected on first use.
+  std::shared_ptr<NativeLink> link_to(const std::string& endpoint);
+
+  const TransportConfig& config_;
+  Liveness& liveness_;
+
+  // Constant after start().
+  NodeIdentity self_;
+  std::string endpoint_;  // the bound listen endpoint
+  std::optional<LinkContext> link_context_;
+  TransportHandler* handler_ = nullptr;
+
+  mutable std::shared_mutex mutex_;
+  absl::flat_hash_map<uint32_t, Member> members_ ABSL_GUARDED_BY(mutex_);
+
+  // Receive thread only.
+  absl::flat_hash_map<std::string, std::shared_ptr<NativeLink>> links_;  // by endpoint
+  // Endpoints of members that went silent, greeted with the seeds until the time given.
+  absl::flat_hash_map<std::string, TimePoint> former_;
+  TimePoint next_greeting_;
+};
+
+}  // namespace bossa::transport

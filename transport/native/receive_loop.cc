@@ -1,0 +1,111 @@
+#include "transport/native/receive_loop.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/spin_wait.h"
+#include "transport/envelope_batch.h"
+
+namespace bossa::transport {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How many queued messages the loop reads before it looks at the clock again.
+constexpr int kMaxDrain = 10000;
+
+}  // namespace
+
+ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership, Liveness& liveness)
+    : membership_(membership), liveness_(liveness), pull_(sockets, socket::SocketType::pull) {}
+
+absl::StatusOr<std::string> ReceiveLoop::bind(const std::string& listen) {
+  absl::Status status = pull_.set(socket::Option::rcvtimeo, 50);
+  if (status.ok()) status = pull_.bind(listen);
+  if (!status.ok()) return status;
+  return pull_.last_endpoint();
+}
+
+void ReceiveLoop::start(TransportHandler& handler, absl::Duration busy_wait,
+                        const std::atomic<bool>& running) {
+  handler_ = &handler;
+  running_ = &running;
+  thread_ = std::thread([this, wait = absl::ToChronoNanoseconds(busy_wait)] { run(wait); });
+}
+
+void ReceiveLoop::join() {
+  thread_.join();
+}
+
+void ReceiveLoop::close() {
+  pull_.close();
+}
+
+void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
+  while (running_->load(std::memory_order_relaxed)) {
+    absl::StatusOr<socket::Message> message = pull_.recv(socket::Flags::dontwait);
+    if (!message.ok() &&
+        !spin_until([&] { return (message = pull_.recv(socket::Flags::dontwait)).ok(); },
+                    busy_wait)) {
+      message = pull_.recv();
+    }
+    // Whatever else has arrived is read before silence is judged (so that a handler that took a
+    // while does not make every peer look silent), up to kMaxDrain messages at a time.
+    for (int handled = 0; message.ok(); ++handled) {
+      handle(*std::move(message));
+      if (handled + 1 == kMaxDrain) break;
+      message = pull_.recv(socket::Flags::dontwait);
+    }
+    tick(Clock::now());
+  }
+}
+
+void ReceiveLoop::handle(socket::Message message) {
+  absl::StatusOr<NativeHeader> header = decode_native_header(message);
+  if (!header.ok()) {
+    handler_->on_rejected(
+        absl::StrCat("a message that is not a native frame: ", header.status().message()));
+    return;
+  }
+  switch (header->kind) {
+    case NativeKind::kHello:
+    case NativeKind::kHelloReply:
+      membership_.on_hello(*header, message[1].view(), header->kind == NativeKind::kHello);
+      return;
+    default:
+      break;
+  }
+  // Liveness watches exactly the members.
+  if (!liveness_.heard(header->sender, Clock::now())) {
+    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
+                                       " from node ", header->sender, ", which is not a member"));
+    return;
+  }
+  switch (header->kind) {
+    case NativeKind::kData:
+      if (absl::Status read = for_each_in_batch(
+              message[1].view(),
+              [&](std::string_view envelope) { handler_->on_envelope(header->sender, envelope); });
+          !read.ok()) {
+        handler_->on_rejected(
+            absl::StrCat("the rest of a batch from node ", header->sender, ": ", read.message()));
+      }
+      handler_->on_batch_end();
+      break;
+    case NativeKind::kBye:
+      membership_.drop(header->sender, "left");
+      break;
+    default:
+      break;
+  }
+}
+
+void ReceiveLoop::tick(Clock::time_point now) {
+  if (std::optional<Liveness::Round> round = liveness_.round(now)) {
+    membership_.send_heartbeats(round->alive);
+    for (uint32_t id : round->silent) membership_.drop(id, liveness_.silence_reason());
+  }
+  membership_.greet(now);
+}
+
+}  // namespace bossa::transport

@@ -1,34 +1,14 @@
 // NativeTransport: the brokerless `native` backend of Transport, over bossa::socket.
 //
 // Each node binds one PULL socket at its `listen` endpoint and connects one PUSH socket to every
-// peer's endpoint, so what one node sends another travels one ordered connection (ordering per
-// pair of nodes). Nodes meet through seeds: a starting node says Hello to each seed, a seed answers
-// with the nodes it knows, and the newcomer says Hello to those: the cluster is a full mesh.
-// Every node sends a heartbeat to every peer each `heartbeat_interval`; a peer silent for
-// `node_down_after` is declared down and its connection dropped. A node that leaves says Bye, so
-// its peers see it down at once. Seeds not currently members are greeted again every second, so
-// a node that was cut off rejoins when the network heals. The frames are in native_wire.h.
+// peer's, so what one node sends another travels one ordered connection. The work is split:
+// Membership (members, Hellos, seeds; membership.h), Liveness (heartbeats, silence; liveness.h),
+// the ReceiveLoop (the thread reading the PULL socket; receive_loop.h) and, per link, a
+// LinkBatcher (batching and back-pressure; link_batcher.h) whose batches the node's flusher
+// thread sends. This class owns them and wires them together; docs/cluster.md tells the whole.
 //
-// Sending batches: on an idle link, send() sends the envelope at once from the caller's thread
-// (a batch of one), so a request and its answer never wait. When sends follow each other closely
-// (within kStreamingGap) the link is streaming: envelopes join the peer's batch, which the node's
-// flusher thread sends kBatchDelay (100 us) after it began (at once for a batch of large
-// messages). The link streams until a whole kBatchDelay passes without a send, so under load many
-// envelopes share each socket message of up to 64 KiB (chunked_batch.h; the receiver decodes them
-// in place) and the flusher sends while the senders go on. A batch that reaches kMaxBatchBytes
-// makes send() wait for room, up to node_down_after: back-pressure rather than loss on a healthy
-// but slower peer.
-//
-// One thread per node reads the PULL socket (polling for up to busy_wait before it sleeps), runs
-// the handler and keeps the time (heartbeats, silence, seeds); the flusher thread writes batches.
-// Peers that went silent are greeted again for a minute, as the seeds are for ever, so that a
-// cluster split by the network joins up again when it heals.
-//
-// Trust: the native transport trusts its network, as Erlang distribution without TLS does: a
-// peer that can reach the listen endpoint can claim any node's id. Bind it to loopback or a
-// private network.
-// The jobs live apart: Membership (membership.h), Liveness (liveness.h), the ReceiveLoop
-// (receive_loop.h) and each link's LinkBatcher (link_batcher.h); this class wires them together.
+// Trust: a peer that can reach the listen endpoint can claim any node's id (as Erlang
+// distribution without TLS): bind it to loopback or a private network.
 // Thread-safety: as Transport. Locks are taken in the order Membership's, a link's batch lock,
 // its socket lock; a thread that may wait for the second or the third holds a reference to the
 // link instead of the first.

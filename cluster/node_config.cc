@@ -329,12 +329,13 @@ void read_transport(Section transport, transport::TransportConfig& config) {
       {"kind", "listen", "seeds", "network", "heartbeat_interval", "node_down_after", "amqp"});
   bool kind_ok = true;
   if (const auto* kind = transport.string("kind")) {
-    if (kind->get() == "native" || kind->get() == "amqp" || kind->get() == "local") {
-      config.kind = kind->get();
+    if (std::optional<transport::TransportKind> parsed =
+            transport::parse_transport_kind(kind->get())) {
+      config.kind = *parsed;
     } else {
       kind_ok = false;
       transport.fail(*kind, "kind",
-                     absl::StrCat("expected one of \"native\", \"amqp\", \"local\", got ",
+                     absl::StrCat("expected one of ", transport::kTransportKindChoices, ", got ",
                                   quote(kind->get())));
     }
   } else if (transport.find("kind") != nullptr) {
@@ -348,7 +349,8 @@ void read_transport(Section transport, transport::TransportConfig& config) {
       transport.fail(*listen, "listen",
                      absl::StrCat(kListenExpected, ", got ", quote(listen->get())));
     }
-  } else if (kind_ok && config.kind == "native" && transport.find("listen") == nullptr) {
+  } else if (kind_ok && config.kind == transport::TransportKind::kNative &&
+             transport.find("listen") == nullptr) {
     transport.missing("listen", "required when transport.kind = \"native\"");
   }
 
@@ -377,7 +379,8 @@ void read_transport(Section transport, transport::TransportConfig& config) {
     } else {
       transport.fail(*network, "network", "expected a non-empty network name, got \"\"");
     }
-  } else if (kind_ok && config.kind == "local" && transport.find("network") == nullptr) {
+  } else if (kind_ok && config.kind == transport::TransportKind::kLocal &&
+             transport.find("network") == nullptr) {
     transport.missing("network", "required when transport.kind = \"local\"");
   }
 

@@ -56,7 +56,7 @@ connect_timeout = "1m"
   EXPECT_EQ(config->busy_wait, absl::Microseconds(50));
   EXPECT_EQ(config->source, "full.toml");
   const transport::TransportConfig& transport = config->transport;
-  EXPECT_EQ(transport.kind, "amqp");
+  EXPECT_EQ(transport.kind, transport::TransportKind::kAmqp);
   EXPECT_EQ(transport.listen, "tcp://127.0.0.1:7001");
   EXPECT_EQ(transport.seeds,
             (std::vector<std::string>{"tcp://127.0.0.1:7000", "ipc:///tmp/bossa-beta",
@@ -77,7 +77,7 @@ TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->workers, 0u);
   EXPECT_EQ(config->busy_wait, absl::Microseconds(200));
-  EXPECT_EQ(config->transport.kind, "native");
+  EXPECT_EQ(config->transport.kind, transport::TransportKind::kNative);
   EXPECT_EQ(config->transport.listen, "ipc:///tmp/alpha");
   EXPECT_TRUE(config->transport.seeds.empty());
   EXPECT_EQ(config->transport.network, "");
@@ -94,7 +94,7 @@ TEST(NodeConfig, AmqpKindNeedsOnlyANodeName) {
   absl::StatusOr<NodeConfig> config =
       parse_node_config("[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n", "node.toml");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->transport.kind, "amqp");
+  EXPECT_EQ(config->transport.kind, transport::TransportKind::kAmqp);
   EXPECT_EQ(config->transport.listen, "");
 }
 
@@ -102,7 +102,7 @@ TEST(NodeConfig, LocalKindReadsItsNetwork) {
   absl::StatusOr<NodeConfig> config = parse_node_config(
       "[node]\nname = \"a\"\n[transport]\nkind = \"local\"\nnetwork = \"test\"\n", "node.toml");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->transport.kind, "local");
+  EXPECT_EQ(config->transport.kind, transport::TransportKind::kLocal);
   EXPECT_EQ(config->transport.network, "test");
 }
 

@@ -37,7 +37,7 @@ TEST(ConfigOverrides, EachOverrideReplacesTheKeyItNames) {
   EXPECT_EQ(config->name, "beta");
   EXPECT_EQ(config->workers, 2u);  // untouched keys stay
   EXPECT_EQ(config->source, "alpha.toml");
-  EXPECT_EQ(config->transport.kind, "native");
+  EXPECT_EQ(config->transport.kind, transport::TransportKind::kNative);
   EXPECT_EQ(config->transport.listen, "tcp://127.0.0.1:*");
   EXPECT_THAT(config->transport.seeds,
               ::testing::ElementsAre("tcp://127.0.0.1:47101", "tcp://127.0.0.1:47103"));
@@ -47,7 +47,7 @@ TEST(ConfigOverrides, TheTransportFlagSwitchesTheKind) {
   const ConfigOverrides flags{.transport = "amqp"};
   absl::StatusOr<NodeConfig> config = parse_config_with_overrides(kAlpha, "alpha.toml", flags);
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->transport.kind, "amqp");
+  EXPECT_EQ(config->transport.kind, transport::TransportKind::kAmqp);
 }
 
 TEST(ConfigOverrides, ABadOverrideIsReportedUnderItsFlag) {

@@ -46,7 +46,7 @@ int ask_status(const std::string& program, const NodeCommandLine& line, const No
 int serve(const std::string& program, const NodeCommandLine& line, NodeConfig config,
           const RegisterServices& register_services) {
   block_stop_signals();  // before the node starts any thread: all of them inherit the mask
-  const std::string transport = config.transport.kind;
+  const std::string transport(transport::transport_kind_name(config.transport.kind));
   absl::StatusOr<std::unique_ptr<Node>> created = Node::create(std::move(config));
   if (!created.ok()) return complain(program, created.status().message(), kFailed);
   Node& node = **created;

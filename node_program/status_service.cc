@@ -24,13 +24,13 @@ absl::StatusOr<NodeConfig> asking_config(const NodeConfig& config) {
   asking.name = absl::StrCat("status-", ::getpid());
   asking.workers = 1;
   transport::TransportConfig& transport = asking.transport;
-  if (transport.kind == "local") {
+  if (transport.kind == transport::TransportKind::kLocal) {
     return absl::FailedPreconditionError(
         absl::StrCat(config.source,
                      ": transport.kind = \"local\" cannot reach another process; "
                      "ask a node of a native or amqp cluster"));
   }
-  if (transport.kind != "native") return asking;
+  if (transport.kind != transport::TransportKind::kNative) return asking;
   const std::string own = transport.listen;
   if (absl::StartsWith(own, "tcp://")) {
     const std::string host = own.substr(0, own.rfind(':'));

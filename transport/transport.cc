@@ -11,31 +11,31 @@ namespace bossa::transport {
 
 absl::StatusOr<std::unique_ptr<Transport>> make_transport(const TransportConfig& config,
                                                           const TransportEnvironment& environment) {
-  if (config.kind == "native") return std::make_unique<NativeTransport>(config);
-  if (config.kind == "amqp") {
-    absl::StatusOr<AmqpUrl> url = parse_amqp_url(config.amqp.url);
-    if (!url.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("transport.amqp.url: ", url.status().message()));
+  switch (config.kind) {
+    case TransportKind::kNative:
+      return std::make_unique<NativeTransport>(config);
+    case TransportKind::kAmqp: {
+      absl::StatusOr<AmqpUrl> url = parse_amqp_url(config.amqp.url);
+      if (!url.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("transport.amqp.url: ", url.status().message()));
+      }
+      return std::make_unique<AmqpTransport>(config, *std::move(url));
     }
-    return std::make_unique<AmqpTransport>(config, *std::move(url));
+    case TransportKind::kLocal:
+      if (environment.local_network == nullptr) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("transport.kind = \"local\" needs an in-process network named '",
+                         config.network, "', and this program provides none"));
+      }
+      if (environment.local_network->name() != config.network) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("transport.network: expected \"", environment.local_network->name(),
+                         "\" (the network this program provides), got \"", config.network, "\""));
+      }
+      return std::make_unique<LocalTransport>(*environment.local_network);
   }
-  if (config.kind == "local") {
-    if (environment.local_network == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("transport.kind = \"local\" needs an in-process network named '",
-                       config.network, "', and this program provides none"));
-    }
-    if (environment.local_network->name() != config.network) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("transport.network: expected \"", environment.local_network->name(),
-                       "\" (the network this program provides), got \"", config.network, "\""));
-    }
-    return std::make_unique<LocalTransport>(*environment.local_network);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("transport.kind: expected one of \"native\", \"amqp\", \"local\", got \"",
-                   config.kind, "\""));
+  return absl::InvalidArgumentError("transport.kind: not a transport kind");
 }
 
 }  // namespace bossa::transport

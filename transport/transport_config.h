@@ -27,12 +27,23 @@
 // switching transports is a one-line change of `kind`.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
 
 namespace bossa::transport {
+
+enum class TransportKind { kNative, kAmqp, kLocal };
+
+// The name a config file gives `kind`: "native", "amqp" or "local".
+const char* transport_kind_name(TransportKind kind);
+// The kind `name` names; nullopt for any other text.
+std::optional<TransportKind> parse_transport_kind(std::string_view name);
+// The names a config file may give, quoted, for error messages: "native", "amqp", "local".
+inline constexpr char kTransportKindChoices[] = R"("native", "amqp", "local")";
 
 struct AmqpConfig {
   std::string url = "amqp://guest:guest@127.0.0.1:5672/";  // amqp:// or amqps://
@@ -44,7 +55,7 @@ struct AmqpConfig {
 };
 
 struct TransportConfig {
-  std::string kind = "native";     // "native" | "amqp" | "local"
+  TransportKind kind = TransportKind::kNative;
   std::string listen;              // native: this node's endpoint, tcp://host:port or ipc:///path
   std::vector<std::string> seeds;  // native: endpoints of nodes to join through
   std::string network;             // local: name of the in-process network to join

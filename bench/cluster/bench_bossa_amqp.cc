@@ -26,7 +26,7 @@ NodeConfig amqp_node(const std::string& name, const std::string& prefix) {
   config.name = name;
   config.workers = 2;
   config.source = "bench_bossa_amqp";
-  config.transport.kind = "amqp";
+  config.transport.kind = transport::TransportKind::kAmqp;
   config.transport.amqp.url = amqp_bench_url();
   config.transport.amqp.exchange = prefix.empty() ? own_prefix() : prefix;
   return config;

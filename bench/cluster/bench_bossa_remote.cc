@@ -17,7 +17,7 @@ NodeConfig native_node(const std::string& name, const std::string& measuring_end
   config.name = name;
   config.workers = 2;
   config.source = "bench_bossa_remote";
-  config.transport.kind = "native";
+  config.transport.kind = transport::TransportKind::kNative;
   config.transport.listen = "tcp://127.0.0.1:*";
   if (!measuring_endpoint.empty()) config.transport.seeds.push_back(measuring_endpoint);
   return config;

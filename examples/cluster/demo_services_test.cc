@@ -26,7 +26,7 @@ class DemoServicesTest : public ::testing::Test {
       config.name = name;
       config.workers = 2;
       config.source = "test";
-      config.transport.kind = "local";
+      config.transport.kind = transport::TransportKind::kLocal;
       config.transport.network = network_.name();
       absl::StatusOr<std::unique_ptr<Node>> node =
           Node::create(config, transport::TransportEnvironment{&network_});

@@ -87,7 +87,7 @@ NodeConfig amqp_node(const std::string& url, absl::Duration connect_timeout) {
   NodeConfig config;
   config.name = "lonely";
   config.workers = 1;
-  config.transport.kind = "amqp";
+  config.transport.kind = transport::TransportKind::kAmqp;
   config.transport.amqp.url = url;
   config.transport.amqp.connect_timeout = connect_timeout;
   return config;

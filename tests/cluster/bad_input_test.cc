@@ -25,7 +25,7 @@ NodeConfig native_config(const std::string& name, const std::string& listen,
   config.name = name;
   config.workers = 2;
   config.source = name + ".toml";
-  config.transport.kind = "native";
+  config.transport.kind = transport::TransportKind::kNative;
   config.transport.listen = listen;
   config.transport.seeds = std::move(seeds);
   return config;

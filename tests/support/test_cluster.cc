@@ -22,13 +22,13 @@ std::string to_toml(const NodeConfig& config) {
   for (const std::string& seed : config.transport.seeds) {
     absl::StrAppend(&seeds, seeds.empty() ? "" : ", ", "\"", seed, "\"");
   }
-  std::string toml =
-      absl::StrCat("[node]\nname = \"", config.name, "\"\nworkers = 2\n[transport]\nkind = \"",
-                   config.transport.kind, "\"\nseeds = [", seeds, "]\n");
+  std::string toml = absl::StrCat(
+      "[node]\nname = \"", config.name, "\"\nworkers = 2\n[transport]\nkind = \"",
+      transport::transport_kind_name(config.transport.kind), "\"\nseeds = [", seeds, "]\n");
   if (!config.transport.listen.empty()) {
     absl::StrAppend(&toml, "listen = \"", config.transport.listen, "\"\n");
   }
-  if (config.transport.kind == "amqp") {
+  if (config.transport.kind == transport::TransportKind::kAmqp) {
     absl::StrAppend(&toml, "[transport.amqp]\nurl = \"", config.transport.amqp.url,
                     "\"\nexchange = \"", config.transport.amqp.exchange,
                     "\"\npublisher_confirms = ",
@@ -118,18 +118,18 @@ NodeConfig TestCluster::config_for(const std::string& name) {
   config.workers = 2;
   config.source = name + ".toml";
   if (backend_ == Backend::kLocal) {
-    config.transport.kind = "local";
+    config.transport.kind = transport::TransportKind::kLocal;
     config.transport.network = network_.name();
     return config;
   }
   if (backend_ == Backend::kAmqp) {
-    config.transport.kind = "amqp";
+    config.transport.kind = transport::TransportKind::kAmqp;
     config.transport.amqp.url = amqp_.url.empty() ? test_amqp_url() : amqp_.url;
     config.transport.amqp.exchange = exchange_;
     config.transport.amqp.publisher_confirms = amqp_.publisher_confirms;
     return config;
   }
-  config.transport.kind = "native";
+  config.transport.kind = transport::TransportKind::kNative;
   config.transport.listen = "tcp://127.0.0.1:*";  // a free port; Hellos tell the peers
   if (main_ != nullptr) config.transport.seeds.push_back(main_->endpoint());
   return config;

@@ -30,8 +30,8 @@ std::uint64_t decode(const socket::Message& m) {
 
 void set_wait_slice(socket::Socket& socket) {
   const auto slice = static_cast<std::int64_t>(kWaitSlice.count());
-  if (absl::Status s = socket.set(socket::Option::sndtimeo, slice); !s.ok()) fail("sndtimeo", s);
-  if (absl::Status s = socket.set(socket::Option::rcvtimeo, slice); !s.ok()) fail("rcvtimeo", s);
+  if (absl::Status s = socket.set(socket::Option::kSndtimeo, slice); !s.ok()) fail("sndtimeo", s);
+  if (absl::Status s = socket.set(socket::Option::kRcvtimeo, slice); !s.ok()) fail("rcvtimeo", s);
 }
 
 void send(socket::Socket& socket, socket::Message m, PeerProcess& peer,

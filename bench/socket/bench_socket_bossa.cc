@@ -113,8 +113,8 @@ void MeasureIdleConnections() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   // Let every connection settle into its idle state (pipes attached on both sides).
-  (void)router.recv(bs::Flags::dontwait);
-  (void)dealer.recv(bs::Flags::dontwait);
+  (void)router.recv(bs::Flags::kDontwait);
+  (void)dealer.recv(bs::Flags::kDontwait);
   const std::uint64_t after = peak_rss_bytes();
   print_result("socket_idle_tcp", "bossa", "bytes_per_connection",
                static_cast<double>(after - before) / kIdleConnections);

@@ -31,7 +31,7 @@ int main() {
   for (int w = 0; w < kWorkers; ++w) {
     workers.emplace_back([&, w] {
       bs::Socket rep(ctx, bs::SocketType::rep);
-      (void)rep.set(bs::Option::rcvtimeo, 50);
+      (void)rep.set(bs::Option::kRcvtimeo, 50);
       if (!rep.connect("inproc://workers").ok()) return;
       while (!done) {
         absl::StatusOr<bs::Message> m = rep.recv();
@@ -61,7 +61,7 @@ int main() {
     for (const auto& ready : poller.wait(std::chrono::milliseconds(1000))) {
       bs::Socket& from = *ready.socket;
       bs::Socket& to = &from == &frontend ? backend : frontend;
-      absl::StatusOr<bs::Message> m = from.recv(bs::Flags::dontwait);
+      absl::StatusOr<bs::Message> m = from.recv(bs::Flags::kDontwait);
       if (!m.ok()) continue;
       if (&from == &backend) ++replies;
       (void)to.send(*std::move(m));

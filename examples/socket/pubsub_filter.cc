@@ -16,11 +16,11 @@ int main() {
   bs::Socket pub(ctx, bs::SocketType::pub);
   bs::Socket sub(ctx, bs::SocketType::sub);
   if (!pub.bind("tcp://127.0.0.1:*").ok() || !sub.connect(pub.last_endpoint()).ok() ||
-      !sub.set(bs::Option::subscribe, "paris ").ok()) {
+      !sub.set(bs::Option::kSubscribe, "paris ").ok()) {
     std::fprintf(stderr, "setup failed\n");
     return 1;
   }
-  (void)sub.set(bs::Option::rcvtimeo, 10);
+  (void)sub.set(bs::Option::kRcvtimeo, 10);
   const char* cities[] = {"london", "paris", "lisbon"};
   int received = 0;
   for (int round = 0; received < 5 && round < 10000; ++round) {

@@ -24,30 +24,30 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
       push_(context.sockets, socket::SocketType::push),
       batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout) {
   std::lock_guard<std::mutex> lock(socket_mutex_);
-  (void)push_.set(Option::sndhwm, kSendQueueLimit);
-  (void)push_.set(Option::sndtimeo, kFlushStepMs);
-  (void)push_.set(Option::reconnect_ivl, 100);
-  (void)push_.set(Option::reconnect_ivl_max, 1000);
+  (void)push_.set(Option::kSndhwm, kSendQueueLimit);
+  (void)push_.set(Option::kSndtimeo, kFlushStepMs);
+  (void)push_.set(Option::kReconnectIvl, 100);
+  (void)push_.set(Option::kReconnectIvlMax, 1000);
   (void)push_.connect(endpoint);
 }
 
 void NativeLink::send_control(NativeKind kind, std::string body) {
   std::lock_guard<std::mutex> lock(socket_mutex_);
   (void)push_.send(native_message(kind, context_.self_id, std::move(body)),
-                   socket::Flags::dontwait);
+                   socket::Flags::kDontwait);
 }
 
 void NativeLink::send_heartbeat() {
   std::unique_lock<std::mutex> lock(socket_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return;
   (void)push_.send(native_message(NativeKind::kHeartbeat, context_.self_id, {}),
-                   socket::Flags::dontwait);
+                   socket::Flags::kDontwait);
 }
 
 void NativeLink::close(int linger_ms) {
   {
     std::lock_guard<std::mutex> lock(socket_mutex_);
-    (void)push_.set(Option::linger, linger_ms);
+    (void)push_.set(Option::kLinger, linger_ms);
     push_.close();
   }
   batcher_.close();
@@ -80,7 +80,7 @@ absl::Status NativeLink::send_queued(std::deque<socket::Message>& messages) {
   absl::Status sent;
   std::lock_guard<std::mutex> lock(socket_mutex_);
   while (!messages.empty()) {
-    sent = push_.send(std::move(messages.front()), socket::Flags::dontwait);
+    sent = push_.send(std::move(messages.front()), socket::Flags::kDontwait);
     if (!sent.ok()) break;
     messages.pop_front();
   }

@@ -20,7 +20,7 @@ ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership, Liven
     : membership_(membership), liveness_(liveness), pull_(sockets, socket::SocketType::pull) {}
 
 absl::StatusOr<std::string> ReceiveLoop::bind(const std::string& listen) {
-  absl::Status status = pull_.set(socket::Option::rcvtimeo, 50);
+  absl::Status status = pull_.set(socket::Option::kRcvtimeo, 50);
   if (status.ok()) status = pull_.bind(listen);
   if (!status.ok()) return status;
   return pull_.last_endpoint();
@@ -43,9 +43,9 @@ void ReceiveLoop::close() {
 
 void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
   while (running_->load(std::memory_order_relaxed)) {
-    absl::StatusOr<socket::Message> message = pull_.recv(socket::Flags::dontwait);
+    absl::StatusOr<socket::Message> message = pull_.recv(socket::Flags::kDontwait);
     if (!message.ok() &&
-        !spin_until([&] { return (message = pull_.recv(socket::Flags::dontwait)).ok(); },
+        !spin_until([&] { return (message = pull_.recv(socket::Flags::kDontwait)).ok(); },
                     busy_wait)) {
       message = pull_.recv();
     }
@@ -54,7 +54,7 @@ void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
     for (int handled = 0; message.ok(); ++handled) {
       handle(*std::move(message));
       if (handled + 1 == kMaxDrain) break;
-      message = pull_.recv(socket::Flags::dontwait);
+      message = pull_.recv(socket::Flags::kDontwait);
     }
     tick(Clock::now());
   }

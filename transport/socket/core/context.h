@@ -7,8 +7,7 @@
 // Lifetime: destroy every Socket before its Context. The destructor waits for connections still
 // draining queued messages (each socket's linger), then joins the threads.
 // Thread-safety: every method is safe from any thread.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_CONTEXT_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_CONTEXT_H_
+#pragma once
 
 #include <atomic>
 #include <functional>
@@ -61,5 +60,3 @@ class Context {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_CONTEXT_H_

@@ -5,7 +5,7 @@
 
 namespace bossa::socket {
 
-absl::StatusOr<Endpoint> ParseEndpoint(std::string_view text) {
+absl::StatusOr<Endpoint> parse_endpoint(std::string_view text) {
   Endpoint ep;
   ep.text = std::string(text);
   const std::size_t sep = text.find("://");
@@ -19,12 +19,12 @@ absl::StatusOr<Endpoint> ParseEndpoint(std::string_view text) {
     return absl::InvalidArgumentError(absl::StrCat("endpoint '", ep.text, "': empty address"));
   }
   if (scheme == "inproc") {
-    ep.kind = Endpoint::Kind::inproc;
+    ep.kind = Endpoint::Kind::kInproc;
     ep.address = std::string(rest);
     return ep;
   }
   if (scheme == "ipc") {
-    ep.kind = Endpoint::Kind::ipc;
+    ep.kind = Endpoint::Kind::kIpc;
     ep.address = std::string(rest);
     if (ep.address.size() > 107) {
       return absl::InvalidArgumentError(
@@ -37,7 +37,7 @@ absl::StatusOr<Endpoint> ParseEndpoint(std::string_view text) {
                                                    std::string(scheme),
                                                    "', expected inproc, ipc or tcp"));
   }
-  ep.kind = Endpoint::Kind::tcp;
+  ep.kind = Endpoint::Kind::kTcp;
   const std::size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos) {
     return absl::InvalidArgumentError(

@@ -2,8 +2,7 @@
 // bracketed IPv6 address or a name; port may be * or 0 for an ephemeral port when binding).
 //
 // Pure parsing; thread-compatible.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_ENDPOINT_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_ENDPOINT_H_
+#pragma once
 
 #include <cstdint>
 #include <string>
@@ -14,16 +13,14 @@
 namespace bossa::socket {
 
 struct Endpoint {
-  enum class Kind { inproc, ipc, tcp };
-  Kind kind = Kind::inproc;
+  enum class Kind { kInproc, kIpc, kTcp };
+  Kind kind = Kind::kInproc;
   std::string address;     // inproc name, ipc path, or tcp host without brackets ("*" = any)
   std::uint16_t port = 0;  // tcp only; 0 = ephemeral
   std::string text;        // as given
 };
 
 // Parses `text`. InvalidArgument names what was wrong (scheme, empty name, bad port...).
-absl::StatusOr<Endpoint> ParseEndpoint(std::string_view text);
+absl::StatusOr<Endpoint> parse_endpoint(std::string_view text);
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_ENDPOINT_H_

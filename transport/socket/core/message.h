@@ -10,8 +10,7 @@
 // Thread-safety: a Frame or Message is a value; distinct objects may be used from distinct threads
 // even when they share a block (the count is atomic). Shared octets must not be written once
 // shared.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_MESSAGE_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_MESSAGE_H_
+#pragma once
 
 #include <atomic>
 #include <cstddef>
@@ -129,5 +128,3 @@ class Message {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_MESSAGE_H_

@@ -5,65 +5,65 @@
 namespace bossa::socket {
 namespace {
 
-absl::Status OutOfRange(Option option, std::int64_t value, std::string_view expected) {
-  return absl::InvalidArgumentError(absl::StrCat("option ", std::string(OptionName(option)), ": ",
+absl::Status out_of_range(Option option, std::int64_t value, std::string_view expected) {
+  return absl::InvalidArgumentError(absl::StrCat("option ", std::string(option_name(option)), ": ",
                                                  value, " is out of range, expected ",
                                                  std::string(expected)));
 }
 
 }  // namespace
 
-std::string_view OptionName(Option option) {
+std::string_view option_name(Option option) {
   switch (option) {
-    case Option::sndhwm:
+    case Option::kSndhwm:
       return "sndhwm";
-    case Option::rcvhwm:
+    case Option::kRcvhwm:
       return "rcvhwm";
-    case Option::linger:
+    case Option::kLinger:
       return "linger";
-    case Option::sndtimeo:
+    case Option::kSndtimeo:
       return "sndtimeo";
-    case Option::rcvtimeo:
+    case Option::kRcvtimeo:
       return "rcvtimeo";
-    case Option::reconnect_ivl:
+    case Option::kReconnectIvl:
       return "reconnect_ivl";
-    case Option::reconnect_ivl_max:
+    case Option::kReconnectIvlMax:
       return "reconnect_ivl_max";
-    case Option::heartbeat_ivl:
+    case Option::kHeartbeatIvl:
       return "heartbeat_ivl";
-    case Option::heartbeat_ttl:
+    case Option::kHeartbeatTtl:
       return "heartbeat_ttl";
-    case Option::heartbeat_timeout:
+    case Option::kHeartbeatTimeout:
       return "heartbeat_timeout";
-    case Option::maxmsgsize:
+    case Option::kMaxmsgsize:
       return "maxmsgsize";
-    case Option::immediate:
+    case Option::kImmediate:
       return "immediate";
-    case Option::routing_id:
+    case Option::kRoutingId:
       return "routing_id";
-    case Option::router_mandatory:
+    case Option::kRouterMandatory:
       return "router_mandatory";
-    case Option::ipv6:
+    case Option::kIpv6:
       return "ipv6";
-    case Option::backlog:
+    case Option::kBacklog:
       return "backlog";
-    case Option::xpub_verbose:
+    case Option::kXpubVerbose:
       return "xpub_verbose";
-    case Option::probe_router:
+    case Option::kProbeRouter:
       return "probe_router";
-    case Option::req_relaxed:
+    case Option::kReqRelaxed:
       return "req_relaxed";
-    case Option::req_correlate:
+    case Option::kReqCorrelate:
       return "req_correlate";
-    case Option::conflate:
+    case Option::kConflate:
       return "conflate";
-    case Option::subscribe:
+    case Option::kSubscribe:
       return "subscribe";
-    case Option::unsubscribe:
+    case Option::kUnsubscribe:
       return "unsubscribe";
-    case Option::last_endpoint:
+    case Option::kLastEndpoint:
       return "last_endpoint";
-    case Option::type:
+    case Option::kType:
       return "type";
   }
   return "unknown";
@@ -71,67 +71,67 @@ std::string_view OptionName(Option option) {
 
 absl::Status Options::set(Option option, std::int64_t value) {
   auto at_least = [&](std::int64_t low, std::int64_t& field) {
-    if (value < low) return OutOfRange(option, value, absl::StrCat(">= ", low));
+    if (value < low) return out_of_range(option, value, absl::StrCat(">= ", low));
     field = value;
     return absl::OkStatus();
   };
   auto flag = [&](bool& field) {
-    if (value != 0 && value != 1) return OutOfRange(option, value, "0 or 1");
+    if (value != 0 && value != 1) return out_of_range(option, value, "0 or 1");
     field = value == 1;
     return absl::OkStatus();
   };
   switch (option) {
-    case Option::sndhwm:
+    case Option::kSndhwm:
       return at_least(0, sndhwm);
-    case Option::rcvhwm:
+    case Option::kRcvhwm:
       return at_least(0, rcvhwm);
-    case Option::linger:
+    case Option::kLinger:
       return at_least(-1, linger);
-    case Option::sndtimeo:
+    case Option::kSndtimeo:
       return at_least(-1, sndtimeo);
-    case Option::rcvtimeo:
+    case Option::kRcvtimeo:
       return at_least(-1, rcvtimeo);
-    case Option::reconnect_ivl:
+    case Option::kReconnectIvl:
       return at_least(-1, reconnect_ivl);
-    case Option::reconnect_ivl_max:
+    case Option::kReconnectIvlMax:
       return at_least(0, reconnect_ivl_max);
-    case Option::heartbeat_ivl:
+    case Option::kHeartbeatIvl:
       return at_least(0, heartbeat_ivl);
-    case Option::heartbeat_ttl:
-      if (value > 6553500) return OutOfRange(option, value, "<= 6553500");
+    case Option::kHeartbeatTtl:
+      if (value > 6553500) return out_of_range(option, value, "<= 6553500");
       return at_least(0, heartbeat_ttl);
-    case Option::heartbeat_timeout:
+    case Option::kHeartbeatTimeout:
       return at_least(-1, heartbeat_timeout);
-    case Option::maxmsgsize:
+    case Option::kMaxmsgsize:
       return at_least(-1, maxmsgsize);
-    case Option::immediate:
+    case Option::kImmediate:
       return flag(immediate);
-    case Option::router_mandatory:
+    case Option::kRouterMandatory:
       return flag(router_mandatory);
-    case Option::ipv6:
+    case Option::kIpv6:
       return flag(ipv6);
-    case Option::backlog:
+    case Option::kBacklog:
       return at_least(1, backlog);
-    case Option::xpub_verbose:
+    case Option::kXpubVerbose:
       return flag(xpub_verbose);
-    case Option::probe_router:
+    case Option::kProbeRouter:
       return flag(probe_router);
-    case Option::req_relaxed:
+    case Option::kReqRelaxed:
       return flag(req_relaxed);
-    case Option::req_correlate:
+    case Option::kReqCorrelate:
       return flag(req_correlate);
-    case Option::conflate:
+    case Option::kConflate:
       return flag(conflate);
     default:
       return absl::InvalidArgumentError(
-          absl::StrCat("option ", std::string(OptionName(option)), " does not take an integer"));
+          absl::StrCat("option ", std::string(option_name(option)), " does not take an integer"));
   }
 }
 
 absl::Status Options::set(Option option, std::string_view value) {
-  if (option != Option::routing_id) {
+  if (option != Option::kRoutingId) {
     return absl::InvalidArgumentError(
-        absl::StrCat("option ", std::string(OptionName(option)), " does not take a string"));
+        absl::StrCat("option ", std::string(option_name(option)), " does not take a string"));
   }
   if (value.empty() || value.size() > 255) {
     return absl::InvalidArgumentError(
@@ -147,58 +147,58 @@ absl::Status Options::set(Option option, std::string_view value) {
 
 absl::StatusOr<std::int64_t> Options::get_int(Option option) const {
   switch (option) {
-    case Option::sndhwm:
+    case Option::kSndhwm:
       return sndhwm;
-    case Option::rcvhwm:
+    case Option::kRcvhwm:
       return rcvhwm;
-    case Option::linger:
+    case Option::kLinger:
       return linger;
-    case Option::sndtimeo:
+    case Option::kSndtimeo:
       return sndtimeo;
-    case Option::rcvtimeo:
+    case Option::kRcvtimeo:
       return rcvtimeo;
-    case Option::reconnect_ivl:
+    case Option::kReconnectIvl:
       return reconnect_ivl;
-    case Option::reconnect_ivl_max:
+    case Option::kReconnectIvlMax:
       return reconnect_ivl_max;
-    case Option::heartbeat_ivl:
+    case Option::kHeartbeatIvl:
       return heartbeat_ivl;
-    case Option::heartbeat_ttl:
+    case Option::kHeartbeatTtl:
       return heartbeat_ttl;
-    case Option::heartbeat_timeout:
+    case Option::kHeartbeatTimeout:
       return heartbeat_timeout;
-    case Option::maxmsgsize:
+    case Option::kMaxmsgsize:
       return maxmsgsize;
-    case Option::immediate:
+    case Option::kImmediate:
       return immediate ? 1 : 0;
-    case Option::router_mandatory:
+    case Option::kRouterMandatory:
       return router_mandatory ? 1 : 0;
-    case Option::ipv6:
+    case Option::kIpv6:
       return ipv6 ? 1 : 0;
-    case Option::backlog:
+    case Option::kBacklog:
       return backlog;
-    case Option::xpub_verbose:
+    case Option::kXpubVerbose:
       return xpub_verbose ? 1 : 0;
-    case Option::probe_router:
+    case Option::kProbeRouter:
       return probe_router ? 1 : 0;
-    case Option::req_relaxed:
+    case Option::kReqRelaxed:
       return req_relaxed ? 1 : 0;
-    case Option::req_correlate:
+    case Option::kReqCorrelate:
       return req_correlate ? 1 : 0;
-    case Option::conflate:
+    case Option::kConflate:
       return conflate ? 1 : 0;
     default:
       return absl::InvalidArgumentError(
-          absl::StrCat("option ", std::string(OptionName(option)), " is not an integer option"));
+          absl::StrCat("option ", std::string(option_name(option)), " is not an integer option"));
   }
 }
 
-bool ConflatesInbound(zmtp::SocketType type, const Options& options) {
+bool conflates_inbound(zmtp::SocketType type, const Options& options) {
   using T = zmtp::SocketType;
   return options.conflate && (type == T::pull || type == T::sub || type == T::dealer);
 }
 
-bool ConflatesOutbound(zmtp::SocketType type, const Options& options) {
+bool conflates_outbound(zmtp::SocketType type, const Options& options) {
   using T = zmtp::SocketType;
   return options.conflate && (type == T::push || type == T::pub || type == T::dealer);
 }

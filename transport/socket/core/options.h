@@ -2,8 +2,7 @@
 //
 // Options is a plain value held by each socket; connections copy it when they start, so a change
 // applies to connections made afterwards (as in libzmq). Thread-compatible.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_OPTIONS_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_OPTIONS_H_
+#pragma once
 
 #include <chrono>
 #include <cstdint>
@@ -17,32 +16,32 @@
 namespace bossa::socket {
 
 enum class Option {
-  sndhwm,         // int: outbound messages queued per peer (0 = no limit); default 1000
-  rcvhwm,         // int: inbound messages queued per peer (0 = no limit); default 1000
-  linger,         // int ms: how long close() lets queued messages drain (-1 = forever); default -1
-  sndtimeo,       // int ms: blocking send gives up after this (-1 = never); default -1
-  rcvtimeo,       // int ms: blocking recv gives up after this (-1 = never); default -1
-  reconnect_ivl,  // int ms: first pause before redialling (-1 = no reconnect); default 100
-  reconnect_ivl_max,  // int ms: backoff doubles up to this (0 = stay at reconnect_ivl); default 0
-  heartbeat_ivl,      // int ms: send PING this often (0 = off); default 0
-  heartbeat_ttl,      // int ms: TTL announced in PING, rounded to tenths of a second; default 0
-  heartbeat_timeout,  // int ms: close a connection silent this long after a PING (-1 = ivl)
-  maxmsgsize,         // int octets: larger inbound frames close the connection (-1 = no limit)
-  immediate,          // bool: queue only to completed connections; default false
-  routing_id,         // string (1-255 octets): Identity announced to ROUTER peers
-  router_mandatory,   // bool: ROUTER send to an unknown peer fails instead of dropping
-  ipv6,               // bool: tcp://*:port binds IPv6 (dual stack) too; default false
-  backlog,            // int: listen queue length; default 100
-  xpub_verbose,       // bool: XPUB passes on every subscription, not only new ones
-  probe_router,       // bool: ROUTER/DEALER/REQ send an empty message to each new peer
-  req_relaxed,        // bool: REQ may send again before the reply came, abandoning the request
-  req_correlate,      // bool: REQ prefixes requests with an id frame and keeps only its reply
-  conflate,           // bool: PUSH/PULL/PUB/SUB/DEALER keep only the latest message per peer
-  subscribe,          // string: SUB/XSUB prefix to receive (write-only)
-  unsubscribe,        // string: SUB/XSUB prefix to stop receiving (write-only)
-  last_endpoint,      // string: the endpoint of the last bind/connect, ephemeral port resolved
+  kSndhwm,        // int: outbound messages queued per peer (0 = no limit); default 1000
+  kRcvhwm,        // int: inbound messages queued per peer (0 = no limit); default 1000
+  kLinger,        // int ms: how long close() lets queued messages drain (-1 = forever); default -1
+  kSndtimeo,      // int ms: blocking send gives up after this (-1 = never); default -1
+  kRcvtimeo,      // int ms: blocking recv gives up after this (-1 = never); default -1
+  kReconnectIvl,  // int ms: first pause before redialling (-1 = no reconnect); default 100
+  kReconnectIvlMax,   // int ms: backoff doubles up to this (0 = stay at reconnect_ivl); default 0
+  kHeartbeatIvl,      // int ms: send PING this often (0 = off); default 0
+  kHeartbeatTtl,      // int ms: TTL announced in PING, rounded to tenths of a second; default 0
+  kHeartbeatTimeout,  // int ms: close a connection silent this long after a PING (-1 = ivl)
+  kMaxmsgsize,        // int octets: larger inbound frames close the connection (-1 = no limit)
+  kImmediate,         // bool: queue only to completed connections; default false
+  kRoutingId,         // string (1-255 octets): Identity announced to ROUTER peers
+  kRouterMandatory,   // bool: ROUTER send to an unknown peer fails instead of dropping
+  kIpv6,              // bool: tcp://*:port binds IPv6 (dual stack) too; default false
+  kBacklog,           // int: listen queue length; default 100
+  kXpubVerbose,       // bool: XPUB passes on every subscription, not only new ones
+  kProbeRouter,       // bool: ROUTER/DEALER/REQ send an empty message to each new peer
+  kReqRelaxed,        // bool: REQ may send again before the reply came, abandoning the request
+  kReqCorrelate,      // bool: REQ prefixes requests with an id frame and keeps only its reply
+  kConflate,          // bool: PUSH/PULL/PUB/SUB/DEALER keep only the latest message per peer
+  kSubscribe,         // string: SUB/XSUB prefix to receive (write-only)
+  kUnsubscribe,       // string: SUB/XSUB prefix to stop receiving (write-only)
+  kLastEndpoint,      // string: the endpoint of the last bind/connect, ephemeral port resolved
                       // (read-only)
-  type,               // int: the SocketType (read-only)
+  kType,              // int: the SocketType (read-only)
 };
 
 struct Options {
@@ -75,14 +74,12 @@ struct Options {
   absl::StatusOr<std::int64_t> get_int(Option option) const;
 };
 
-std::string_view OptionName(Option option);
+std::string_view option_name(Option option);
 
 // Where `conflate` applies (libzmq: PUSH, PULL, PUB, SUB, DEALER): a conflating direction keeps
 // only the latest message per peer and ignores its high-water mark. Subscription traffic (into a
 // PUB, out of a SUB) is never conflated.
-bool ConflatesInbound(zmtp::SocketType type, const Options& options);
-bool ConflatesOutbound(zmtp::SocketType type, const Options& options);
+bool conflates_inbound(zmtp::SocketType type, const Options& options);
+bool conflates_outbound(zmtp::SocketType type, const Options& options);
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_OPTIONS_H_

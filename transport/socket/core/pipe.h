@@ -7,8 +7,7 @@
 // Thread-safety: the socket side of a Pipe is used only by the thread currently operating the
 // socket. PeerInfo is written only while the socket processes its events. The queues handle the
 // cross-thread part (see spsc_queue.h).
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_PIPE_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_PIPE_H_
+#pragma once
 
 #include <atomic>
 #include <cstdint>
@@ -138,5 +137,3 @@ class Pipe {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_PIPE_H_

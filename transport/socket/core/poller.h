@@ -7,8 +7,7 @@
 //
 // Thread-safety: a Poller and its sockets are used by one thread at a time. Remove a socket (or
 // destroy the Poller) before destroying the socket.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_POLLER_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_POLLER_H_
+#pragma once
 
 #include <chrono>
 #include <memory>
@@ -52,5 +51,3 @@ class Poller {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_POLLER_H_

@@ -15,7 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<Clock::time_point> DeadlineAfter(std::int64_t ms) {
+std::optional<Clock::time_point> deadline_after(std::int64_t ms) {
   if (ms < 0) return std::nullopt;
   return Clock::now() + std::chrono::milliseconds(ms);
 }
@@ -99,7 +99,7 @@ class SocketImpl final : public ProtocolHost {
   void reap();
   void attach(std::shared_ptr<Pipe> p) {
     Pipe* raw = p.get();
-    raw->set_conflate(ConflatesInbound(core_->type(), options_));
+    raw->set_conflate(conflates_inbound(core_->type(), options_));
     pipes_[raw->id()] = std::move(p);
     proto_->attach(raw);
   }
@@ -107,7 +107,7 @@ class SocketImpl final : public ProtocolHost {
     p->close(options_.linger);
     if (auto peer = p->inproc_peer().lock()) {
       peer->post(
-          PipeEvent{PipeEvent::Kind::terminate, p->inproc_peer_pipe(), nullptr, {}, false, {}, 0});
+          PipeEvent{PipeEvent::Kind::kTerminate, p->inproc_peer_pipe(), nullptr, {}, false, {}, 0});
     }
   }
   void terminate(Pipe* p) {
@@ -119,8 +119,8 @@ class SocketImpl final : public ProtocolHost {
   }
   InprocSide side() const {
     const SocketType type = core_->type();
-    return InprocSide{core_, type, ConflatesOutbound(type, options_) ? 0 : options_.sndhwm,
-                      ConflatesInbound(type, options_) ? 0 : options_.rcvhwm, options_.routing_id};
+    return InprocSide{core_, type, conflates_outbound(type, options_) ? 0 : options_.sndhwm,
+                      conflates_inbound(type, options_) ? 0 : options_.rcvhwm, options_.routing_id};
   }
   absl::StatusOr<boost::asio::io_context*> io_for(const Endpoint& ep) {
     boost::asio::io_context* io = context_.next_io();
@@ -140,14 +140,14 @@ class SocketImpl final : public ProtocolHost {
 void SocketImpl::process_events() {
   for (PipeEvent& ev : core_->take_events()) {
     switch (ev.kind) {
-      case PipeEvent::Kind::attach:
+      case PipeEvent::Kind::kAttach:
         if (ev.peer_ready) {
           ev.pipe->peer() = std::move(ev.peer);
           ev.pipe->set_ready(true);
         }
         attach(std::move(ev.pipe));
         break;
-      case PipeEvent::Kind::ready: {
+      case PipeEvent::Kind::kReady: {
         auto it = pipes_.find(ev.pipe_id);
         if (it == pipes_.end() || it->second->terminating) break;
         Pipe* p = it->second.get();
@@ -157,7 +157,7 @@ void SocketImpl::process_events() {
         proto_->ready(p);
         break;
       }
-      case PipeEvent::Kind::terminate: {
+      case PipeEvent::Kind::kTerminate: {
         auto it = pipes_.find(ev.pipe_id);
         if (it != pipes_.end()) terminate(it->second.get());
         break;
@@ -177,10 +177,10 @@ void SocketImpl::reap() {
 
 absl::Status SocketImpl::bind(std::string_view text) {
   if (closed_) return absl::FailedPreconditionError("bind on a closed socket");
-  absl::StatusOr<Endpoint> ep = ParseEndpoint(text);
+  absl::StatusOr<Endpoint> ep = parse_endpoint(text);
   if (!ep.ok()) return ep.status();
   housekeeping();
-  if (ep->kind == Endpoint::Kind::inproc) {
+  if (ep->kind == Endpoint::Kind::kInproc) {
     auto pipes = context_.inproc().bind(ep->address, side());
     if (!pipes.ok()) return pipes.status();
     for (auto& p : *pipes) attach(std::move(p));
@@ -191,7 +191,7 @@ absl::Status SocketImpl::bind(std::string_view text) {
   absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
   if (!io.ok()) return io.status();
   TransportArgs args{**io, core_, options_};
-  auto listener = ep->kind == Endpoint::Kind::tcp ? ListenTcp(*ep, args) : ListenIpc(*ep, args);
+  auto listener = ep->kind == Endpoint::Kind::kTcp ? ListenTcp(*ep, args) : ListenIpc(*ep, args);
   if (!listener.ok()) return listener.status();
   last_endpoint_ = (*listener)->endpoint();
   binds_.push_back(Bind{ep->text, last_endpoint_, *std::move(listener)});
@@ -200,10 +200,10 @@ absl::Status SocketImpl::bind(std::string_view text) {
 
 absl::Status SocketImpl::connect(std::string_view text) {
   if (closed_) return absl::FailedPreconditionError("connect on a closed socket");
-  absl::StatusOr<Endpoint> ep = ParseEndpoint(text);
+  absl::StatusOr<Endpoint> ep = parse_endpoint(text);
   if (!ep.ok()) return ep.status();
   housekeeping();
-  if (ep->kind == Endpoint::Kind::inproc) {
+  if (ep->kind == Endpoint::Kind::kInproc) {
     auto pipe = context_.inproc().connect(ep->address, side());
     if (!pipe.ok()) return pipe.status();
     const std::uint64_t id = (*pipe)->id();
@@ -212,11 +212,11 @@ absl::Status SocketImpl::connect(std::string_view text) {
     last_endpoint_ = ep->text;
     return absl::OkStatus();
   }
-  if (ep->kind == Endpoint::Kind::tcp && (ep->address == "*" || ep->port == 0)) {
+  if (ep->kind == Endpoint::Kind::kTcp && (ep->address == "*" || ep->port == 0)) {
     return absl::InvalidArgumentError(
         absl::StrCat("endpoint '", ep->text, "': connect needs a concrete host and port"));
   }
-  if (ep->kind == Endpoint::Kind::ipc && ep->address == "*") {
+  if (ep->kind == Endpoint::Kind::kIpc && ep->address == "*") {
     return absl::InvalidArgumentError(
         absl::StrCat("endpoint '", ep->text, "': connect needs a concrete path"));
   }
@@ -229,8 +229,8 @@ absl::Status SocketImpl::connect(std::string_view text) {
   }
   const std::uint64_t id = persistent.pipe ? persistent.pipe->id() : 0;
   TransportArgs args{**io, core_, options_};
-  auto dialer = ep->kind == Endpoint::Kind::tcp ? DialTcp(*ep, args, std::move(persistent))
-                                                : DialIpc(*ep, args, std::move(persistent));
+  auto dialer = ep->kind == Endpoint::Kind::kTcp ? DialTcp(*ep, args, std::move(persistent))
+                                                 : DialIpc(*ep, args, std::move(persistent));
   connects_.push_back(Connect{ep->text, std::move(dialer), id});
   last_endpoint_ = ep->text;
   return absl::OkStatus();
@@ -246,7 +246,7 @@ absl::Status SocketImpl::unbind(std::string_view text) {
   if (it->listener) {
     it->listener->close();
   } else {
-    context_.inproc().unbind(ParseEndpoint(it->text)->address, core_.get());
+    context_.inproc().unbind(parse_endpoint(it->text)->address, core_.get());
   }
   binds_.erase(it);
   return absl::OkStatus();
@@ -283,7 +283,7 @@ void SocketImpl::close() {
   closed_ = true;
   context_.inproc().forget(core_.get());
   for (PipeEvent& ev : core_->close()) {
-    if (ev.kind == PipeEvent::Kind::attach) close_pipe(ev.pipe.get());
+    if (ev.kind == PipeEvent::Kind::kAttach) close_pipe(ev.pipe.get());
   }
   for (Bind& b : binds_) {
     if (b.listener) b.listener->close();
@@ -348,9 +348,9 @@ absl::Status Socket::send(Message&& m, Flags flags) {
     const std::uint64_t seen = s.core_->generation();
     absl::Status st = s.try_send(m);
     if (!absl::IsUnavailable(st)) return st;
-    if (flags == Flags::dontwait || s.options_.sndtimeo == 0) return st;
+    if (flags == Flags::kDontwait || s.options_.sndtimeo == 0) return st;
     if (!deadline_set) {
-      deadline = DeadlineAfter(s.options_.sndtimeo);
+      deadline = deadline_after(s.options_.sndtimeo);
       deadline_set = true;
     }
     if (!s.core_->wait(seen, deadline)) {
@@ -370,9 +370,9 @@ absl::StatusOr<Message> Socket::recv(Flags flags) {
     absl::Status st = s.try_recv(m);
     if (st.ok()) return m;
     if (!absl::IsUnavailable(st)) return st;
-    if (flags == Flags::dontwait || s.options_.rcvtimeo == 0) return st;
+    if (flags == Flags::kDontwait || s.options_.rcvtimeo == 0) return st;
     if (!deadline_set) {
-      deadline = DeadlineAfter(s.options_.rcvtimeo);
+      deadline = deadline_after(s.options_.rcvtimeo);
       deadline_set = true;
     }
     if (!s.core_->wait(seen, deadline)) {
@@ -388,23 +388,23 @@ absl::Status Socket::set(Option option, std::int64_t value) {
 }
 
 absl::Status Socket::set(Option option, std::string_view value) {
-  if (option == Option::subscribe || option == Option::unsubscribe) {
-    return impl_->subscribe(option == Option::subscribe, value);
+  if (option == Option::kSubscribe || option == Option::kUnsubscribe) {
+    return impl_->subscribe(option == Option::kSubscribe, value);
   }
   if (impl_->closed_) return absl::FailedPreconditionError("set on a closed socket");
   return impl_->options_.set(option, value);
 }
 
 absl::StatusOr<std::int64_t> Socket::get_int(Option option) const {
-  if (option == Option::type) return static_cast<std::int64_t>(type());
+  if (option == Option::kType) return static_cast<std::int64_t>(type());
   return impl_->options_.get_int(option);
 }
 
 absl::StatusOr<std::string> Socket::get_string(Option option) const {
-  if (option == Option::last_endpoint) return impl_->last_endpoint_;
-  if (option == Option::routing_id) return impl_->options_.routing_id;
+  if (option == Option::kLastEndpoint) return impl_->last_endpoint_;
+  if (option == Option::kRoutingId) return impl_->options_.routing_id;
   return absl::InvalidArgumentError(
-      absl::StrCat("option ", std::string(OptionName(option)), " is not a string option"));
+      absl::StrCat("option ", std::string(option_name(option)), " is not a string option"));
 }
 
 namespace {

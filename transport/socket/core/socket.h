@@ -11,7 +11,7 @@
 //
 // Messages are multipart and atomic: a Message arrives whole or not at all. send queues and
 // returns; the I/O threads deliver. Blocking calls honour sndtimeo/rcvtimeo and return
-// DeadlineExceeded when they expire; with Flags::dontwait they return Unavailable instead of
+// DeadlineExceeded when they expire; with Flags::kDontwait they return Unavailable instead of
 // blocking. An operation the type does not have returns Unimplemented; out-of-turn REQ/REP calls
 // return FailedPrecondition.
 //
@@ -22,8 +22,7 @@
 // Thread-safety: like a libzmq socket, a Socket is used by one thread at a time (including its
 // async operations' completions); it may move between threads with a happens-before hand-over.
 // stats() may be called from any thread. Destroy sockets before their Context.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_H_
+#pragma once
 
 #include <cstdint>
 #include <functional>
@@ -47,7 +46,7 @@
 
 namespace bossa::socket {
 
-enum class Flags { none = 0, dontwait = 1 };
+enum class Flags { kNone = 0, kDontwait = 1 };
 
 class SocketImpl;
 
@@ -70,11 +69,11 @@ class Socket {
   absl::Status disconnect(std::string_view endpoint);
 
   // Queues `m` by the type's rule. On Unavailable / DeadlineExceeded `m` is left as it was.
-  absl::Status send(Message&& m, Flags flags = Flags::none);
-  absl::Status send(std::string_view single_frame, Flags flags = Flags::none) {
+  absl::Status send(Message&& m, Flags flags = Flags::kNone);
+  absl::Status send(std::string_view single_frame, Flags flags = Flags::kNone) {
     return send(Message(single_frame), flags);
   }
-  absl::StatusOr<Message> recv(Flags flags = Flags::none);
+  absl::StatusOr<Message> recv(Flags flags = Flags::kNone);
 
   absl::Status set(Option option, std::int64_t value);
   absl::Status set(Option option, int value) { return set(option, std::int64_t{value}); }
@@ -149,5 +148,3 @@ class Socket {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_H_

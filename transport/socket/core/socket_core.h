@@ -8,8 +8,7 @@
 //
 // Thread-safety: every method is safe from any thread. Plain std::mutex (not absl::Mutex) so that
 // ThreadSanitizer sees the hand-offs, since the system Abseil is not built for it.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_CORE_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_CORE_H_
+#pragma once
 
 #include <atomic>
 #include <chrono>
@@ -43,7 +42,7 @@ struct SocketStats {
 };
 
 struct PipeEvent {
-  enum class Kind { attach, ready, terminate };
+  enum class Kind { kAttach, kReady, kTerminate };
   Kind kind;
   std::uint64_t pipe_id = 0;
   std::shared_ptr<Pipe> pipe;  // attach only
@@ -153,5 +152,3 @@ class SocketWaker final : public QueueListener {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_SOCKET_CORE_H_

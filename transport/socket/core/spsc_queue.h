@@ -14,8 +14,7 @@
 // Thread-safety: exactly one producer thread and one consumer thread at a time. Listeners are set
 // before the queue is shared and run on the thread that triggers them; they must be cheap and must
 // not call back into the queue.
-#ifndef BOSSA_TRANSPORT_SOCKET_CORE_SPSC_QUEUE_H_
-#define BOSSA_TRANSPORT_SOCKET_CORE_SPSC_QUEUE_H_
+#pragma once
 
 #include <atomic>
 #include <cstddef>
@@ -231,5 +230,3 @@ class SpscQueue {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_CORE_SPSC_QUEUE_H_

@@ -63,14 +63,14 @@ TEST(Endpoints, EphemeralPortIsReportedInLastEndpoint) {
   const std::string ep = s.last_endpoint();
   EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u);
   EXPECT_NE(ep.substr(16), "0");
-  EXPECT_EQ(s.get_string(Option::last_endpoint).value(), ep);
+  EXPECT_EQ(s.get_string(Option::kLastEndpoint).value(), ep);
 }
 
 TEST(Endpoints, IpcWildcardBindsAUniqueTemporaryPathRemovedOnClose) {
   Context ctx(1);
   Socket a(ctx, SocketType::pull);
   Socket b(ctx, SocketType::pull);
-  ASSERT_TRUE(a.set(Option::rcvtimeo, 5000).ok());
+  ASSERT_TRUE(a.set(Option::kRcvtimeo, 5000).ok());
   ASSERT_TRUE(a.bind("ipc://*").ok());
   ASSERT_TRUE(b.bind("ipc://*").ok());
   const std::string ep = a.last_endpoint();
@@ -109,13 +109,13 @@ TEST(Endpoints, UnbindAndDisconnectStopTraffic) {
   Context ctx(1);
   Socket pull(ctx, SocketType::pull);
   Socket push(ctx, SocketType::push);
-  ASSERT_TRUE(pull.set(Option::rcvtimeo, 5000).ok());
+  ASSERT_TRUE(pull.set(Option::kRcvtimeo, 5000).ok());
   ASSERT_TRUE(pull.bind("inproc://gone").ok());
   ASSERT_TRUE(push.connect("inproc://gone").ok());
   ASSERT_TRUE(push.send("one").ok());
   EXPECT_EQ((*pull.recv())[0], "one");
   ASSERT_TRUE(push.disconnect("inproc://gone").ok());
-  EXPECT_EQ(push.send("two", Flags::dontwait).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(push.send("two", Flags::kDontwait).code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(push.disconnect("inproc://gone").code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(pull.unbind("inproc://gone").ok());
   EXPECT_EQ(pull.unbind("inproc://gone").code(), absl::StatusCode::kNotFound);
@@ -125,30 +125,30 @@ TEST(Endpoints, DisconnectEndsImmediateTcpConnections) {
   Context ctx(1);
   Socket pull(ctx, SocketType::pull);
   Socket push(ctx, SocketType::push);
-  ASSERT_TRUE(push.set(Option::immediate, 1).ok());
+  ASSERT_TRUE(push.set(Option::kImmediate, 1).ok());
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   ASSERT_TRUE(push.connect(pull.last_endpoint()).ok());
-  ASSERT_TRUE(push.set(Option::sndtimeo, 10000).ok());
+  ASSERT_TRUE(push.set(Option::kSndtimeo, 10000).ok());
   ASSERT_TRUE(push.send("one").ok());  // waits for the connection
   EXPECT_EQ((*pull.recv())[0], "one");
   ASSERT_TRUE(push.disconnect(pull.last_endpoint()).ok());
-  EXPECT_EQ(push.send("two", Flags::dontwait).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(push.send("two", Flags::kDontwait).code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(testing::Eventually([&] { return pull.stats().disconnects == 1; }));
 }
 
 TEST(Options, AreValidatedAndReadBack) {
   Context ctx(1);
   Socket s(ctx, SocketType::dealer);
-  EXPECT_TRUE(s.set(Option::sndhwm, 5).ok());
-  EXPECT_EQ(s.get_int(Option::sndhwm).value(), 5);
-  EXPECT_FALSE(s.set(Option::sndhwm, -1).ok());
-  EXPECT_FALSE(s.set(Option::immediate, 2).ok());
-  EXPECT_FALSE(s.set(Option::routing_id, "").ok());
-  EXPECT_FALSE(s.set(Option::routing_id, std::string(256, 'x')).ok());
-  EXPECT_TRUE(s.set(Option::routing_id, "me").ok());
-  EXPECT_EQ(s.get_string(Option::routing_id).value(), "me");
-  EXPECT_EQ(s.get_int(Option::type).value(), static_cast<int>(SocketType::dealer));
-  EXPECT_EQ(s.set(Option::subscribe, "x").code(), absl::StatusCode::kUnimplemented);
+  EXPECT_TRUE(s.set(Option::kSndhwm, 5).ok());
+  EXPECT_EQ(s.get_int(Option::kSndhwm).value(), 5);
+  EXPECT_FALSE(s.set(Option::kSndhwm, -1).ok());
+  EXPECT_FALSE(s.set(Option::kImmediate, 2).ok());
+  EXPECT_FALSE(s.set(Option::kRoutingId, "").ok());
+  EXPECT_FALSE(s.set(Option::kRoutingId, std::string(256, 'x')).ok());
+  EXPECT_TRUE(s.set(Option::kRoutingId, "me").ok());
+  EXPECT_EQ(s.get_string(Option::kRoutingId).value(), "me");
+  EXPECT_EQ(s.get_int(Option::kType).value(), static_cast<int>(SocketType::dealer));
+  EXPECT_EQ(s.set(Option::kSubscribe, "x").code(), absl::StatusCode::kUnimplemented);
 }
 
 TEST(Operations, TypesRefuseWhatTheyCannotDo) {
@@ -156,9 +156,9 @@ TEST(Operations, TypesRefuseWhatTheyCannotDo) {
   Socket push(ctx, SocketType::push);
   Socket pull(ctx, SocketType::pull);
   Socket pub(ctx, SocketType::pub);
-  EXPECT_EQ(push.recv(Flags::dontwait).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(push.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(pull.send("x").code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(pub.recv(Flags::dontwait).status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(pub.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_TRUE(pub.send("nobody listens").ok());  // PUB never blocks
   EXPECT_EQ(push.send(Message()).code(), absl::StatusCode::kInvalidArgument);
   push.close();
@@ -184,7 +184,7 @@ TEST(Async, CoroutineReceivesAndSends) {
       },
       asio::detached);
   std::thread runner([&] { io.run(); });
-  ASSERT_TRUE(req.set(Option::rcvtimeo, 10000).ok());
+  ASSERT_TRUE(req.set(Option::kRcvtimeo, 10000).ok());
   ASSERT_TRUE(req.send("ping").ok());
   absl::StatusOr<Message> reply = req.recv();
   runner.join();

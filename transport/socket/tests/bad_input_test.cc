@@ -29,8 +29,8 @@ class BadInputTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       log_.emplace_back(line);
     });
-    ASSERT_TRUE(pull_.set(Option::rcvtimeo, 10000).ok());
-    ASSERT_TRUE(pull_.set(Option::maxmsgsize, 1000).ok());
+    ASSERT_TRUE(pull_.set(Option::kRcvtimeo, 10000).ok());
+    ASSERT_TRUE(pull_.set(Option::kMaxmsgsize, 1000).ok());
     ASSERT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
     ASSERT_TRUE(good_.connect(pull_.last_endpoint()).ok());
     ASSERT_TRUE(good_.send("before").ok());

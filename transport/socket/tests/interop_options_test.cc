@@ -25,10 +25,10 @@ using testing::Transport;
 
 Socket MakeBossa(Context& ctx, SocketType type) {
   Socket s(ctx, type);
-  EXPECT_TRUE(s.set(Option::rcvtimeo, 10000).ok());
-  EXPECT_TRUE(s.set(Option::sndtimeo, 10000).ok());
-  EXPECT_TRUE(s.set(Option::linger, 1000).ok());
-  EXPECT_TRUE(s.set(Option::reconnect_ivl, 20).ok());
+  EXPECT_TRUE(s.set(Option::kRcvtimeo, 10000).ok());
+  EXPECT_TRUE(s.set(Option::kSndtimeo, 10000).ok());
+  EXPECT_TRUE(s.set(Option::kLinger, 1000).ok());
+  EXPECT_TRUE(s.set(Option::kReconnectIvl, 20).ok());
   return s;
 }
 
@@ -41,7 +41,7 @@ zmq::socket_t MakeZmq(zmq::context_t& ctx, zmq::socket_type type) {
   return s;
 }
 
-Frames Recv(Socket& s, Flags flags = Flags::none) {
+Frames Recv(Socket& s, Flags flags = Flags::kNone) {
   Frames out;
   absl::StatusOr<Message> m = s.recv(flags);
   if (m.ok()) {
@@ -119,7 +119,7 @@ TEST_P(InteropOptionsTest, UnconnectedBossaPushDeliversToLibzmqWithinLinger) {
   const std::string ep = UnboundEndpoint();
   {
     Socket push = MakeBossa(ctx_, SocketType::push);
-    ASSERT_TRUE(push.set(Option::linger, 2000).ok());
+    ASSERT_TRUE(push.set(Option::kLinger, 2000).ok());
     ASSERT_TRUE(push.connect(ep).ok());
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   }
@@ -133,7 +133,7 @@ TEST_P(InteropOptionsTest, BossaXpubCancelsTheTopicsOfALibzmqSubscriberThatLeft)
   ASSERT_TRUE(xpub.bind(BindEndpoint()).ok());
   Socket bossa_sub = MakeBossa(ctx_, SocketType::sub);
   ASSERT_TRUE(bossa_sub.connect(xpub.last_endpoint()).ok());
-  ASSERT_TRUE(bossa_sub.set(Option::subscribe, "shared").ok());
+  ASSERT_TRUE(bossa_sub.set(Option::kSubscribe, "shared").ok());
   EXPECT_EQ(Recv(xpub), Frames{SubMsg("shared")});
   {
     zmq::socket_t sub = MakeZmq(zctx_, zmq::socket_type::sub);
@@ -143,7 +143,7 @@ TEST_P(InteropOptionsTest, BossaXpubCancelsTheTopicsOfALibzmqSubscriberThatLeft)
     Frames seen;
     ASSERT_TRUE(testing::Eventually([&] {
       (void)Recv(sub, zmq::recv_flags::dontwait);  // libzmq hands subscriptions on when called
-      seen = Recv(xpub, Flags::dontwait);
+      seen = Recv(xpub, Flags::kDontwait);
       return !seen.empty();
     }));
     EXPECT_EQ(seen, Frames{SubMsg("own")});  // "shared" was not new
@@ -162,10 +162,10 @@ TEST_P(InteropOptionsTest, LibzmqXpubCancelsTheTopicsOfABossaSubscriberThatLeft)
   {
     Socket sub = MakeBossa(ctx_, SocketType::sub);
     ASSERT_TRUE(sub.connect(ep).ok());
-    ASSERT_TRUE(sub.set(Option::subscribe, "t").ok());
+    ASSERT_TRUE(sub.set(Option::kSubscribe, "t").ok());
     Frames seen;
     ASSERT_TRUE(testing::Eventually([&] {
-      (void)Recv(sub, Flags::dontwait);
+      (void)Recv(sub, Flags::kDontwait);
       seen = Recv(xpub, zmq::recv_flags::dontwait);
       return !seen.empty();
     }));
@@ -190,8 +190,8 @@ class RouterRouterInteropTest : public ::testing::TestWithParam<RouterCase> {
 TEST_P(RouterRouterInteropTest, BothSidesRouteByExplicitIds) {
   const RouterCase& c = GetParam();
   Socket b = MakeBossa(ctx_, SocketType::router);
-  ASSERT_TRUE(b.set(Option::routing_id, "bossa").ok());
-  ASSERT_TRUE(b.set(Option::router_mandatory, 1).ok());
+  ASSERT_TRUE(b.set(Option::kRoutingId, "bossa").ok());
+  ASSERT_TRUE(b.set(Option::kRouterMandatory, 1).ok());
   zmq::socket_t z = MakeZmq(zctx_, zmq::socket_type::router);
   z.set(zmq::sockopt::routing_id, "zmq");
   z.set(zmq::sockopt::router_mandatory, 1);
@@ -207,7 +207,7 @@ TEST_P(RouterRouterInteropTest, BothSidesRouteByExplicitIds) {
     EXPECT_EQ(Recv(b), (Frames{"zmq", "back"}));
   } else {
     z.bind(ep);
-    ASSERT_TRUE(b.set(Option::probe_router, 1).ok());
+    ASSERT_TRUE(b.set(Option::kProbeRouter, 1).ok());
     ASSERT_TRUE(b.connect(z.get(zmq::sockopt::last_endpoint)).ok());
     EXPECT_EQ(Recv(z), (Frames{"bossa", ""}));
     Send(z, {"bossa", "hello", "from zmq"});
@@ -231,8 +231,8 @@ TEST_P(InteropOptionsTest, BossaDealerProbesALibzmqRouter) {
   zmq::socket_t router = MakeZmq(zctx_, zmq::socket_type::router);
   router.bind(BindEndpoint());
   Socket dealer = MakeBossa(ctx_, SocketType::dealer);
-  ASSERT_TRUE(dealer.set(Option::routing_id, "d").ok());
-  ASSERT_TRUE(dealer.set(Option::probe_router, 1).ok());
+  ASSERT_TRUE(dealer.set(Option::kRoutingId, "d").ok());
+  ASSERT_TRUE(dealer.set(Option::kProbeRouter, 1).ok());
   ASSERT_TRUE(dealer.connect(router.get(zmq::sockopt::last_endpoint)).ok());
   EXPECT_EQ(Recv(router), (Frames{"d", ""}));
 }
@@ -252,8 +252,8 @@ TEST_P(InteropOptionsTest, BossaCorrelatingReqMatchesLibzmqFraming) {
   zmq::socket_t router = MakeZmq(zctx_, zmq::socket_type::router);
   router.bind(BindEndpoint());
   Socket req = MakeBossa(ctx_, SocketType::req);
-  ASSERT_TRUE(req.set(Option::req_relaxed, 1).ok());
-  ASSERT_TRUE(req.set(Option::req_correlate, 1).ok());
+  ASSERT_TRUE(req.set(Option::kReqRelaxed, 1).ok());
+  ASSERT_TRUE(req.set(Option::kReqCorrelate, 1).ok());
   ASSERT_TRUE(req.connect(router.get(zmq::sockopt::last_endpoint)).ok());
   Send(req, {"q1"});
   const Frames first = Recv(router);
@@ -294,7 +294,7 @@ TEST_P(InteropOptionsTest, LibzmqCorrelatingReqIsAnsweredByBossaRouter) {
 TEST_P(InteropOptionsTest, ConflatingBossaPushSendsLibzmqOnlyTheLatest) {
   const std::string ep = UnboundEndpoint();
   Socket push = MakeBossa(ctx_, SocketType::push);
-  ASSERT_TRUE(push.set(Option::conflate, 1).ok());
+  ASSERT_TRUE(push.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(push.connect(ep).ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   zmq::socket_t pull = MakeZmq(zctx_, zmq::socket_type::pull);
@@ -306,7 +306,7 @@ TEST_P(InteropOptionsTest, ConflatingBossaPushSendsLibzmqOnlyTheLatest) {
 
 TEST_P(InteropOptionsTest, ConflatingBossaPullKeepsTheLatestFromLibzmq) {
   Socket pull = MakeBossa(ctx_, SocketType::pull);
-  ASSERT_TRUE(pull.set(Option::conflate, 1).ok());
+  ASSERT_TRUE(pull.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(pull.bind(BindEndpoint()).ok());
   zmq::socket_t push = MakeZmq(zctx_, zmq::socket_type::push);
   push.connect(pull.last_endpoint());

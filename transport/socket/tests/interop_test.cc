@@ -35,10 +35,10 @@ class Peer {
 class BossaPeer : public Peer {
  public:
   BossaPeer(Context& ctx, SocketType type) : s_(ctx, type) {
-    EXPECT_TRUE(s_.set(Option::rcvtimeo, 10000).ok());
-    EXPECT_TRUE(s_.set(Option::sndtimeo, 10000).ok());
-    EXPECT_TRUE(s_.set(Option::linger, 1000).ok());
-    EXPECT_TRUE(s_.set(Option::reconnect_ivl, 20).ok());
+    EXPECT_TRUE(s_.set(Option::kRcvtimeo, 10000).ok());
+    EXPECT_TRUE(s_.set(Option::kSndtimeo, 10000).ok());
+    EXPECT_TRUE(s_.set(Option::kLinger, 1000).ok());
+    EXPECT_TRUE(s_.set(Option::kReconnectIvl, 20).ok());
   }
   Socket& socket() { return s_; }
   void send(const Frames& frames) override {
@@ -48,10 +48,10 @@ class BossaPeer : public Peer {
     EXPECT_TRUE(st.ok()) << st;
   }
   Frames recv() override { return Convert(s_.recv()); }
-  Frames try_recv() override { return Convert(s_.recv(Flags::dontwait)); }
-  void subscribe(const std::string& t) override { EXPECT_TRUE(s_.set(Option::subscribe, t).ok()); }
+  Frames try_recv() override { return Convert(s_.recv(Flags::kDontwait)); }
+  void subscribe(const std::string& t) override { EXPECT_TRUE(s_.set(Option::kSubscribe, t).ok()); }
   void unsubscribe(const std::string& t) override {
-    EXPECT_TRUE(s_.set(Option::unsubscribe, t).ok());
+    EXPECT_TRUE(s_.set(Option::kUnsubscribe, t).ok());
   }
 
  private:
@@ -336,8 +336,8 @@ TEST(Interop, BossaPingsAreAnsweredByLibzmq) {
   Context ctx{1};
   zmq::context_t zctx;
   BossaPeer b(ctx, SocketType::push);
-  ASSERT_TRUE(b.socket().set(Option::heartbeat_ivl, 20).ok());
-  ASSERT_TRUE(b.socket().set(Option::heartbeat_timeout, 100).ok());
+  ASSERT_TRUE(b.socket().set(Option::kHeartbeatIvl, 20).ok());
+  ASSERT_TRUE(b.socket().set(Option::kHeartbeatTimeout, 100).ok());
   ZmqPeer z(zctx, zmq::socket_type::pull);
   z.socket().bind("tcp://127.0.0.1:*");
   ASSERT_TRUE(b.socket().connect(z.socket().get(zmq::sockopt::last_endpoint)).ok());
@@ -372,7 +372,7 @@ TEST(Interop, LibzmqPeerRestartIsReconnected) {
     }
   }));
   ASSERT_TRUE(testing::Eventually([&] {
-    (void)b.socket().send("after", Flags::dontwait);
+    (void)b.socket().send("after", Flags::kDontwait);
     return !z.try_recv().empty();
   }));
   EXPECT_GE(b.socket().stats().connections_established, 2u);

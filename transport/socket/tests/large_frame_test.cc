@@ -42,8 +42,8 @@ class LargeFrameTest : public ::testing::Test {
  protected:
   // Binds the PULL socket under test and connects the raw PUSH peer to it.
   void Open(int rcvhwm = 1000) {
-    ASSERT_TRUE(pull_.set(Option::rcvhwm, rcvhwm).ok());
-    ASSERT_TRUE(pull_.set(Option::rcvtimeo, 10000).ok());
+    ASSERT_TRUE(pull_.set(Option::kRcvhwm, rcvhwm).ok());
+    ASSERT_TRUE(pull_.set(Option::kRcvtimeo, 10000).ok());
     ASSERT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
     raw_.emplace(pull_.last_endpoint());
     raw_->write(testing::Handshake("PUSH"));

@@ -33,8 +33,8 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
   // took.
   Clock::duration SendAndClose(const std::string& ep, int linger) {
     Socket push(ctx_, SocketType::push);
-    EXPECT_TRUE(push.set(Option::linger, linger).ok());
-    EXPECT_TRUE(push.set(Option::reconnect_ivl, 20).ok());
+    EXPECT_TRUE(push.set(Option::kLinger, linger).ok());
+    EXPECT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
     EXPECT_TRUE(push.connect(ep).ok());
     for (int i = 0; i < 10; ++i) EXPECT_TRUE(push.send(absl::StrCat("m", i)).ok());
     const auto start = Clock::now();
@@ -44,8 +44,8 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
 
   Socket BoundPull(const std::string& ep, int rcvtimeo) {
     Socket pull(ctx_, SocketType::pull);
-    EXPECT_TRUE(pull.set(Option::rcvtimeo, rcvtimeo).ok());
-    EXPECT_TRUE(pull.set(Option::linger, 0).ok());
+    EXPECT_TRUE(pull.set(Option::kRcvtimeo, rcvtimeo).ok());
+    EXPECT_TRUE(pull.set(Option::kLinger, 0).ok());
     EXPECT_TRUE(testing::Eventually([&] { return pull.bind(ep).ok(); }));
     return pull;
   }
@@ -94,12 +94,12 @@ TEST_P(DialerLingerTest, MessagesAreDroppedOnceTheLingerRanOut) {
 TEST_P(DialerLingerTest, DisconnectedDialerStillDeliversWithinLinger) {
   const std::string ep = UnboundEndpoint();
   Socket push(ctx_, SocketType::push);
-  ASSERT_TRUE(push.set(Option::linger, 2000).ok());
-  ASSERT_TRUE(push.set(Option::reconnect_ivl, 20).ok());
+  ASSERT_TRUE(push.set(Option::kLinger, 2000).ok());
+  ASSERT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
   ASSERT_TRUE(push.connect(ep).ok());
   ASSERT_TRUE(push.send("queued").ok());
   ASSERT_TRUE(push.disconnect(ep).ok());
-  EXPECT_EQ(push.send("after", Flags::dontwait).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(push.send("after", Flags::kDontwait).code(), absl::StatusCode::kUnavailable);
   Socket pull = BoundPull(ep, 5000);
   absl::StatusOr<Message> m = pull.recv();
   ASSERT_TRUE(m.ok()) << m.status();
@@ -109,8 +109,8 @@ TEST_P(DialerLingerTest, DisconnectedDialerStillDeliversWithinLinger) {
 TEST_P(DialerLingerTest, DisconnectWithLingerZeroDropsWhatNeverLeft) {
   const std::string ep = UnboundEndpoint();
   Socket push(ctx_, SocketType::push);
-  ASSERT_TRUE(push.set(Option::linger, 0).ok());
-  ASSERT_TRUE(push.set(Option::reconnect_ivl, 20).ok());
+  ASSERT_TRUE(push.set(Option::kLinger, 0).ok());
+  ASSERT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
   ASSERT_TRUE(push.connect(ep).ok());
   ASSERT_TRUE(push.send("lost").ok());
   ASSERT_TRUE(push.disconnect(ep).ok());

@@ -29,10 +29,10 @@ class PatternOptionsTest : public ::testing::TestWithParam<Transport> {
  protected:
   Socket Make(SocketType type) {
     Socket s(ctx_, type);
-    EXPECT_TRUE(s.set(Option::rcvtimeo, 10000).ok());
-    EXPECT_TRUE(s.set(Option::sndtimeo, 10000).ok());
-    EXPECT_TRUE(s.set(Option::linger, 1000).ok());
-    EXPECT_TRUE(s.set(Option::reconnect_ivl, 20).ok());
+    EXPECT_TRUE(s.set(Option::kRcvtimeo, 10000).ok());
+    EXPECT_TRUE(s.set(Option::kSndtimeo, 10000).ok());
+    EXPECT_TRUE(s.set(Option::kLinger, 1000).ok());
+    EXPECT_TRUE(s.set(Option::kReconnectIvl, 20).ok());
     return s;
   }
   std::string Bind(Socket& s) {
@@ -52,9 +52,9 @@ class PatternOptionsTest : public ::testing::TestWithParam<Transport> {
   static void AwaitSubscribed(Socket& pub, Socket& sub, const std::string& topic) {
     ASSERT_TRUE(testing::Eventually([&] {
       EXPECT_TRUE(pub.send(topic).ok());
-      return sub.recv(Flags::dontwait).ok();
+      return sub.recv(Flags::kDontwait).ok();
     }));
-    while (sub.recv(Flags::dontwait).ok()) {
+    while (sub.recv(Flags::kDontwait).ok()) {
     }
   }
 
@@ -70,30 +70,30 @@ TEST_P(PatternOptionsTest, XpubReportsCancelsForTopicsNoRemainingSubscriberHolds
   Socket sub2 = Make(SocketType::sub);
   ASSERT_TRUE(sub1.connect(ep).ok());
   ASSERT_TRUE(sub2.connect(ep).ok());
-  ASSERT_TRUE(sub1.set(Option::subscribe, "a").ok());
-  ASSERT_TRUE(sub1.set(Option::subscribe, "b").ok());
-  ASSERT_TRUE(sub2.set(Option::subscribe, "a").ok());
+  ASSERT_TRUE(sub1.set(Option::kSubscribe, "a").ok());
+  ASSERT_TRUE(sub1.set(Option::kSubscribe, "b").ok());
+  ASSERT_TRUE(sub2.set(Option::kSubscribe, "a").ok());
   AwaitSubscribed(xpub, sub1, "b");
   AwaitSubscribed(xpub, sub2, "a");
   // New topics only: sub2's "a" is a duplicate.
   std::vector<std::string> seen = {Recv(xpub).at(0), Recv(xpub).at(0)};
   std::sort(seen.begin(), seen.end());
   EXPECT_EQ(seen, (Frames{Sub("a"), Sub("b")}));
-  EXPECT_FALSE(xpub.recv(Flags::dontwait).ok());
+  EXPECT_FALSE(xpub.recv(Flags::kDontwait).ok());
 
   sub1.close();  // "a" is still wanted by sub2; "b" by nobody
   EXPECT_EQ(Recv(xpub), Frames{Cancel("b")});
   sub2.close();
   EXPECT_EQ(Recv(xpub), Frames{Cancel("a")});
-  EXPECT_FALSE(xpub.recv(Flags::dontwait).ok());
+  EXPECT_FALSE(xpub.recv(Flags::kDontwait).ok());
 }
 
 TEST_P(PatternOptionsTest, ProbeRouterSendsAnEmptyMessageOnConnect) {
   Socket router = Make(SocketType::router);
   const std::string ep = Bind(router);
   Socket dealer = Make(SocketType::dealer);
-  ASSERT_TRUE(dealer.set(Option::routing_id, "d").ok());
-  ASSERT_TRUE(dealer.set(Option::probe_router, 1).ok());
+  ASSERT_TRUE(dealer.set(Option::kRoutingId, "d").ok());
+  ASSERT_TRUE(dealer.set(Option::kProbeRouter, 1).ok());
   ASSERT_TRUE(dealer.connect(ep).ok());
   EXPECT_EQ(Recv(router), (Frames{"d", ""}));
   ASSERT_TRUE(dealer.send("after").ok());
@@ -102,14 +102,14 @@ TEST_P(PatternOptionsTest, ProbeRouterSendsAnEmptyMessageOnConnect) {
 
 TEST_P(PatternOptionsTest, RouterToRouterWithProbeLetsTheBinderAnswerFirst) {
   Socket server = Make(SocketType::router);
-  ASSERT_TRUE(server.set(Option::routing_id, "server").ok());
+  ASSERT_TRUE(server.set(Option::kRoutingId, "server").ok());
   const std::string ep = Bind(server);
   Socket client = Make(SocketType::router);
-  ASSERT_TRUE(client.set(Option::routing_id, "client").ok());
-  ASSERT_TRUE(client.set(Option::probe_router, 1).ok());
+  ASSERT_TRUE(client.set(Option::kRoutingId, "client").ok());
+  ASSERT_TRUE(client.set(Option::kProbeRouter, 1).ok());
   ASSERT_TRUE(client.connect(ep).ok());
   EXPECT_EQ(Recv(server), (Frames{"client", ""}));
-  ASSERT_TRUE(server.set(Option::router_mandatory, 1).ok());
+  ASSERT_TRUE(server.set(Option::kRouterMandatory, 1).ok());
   ASSERT_TRUE(server.send(Message{"client", "hello"}).ok());
   EXPECT_EQ(Recv(client), (Frames{"server", "hello"}));
   ASSERT_TRUE(client.send(Message{"server", "back"}).ok());
@@ -120,8 +120,8 @@ TEST_P(PatternOptionsTest, ReqRelaxedSendsAgainAndCorrelateDropsTheStaleReply) {
   Socket router = Make(SocketType::router);
   const std::string ep = Bind(router);
   Socket req = Make(SocketType::req);
-  ASSERT_TRUE(req.set(Option::req_relaxed, 1).ok());
-  ASSERT_TRUE(req.set(Option::req_correlate, 1).ok());
+  ASSERT_TRUE(req.set(Option::kReqRelaxed, 1).ok());
+  ASSERT_TRUE(req.set(Option::kReqCorrelate, 1).ok());
   ASSERT_TRUE(req.connect(ep).ok());
   ASSERT_TRUE(req.send("q1").ok());
   const Frames first = Recv(router);
@@ -139,14 +139,14 @@ TEST_P(PatternOptionsTest, ReqRelaxedSendsAgainAndCorrelateDropsTheStaleReply) {
   ASSERT_TRUE(router.send(Message{first[0], first[1], "", "r1"}).ok());
   ASSERT_TRUE(router.send(Message{second[0], second[1], "", "r2"}).ok());
   EXPECT_EQ(Recv(req), Frames{"r2"});
-  EXPECT_EQ(req.recv(Flags::dontwait).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(req.recv(Flags::kDontwait).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_P(PatternOptionsTest, ReqRelaxedWithoutCorrelateKeepsThePlainEnvelope) {
   Socket rep = Make(SocketType::rep);
   const std::string ep = Bind(rep);
   Socket req = Make(SocketType::req);
-  ASSERT_TRUE(req.set(Option::req_relaxed, 1).ok());
+  ASSERT_TRUE(req.set(Option::kReqRelaxed, 1).ok());
   ASSERT_TRUE(req.connect(ep).ok());
   ASSERT_TRUE(req.send("q1").ok());
   ASSERT_TRUE(req.send("q2").ok());
@@ -160,8 +160,8 @@ TEST_P(PatternOptionsTest, ReqRelaxedWithoutCorrelateKeepsThePlainEnvelope) {
 
 TEST_P(PatternOptionsTest, ConflatingPullReceivesOnlyTheLatestMessage) {
   Socket pull = Make(SocketType::pull);
-  ASSERT_TRUE(pull.set(Option::conflate, 1).ok());
-  ASSERT_TRUE(pull.set(Option::rcvhwm, 1).ok());  // ignored while conflating
+  ASSERT_TRUE(pull.set(Option::kConflate, 1).ok());
+  ASSERT_TRUE(pull.set(Option::kRcvhwm, 1).ok());  // ignored while conflating
   const std::string ep = Bind(pull);
   Socket push = Make(SocketType::push);
   ASSERT_TRUE(push.connect(ep).ok());
@@ -182,7 +182,7 @@ class StreamPatternOptionsTest : public PatternOptionsTest {};
 
 TEST_P(StreamPatternOptionsTest, ConflatingPushSendsOnlyTheLatestQueuedMessage) {
   Socket push = Make(SocketType::push);
-  ASSERT_TRUE(push.set(Option::conflate, 1).ok());
+  ASSERT_TRUE(push.set(Option::kConflate, 1).ok());
   Socket pull = Make(SocketType::pull);
   std::string ep = testing::BindEndpoint(GetParam());
   if (GetParam() == Transport::tcp) {
@@ -202,9 +202,9 @@ TEST_P(PatternOptionsTest, ConflatingSubKeepsTheLatestMatchingMessage) {
   Socket pub = Make(SocketType::pub);
   const std::string ep = Bind(pub);
   Socket sub = Make(SocketType::sub);
-  ASSERT_TRUE(sub.set(Option::conflate, 1).ok());
+  ASSERT_TRUE(sub.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(sub.connect(ep).ok());
-  ASSERT_TRUE(sub.set(Option::subscribe, "t").ok());
+  ASSERT_TRUE(sub.set(Option::kSubscribe, "t").ok());
   AwaitSubscribed(pub, sub, "t");
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(pub.send(absl::StrCat("t", i)).ok());
   int last = -1;
@@ -216,18 +216,18 @@ TEST_P(PatternOptionsTest, ConflatingSubKeepsTheLatestMatchingMessage) {
     EXPECT_GT(n, last);
     last = n;
   }
-  EXPECT_FALSE(sub.recv(Flags::dontwait).ok());
+  EXPECT_FALSE(sub.recv(Flags::kDontwait).ok());
 }
 
 TEST(SocketOptions, NewOptionsAreFlagsThatReadBack) {
   Context ctx(0);
   Socket s(ctx, SocketType::dealer);
   for (Option o :
-       {Option::probe_router, Option::req_relaxed, Option::req_correlate, Option::conflate}) {
-    EXPECT_EQ(*s.get_int(o), 0) << OptionName(o);
-    EXPECT_TRUE(s.set(o, 1).ok()) << OptionName(o);
-    EXPECT_EQ(*s.get_int(o), 1) << OptionName(o);
-    EXPECT_EQ(s.set(o, 2).code(), absl::StatusCode::kInvalidArgument) << OptionName(o);
+       {Option::kProbeRouter, Option::kReqRelaxed, Option::kReqCorrelate, Option::kConflate}) {
+    EXPECT_EQ(*s.get_int(o), 0) << option_name(o);
+    EXPECT_TRUE(s.set(o, 1).ok()) << option_name(o);
+    EXPECT_EQ(*s.get_int(o), 1) << option_name(o);
+    EXPECT_EQ(s.set(o, 2).code(), absl::StatusCode::kInvalidArgument) << option_name(o);
   }
 }
 

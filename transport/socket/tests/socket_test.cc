@@ -28,9 +28,9 @@ class SocketTest : public ::testing::TestWithParam<Transport> {
   }
   Socket Make(SocketType type) {
     Socket s(ctx_, type);
-    EXPECT_TRUE(s.set(Option::rcvtimeo, 10000).ok());
-    EXPECT_TRUE(s.set(Option::sndtimeo, 10000).ok());
-    EXPECT_TRUE(s.set(Option::linger, 1000).ok());
+    EXPECT_TRUE(s.set(Option::kRcvtimeo, 10000).ok());
+    EXPECT_TRUE(s.set(Option::kSndtimeo, 10000).ok());
+    EXPECT_TRUE(s.set(Option::kLinger, 1000).ok());
     return s;
   }
   std::string RecvString(Socket& s) {
@@ -159,7 +159,7 @@ TEST_P(SocketTest, RouterPrefixesIdentityAndRoutesReplies) {
   ASSERT_TRUE(router.bind(testing::BindEndpoint(GetParam())).ok());
   Socket d1 = Make(SocketType::dealer);
   Socket d2 = Make(SocketType::dealer);
-  ASSERT_TRUE(d1.set(Option::routing_id, "one").ok());
+  ASSERT_TRUE(d1.set(Option::kRoutingId, "one").ok());
   ASSERT_TRUE(d1.connect(router.last_endpoint()).ok());
   ASSERT_TRUE(d2.connect(router.last_endpoint()).ok());
   ASSERT_TRUE(d1.send("from1").ok());
@@ -191,7 +191,7 @@ TEST_P(SocketTest, RouterMandatoryRefusesUnknownPeers) {
   ASSERT_TRUE(router.bind(testing::BindEndpoint(GetParam())).ok());
   EXPECT_TRUE(router.send(Message{"nobody", "x"}).ok());  // dropped silently
   EXPECT_EQ(router.stats().messages_dropped, 1u);
-  ASSERT_TRUE(router.set(Option::router_mandatory, 1).ok());
+  ASSERT_TRUE(router.set(Option::kRouterMandatory, 1).ok());
   EXPECT_EQ(router.send(Message{"nobody", "x"}).code(), absl::StatusCode::kNotFound);
 }
 
@@ -211,11 +211,11 @@ TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
   Socket pub = Make(SocketType::pub);
   Socket sub = Make(SocketType::sub);
   Marry(pub, sub);
-  ASSERT_TRUE(sub.set(Option::subscribe, "weather").ok());
+  ASSERT_TRUE(sub.set(Option::kSubscribe, "weather").ok());
   // Subscriptions travel asynchronously: publish until the first one arrives.
   ASSERT_TRUE(testing::Eventually([&] {
     EXPECT_TRUE(pub.send("weather sunny").ok());
-    return sub.recv(Flags::dontwait).ok();
+    return sub.recv(Flags::kDontwait).ok();
   }));
   ASSERT_TRUE(pub.send("sports nil-nil").ok());
   ASSERT_TRUE(pub.send(Message{"weather rain", "more"}).ok());
@@ -224,12 +224,12 @@ TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
   // Earlier probes may still be queued; skip them.
   while ((*m)[0] == "weather sunny") m = sub.recv();
   EXPECT_EQ(*m, (Message{"weather rain", "more"}));
-  ASSERT_TRUE(sub.set(Option::unsubscribe, "weather").ok());
-  ASSERT_TRUE(sub.set(Option::subscribe, "sports").ok());
+  ASSERT_TRUE(sub.set(Option::kUnsubscribe, "weather").ok());
+  ASSERT_TRUE(sub.set(Option::kSubscribe, "sports").ok());
   ASSERT_TRUE(testing::Eventually([&] {
     EXPECT_TRUE(pub.send("sports goal").ok());
     EXPECT_TRUE(pub.send("weather hail").ok());
-    auto got = sub.recv(Flags::dontwait);
+    auto got = sub.recv(Flags::kDontwait);
     if (got.ok()) {
       EXPECT_NE((*got)[0], "weather hail");
     }
@@ -241,13 +241,13 @@ TEST_P(SocketTest, XpubSeesSubscriptionsAndCancels) {
   Socket xpub = Make(SocketType::xpub);
   Socket sub = Make(SocketType::sub);
   Marry(xpub, sub);
-  ASSERT_TRUE(sub.set(Option::subscribe, "a").ok());
+  ASSERT_TRUE(sub.set(Option::kSubscribe, "a").ok());
   absl::StatusOr<Message> m = xpub.recv();
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)[0], std::string("\x01"
                                  "a",
                                  2));
-  ASSERT_TRUE(sub.set(Option::unsubscribe, "a").ok());
+  ASSERT_TRUE(sub.set(Option::kUnsubscribe, "a").ok());
   m = xpub.recv();
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)[0], std::string("\x00"
@@ -266,7 +266,7 @@ TEST_P(SocketTest, XsubForwardsSubscriptionMessages) {
   ASSERT_TRUE(testing::Eventually([&] {
     EXPECT_TRUE(pub.send("t1").ok());
     EXPECT_TRUE(pub.send("u1").ok());
-    auto got = xsub.recv(Flags::dontwait);
+    auto got = xsub.recv(Flags::kDontwait);
     if (got.ok()) {
       EXPECT_EQ((*got)[0], "t1");
     }
@@ -277,8 +277,8 @@ TEST_P(SocketTest, XsubForwardsSubscriptionMessages) {
 TEST_P(SocketTest, RecvTimesOutAndDontwaitDoesNotBlock) {
   Socket pull = Make(SocketType::pull);
   ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
-  EXPECT_EQ(pull.recv(Flags::dontwait).status().code(), absl::StatusCode::kUnavailable);
-  ASSERT_TRUE(pull.set(Option::rcvtimeo, 50).ok());
+  EXPECT_EQ(pull.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(pull.set(Option::kRcvtimeo, 50).ok());
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(pull.recv().status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 40ms);
@@ -287,10 +287,10 @@ TEST_P(SocketTest, RecvTimesOutAndDontwaitDoesNotBlock) {
 TEST_P(SocketTest, SendBlocksAtHighWaterMarkThenTimesOut) {
   Socket push = Make(SocketType::push);
   Socket pull = Make(SocketType::pull);
-  ASSERT_TRUE(push.set(Option::sndhwm, 10).ok());
-  ASSERT_TRUE(pull.set(Option::rcvhwm, 10).ok());
+  ASSERT_TRUE(push.set(Option::kSndhwm, 10).ok());
+  ASSERT_TRUE(pull.set(Option::kRcvhwm, 10).ok());
   Marry(pull, push);
-  ASSERT_TRUE(push.set(Option::sndtimeo, 100).ok());
+  ASSERT_TRUE(push.set(Option::kSndtimeo, 100).ok());
   // Large messages fill the kernel's socket buffers quickly, so the high-water marks decide.
   const std::string big(16 * 1024, 'x');
   int sent = 0;
@@ -307,13 +307,13 @@ TEST_P(SocketTest, SendBlocksAtHighWaterMarkThenTimesOut) {
 TEST_P(SocketTest, PubDropsForSlowSubscriberInsteadOfBlocking) {
   Socket pub = Make(SocketType::pub);
   Socket sub = Make(SocketType::sub);
-  ASSERT_TRUE(pub.set(Option::sndhwm, 5).ok());
-  ASSERT_TRUE(sub.set(Option::rcvhwm, 5).ok());
+  ASSERT_TRUE(pub.set(Option::kSndhwm, 5).ok());
+  ASSERT_TRUE(sub.set(Option::kRcvhwm, 5).ok());
   Marry(pub, sub);
-  ASSERT_TRUE(sub.set(Option::subscribe, "").ok());
+  ASSERT_TRUE(sub.set(Option::kSubscribe, "").ok());
   ASSERT_TRUE(testing::Eventually([&] {
     EXPECT_TRUE(pub.send("probe").ok());
-    return sub.recv(Flags::dontwait).ok();
+    return sub.recv(Flags::kDontwait).ok();
   }));
   const std::string big(16 * 1024, 'f');
   for (int i = 0; i < 20000; ++i) ASSERT_TRUE(pub.send(big).ok());
@@ -325,7 +325,7 @@ class ReconnectTest : public SocketTest {};
 
 TEST_P(ReconnectTest, PeerRestartIsReconnected) {
   Socket push = Make(SocketType::push);
-  ASSERT_TRUE(push.set(Option::reconnect_ivl, 10).ok());
+  ASSERT_TRUE(push.set(Option::kReconnectIvl, 10).ok());
   std::string ep;
   {
     Socket pull = Make(SocketType::pull);
@@ -340,8 +340,8 @@ TEST_P(ReconnectTest, PeerRestartIsReconnected) {
   // A message sent while the old connection is still being torn down may be lost with it (as in
   // ZeroMQ); keep sending until the new connection carries one.
   EXPECT_TRUE(testing::Eventually([&] {
-    (void)push.send("second", Flags::dontwait);  // may find the pipe full: fine
-    return pull.recv(Flags::dontwait).ok();
+    (void)push.send("second", Flags::kDontwait);  // may find the pipe full: fine
+    return pull.recv(Flags::kDontwait).ok();
   }));
   EXPECT_GE(push.stats().connections_established, 2u);
 }

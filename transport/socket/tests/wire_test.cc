@@ -41,7 +41,7 @@ zmtp::Metadata ReadHandshake(RawClient& raw) {
 TEST(Wire, ReadyCarriesSocketTypeAndIdentity) {
   Context ctx(1);
   Socket dealer(ctx, SocketType::dealer);
-  ASSERT_TRUE(dealer.set(Option::routing_id, "alice").ok());
+  ASSERT_TRUE(dealer.set(Option::kRoutingId, "alice").ok());
   ASSERT_TRUE(dealer.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(dealer.last_endpoint());
   raw.write(testing::Handshake("ROUTER"));
@@ -88,8 +88,8 @@ TEST(Wire, DataFramesFollowTheHandshake) {
 TEST(Wire, HeartbeatClosesASilentPeer) {
   Context ctx(1);
   Socket pull(ctx, SocketType::pull);
-  ASSERT_TRUE(pull.set(Option::heartbeat_ivl, 20).ok());
-  ASSERT_TRUE(pull.set(Option::heartbeat_timeout, 60).ok());
+  ASSERT_TRUE(pull.set(Option::kHeartbeatIvl, 20).ok());
+  ASSERT_TRUE(pull.set(Option::kHeartbeatTimeout, 60).ok());
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
   raw.write(testing::Handshake("PUSH"));

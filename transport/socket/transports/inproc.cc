@@ -73,7 +73,7 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
   theirs->peer() = PeerInfo{side.type, side.routing_id};
   theirs->set_ready(true);
   theirs->set_inproc_peer(side.core, mine->id());
-  PipeEvent ev{PipeEvent::Kind::attach, theirs->id(), theirs, theirs->peer(), true, {}, 0};
+  PipeEvent ev{PipeEvent::Kind::kAttach, theirs->id(), theirs, theirs->peer(), true, {}, 0};
   if (!binder->post(std::move(ev))) {
     // The binder is closing: the pairing never happened.
     return absl::UnavailableError(absl::StrCat("inproc://", name, ": the bound socket is closing"));
@@ -115,7 +115,7 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
     theirs->peer() = PeerInfo{p.connector.type, p.connector.routing_id};
     theirs->set_ready(true);
     theirs->set_inproc_peer(connector, p.connector_pipe_id);
-    PipeEvent ev{PipeEvent::Kind::ready,
+    PipeEvent ev{PipeEvent::Kind::kReady,
                  p.connector_pipe_id,
                  nullptr,
                  PeerInfo{side.type, side.routing_id},

@@ -11,8 +11,8 @@ LinkedPipe MakeLinkedPipe(boost::asio::io_context& io, const std::shared_ptr<Soc
   auto link = std::make_shared<PipeLink>();
   // A conflating direction ignores its high-water mark: its reader skips to the latest message.
   const SocketType type = core->type();
-  const std::int64_t rcvhwm = ConflatesInbound(type, options) ? 0 : options.rcvhwm;
-  const std::int64_t sndhwm = ConflatesOutbound(type, options) ? 0 : options.sndhwm;
+  const std::int64_t rcvhwm = conflates_inbound(type, options) ? 0 : options.rcvhwm;
+  const std::int64_t sndhwm = conflates_outbound(type, options) ? 0 : options.sndhwm;
   link->to_socket = std::make_shared<MessageQueue>(static_cast<std::size_t>(rcvhwm));
   link->from_socket = std::make_shared<MessageQueue>(static_cast<std::size_t>(sndhwm));
   auto io_waker = std::make_shared<IoWaker>(io.get_executor());

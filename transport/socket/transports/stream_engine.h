@@ -92,7 +92,7 @@ class StreamEngine final : public Engine,
         heartbeat_timer_(stream_.get_executor()),
         ttl_timer_(stream_.get_executor()),
         linger_timer_(stream_.get_executor()),
-        conflate_out_(ConflatesOutbound(type(), cfg_.options)),
+        conflate_out_(conflates_outbound(type(), cfg_.options)),
         in_buf_(kIdleReadChunk) {
     zmtp::Metadata own = {
         {std::string(zmtp::kPropertySocketType), std::string(SocketTypeName(type()))}};
@@ -397,7 +397,7 @@ class StreamEngine final : public Engine,
       waker_->set_engine(me);
       pipe_id_ = cfg_.persistent.pipe->id();
       posted = cfg_.core->post(
-          PipeEvent{PipeEvent::Kind::ready, pipe_id_, nullptr, std::move(info), true, {}, 0});
+          PipeEvent{PipeEvent::Kind::kReady, pipe_id_, nullptr, std::move(info), true, {}, 0});
     } else {
       LinkedPipe made =
           MakeLinkedPipe(static_cast<boost::asio::io_context&>(stream_.get_executor().context()),
@@ -408,7 +408,7 @@ class StreamEngine final : public Engine,
       waker_->set_engine(me);
       pipe_id_ = made.pipe->id();
       posted = cfg_.core->post(
-          PipeEvent{PipeEvent::Kind::attach, pipe_id_, made.pipe, std::move(info), true, {}, 0});
+          PipeEvent{PipeEvent::Kind::kAttach, pipe_id_, made.pipe, std::move(info), true, {}, 0});
     }
     cfg_.core->connections_established.fetch_add(1, std::memory_order_relaxed);
     // A closed socket's own connection has no one to serve; a dialer's persistent pipe may still
@@ -615,7 +615,8 @@ class StreamEngine final : public Engine,
       waker_->set_engine(nullptr);
       if (!cfg_.persistent.pipe) {
         link_->to_socket->close_writer();
-        cfg_.core->post(PipeEvent{PipeEvent::Kind::terminate, pipe_id_, nullptr, {}, false, {}, 0});
+        cfg_.core->post(
+            PipeEvent{PipeEvent::Kind::kTerminate, pipe_id_, nullptr, {}, false, {}, 0});
       }
     }
     if (auto on_closed = std::exchange(cfg_.on_closed, nullptr)) on_closed(was_active);

@@ -27,7 +27,7 @@ class SocketImpl final : public ProtocolHost {
   SocketImpl(Context& context, SocketType type)
       : context_(context),
         core_(std::make_shared<SocketCore>(context, type)),
-        proto_(MakeProtocol(type, *this)),
+        proto_(make_protocol(type, *this)),
         alive_(std::make_shared<int>(0)) {}
   ~SocketImpl() override { close(); }
 

@@ -21,12 +21,12 @@ class Pair final : public Protocol {
   }
 
   absl::Status send(Message& m) override {
-    if (pipe_ == nullptr || pipe_->terminating || !pipe_->write(std::move(m))) return WouldBlock();
+    if (pipe_ == nullptr || pipe_->terminating || !pipe_->write(std::move(m))) return would_block();
     pipe_->flush();
     return absl::OkStatus();
   }
   absl::Status recv(Message& m) override {
-    if (pipe_ == nullptr || !pipe_->read(m)) return WouldBlock();
+    if (pipe_ == nullptr || !pipe_->read(m)) return would_block();
     return absl::OkStatus();
   }
   bool readable() override { return pipe_ != nullptr && pipe_->readable(); }
@@ -39,7 +39,7 @@ class Pair final : public Protocol {
 
 }  // namespace
 
-std::unique_ptr<Protocol> MakePair(ProtocolHost& host) {
+std::unique_ptr<Protocol> make_pair(ProtocolHost& host) {
   return std::make_unique<Pair>(host);
 }
 

@@ -3,8 +3,7 @@
 //   FairQueue     round-robin receives over pipes that have messages (PULL, DEALER, ROUTER,
 //   SUB...); each protocol that fans out (PUB) walks its pipes itself.
 // Used from the socket's thread only.
-#ifndef BOSSA_TRANSPORT_SOCKET_PROTOCOLS_PIPE_SETS_H_
-#define BOSSA_TRANSPORT_SOCKET_PROTOCOLS_PIPE_SETS_H_
+#pragma once
 
 #include <algorithm>
 #include <cstddef>
@@ -88,5 +87,3 @@ class FairQueue {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_PROTOCOLS_PIPE_SETS_H_

@@ -12,9 +12,9 @@ class Push final : public Protocol {
   void terminating(Pipe* p) override { lb_.remove(p); }
   void detach(Pipe* p) override { lb_.remove(p); }
   absl::Status send(Message& m) override {
-    return lb_.send(m) != nullptr ? absl::OkStatus() : WouldBlock();
+    return lb_.send(m) != nullptr ? absl::OkStatus() : would_block();
   }
-  absl::Status recv(Message&) override { return NotSupported(SocketType::push, "receive"); }
+  absl::Status recv(Message&) override { return not_supported(SocketType::push, "receive"); }
   bool readable() override { return false; }
   bool writable() override { return lb_.writable(); }
 
@@ -27,9 +27,9 @@ class Pull final : public Protocol {
   void attach(Pipe* p) override { fq_.add(p); }
   void terminating(Pipe*) override {}
   void detach(Pipe* p) override { fq_.remove(p); }
-  absl::Status send(Message&) override { return NotSupported(SocketType::pull, "send"); }
+  absl::Status send(Message&) override { return not_supported(SocketType::pull, "send"); }
   absl::Status recv(Message& m) override {
-    return fq_.recv(m) != nullptr ? absl::OkStatus() : WouldBlock();
+    return fq_.recv(m) != nullptr ? absl::OkStatus() : would_block();
   }
   bool readable() override { return fq_.readable(); }
   bool writable() override { return false; }
@@ -40,10 +40,10 @@ class Pull final : public Protocol {
 
 }  // namespace
 
-std::unique_ptr<Protocol> MakePush(ProtocolHost&) {
+std::unique_ptr<Protocol> make_push(ProtocolHost&) {
   return std::make_unique<Push>();
 }
-std::unique_ptr<Protocol> MakePull(ProtocolHost&) {
+std::unique_ptr<Protocol> make_pull(ProtocolHost&) {
   return std::make_unique<Pull>();
 }
 

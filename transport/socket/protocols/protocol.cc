@@ -8,35 +8,35 @@ absl::Status Protocol::subscribe(bool, std::string_view) {
   return absl::UnimplementedError("subscribe/unsubscribe apply to SUB and XSUB sockets only");
 }
 
-absl::Status NotSupported(SocketType type, std::string_view what) {
+absl::Status not_supported(SocketType type, std::string_view what) {
   return absl::UnimplementedError(
       absl::StrCat(std::string(zmtp::SocketTypeName(type)), " sockets cannot ", std::string(what)));
 }
 
-std::unique_ptr<Protocol> MakeProtocol(SocketType type, ProtocolHost& host) {
+std::unique_ptr<Protocol> make_protocol(SocketType type, ProtocolHost& host) {
   switch (type) {
     case SocketType::pair:
-      return MakePair(host);
+      return make_pair(host);
     case SocketType::push:
-      return MakePush(host);
+      return make_push(host);
     case SocketType::pull:
-      return MakePull(host);
+      return make_pull(host);
     case SocketType::req:
-      return MakeReq(host);
+      return make_req(host);
     case SocketType::rep:
-      return MakeRep(host);
+      return make_rep(host);
     case SocketType::dealer:
-      return MakeDealer(host);
+      return make_dealer(host);
     case SocketType::router:
-      return MakeRouter(host);
+      return make_router(host);
     case SocketType::pub:
-      return MakePub(host, false);
+      return make_pub(host, false);
     case SocketType::xpub:
-      return MakePub(host, true);
+      return make_pub(host, true);
     case SocketType::sub:
-      return MakeSub(host, false);
+      return make_sub(host, false);
     case SocketType::xsub:
-      return MakeSub(host, true);
+      return make_sub(host, true);
   }
   return nullptr;
 }

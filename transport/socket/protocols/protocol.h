@@ -3,8 +3,7 @@
 // The socket calls a protocol from the one thread operating the socket; a protocol never blocks and
 // never sees a file descriptor. send and recv return Unavailable when they would block (the socket
 // then waits for a wake-up and retries); other errors are final for that call.
-#ifndef BOSSA_TRANSPORT_SOCKET_PROTOCOLS_PROTOCOL_H_
-#define BOSSA_TRANSPORT_SOCKET_PROTOCOLS_PROTOCOL_H_
+#pragma once
 
 #include <memory>
 #include <string_view>
@@ -52,25 +51,23 @@ class Protocol {
   virtual absl::Status subscribe(bool on, std::string_view topic);
 };
 
-std::unique_ptr<Protocol> MakeProtocol(SocketType type, ProtocolHost& host);
+std::unique_ptr<Protocol> make_protocol(SocketType type, ProtocolHost& host);
 
 // The result of a send or recv that would block.
-inline absl::Status WouldBlock() {
+inline absl::Status would_block() {
   return absl::UnavailableError("operation would block");
 }
-absl::Status NotSupported(SocketType type, std::string_view what);
+absl::Status not_supported(SocketType type, std::string_view what);
 
 // Each family's factory (protocols/<family>.cc).
-std::unique_ptr<Protocol> MakePair(ProtocolHost& host);
-std::unique_ptr<Protocol> MakePush(ProtocolHost& host);
-std::unique_ptr<Protocol> MakePull(ProtocolHost& host);
-std::unique_ptr<Protocol> MakeReq(ProtocolHost& host);
-std::unique_ptr<Protocol> MakeRep(ProtocolHost& host);
-std::unique_ptr<Protocol> MakeDealer(ProtocolHost& host);
-std::unique_ptr<Protocol> MakeRouter(ProtocolHost& host);
-std::unique_ptr<Protocol> MakePub(ProtocolHost& host, bool xpub);
-std::unique_ptr<Protocol> MakeSub(ProtocolHost& host, bool xsub);
+std::unique_ptr<Protocol> make_pair(ProtocolHost& host);
+std::unique_ptr<Protocol> make_push(ProtocolHost& host);
+std::unique_ptr<Protocol> make_pull(ProtocolHost& host);
+std::unique_ptr<Protocol> make_req(ProtocolHost& host);
+std::unique_ptr<Protocol> make_rep(ProtocolHost& host);
+std::unique_ptr<Protocol> make_dealer(ProtocolHost& host);
+std::unique_ptr<Protocol> make_router(ProtocolHost& host);
+std::unique_ptr<Protocol> make_pub(ProtocolHost& host, bool xpub);
+std::unique_ptr<Protocol> make_sub(ProtocolHost& host, bool xsub);
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_PROTOCOLS_PROTOCOL_H_

@@ -21,12 +21,12 @@
 namespace bossa::socket {
 namespace {
 
-bool StartsWith(const Frame& f, std::string_view prefix) {
+bool starts_with(const Frame& f, std::string_view prefix) {
   return f.size() >= prefix.size() && std::memcmp(f.data(), prefix.data(), prefix.size()) == 0;
 }
 
 // A one-frame subscription message: is_subscribe, topic.
-std::optional<std::pair<bool, std::string_view>> AsSubscription(const Message& m) {
+std::optional<std::pair<bool, std::string_view>> as_subscription(const Message& m) {
   if (m.size() != 1 || m[0].empty()) return std::nullopt;
   const std::uint8_t op = m[0].data()[0];
   if (op != zmtp::kSubscribePrefix && op != zmtp::kCancelPrefix) return std::nullopt;
@@ -69,9 +69,9 @@ class Pub final : public Protocol {
   }
 
   absl::Status recv(Message& m) override {
-    if (!xpub_) return NotSupported(SocketType::pub, "receive");
+    if (!xpub_) return not_supported(SocketType::pub, "receive");
     poll_subscriptions();
-    if (pending_.empty()) return WouldBlock();
+    if (pending_.empty()) return would_block();
     m = std::move(pending_.front());
     pending_.pop_front();
     return absl::OkStatus();
@@ -95,7 +95,7 @@ class Pub final : public Protocol {
 
   bool matches(Pipe* p, const Frame& first) {
     for (const std::string& topic : subs_[p]) {
-      if (StartsWith(first, topic)) return true;
+      if (starts_with(first, topic)) return true;
     }
     return false;
   }
@@ -111,7 +111,7 @@ class Pub final : public Protocol {
   void drain(Pipe* p) {
     Message m;
     while (p->read(m)) {
-      auto sub = AsSubscription(m);
+      auto sub = as_subscription(m);
       if (!sub) {
         if (xpub_) pending_.push_back(std::move(m));
         continue;
@@ -154,12 +154,12 @@ class Pub final : public Protocol {
   void cancel_all(Pipe* p) {
     std::vector<std::string>& topics = subs_[p];
     for (const std::string& topic : topics) {
-      if (count(topic, -1) == 0 && xpub_) pending_.push_back(Cancel(topic));
+      if (count(topic, -1) == 0 && xpub_) pending_.push_back(cancel(topic));
     }
     topics.clear();
   }
 
-  static Message Cancel(const std::string& topic) {
+  static Message cancel(const std::string& topic) {
     Frame f(topic.size() + 1);
     f.data()[0] = zmtp::kCancelPrefix;
     if (!topic.empty()) std::memcpy(f.data() + 1, topic.data(), topic.size());
@@ -200,21 +200,21 @@ class Sub final : public Protocol {
   absl::Status subscribe(bool on, std::string_view topic) override {
     const std::string t(topic);
     if (on) {
-      if (++topics_[t] == 1) send_all(Subscription(true, t));
+      if (++topics_[t] == 1) send_all(subscription(true, t));
     } else {
       auto it = topics_.find(t);
       if (it == topics_.end()) return absl::OkStatus();
       if (--it->second == 0) {
         topics_.erase(it);
-        send_all(Subscription(false, t));
+        send_all(subscription(false, t));
       }
     }
     return absl::OkStatus();
   }
 
   absl::Status send(Message& m) override {
-    if (!xsub_) return NotSupported(SocketType::sub, "send");
-    if (auto sub = AsSubscription(m)) {
+    if (!xsub_) return not_supported(SocketType::sub, "send");
+    if (auto sub = as_subscription(m)) {
       absl::Status s = subscribe(sub->first, sub->second);
       m.clear();
       return s;
@@ -228,14 +228,14 @@ class Sub final : public Protocol {
     while (fq_.recv(m) != nullptr) {
       if (matches(m[0])) return absl::OkStatus();
     }
-    return WouldBlock();
+    return would_block();
   }
 
   bool readable() override { return fq_.readable(); }
   bool writable() override { return xsub_; }
 
  private:
-  static Message Subscription(bool on, const std::string& topic) {
+  static Message subscription(bool on, const std::string& topic) {
     Frame f(topic.size() + 1);
     f.data()[0] = on ? zmtp::kSubscribePrefix : zmtp::kCancelPrefix;
     if (!topic.empty()) std::memcpy(f.data() + 1, topic.data(), topic.size());
@@ -244,7 +244,7 @@ class Sub final : public Protocol {
 
   void announce(Pipe* p) {
     for (const auto& [topic, n] : topics_) {
-      if (p->write(Subscription(true, topic))) continue;
+      if (p->write(subscription(true, topic))) continue;
       host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
     }
     p->flush();
@@ -263,7 +263,7 @@ class Sub final : public Protocol {
 
   bool matches(const Frame& first) const {
     for (const auto& [topic, n] : topics_) {
-      if (StartsWith(first, topic)) return true;
+      if (starts_with(first, topic)) return true;
     }
     return false;
   }
@@ -278,10 +278,10 @@ class Sub final : public Protocol {
 
 }  // namespace
 
-std::unique_ptr<Protocol> MakePub(ProtocolHost& host, bool xpub) {
+std::unique_ptr<Protocol> make_pub(ProtocolHost& host, bool xpub) {
   return std::make_unique<Pub>(host, xpub);
 }
-std::unique_ptr<Protocol> MakeSub(ProtocolHost& host, bool xsub) {
+std::unique_ptr<Protocol> make_sub(ProtocolHost& host, bool xsub) {
   return std::make_unique<Sub>(host, xsub);
 }
 

@@ -27,7 +27,7 @@ namespace {
 
 // probe_router: every new pipe carries an empty message first, before anything the user sends, so
 // that a ROUTER peer learns this peer's routing id (libzmq writes it when the pipe attaches).
-void Probe(ProtocolHost& host, Pipe* p) {
+void probe(ProtocolHost& host, Pipe* p) {
   if (!host.options().probe_router) return;
   if (p->write(Message(Frame()))) p->flush();
 }
@@ -37,7 +37,7 @@ class Req final : public Protocol {
   explicit Req(ProtocolHost& host) : host_(host), request_id_(std::random_device{}()) {}
 
   void attach(Pipe* p) override {
-    Probe(host_, p);
+    probe(host_, p);
     lb_.add(p);
   }
   void terminating(Pipe* p) override { lb_.remove(p); }
@@ -58,12 +58,12 @@ class Req final : public Protocol {
     }
     const std::uint32_t id = request_id_ + 1;
     m.push_front(Frame());
-    if (o.req_correlate) m.push_front(IdFrame(id));
+    if (o.req_correlate) m.push_front(id_frame(id));
     Pipe* p = lb_.send(m);
     if (p == nullptr) {
       m.pop_front();
       if (o.req_correlate) m.pop_front();
-      return WouldBlock();
+      return would_block();
     }
     request_id_ = id;
     reply_pipe_ = p;
@@ -92,7 +92,7 @@ class Req final : public Protocol {
         return absl::OkStatus();
       }
     }
-    return WouldBlock();
+    return would_block();
   }
 
   bool readable() override {
@@ -104,7 +104,7 @@ class Req final : public Protocol {
 
  private:
   // The request id travels in host byte order, as libzmq sends it; only this socket reads it back.
-  static Frame IdFrame(std::uint32_t id) { return Frame(&id, sizeof id); }
+  static Frame id_frame(std::uint32_t id) { return Frame(&id, sizeof id); }
 
   ProtocolHost& host_;
   LoadBalancer lb_;
@@ -134,7 +134,7 @@ class Rep final : public Protocol {
       replying_ = true;
       return absl::OkStatus();
     }
-    return WouldBlock();
+    return would_block();
   }
 
   absl::Status send(Message& m) override {
@@ -165,7 +165,7 @@ class Dealer final : public Protocol {
   explicit Dealer(ProtocolHost& host) : host_(host) {}
 
   void attach(Pipe* p) override {
-    Probe(host_, p);
+    probe(host_, p);
     lb_.add(p);
     fq_.add(p);
   }
@@ -175,10 +175,10 @@ class Dealer final : public Protocol {
     fq_.remove(p);
   }
   absl::Status send(Message& m) override {
-    return lb_.send(m) != nullptr ? absl::OkStatus() : WouldBlock();
+    return lb_.send(m) != nullptr ? absl::OkStatus() : would_block();
   }
   absl::Status recv(Message& m) override {
-    return fq_.recv(m) != nullptr ? absl::OkStatus() : WouldBlock();
+    return fq_.recv(m) != nullptr ? absl::OkStatus() : would_block();
   }
   bool readable() override { return fq_.readable(); }
   bool writable() override { return lb_.writable(); }
@@ -194,7 +194,7 @@ class Router final : public Protocol {
   explicit Router(ProtocolHost& host) : host_(host), next_id_(std::random_device{}()) {}
 
   void attach(Pipe* p) override {
-    Probe(host_, p);
+    probe(host_, p);
     if (p->ready()) identify(p);
   }
   void ready(Pipe* p) override { identify(p); }
@@ -206,7 +206,7 @@ class Router final : public Protocol {
 
   absl::Status recv(Message& m) override {
     Pipe* p = fq_.recv(m);
-    if (p == nullptr) return WouldBlock();
+    if (p == nullptr) return would_block();
     m.push_front(Frame(p->routing_id));
     return absl::OkStatus();
   }
@@ -233,7 +233,7 @@ class Router final : public Protocol {
     if (!p->write(std::move(m))) {
       if (mandatory) {
         m.push_front(std::move(id));
-        return WouldBlock();
+        return would_block();
       }
       host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
       m.clear();
@@ -283,16 +283,16 @@ class Router final : public Protocol {
 
 }  // namespace
 
-std::unique_ptr<Protocol> MakeReq(ProtocolHost& host) {
+std::unique_ptr<Protocol> make_req(ProtocolHost& host) {
   return std::make_unique<Req>(host);
 }
-std::unique_ptr<Protocol> MakeRep(ProtocolHost&) {
+std::unique_ptr<Protocol> make_rep(ProtocolHost&) {
   return std::make_unique<Rep>();
 }
-std::unique_ptr<Protocol> MakeDealer(ProtocolHost& host) {
+std::unique_ptr<Protocol> make_dealer(ProtocolHost& host) {
   return std::make_unique<Dealer>(host);
 }
-std::unique_ptr<Protocol> MakeRouter(ProtocolHost& host) {
+std::unique_ptr<Protocol> make_router(ProtocolHost& host) {
   return std::make_unique<Router>(host);
 }
 

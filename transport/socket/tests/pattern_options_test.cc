@@ -21,7 +21,7 @@ using testing::Transport;
 std::string Sub(const std::string& topic) {
   return "\x01" + topic;
 }
-std::string Cancel(const std::string& topic) {
+std::string cancel(const std::string& topic) {
   return std::string(1, '\0') + topic;
 }
 
@@ -82,9 +82,9 @@ TEST_P(PatternOptionsTest, XpubReportsCancelsForTopicsNoRemainingSubscriberHolds
   EXPECT_FALSE(xpub.recv(Flags::kDontwait).ok());
 
   sub1.close();  // "a" is still wanted by sub2; "b" by nobody
-  EXPECT_EQ(Recv(xpub), Frames{Cancel("b")});
+  EXPECT_EQ(Recv(xpub), Frames{cancel("b")});
   sub2.close();
-  EXPECT_EQ(Recv(xpub), Frames{Cancel("a")});
+  EXPECT_EQ(Recv(xpub), Frames{cancel("a")});
   EXPECT_FALSE(xpub.recv(Flags::kDontwait).ok());
 }
 

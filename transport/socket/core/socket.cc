@@ -191,7 +191,7 @@ absl::Status SocketImpl::bind(std::string_view text) {
   absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
   if (!io.ok()) return io.status();
   TransportArgs args{**io, core_, options_};
-  auto listener = ep->kind == Endpoint::Kind::kTcp ? ListenTcp(*ep, args) : ListenIpc(*ep, args);
+  auto listener = ep->kind == Endpoint::Kind::kTcp ? listen_tcp(*ep, args) : listen_ipc(*ep, args);
   if (!listener.ok()) return listener.status();
   last_endpoint_ = (*listener)->endpoint();
   binds_.push_back(Bind{ep->text, last_endpoint_, *std::move(listener)});
@@ -224,13 +224,13 @@ absl::Status SocketImpl::connect(std::string_view text) {
   if (!io.ok()) return io.status();
   LinkedPipe persistent;
   if (!options_.immediate) {
-    persistent = MakeLinkedPipe(**io, core_, options_);
+    persistent = make_linked_pipe(**io, core_, options_);
     attach(persistent.pipe);
   }
   const std::uint64_t id = persistent.pipe ? persistent.pipe->id() : 0;
   TransportArgs args{**io, core_, options_};
-  auto dialer = ep->kind == Endpoint::Kind::kTcp ? DialTcp(*ep, args, std::move(persistent))
-                                                 : DialIpc(*ep, args, std::move(persistent));
+  auto dialer = ep->kind == Endpoint::Kind::kTcp ? dial_tcp(*ep, args, std::move(persistent))
+                                                 : dial_ipc(*ep, args, std::move(persistent));
   connects_.push_back(Connect{ep->text, std::move(dialer), id});
   last_endpoint_ = ep->text;
   return absl::OkStatus();

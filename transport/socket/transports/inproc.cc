@@ -8,11 +8,11 @@
 namespace bossa::socket {
 namespace {
 
-std::size_t SumHwm(std::int64_t snd, std::int64_t rcv) {
+std::size_t sum_hwm(std::int64_t snd, std::int64_t rcv) {
   return snd == 0 || rcv == 0 ? 0 : static_cast<std::size_t>(snd + rcv);
 }
 
-absl::Status Incompatible(const std::string& name, SocketType a, SocketType b) {
+absl::Status incompatible(const std::string& name, SocketType a, SocketType b) {
   return absl::InvalidArgumentError(
       absl::StrCat("inproc://", name, ": a ", std::string(zmtp::SocketTypeName(a)),
                    " socket cannot talk to a ", std::string(zmtp::SocketTypeName(b)), " socket"));
@@ -20,7 +20,7 @@ absl::Status Incompatible(const std::string& name, SocketType a, SocketType b) {
 
 // The two queues between a binder and a connector, each waking its reader's and its writer's
 // socket: {to the binder, to the connector}.
-std::pair<std::shared_ptr<MessageQueue>, std::shared_ptr<MessageQueue>> CrossQueues(
+std::pair<std::shared_ptr<MessageQueue>, std::shared_ptr<MessageQueue>> cross_queues(
     std::size_t to_binder_limit, std::size_t to_connector_limit,
     const std::shared_ptr<SocketWaker>& binder_waker,
     const std::shared_ptr<SocketWaker>& connector_waker) {
@@ -47,14 +47,14 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
       bound_copy = it->second;
     }
     if (binder && !zmtp::SocketTypesCompatible(side.type, bound_copy.type)) {
-      return Incompatible(name, side.type, bound_copy.type);
+      return incompatible(name, side.type, bound_copy.type);
     }
     if (!binder) {
       // Queue until the bind: the binder's end waits in the registry.
       auto binder_waker = std::make_shared<SocketWaker>(std::weak_ptr<SocketCore>());
       auto [to_binder, to_connector] =
-          CrossQueues(SumHwm(side.sndhwm, 1000), SumHwm(1000, side.rcvhwm), binder_waker,
-                      std::make_shared<SocketWaker>(side.core));
+          cross_queues(sum_hwm(side.sndhwm, 1000), sum_hwm(1000, side.rcvhwm), binder_waker,
+                       std::make_shared<SocketWaker>(side.core));
       auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
       Pending p{name, side, side.core, mine->id(), binder_waker, to_binder, to_connector};
       p.connector.core = nullptr;  // held weakly through connector_core
@@ -63,8 +63,8 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
     }
   }
   auto [to_binder, to_connector] =
-      CrossQueues(SumHwm(side.sndhwm, bound_copy.rcvhwm), SumHwm(bound_copy.sndhwm, side.rcvhwm),
-                  std::make_shared<SocketWaker>(binder), std::make_shared<SocketWaker>(side.core));
+      cross_queues(sum_hwm(side.sndhwm, bound_copy.rcvhwm), sum_hwm(bound_copy.sndhwm, side.rcvhwm),
+                   std::make_shared<SocketWaker>(binder), std::make_shared<SocketWaker>(side.core));
   auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
   auto theirs = std::make_shared<Pipe>(binder->next_pipe_id(), to_binder, to_connector);
   mine->peer() = PeerInfo{bound_copy.type, bound_copy.routing_id};
@@ -105,11 +105,11 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
     std::shared_ptr<SocketCore> connector = p.connector_core.lock();
     if (!connector) continue;
     if (!zmtp::SocketTypesCompatible(side.type, p.connector.type)) {
-      side.core->log(Incompatible(name, side.type, p.connector.type).ToString());
+      side.core->log(incompatible(name, side.type, p.connector.type).ToString());
       continue;
     }
-    p.to_binder->set_limit(SumHwm(p.connector.sndhwm, side.rcvhwm));
-    p.to_connector->set_limit(SumHwm(side.sndhwm, p.connector.rcvhwm));
+    p.to_binder->set_limit(sum_hwm(p.connector.sndhwm, side.rcvhwm));
+    p.to_connector->set_limit(sum_hwm(side.sndhwm, p.connector.rcvhwm));
     p.binder_waker->retarget(side.core);
     auto theirs = std::make_shared<Pipe>(side.core->next_pipe_id(), p.to_binder, p.to_connector);
     theirs->peer() = PeerInfo{p.connector.type, p.connector.routing_id};

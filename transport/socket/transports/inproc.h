@@ -4,8 +4,7 @@
 // messages meanwhile and are joined when the bind comes). Each queue's high-water mark is the
 // sender's sndhwm plus the receiver's rcvhwm, as in libzmq. Thread-safety: all methods are safe
 // from any thread (one mutex; never held while calling out).
-#ifndef BOSSA_TRANSPORT_SOCKET_TRANSPORTS_INPROC_H_
-#define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_INPROC_H_
+#pragma once
 
 #include <cstdint>
 #include <memory>
@@ -68,5 +67,3 @@ class InprocRegistry {
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TRANSPORTS_INPROC_H_

@@ -6,8 +6,7 @@
 // The waker owns its engine: an engine paused on a full pipe has no pending operation to keep it
 // alive. The engine breaks the cycle (engine -> queue -> waker -> engine) when it shuts down.
 // Thread-safety: on_queue_ready from any thread; set_engine on the I/O thread.
-#ifndef BOSSA_TRANSPORT_SOCKET_TRANSPORTS_IO_WAKER_H_
-#define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_IO_WAKER_H_
+#pragma once
 
 #include <memory>
 
@@ -44,5 +43,3 @@ class IoWaker final : public QueueListener, public std::enable_shared_from_this<
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TRANSPORTS_IO_WAKER_H_

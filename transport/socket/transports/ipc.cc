@@ -40,7 +40,7 @@ namespace {
 
 // ipc://* binds a socket named "socket" in a fresh private directory (mkdtemp, mode 0700) under
 // $TMPDIR, $TEMPDIR or $TMP (the first that names a directory; /tmp otherwise), as libzmq does.
-absl::StatusOr<std::string> MakeWildcardDirectory(const Endpoint& ep) {
+absl::StatusOr<std::string> make_wildcard_directory(const Endpoint& ep) {
   std::string base = "/tmp/";
   for (const char* var : {"TMPDIR", "TEMPDIR", "TMP"}) {
     const char* dir = std::getenv(var);
@@ -61,11 +61,11 @@ absl::StatusOr<std::string> MakeWildcardDirectory(const Endpoint& ep) {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<Listener>> ListenIpc(const Endpoint& ep, TransportArgs args) {
+absl::StatusOr<std::shared_ptr<Listener>> listen_ipc(const Endpoint& ep, TransportArgs args) {
   std::string directory;  // ipc://* only: removed with the socket file
   std::string path = ep.address;
   if (path == "*") {
-    absl::StatusOr<std::string> made = MakeWildcardDirectory(ep);
+    absl::StatusOr<std::string> made = make_wildcard_directory(ep);
     if (!made.ok()) return made.status();
     directory = *std::move(made);
     path = directory + "/socket";
@@ -99,7 +99,7 @@ absl::StatusOr<std::shared_ptr<Listener>> ListenIpc(const Endpoint& ep, Transpor
   return listener;
 }
 
-std::shared_ptr<Dialer> DialIpc(const Endpoint& ep, TransportArgs args, LinkedPipe persistent) {
+std::shared_ptr<Dialer> dial_ipc(const Endpoint& ep, TransportArgs args, LinkedPipe persistent) {
   auto dialer =
       std::make_shared<StreamDialer<stream_protocol>>(std::move(args), ep, std::move(persistent));
   dialer->start();

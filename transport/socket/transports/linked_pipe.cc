@@ -6,8 +6,8 @@
 
 namespace bossa::socket {
 
-LinkedPipe MakeLinkedPipe(boost::asio::io_context& io, const std::shared_ptr<SocketCore>& core,
-                          const Options& options) {
+LinkedPipe make_linked_pipe(boost::asio::io_context& io, const std::shared_ptr<SocketCore>& core,
+                            const Options& options) {
   auto link = std::make_shared<PipeLink>();
   // A conflating direction ignores its high-water mark: its reader skips to the latest message.
   const SocketType type = core->type();

@@ -23,8 +23,7 @@
 //
 // Thread-safety: every member runs on the engine's io_context thread. Lifetime: shared_ptr, kept
 // alive by its pending operations; it ends after the stream closes.
-#ifndef BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_ENGINE_H_
-#define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_ENGINE_H_
+#pragma once
 
 #include <algorithm>
 #include <array>
@@ -107,7 +106,7 @@ class StreamEngine final : public Engine,
                                                   std::string(zmtp::kMechanismNull), false});
     handshake_timer_.expires_after(kHandshakeTimeout);
     handshake_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
-      if (!ec && self->state_ != State::active) {
+      if (!ec && self->state_ != State::kActive) {
         self->fail(absl::DeadlineExceededError("handshake not completed within 30 s"));
       }
     });
@@ -117,24 +116,24 @@ class StreamEngine final : public Engine,
 
   void abort_handshake() override {
     boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->state_ != State::active) self->shutdown();
+      if (self->state_ != State::kActive) self->shutdown();
     });
   }
 
   void on_pipe_ready() override {
-    if (state_ != State::active) return;
+    if (state_ != State::kActive) return;
     if (blocked_ && !link_->to_socket->full()) {
       link_->to_socket->push(std::move(*blocked_));
       blocked_.reset();
       if (process()) read_more();
-      if (state_ != State::active) return;
+      if (state_ != State::kActive) return;
     }
     if (link_->from_socket->writer_closed()) start_linger();
     pump_out();
   }
 
  private:
-  enum class State { greeting, handshake, active, closed };
+  enum class State { kGreeting, kHandshake, kActive, kClosed };
   // async_write's own completion conditions hand the stream at most 64 KiB per call, splitting a
   // large frame over two system calls (and two trips through the I/O loop); this one offers the
   // whole rest of the batch each time.
@@ -154,7 +153,7 @@ class StreamEngine final : public Engine,
   // ---- reading ----
 
   void read_more() {
-    if (reading_ || state_ == State::closed || blocked_) return;
+    if (reading_ || state_ == State::kClosed || blocked_) return;
     reading_ = true;
     auto self = this->shared_from_this();
     // An idle connection keeps a small buffer; the first read that fills it grows it for good.
@@ -180,7 +179,7 @@ class StreamEngine final : public Engine,
   // More of a large body arrived in place, and perhaps what follows it, into in_buf_.
   void on_direct_read(boost::system::error_code ec, std::size_t n) {
     reading_ = false;
-    if (state_ == State::closed) return;
+    if (state_ == State::kClosed) return;
     if (ec) {
       shutdown();
       return;
@@ -231,12 +230,12 @@ class StreamEngine final : public Engine,
 
   void on_read(boost::system::error_code ec, std::size_t n) {
     reading_ = false;
-    if (state_ == State::closed) return;
+    if (state_ == State::kClosed) return;
     if (ec) {
-      if (state_ == State::greeting && !greeting_in_.empty()) {
+      if (state_ == State::kGreeting && !greeting_in_.empty()) {
         fail(absl::InvalidArgumentError(absl::StrCat("truncated greeting: ", greeting_in_.size(),
                                                      " of 64 octets, then ", ec.message())));
-      } else if (state_ == State::handshake) {
+      } else if (state_ == State::kHandshake) {
         fail(absl::InvalidArgumentError(
             absl::StrCat("connection ended during the handshake: ", ec.message())));
       } else {
@@ -257,7 +256,7 @@ class StreamEngine final : public Engine,
     const bool had_input = in_begin_ < in_end_;
     while (in_begin_ < in_end_) {
       std::string_view in(in_buf_.data() + in_begin_, in_end_ - in_begin_);
-      if (state_ == State::greeting) {
+      if (state_ == State::kGreeting) {
         const std::size_t take = std::min(zmtp::kGreetingSize - greeting_in_.size(), in.size());
         greeting_in_.append(in.substr(0, take));
         in_begin_ += take;
@@ -265,7 +264,7 @@ class StreamEngine final : public Engine,
         if (greeting_in_.size() == zmtp::kGreetingSize && !on_greeting()) return false;
         continue;
       }
-      if (state_ == State::active && take_over(in)) break;
+      if (state_ == State::kActive && take_over(in)) break;
       auto frame = decoder_.Next(in);
       in_begin_ = in_end_ - in.size();
       if (!frame.ok()) return fail(frame.status());
@@ -279,7 +278,7 @@ class StreamEngine final : public Engine,
     if (link_) link_->to_socket->flush();
     // Input that held no large frame (nor the start of one) ends the small reads.
     if (had_input && !direct_ && carry_ == 0) after_large_ = false;
-    return state_ != State::closed;
+    return state_ != State::kClosed;
   }
 
   bool on_greeting() {
@@ -290,7 +289,7 @@ class StreamEngine final : public Engine,
           absl::StrCat("peer uses the ", g->mechanism, " mechanism, this socket uses NULL")));
     }
     peer_v31_ = g->major > 3 || g->minor >= 1;
-    state_ = State::handshake;
+    state_ = State::kHandshake;
     mechanism_->Start(control_);
     pump_out();
     return true;
@@ -300,7 +299,7 @@ class StreamEngine final : public Engine,
     if (f.header.command()) {
       absl::StatusOr<zmtp::Command> c = zmtp::ParseCommand(f.body);
       if (!c.ok()) return fail(c.status());
-      if (state_ == State::handshake) {
+      if (state_ == State::kHandshake) {
         if (absl::Status s = mechanism_->OnCommand(*c, control_); !s.ok()) return fail(s);
         if (mechanism_->done()) return on_handshake_done();
         pump_out();
@@ -308,7 +307,7 @@ class StreamEngine final : public Engine,
       }
       return on_command(*c);
     }
-    if (state_ != State::active) {
+    if (state_ != State::kActive) {
       return fail(absl::InvalidArgumentError("data frame before the handshake completed"));
     }
     partial_.push_back(Frame(f.body.data(), f.body.size()));
@@ -388,7 +387,7 @@ class StreamEngine final : public Engine,
     const std::int64_t max = cfg_.options.maxmsgsize;
     decoder_.set_limits(zmtp::FrameLimits{max >= 0 ? static_cast<std::uint64_t>(max) : UINT64_MAX,
                                           64 * 1024, true});
-    state_ = State::active;
+    state_ = State::kActive;
     std::shared_ptr<EngineHook> me = this->shared_from_this();
     bool posted;
     if (cfg_.persistent.pipe) {
@@ -400,8 +399,8 @@ class StreamEngine final : public Engine,
           PipeEvent{PipeEvent::Kind::kReady, pipe_id_, nullptr, std::move(info), true, {}, 0});
     } else {
       LinkedPipe made =
-          MakeLinkedPipe(static_cast<boost::asio::io_context&>(stream_.get_executor().context()),
-                         cfg_.core, cfg_.options);
+          make_linked_pipe(static_cast<boost::asio::io_context&>(stream_.get_executor().context()),
+                           cfg_.core, cfg_.options);
       made.pipe->origin = cfg_.origin;
       link_ = made.link;
       waker_ = made.waker;
@@ -420,19 +419,19 @@ class StreamEngine final : public Engine,
     arm_heartbeat();
     if (link_->from_socket->writer_closed()) start_linger();
     pump_out();
-    return state_ == State::active;
+    return state_ == State::kActive;
   }
 
   // ---- writing ----
 
   void pump_out() {
-    if (writing_ || state_ == State::closed) return;
+    if (writing_ || state_ == State::kClosed) return;
     out_.clear();
     segments_.clear();
     run_start_ = 0;
     batch_bytes_ = 0;
     out_.swap(control_);
-    if (state_ == State::active) {
+    if (state_ == State::kActive) {
       Message m;
       MessageQueue& q = *link_->from_socket;
       if (conflate_out_) {
@@ -508,7 +507,7 @@ class StreamEngine final : public Engine,
   void on_written(boost::system::error_code ec) {
     writing_ = false;
     inflight_.clear();
-    if (state_ == State::closed) return;
+    if (state_ == State::kClosed) return;
     if (ec) {
       shutdown();
       return;
@@ -533,7 +532,7 @@ class StreamEngine final : public Engine,
   }
 
   void on_heartbeat() {
-    if (state_ != State::active) return;
+    if (state_ != State::kActive) return;
     const auto now = Clock::now();
     const std::int64_t ivl = cfg_.options.heartbeat_ivl;
     const auto timeout = std::chrono::milliseconds(
@@ -561,7 +560,7 @@ class StreamEngine final : public Engine,
     ttl_timer_.expires_at(last_recv_ + ttl);
     ttl_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       self->ttl_armed_ = false;
-      if (ec || self->state_ != State::active) return;
+      if (ec || self->state_ != State::kActive) return;
       if (Clock::now() - self->last_recv_ >= self->remote_ttl_) {
         self->cfg_.core->log(absl::StrCat("bossa socket: ", self->cfg_.endpoint,
                                           " went silent past its heartbeat TTL; closing"));
@@ -591,16 +590,16 @@ class StreamEngine final : public Engine,
 
   // Closes for bad input: counted and logged. Returns false for use in `return fail(...)`.
   bool fail(const absl::Status& why) {
-    if (state_ == State::closed) return false;
+    if (state_ == State::kClosed) return false;
     cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
     shutdown();
     return false;
   }
 
   void shutdown() {
-    if (state_ == State::closed) return;
-    const bool was_active = state_ == State::active;
-    state_ = State::closed;
+    if (state_ == State::kClosed) return;
+    const bool was_active = state_ == State::kActive;
+    state_ = State::kClosed;
     boost::system::error_code ignored;
     handshake_timer_.cancel();
     heartbeat_timer_.cancel();
@@ -624,7 +623,7 @@ class StreamEngine final : public Engine,
 
   Stream stream_;
   EngineConfig cfg_;
-  State state_ = State::greeting;
+  State state_ = State::kGreeting;
   std::unique_ptr<zmtp::Mechanism> mechanism_;
   zmtp::FrameDecoder decoder_;
   bool peer_v31_ = true;
@@ -669,5 +668,3 @@ class StreamEngine final : public Engine,
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_ENGINE_H_

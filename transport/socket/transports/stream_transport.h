@@ -3,8 +3,7 @@
 //
 // Thread-safety: constructed on the socket's thread; from then on every member runs on the
 // io_context thread (close() posts there; a listener's close() waits for it).
-#ifndef BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_TRANSPORT_H_
-#define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_TRANSPORT_H_
+#pragma once
 
 #include <algorithm>
 #include <chrono>
@@ -249,5 +248,3 @@ class StreamDialer final : public Dialer,
 };
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TRANSPORTS_STREAM_TRANSPORT_H_

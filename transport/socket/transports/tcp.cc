@@ -47,7 +47,7 @@ struct StreamTraits<tcp> {
   }
 };
 
-absl::StatusOr<std::shared_ptr<Listener>> ListenTcp(const Endpoint& ep, TransportArgs args) {
+absl::StatusOr<std::shared_ptr<Listener>> listen_tcp(const Endpoint& ep, TransportArgs args) {
   boost::system::error_code ec;
   tcp::endpoint local;
   if (ep.address == "*") {
@@ -94,7 +94,7 @@ absl::StatusOr<std::shared_ptr<Listener>> ListenTcp(const Endpoint& ep, Transpor
   return listener;
 }
 
-std::shared_ptr<Dialer> DialTcp(const Endpoint& ep, TransportArgs args, LinkedPipe persistent) {
+std::shared_ptr<Dialer> dial_tcp(const Endpoint& ep, TransportArgs args, LinkedPipe persistent) {
   auto dialer = std::make_shared<StreamDialer<tcp>>(std::move(args), ep, std::move(persistent));
   dialer->start();
   return dialer;

@@ -7,8 +7,7 @@
 //
 // Thread-safety: Listen*/Dial* are called from the socket's thread; close() from any thread, once.
 // The objects live on their io_context thread; close() posts there and returns at once.
-#ifndef BOSSA_TRANSPORT_SOCKET_TRANSPORTS_TRANSPORT_H_
-#define BOSSA_TRANSPORT_SOCKET_TRANSPORTS_TRANSPORT_H_
+#pragma once
 
 #include <memory>
 #include <string>
@@ -49,8 +48,8 @@ struct LinkedPipe {
   std::shared_ptr<PipeLink> link;
   std::shared_ptr<IoWaker> waker;
 };
-LinkedPipe MakeLinkedPipe(boost::asio::io_context& io, const std::shared_ptr<SocketCore>& core,
-                          const Options& options);
+LinkedPipe make_linked_pipe(boost::asio::io_context& io, const std::shared_ptr<SocketCore>& core,
+                            const Options& options);
 
 struct TransportArgs {
   boost::asio::io_context& io;
@@ -59,13 +58,11 @@ struct TransportArgs {
 };
 
 // Binds and listens at once (errors such as "address in use" come back here); accepts on `io`.
-absl::StatusOr<std::shared_ptr<Listener>> ListenTcp(const Endpoint& ep, TransportArgs args);
-absl::StatusOr<std::shared_ptr<Listener>> ListenIpc(const Endpoint& ep, TransportArgs args);
+absl::StatusOr<std::shared_ptr<Listener>> listen_tcp(const Endpoint& ep, TransportArgs args);
+absl::StatusOr<std::shared_ptr<Listener>> listen_ipc(const Endpoint& ep, TransportArgs args);
 
 // Starts dialling; `persistent` is empty when each connection should bring its own pipe.
-std::shared_ptr<Dialer> DialTcp(const Endpoint& ep, TransportArgs args, LinkedPipe persistent);
-std::shared_ptr<Dialer> DialIpc(const Endpoint& ep, TransportArgs args, LinkedPipe persistent);
+std::shared_ptr<Dialer> dial_tcp(const Endpoint& ep, TransportArgs args, LinkedPipe persistent);
+std::shared_ptr<Dialer> dial_ipc(const Endpoint& ep, TransportArgs args, LinkedPipe persistent);
 
 }  // namespace bossa::socket
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TRANSPORTS_TRANSPORT_H_

@@ -16,7 +16,7 @@ namespace bossa::bench::engine_remote {
 void run_lat() {
   constexpr std::uint64_t kRoundTrips = kWarmupRoundTrips + kTimedRoundTrips;
   socket::Context context(1);
-  socket::Socket pair(context, socket::SocketType::pair);
+  socket::Socket pair(context, socket::SocketType::kPair);
   set_wait_slice(pair);
   if (absl::Status s = pair.bind("tcp://127.0.0.1:*"); !s.ok()) fail("bind", s);
   PeerProcess peer("lat-echo", {port_of(pair.last_endpoint()), std::to_string(kRoundTrips)});
@@ -40,7 +40,7 @@ void echo(const std::vector<std::string>& args) {
   const auto port = parse_number<std::uint16_t>(args[0], "port");
   const auto count = parse_number<std::uint64_t>(args[1], "count");
   socket::Context context(1);
-  socket::Socket pair(context, socket::SocketType::pair);
+  socket::Socket pair(context, socket::SocketType::kPair);
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
   if (absl::Status s = pair.connect(endpoint); !s.ok()) fail("connect " + endpoint, s);
   for (std::uint64_t i = 0; i < count; ++i) {

@@ -27,7 +27,7 @@ void check_sequence(const socket::Message& m, std::uint64_t expected) {
 void run_thr() {
   const std::uint64_t messages = remote_messages();
   socket::Context context(1);
-  socket::Socket pull(context, socket::SocketType::pull);
+  socket::Socket pull(context, socket::SocketType::kPull);
   set_wait_slice(pull);
   if (absl::Status s = pull.bind("tcp://127.0.0.1:*"); !s.ok()) fail("bind", s);
   PeerProcess peer("thr-sender", {port_of(pull.last_endpoint()), std::to_string(messages)});
@@ -45,7 +45,7 @@ void send_sequence(const std::vector<std::string>& args) {
   const auto port = parse_number<std::uint16_t>(args[0], "port");
   const auto count = parse_number<std::uint64_t>(args[1], "count");
   socket::Context context(1);
-  socket::Socket push(context, socket::SocketType::push);
+  socket::Socket push(context, socket::SocketType::kPush);
   const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(port);
   if (absl::Status s = push.connect(endpoint); !s.ok()) fail("connect " + endpoint, s);
   for (std::uint64_t i = 0; i < count; ++i) {

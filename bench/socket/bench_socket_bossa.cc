@@ -32,13 +32,13 @@ namespace bs = bossa::socket;
 bs::SocketType TypeOf(Pattern pattern) {
   switch (pattern) {
     case Pattern::kPush:
-      return bs::SocketType::push;
+      return bs::SocketType::kPush;
     case Pattern::kPull:
-      return bs::SocketType::pull;
+      return bs::SocketType::kPull;
     case Pattern::kReq:
-      return bs::SocketType::req;
+      return bs::SocketType::kReq;
     case Pattern::kRep:
-      return bs::SocketType::rep;
+      return bs::SocketType::kRep;
   }
   throw std::logic_error("unknown pattern");
 }
@@ -100,8 +100,8 @@ constexpr int kIdleConnections = 1000;
 // connection. Runs before any other case, so nothing else inflates the figure.
 void MeasureIdleConnections() {
   bs::Context context(1);
-  bs::Socket router(context, bs::SocketType::router);
-  bs::Socket dealer(context, bs::SocketType::dealer);
+  bs::Socket router(context, bs::SocketType::kRouter);
+  bs::Socket dealer(context, bs::SocketType::kDealer);
   if (!router.bind("tcp://127.0.0.1:*").ok()) throw std::runtime_error("idle: bind failed");
   const std::uint64_t before = peak_rss_bytes();
   for (int i = 0; i < kIdleConnections; ++i) {

@@ -19,8 +19,8 @@ int main() {
   constexpr int kWorkers = 2;
   constexpr int kRequestsPerClient = 4;
   bs::Context ctx(1);
-  bs::Socket frontend(ctx, bs::SocketType::router);
-  bs::Socket backend(ctx, bs::SocketType::dealer);
+  bs::Socket frontend(ctx, bs::SocketType::kRouter);
+  bs::Socket backend(ctx, bs::SocketType::kDealer);
   if (!frontend.bind("tcp://127.0.0.1:*").ok() || !backend.bind("inproc://workers").ok()) {
     return 1;
   }
@@ -30,7 +30,7 @@ int main() {
   std::vector<std::thread> workers;
   for (int w = 0; w < kWorkers; ++w) {
     workers.emplace_back([&, w] {
-      bs::Socket rep(ctx, bs::SocketType::rep);
+      bs::Socket rep(ctx, bs::SocketType::kRep);
       (void)rep.set(bs::Option::kRcvtimeo, 50);
       if (!rep.connect("inproc://workers").ok()) return;
       while (!done) {
@@ -43,7 +43,7 @@ int main() {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      bs::Socket req(ctx, bs::SocketType::req);
+      bs::Socket req(ctx, bs::SocketType::kReq);
       if (!req.connect(front_at).ok()) return;
       for (int i = 0; i < kRequestsPerClient; ++i) {
         (void)req.send(absl::StrCat("client ", c, " request ", i));

@@ -21,8 +21,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   bs::Context ctx(1);
-  bs::Socket ventilator(ctx, bs::SocketType::push);
-  bs::Socket sink(ctx, bs::SocketType::pull);
+  bs::Socket ventilator(ctx, bs::SocketType::kPush);
+  bs::Socket sink(ctx, bs::SocketType::kPull);
   if (!ventilator.bind("tcp://127.0.0.1:*").ok() || !sink.bind("tcp://127.0.0.1:*").ok()) {
     std::fprintf(stderr, "bind failed\n");
     return 1;
@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
   std::vector<std::thread> workers;
   for (int w = 0; w < kWorkers; ++w) {
     workers.emplace_back([&, w] {
-      bs::Socket in(ctx, bs::SocketType::pull);
-      bs::Socket out(ctx, bs::SocketType::push);
+      bs::Socket in(ctx, bs::SocketType::kPull);
+      bs::Socket out(ctx, bs::SocketType::kPush);
       if (!in.connect(tasks_at).ok() || !out.connect(results_at).ok()) return;
       while (true) {
         absl::StatusOr<bs::Message> task = in.recv();

@@ -13,8 +13,8 @@ namespace bs = bossa::socket;
 
 int main() {
   bs::Context ctx(1);
-  bs::Socket pub(ctx, bs::SocketType::pub);
-  bs::Socket sub(ctx, bs::SocketType::sub);
+  bs::Socket pub(ctx, bs::SocketType::kPub);
+  bs::Socket sub(ctx, bs::SocketType::kSub);
   if (!pub.bind("tcp://127.0.0.1:*").ok() || !sub.connect(pub.last_endpoint()).ok() ||
       !sub.set(bs::Option::kSubscribe, "paris ").ok()) {
     std::fprintf(stderr, "setup failed\n");

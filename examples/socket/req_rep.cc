@@ -30,8 +30,8 @@ asio::awaitable<void> Serve(bs::Socket& rep, int requests) {
 int main() {
   constexpr int kRequests = 5;
   bs::Context ctx(1);
-  bs::Socket rep(ctx, bs::SocketType::rep);
-  bs::Socket req(ctx, bs::SocketType::req);
+  bs::Socket rep(ctx, bs::SocketType::kRep);
+  bs::Socket req(ctx, bs::SocketType::kReq);
   if (!rep.bind("tcp://127.0.0.1:*").ok() || !req.connect(rep.last_endpoint()).ok()) return 1;
 
   asio::io_context io;

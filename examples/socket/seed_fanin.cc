@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   }
 
   bs::Context ctx(tcp ? 1 : 0);
-  bs::Socket pull(ctx, bs::SocketType::pull);
+  bs::Socket pull(ctx, bs::SocketType::kPull);
   if (absl::Status s = pull.bind(tcp ? "tcp://127.0.0.1:*" : "inproc://test"); !s.ok()) {
     std::fprintf(stderr, "bind: %s\n", s.ToString().c_str());
     return 1;
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> clients;
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&ctx, &endpoint, i, messages, max_pause_ms] {
-      bs::Socket push(ctx, bs::SocketType::push);
+      bs::Socket push(ctx, bs::SocketType::kPush);
       if (absl::Status s = push.connect(endpoint); !s.ok()) {
         std::fprintf(stderr, "connect: %s\n", s.ToString().c_str());
         return;

@@ -35,7 +35,7 @@ NodeConfig native_config(const std::string& name, const std::string& listen,
 class RawPeer {
  public:
   explicit RawPeer(const std::string& target)
-      : pull_(context_, socket::SocketType::pull), push_(context_, socket::SocketType::push) {
+      : pull_(context_, socket::SocketType::kPull), push_(context_, socket::SocketType::kPush) {
     EXPECT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
     EXPECT_TRUE(push_.connect(target).ok());
   }

@@ -21,7 +21,7 @@ constexpr int kFlushStepMs = 100;
 
 NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
     : context_(context),
-      push_(context.sockets, socket::SocketType::push),
+      push_(context.sockets, socket::SocketType::kPush),
       batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout) {
   std::lock_guard<std::mutex> lock(socket_mutex_);
   (void)push_.set(Option::kSndhwm, kSendQueueLimit);

@@ -17,7 +17,7 @@ constexpr int kMaxDrain = 10000;
 }  // namespace
 
 ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership, Liveness& liveness)
-    : membership_(membership), liveness_(liveness), pull_(sockets, socket::SocketType::pull) {}
+    : membership_(membership), liveness_(liveness), pull_(sockets, socket::SocketType::kPull) {}
 
 absl::StatusOr<std::string> ReceiveLoop::bind(const std::string& listen) {
   absl::Status status = pull_.set(socket::Option::kRcvtimeo, 50);

@@ -195,12 +195,12 @@ absl::StatusOr<std::int64_t> Options::get_int(Option option) const {
 
 bool conflates_inbound(zmtp::SocketType type, const Options& options) {
   using T = zmtp::SocketType;
-  return options.conflate && (type == T::pull || type == T::sub || type == T::dealer);
+  return options.conflate && (type == T::kPull || type == T::kSub || type == T::kDealer);
 }
 
 bool conflates_outbound(zmtp::SocketType type, const Options& options) {
   using T = zmtp::SocketType;
-  return options.conflate && (type == T::push || type == T::pub || type == T::dealer);
+  return options.conflate && (type == T::kPush || type == T::kPub || type == T::kDealer);
 }
 
 }  // namespace bossa::socket

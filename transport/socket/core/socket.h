@@ -2,9 +2,9 @@
 // DEALER, ROUTER) speaking ZMTP 3.1 over tcp and ipc, and joined by queues over inproc.
 //
 //   bossa::socket::Context ctx;
-//   bossa::socket::Socket pull(ctx, SocketType::pull);
+//   bossa::socket::Socket pull(ctx, SocketType::kPull);
 //   pull.bind("tcp://127.0.0.1:*");                 // pull.last_endpoint() has the port
-//   bossa::socket::Socket push(ctx, SocketType::push);
+//   bossa::socket::Socket push(ctx, SocketType::kPush);
 //   push.connect(pull.last_endpoint());             // connect may also come before bind
 //   push.send(Message("hello"));
 //   absl::StatusOr<Message> m = pull.recv();

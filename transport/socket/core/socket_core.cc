@@ -105,7 +105,7 @@ void SocketCore::protocol_error(std::string_view endpoint, std::string_view reas
     std::lock_guard lock(mu_);
     last_error_ = std::string(reason);
   }
-  log(absl::StrCat("bossa socket ", std::string(zmtp::SocketTypeName(type_)),
+  log(absl::StrCat("bossa socket ", std::string(zmtp::socket_type_name(type_)),
                    ": closing connection ", std::string(endpoint), ": ", std::string(reason)));
 }
 

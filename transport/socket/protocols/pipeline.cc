@@ -14,7 +14,7 @@ class Push final : public Protocol {
   absl::Status send(Message& m) override {
     return lb_.send(m) != nullptr ? absl::OkStatus() : would_block();
   }
-  absl::Status recv(Message&) override { return not_supported(SocketType::push, "receive"); }
+  absl::Status recv(Message&) override { return not_supported(SocketType::kPush, "receive"); }
   bool readable() override { return false; }
   bool writable() override { return lb_.writable(); }
 
@@ -27,7 +27,7 @@ class Pull final : public Protocol {
   void attach(Pipe* p) override { fq_.add(p); }
   void terminating(Pipe*) override {}
   void detach(Pipe* p) override { fq_.remove(p); }
-  absl::Status send(Message&) override { return not_supported(SocketType::pull, "send"); }
+  absl::Status send(Message&) override { return not_supported(SocketType::kPull, "send"); }
   absl::Status recv(Message& m) override {
     return fq_.recv(m) != nullptr ? absl::OkStatus() : would_block();
   }

@@ -9,33 +9,33 @@ absl::Status Protocol::subscribe(bool, std::string_view) {
 }
 
 absl::Status not_supported(SocketType type, std::string_view what) {
-  return absl::UnimplementedError(
-      absl::StrCat(std::string(zmtp::SocketTypeName(type)), " sockets cannot ", std::string(what)));
+  return absl::UnimplementedError(absl::StrCat(std::string(zmtp::socket_type_name(type)),
+                                               " sockets cannot ", std::string(what)));
 }
 
 std::unique_ptr<Protocol> make_protocol(SocketType type, ProtocolHost& host) {
   switch (type) {
-    case SocketType::pair:
+    case SocketType::kPair:
       return make_pair(host);
-    case SocketType::push:
+    case SocketType::kPush:
       return make_push(host);
-    case SocketType::pull:
+    case SocketType::kPull:
       return make_pull(host);
-    case SocketType::req:
+    case SocketType::kReq:
       return make_req(host);
-    case SocketType::rep:
+    case SocketType::kRep:
       return make_rep(host);
-    case SocketType::dealer:
+    case SocketType::kDealer:
       return make_dealer(host);
-    case SocketType::router:
+    case SocketType::kRouter:
       return make_router(host);
-    case SocketType::pub:
+    case SocketType::kPub:
       return make_pub(host, false);
-    case SocketType::xpub:
+    case SocketType::kXpub:
       return make_pub(host, true);
-    case SocketType::sub:
+    case SocketType::kSub:
       return make_sub(host, false);
-    case SocketType::xsub:
+    case SocketType::kXsub:
       return make_sub(host, true);
   }
   return nullptr;

@@ -69,7 +69,7 @@ class Pub final : public Protocol {
   }
 
   absl::Status recv(Message& m) override {
-    if (!xpub_) return not_supported(SocketType::pub, "receive");
+    if (!xpub_) return not_supported(SocketType::kPub, "receive");
     poll_subscriptions();
     if (pending_.empty()) return would_block();
     m = std::move(pending_.front());
@@ -213,7 +213,7 @@ class Sub final : public Protocol {
   }
 
   absl::Status send(Message& m) override {
-    if (!xsub_) return not_supported(SocketType::sub, "send");
+    if (!xsub_) return not_supported(SocketType::kSub, "send");
     if (auto sub = as_subscription(m)) {
       absl::Status s = subscribe(sub->first, sub->second);
       m.clear();

@@ -26,8 +26,8 @@ namespace asio = boost::asio;
 
 TEST(Context, WithoutIoThreadsServesInprocOnly) {
   Context ctx(0);
-  Socket pull(ctx, SocketType::pull);
-  Socket push(ctx, SocketType::push);
+  Socket pull(ctx, SocketType::kPull);
+  Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(pull.bind("inproc://zero").ok());
   ASSERT_TRUE(push.connect("inproc://zero").ok());
   ASSERT_TRUE(push.send("hi").ok());
@@ -37,7 +37,7 @@ TEST(Context, WithoutIoThreadsServesInprocOnly) {
 
 TEST(Endpoints, BadEndpointsAreRefusedWithTheReason) {
   Context ctx(1);
-  Socket s(ctx, SocketType::pull);
+  Socket s(ctx, SocketType::kPull);
   absl::Status st = s.bind("udp://x:1");
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(st.message().find("udp"), absl::string_view::npos);
@@ -48,8 +48,8 @@ TEST(Endpoints, BadEndpointsAreRefusedWithTheReason) {
 
 TEST(Endpoints, SecondBindToTheSameAddressFails) {
   Context ctx(1);
-  Socket a(ctx, SocketType::pull);
-  Socket b(ctx, SocketType::pull);
+  Socket a(ctx, SocketType::kPull);
+  Socket b(ctx, SocketType::kPull);
   ASSERT_TRUE(a.bind("tcp://127.0.0.1:*").ok());
   EXPECT_EQ(b.bind(a.last_endpoint()).code(), absl::StatusCode::kAlreadyExists);
   ASSERT_TRUE(a.bind("inproc://taken").ok());
@@ -58,7 +58,7 @@ TEST(Endpoints, SecondBindToTheSameAddressFails) {
 
 TEST(Endpoints, EphemeralPortIsReportedInLastEndpoint) {
   Context ctx(1);
-  Socket s(ctx, SocketType::pull);
+  Socket s(ctx, SocketType::kPull);
   ASSERT_TRUE(s.bind("tcp://127.0.0.1:*").ok());
   const std::string ep = s.last_endpoint();
   EXPECT_EQ(ep.rfind("tcp://127.0.0.1:", 0), 0u);
@@ -68,8 +68,8 @@ TEST(Endpoints, EphemeralPortIsReportedInLastEndpoint) {
 
 TEST(Endpoints, IpcWildcardBindsAUniqueTemporaryPathRemovedOnClose) {
   Context ctx(1);
-  Socket a(ctx, SocketType::pull);
-  Socket b(ctx, SocketType::pull);
+  Socket a(ctx, SocketType::kPull);
+  Socket b(ctx, SocketType::kPull);
   ASSERT_TRUE(a.set(Option::kRcvtimeo, 5000).ok());
   ASSERT_TRUE(a.bind("ipc://*").ok());
   ASSERT_TRUE(b.bind("ipc://*").ok());
@@ -82,7 +82,7 @@ TEST(Endpoints, IpcWildcardBindsAUniqueTemporaryPathRemovedOnClose) {
   ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
 
-  Socket push(ctx, SocketType::push);
+  Socket push(ctx, SocketType::kPush);
   EXPECT_EQ(push.connect("ipc://*").code(), absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(push.connect(ep).ok());
   ASSERT_TRUE(push.send("via wildcard").ok());
@@ -95,8 +95,8 @@ TEST(Endpoints, IpcWildcardBindsAUniqueTemporaryPathRemovedOnClose) {
 
 TEST(Endpoints, Ipv6LoopbackWorks) {
   Context ctx(1);
-  Socket pull(ctx, SocketType::pull);
-  Socket push(ctx, SocketType::push);
+  Socket pull(ctx, SocketType::kPull);
+  Socket push(ctx, SocketType::kPush);
   absl::Status st = pull.bind("tcp://[::1]:*");
   ASSERT_TRUE(st.ok()) << "IPv6 loopback: " << st;
   EXPECT_EQ(pull.last_endpoint().rfind("tcp://[::1]:", 0), 0u);
@@ -107,8 +107,8 @@ TEST(Endpoints, Ipv6LoopbackWorks) {
 
 TEST(Endpoints, UnbindAndDisconnectStopTraffic) {
   Context ctx(1);
-  Socket pull(ctx, SocketType::pull);
-  Socket push(ctx, SocketType::push);
+  Socket pull(ctx, SocketType::kPull);
+  Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(pull.set(Option::kRcvtimeo, 5000).ok());
   ASSERT_TRUE(pull.bind("inproc://gone").ok());
   ASSERT_TRUE(push.connect("inproc://gone").ok());
@@ -123,8 +123,8 @@ TEST(Endpoints, UnbindAndDisconnectStopTraffic) {
 
 TEST(Endpoints, DisconnectEndsImmediateTcpConnections) {
   Context ctx(1);
-  Socket pull(ctx, SocketType::pull);
-  Socket push(ctx, SocketType::push);
+  Socket pull(ctx, SocketType::kPull);
+  Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kImmediate, 1).ok());
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   ASSERT_TRUE(push.connect(pull.last_endpoint()).ok());
@@ -138,7 +138,7 @@ TEST(Endpoints, DisconnectEndsImmediateTcpConnections) {
 
 TEST(Options, AreValidatedAndReadBack) {
   Context ctx(1);
-  Socket s(ctx, SocketType::dealer);
+  Socket s(ctx, SocketType::kDealer);
   EXPECT_TRUE(s.set(Option::kSndhwm, 5).ok());
   EXPECT_EQ(s.get_int(Option::kSndhwm).value(), 5);
   EXPECT_FALSE(s.set(Option::kSndhwm, -1).ok());
@@ -147,15 +147,15 @@ TEST(Options, AreValidatedAndReadBack) {
   EXPECT_FALSE(s.set(Option::kRoutingId, std::string(256, 'x')).ok());
   EXPECT_TRUE(s.set(Option::kRoutingId, "me").ok());
   EXPECT_EQ(s.get_string(Option::kRoutingId).value(), "me");
-  EXPECT_EQ(s.get_int(Option::kType).value(), static_cast<int>(SocketType::dealer));
+  EXPECT_EQ(s.get_int(Option::kType).value(), static_cast<int>(SocketType::kDealer));
   EXPECT_EQ(s.set(Option::kSubscribe, "x").code(), absl::StatusCode::kUnimplemented);
 }
 
 TEST(Operations, TypesRefuseWhatTheyCannotDo) {
   Context ctx(0);
-  Socket push(ctx, SocketType::push);
-  Socket pull(ctx, SocketType::pull);
-  Socket pub(ctx, SocketType::pub);
+  Socket push(ctx, SocketType::kPush);
+  Socket pull(ctx, SocketType::kPull);
+  Socket pub(ctx, SocketType::kPub);
   EXPECT_EQ(push.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(pull.send("x").code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(pub.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnimplemented);
@@ -167,8 +167,8 @@ TEST(Operations, TypesRefuseWhatTheyCannotDo) {
 
 TEST(Async, CoroutineReceivesAndSends) {
   Context ctx(1);
-  Socket rep(ctx, SocketType::rep);
-  Socket req(ctx, SocketType::req);
+  Socket rep(ctx, SocketType::kRep);
+  Socket req(ctx, SocketType::kReq);
   ASSERT_TRUE(rep.bind("tcp://127.0.0.1:*").ok());
   ASSERT_TRUE(req.connect(rep.last_endpoint()).ok());
   asio::io_context io;
@@ -195,8 +195,8 @@ TEST(Async, CoroutineReceivesAndSends) {
 
 TEST(Async, FutureCompletesWhenAMessageArrives) {
   Context ctx(0);
-  Socket pull(ctx, SocketType::pull);
-  Socket push(ctx, SocketType::push);
+  Socket pull(ctx, SocketType::kPull);
+  Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(pull.bind("inproc://future").ok());
   ASSERT_TRUE(push.connect("inproc://future").ok());
   std::future<absl::StatusOr<Message>> f = pull.async_recv(asio::use_future);
@@ -210,9 +210,9 @@ TEST(Async, FutureCompletesWhenAMessageArrives) {
 
 TEST(Poller, ReportsTheSocketThatBecameReadable) {
   Context ctx(1);
-  Socket a(ctx, SocketType::pull);
-  Socket b(ctx, SocketType::pull);
-  Socket push(ctx, SocketType::push);
+  Socket a(ctx, SocketType::kPull);
+  Socket b(ctx, SocketType::kPull);
+  Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(a.bind("tcp://127.0.0.1:*").ok());
   ASSERT_TRUE(b.bind("inproc://poll-b").ok());
   ASSERT_TRUE(push.connect("inproc://poll-b").ok());

@@ -62,8 +62,8 @@ class BadInputTest : public ::testing::Test {
   }
 
   Context ctx_{1};
-  Socket pull_{ctx_, SocketType::pull};
-  Socket good_{ctx_, SocketType::push};
+  Socket pull_{ctx_, SocketType::kPull};
+  Socket good_{ctx_, SocketType::kPush};
   std::mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
 };
@@ -86,19 +86,19 @@ TEST_F(BadInputTest, ReservedFlagBitsAreRefused) {
 
 TEST_F(BadInputTest, FrameOverMaxmsgsizeIsRefused) {
   std::string bytes = Handshake();
-  zmtp::AppendFrame(bytes, std::string(1001, 'x'), false);
+  zmtp::append_frame(bytes, std::string(1001, 'x'), false);
   ExpectRefused(bytes, "exceeds the limit");
 }
 
 TEST_F(BadInputTest, CommandOfWrongLengthIsRefused) {
   std::string bytes = Handshake();
-  zmtp::AppendCommand(bytes, "PING", std::string(1, '\0'));  // a TTL needs two octets
+  zmtp::append_command(bytes, "PING", std::string(1, '\0'));  // a TTL needs two octets
   ExpectRefused(bytes, "PING");
 }
 
 TEST_F(BadInputTest, MalformedReadyIsRefused) {
   std::string bytes = Greeting();
-  zmtp::AppendCommand(bytes, "READY", std::string("\x0bSocket-Type\x00\x00\x00\x09PUSH", 20));
+  zmtp::append_command(bytes, "READY", std::string("\x0bSocket-Type\x00\x00\x00\x09PUSH", 20));
   ExpectRefused(bytes, "metadata");
 }
 
@@ -108,7 +108,7 @@ TEST_F(BadInputTest, IncompatibleSocketTypeIsRefused) {
 
 TEST_F(BadInputTest, DataBeforeHandshakeIsRefused) {
   std::string bytes = Greeting();
-  zmtp::AppendFrame(bytes, "early", false);
+  zmtp::append_frame(bytes, "early", false);
   ExpectRefused(bytes, "before the handshake");
 }
 

@@ -94,7 +94,7 @@ class InteropOptionsTest : public ::testing::TestWithParam<Transport> {
   // An endpoint nobody binds yet.
   std::string UnboundEndpoint() {
     if (GetParam() == Transport::ipc) return testing::BindEndpoint(Transport::ipc);
-    Socket probe(ctx_, SocketType::pull);
+    Socket probe(ctx_, SocketType::kPull);
     EXPECT_TRUE(probe.bind("tcp://127.0.0.1:*").ok());
     return probe.last_endpoint();
   }
@@ -118,7 +118,7 @@ class InteropOptionsTest : public ::testing::TestWithParam<Transport> {
 TEST_P(InteropOptionsTest, UnconnectedBossaPushDeliversToLibzmqWithinLinger) {
   const std::string ep = UnboundEndpoint();
   {
-    Socket push = MakeBossa(ctx_, SocketType::push);
+    Socket push = MakeBossa(ctx_, SocketType::kPush);
     ASSERT_TRUE(push.set(Option::kLinger, 2000).ok());
     ASSERT_TRUE(push.connect(ep).ok());
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
@@ -129,9 +129,9 @@ TEST_P(InteropOptionsTest, UnconnectedBossaPushDeliversToLibzmqWithinLinger) {
 }
 
 TEST_P(InteropOptionsTest, BossaXpubCancelsTheTopicsOfALibzmqSubscriberThatLeft) {
-  Socket xpub = MakeBossa(ctx_, SocketType::xpub);
+  Socket xpub = MakeBossa(ctx_, SocketType::kXpub);
   ASSERT_TRUE(xpub.bind(BindEndpoint()).ok());
-  Socket bossa_sub = MakeBossa(ctx_, SocketType::sub);
+  Socket bossa_sub = MakeBossa(ctx_, SocketType::kSub);
   ASSERT_TRUE(bossa_sub.connect(xpub.last_endpoint()).ok());
   ASSERT_TRUE(bossa_sub.set(Option::kSubscribe, "shared").ok());
   EXPECT_EQ(Recv(xpub), Frames{SubMsg("shared")});
@@ -160,7 +160,7 @@ TEST_P(InteropOptionsTest, LibzmqXpubCancelsTheTopicsOfABossaSubscriberThatLeft)
   xpub.bind(BindEndpoint());
   const std::string ep = xpub.get(zmq::sockopt::last_endpoint);
   {
-    Socket sub = MakeBossa(ctx_, SocketType::sub);
+    Socket sub = MakeBossa(ctx_, SocketType::kSub);
     ASSERT_TRUE(sub.connect(ep).ok());
     ASSERT_TRUE(sub.set(Option::kSubscribe, "t").ok());
     Frames seen;
@@ -189,7 +189,7 @@ class RouterRouterInteropTest : public ::testing::TestWithParam<RouterCase> {
 
 TEST_P(RouterRouterInteropTest, BothSidesRouteByExplicitIds) {
   const RouterCase& c = GetParam();
-  Socket b = MakeBossa(ctx_, SocketType::router);
+  Socket b = MakeBossa(ctx_, SocketType::kRouter);
   ASSERT_TRUE(b.set(Option::kRoutingId, "bossa").ok());
   ASSERT_TRUE(b.set(Option::kRouterMandatory, 1).ok());
   zmq::socket_t z = MakeZmq(zctx_, zmq::socket_type::router);
@@ -230,7 +230,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_P(InteropOptionsTest, BossaDealerProbesALibzmqRouter) {
   zmq::socket_t router = MakeZmq(zctx_, zmq::socket_type::router);
   router.bind(BindEndpoint());
-  Socket dealer = MakeBossa(ctx_, SocketType::dealer);
+  Socket dealer = MakeBossa(ctx_, SocketType::kDealer);
   ASSERT_TRUE(dealer.set(Option::kRoutingId, "d").ok());
   ASSERT_TRUE(dealer.set(Option::kProbeRouter, 1).ok());
   ASSERT_TRUE(dealer.connect(router.get(zmq::sockopt::last_endpoint)).ok());
@@ -238,7 +238,7 @@ TEST_P(InteropOptionsTest, BossaDealerProbesALibzmqRouter) {
 }
 
 TEST_P(InteropOptionsTest, LibzmqDealerProbesABossaRouter) {
-  Socket router = MakeBossa(ctx_, SocketType::router);
+  Socket router = MakeBossa(ctx_, SocketType::kRouter);
   ASSERT_TRUE(router.bind(BindEndpoint()).ok());
   zmq::socket_t dealer = MakeZmq(zctx_, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::routing_id, "d");
@@ -251,7 +251,7 @@ TEST_P(InteropOptionsTest, LibzmqDealerProbesABossaRouter) {
 TEST_P(InteropOptionsTest, BossaCorrelatingReqMatchesLibzmqFraming) {
   zmq::socket_t router = MakeZmq(zctx_, zmq::socket_type::router);
   router.bind(BindEndpoint());
-  Socket req = MakeBossa(ctx_, SocketType::req);
+  Socket req = MakeBossa(ctx_, SocketType::kReq);
   ASSERT_TRUE(req.set(Option::kReqRelaxed, 1).ok());
   ASSERT_TRUE(req.set(Option::kReqCorrelate, 1).ok());
   ASSERT_TRUE(req.connect(router.get(zmq::sockopt::last_endpoint)).ok());
@@ -272,7 +272,7 @@ TEST_P(InteropOptionsTest, BossaCorrelatingReqMatchesLibzmqFraming) {
 }
 
 TEST_P(InteropOptionsTest, LibzmqCorrelatingReqIsAnsweredByBossaRouter) {
-  Socket router = MakeBossa(ctx_, SocketType::router);
+  Socket router = MakeBossa(ctx_, SocketType::kRouter);
   ASSERT_TRUE(router.bind(BindEndpoint()).ok());
   zmq::socket_t req = MakeZmq(zctx_, zmq::socket_type::req);
   req.set(zmq::sockopt::req_relaxed, 1);
@@ -293,7 +293,7 @@ TEST_P(InteropOptionsTest, LibzmqCorrelatingReqIsAnsweredByBossaRouter) {
 
 TEST_P(InteropOptionsTest, ConflatingBossaPushSendsLibzmqOnlyTheLatest) {
   const std::string ep = UnboundEndpoint();
-  Socket push = MakeBossa(ctx_, SocketType::push);
+  Socket push = MakeBossa(ctx_, SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(push.connect(ep).ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
@@ -305,7 +305,7 @@ TEST_P(InteropOptionsTest, ConflatingBossaPushSendsLibzmqOnlyTheLatest) {
 }
 
 TEST_P(InteropOptionsTest, ConflatingBossaPullKeepsTheLatestFromLibzmq) {
-  Socket pull = MakeBossa(ctx_, SocketType::pull);
+  Socket pull = MakeBossa(ctx_, SocketType::kPull);
   ASSERT_TRUE(pull.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(pull.bind(BindEndpoint()).ok());
   zmq::socket_t push = MakeZmq(zctx_, zmq::socket_type::push);
@@ -320,7 +320,7 @@ TEST_P(InteropOptionsTest, ConflatingBossaPullKeepsTheLatestFromLibzmq) {
 TEST(InteropIpcWildcard, EachSideReachesTheOthersWildcardEndpoint) {
   Context ctx{1};
   zmq::context_t zctx;
-  Socket pull = MakeBossa(ctx, SocketType::pull);
+  Socket pull = MakeBossa(ctx, SocketType::kPull);
   ASSERT_TRUE(pull.bind("ipc://*").ok());
   zmq::socket_t zpush = MakeZmq(zctx, zmq::socket_type::push);
   zpush.connect(pull.last_endpoint());
@@ -329,7 +329,7 @@ TEST(InteropIpcWildcard, EachSideReachesTheOthersWildcardEndpoint) {
 
   zmq::socket_t zpull = MakeZmq(zctx, zmq::socket_type::pull);
   zpull.bind("ipc://*");
-  Socket push = MakeBossa(ctx, SocketType::push);
+  Socket push = MakeBossa(ctx, SocketType::kPush);
   ASSERT_TRUE(push.connect(zpull.get(zmq::sockopt::last_endpoint)).ok());
   Send(push, {"to zmq"});
   EXPECT_EQ(Recv(zpull), Frames{"to zmq"});

@@ -113,27 +113,27 @@ class ZmqPeer : public Peer {
 
 zmq::socket_type ZmqType(SocketType t) {
   switch (t) {
-    case SocketType::pair:
+    case SocketType::kPair:
       return zmq::socket_type::pair;
-    case SocketType::pub:
+    case SocketType::kPub:
       return zmq::socket_type::pub;
-    case SocketType::sub:
+    case SocketType::kSub:
       return zmq::socket_type::sub;
-    case SocketType::req:
+    case SocketType::kReq:
       return zmq::socket_type::req;
-    case SocketType::rep:
+    case SocketType::kRep:
       return zmq::socket_type::rep;
-    case SocketType::dealer:
+    case SocketType::kDealer:
       return zmq::socket_type::dealer;
-    case SocketType::router:
+    case SocketType::kRouter:
       return zmq::socket_type::router;
-    case SocketType::pull:
+    case SocketType::kPull:
       return zmq::socket_type::pull;
-    case SocketType::push:
+    case SocketType::kPush:
       return zmq::socket_type::push;
-    case SocketType::xpub:
+    case SocketType::kXpub:
       return zmq::socket_type::xpub;
-    case SocketType::xsub:
+    case SocketType::kXsub:
       return zmq::socket_type::xsub;
   }
   return zmq::socket_type::pair;
@@ -148,17 +148,17 @@ struct Case {
 
 std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
   const Case& c = info.param;
-  return absl::StrCat("bossa_", std::string(zmtp::SocketTypeName(c.bossa)), "_zmq_",
-                      std::string(zmtp::SocketTypeName(c.zmq)), "_",
+  return absl::StrCat("bossa_", std::string(zmtp::socket_type_name(c.bossa)), "_zmq_",
+                      std::string(zmtp::socket_type_name(c.zmq)), "_",
                       testing::TransportName(c.transport),
                       c.bossa_binds ? "_bossa_binds" : "_zmq_binds");
 }
 
 bool IsPublisher(SocketType t) {
-  return t == SocketType::pub || t == SocketType::xpub;
+  return t == SocketType::kPub || t == SocketType::kXpub;
 }
 bool IsRequester(SocketType t) {
-  return t == SocketType::req || t == SocketType::dealer;
+  return t == SocketType::kReq || t == SocketType::kDealer;
 }
 
 class InteropTest : public ::testing::TestWithParam<Case> {
@@ -184,19 +184,19 @@ class InteropTest : public ::testing::TestWithParam<Case> {
   void Converse(Peer& a, SocketType ta, Peer& b, SocketType tb) {
     using T = SocketType;
     const Frames payload = {"", std::string(300, 'p'), "x"};  // empty, long (> 255) and short
-    if (ta == T::pair || (ta == T::dealer && tb == T::dealer)) {
+    if (ta == T::kPair || (ta == T::kDealer && tb == T::kDealer)) {
       a.send(payload);
       EXPECT_EQ(b.recv(), payload);
       b.send({"back"});
       EXPECT_EQ(a.recv(), Frames{"back"});
-    } else if (ta == T::push) {
+    } else if (ta == T::kPush) {
       for (int i = 0; i < 100; ++i) a.send({absl::StrCat(i), std::string(i, 'z')});
       for (int i = 0; i < 100; ++i)
         EXPECT_EQ(b.recv(), (Frames{absl::StrCat(i), std::string(i, 'z')}));
     } else if (IsRequester(ta)) {
       // The requester's frames and the replier's view of them depend on who adds envelopes.
-      const bool dealer = ta == T::dealer;
-      const bool router = tb == T::router;
+      const bool dealer = ta == T::kDealer;
+      const bool router = tb == T::kRouter;
       for (int i = 0; i < 3; ++i) {
         const std::string q = absl::StrCat("q", i);
         if (dealer && !router) {
@@ -238,7 +238,7 @@ class InteropTest : public ::testing::TestWithParam<Case> {
         EXPECT_EQ(seen, expected);
       };
       b.subscribe("t");
-      if (ta == T::xpub) await_at_publisher(Frames{"\x01t"});
+      if (ta == T::kXpub) await_at_publisher(Frames{"\x01t"});
       Frames got;
       const auto deadline = std::chrono::steady_clock::now() + 10s;
       while (got.empty() && std::chrono::steady_clock::now() < deadline) {
@@ -249,7 +249,7 @@ class InteropTest : public ::testing::TestWithParam<Case> {
       }
       EXPECT_EQ(got, (Frames{"t-keep", "more"}));
       b.unsubscribe("t");
-      if (ta == T::xpub) await_at_publisher(Frames{std::string("\0t", 2)});
+      if (ta == T::kXpub) await_at_publisher(Frames{std::string("\0t", 2)});
     } else {
       FAIL() << "no conversation for this pair";
     }
@@ -265,10 +265,10 @@ TEST_P(InteropTest, PairConverses) {
   const Case& c = GetParam();
   // The side that starts the pattern goes first.
   const bool bossa_leads =
-      c.bossa == SocketType::pair || c.bossa == SocketType::push || IsPublisher(c.bossa) ||
-      (IsRequester(c.bossa) && !(c.bossa == SocketType::dealer && c.zmq == SocketType::dealer) &&
+      c.bossa == SocketType::kPair || c.bossa == SocketType::kPush || IsPublisher(c.bossa) ||
+      (IsRequester(c.bossa) && !(c.bossa == SocketType::kDealer && c.zmq == SocketType::kDealer) &&
        !IsRequester(c.zmq)) ||
-      (c.bossa == SocketType::dealer && c.zmq == SocketType::dealer);
+      (c.bossa == SocketType::kDealer && c.zmq == SocketType::kDealer);
   if (bossa_leads) {
     Converse(*bossa_, c.bossa, *zmq_, c.zmq);
   } else {
@@ -280,11 +280,13 @@ TEST_P(InteropTest, PairConverses) {
 std::vector<Case> AllCases() {
   using T = SocketType;
   const std::vector<std::pair<T, T>> pairs = {
-      {T::pair, T::pair},  {T::push, T::pull},     {T::pull, T::push},     {T::req, T::rep},
-      {T::rep, T::req},    {T::req, T::router},    {T::router, T::req},    {T::dealer, T::rep},
-      {T::rep, T::dealer}, {T::dealer, T::router}, {T::router, T::dealer}, {T::dealer, T::dealer},
-      {T::pub, T::sub},    {T::sub, T::pub},       {T::pub, T::xsub},      {T::xsub, T::pub},
-      {T::xpub, T::sub},   {T::sub, T::xpub},      {T::xpub, T::xsub},     {T::xsub, T::xpub},
+      {T::kPair, T::kPair},     {T::kPush, T::kPull},     {T::kPull, T::kPush},
+      {T::kReq, T::kRep},       {T::kRep, T::kReq},       {T::kReq, T::kRouter},
+      {T::kRouter, T::kReq},    {T::kDealer, T::kRep},    {T::kRep, T::kDealer},
+      {T::kDealer, T::kRouter}, {T::kRouter, T::kDealer}, {T::kDealer, T::kDealer},
+      {T::kPub, T::kSub},       {T::kSub, T::kPub},       {T::kPub, T::kXsub},
+      {T::kXsub, T::kPub},      {T::kXpub, T::kSub},      {T::kSub, T::kXpub},
+      {T::kXpub, T::kXsub},     {T::kXsub, T::kXpub},
   };
   std::vector<Case> cases;
   for (auto [b, z] : pairs) {
@@ -300,7 +302,7 @@ INSTANTIATE_TEST_SUITE_P(AllPairs, InteropTest, ::testing::ValuesIn(AllCases()),
 TEST(Interop, OneMebibyteFramesBothWays) {
   Context ctx{1};
   zmq::context_t zctx;
-  BossaPeer b(ctx, SocketType::pair);
+  BossaPeer b(ctx, SocketType::kPair);
   ZmqPeer z(zctx, zmq::socket_type::pair);
   ASSERT_TRUE(b.socket().bind("tcp://127.0.0.1:*").ok());
   z.socket().connect(b.socket().last_endpoint());
@@ -314,7 +316,7 @@ TEST(Interop, OneMebibyteFramesBothWays) {
 TEST(Interop, LibzmqHeartbeatsKeepTheConnectionAlive) {
   Context ctx{1};
   zmq::context_t zctx;
-  BossaPeer b(ctx, SocketType::pull);
+  BossaPeer b(ctx, SocketType::kPull);
   ZmqPeer z(zctx, zmq::socket_type::push);
   z.socket().set(zmq::sockopt::heartbeat_ivl, 20);
   z.socket().set(zmq::sockopt::heartbeat_ttl, 200);
@@ -335,7 +337,7 @@ TEST(Interop, BossaPingsAreAnsweredByLibzmq) {
   // bossa pings libzmq with a short timeout; libzmq answers PONG, so the connection stays up.
   Context ctx{1};
   zmq::context_t zctx;
-  BossaPeer b(ctx, SocketType::push);
+  BossaPeer b(ctx, SocketType::kPush);
   ASSERT_TRUE(b.socket().set(Option::kHeartbeatIvl, 20).ok());
   ASSERT_TRUE(b.socket().set(Option::kHeartbeatTimeout, 100).ok());
   ZmqPeer z(zctx, zmq::socket_type::pull);
@@ -352,7 +354,7 @@ TEST(Interop, BossaPingsAreAnsweredByLibzmq) {
 TEST(Interop, LibzmqPeerRestartIsReconnected) {
   Context ctx{1};
   zmq::context_t zctx;
-  BossaPeer b(ctx, SocketType::push);
+  BossaPeer b(ctx, SocketType::kPush);
   std::string ep;
   {
     ZmqPeer z(zctx, zmq::socket_type::pull);
@@ -384,14 +386,14 @@ TEST(Interop, BossaRestartIsReconnectedByLibzmq) {
   ZmqPeer z(zctx, zmq::socket_type::push);
   std::string ep;
   {
-    BossaPeer b(ctx, SocketType::pull);
+    BossaPeer b(ctx, SocketType::kPull);
     ASSERT_TRUE(b.socket().bind("tcp://127.0.0.1:*").ok());
     ep = b.socket().last_endpoint();
     z.socket().connect(ep);
     z.send({"before"});
     EXPECT_EQ(b.recv(), Frames{"before"});
   }
-  BossaPeer b(ctx, SocketType::pull);
+  BossaPeer b(ctx, SocketType::kPull);
   ASSERT_TRUE(testing::Eventually([&] { return b.socket().bind(ep).ok(); }));
   ASSERT_TRUE(testing::Eventually([&] {
     z.socket().send(zmq::str_buffer("after"), zmq::send_flags::dontwait);

@@ -34,7 +34,7 @@ std::string Body(std::size_t size, int seed) {
 // The wire form of `m`.
 std::string Encode(const std::vector<std::string>& m) {
   std::string out;
-  for (std::size_t i = 0; i < m.size(); ++i) zmtp::AppendFrame(out, m[i], i + 1 < m.size());
+  for (std::size_t i = 0; i < m.size(); ++i) zmtp::append_frame(out, m[i], i + 1 < m.size());
   return out;
 }
 
@@ -61,7 +61,7 @@ class LargeFrameTest : public ::testing::Test {
   }
 
   Context ctx_{1};
-  Socket pull_{ctx_, SocketType::pull};
+  Socket pull_{ctx_, SocketType::kPull};
   std::optional<RawClient> raw_;
 };
 

@@ -24,7 +24,7 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
   // An endpoint nobody binds yet. tcp: a port reserved by binding and closing a probe socket.
   std::string UnboundEndpoint() {
     if (GetParam() != Transport::tcp) return testing::BindEndpoint(GetParam());
-    Socket probe(ctx_, SocketType::pull);
+    Socket probe(ctx_, SocketType::kPull);
     EXPECT_TRUE(probe.bind("tcp://127.0.0.1:*").ok());
     return probe.last_endpoint();
   }
@@ -32,7 +32,7 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
   // Connects a PUSH to `ep`, queues m0..m9 and closes it with `linger`; returns how long close
   // took.
   Clock::duration SendAndClose(const std::string& ep, int linger) {
-    Socket push(ctx_, SocketType::push);
+    Socket push(ctx_, SocketType::kPush);
     EXPECT_TRUE(push.set(Option::kLinger, linger).ok());
     EXPECT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
     EXPECT_TRUE(push.connect(ep).ok());
@@ -43,7 +43,7 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
   }
 
   Socket BoundPull(const std::string& ep, int rcvtimeo) {
-    Socket pull(ctx_, SocketType::pull);
+    Socket pull(ctx_, SocketType::kPull);
     EXPECT_TRUE(pull.set(Option::kRcvtimeo, rcvtimeo).ok());
     EXPECT_TRUE(pull.set(Option::kLinger, 0).ok());
     EXPECT_TRUE(testing::Eventually([&] { return pull.bind(ep).ok(); }));
@@ -93,7 +93,7 @@ TEST_P(DialerLingerTest, MessagesAreDroppedOnceTheLingerRanOut) {
 
 TEST_P(DialerLingerTest, DisconnectedDialerStillDeliversWithinLinger) {
   const std::string ep = UnboundEndpoint();
-  Socket push(ctx_, SocketType::push);
+  Socket push(ctx_, SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kLinger, 2000).ok());
   ASSERT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
   ASSERT_TRUE(push.connect(ep).ok());
@@ -108,7 +108,7 @@ TEST_P(DialerLingerTest, DisconnectedDialerStillDeliversWithinLinger) {
 
 TEST_P(DialerLingerTest, DisconnectWithLingerZeroDropsWhatNeverLeft) {
   const std::string ep = UnboundEndpoint();
-  Socket push(ctx_, SocketType::push);
+  Socket push(ctx_, SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kLinger, 0).ok());
   ASSERT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
   ASSERT_TRUE(push.connect(ep).ok());

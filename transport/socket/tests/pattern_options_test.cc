@@ -64,10 +64,10 @@ class PatternOptionsTest : public ::testing::TestWithParam<Transport> {
 using Frames = std::vector<std::string>;
 
 TEST_P(PatternOptionsTest, XpubReportsCancelsForTopicsNoRemainingSubscriberHolds) {
-  Socket xpub = Make(SocketType::xpub);
+  Socket xpub = Make(SocketType::kXpub);
   const std::string ep = Bind(xpub);
-  Socket sub1 = Make(SocketType::sub);
-  Socket sub2 = Make(SocketType::sub);
+  Socket sub1 = Make(SocketType::kSub);
+  Socket sub2 = Make(SocketType::kSub);
   ASSERT_TRUE(sub1.connect(ep).ok());
   ASSERT_TRUE(sub2.connect(ep).ok());
   ASSERT_TRUE(sub1.set(Option::kSubscribe, "a").ok());
@@ -89,9 +89,9 @@ TEST_P(PatternOptionsTest, XpubReportsCancelsForTopicsNoRemainingSubscriberHolds
 }
 
 TEST_P(PatternOptionsTest, ProbeRouterSendsAnEmptyMessageOnConnect) {
-  Socket router = Make(SocketType::router);
+  Socket router = Make(SocketType::kRouter);
   const std::string ep = Bind(router);
-  Socket dealer = Make(SocketType::dealer);
+  Socket dealer = Make(SocketType::kDealer);
   ASSERT_TRUE(dealer.set(Option::kRoutingId, "d").ok());
   ASSERT_TRUE(dealer.set(Option::kProbeRouter, 1).ok());
   ASSERT_TRUE(dealer.connect(ep).ok());
@@ -101,10 +101,10 @@ TEST_P(PatternOptionsTest, ProbeRouterSendsAnEmptyMessageOnConnect) {
 }
 
 TEST_P(PatternOptionsTest, RouterToRouterWithProbeLetsTheBinderAnswerFirst) {
-  Socket server = Make(SocketType::router);
+  Socket server = Make(SocketType::kRouter);
   ASSERT_TRUE(server.set(Option::kRoutingId, "server").ok());
   const std::string ep = Bind(server);
-  Socket client = Make(SocketType::router);
+  Socket client = Make(SocketType::kRouter);
   ASSERT_TRUE(client.set(Option::kRoutingId, "client").ok());
   ASSERT_TRUE(client.set(Option::kProbeRouter, 1).ok());
   ASSERT_TRUE(client.connect(ep).ok());
@@ -117,9 +117,9 @@ TEST_P(PatternOptionsTest, RouterToRouterWithProbeLetsTheBinderAnswerFirst) {
 }
 
 TEST_P(PatternOptionsTest, ReqRelaxedSendsAgainAndCorrelateDropsTheStaleReply) {
-  Socket router = Make(SocketType::router);
+  Socket router = Make(SocketType::kRouter);
   const std::string ep = Bind(router);
-  Socket req = Make(SocketType::req);
+  Socket req = Make(SocketType::kReq);
   ASSERT_TRUE(req.set(Option::kReqRelaxed, 1).ok());
   ASSERT_TRUE(req.set(Option::kReqCorrelate, 1).ok());
   ASSERT_TRUE(req.connect(ep).ok());
@@ -143,9 +143,9 @@ TEST_P(PatternOptionsTest, ReqRelaxedSendsAgainAndCorrelateDropsTheStaleReply) {
 }
 
 TEST_P(PatternOptionsTest, ReqRelaxedWithoutCorrelateKeepsThePlainEnvelope) {
-  Socket rep = Make(SocketType::rep);
+  Socket rep = Make(SocketType::kRep);
   const std::string ep = Bind(rep);
-  Socket req = Make(SocketType::req);
+  Socket req = Make(SocketType::kReq);
   ASSERT_TRUE(req.set(Option::kReqRelaxed, 1).ok());
   ASSERT_TRUE(req.connect(ep).ok());
   ASSERT_TRUE(req.send("q1").ok());
@@ -159,11 +159,11 @@ TEST_P(PatternOptionsTest, ReqRelaxedWithoutCorrelateKeepsThePlainEnvelope) {
 }
 
 TEST_P(PatternOptionsTest, ConflatingPullReceivesOnlyTheLatestMessage) {
-  Socket pull = Make(SocketType::pull);
+  Socket pull = Make(SocketType::kPull);
   ASSERT_TRUE(pull.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(pull.set(Option::kRcvhwm, 1).ok());  // ignored while conflating
   const std::string ep = Bind(pull);
-  Socket push = Make(SocketType::push);
+  Socket push = Make(SocketType::kPush);
   ASSERT_TRUE(push.connect(ep).ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   // Whatever arrived by the time of each recv collapses into its latest message.
@@ -181,12 +181,12 @@ TEST_P(PatternOptionsTest, ConflatingPullReceivesOnlyTheLatestMessage) {
 class StreamPatternOptionsTest : public PatternOptionsTest {};
 
 TEST_P(StreamPatternOptionsTest, ConflatingPushSendsOnlyTheLatestQueuedMessage) {
-  Socket push = Make(SocketType::push);
+  Socket push = Make(SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kConflate, 1).ok());
-  Socket pull = Make(SocketType::pull);
+  Socket pull = Make(SocketType::kPull);
   std::string ep = testing::BindEndpoint(GetParam());
   if (GetParam() == Transport::tcp) {
-    Socket probe(ctx_, SocketType::pull);
+    Socket probe(ctx_, SocketType::kPull);
     ASSERT_TRUE(probe.bind(ep).ok());
     ep = probe.last_endpoint();
   }
@@ -199,9 +199,9 @@ TEST_P(StreamPatternOptionsTest, ConflatingPushSendsOnlyTheLatestQueuedMessage) 
 }
 
 TEST_P(PatternOptionsTest, ConflatingSubKeepsTheLatestMatchingMessage) {
-  Socket pub = Make(SocketType::pub);
+  Socket pub = Make(SocketType::kPub);
   const std::string ep = Bind(pub);
-  Socket sub = Make(SocketType::sub);
+  Socket sub = Make(SocketType::kSub);
   ASSERT_TRUE(sub.set(Option::kConflate, 1).ok());
   ASSERT_TRUE(sub.connect(ep).ok());
   ASSERT_TRUE(sub.set(Option::kSubscribe, "t").ok());
@@ -221,7 +221,7 @@ TEST_P(PatternOptionsTest, ConflatingSubKeepsTheLatestMatchingMessage) {
 
 TEST(SocketOptions, NewOptionsAreFlagsThatReadBack) {
   Context ctx(0);
-  Socket s(ctx, SocketType::dealer);
+  Socket s(ctx, SocketType::kDealer);
   for (Option o :
        {Option::kProbeRouter, Option::kReqRelaxed, Option::kReqCorrelate, Option::kConflate}) {
     EXPECT_EQ(*s.get_int(o), 0) << option_name(o);

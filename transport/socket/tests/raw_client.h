@@ -65,7 +65,7 @@ class RawClient {
     if (static_cast<std::uint8_t>(head[0]) & zmtp::kFlagLong) {
       if (!read_exactly(head, 7)) return std::nullopt;
     }
-    auto h = zmtp::ParseFrameHeader(head, zmtp::FrameLimits{});
+    auto h = zmtp::parse_frame_header(head, zmtp::FrameLimits{});
     if (!h.ok() || h->header_size == 0) return std::nullopt;
     std::string body;
     if (!read_exactly(body, h->size)) return std::nullopt;
@@ -88,14 +88,14 @@ class RawClient {
 
 inline std::string Greeting(std::string mechanism = "NULL") {
   std::string out;
-  zmtp::AppendGreeting(out, zmtp::Greeting{3, 1, std::move(mechanism), false});
+  zmtp::append_greeting(out, zmtp::Greeting{3, 1, std::move(mechanism), false});
   return out;
 }
 
 // A greeting and a NULL READY announcing `type`.
 inline std::string Handshake(std::string_view type = "PUSH") {
   std::string out = Greeting();
-  zmtp::AppendReady(out, {{"Socket-Type", std::string(type)}});
+  zmtp::append_ready(out, {{"Socket-Type", std::string(type)}});
   return out;
 }
 

@@ -44,20 +44,20 @@ class SocketTest : public ::testing::TestWithParam<Transport> {
 };
 
 TEST_P(SocketTest, PushPullDeliversInOrder) {
-  Socket pull = Make(SocketType::pull);
-  Socket push = Make(SocketType::push);
+  Socket pull = Make(SocketType::kPull);
+  Socket push = Make(SocketType::kPush);
   Marry(pull, push);
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(RecvString(pull), absl::StrCat("m", i));
 }
 
 TEST_P(SocketTest, ConnectBeforeBindQueuesUntilThePeerAppears) {
-  Socket push = Make(SocketType::push);
-  Socket pull = Make(SocketType::pull);
+  Socket push = Make(SocketType::kPush);
+  Socket pull = Make(SocketType::kPull);
   std::string ep = testing::BindEndpoint(GetParam());
   if (GetParam() == Transport::tcp) {
     // Reserve a port by binding and unbinding a probe socket.
-    Socket probe(ctx_, SocketType::pull);
+    Socket probe(ctx_, SocketType::kPull);
     ASSERT_TRUE(probe.bind(ep).ok());
     ep = probe.last_endpoint();
     probe.close();
@@ -69,8 +69,8 @@ TEST_P(SocketTest, ConnectBeforeBindQueuesUntilThePeerAppears) {
 }
 
 TEST_P(SocketTest, MultipartArrivesWholeWithEmptyAndLargeFrames) {
-  Socket a = Make(SocketType::pair);
-  Socket b = Make(SocketType::pair);
+  Socket a = Make(SocketType::kPair);
+  Socket b = Make(SocketType::kPair);
   Marry(a, b);
   Message m;
   m.push_back(Frame());
@@ -89,8 +89,8 @@ TEST_P(SocketTest, MultipartArrivesWholeWithEmptyAndLargeFrames) {
 TEST_P(SocketTest, LargeAndSmallMessagesInterleavedArriveIntact) {
   // Large frames go out from their messages and come in straight into their frames; small ones are
   // batched and copied. A stream mixing both, multipart included, must come out as it went in.
-  Socket pull = Make(SocketType::pull);
-  Socket push = Make(SocketType::push);
+  Socket pull = Make(SocketType::kPull);
+  Socket push = Make(SocketType::kPush);
   Marry(pull, push);
   const std::size_t sizes[] = {10, 70000, 200, 40000, 9000, 32768, 0, 65536, 1 << 20};
   std::vector<Message> sent;
@@ -109,9 +109,9 @@ TEST_P(SocketTest, LargeAndSmallMessagesInterleavedArriveIntact) {
 }
 
 TEST_P(SocketTest, PushLoadBalancesOverPulls) {
-  Socket push = Make(SocketType::push);
-  Socket pull1 = Make(SocketType::pull);
-  Socket pull2 = Make(SocketType::pull);
+  Socket push = Make(SocketType::kPush);
+  Socket pull1 = Make(SocketType::kPull);
+  Socket pull2 = Make(SocketType::kPull);
   ASSERT_TRUE(pull1.bind(testing::BindEndpoint(GetParam())).ok());
   ASSERT_TRUE(pull2.bind(testing::BindEndpoint(GetParam())).ok());
   ASSERT_TRUE(push.connect(pull1.last_endpoint()).ok());
@@ -124,10 +124,10 @@ TEST_P(SocketTest, PushLoadBalancesOverPulls) {
 }
 
 TEST_P(SocketTest, PullFairQueuesFromPushes) {
-  Socket pull = Make(SocketType::pull);
+  Socket pull = Make(SocketType::kPull);
   ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
-  Socket push1 = Make(SocketType::push);
-  Socket push2 = Make(SocketType::push);
+  Socket push1 = Make(SocketType::kPush);
+  Socket push2 = Make(SocketType::kPush);
   ASSERT_TRUE(push1.connect(pull.last_endpoint()).ok());
   ASSERT_TRUE(push2.connect(pull.last_endpoint()).ok());
   for (int i = 0; i < 100; ++i) {
@@ -141,8 +141,8 @@ TEST_P(SocketTest, PullFairQueuesFromPushes) {
 }
 
 TEST_P(SocketTest, ReqRepAlternatesAndRefusesOutOfTurn) {
-  Socket rep = Make(SocketType::rep);
-  Socket req = Make(SocketType::req);
+  Socket rep = Make(SocketType::kRep);
+  Socket req = Make(SocketType::kReq);
   Marry(rep, req);
   EXPECT_EQ(req.recv().status().code(), absl::StatusCode::kFailedPrecondition);
   for (int i = 0; i < 10; ++i) {
@@ -155,10 +155,10 @@ TEST_P(SocketTest, ReqRepAlternatesAndRefusesOutOfTurn) {
 }
 
 TEST_P(SocketTest, RouterPrefixesIdentityAndRoutesReplies) {
-  Socket router = Make(SocketType::router);
+  Socket router = Make(SocketType::kRouter);
   ASSERT_TRUE(router.bind(testing::BindEndpoint(GetParam())).ok());
-  Socket d1 = Make(SocketType::dealer);
-  Socket d2 = Make(SocketType::dealer);
+  Socket d1 = Make(SocketType::kDealer);
+  Socket d2 = Make(SocketType::kDealer);
   ASSERT_TRUE(d1.set(Option::kRoutingId, "one").ok());
   ASSERT_TRUE(d1.connect(router.last_endpoint()).ok());
   ASSERT_TRUE(d2.connect(router.last_endpoint()).ok());
@@ -187,7 +187,7 @@ TEST_P(SocketTest, RouterPrefixesIdentityAndRoutesReplies) {
 }
 
 TEST_P(SocketTest, RouterMandatoryRefusesUnknownPeers) {
-  Socket router = Make(SocketType::router);
+  Socket router = Make(SocketType::kRouter);
   ASSERT_TRUE(router.bind(testing::BindEndpoint(GetParam())).ok());
   EXPECT_TRUE(router.send(Message{"nobody", "x"}).ok());  // dropped silently
   EXPECT_EQ(router.stats().messages_dropped, 1u);
@@ -196,8 +196,8 @@ TEST_P(SocketTest, RouterMandatoryRefusesUnknownPeers) {
 }
 
 TEST_P(SocketTest, DealerToRepThroughEnvelope) {
-  Socket rep = Make(SocketType::rep);
-  Socket dealer = Make(SocketType::dealer);
+  Socket rep = Make(SocketType::kRep);
+  Socket dealer = Make(SocketType::kDealer);
   Marry(rep, dealer);
   ASSERT_TRUE(dealer.send(Message{"", "hello"}).ok());
   EXPECT_EQ(RecvString(rep), "hello");
@@ -208,8 +208,8 @@ TEST_P(SocketTest, DealerToRepThroughEnvelope) {
 }
 
 TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
-  Socket pub = Make(SocketType::pub);
-  Socket sub = Make(SocketType::sub);
+  Socket pub = Make(SocketType::kPub);
+  Socket sub = Make(SocketType::kSub);
   Marry(pub, sub);
   ASSERT_TRUE(sub.set(Option::kSubscribe, "weather").ok());
   // Subscriptions travel asynchronously: publish until the first one arrives.
@@ -238,8 +238,8 @@ TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
 }
 
 TEST_P(SocketTest, XpubSeesSubscriptionsAndCancels) {
-  Socket xpub = Make(SocketType::xpub);
-  Socket sub = Make(SocketType::sub);
+  Socket xpub = Make(SocketType::kXpub);
+  Socket sub = Make(SocketType::kSub);
   Marry(xpub, sub);
   ASSERT_TRUE(sub.set(Option::kSubscribe, "a").ok());
   absl::StatusOr<Message> m = xpub.recv();
@@ -256,8 +256,8 @@ TEST_P(SocketTest, XpubSeesSubscriptionsAndCancels) {
 }
 
 TEST_P(SocketTest, XsubForwardsSubscriptionMessages) {
-  Socket pub = Make(SocketType::pub);
-  Socket xsub = Make(SocketType::xsub);
+  Socket pub = Make(SocketType::kPub);
+  Socket xsub = Make(SocketType::kXsub);
   Marry(pub, xsub);
   ASSERT_TRUE(xsub.send(std::string("\x01"
                                     "t",
@@ -275,7 +275,7 @@ TEST_P(SocketTest, XsubForwardsSubscriptionMessages) {
 }
 
 TEST_P(SocketTest, RecvTimesOutAndDontwaitDoesNotBlock) {
-  Socket pull = Make(SocketType::pull);
+  Socket pull = Make(SocketType::kPull);
   ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
   EXPECT_EQ(pull.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(pull.set(Option::kRcvtimeo, 50).ok());
@@ -285,8 +285,8 @@ TEST_P(SocketTest, RecvTimesOutAndDontwaitDoesNotBlock) {
 }
 
 TEST_P(SocketTest, SendBlocksAtHighWaterMarkThenTimesOut) {
-  Socket push = Make(SocketType::push);
-  Socket pull = Make(SocketType::pull);
+  Socket push = Make(SocketType::kPush);
+  Socket pull = Make(SocketType::kPull);
   ASSERT_TRUE(push.set(Option::kSndhwm, 10).ok());
   ASSERT_TRUE(pull.set(Option::kRcvhwm, 10).ok());
   Marry(pull, push);
@@ -305,8 +305,8 @@ TEST_P(SocketTest, SendBlocksAtHighWaterMarkThenTimesOut) {
 }
 
 TEST_P(SocketTest, PubDropsForSlowSubscriberInsteadOfBlocking) {
-  Socket pub = Make(SocketType::pub);
-  Socket sub = Make(SocketType::sub);
+  Socket pub = Make(SocketType::kPub);
+  Socket sub = Make(SocketType::kSub);
   ASSERT_TRUE(pub.set(Option::kSndhwm, 5).ok());
   ASSERT_TRUE(sub.set(Option::kRcvhwm, 5).ok());
   Marry(pub, sub);
@@ -324,18 +324,18 @@ TEST_P(SocketTest, PubDropsForSlowSubscriberInsteadOfBlocking) {
 class ReconnectTest : public SocketTest {};
 
 TEST_P(ReconnectTest, PeerRestartIsReconnected) {
-  Socket push = Make(SocketType::push);
+  Socket push = Make(SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kReconnectIvl, 10).ok());
   std::string ep;
   {
-    Socket pull = Make(SocketType::pull);
+    Socket pull = Make(SocketType::kPull);
     ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
     ep = pull.last_endpoint();
     ASSERT_TRUE(push.connect(ep).ok());
     ASSERT_TRUE(push.send("first").ok());
     EXPECT_EQ(RecvString(pull), "first");
   }
-  Socket pull = Make(SocketType::pull);
+  Socket pull = Make(SocketType::kPull);
   ASSERT_TRUE(pull.bind(ep).ok());
   // A message sent while the old connection is still being torn down may be lost with it (as in
   // ZeroMQ); keep sending until the new connection carries one.
@@ -347,8 +347,8 @@ TEST_P(ReconnectTest, PeerRestartIsReconnected) {
 }
 
 TEST_P(SocketTest, IncompatibleTypesNeverPair) {
-  Socket a = Make(SocketType::push);
-  Socket b = Make(SocketType::push);
+  Socket a = Make(SocketType::kPush);
+  Socket b = Make(SocketType::kPush);
   ASSERT_TRUE(a.bind(testing::BindEndpoint(GetParam())).ok());
   absl::Status s = b.connect(a.last_endpoint());
   if (GetParam() == Transport::inproc) {

@@ -21,7 +21,7 @@ using testing::RawClient;
 zmtp::Metadata ReadHandshake(RawClient& raw) {
   std::string greeting;
   EXPECT_TRUE(raw.read_exactly(greeting, 64));
-  auto g = zmtp::DecodeGreeting(greeting);
+  auto g = zmtp::decode_greeting(greeting);
   EXPECT_TRUE(g.ok()) << g.status();
   EXPECT_EQ(g->mechanism, "NULL");
   EXPECT_EQ(g->major, 3);
@@ -30,38 +30,38 @@ zmtp::Metadata ReadHandshake(RawClient& raw) {
   EXPECT_TRUE(frame.has_value());
   if (!frame) return {};
   EXPECT_TRUE(frame->first.command());
-  auto cmd = zmtp::ParseCommand(frame->second);
+  auto cmd = zmtp::parse_command(frame->second);
   EXPECT_TRUE(cmd.ok());
   EXPECT_EQ(cmd->name, "READY");
-  auto md = zmtp::ParseMetadata(cmd->data);
+  auto md = zmtp::parse_metadata(cmd->data);
   EXPECT_TRUE(md.ok());
   return md.ok() ? *md : zmtp::Metadata{};
 }
 
 TEST(Wire, ReadyCarriesSocketTypeAndIdentity) {
   Context ctx(1);
-  Socket dealer(ctx, SocketType::dealer);
+  Socket dealer(ctx, SocketType::kDealer);
   ASSERT_TRUE(dealer.set(Option::kRoutingId, "alice").ok());
   ASSERT_TRUE(dealer.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(dealer.last_endpoint());
   raw.write(testing::Handshake("ROUTER"));
   const zmtp::Metadata md = ReadHandshake(raw);
-  EXPECT_EQ(zmtp::FindProperty(md, "Socket-Type"), "DEALER");
-  EXPECT_EQ(zmtp::FindProperty(md, "Identity"), "alice");
+  EXPECT_EQ(zmtp::find_property(md, "Socket-Type"), "DEALER");
+  EXPECT_EQ(zmtp::find_property(md, "Identity"), "alice");
 }
 
 TEST(Wire, PingIsAnsweredWithPongEchoingTheContext) {
   Context ctx(1);
-  Socket pull(ctx, SocketType::pull);
+  Socket pull(ctx, SocketType::kPull);
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
   std::string out = testing::Handshake("PUSH");
-  zmtp::AppendPing(out, 0, "ctx-42");
+  zmtp::append_ping(out, 0, "ctx-42");
   raw.write(out);
   ReadHandshake(raw);
   auto frame = raw.read_frame();
   ASSERT_TRUE(frame.has_value());
-  auto cmd = zmtp::ParseCommand(frame->second);
+  auto cmd = zmtp::parse_command(frame->second);
   ASSERT_TRUE(cmd.ok());
   EXPECT_EQ(cmd->name, "PONG");
   EXPECT_EQ(cmd->data, "ctx-42");
@@ -69,7 +69,7 @@ TEST(Wire, PingIsAnsweredWithPongEchoingTheContext) {
 
 TEST(Wire, DataFramesFollowTheHandshake) {
   Context ctx(1);
-  Socket push(ctx, SocketType::push);
+  Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(push.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(push.last_endpoint());
   raw.write(testing::Handshake("PULL"));
@@ -87,7 +87,7 @@ TEST(Wire, DataFramesFollowTheHandshake) {
 
 TEST(Wire, HeartbeatClosesASilentPeer) {
   Context ctx(1);
-  Socket pull(ctx, SocketType::pull);
+  Socket pull(ctx, SocketType::kPull);
   ASSERT_TRUE(pull.set(Option::kHeartbeatIvl, 20).ok());
   ASSERT_TRUE(pull.set(Option::kHeartbeatTimeout, 60).ok());
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
@@ -96,7 +96,7 @@ TEST(Wire, HeartbeatClosesASilentPeer) {
   ReadHandshake(raw);
   auto ping = raw.read_frame();  // bossa pings; the raw peer never answers
   ASSERT_TRUE(ping.has_value());
-  auto cmd = zmtp::ParseCommand(ping->second);
+  auto cmd = zmtp::parse_command(ping->second);
   ASSERT_TRUE(cmd.ok());
   EXPECT_EQ(cmd->name, "PING");
   const auto start = std::chrono::steady_clock::now();
@@ -108,11 +108,11 @@ TEST(Wire, HeartbeatClosesASilentPeer) {
 
 TEST(Wire, PeerTtlClosesTheConnectionWhenThePeerFallsSilent) {
   Context ctx(1);
-  Socket pull(ctx, SocketType::pull);
+  Socket pull(ctx, SocketType::kPull);
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
   std::string out = testing::Handshake("PUSH");
-  zmtp::AppendPing(out, 1, "");  // TTL: one tenth of a second
+  zmtp::append_ping(out, 1, "");  // TTL: one tenth of a second
   raw.write(out);
   ReadHandshake(raw);
   EXPECT_TRUE(raw.closed_by_server());

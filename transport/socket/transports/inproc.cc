@@ -14,8 +14,8 @@ std::size_t sum_hwm(std::int64_t snd, std::int64_t rcv) {
 
 absl::Status incompatible(const std::string& name, SocketType a, SocketType b) {
   return absl::InvalidArgumentError(
-      absl::StrCat("inproc://", name, ": a ", std::string(zmtp::SocketTypeName(a)),
-                   " socket cannot talk to a ", std::string(zmtp::SocketTypeName(b)), " socket"));
+      absl::StrCat("inproc://", name, ": a ", std::string(zmtp::socket_type_name(a)),
+                   " socket cannot talk to a ", std::string(zmtp::socket_type_name(b)), " socket"));
 }
 
 // The two queues between a binder and a connector, each waking its reader's and its writer's
@@ -46,7 +46,7 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
       binder = it->second.core.lock();
       bound_copy = it->second;
     }
-    if (binder && !zmtp::SocketTypesCompatible(side.type, bound_copy.type)) {
+    if (binder && !zmtp::socket_types_compatible(side.type, bound_copy.type)) {
       return incompatible(name, side.type, bound_copy.type);
     }
     if (!binder) {
@@ -104,7 +104,7 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
   for (Pending& p : joined) {
     std::shared_ptr<SocketCore> connector = p.connector_core.lock();
     if (!connector) continue;
-    if (!zmtp::SocketTypesCompatible(side.type, p.connector.type)) {
+    if (!zmtp::socket_types_compatible(side.type, p.connector.type)) {
       side.core->log(incompatible(name, side.type, p.connector.type).ToString());
       continue;
     }

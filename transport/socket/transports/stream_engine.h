@@ -94,16 +94,16 @@ class StreamEngine final : public Engine,
         conflate_out_(conflates_outbound(type(), cfg_.options)),
         in_buf_(kIdleReadChunk) {
     zmtp::Metadata own = {
-        {std::string(zmtp::kPropertySocketType), std::string(SocketTypeName(type()))}};
+        {std::string(zmtp::kPropertySocketType), std::string(socket_type_name(type()))}};
     if (!cfg_.options.routing_id.empty()) {
       own.emplace_back(std::string(zmtp::kPropertyIdentity), cfg_.options.routing_id);
     }
-    mechanism_ = zmtp::MakeNullMechanism(std::move(own));
+    mechanism_ = zmtp::make_null_mechanism(std::move(own));
   }
 
   void start() override {
-    zmtp::AppendGreeting(control_, zmtp::Greeting{zmtp::kVersionMajor, zmtp::kVersionMinor,
-                                                  std::string(zmtp::kMechanismNull), false});
+    zmtp::append_greeting(control_, zmtp::Greeting{zmtp::kVersionMajor, zmtp::kVersionMinor,
+                                                   std::string(zmtp::kMechanismNull), false});
     handshake_timer_.expires_after(kHandshakeTimeout);
     handshake_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec && self->state_ != State::kActive) {
@@ -208,7 +208,7 @@ class StreamEngine final : public Engine,
   // True when it did either (the input is consumed).
   bool take_over(std::string_view in) {
     if (!decoder_.at_frame_boundary()) return false;
-    absl::StatusOr<zmtp::FrameHeader> h = zmtp::ParseFrameHeader(in, decoder_.limits());
+    absl::StatusOr<zmtp::FrameHeader> h = zmtp::parse_frame_header(in, decoder_.limits());
     if (!h.ok()) return false;  // errors are reported by the decoder itself
     if (h->header_size == 0) {
       std::memmove(in_buf_.data(), in.data(), in.size());
@@ -260,12 +260,12 @@ class StreamEngine final : public Engine,
         const std::size_t take = std::min(zmtp::kGreetingSize - greeting_in_.size(), in.size());
         greeting_in_.append(in.substr(0, take));
         in_begin_ += take;
-        if (absl::Status s = zmtp::CheckGreetingPrefix(greeting_in_); !s.ok()) return fail(s);
+        if (absl::Status s = zmtp::check_greeting_prefix(greeting_in_); !s.ok()) return fail(s);
         if (greeting_in_.size() == zmtp::kGreetingSize && !on_greeting()) return false;
         continue;
       }
       if (state_ == State::kActive && take_over(in)) break;
-      auto frame = decoder_.Next(in);
+      auto frame = decoder_.next(in);
       in_begin_ = in_end_ - in.size();
       if (!frame.ok()) return fail(frame.status());
       if (!frame->has_value()) break;
@@ -282,7 +282,7 @@ class StreamEngine final : public Engine,
   }
 
   bool on_greeting() {
-    absl::StatusOr<zmtp::Greeting> g = zmtp::DecodeGreeting(greeting_in_);
+    absl::StatusOr<zmtp::Greeting> g = zmtp::decode_greeting(greeting_in_);
     if (!g.ok()) return fail(g.status());
     if (g->mechanism != mechanism_->name()) {
       return fail(absl::InvalidArgumentError(
@@ -290,17 +290,17 @@ class StreamEngine final : public Engine,
     }
     peer_v31_ = g->major > 3 || g->minor >= 1;
     state_ = State::kHandshake;
-    mechanism_->Start(control_);
+    mechanism_->start(control_);
     pump_out();
     return true;
   }
 
   bool on_frame(const zmtp::DecodedFrame& f) {
     if (f.header.command()) {
-      absl::StatusOr<zmtp::Command> c = zmtp::ParseCommand(f.body);
+      absl::StatusOr<zmtp::Command> c = zmtp::parse_command(f.body);
       if (!c.ok()) return fail(c.status());
       if (state_ == State::kHandshake) {
-        if (absl::Status s = mechanism_->OnCommand(*c, control_); !s.ok()) return fail(s);
+        if (absl::Status s = mechanism_->on_command(*c, control_); !s.ok()) return fail(s);
         if (mechanism_->done()) return on_handshake_done();
         pump_out();
         return true;
@@ -328,20 +328,20 @@ class StreamEngine final : public Engine,
 
   bool on_command(const zmtp::Command& c) {
     if (c.name == zmtp::kPing) {
-      absl::StatusOr<zmtp::Ping> ping = zmtp::ParsePing(c.data);
+      absl::StatusOr<zmtp::Ping> ping = zmtp::parse_ping(c.data);
       if (!ping.ok()) return fail(ping.status());
-      zmtp::AppendPong(control_, ping->context);
+      zmtp::append_pong(control_, ping->context);
       if (ping->ttl_deciseconds > 0)
         arm_ttl(std::chrono::milliseconds(100 * ping->ttl_deciseconds));
       pump_out();
       return true;
     }
     if (c.name == zmtp::kPong) {
-      absl::StatusOr<std::string_view> pong = zmtp::ParsePong(c.data);
+      absl::StatusOr<std::string_view> pong = zmtp::parse_pong(c.data);
       return pong.ok() ? true : fail(pong.status());
     }
     if (c.name == zmtp::kSubscribe || c.name == zmtp::kCancel) {
-      if (type() != SocketType::pub && type() != SocketType::xpub) return true;
+      if (type() != SocketType::kPub && type() != SocketType::kXpub) return true;
       Frame f(c.data.size() + 1);
       f.data()[0] = c.name == zmtp::kSubscribe ? zmtp::kSubscribePrefix : zmtp::kCancelPrefix;
       if (!c.data.empty()) std::memcpy(f.data() + 1, c.data.data(), c.data.size());
@@ -349,7 +349,7 @@ class StreamEngine final : public Engine,
       return true;
     }
     if (c.name == zmtp::kError) {
-      absl::StatusOr<std::string_view> reason = zmtp::ParseError(c.data);
+      absl::StatusOr<std::string_view> reason = zmtp::parse_error(c.data);
       if (!reason.ok()) return fail(reason.status());
       cfg_.core->log(absl::StrCat("bossa socket: peer ", cfg_.endpoint,
                                   " sent ERROR: ", std::string(*reason)));
@@ -364,20 +364,20 @@ class StreamEngine final : public Engine,
 
   bool on_handshake_done() {
     const zmtp::Metadata& md = mechanism_->peer_metadata();
-    std::optional<std::string_view> type_name = zmtp::FindProperty(md, zmtp::kPropertySocketType);
+    std::optional<std::string_view> type_name = zmtp::find_property(md, zmtp::kPropertySocketType);
     if (!type_name) return fail(absl::InvalidArgumentError("peer's READY has no Socket-Type"));
-    std::optional<SocketType> peer_type = zmtp::ParseSocketType(*type_name);
+    std::optional<SocketType> peer_type = zmtp::parse_socket_type(*type_name);
     if (!peer_type) {
       return fail(absl::InvalidArgumentError(
           absl::StrCat("peer's Socket-Type '", std::string(*type_name), "' is unknown")));
     }
-    if (!zmtp::SocketTypesCompatible(type(), *peer_type)) {
-      return fail(absl::InvalidArgumentError(absl::StrCat("a ", std::string(SocketTypeName(type())),
-                                                          " socket cannot talk to a ",
-                                                          std::string(*type_name), " peer")));
+    if (!zmtp::socket_types_compatible(type(), *peer_type)) {
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("a ", std::string(socket_type_name(type())), " socket cannot talk to a ",
+                       std::string(*type_name), " peer")));
     }
     PeerInfo info{peer_type, {}};
-    if (auto id = zmtp::FindProperty(md, zmtp::kPropertyIdentity)) {
+    if (auto id = zmtp::find_property(md, zmtp::kPropertyIdentity)) {
       if (id->size() > zmtp::kIdentityMax) {
         return fail(absl::InvalidArgumentError("peer's Identity is longer than 255 octets"));
       }
@@ -469,14 +469,14 @@ class StreamEngine final : public Engine,
   }
 
   void encode(Message& m) {
-    if (peer_v31_ && (type() == SocketType::sub || type() == SocketType::xsub) && m.size() == 1 &&
+    if (peer_v31_ && (type() == SocketType::kSub || type() == SocketType::kXsub) && m.size() == 1 &&
         !m[0].empty() &&
         (m[0].data()[0] == zmtp::kSubscribePrefix || m[0].data()[0] == zmtp::kCancelPrefix)) {
       const std::string_view topic = m[0].view().substr(1);
       if (m[0].data()[0] == zmtp::kSubscribePrefix) {
-        zmtp::AppendSubscribe(out_, topic);
+        zmtp::append_subscribe(out_, topic);
       } else {
-        zmtp::AppendCancel(out_, topic);
+        zmtp::append_cancel(out_, topic);
       }
       return;
     }
@@ -488,7 +488,7 @@ class StreamEngine final : public Engine,
       const bool big = f.size() >= kGatherMin;
       out_.resize(at + zmtp::kMaxHeaderSize + (big ? 0 : f.size()));
       auto* p = reinterpret_cast<std::uint8_t*>(out_.data() + at);
-      const std::size_t h = zmtp::WriteFrameHeader(p, f.size(), i + 1 < n ? zmtp::kFlagMore : 0);
+      const std::size_t h = zmtp::write_frame_header(p, f.size(), i + 1 < n ? zmtp::kFlagMore : 0);
       if (big) {
         out_.resize(at + h);
         segments_.push_back(Segment{nullptr, run_start_, out_.size() - run_start_});
@@ -547,7 +547,7 @@ class StreamEngine final : public Engine,
         now - *ping_sent_ >= std::chrono::milliseconds(ivl)) {
       if (!ping_sent_ || last_recv_ >= *ping_sent_) ping_sent_ = now;
       const auto ttl = static_cast<std::uint16_t>(cfg_.options.heartbeat_ttl / 100);
-      zmtp::AppendPing(control_, ttl, {});
+      zmtp::append_ping(control_, ttl, {});
       pump_out();
     }
     arm_heartbeat();

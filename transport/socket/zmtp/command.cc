@@ -10,23 +10,23 @@
 namespace bossa::zmtp {
 namespace {
 
-std::uint32_t ReadBig32(std::string_view s) {
+std::uint32_t read_big32(std::string_view s) {
   std::uint32_t v = 0;
   for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<std::uint8_t>(s[i]);
   return v;
 }
 
-void AppendBig32(std::string& out, std::uint32_t v) {
+void append_big32(std::string& out, std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
 }
 
 // Appends a command frame whose body is name-size, name, then the concatenation of `parts`.
-void AppendCommandParts(std::string& out, std::string_view name,
-                        std::initializer_list<std::string_view> parts) {
+void append_command_parts(std::string& out, std::string_view name,
+                          std::initializer_list<std::string_view> parts) {
   std::uint64_t size = 1 + name.size();
   for (std::string_view p : parts) size += p.size();
   std::uint8_t header[kMaxHeaderSize];
-  out.append(reinterpret_cast<const char*>(header), WriteFrameHeader(header, size, kFlagCommand));
+  out.append(reinterpret_cast<const char*>(header), write_frame_header(header, size, kFlagCommand));
   out.push_back(static_cast<char>(name.size()));
   out.append(name);
   for (std::string_view p : parts) out.append(p);
@@ -34,7 +34,7 @@ void AppendCommandParts(std::string& out, std::string_view name,
 
 }  // namespace
 
-absl::StatusOr<Command> ParseCommand(std::string_view body) {
+absl::StatusOr<Command> parse_command(std::string_view body) {
   if (body.empty()) return absl::InvalidArgumentError("ZMTP command: empty command frame");
   const std::size_t name_size = static_cast<std::uint8_t>(body[0]);
   if (name_size == 0) return absl::InvalidArgumentError("ZMTP command: empty command name");
@@ -45,7 +45,7 @@ absl::StatusOr<Command> ParseCommand(std::string_view body) {
   return Command{body.substr(1, name_size), body.substr(1 + name_size)};
 }
 
-absl::StatusOr<Metadata> ParseMetadata(std::string_view data) {
+absl::StatusOr<Metadata> parse_metadata(std::string_view data) {
   Metadata md;
   while (!data.empty()) {
     const std::size_t name_size = static_cast<std::uint8_t>(data[0]);
@@ -54,7 +54,7 @@ absl::StatusOr<Metadata> ParseMetadata(std::string_view data) {
       return absl::InvalidArgumentError("ZMTP metadata: property truncated");
     }
     std::string_view name = data.substr(1, name_size);
-    const std::uint32_t value_size = ReadBig32(data.substr(1 + name_size));
+    const std::uint32_t value_size = read_big32(data.substr(1 + name_size));
     data.remove_prefix(1 + name_size + 4);
     if (value_size > data.size()) {
       return absl::InvalidArgumentError(absl::StrCat("ZMTP metadata: value of '", std::string(name),
@@ -67,7 +67,7 @@ absl::StatusOr<Metadata> ParseMetadata(std::string_view data) {
   return md;
 }
 
-std::optional<std::string_view> FindProperty(const Metadata& metadata, std::string_view name) {
+std::optional<std::string_view> find_property(const Metadata& metadata, std::string_view name) {
   for (const auto& [n, v] : metadata) {
     if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) ==
@@ -79,7 +79,7 @@ std::optional<std::string_view> FindProperty(const Metadata& metadata, std::stri
   return std::nullopt;
 }
 
-absl::StatusOr<Ping> ParsePing(std::string_view data) {
+absl::StatusOr<Ping> parse_ping(std::string_view data) {
   if (data.size() < kPingTtlSize || data.size() > kPingTtlSize + kPingContextMax) {
     return absl::InvalidArgumentError(
         absl::StrCat("ZMTP PING: ", data.size(), " octets of data, expected 2 to 18"));
@@ -91,7 +91,7 @@ absl::StatusOr<Ping> ParsePing(std::string_view data) {
   return p;
 }
 
-absl::StatusOr<std::string_view> ParsePong(std::string_view data) {
+absl::StatusOr<std::string_view> parse_pong(std::string_view data) {
   if (data.size() > kPingContextMax) {
     return absl::InvalidArgumentError(
         absl::StrCat("ZMTP PONG: context of ", data.size(), " octets, at most 16 allowed"));
@@ -99,7 +99,7 @@ absl::StatusOr<std::string_view> ParsePong(std::string_view data) {
   return data;
 }
 
-absl::StatusOr<std::string_view> ParseError(std::string_view data) {
+absl::StatusOr<std::string_view> parse_error(std::string_view data) {
   if (data.empty() || data.size() != 1u + static_cast<std::uint8_t>(data[0])) {
     return absl::InvalidArgumentError(
         absl::StrCat("ZMTP ERROR: reason size does not match the ", data.size(), "-octet data"));
@@ -107,43 +107,43 @@ absl::StatusOr<std::string_view> ParseError(std::string_view data) {
   return data.substr(1);
 }
 
-void AppendCommand(std::string& out, std::string_view name, std::string_view data) {
-  AppendCommandParts(out, name, {data});
+void append_command(std::string& out, std::string_view name, std::string_view data) {
+  append_command_parts(out, name, {data});
 }
 
-void AppendReady(std::string& out, const Metadata& metadata) {
+void append_ready(std::string& out, const Metadata& metadata) {
   std::string props;
   for (const auto& [name, value] : metadata) {
     props.push_back(static_cast<char>(name.size()));
     props.append(name);
-    AppendBig32(props, static_cast<std::uint32_t>(value.size()));
+    append_big32(props, static_cast<std::uint32_t>(value.size()));
     props.append(value);
   }
-  AppendCommandParts(out, kReady, {props});
+  append_command_parts(out, kReady, {props});
 }
 
-void AppendError(std::string& out, std::string_view reason) {
+void append_error(std::string& out, std::string_view reason) {
   reason = reason.substr(0, 255);
   const char size = static_cast<char>(reason.size());
-  AppendCommandParts(out, kError, {std::string_view(&size, 1), reason});
+  append_command_parts(out, kError, {std::string_view(&size, 1), reason});
 }
 
-void AppendSubscribe(std::string& out, std::string_view topic) {
-  AppendCommandParts(out, kSubscribe, {topic});
+void append_subscribe(std::string& out, std::string_view topic) {
+  append_command_parts(out, kSubscribe, {topic});
 }
 
-void AppendCancel(std::string& out, std::string_view topic) {
-  AppendCommandParts(out, kCancel, {topic});
+void append_cancel(std::string& out, std::string_view topic) {
+  append_command_parts(out, kCancel, {topic});
 }
 
-void AppendPing(std::string& out, std::uint16_t ttl_deciseconds, std::string_view context) {
+void append_ping(std::string& out, std::uint16_t ttl_deciseconds, std::string_view context) {
   context = context.substr(0, kPingContextMax);
   const char ttl[2] = {static_cast<char>(ttl_deciseconds >> 8), static_cast<char>(ttl_deciseconds)};
-  AppendCommandParts(out, kPing, {std::string_view(ttl, 2), context});
+  append_command_parts(out, kPing, {std::string_view(ttl, 2), context});
 }
 
-void AppendPong(std::string& out, std::string_view context) {
-  AppendCommandParts(out, kPong, {context.substr(0, kPingContextMax)});
+void append_pong(std::string& out, std::string_view context) {
+  append_command_parts(out, kPong, {context.substr(0, kPingContextMax)});
 }
 
 }  // namespace bossa::zmtp

@@ -9,8 +9,7 @@
 //
 // Pure functions over buffers; thread-compatible. Malformed input yields a Status naming what was
 // wrong.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_COMMAND_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_COMMAND_H_
+#pragma once
 
 #include <cstdint>
 #include <optional>
@@ -37,24 +36,22 @@ struct Ping {
 };
 
 // Splits a command frame body into name and data.
-absl::StatusOr<Command> ParseCommand(std::string_view body);
+absl::StatusOr<Command> parse_command(std::string_view body);
 
-absl::StatusOr<Metadata> ParseMetadata(std::string_view data);
-std::optional<std::string_view> FindProperty(const Metadata& metadata, std::string_view name);
+absl::StatusOr<Metadata> parse_metadata(std::string_view data);
+std::optional<std::string_view> find_property(const Metadata& metadata, std::string_view name);
 
-absl::StatusOr<Ping> ParsePing(std::string_view data);
-absl::StatusOr<std::string_view> ParsePong(std::string_view data);
-absl::StatusOr<std::string_view> ParseError(std::string_view data);
+absl::StatusOr<Ping> parse_ping(std::string_view data);
+absl::StatusOr<std::string_view> parse_pong(std::string_view data);
+absl::StatusOr<std::string_view> parse_error(std::string_view data);
 
 // Each appends one whole command frame (header included) to `out`.
-void AppendCommand(std::string& out, std::string_view name, std::string_view data);
-void AppendReady(std::string& out, const Metadata& metadata);
-void AppendError(std::string& out, std::string_view reason);  // reason cut at 255 octets
-void AppendSubscribe(std::string& out, std::string_view topic);
-void AppendCancel(std::string& out, std::string_view topic);
-void AppendPing(std::string& out, std::uint16_t ttl_deciseconds, std::string_view context);
-void AppendPong(std::string& out, std::string_view context);
+void append_command(std::string& out, std::string_view name, std::string_view data);
+void append_ready(std::string& out, const Metadata& metadata);
+void append_error(std::string& out, std::string_view reason);  // reason cut at 255 octets
+void append_subscribe(std::string& out, std::string_view topic);
+void append_cancel(std::string& out, std::string_view topic);
+void append_ping(std::string& out, std::uint16_t ttl_deciseconds, std::string_view context);
+void append_pong(std::string& out, std::string_view context);
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_COMMAND_H_

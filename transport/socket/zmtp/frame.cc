@@ -7,7 +7,7 @@
 
 namespace bossa::zmtp {
 
-absl::StatusOr<FrameHeader> ParseFrameHeader(std::string_view in, const FrameLimits& limits) {
+absl::StatusOr<FrameHeader> parse_frame_header(std::string_view in, const FrameLimits& limits) {
   FrameHeader h;
   if (in.empty()) return h;
   h.flags = static_cast<std::uint8_t>(in[0]);
@@ -45,7 +45,7 @@ absl::StatusOr<FrameHeader> ParseFrameHeader(std::string_view in, const FrameLim
   return h;
 }
 
-std::size_t WriteFrameHeader(std::uint8_t* out, std::uint64_t size, std::uint8_t flags) {
+std::size_t write_frame_header(std::uint8_t* out, std::uint64_t size, std::uint8_t flags) {
   if (size <= kShortSizeMax) {
     out[0] = flags;
     out[1] = static_cast<std::uint8_t>(size);
@@ -59,14 +59,14 @@ std::size_t WriteFrameHeader(std::uint8_t* out, std::uint64_t size, std::uint8_t
   return kLongHeaderSize;
 }
 
-void AppendFrame(std::string& out, std::string_view body, bool more) {
+void append_frame(std::string& out, std::string_view body, bool more) {
   std::uint8_t header[kMaxHeaderSize];
-  const std::size_t n = WriteFrameHeader(header, body.size(), more ? kFlagMore : 0);
+  const std::size_t n = write_frame_header(header, body.size(), more ? kFlagMore : 0);
   out.append(reinterpret_cast<const char*>(header), n);
   out.append(body);
 }
 
-absl::StatusOr<std::optional<DecodedFrame>> FrameDecoder::Next(std::string_view& in) {
+absl::StatusOr<std::optional<DecodedFrame>> FrameDecoder::next(std::string_view& in) {
   if (!pending_) {
     // Fast path: a whole header at the front of `in` and nothing carried over.
     std::string_view src = in;
@@ -78,7 +78,7 @@ absl::StatusOr<std::optional<DecodedFrame>> FrameDecoder::Next(std::string_view&
       in.remove_prefix(take);
       src = std::string_view(reinterpret_cast<const char*>(header_), header_have_);
     }
-    absl::StatusOr<FrameHeader> h = ParseFrameHeader(src, limits_);
+    absl::StatusOr<FrameHeader> h = parse_frame_header(src, limits_);
     if (!h.ok()) return h.status();
     if (h->header_size == 0) {
       if (header_have_ == 0) {  // stash the partial header

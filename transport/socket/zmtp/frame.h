@@ -5,11 +5,10 @@
 //   flags: bit 0 MORE (another frame of this message follows), bit 1 LONG, bit 2 COMMAND,
 //          bits 3-7 reserved and zero. A command never has MORE.
 //
-// ParseFrameHeader and the Append functions are pure. FrameDecoder is a streaming decoder with
+// parse_frame_header and the Append functions are pure. FrameDecoder is a streaming decoder with
 // explicit size limits; one instance per connection, thread-compatible. Untrusted octets yield a
 // Status.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_FRAME_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_FRAME_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -39,17 +38,17 @@ struct FrameLimits {
 
 // Parses the header at the start of `in`. When `in` holds too few octets, returns a header whose
 // header_size is 0. Refuses reserved flag bits, a command with MORE, and sizes over `limits`.
-absl::StatusOr<FrameHeader> ParseFrameHeader(std::string_view in, const FrameLimits& limits);
+absl::StatusOr<FrameHeader> parse_frame_header(std::string_view in, const FrameLimits& limits);
 
 // Writes a header for `size` octets with `flags` (MORE / COMMAND; LONG is chosen here) into `out`,
 // which has room for kMaxHeaderSize octets. Returns the octets written.
-std::size_t WriteFrameHeader(std::uint8_t* out, std::uint64_t size, std::uint8_t flags);
+std::size_t write_frame_header(std::uint8_t* out, std::uint64_t size, std::uint8_t flags);
 
 // Appends a whole data frame.
-void AppendFrame(std::string& out, std::string_view body, bool more);
+void append_frame(std::string& out, std::string_view body, bool more);
 
 // A frame delivered by FrameDecoder. `body` points either into the caller's input or into the
-// decoder's own buffer; it stays valid until the next call to Next.
+// decoder's own buffer; it stays valid until the next call to next().
 struct DecodedFrame {
   FrameHeader header;
   std::string_view body;
@@ -61,7 +60,7 @@ class FrameDecoder {
 
   // Consumes octets from the front of `in` until one frame is complete (returned) or `in` is empty
   // (nullopt). An error leaves the decoder unusable: the connection must close.
-  absl::StatusOr<std::optional<DecodedFrame>> Next(std::string_view& in);
+  absl::StatusOr<std::optional<DecodedFrame>> next(std::string_view& in);
 
   void set_limits(FrameLimits limits) { limits_ = limits; }
   const FrameLimits& limits() const { return limits_; }
@@ -79,5 +78,3 @@ class FrameDecoder {
 };
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_FRAME_H_

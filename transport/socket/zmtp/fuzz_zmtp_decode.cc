@@ -19,28 +19,28 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = 1 + data[0] % 64;
   std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
 
-  (void)CheckGreetingPrefix(input.substr(0, kGreetingSize));
-  (void)DecodeGreeting(input);
+  (void)check_greeting_prefix(input.substr(0, kGreetingSize));
+  (void)decode_greeting(input);
 
   FrameDecoder decoder(FrameLimits{1 << 20, 4096});
-  auto mechanism = MakeNullMechanism({{"Socket-Type", "DEALER"}});
+  auto mechanism = make_null_mechanism({{"Socket-Type", "DEALER"}});
   std::string out;
   while (!input.empty()) {
     std::string_view piece = input.substr(0, chunk);
     input.remove_prefix(piece.size());
     while (!piece.empty()) {
-      auto frame = decoder.Next(piece);
+      auto frame = decoder.next(piece);
       if (!frame.ok()) return 0;
       if (!frame->has_value()) break;
       const DecodedFrame& f = **frame;
       if (!f.header.command()) continue;
-      auto command = ParseCommand(f.body);
+      auto command = parse_command(f.body);
       if (!command.ok()) continue;
-      (void)ParsePing(command->data);
-      (void)ParsePong(command->data);
-      (void)ParseError(command->data);
-      if (auto md = ParseMetadata(command->data); md.ok()) (void)FindProperty(*md, "Identity");
-      (void)mechanism->OnCommand(*command, out);
+      (void)parse_ping(command->data);
+      (void)parse_pong(command->data);
+      (void)parse_error(command->data);
+      if (auto md = parse_metadata(command->data); md.ok()) (void)find_property(*md, "Identity");
+      (void)mechanism->on_command(*command, out);
     }
   }
   return 0;

@@ -5,7 +5,7 @@
 
 namespace bossa::zmtp {
 
-void AppendGreeting(std::string& out, const Greeting& greeting) {
+void append_greeting(std::string& out, const Greeting& greeting) {
   const std::size_t start = out.size();
   out.resize(start + kGreetingSize, '\0');
   char* g = out.data() + start;
@@ -17,7 +17,7 @@ void AppendGreeting(std::string& out, const Greeting& greeting) {
   g[kAsServerOffset] = greeting.as_server ? 1 : 0;
 }
 
-absl::Status CheckGreetingPrefix(std::string_view prefix) {
+absl::Status check_greeting_prefix(std::string_view prefix) {
   if (!prefix.empty() && static_cast<std::uint8_t>(prefix[0]) != kSignatureFirst) {
     return absl::InvalidArgumentError(absl::StrCat("ZMTP greeting: octet 0 is 0x",
                                                    absl::Hex(static_cast<std::uint8_t>(prefix[0])),
@@ -39,12 +39,12 @@ absl::Status CheckGreetingPrefix(std::string_view prefix) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Greeting> DecodeGreeting(std::string_view bytes) {
+absl::StatusOr<Greeting> decode_greeting(std::string_view bytes) {
   if (bytes.size() < kGreetingSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("ZMTP greeting: ", bytes.size(), " octets, need ", kGreetingSize));
   }
-  if (absl::Status s = CheckGreetingPrefix(bytes); !s.ok()) return s;
+  if (absl::Status s = check_greeting_prefix(bytes); !s.ok()) return s;
   Greeting g;
   g.major = static_cast<std::uint8_t>(bytes[kVersionMajorOffset]);
   g.minor = static_cast<std::uint8_t>(bytes[kVersionMinorOffset]);

@@ -7,8 +7,7 @@
 //   octets 33-63 filler, zero
 //
 // Pure functions over buffers; thread-compatible. Malformed input yields a Status, never a crash.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_GREETING_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_GREETING_H_
+#pragma once
 
 #include <cstdint>
 #include <string>
@@ -27,17 +26,15 @@ struct Greeting {
 };
 
 // Appends the 64-octet greeting. `mechanism` must be at most 20 ASCII characters.
-void AppendGreeting(std::string& out, const Greeting& greeting);
+void append_greeting(std::string& out, const Greeting& greeting);
 
 // Checks the octets of a greeting received so far (any prefix, even empty), so that garbage is
 // refused before 64 octets arrive. InvalidArgument names the offending octet.
-absl::Status CheckGreetingPrefix(std::string_view prefix);
+absl::Status check_greeting_prefix(std::string_view prefix);
 
 // Decodes a complete greeting (the first 64 octets of `bytes`). Refuses a bad signature, a major
 // version below 3, and a mechanism name that is not upper-case ASCII followed by null padding.
 // A version above 3.1 is reported as it came; the caller talks 3.1 to it, as RFC 23 asks.
-absl::StatusOr<Greeting> DecodeGreeting(std::string_view bytes);
+absl::StatusOr<Greeting> decode_greeting(std::string_view bytes);
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_GREETING_H_

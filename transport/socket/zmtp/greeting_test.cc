@@ -10,8 +10,8 @@ namespace {
 
 TEST(Greeting, EncodesNullClientOctetByOctet) {
   std::string out;
-  AppendGreeting(out, Greeting{});
-  std::string expected = Bytes({0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 1});
+  append_greeting(out, Greeting{});
+  std::string expected = bytes({0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 1});
   expected += "NULL";
   expected.append(16, '\0');
   expected.push_back('\0');  // as-server
@@ -22,8 +22,8 @@ TEST(Greeting, EncodesNullClientOctetByOctet) {
 
 TEST(Greeting, RoundTripsServerFlagAndMechanism) {
   std::string out;
-  AppendGreeting(out, Greeting{3, 1, "PLAIN", true});
-  auto g = DecodeGreeting(out);
+  append_greeting(out, Greeting{3, 1, "PLAIN", true});
+  auto g = decode_greeting(out);
   ASSERT_TRUE(g.ok()) << g.status();
   EXPECT_EQ(g->mechanism, "PLAIN");
   EXPECT_TRUE(g->as_server);
@@ -33,59 +33,59 @@ TEST(Greeting, RoundTripsServerFlagAndMechanism) {
 
 TEST(Greeting, AcceptsAnyPaddingAsLibzmqSendsIt) {
   std::string out;
-  AppendGreeting(out, Greeting{3, 0, "NULL", false});
+  append_greeting(out, Greeting{3, 0, "NULL", false});
   out[8] = 1;  // libzmq puts identity length + 1 in the padding
-  auto g = DecodeGreeting(out);
+  auto g = decode_greeting(out);
   ASSERT_TRUE(g.ok()) << g.status();
   EXPECT_EQ(g->minor, 0);
 }
 
 TEST(Greeting, RefusesBadFirstOctetFromPrefixAlone) {
-  EXPECT_FALSE(CheckGreetingPrefix("G").ok());  // e.g. "GET / HTTP/1.1"
-  EXPECT_TRUE(CheckGreetingPrefix(Bytes({0xFF, 0, 0})).ok());
-  EXPECT_TRUE(CheckGreetingPrefix("").ok());
+  EXPECT_FALSE(check_greeting_prefix("G").ok());  // e.g. "GET / HTTP/1.1"
+  EXPECT_TRUE(check_greeting_prefix(bytes({0xFF, 0, 0})).ok());
+  EXPECT_TRUE(check_greeting_prefix("").ok());
 }
 
 TEST(Greeting, RefusesBadSignatureEnd) {
   std::string out;
-  AppendGreeting(out, Greeting{});
+  append_greeting(out, Greeting{});
   out[9] = 0x01;
-  EXPECT_FALSE(CheckGreetingPrefix(out.substr(0, 10)).ok());
-  EXPECT_FALSE(DecodeGreeting(out).ok());
+  EXPECT_FALSE(check_greeting_prefix(out.substr(0, 10)).ok());
+  EXPECT_FALSE(decode_greeting(out).ok());
 }
 
 TEST(Greeting, RefusesVersionTwo) {
   std::string out;
-  AppendGreeting(out, Greeting{2, 0, "NULL", false});
-  EXPECT_FALSE(CheckGreetingPrefix(out.substr(0, 11)).ok());
-  EXPECT_FALSE(DecodeGreeting(out).ok());
+  append_greeting(out, Greeting{2, 0, "NULL", false});
+  EXPECT_FALSE(check_greeting_prefix(out.substr(0, 11)).ok());
+  EXPECT_FALSE(decode_greeting(out).ok());
 }
 
 TEST(Greeting, RefusesTruncatedGreeting) {
   std::string out;
-  AppendGreeting(out, Greeting{});
-  EXPECT_FALSE(DecodeGreeting(out.substr(0, 63)).ok());
+  append_greeting(out, Greeting{});
+  EXPECT_FALSE(decode_greeting(out.substr(0, 63)).ok());
 }
 
 TEST(Greeting, RefusesUnpaddedOrEmptyMechanism) {
   std::string out;
-  AppendGreeting(out, Greeting{});
+  append_greeting(out, Greeting{});
   std::string bad = out;
   bad[12 + 6] = 'X';  // garbage after the terminating null
-  EXPECT_FALSE(DecodeGreeting(bad).ok());
+  EXPECT_FALSE(decode_greeting(bad).ok());
   bad = out;
   bad[12] = '\0';
-  EXPECT_FALSE(DecodeGreeting(bad).ok());
+  EXPECT_FALSE(decode_greeting(bad).ok());
   bad = out;
   bad[13] = 'u';  // lower case
-  EXPECT_FALSE(DecodeGreeting(bad).ok());
+  EXPECT_FALSE(decode_greeting(bad).ok());
 }
 
 TEST(Greeting, RefusesAsServerAboveOne) {
   std::string out;
-  AppendGreeting(out, Greeting{});
+  append_greeting(out, Greeting{});
   out[32] = 2;
-  EXPECT_FALSE(DecodeGreeting(out).ok());
+  EXPECT_FALSE(decode_greeting(out).ok());
 }
 
 }  // namespace

@@ -14,22 +14,22 @@ class NullMechanism final : public Mechanism {
 
   std::string_view name() const override { return kMechanismNull; }
 
-  void Start(std::string& out) override { AppendReady(out, own_); }
+  void start(std::string& out) override { append_ready(out, own_); }
 
-  absl::Status OnCommand(const Command& command, std::string&) override {
+  absl::Status on_command(const Command& command, std::string&) override {
     if (done_) {
       return absl::FailedPreconditionError(absl::StrCat(
           "ZMTP NULL: unexpected ", std::string(command.name), " after the handshake"));
     }
     if (command.name == kReady) {
-      absl::StatusOr<Metadata> md = ParseMetadata(command.data);
+      absl::StatusOr<Metadata> md = parse_metadata(command.data);
       if (!md.ok()) return md.status();
       peer_ = *std::move(md);
       done_ = true;
       return absl::OkStatus();
     }
     if (command.name == kError) {
-      absl::StatusOr<std::string_view> reason = ParseError(command.data);
+      absl::StatusOr<std::string_view> reason = parse_error(command.data);
       if (!reason.ok()) return reason.status();
       return absl::PermissionDeniedError(
           absl::StrCat("ZMTP NULL: peer refused: ", std::string(*reason)));
@@ -49,7 +49,7 @@ class NullMechanism final : public Mechanism {
 
 }  // namespace
 
-std::unique_ptr<Mechanism> MakeNullMechanism(Metadata own) {
+std::unique_ptr<Mechanism> make_null_mechanism(Metadata own) {
   return std::make_unique<NullMechanism>(std::move(own));
 }
 

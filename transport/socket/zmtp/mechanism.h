@@ -4,8 +4,7 @@
 // done, each knows the other's metadata (Socket-Type, Identity, ...). NULL sends READY with this
 // side's metadata and expects READY (or ERROR) back. PLAIN and CURVE plug in as further Mechanism
 // classes. One instance per connection; thread-compatible.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_MECHANISM_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_MECHANISM_H_
+#pragma once
 
 #include <memory>
 #include <string>
@@ -24,11 +23,11 @@ class Mechanism {
   virtual std::string_view name() const = 0;
 
   // Appends the command frames this side sends once the greetings are exchanged.
-  virtual void Start(std::string& out) = 0;
+  virtual void start(std::string& out) = 0;
 
   // Handles one command from the peer during the handshake; may append replies to `out`.
   // An error (including a peer ERROR command) means the connection must close.
-  virtual absl::Status OnCommand(const Command& command, std::string& out) = 0;
+  virtual absl::Status on_command(const Command& command, std::string& out) = 0;
 
   // True once the peer's metadata is known and data frames may flow.
   virtual bool done() const = 0;
@@ -38,8 +37,6 @@ class Mechanism {
 };
 
 // NULL: no security; `own` is this side's metadata for READY.
-std::unique_ptr<Mechanism> MakeNullMechanism(Metadata own);
+std::unique_ptr<Mechanism> make_null_mechanism(Metadata own);
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_MECHANISM_H_

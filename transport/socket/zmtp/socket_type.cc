@@ -7,40 +7,40 @@ namespace bossa::zmtp {
 namespace {
 
 constexpr std::array<std::pair<SocketType, std::string_view>, 11> kNames = {{
-    {SocketType::pair, "PAIR"},
-    {SocketType::pub, "PUB"},
-    {SocketType::sub, "SUB"},
-    {SocketType::req, "REQ"},
-    {SocketType::rep, "REP"},
-    {SocketType::dealer, "DEALER"},
-    {SocketType::router, "ROUTER"},
-    {SocketType::pull, "PULL"},
-    {SocketType::push, "PUSH"},
-    {SocketType::xpub, "XPUB"},
-    {SocketType::xsub, "XSUB"},
+    {SocketType::kPair, "PAIR"},
+    {SocketType::kPub, "PUB"},
+    {SocketType::kSub, "SUB"},
+    {SocketType::kReq, "REQ"},
+    {SocketType::kRep, "REP"},
+    {SocketType::kDealer, "DEALER"},
+    {SocketType::kRouter, "ROUTER"},
+    {SocketType::kPull, "PULL"},
+    {SocketType::kPush, "PUSH"},
+    {SocketType::kXpub, "XPUB"},
+    {SocketType::kXsub, "XSUB"},
 }};
 
-bool OneWay(SocketType a, SocketType b) {
+bool one_way(SocketType a, SocketType b) {
   using T = SocketType;
   switch (a) {
-    case T::pair:
-      return b == T::pair;
-    case T::pub:
-    case T::xpub:
-      return b == T::sub || b == T::xsub;
-    case T::req:
-      return b == T::rep || b == T::router;
-    case T::rep:
-      return b == T::req || b == T::dealer;
-    case T::dealer:
-      return b == T::rep || b == T::dealer || b == T::router;
-    case T::router:
-      return b == T::req || b == T::dealer || b == T::router;
-    case T::push:
-      return b == T::pull;
-    case T::sub:
-    case T::xsub:
-    case T::pull:
+    case T::kPair:
+      return b == T::kPair;
+    case T::kPub:
+    case T::kXpub:
+      return b == T::kSub || b == T::kXsub;
+    case T::kReq:
+      return b == T::kRep || b == T::kRouter;
+    case T::kRep:
+      return b == T::kReq || b == T::kDealer;
+    case T::kDealer:
+      return b == T::kRep || b == T::kDealer || b == T::kRouter;
+    case T::kRouter:
+      return b == T::kReq || b == T::kDealer || b == T::kRouter;
+    case T::kPush:
+      return b == T::kPull;
+    case T::kSub:
+    case T::kXsub:
+    case T::kPull:
       return false;
   }
   return false;
@@ -48,22 +48,22 @@ bool OneWay(SocketType a, SocketType b) {
 
 }  // namespace
 
-std::string_view SocketTypeName(SocketType type) {
+std::string_view socket_type_name(SocketType type) {
   for (const auto& [t, name] : kNames) {
     if (t == type) return name;
   }
   return "UNKNOWN";
 }
 
-std::optional<SocketType> ParseSocketType(std::string_view name) {
+std::optional<SocketType> parse_socket_type(std::string_view name) {
   for (const auto& [t, n] : kNames) {
     if (n == name) return t;
   }
   return std::nullopt;
 }
 
-bool SocketTypesCompatible(SocketType a, SocketType b) {
-  return OneWay(a, b) || OneWay(b, a);
+bool socket_types_compatible(SocketType a, SocketType b) {
+  return one_way(a, b) || one_way(b, a);
 }
 
 }  // namespace bossa::zmtp

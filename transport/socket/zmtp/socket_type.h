@@ -1,25 +1,34 @@
 // ZeroMQ socket types as ZMTP names them in the Socket-Type property, and which pairs may talk.
 //
 // Pure functions over constants; safe from any thread.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_SOCKET_TYPE_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_SOCKET_TYPE_H_
+#pragma once
 
 #include <optional>
 #include <string_view>
 
 namespace bossa::zmtp {
 
-enum class SocketType { pair, pub, sub, req, rep, dealer, router, pull, push, xpub, xsub };
+enum class SocketType {
+  kPair,
+  kPub,
+  kSub,
+  kReq,
+  kRep,
+  kDealer,
+  kRouter,
+  kPull,
+  kPush,
+  kXpub,
+  kXsub
+};
 
 // The upper-case wire name, e.g. "DEALER".
-std::string_view SocketTypeName(SocketType type);
+std::string_view socket_type_name(SocketType type);
 
 // Parses a wire name; exact, upper-case, as RFC 23 writes them.
-std::optional<SocketType> ParseSocketType(std::string_view name);
+std::optional<SocketType> parse_socket_type(std::string_view name);
 
 // True when RFC 23's table allows `a` to talk to `b` (symmetric).
-bool SocketTypesCompatible(SocketType a, SocketType b);
+bool socket_types_compatible(SocketType a, SocketType b);
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_SOCKET_TYPE_H_

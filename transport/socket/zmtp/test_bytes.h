@@ -1,19 +1,16 @@
-// Bytes: wire bytes written as octets, for the codec's byte-by-byte tests
-// (Bytes({0x01, 0x00}) is a frame header with an empty body). Test-only.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_TEST_BYTES_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_TEST_BYTES_H_
+// bytes(): wire bytes written as octets, for the codec's byte-by-byte tests
+// (bytes({0x01, 0x00}) is a frame header with an empty body). Test-only.
+#pragma once
 
 #include <initializer_list>
 #include <string>
 
 namespace bossa::zmtp {
 
-inline std::string Bytes(std::initializer_list<int> octets) {
+inline std::string bytes(std::initializer_list<int> octets) {
   std::string s;
   for (int o : octets) s.push_back(static_cast<char>(o));
   return s;
 }
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_TEST_BYTES_H_

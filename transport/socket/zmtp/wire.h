@@ -3,8 +3,7 @@
 // Every number that goes on the wire lives in this one table. They are fixed by the specifications
 // and by the deployed base of ZeroMQ peers: they never change. Pure constants, no state; safe from
 // any thread.
-#ifndef BOSSA_TRANSPORT_SOCKET_ZMTP_WIRE_H_
-#define BOSSA_TRANSPORT_SOCKET_ZMTP_WIRE_H_
+#pragma once
 
 #include <cstddef>
 #include <cstdint>
@@ -62,5 +61,3 @@ inline constexpr std::uint8_t kSubscribePrefix = 0x01;
 inline constexpr std::uint8_t kCancelPrefix = 0x00;
 
 }  // namespace bossa::zmtp
-
-#endif  // BOSSA_TRANSPORT_SOCKET_ZMTP_WIRE_H_

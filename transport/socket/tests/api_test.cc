@@ -133,7 +133,7 @@ TEST(Endpoints, DisconnectEndsImmediateTcpConnections) {
   EXPECT_EQ((*pull.recv())[0], "one");
   ASSERT_TRUE(push.disconnect(pull.last_endpoint()).ok());
   EXPECT_EQ(push.send("two", Flags::kDontwait).code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(testing::Eventually([&] { return pull.stats().disconnects == 1; }));
+  EXPECT_TRUE(testing::eventually([&] { return pull.stats().disconnects == 1; }));
 }
 
 TEST(Options, AreValidatedAndReadBack) {

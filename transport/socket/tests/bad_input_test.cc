@@ -19,8 +19,8 @@
 namespace bossa::socket {
 namespace {
 
-using testing::Greeting;
-using testing::Handshake;
+using testing::greeting;
+using testing::handshake;
 
 class BadInputTest : public ::testing::Test {
  protected:
@@ -39,7 +39,7 @@ class BadInputTest : public ::testing::Test {
 
   // Sends `bytes` from a raw client, expects the connection to be closed with a reason containing
   // `reason`, and the good peer to go on working.
-  void ExpectRefused(const std::string& bytes, std::string_view reason, bool half_close = false) {
+  void expect_refused(const std::string& bytes, std::string_view reason, bool half_close = false) {
     const std::uint64_t errors = pull_.stats().protocol_errors;
     {
       testing::RawClient raw(pull_.last_endpoint());
@@ -47,7 +47,7 @@ class BadInputTest : public ::testing::Test {
       if (half_close) raw.finish_writing();
       EXPECT_TRUE(raw.closed_by_server());
     }
-    ASSERT_TRUE(testing::Eventually([&] { return pull_.stats().protocol_errors == errors + 1; }));
+    ASSERT_TRUE(testing::eventually([&] { return pull_.stats().protocol_errors == errors + 1; }));
     const SocketStats stats = pull_.stats();
     EXPECT_NE(stats.last_error.find(reason), std::string::npos) << stats.last_error;
     {
@@ -69,47 +69,47 @@ class BadInputTest : public ::testing::Test {
 };
 
 TEST_F(BadInputTest, GarbageBytesAreRefused) {
-  ExpectRefused("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "octet 0");
+  expect_refused("GET / HTTP/1.1\r\nHost: x\r\n\r\n", "octet 0");
 }
 
 TEST_F(BadInputTest, TruncatedGreetingIsRefused) {
-  ExpectRefused(Greeting().substr(0, 20), "truncated greeting", /*half_close=*/true);
+  expect_refused(greeting().substr(0, 20), "truncated greeting", /*half_close=*/true);
 }
 
 TEST_F(BadInputTest, WrongMechanismIsRefused) {
-  ExpectRefused(Greeting("PLAIN"), "PLAIN");
+  expect_refused(greeting("PLAIN"), "PLAIN");
 }
 
 TEST_F(BadInputTest, ReservedFlagBitsAreRefused) {
-  ExpectRefused(Handshake() + std::string("\x20\x01x", 3), "reserved flag bits");
+  expect_refused(handshake() + std::string("\x20\x01x", 3), "reserved flag bits");
 }
 
 TEST_F(BadInputTest, FrameOverMaxmsgsizeIsRefused) {
-  std::string bytes = Handshake();
+  std::string bytes = handshake();
   zmtp::append_frame(bytes, std::string(1001, 'x'), false);
-  ExpectRefused(bytes, "exceeds the limit");
+  expect_refused(bytes, "exceeds the limit");
 }
 
 TEST_F(BadInputTest, CommandOfWrongLengthIsRefused) {
-  std::string bytes = Handshake();
+  std::string bytes = handshake();
   zmtp::append_command(bytes, "PING", std::string(1, '\0'));  // a TTL needs two octets
-  ExpectRefused(bytes, "PING");
+  expect_refused(bytes, "PING");
 }
 
 TEST_F(BadInputTest, MalformedReadyIsRefused) {
-  std::string bytes = Greeting();
+  std::string bytes = greeting();
   zmtp::append_command(bytes, "READY", std::string("\x0bSocket-Type\x00\x00\x00\x09PUSH", 20));
-  ExpectRefused(bytes, "metadata");
+  expect_refused(bytes, "metadata");
 }
 
 TEST_F(BadInputTest, IncompatibleSocketTypeIsRefused) {
-  ExpectRefused(Handshake("PUB"), "cannot talk to a PUB");
+  expect_refused(handshake("PUB"), "cannot talk to a PUB");
 }
 
 TEST_F(BadInputTest, DataBeforeHandshakeIsRefused) {
-  std::string bytes = Greeting();
+  std::string bytes = greeting();
   zmtp::append_frame(bytes, "early", false);
-  ExpectRefused(bytes, "before the handshake");
+  expect_refused(bytes, "before the handshake");
 }
 
 }  // namespace

@@ -47,15 +47,15 @@ class BossaPeer : public Peer {
     absl::Status st = s_.send(std::move(m));
     EXPECT_TRUE(st.ok()) << st;
   }
-  Frames recv() override { return Convert(s_.recv()); }
-  Frames try_recv() override { return Convert(s_.recv(Flags::kDontwait)); }
+  Frames recv() override { return convert(s_.recv()); }
+  Frames try_recv() override { return convert(s_.recv(Flags::kDontwait)); }
   void subscribe(const std::string& t) override { EXPECT_TRUE(s_.set(Option::kSubscribe, t).ok()); }
   void unsubscribe(const std::string& t) override {
     EXPECT_TRUE(s_.set(Option::kUnsubscribe, t).ok());
   }
 
  private:
-  static Frames Convert(const absl::StatusOr<Message>& m) {
+  static Frames convert(const absl::StatusOr<Message>& m) {
     Frames out;
     if (!m.ok()) return out;
     for (const Frame& f : *m) out.push_back(f.to_string());
@@ -111,7 +111,7 @@ class ZmqPeer : public Peer {
   zmq::socket_t s_;
 };
 
-zmq::socket_type ZmqType(SocketType t) {
+zmq::socket_type zmq_type(SocketType t) {
   switch (t) {
     case SocketType::kPair:
       return zmq::socket_type::pair;
@@ -146,18 +146,18 @@ struct Case {
   bool bossa_binds;
 };
 
-std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   const Case& c = info.param;
   return absl::StrCat("bossa_", std::string(zmtp::socket_type_name(c.bossa)), "_zmq_",
                       std::string(zmtp::socket_type_name(c.zmq)), "_",
-                      testing::TransportName(c.transport),
+                      testing::transport_name(c.transport),
                       c.bossa_binds ? "_bossa_binds" : "_zmq_binds");
 }
 
-bool IsPublisher(SocketType t) {
+bool is_publisher(SocketType t) {
   return t == SocketType::kPub || t == SocketType::kXpub;
 }
-bool IsRequester(SocketType t) {
+bool is_requester(SocketType t) {
   return t == SocketType::kReq || t == SocketType::kDealer;
 }
 
@@ -166,8 +166,8 @@ class InteropTest : public ::testing::TestWithParam<Case> {
   void SetUp() override {
     const Case& c = GetParam();
     auto b = std::make_unique<BossaPeer>(ctx_, c.bossa);
-    auto z = std::make_unique<ZmqPeer>(zctx_, ZmqType(c.zmq));
-    std::string ep = testing::BindEndpoint(c.transport);
+    auto z = std::make_unique<ZmqPeer>(zctx_, zmq_type(c.zmq));
+    std::string ep = testing::bind_endpoint(c.transport);
     if (c.bossa_binds) {
       ASSERT_TRUE(b->socket().bind(ep).ok());
       z->socket().connect(b->socket().last_endpoint());
@@ -181,7 +181,7 @@ class InteropTest : public ::testing::TestWithParam<Case> {
   }
 
   // Runs the conversation the pair's pattern defines, with `a` of type `ta` and `b` of type `tb`.
-  void Converse(Peer& a, SocketType ta, Peer& b, SocketType tb) {
+  void converse(Peer& a, SocketType ta, Peer& b, SocketType tb) {
     using T = SocketType;
     const Frames payload = {"", std::string(300, 'p'), "x"};  // empty, long (> 255) and short
     if (ta == T::kPair || (ta == T::kDealer && tb == T::kDealer)) {
@@ -193,7 +193,7 @@ class InteropTest : public ::testing::TestWithParam<Case> {
       for (int i = 0; i < 100; ++i) a.send({absl::StrCat(i), std::string(i, 'z')});
       for (int i = 0; i < 100; ++i)
         EXPECT_EQ(b.recv(), (Frames{absl::StrCat(i), std::string(i, 'z')}));
-    } else if (IsRequester(ta)) {
+    } else if (is_requester(ta)) {
       // The requester's frames and the replier's view of them depend on who adds envelopes.
       const bool dealer = ta == T::kDealer;
       const bool router = tb == T::kRouter;
@@ -224,7 +224,7 @@ class InteropTest : public ::testing::TestWithParam<Case> {
           EXPECT_EQ(answer, Frames{"r" + q});
         }
       }
-    } else if (IsPublisher(ta)) {
+    } else if (is_publisher(ta)) {
       // A subscriber hands a subscription to a connection its socket has not seen yet only when
       // its owner next calls it (libzmq and bossa alike): keep calling it while waiting.
       auto await_at_publisher = [&](const Frames& expected) {
@@ -265,19 +265,19 @@ TEST_P(InteropTest, PairConverses) {
   const Case& c = GetParam();
   // The side that starts the pattern goes first.
   const bool bossa_leads =
-      c.bossa == SocketType::kPair || c.bossa == SocketType::kPush || IsPublisher(c.bossa) ||
-      (IsRequester(c.bossa) && !(c.bossa == SocketType::kDealer && c.zmq == SocketType::kDealer) &&
-       !IsRequester(c.zmq)) ||
+      c.bossa == SocketType::kPair || c.bossa == SocketType::kPush || is_publisher(c.bossa) ||
+      (is_requester(c.bossa) && !(c.bossa == SocketType::kDealer && c.zmq == SocketType::kDealer) &&
+       !is_requester(c.zmq)) ||
       (c.bossa == SocketType::kDealer && c.zmq == SocketType::kDealer);
   if (bossa_leads) {
-    Converse(*bossa_, c.bossa, *zmq_, c.zmq);
+    converse(*bossa_, c.bossa, *zmq_, c.zmq);
   } else {
-    Converse(*zmq_, c.zmq, *bossa_, c.bossa);
+    converse(*zmq_, c.zmq, *bossa_, c.bossa);
   }
   EXPECT_EQ(bossa_->socket().stats().protocol_errors, 0u);
 }
 
-std::vector<Case> AllCases() {
+std::vector<Case> all_cases() {
   using T = SocketType;
   const std::vector<std::pair<T, T>> pairs = {
       {T::kPair, T::kPair},     {T::kPush, T::kPull},     {T::kPull, T::kPush},
@@ -290,14 +290,14 @@ std::vector<Case> AllCases() {
   };
   std::vector<Case> cases;
   for (auto [b, z] : pairs) {
-    for (Transport t : {Transport::tcp, Transport::ipc}) {
+    for (Transport t : {Transport::kTcp, Transport::kIpc}) {
       for (bool binds : {true, false}) cases.push_back(Case{b, z, t, binds});
     }
   }
   return cases;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllPairs, InteropTest, ::testing::ValuesIn(AllCases()), CaseName);
+INSTANTIATE_TEST_SUITE_P(AllPairs, InteropTest, ::testing::ValuesIn(all_cases()), case_name);
 
 TEST(Interop, OneMebibyteFramesBothWays) {
   Context ctx{1};
@@ -365,7 +365,7 @@ TEST(Interop, LibzmqPeerRestartIsReconnected) {
     EXPECT_EQ(z.recv(), Frames{"before"});
   }
   ZmqPeer z(zctx, zmq::socket_type::pull);
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] {
     try {
       z.socket().bind(ep);
       return true;
@@ -373,7 +373,7 @@ TEST(Interop, LibzmqPeerRestartIsReconnected) {
       return false;
     }
   }));
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] {
     (void)b.socket().send("after", Flags::kDontwait);
     return !z.try_recv().empty();
   }));
@@ -394,8 +394,8 @@ TEST(Interop, BossaRestartIsReconnectedByLibzmq) {
     EXPECT_EQ(b.recv(), Frames{"before"});
   }
   BossaPeer b(ctx, SocketType::kPull);
-  ASSERT_TRUE(testing::Eventually([&] { return b.socket().bind(ep).ok(); }));
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] { return b.socket().bind(ep).ok(); }));
+  ASSERT_TRUE(testing::eventually([&] {
     z.socket().send(zmq::str_buffer("after"), zmq::send_flags::dontwait);
     return !b.try_recv().empty();
   }));

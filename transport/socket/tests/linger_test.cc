@@ -22,8 +22,8 @@ using testing::Transport;
 class DialerLingerTest : public ::testing::TestWithParam<Transport> {
  protected:
   // An endpoint nobody binds yet. tcp: a port reserved by binding and closing a probe socket.
-  std::string UnboundEndpoint() {
-    if (GetParam() != Transport::tcp) return testing::BindEndpoint(GetParam());
+  std::string unbound_endpoint() {
+    if (GetParam() != Transport::kTcp) return testing::bind_endpoint(GetParam());
     Socket probe(ctx_, SocketType::kPull);
     EXPECT_TRUE(probe.bind("tcp://127.0.0.1:*").ok());
     return probe.last_endpoint();
@@ -31,7 +31,7 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
 
   // Connects a PUSH to `ep`, queues m0..m9 and closes it with `linger`; returns how long close
   // took.
-  Clock::duration SendAndClose(const std::string& ep, int linger) {
+  Clock::duration send_and_close(const std::string& ep, int linger) {
     Socket push(ctx_, SocketType::kPush);
     EXPECT_TRUE(push.set(Option::kLinger, linger).ok());
     EXPECT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
@@ -42,11 +42,11 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
     return Clock::now() - start;
   }
 
-  Socket BoundPull(const std::string& ep, int rcvtimeo) {
+  Socket bound_pull(const std::string& ep, int rcvtimeo) {
     Socket pull(ctx_, SocketType::kPull);
     EXPECT_TRUE(pull.set(Option::kRcvtimeo, rcvtimeo).ok());
     EXPECT_TRUE(pull.set(Option::kLinger, 0).ok());
-    EXPECT_TRUE(testing::Eventually([&] { return pull.bind(ep).ok(); }));
+    EXPECT_TRUE(testing::eventually([&] { return pull.bind(ep).ok(); }));
     return pull;
   }
 
@@ -54,9 +54,9 @@ class DialerLingerTest : public ::testing::TestWithParam<Transport> {
 };
 
 TEST_P(DialerLingerTest, QueuedMessagesReachAPeerThatBindsWithinTheLinger) {
-  const std::string ep = UnboundEndpoint();
-  EXPECT_LT(SendAndClose(ep, 2000), 500ms);  // close does not wait for the linger
-  Socket pull = BoundPull(ep, 5000);
+  const std::string ep = unbound_endpoint();
+  EXPECT_LT(send_and_close(ep, 2000), 500ms);  // close does not wait for the linger
+  Socket pull = bound_pull(ep, 5000);
   for (int i = 0; i < 10; ++i) {
     absl::StatusOr<Message> m = pull.recv();
     ASSERT_TRUE(m.ok()) << m.status();
@@ -65,10 +65,10 @@ TEST_P(DialerLingerTest, QueuedMessagesReachAPeerThatBindsWithinTheLinger) {
 }
 
 TEST_P(DialerLingerTest, InfiniteLingerWaitsForALatePeer) {
-  const std::string ep = UnboundEndpoint();
-  EXPECT_LT(SendAndClose(ep, -1), 500ms);
+  const std::string ep = unbound_endpoint();
+  EXPECT_LT(send_and_close(ep, -1), 500ms);
   std::this_thread::sleep_for(300ms);  // the peer shows up well after close
-  Socket pull = BoundPull(ep, 5000);
+  Socket pull = bound_pull(ep, 5000);
   for (int i = 0; i < 10; ++i) {
     absl::StatusOr<Message> m = pull.recv();
     ASSERT_TRUE(m.ok()) << m.status();
@@ -77,22 +77,22 @@ TEST_P(DialerLingerTest, InfiniteLingerWaitsForALatePeer) {
 }
 
 TEST_P(DialerLingerTest, LingerZeroDropsQueuedMessagesAtClose) {
-  const std::string ep = UnboundEndpoint();
-  EXPECT_LT(SendAndClose(ep, 0), 500ms);
-  Socket pull = BoundPull(ep, 500);
+  const std::string ep = unbound_endpoint();
+  EXPECT_LT(send_and_close(ep, 0), 500ms);
+  Socket pull = bound_pull(ep, 500);
   EXPECT_EQ(pull.recv().status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
 TEST_P(DialerLingerTest, MessagesAreDroppedOnceTheLingerRanOut) {
-  const std::string ep = UnboundEndpoint();
-  EXPECT_LT(SendAndClose(ep, 100), 500ms);
+  const std::string ep = unbound_endpoint();
+  EXPECT_LT(send_and_close(ep, 100), 500ms);
   std::this_thread::sleep_for(400ms);  // past the linger: the dialer must have given up
-  Socket pull = BoundPull(ep, 500);
+  Socket pull = bound_pull(ep, 500);
   EXPECT_EQ(pull.recv().status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
 TEST_P(DialerLingerTest, DisconnectedDialerStillDeliversWithinLinger) {
-  const std::string ep = UnboundEndpoint();
+  const std::string ep = unbound_endpoint();
   Socket push(ctx_, SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kLinger, 2000).ok());
   ASSERT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
@@ -100,27 +100,27 @@ TEST_P(DialerLingerTest, DisconnectedDialerStillDeliversWithinLinger) {
   ASSERT_TRUE(push.send("queued").ok());
   ASSERT_TRUE(push.disconnect(ep).ok());
   EXPECT_EQ(push.send("after", Flags::kDontwait).code(), absl::StatusCode::kUnavailable);
-  Socket pull = BoundPull(ep, 5000);
+  Socket pull = bound_pull(ep, 5000);
   absl::StatusOr<Message> m = pull.recv();
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)[0], "queued");
 }
 
 TEST_P(DialerLingerTest, DisconnectWithLingerZeroDropsWhatNeverLeft) {
-  const std::string ep = UnboundEndpoint();
+  const std::string ep = unbound_endpoint();
   Socket push(ctx_, SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kLinger, 0).ok());
   ASSERT_TRUE(push.set(Option::kReconnectIvl, 20).ok());
   ASSERT_TRUE(push.connect(ep).ok());
   ASSERT_TRUE(push.send("lost").ok());
   ASSERT_TRUE(push.disconnect(ep).ok());
-  Socket pull = BoundPull(ep, 500);
+  Socket pull = bound_pull(ep, 500);
   EXPECT_EQ(pull.recv().status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, DialerLingerTest,
-                         ::testing::Values(Transport::tcp, Transport::ipc),
-                         [](const auto& info) { return testing::TransportName(info.param); });
+                         ::testing::Values(Transport::kTcp, Transport::kIpc),
+                         [](const auto& info) { return testing::transport_name(info.param); });
 
 }  // namespace
 }  // namespace bossa::socket

@@ -1,7 +1,6 @@
 // A raw ZMTP peer for tests: a blocking POSIX tcp client that writes chosen octets and reads what
 // the socket under test answers.
-#ifndef BOSSA_TRANSPORT_SOCKET_TESTS_RAW_CLIENT_H_
-#define BOSSA_TRANSPORT_SOCKET_TESTS_RAW_CLIENT_H_
+#pragma once
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -86,19 +85,17 @@ class RawClient {
   int fd_ = -1;
 };
 
-inline std::string Greeting(std::string mechanism = "NULL") {
+inline std::string greeting(std::string mechanism = "NULL") {
   std::string out;
   zmtp::append_greeting(out, zmtp::Greeting{3, 1, std::move(mechanism), false});
   return out;
 }
 
 // A greeting and a NULL READY announcing `type`.
-inline std::string Handshake(std::string_view type = "PUSH") {
-  std::string out = Greeting();
+inline std::string handshake(std::string_view type = "PUSH") {
+  std::string out = greeting();
   zmtp::append_ready(out, {{"Socket-Type", std::string(type)}});
   return out;
 }
 
 }  // namespace bossa::socket::testing
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TESTS_RAW_CLIENT_H_

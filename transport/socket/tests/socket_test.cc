@@ -20,20 +20,20 @@ using testing::Transport;
 class SocketTest : public ::testing::TestWithParam<Transport> {
  protected:
   // Binds `a`, connects `b` to it, and returns the endpoint.
-  std::string Marry(Socket& a, Socket& b) {
-    EXPECT_TRUE(a.bind(testing::BindEndpoint(GetParam())).ok());
+  std::string marry(Socket& a, Socket& b) {
+    EXPECT_TRUE(a.bind(testing::bind_endpoint(GetParam())).ok());
     const std::string ep = a.last_endpoint();
     EXPECT_TRUE(b.connect(ep).ok());
     return ep;
   }
-  Socket Make(SocketType type) {
+  Socket make(SocketType type) {
     Socket s(ctx_, type);
     EXPECT_TRUE(s.set(Option::kRcvtimeo, 10000).ok());
     EXPECT_TRUE(s.set(Option::kSndtimeo, 10000).ok());
     EXPECT_TRUE(s.set(Option::kLinger, 1000).ok());
     return s;
   }
-  std::string RecvString(Socket& s) {
+  std::string recv_string(Socket& s) {
     absl::StatusOr<Message> m = s.recv();
     EXPECT_TRUE(m.ok()) << m.status();
     if (!m.ok() || m->size() != 1) return "<error>";
@@ -44,18 +44,18 @@ class SocketTest : public ::testing::TestWithParam<Transport> {
 };
 
 TEST_P(SocketTest, PushPullDeliversInOrder) {
-  Socket pull = Make(SocketType::kPull);
-  Socket push = Make(SocketType::kPush);
-  Marry(pull, push);
+  Socket pull = make(SocketType::kPull);
+  Socket push = make(SocketType::kPush);
+  marry(pull, push);
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(push.send(absl::StrCat("m", i)).ok());
-  for (int i = 0; i < 1000; ++i) ASSERT_EQ(RecvString(pull), absl::StrCat("m", i));
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(recv_string(pull), absl::StrCat("m", i));
 }
 
 TEST_P(SocketTest, ConnectBeforeBindQueuesUntilThePeerAppears) {
-  Socket push = Make(SocketType::kPush);
-  Socket pull = Make(SocketType::kPull);
-  std::string ep = testing::BindEndpoint(GetParam());
-  if (GetParam() == Transport::tcp) {
+  Socket push = make(SocketType::kPush);
+  Socket pull = make(SocketType::kPull);
+  std::string ep = testing::bind_endpoint(GetParam());
+  if (GetParam() == Transport::kTcp) {
     // Reserve a port by binding and unbinding a probe socket.
     Socket probe(ctx_, SocketType::kPull);
     ASSERT_TRUE(probe.bind(ep).ok());
@@ -65,13 +65,13 @@ TEST_P(SocketTest, ConnectBeforeBindQueuesUntilThePeerAppears) {
   ASSERT_TRUE(push.connect(ep).ok());
   ASSERT_TRUE(push.send("early").ok());
   ASSERT_TRUE(pull.bind(ep).ok());
-  EXPECT_EQ(RecvString(pull), "early");
+  EXPECT_EQ(recv_string(pull), "early");
 }
 
 TEST_P(SocketTest, MultipartArrivesWholeWithEmptyAndLargeFrames) {
-  Socket a = Make(SocketType::kPair);
-  Socket b = Make(SocketType::kPair);
-  Marry(a, b);
+  Socket a = make(SocketType::kPair);
+  Socket b = make(SocketType::kPair);
+  marry(a, b);
   Message m;
   m.push_back(Frame());
   m.push_back(std::string(300, 'x'));
@@ -83,15 +83,15 @@ TEST_P(SocketTest, MultipartArrivesWholeWithEmptyAndLargeFrames) {
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(*got, copy);
   ASSERT_TRUE(a.send("back").ok());
-  EXPECT_EQ(RecvString(b), "back");
+  EXPECT_EQ(recv_string(b), "back");
 }
 
 TEST_P(SocketTest, LargeAndSmallMessagesInterleavedArriveIntact) {
   // Large frames go out from their messages and come in straight into their frames; small ones are
   // batched and copied. A stream mixing both, multipart included, must come out as it went in.
-  Socket pull = Make(SocketType::kPull);
-  Socket push = Make(SocketType::kPush);
-  Marry(pull, push);
+  Socket pull = make(SocketType::kPull);
+  Socket push = make(SocketType::kPush);
+  marry(pull, push);
   const std::size_t sizes[] = {10, 70000, 200, 40000, 9000, 32768, 0, 65536, 1 << 20};
   std::vector<Message> sent;
   for (int i = 0; i < 300; ++i) {
@@ -109,25 +109,25 @@ TEST_P(SocketTest, LargeAndSmallMessagesInterleavedArriveIntact) {
 }
 
 TEST_P(SocketTest, PushLoadBalancesOverPulls) {
-  Socket push = Make(SocketType::kPush);
-  Socket pull1 = Make(SocketType::kPull);
-  Socket pull2 = Make(SocketType::kPull);
-  ASSERT_TRUE(pull1.bind(testing::BindEndpoint(GetParam())).ok());
-  ASSERT_TRUE(pull2.bind(testing::BindEndpoint(GetParam())).ok());
+  Socket push = make(SocketType::kPush);
+  Socket pull1 = make(SocketType::kPull);
+  Socket pull2 = make(SocketType::kPull);
+  ASSERT_TRUE(pull1.bind(testing::bind_endpoint(GetParam())).ok());
+  ASSERT_TRUE(pull2.bind(testing::bind_endpoint(GetParam())).ok());
   ASSERT_TRUE(push.connect(pull1.last_endpoint()).ok());
   ASSERT_TRUE(push.connect(pull2.last_endpoint()).ok());
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(push.send("x").ok());
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(RecvString(pull1), "x");
-    EXPECT_EQ(RecvString(pull2), "x");
+    EXPECT_EQ(recv_string(pull1), "x");
+    EXPECT_EQ(recv_string(pull2), "x");
   }
 }
 
 TEST_P(SocketTest, PullFairQueuesFromPushes) {
-  Socket pull = Make(SocketType::kPull);
-  ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
-  Socket push1 = Make(SocketType::kPush);
-  Socket push2 = Make(SocketType::kPush);
+  Socket pull = make(SocketType::kPull);
+  ASSERT_TRUE(pull.bind(testing::bind_endpoint(GetParam())).ok());
+  Socket push1 = make(SocketType::kPush);
+  Socket push2 = make(SocketType::kPush);
   ASSERT_TRUE(push1.connect(pull.last_endpoint()).ok());
   ASSERT_TRUE(push2.connect(pull.last_endpoint()).ok());
   for (int i = 0; i < 100; ++i) {
@@ -135,30 +135,30 @@ TEST_P(SocketTest, PullFairQueuesFromPushes) {
     ASSERT_TRUE(push2.send("b").ok());
   }
   int a = 0, b = 0;
-  for (int i = 0; i < 200; ++i) (RecvString(pull) == "a" ? a : b)++;
+  for (int i = 0; i < 200; ++i) (recv_string(pull) == "a" ? a : b)++;
   EXPECT_EQ(a, 100);
   EXPECT_EQ(b, 100);
 }
 
 TEST_P(SocketTest, ReqRepAlternatesAndRefusesOutOfTurn) {
-  Socket rep = Make(SocketType::kRep);
-  Socket req = Make(SocketType::kReq);
-  Marry(rep, req);
+  Socket rep = make(SocketType::kRep);
+  Socket req = make(SocketType::kReq);
+  marry(rep, req);
   EXPECT_EQ(req.recv().status().code(), absl::StatusCode::kFailedPrecondition);
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(req.send(absl::StrCat("q", i)).ok());
     EXPECT_EQ(req.send("again").code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_EQ(RecvString(rep), absl::StrCat("q", i));
+    EXPECT_EQ(recv_string(rep), absl::StrCat("q", i));
     ASSERT_TRUE(rep.send(absl::StrCat("r", i)).ok());
-    EXPECT_EQ(RecvString(req), absl::StrCat("r", i));
+    EXPECT_EQ(recv_string(req), absl::StrCat("r", i));
   }
 }
 
 TEST_P(SocketTest, RouterPrefixesIdentityAndRoutesReplies) {
-  Socket router = Make(SocketType::kRouter);
-  ASSERT_TRUE(router.bind(testing::BindEndpoint(GetParam())).ok());
-  Socket d1 = Make(SocketType::kDealer);
-  Socket d2 = Make(SocketType::kDealer);
+  Socket router = make(SocketType::kRouter);
+  ASSERT_TRUE(router.bind(testing::bind_endpoint(GetParam())).ok());
+  Socket d1 = make(SocketType::kDealer);
+  Socket d2 = make(SocketType::kDealer);
   ASSERT_TRUE(d1.set(Option::kRoutingId, "one").ok());
   ASSERT_TRUE(d1.connect(router.last_endpoint()).ok());
   ASSERT_TRUE(d2.connect(router.last_endpoint()).ok());
@@ -182,13 +182,13 @@ TEST_P(SocketTest, RouterPrefixesIdentityAndRoutesReplies) {
   EXPECT_EQ(bodies, (std::set<std::string>{"from1", "from2"}));
   ASSERT_TRUE(router.send(Message{anon_id, "to2"}).ok());
   ASSERT_TRUE(router.send(Message{"one", "to1"}).ok());
-  EXPECT_EQ(RecvString(d1), "to1");
-  EXPECT_EQ(RecvString(d2), "to2");
+  EXPECT_EQ(recv_string(d1), "to1");
+  EXPECT_EQ(recv_string(d2), "to2");
 }
 
 TEST_P(SocketTest, RouterMandatoryRefusesUnknownPeers) {
-  Socket router = Make(SocketType::kRouter);
-  ASSERT_TRUE(router.bind(testing::BindEndpoint(GetParam())).ok());
+  Socket router = make(SocketType::kRouter);
+  ASSERT_TRUE(router.bind(testing::bind_endpoint(GetParam())).ok());
   EXPECT_TRUE(router.send(Message{"nobody", "x"}).ok());  // dropped silently
   EXPECT_EQ(router.stats().messages_dropped, 1u);
   ASSERT_TRUE(router.set(Option::kRouterMandatory, 1).ok());
@@ -196,11 +196,11 @@ TEST_P(SocketTest, RouterMandatoryRefusesUnknownPeers) {
 }
 
 TEST_P(SocketTest, DealerToRepThroughEnvelope) {
-  Socket rep = Make(SocketType::kRep);
-  Socket dealer = Make(SocketType::kDealer);
-  Marry(rep, dealer);
+  Socket rep = make(SocketType::kRep);
+  Socket dealer = make(SocketType::kDealer);
+  marry(rep, dealer);
   ASSERT_TRUE(dealer.send(Message{"", "hello"}).ok());
-  EXPECT_EQ(RecvString(rep), "hello");
+  EXPECT_EQ(recv_string(rep), "hello");
   ASSERT_TRUE(rep.send("world").ok());
   absl::StatusOr<Message> m = dealer.recv();
   ASSERT_TRUE(m.ok());
@@ -208,12 +208,12 @@ TEST_P(SocketTest, DealerToRepThroughEnvelope) {
 }
 
 TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
-  Socket pub = Make(SocketType::kPub);
-  Socket sub = Make(SocketType::kSub);
-  Marry(pub, sub);
+  Socket pub = make(SocketType::kPub);
+  Socket sub = make(SocketType::kSub);
+  marry(pub, sub);
   ASSERT_TRUE(sub.set(Option::kSubscribe, "weather").ok());
   // Subscriptions travel asynchronously: publish until the first one arrives.
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] {
     EXPECT_TRUE(pub.send("weather sunny").ok());
     return sub.recv(Flags::kDontwait).ok();
   }));
@@ -226,7 +226,7 @@ TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
   EXPECT_EQ(*m, (Message{"weather rain", "more"}));
   ASSERT_TRUE(sub.set(Option::kUnsubscribe, "weather").ok());
   ASSERT_TRUE(sub.set(Option::kSubscribe, "sports").ok());
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] {
     EXPECT_TRUE(pub.send("sports goal").ok());
     EXPECT_TRUE(pub.send("weather hail").ok());
     auto got = sub.recv(Flags::kDontwait);
@@ -238,9 +238,9 @@ TEST_P(SocketTest, SubReceivesOnlyMatchingPrefixes) {
 }
 
 TEST_P(SocketTest, XpubSeesSubscriptionsAndCancels) {
-  Socket xpub = Make(SocketType::kXpub);
-  Socket sub = Make(SocketType::kSub);
-  Marry(xpub, sub);
+  Socket xpub = make(SocketType::kXpub);
+  Socket sub = make(SocketType::kSub);
+  marry(xpub, sub);
   ASSERT_TRUE(sub.set(Option::kSubscribe, "a").ok());
   absl::StatusOr<Message> m = xpub.recv();
   ASSERT_TRUE(m.ok()) << m.status();
@@ -256,14 +256,14 @@ TEST_P(SocketTest, XpubSeesSubscriptionsAndCancels) {
 }
 
 TEST_P(SocketTest, XsubForwardsSubscriptionMessages) {
-  Socket pub = Make(SocketType::kPub);
-  Socket xsub = Make(SocketType::kXsub);
-  Marry(pub, xsub);
+  Socket pub = make(SocketType::kPub);
+  Socket xsub = make(SocketType::kXsub);
+  marry(pub, xsub);
   ASSERT_TRUE(xsub.send(std::string("\x01"
                                     "t",
                                     2))
                   .ok());
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] {
     EXPECT_TRUE(pub.send("t1").ok());
     EXPECT_TRUE(pub.send("u1").ok());
     auto got = xsub.recv(Flags::kDontwait);
@@ -275,8 +275,8 @@ TEST_P(SocketTest, XsubForwardsSubscriptionMessages) {
 }
 
 TEST_P(SocketTest, RecvTimesOutAndDontwaitDoesNotBlock) {
-  Socket pull = Make(SocketType::kPull);
-  ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
+  Socket pull = make(SocketType::kPull);
+  ASSERT_TRUE(pull.bind(testing::bind_endpoint(GetParam())).ok());
   EXPECT_EQ(pull.recv(Flags::kDontwait).status().code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(pull.set(Option::kRcvtimeo, 50).ok());
   const auto start = std::chrono::steady_clock::now();
@@ -285,11 +285,11 @@ TEST_P(SocketTest, RecvTimesOutAndDontwaitDoesNotBlock) {
 }
 
 TEST_P(SocketTest, SendBlocksAtHighWaterMarkThenTimesOut) {
-  Socket push = Make(SocketType::kPush);
-  Socket pull = Make(SocketType::kPull);
+  Socket push = make(SocketType::kPush);
+  Socket pull = make(SocketType::kPull);
   ASSERT_TRUE(push.set(Option::kSndhwm, 10).ok());
   ASSERT_TRUE(pull.set(Option::kRcvhwm, 10).ok());
-  Marry(pull, push);
+  marry(pull, push);
   ASSERT_TRUE(push.set(Option::kSndtimeo, 100).ok());
   // Large messages fill the kernel's socket buffers quickly, so the high-water marks decide.
   const std::string big(16 * 1024, 'x');
@@ -301,17 +301,17 @@ TEST_P(SocketTest, SendBlocksAtHighWaterMarkThenTimesOut) {
   }
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_GE(sent, 10);
-  for (int i = 0; i < sent; ++i) ASSERT_EQ(RecvString(pull), absl::StrCat(i, big)) << i;
+  for (int i = 0; i < sent; ++i) ASSERT_EQ(recv_string(pull), absl::StrCat(i, big)) << i;
 }
 
 TEST_P(SocketTest, PubDropsForSlowSubscriberInsteadOfBlocking) {
-  Socket pub = Make(SocketType::kPub);
-  Socket sub = Make(SocketType::kSub);
+  Socket pub = make(SocketType::kPub);
+  Socket sub = make(SocketType::kSub);
   ASSERT_TRUE(pub.set(Option::kSndhwm, 5).ok());
   ASSERT_TRUE(sub.set(Option::kRcvhwm, 5).ok());
-  Marry(pub, sub);
+  marry(pub, sub);
   ASSERT_TRUE(sub.set(Option::kSubscribe, "").ok());
-  ASSERT_TRUE(testing::Eventually([&] {
+  ASSERT_TRUE(testing::eventually([&] {
     EXPECT_TRUE(pub.send("probe").ok());
     return sub.recv(Flags::kDontwait).ok();
   }));
@@ -324,22 +324,22 @@ TEST_P(SocketTest, PubDropsForSlowSubscriberInsteadOfBlocking) {
 class ReconnectTest : public SocketTest {};
 
 TEST_P(ReconnectTest, PeerRestartIsReconnected) {
-  Socket push = Make(SocketType::kPush);
+  Socket push = make(SocketType::kPush);
   ASSERT_TRUE(push.set(Option::kReconnectIvl, 10).ok());
   std::string ep;
   {
-    Socket pull = Make(SocketType::kPull);
-    ASSERT_TRUE(pull.bind(testing::BindEndpoint(GetParam())).ok());
+    Socket pull = make(SocketType::kPull);
+    ASSERT_TRUE(pull.bind(testing::bind_endpoint(GetParam())).ok());
     ep = pull.last_endpoint();
     ASSERT_TRUE(push.connect(ep).ok());
     ASSERT_TRUE(push.send("first").ok());
-    EXPECT_EQ(RecvString(pull), "first");
+    EXPECT_EQ(recv_string(pull), "first");
   }
-  Socket pull = Make(SocketType::kPull);
+  Socket pull = make(SocketType::kPull);
   ASSERT_TRUE(pull.bind(ep).ok());
   // A message sent while the old connection is still being torn down may be lost with it (as in
   // ZeroMQ); keep sending until the new connection carries one.
-  EXPECT_TRUE(testing::Eventually([&] {
+  EXPECT_TRUE(testing::eventually([&] {
     (void)push.send("second", Flags::kDontwait);  // may find the pipe full: fine
     return pull.recv(Flags::kDontwait).ok();
   }));
@@ -347,24 +347,24 @@ TEST_P(ReconnectTest, PeerRestartIsReconnected) {
 }
 
 TEST_P(SocketTest, IncompatibleTypesNeverPair) {
-  Socket a = Make(SocketType::kPush);
-  Socket b = Make(SocketType::kPush);
-  ASSERT_TRUE(a.bind(testing::BindEndpoint(GetParam())).ok());
+  Socket a = make(SocketType::kPush);
+  Socket b = make(SocketType::kPush);
+  ASSERT_TRUE(a.bind(testing::bind_endpoint(GetParam())).ok());
   absl::Status s = b.connect(a.last_endpoint());
-  if (GetParam() == Transport::inproc) {
+  if (GetParam() == Transport::kInproc) {
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   } else {
     ASSERT_TRUE(s.ok());
-    EXPECT_TRUE(testing::Eventually([&] { return a.stats().protocol_errors > 0; }));
+    EXPECT_TRUE(testing::eventually([&] { return a.stats().protocol_errors > 0; }));
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, SocketTest,
-                         ::testing::Values(Transport::inproc, Transport::tcp, Transport::ipc),
-                         [](const auto& info) { return testing::TransportName(info.param); });
+                         ::testing::Values(Transport::kInproc, Transport::kTcp, Transport::kIpc),
+                         [](const auto& info) { return testing::transport_name(info.param); });
 INSTANTIATE_TEST_SUITE_P(Transports, ReconnectTest,
-                         ::testing::Values(Transport::tcp, Transport::ipc),
-                         [](const auto& info) { return testing::TransportName(info.param); });
+                         ::testing::Values(Transport::kTcp, Transport::kIpc),
+                         [](const auto& info) { return testing::transport_name(info.param); });
 
 }  // namespace
 }  // namespace bossa::socket

@@ -1,7 +1,6 @@
 // Helpers shared by the socket engine's tests: unique endpoints per transport, bounded waits,
 // receiving from a conflating socket.
-#ifndef BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_
-#define BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_
+#pragma once
 
 #include <unistd.h>
 
@@ -18,15 +17,15 @@
 
 namespace bossa::socket::testing {
 
-enum class Transport { inproc, tcp, ipc };
+enum class Transport { kInproc, kTcp, kIpc };
 
-inline std::string TransportName(Transport t) {
+inline std::string transport_name(Transport t) {
   switch (t) {
-    case Transport::inproc:
+    case Transport::kInproc:
       return "inproc";
-    case Transport::tcp:
+    case Transport::kTcp:
       return "tcp";
-    case Transport::ipc:
+    case Transport::kIpc:
       return "ipc";
   }
   return "?";
@@ -34,22 +33,22 @@ inline std::string TransportName(Transport t) {
 
 // An endpoint to bind: unique per call and process; tcp uses an ephemeral port (read it back with
 // last_endpoint).
-inline std::string BindEndpoint(Transport t) {
+inline std::string bind_endpoint(Transport t) {
   static std::atomic<int> n{0};
   const int i = n.fetch_add(1);
   switch (t) {
-    case Transport::inproc:
+    case Transport::kInproc:
       return absl::StrCat("inproc://test-", i);
-    case Transport::tcp:
+    case Transport::kTcp:
       return "tcp://127.0.0.1:*";
-    case Transport::ipc:
+    case Transport::kIpc:
       return absl::StrCat("ipc:///tmp/bossa-test-", ::getpid(), "-", i);
   }
   return "";
 }
 
 // Polls `condition` until true or `timeout`; true when it became true.
-inline bool Eventually(const std::function<bool()>& condition,
+inline bool eventually(const std::function<bool()>& condition,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -63,7 +62,7 @@ inline bool Eventually(const std::function<bool()>& condition,
 // "m<last>" arrives: each message must be one frame "m<n>" with n above the one before. Sets
 // `receives` to how many it took. Use under ASSERT_NO_FATAL_FAILURE.
 template <class Recv>
-void ReceiveConflatedUpTo(int last, Recv recv, int* receives) {
+void receive_conflated_up_to(int last, Recv recv, int* receives) {
   *receives = 0;
   int previous = -1;
   while (previous < last) {
@@ -77,5 +76,3 @@ void ReceiveConflatedUpTo(int last, Recv recv, int* receives) {
 }
 
 }  // namespace bossa::socket::testing
-
-#endif  // BOSSA_TRANSPORT_SOCKET_TESTS_TEST_UTIL_H_

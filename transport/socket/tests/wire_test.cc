@@ -18,7 +18,7 @@ namespace {
 using testing::RawClient;
 
 // Reads bossa's greeting and READY; returns the READY metadata.
-zmtp::Metadata ReadHandshake(RawClient& raw) {
+zmtp::Metadata read_handshake(RawClient& raw) {
   std::string greeting;
   EXPECT_TRUE(raw.read_exactly(greeting, 64));
   auto g = zmtp::decode_greeting(greeting);
@@ -44,8 +44,8 @@ TEST(Wire, ReadyCarriesSocketTypeAndIdentity) {
   ASSERT_TRUE(dealer.set(Option::kRoutingId, "alice").ok());
   ASSERT_TRUE(dealer.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(dealer.last_endpoint());
-  raw.write(testing::Handshake("ROUTER"));
-  const zmtp::Metadata md = ReadHandshake(raw);
+  raw.write(testing::handshake("ROUTER"));
+  const zmtp::Metadata md = read_handshake(raw);
   EXPECT_EQ(zmtp::find_property(md, "Socket-Type"), "DEALER");
   EXPECT_EQ(zmtp::find_property(md, "Identity"), "alice");
 }
@@ -55,10 +55,10 @@ TEST(Wire, PingIsAnsweredWithPongEchoingTheContext) {
   Socket pull(ctx, SocketType::kPull);
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
-  std::string out = testing::Handshake("PUSH");
+  std::string out = testing::handshake("PUSH");
   zmtp::append_ping(out, 0, "ctx-42");
   raw.write(out);
-  ReadHandshake(raw);
+  read_handshake(raw);
   auto frame = raw.read_frame();
   ASSERT_TRUE(frame.has_value());
   auto cmd = zmtp::parse_command(frame->second);
@@ -72,8 +72,8 @@ TEST(Wire, DataFramesFollowTheHandshake) {
   Socket push(ctx, SocketType::kPush);
   ASSERT_TRUE(push.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(push.last_endpoint());
-  raw.write(testing::Handshake("PULL"));
-  ReadHandshake(raw);
+  raw.write(testing::handshake("PULL"));
+  read_handshake(raw);
   ASSERT_TRUE(push.send(Message{"", std::string(300, 'z')}).ok());
   auto first = raw.read_frame();
   ASSERT_TRUE(first.has_value());
@@ -92,8 +92,8 @@ TEST(Wire, HeartbeatClosesASilentPeer) {
   ASSERT_TRUE(pull.set(Option::kHeartbeatTimeout, 60).ok());
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
-  raw.write(testing::Handshake("PUSH"));
-  ReadHandshake(raw);
+  raw.write(testing::handshake("PUSH"));
+  read_handshake(raw);
   auto ping = raw.read_frame();  // bossa pings; the raw peer never answers
   ASSERT_TRUE(ping.has_value());
   auto cmd = zmtp::parse_command(ping->second);
@@ -102,7 +102,7 @@ TEST(Wire, HeartbeatClosesASilentPeer) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_TRUE(raw.closed_by_server());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_TRUE(testing::Eventually([&] { return pull.stats().disconnects == 1; }));
+  EXPECT_TRUE(testing::eventually([&] { return pull.stats().disconnects == 1; }));
   EXPECT_EQ(pull.stats().protocol_errors, 0u);
 }
 
@@ -111,12 +111,12 @@ TEST(Wire, PeerTtlClosesTheConnectionWhenThePeerFallsSilent) {
   Socket pull(ctx, SocketType::kPull);
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
-  std::string out = testing::Handshake("PUSH");
+  std::string out = testing::handshake("PUSH");
   zmtp::append_ping(out, 1, "");  // TTL: one tenth of a second
   raw.write(out);
-  ReadHandshake(raw);
+  read_handshake(raw);
   EXPECT_TRUE(raw.closed_by_server());
-  EXPECT_TRUE(testing::Eventually([&] { return pull.stats().disconnects == 1; }));
+  EXPECT_TRUE(testing::eventually([&] { return pull.stats().disconnects == 1; }));
 }
 
 }  // namespace

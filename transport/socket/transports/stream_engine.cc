@@ -1,0 +1,261 @@
+// StreamEngine, its life: construction, the handshake, heartbeats, linger and closing; and the
+// instantiations for tcp and ipc streams. See stream_engine.h.
+#include "transport/socket/transports/stream_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "transport/socket/zmtp/greeting.h"
+#include "transport/socket/zmtp/socket_type.h"
+#include "transport/socket/zmtp/wire.h"
+
+namespace bossa::socket {
+
+template <typename Stream>
+StreamEngine<Stream>::StreamEngine(Stream stream, EngineConfig cfg)
+    : stream_(std::move(stream)),
+      cfg_(std::move(cfg)),
+      decoder_(zmtp::FrameLimits{0, 64 * 1024, /*messages_allowed=*/false}),
+      handshake_timer_(stream_.get_executor()),
+      heartbeat_timer_(stream_.get_executor()),
+      ttl_timer_(stream_.get_executor()),
+      linger_timer_(stream_.get_executor()),
+      conflate_out_(conflates_outbound(type(), cfg_.options)),
+      in_buf_(kIdleReadChunk) {
+  zmtp::Metadata own = {
+      {std::string(zmtp::kPropertySocketType), std::string(socket_type_name(type()))}};
+  if (!cfg_.options.routing_id.empty()) {
+    own.emplace_back(std::string(zmtp::kPropertyIdentity), cfg_.options.routing_id);
+  }
+  mechanism_ = zmtp::make_null_mechanism(std::move(own));
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::start() {
+  zmtp::append_greeting(control_, zmtp::Greeting{zmtp::kVersionMajor, zmtp::kVersionMinor,
+                                                 std::string(zmtp::kMechanismNull), false});
+  handshake_timer_.expires_after(kHandshakeTimeout);
+  handshake_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    if (!ec && self->state_ != State::kActive) {
+      self->fail(absl::DeadlineExceededError("handshake not completed within 30 s"));
+    }
+  });
+  pump_out();
+  read_more();
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::abort_handshake() {
+  boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+    if (self->state_ != State::kActive) self->shutdown();
+  });
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::on_pipe_ready() {
+  if (state_ != State::kActive) return;
+  if (blocked_ && !link_->to_socket->full()) {
+    link_->to_socket->push(std::move(*blocked_));
+    blocked_.reset();
+    if (process()) read_more();
+    if (state_ != State::kActive) return;
+  }
+  if (link_->from_socket->writer_closed()) start_linger();
+  pump_out();
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::on_greeting() {
+  absl::StatusOr<zmtp::Greeting> g = zmtp::decode_greeting(greeting_in_);
+  if (!g.ok()) return fail(g.status());
+  if (g->mechanism != mechanism_->name()) {
+    return fail(absl::InvalidArgumentError(
+        absl::StrCat("peer uses the ", g->mechanism, " mechanism, this socket uses NULL")));
+  }
+  peer_v31_ = g->major > 3 || g->minor >= 1;
+  state_ = State::kHandshake;
+  mechanism_->start(control_);
+  pump_out();
+  return true;
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::on_handshake_done() {
+  const zmtp::Metadata& md = mechanism_->peer_metadata();
+  std::optional<std::string_view> type_name = zmtp::find_property(md, zmtp::kPropertySocketType);
+  if (!type_name) return fail(absl::InvalidArgumentError("peer's READY has no Socket-Type"));
+  std::optional<SocketType> peer_type = zmtp::parse_socket_type(*type_name);
+  if (!peer_type) {
+    return fail(absl::InvalidArgumentError(
+        absl::StrCat("peer's Socket-Type '", std::string(*type_name), "' is unknown")));
+  }
+  if (!zmtp::socket_types_compatible(type(), *peer_type)) {
+    return fail(absl::InvalidArgumentError(absl::StrCat("a ", std::string(socket_type_name(type())),
+                                                        " socket cannot talk to a ",
+                                                        std::string(*type_name), " peer")));
+  }
+  PeerInfo info{peer_type, {}};
+  if (auto id = zmtp::find_property(md, zmtp::kPropertyIdentity)) {
+    if (id->size() > zmtp::kIdentityMax) {
+      return fail(absl::InvalidArgumentError("peer's Identity is longer than 255 octets"));
+    }
+    info.routing_id = std::string(*id);
+  }
+  handshake_timer_.cancel();
+  const std::int64_t max = cfg_.options.maxmsgsize;
+  decoder_.set_limits(
+      zmtp::FrameLimits{max >= 0 ? static_cast<std::uint64_t>(max) : UINT64_MAX, 64 * 1024, true});
+  state_ = State::kActive;
+  std::shared_ptr<EngineHook> me = this->shared_from_this();
+  bool posted;
+  if (cfg_.persistent.pipe) {
+    link_ = cfg_.persistent.link;
+    waker_ = cfg_.persistent.waker;
+    waker_->set_engine(me);
+    pipe_id_ = cfg_.persistent.pipe->id();
+    posted = cfg_.core->post(
+        PipeEvent{PipeEvent::Kind::kReady, pipe_id_, nullptr, std::move(info), true, {}, 0});
+  } else {
+    LinkedPipe made =
+        make_linked_pipe(static_cast<boost::asio::io_context&>(stream_.get_executor().context()),
+                         cfg_.core, cfg_.options);
+    made.pipe->origin = cfg_.origin;
+    link_ = made.link;
+    waker_ = made.waker;
+    waker_->set_engine(me);
+    pipe_id_ = made.pipe->id();
+    posted = cfg_.core->post(
+        PipeEvent{PipeEvent::Kind::kAttach, pipe_id_, made.pipe, std::move(info), true, {}, 0});
+  }
+  cfg_.core->connections_established.fetch_add(1, std::memory_order_relaxed);
+  // A closed socket's own connection has no one to serve; a dialer's persistent pipe may still
+  // hold messages its socket left to linger, which this connection now delivers.
+  if (!posted && !cfg_.persistent.pipe) {
+    shutdown();
+    return false;
+  }
+  arm_heartbeat();
+  if (link_->from_socket->writer_closed()) start_linger();
+  pump_out();
+  return state_ == State::kActive;
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::arm_heartbeat() {
+  const std::int64_t ivl = cfg_.options.heartbeat_ivl;
+  if (ivl <= 0) return;
+  const std::int64_t timeout =
+      cfg_.options.heartbeat_timeout >= 0 ? cfg_.options.heartbeat_timeout : ivl;
+  heartbeat_timer_.expires_after(
+      std::chrono::milliseconds(std::max<std::int64_t>(1, std::min(ivl, timeout))));
+  heartbeat_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_heartbeat();
+  });
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::on_heartbeat() {
+  if (state_ != State::kActive) return;
+  const auto now = Clock::now();
+  const std::int64_t ivl = cfg_.options.heartbeat_ivl;
+  const auto timeout = std::chrono::milliseconds(
+      cfg_.options.heartbeat_timeout >= 0 ? cfg_.options.heartbeat_timeout : ivl);
+  if (ping_sent_ && last_recv_ < *ping_sent_ && now - *ping_sent_ >= timeout) {
+    cfg_.core->log(absl::StrCat("bossa socket: ", cfg_.endpoint,
+                                " sent nothing within heartbeat_timeout; closing"));
+    shutdown();
+    return;
+  }
+  if (!ping_sent_ || last_recv_ >= *ping_sent_ ||
+      now - *ping_sent_ >= std::chrono::milliseconds(ivl)) {
+    if (!ping_sent_ || last_recv_ >= *ping_sent_) ping_sent_ = now;
+    const auto ttl = static_cast<std::uint16_t>(cfg_.options.heartbeat_ttl / 100);
+    zmtp::append_ping(control_, ttl, {});
+    pump_out();
+  }
+  arm_heartbeat();
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::arm_ttl(std::chrono::milliseconds ttl) {
+  remote_ttl_ = ttl;
+  if (ttl_armed_) return;
+  ttl_armed_ = true;
+  ttl_timer_.expires_at(last_recv_ + ttl);
+  ttl_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    self->ttl_armed_ = false;
+    if (ec || self->state_ != State::kActive) return;
+    if (Clock::now() - self->last_recv_ >= self->remote_ttl_) {
+      self->cfg_.core->log(absl::StrCat("bossa socket: ", self->cfg_.endpoint,
+                                        " went silent past its heartbeat TTL; closing"));
+      self->shutdown();
+      return;
+    }
+    self->arm_ttl(self->remote_ttl_);
+  });
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::start_linger() {
+  if (lingering_) return;
+  lingering_ = true;
+  const std::int64_t linger = link_->linger_ms.load(std::memory_order_relaxed);
+  if (linger < 0) return;  // drain for as long as it takes
+  if (linger == 0) {
+    shutdown();
+    return;
+  }
+  linger_timer_.expires_after(std::chrono::milliseconds(linger));
+  linger_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->shutdown();
+  });
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::fail(const absl::Status& why) {
+  if (state_ == State::kClosed) return false;
+  cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
+  shutdown();
+  return false;
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::shutdown() {
+  if (state_ == State::kClosed) return;
+  const bool was_active = state_ == State::kActive;
+  state_ = State::kClosed;
+  boost::system::error_code ignored;
+  handshake_timer_.cancel();
+  heartbeat_timer_.cancel();
+  ttl_timer_.cancel();
+  linger_timer_.cancel();
+  stream_.close(ignored);
+  partial_.clear();
+  blocked_.reset();
+  direct_.reset();
+  if (was_active) {
+    cfg_.core->disconnects.fetch_add(1, std::memory_order_relaxed);
+    waker_->set_engine(nullptr);
+    if (!cfg_.persistent.pipe) {
+      link_->to_socket->close_writer();
+      cfg_.core->post(PipeEvent{PipeEvent::Kind::kTerminate, pipe_id_, nullptr, {}, false, {}, 0});
+    }
+  }
+  if (auto on_closed = std::exchange(cfg_.on_closed, nullptr)) on_closed(was_active);
+}
+
+template class StreamEngine<TcpStream>;
+template class StreamEngine<IpcStream>;
+
+}  // namespace bossa::socket

@@ -1,0 +1,120 @@
+// StreamEngine, its output: one gather write of the control octets and the messages the socket
+// queued. See stream_engine.h.
+#include "transport/socket/transports/stream_engine.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/write.hpp>
+
+#include "transport/socket/zmtp/wire.h"
+
+namespace bossa::socket {
+
+template <typename Stream>
+void StreamEngine<Stream>::pump_out() {
+  if (writing_ || state_ == State::kClosed) return;
+  out_.clear();
+  segments_.clear();
+  run_start_ = 0;
+  batch_bytes_ = 0;
+  out_.swap(control_);
+  if (state_ == State::kActive) {
+    Message m;
+    MessageQueue& q = *link_->from_socket;
+    if (conflate_out_) {
+      // Only the latest of the messages waiting goes out.
+      if (q.pop(m)) {
+        while (q.pop(m)) {
+        }
+        encode(m);
+      }
+    } else {
+      while (out_.size() < kWriteBatch && batch_bytes_ < kGatherBatch && q.pop(m)) encode(m);
+    }
+    q.release_reads();
+    if (out_.empty() && segments_.empty() && q.closed()) {
+      shutdown();  // the socket closed and everything queued went out
+      return;
+    }
+  }
+  if (out_.size() > run_start_)
+    segments_.push_back(Segment{nullptr, run_start_, out_.size() - run_start_});
+  if (segments_.empty()) return;
+  buffers_.clear();
+  for (const Segment& s : segments_) {
+    buffers_.emplace_back(s.external != nullptr
+                              ? s.external
+                              : reinterpret_cast<const std::uint8_t*>(out_.data()) + s.offset,
+                          s.size);
+  }
+  writing_ = true;
+  boost::asio::async_write(
+      stream_, buffers_, WholeBatch{},
+      [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+        self->on_written(ec);
+      });
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::encode(Message& m) {
+  if (peer_v31_ && (type() == SocketType::kSub || type() == SocketType::kXsub) && m.size() == 1 &&
+      !m[0].empty() &&
+      (m[0].data()[0] == zmtp::kSubscribePrefix || m[0].data()[0] == zmtp::kCancelPrefix)) {
+    const std::string_view topic = m[0].view().substr(1);
+    if (m[0].data()[0] == zmtp::kSubscribePrefix) {
+      zmtp::append_subscribe(out_, topic);
+    } else {
+      zmtp::append_cancel(out_, topic);
+    }
+    return;
+  }
+  bool external = false;
+  const std::size_t n = m.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Frame& f = m[i];
+    const std::size_t at = out_.size();
+    const bool big = f.size() >= kGatherMin;
+    out_.resize(at + zmtp::kMaxHeaderSize + (big ? 0 : f.size()));
+    auto* p = reinterpret_cast<std::uint8_t*>(out_.data() + at);
+    const std::size_t h = zmtp::write_frame_header(p, f.size(), i + 1 < n ? zmtp::kFlagMore : 0);
+    if (big) {
+      out_.resize(at + h);
+      segments_.push_back(Segment{nullptr, run_start_, out_.size() - run_start_});
+      segments_.push_back(Segment{f.data(), 0, f.size()});
+      run_start_ = out_.size();
+      batch_bytes_ += f.size();
+      external = true;
+    } else {
+      if (f.size() != 0) std::memcpy(p + h, f.data(), f.size());
+      out_.resize(at + h + f.size());
+    }
+  }
+  if (external) inflight_.push_back(std::move(m));
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::on_written(boost::system::error_code ec) {
+  writing_ = false;
+  inflight_.clear();
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    shutdown();
+    return;
+  }
+  pump_out();
+}
+
+// The members above, for the streams that stream_engine.cc instantiates the engine for.
+template void StreamEngine<TcpStream>::pump_out();
+template void StreamEngine<TcpStream>::encode(Message&);
+template void StreamEngine<TcpStream>::on_written(boost::system::error_code);
+template void StreamEngine<IpcStream>::pump_out();
+template void StreamEngine<IpcStream>::encode(Message&);
+template void StreamEngine<IpcStream>::on_written(boost::system::error_code);
+
+}  // namespace bossa::socket

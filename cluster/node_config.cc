@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "base/spin_wait.h"
+#include "transport/socket/core/endpoint.h"
 
 static_assert(TOML_EXCEPTIONS,
               "Debian's libtomlplusplus is built with exceptions: toml::parse throws");
@@ -187,29 +188,21 @@ bool is_node_name(absl::string_view name) {
 // IPv6 address), or ipc:///absolute/path; with `listening`, the port may also be * (a free port
 // the system picks, which the node then tells its peers). A wildcard host is refused: peers
 // connect to the address a node gives.
-bool is_endpoint(absl::string_view endpoint, bool listening) {
-  if (absl::ConsumePrefix(&endpoint, "ipc://")) {
-    return endpoint.size() > 1 && endpoint.front() == '/';
+bool is_endpoint(std::string_view text, bool listening) {
+  const absl::StatusOr<socket::Endpoint> endpoint = socket::parse_endpoint(text);
+  if (!endpoint.ok()) return false;
+  const std::string& address = endpoint->address;
+  if (endpoint->kind == socket::Endpoint::Kind::kIpc) {
+    return address.size() > 1 && address.front() == '/';
   }
-  if (!absl::ConsumePrefix(&endpoint, "tcp://")) return false;
-  const size_t colon = endpoint.rfind(':');
-  if (colon == absl::string_view::npos) return false;
-  absl::string_view host = endpoint.substr(0, colon);
-  const absl::string_view port = endpoint.substr(colon + 1);
-  uint32_t port_number = 0;
-  if (listening && port == "*") {
-    // any port
-  } else if (port.empty() || port.size() > 5 ||
-             !std::all_of(port.begin(), port.end(), absl::ascii_isdigit) ||
-             !absl::SimpleAtoi(port, &port_number) || port_number < 1 || port_number > 65535) {
-    return false;
-  }
-  if (absl::ConsumePrefix(&host, "[")) {
-    return absl::ConsumeSuffix(&host, "]") && !host.empty() &&
-           std::all_of(host.begin(), host.end(),
+  if (endpoint->kind != socket::Endpoint::Kind::kTcp) return false;
+  if (endpoint->port == 0 && !(listening && text.ends_with(":*"))) return false;
+  if (address.find(':') != std::string::npos) {  // IPv6, which must be written in brackets
+    return text.find('[') != std::string_view::npos &&
+           std::all_of(address.begin(), address.end(),
                        [](char c) { return absl::ascii_isxdigit(c) || c == ':' || c == '.'; });
   }
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+  return std::all_of(address.begin(), address.end(), [](char c) {
     return absl::ascii_isalnum(c) || c == '.' || c == '-' || c == '_';
   });
 }

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "node_program/node_metrics.h"
+#include "transport/socket/core/endpoint.h"
 
 namespace bossa {
 namespace {
@@ -32,14 +33,16 @@ absl::StatusOr<NodeConfig> asking_config(const NodeConfig& config) {
   }
   if (transport.kind != transport::TransportKind::kNative) return asking;
   const std::string own = transport.listen;
-  if (absl::StartsWith(own, "tcp://")) {
-    const std::string host = own.substr(0, own.rfind(':'));
-    transport.listen = absl::StrCat(host, ":*");
-    if (!absl::EndsWith(own, ":*")) transport.seeds.push_back(own);
-  } else {  // ipc:///path: the node is reachable there; listen beside it
-    transport.listen = absl::StrCat(own, ".", asking.name);
+  absl::StatusOr<socket::Endpoint> endpoint = socket::parse_endpoint(own);
+  if (!endpoint.ok()) return endpoint.status();
+  if (endpoint->kind == socket::Endpoint::Kind::kTcp) {
+    if (endpoint->port != 0) transport.seeds.push_back(own);
+    endpoint->port = 0;  // any free port on the node's host
+  } else {               // ipc:///path: the node is reachable there; listen beside it
+    endpoint->address = absl::StrCat(endpoint->address, ".", asking.name);
     transport.seeds.push_back(own);
   }
+  transport.listen = socket::format_endpoint(*endpoint);
   if (transport.seeds.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         config.source, ": no seeds and no fixed listen port: nothing to join through"));

@@ -1,5 +1,7 @@
 #include "transport/socket/core/endpoint.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -57,12 +59,28 @@ absl::StatusOr<Endpoint> parse_endpoint(std::string_view text) {
     return ep;
   }
   std::uint32_t p = 0;
-  if (!absl::SimpleAtoi(absl::string_view(port.data(), port.size()), &p) || p > 65535) {
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !absl::SimpleAtoi(absl::string_view(port.data(), port.size()), &p) || p > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("endpoint '", ep.text, "': bad port '", std::string(port), "'"));
   }
   ep.port = static_cast<std::uint16_t>(p);
   return ep;
+}
+
+std::string format_endpoint(const Endpoint& endpoint) {
+  switch (endpoint.kind) {
+    case Endpoint::Kind::kInproc:
+      return absl::StrCat("inproc://", endpoint.address);
+    case Endpoint::Kind::kIpc:
+      return absl::StrCat("ipc://", endpoint.address);
+    case Endpoint::Kind::kTcp:
+      break;
+  }
+  const bool bracketed = endpoint.address.find(':') != std::string::npos;
+  return absl::StrCat("tcp://", bracketed ? "[" : "", endpoint.address, bracketed ? "]" : "", ":",
+                      endpoint.port == 0 ? "*" : absl::StrCat(endpoint.port));
 }
 
 }  // namespace bossa::socket

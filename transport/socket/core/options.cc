@@ -47,6 +47,12 @@ std::string_view option_name(Option option) {
       return "ipv6";
     case Option::kBacklog:
       return "backlog";
+    case Option::kHandshakeIvl:
+      return "handshake_ivl";
+    case Option::kMaxConnections:
+      return "max_connections";
+    case Option::kMaxHandshakes:
+      return "max_handshakes";
     case Option::kXpubVerbose:
       return "xpub_verbose";
     case Option::kProbeRouter:
@@ -112,6 +118,12 @@ absl::Status Options::set(Option option, std::int64_t value) {
       return flag(ipv6);
     case Option::kBacklog:
       return at_least(1, backlog);
+    case Option::kHandshakeIvl:
+      return at_least(0, handshake_ivl);
+    case Option::kMaxConnections:
+      return at_least(1, max_connections);
+    case Option::kMaxHandshakes:
+      return at_least(1, max_handshakes);
     case Option::kXpubVerbose:
       return flag(xpub_verbose);
     case Option::kProbeRouter:
@@ -177,6 +189,12 @@ absl::StatusOr<std::int64_t> Options::get_int(Option option) const {
       return ipv6 ? 1 : 0;
     case Option::kBacklog:
       return backlog;
+    case Option::kHandshakeIvl:
+      return handshake_ivl;
+    case Option::kMaxConnections:
+      return max_connections;
+    case Option::kMaxHandshakes:
+      return max_handshakes;
     case Option::kXpubVerbose:
       return xpub_verbose ? 1 : 0;
     case Option::kProbeRouter:

@@ -26,12 +26,19 @@ enum class Option {
   kHeartbeatIvl,      // int ms: send PING this often (0 = off); default 0
   kHeartbeatTtl,      // int ms: TTL announced in PING, rounded to tenths of a second; default 0
   kHeartbeatTimeout,  // int ms: close a connection silent this long after a PING (-1 = ivl)
-  kMaxmsgsize,        // int octets: larger inbound frames close the connection (-1 = no limit)
+  kMaxmsgsize,        // int octets: a larger inbound message closes the connection (-1 = no
+                      // limit, which logs a warning); default kDefaultMaxmsgsize
   kImmediate,         // bool: queue only to completed connections; default false
   kRoutingId,         // string (1-255 octets): Identity announced to ROUTER peers
   kRouterMandatory,   // bool: ROUTER send to an unknown peer fails instead of dropping
   kIpv6,              // bool: tcp://*:port binds IPv6 (dual stack) too; default false
   kBacklog,           // int: listen queue length; default 100
+  kHandshakeIvl,      // int ms: close a connection whose handshake takes longer (0 = never);
+                      // default 30000
+  kMaxConnections,    // int: inbound connections open at once; more are closed as accepted;
+                      // default 1024
+  kMaxHandshakes,     // int: inbound connections in their handshake at once; more are closed as
+                      // accepted; default 256
   kXpubVerbose,       // bool: XPUB passes on every subscription, not only new ones
   kProbeRouter,       // bool: ROUTER/DEALER/REQ send an empty message to each new peer
   kReqRelaxed,        // bool: REQ may send again before the reply came, abandoning the request
@@ -44,6 +51,9 @@ enum class Option {
   kType,              // int: the SocketType (read-only)
 };
 
+// 256 MiB: what one inbound message (its frames and 64 octets a frame) may hold by default.
+inline constexpr std::int64_t kDefaultMaxmsgsize = std::int64_t{256} << 20;
+
 struct Options {
   std::int64_t sndhwm = 1000;
   std::int64_t rcvhwm = 1000;
@@ -55,12 +65,15 @@ struct Options {
   std::int64_t heartbeat_ivl = 0;
   std::int64_t heartbeat_ttl = 0;
   std::int64_t heartbeat_timeout = -1;
-  std::int64_t maxmsgsize = -1;
+  std::int64_t maxmsgsize = kDefaultMaxmsgsize;
   bool immediate = false;
   std::string routing_id;
   bool router_mandatory = false;
   bool ipv6 = false;
   std::int64_t backlog = 100;
+  std::int64_t handshake_ivl = 30000;
+  std::int64_t max_connections = 1024;
+  std::int64_t max_handshakes = 256;
   bool xpub_verbose = false;
   bool probe_router = false;
   bool req_relaxed = false;

@@ -384,7 +384,13 @@ absl::StatusOr<Message> Socket::recv(Flags flags) {
 
 absl::Status Socket::set(Option option, std::int64_t value) {
   if (impl_->closed_) return absl::FailedPreconditionError("set on a closed socket");
-  return impl_->options_.set(option, value);
+  absl::Status status = impl_->options_.set(option, value);
+  if (status.ok() && option == Option::kMaxmsgsize && value < 0) {
+    impl_->core_->log(
+        "bossa socket: warning: maxmsgsize -1: inbound messages of any size are accepted, so a "
+        "peer can make this process hold as much memory as it sends in one message");
+  }
+  return status;
 }
 
 absl::Status Socket::set(Option option, std::string_view value) {

@@ -1,5 +1,6 @@
 #include "transport/socket/core/socket_core.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -109,6 +110,26 @@ void SocketCore::protocol_error(std::string_view endpoint, std::string_view reas
                    ": closing connection ", std::string(endpoint), ": ", std::string(reason)));
 }
 
+bool SocketCore::admit_inbound(std::string_view endpoint, std::int64_t max_connections,
+                               std::int64_t max_handshakes) {
+  const std::int64_t open = inbound_open.fetch_add(1, std::memory_order_relaxed);
+  const std::int64_t handshaking = inbound_handshaking.fetch_add(1, std::memory_order_relaxed);
+  if (open < max_connections && handshaking < max_handshakes) return true;
+  inbound_open.fetch_sub(1, std::memory_order_relaxed);
+  inbound_handshaking.fetch_sub(1, std::memory_order_relaxed);
+  // Logged on the 1st, 2nd, 4th, 8th... refusal: a flood of connections logs a few lines.
+  const std::uint64_t refused = connections_refused.fetch_add(1, std::memory_order_relaxed) + 1;
+  if ((refused & (refused - 1)) == 0) {
+    log(absl::StrCat("bossa socket ", std::string(zmtp::socket_type_name(type_)),
+                     ": refused a connection on ", std::string(endpoint), ": ",
+                     open >= max_connections
+                         ? absl::StrCat(open, " connections open (max_connections)")
+                         : absl::StrCat(handshaking, " in their handshake (max_handshakes)"),
+                     "; ", refused, " refused so far"));
+  }
+  return false;
+}
+
 void SocketCore::log(std::string_view line) {
   context_.log(line);
 }
@@ -121,6 +142,11 @@ SocketStats SocketCore::stats() {
   s.disconnects = disconnects.load(std::memory_order_relaxed);
   s.protocol_errors = protocol_errors.load(std::memory_order_relaxed);
   s.messages_dropped = messages_dropped.load(std::memory_order_relaxed);
+  s.connections_refused = connections_refused.load(std::memory_order_relaxed);
+  s.inbound_open = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, inbound_open.load(std::memory_order_relaxed)));
+  s.inbound_handshaking = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(0, inbound_handshaking.load(std::memory_order_relaxed)));
   std::lock_guard lock(mu_);
   s.last_error = last_error_;
   return s;

@@ -38,6 +38,10 @@ struct SocketStats {
   std::uint64_t disconnects = 0;              // established connections that ended
   std::uint64_t protocol_errors = 0;          // connections closed for bad input
   std::uint64_t messages_dropped = 0;         // dropped by the socket type's rule (PUB at HWM...)
+  std::uint64_t connections_refused = 0;      // accepted and closed at once: max_connections or
+                                              // max_handshakes reached
+  std::uint64_t inbound_open = 0;             // accepted connections open now
+  std::uint64_t inbound_handshaking = 0;      // of those, still in their handshake
   std::string last_error;                     // reason the last connection was closed for bad input
 };
 
@@ -112,6 +116,17 @@ class SocketCore {
   std::atomic<std::uint64_t> disconnects{0};
   std::atomic<std::uint64_t> protocol_errors{0};
   std::atomic<std::uint64_t> messages_dropped{0};
+  std::atomic<std::uint64_t> connections_refused{0};
+  // Accepted connections open, and of those the ones in their handshake: a listener admits a
+  // connection only below options' max_connections and max_handshakes (admit_inbound), and its
+  // engine gives the counts back (handshake_ended, inbound_closed).
+  std::atomic<std::int64_t> inbound_open{0};
+  std::atomic<std::int64_t> inbound_handshaking{0};
+
+  // Counts a newly accepted connection in, or refuses it (counted and logged, naming `endpoint`)
+  // when `max_connections` or `max_handshakes` connections are already there.
+  bool admit_inbound(std::string_view endpoint, std::int64_t max_connections,
+                     std::int64_t max_handshakes);
   // Counts a connection closed for bad input and logs why.
   void protocol_error(std::string_view endpoint, std::string_view reason);
   // Logs through the context's sink.

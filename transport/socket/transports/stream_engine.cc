@@ -32,6 +32,8 @@ StreamEngine<Stream>::StreamEngine(Stream stream, EngineConfig cfg)
       ttl_timer_(stream_.get_executor()),
       linger_timer_(stream_.get_executor()),
       conflate_out_(conflates_outbound(type(), cfg_.options)),
+      counted_handshaking_(cfg_.origin.empty()),
+      counted_open_(cfg_.origin.empty()),
       in_buf_(kIdleReadChunk) {
   zmtp::Metadata own = {
       {std::string(zmtp::kPropertySocketType), std::string(socket_type_name(type()))}};
@@ -42,17 +44,36 @@ StreamEngine<Stream>::StreamEngine(Stream stream, EngineConfig cfg)
 }
 
 template <typename Stream>
+StreamEngine<Stream>::~StreamEngine() {
+  release_inbound(/*closing=*/true);
+}
+
+template <typename Stream>
 void StreamEngine<Stream>::start() {
   zmtp::append_greeting(control_, zmtp::Greeting{zmtp::kVersionMajor, zmtp::kVersionMinor,
                                                  std::string(zmtp::kMechanismNull), false});
-  handshake_timer_.expires_after(kHandshakeTimeout);
-  handshake_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
-    if (!ec && self->state_ != State::kActive) {
-      self->fail(absl::DeadlineExceededError("handshake not completed within 30 s"));
-    }
-  });
+  if (const std::int64_t ms = cfg_.options.handshake_ivl; ms > 0) {
+    handshake_timer_.expires_after(std::chrono::milliseconds(ms));
+    handshake_timer_.async_wait(
+        [self = this->shared_from_this(), ms](boost::system::error_code ec) {
+          if (!ec && self->state_ != State::kActive) {
+            self->fail(absl::DeadlineExceededError(
+                absl::StrCat("handshake not completed within handshake_ivl (", ms, " ms)")));
+          }
+        });
+  }
   pump_out();
   read_more();
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::release_inbound(bool closing) {
+  if (std::exchange(counted_handshaking_, false)) {
+    cfg_.core->inbound_handshaking.fetch_sub(1, std::memory_order_relaxed);
+  }
+  if (closing && std::exchange(counted_open_, false)) {
+    cfg_.core->inbound_open.fetch_sub(1, std::memory_order_relaxed);
+  }
 }
 
 template <typename Stream>
@@ -113,6 +134,7 @@ bool StreamEngine<Stream>::on_handshake_done() {
     info.routing_id = std::string(*id);
   }
   handshake_timer_.cancel();
+  release_inbound(/*closing=*/false);
   const std::int64_t max = cfg_.options.maxmsgsize;
   decoder_.set_limits(
       zmtp::FrameLimits{max >= 0 ? static_cast<std::uint64_t>(max) : UINT64_MAX, 64 * 1024, true});
@@ -241,6 +263,7 @@ void StreamEngine<Stream>::shutdown() {
   ttl_timer_.cancel();
   linger_timer_.cancel();
   stream_.close(ignored);
+  release_inbound(/*closing=*/true);
   partial_.clear();
   blocked_.reset();
   direct_.reset();

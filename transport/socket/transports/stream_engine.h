@@ -87,9 +87,13 @@ class StreamEngine final : public Engine,
   static constexpr std::size_t kGatherBatch = 1024 * 1024;  // octets sent from messages per write
   static constexpr std::size_t kDirectMin = 32 * 1024;
   static constexpr std::size_t kTailRead = 8 * 1024;  // read into in_buf_ next to a large frame
-  static constexpr std::chrono::seconds kHandshakeTimeout{30};
+  // What one frame of a multipart message costs beside its octets, counted against maxmsgsize.
+  static constexpr std::size_t kFrameOverhead = 64;
 
+  // An accepted connection's engine holds the places its listener admitted it to
+  // (SocketCore::admit_inbound) and gives them back.
   StreamEngine(Stream stream, EngineConfig cfg);
+  ~StreamEngine() override;
   void start() override;
   void abort_handshake() override;
   void on_pipe_ready() override;
@@ -130,6 +134,13 @@ class StreamEngine final : public Engine,
   // in_buf_ for the next read to complete (so that the frame it opens can still be read in place).
   // True when it did either (the input is consumed).
   bool take_over(std::string_view in);
+  // Makes room for more of the large body being read in place: a body is allocated as its octets
+  // arrive (doubling), never at the size its header announced, until the connection has received
+  // at least that much in all; then it gets all of its announced size at once.
+  void grow_direct();
+  // Counts a frame of `size` octets towards the message being received; false (the connection
+  // closed) when the message would pass maxmsgsize.
+  bool admit_frame(std::uint64_t size);
   void on_read(boost::system::error_code ec, std::size_t n);
   // Consumes buffered input; false when stopped (closed, or paused on a full pipe).
   bool process();
@@ -155,6 +166,9 @@ class StreamEngine final : public Engine,
   // Closes for bad input: counted and logged. Returns false for use in `return fail(...)`.
   bool fail(const absl::Status& why);
   void shutdown();
+  // Gives back the listener's count of connections in their handshake, then (`closing`) of open
+  // ones; each at most once.
+  void release_inbound(bool closing);
 
   Stream stream_;
   EngineConfig cfg_;
@@ -178,17 +192,22 @@ class StreamEngine final : public Engine,
   bool ttl_armed_ = false;
   bool lingering_ = false;
   const bool conflate_out_;
+  bool counted_handshaking_;  // an accepted connection, counted in inbound_handshaking
+  bool counted_open_;         // an accepted connection, counted in inbound_open
 
   std::vector<char> in_buf_;
   std::size_t in_begin_ = 0;
   std::size_t in_end_ = 0;
   bool reading_ = false;
   bool last_read_filled_ = false;
-  std::size_t carry_ = 0;     // octets of an incomplete header kept at the front of in_buf_
-  bool after_large_ = false;  // the last input held (the start of) a large frame
+  std::size_t carry_ = 0;       // octets of an incomplete header kept at the front of in_buf_
+  bool after_large_ = false;    // the last input held (the start of) a large frame
+  std::uint64_t received_ = 0;  // octets read from the stream so far
   Message partial_;
+  std::uint64_t partial_bytes_ = 0;  // of partial_, with kFrameOverhead a frame
   std::optional<Message> blocked_;
-  std::optional<Frame> direct_;  // a large body being read in place
+  std::optional<Frame> direct_;  // a large body being read in place; its size() is the room so far
+  std::size_t direct_size_ = 0;  // the size the body's header announced
   std::size_t direct_have_ = 0;
   bool direct_more_ = false;
 

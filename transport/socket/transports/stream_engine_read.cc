@@ -32,10 +32,13 @@ void StreamEngine<Stream>::read_more() {
   // first octets of another large frame, whose body should land in its own Frame, not in in_buf_.
   const std::size_t room = after_large_ ? std::min(kTailRead, in_buf_.size()) : in_buf_.size();
   if (direct_) {
-    // The rest of the body, and what follows it, in one system call.
+    if (direct_have_ == direct_->size()) grow_direct();
+    // The rest of the body, and what follows it, in one system call (only what follows it once
+    // the body has all the room it announced).
+    const bool whole = direct_->size() == direct_size_;
     const std::array<boost::asio::mutable_buffer, 2> buffers = {
         boost::asio::buffer(direct_->data() + direct_have_, direct_->size() - direct_have_),
-        boost::asio::buffer(in_buf_.data(), room)};
+        boost::asio::buffer(in_buf_.data(), whole ? room : 0)};
     stream_.async_read_some(buffers, [self](boost::system::error_code ec, std::size_t n) {
       self->on_direct_read(ec, n);
     });
@@ -55,20 +58,41 @@ void StreamEngine<Stream>::on_direct_read(boost::system::error_code ec, std::siz
     return;
   }
   last_recv_ = Clock::now();
+  received_ += n;
   const std::size_t body = std::min(n, direct_->size() - direct_have_);
   direct_have_ += body;
   in_begin_ = 0;
   in_end_ = n - body;
-  if (direct_have_ == direct_->size()) {
+  if (direct_have_ == direct_size_) {
     partial_.push_back(std::move(*direct_));
     direct_.reset();
     if (!direct_more_) {
       deliver(std::move(partial_));
       partial_.clear();
+      partial_bytes_ = 0;
       if (blocked_) return;  // what followed the body waits in in_buf_ for room in the pipe
     }
   }
   if (process()) read_more();
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::grow_direct() {
+  const std::uint64_t room =
+      std::max<std::uint64_t>({2 * std::uint64_t{direct_->size()}, received_, kReadChunk});
+  Frame larger(static_cast<std::size_t>(std::min<std::uint64_t>(direct_size_, room)));
+  std::memcpy(larger.data(), direct_->data(), direct_have_);
+  *direct_ = std::move(larger);
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::admit_frame(std::uint64_t size) {
+  partial_bytes_ += size + kFrameOverhead;
+  const std::int64_t max = cfg_.options.maxmsgsize;
+  if (max < 0 || partial_bytes_ <= static_cast<std::uint64_t>(max)) return true;
+  return fail(absl::InvalidArgumentError(absl::StrCat("a message of more than maxmsgsize (", max,
+                                                      ") octets, frames and ", kFrameOverhead,
+                                                      " octets a frame counted")));
 }
 
 template <typename Stream>
@@ -85,11 +109,14 @@ bool StreamEngine<Stream>::take_over(std::string_view in) {
   if (h->command() || h->size < kDirectMin || in.size() - h->header_size >= h->size) {
     return false;
   }
-  direct_.emplace(h->size);
+  in_begin_ = in_end_;
+  if (!admit_frame(h->size)) return true;
+  direct_size_ = h->size;
+  direct_.emplace(static_cast<std::size_t>(
+      std::min<std::uint64_t>(direct_size_, std::max<std::uint64_t>(received_, kReadChunk))));
   direct_more_ = h->more();
   direct_have_ = in.size() - h->header_size;
   std::memcpy(direct_->data(), in.data() + h->header_size, direct_have_);
-  in_begin_ = in_end_;
   after_large_ = true;
   return true;
 }
@@ -111,6 +138,7 @@ void StreamEngine<Stream>::on_read(boost::system::error_code ec, std::size_t n) 
     return;
   }
   last_recv_ = Clock::now();
+  received_ += n;
   in_begin_ = 0;
   in_end_ = carry_ + n;
   carry_ = 0;
@@ -164,10 +192,12 @@ bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
   if (state_ != State::kActive) {
     return fail(absl::InvalidArgumentError("data frame before the handshake completed"));
   }
+  if (!admit_frame(f.body.size())) return false;
   partial_.push_back(Frame(f.body.data(), f.body.size()));
   if (!f.header.more()) {
     deliver(std::move(partial_));
     partial_.clear();
+    partial_bytes_ = 0;
   }
   return true;
 }
@@ -221,6 +251,8 @@ bool StreamEngine<Stream>::on_command(const zmtp::Command& c) {
 template void StreamEngine<TcpStream>::read_more();
 template void StreamEngine<TcpStream>::on_direct_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<TcpStream>::take_over(std::string_view);
+template void StreamEngine<TcpStream>::grow_direct();
+template bool StreamEngine<TcpStream>::admit_frame(std::uint64_t);
 template void StreamEngine<TcpStream>::on_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<TcpStream>::process();
 template bool StreamEngine<TcpStream>::on_frame(const zmtp::DecodedFrame&);
@@ -229,6 +261,8 @@ template bool StreamEngine<TcpStream>::on_command(const zmtp::Command&);
 template void StreamEngine<IpcStream>::read_more();
 template void StreamEngine<IpcStream>::on_direct_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<IpcStream>::take_over(std::string_view);
+template void StreamEngine<IpcStream>::grow_direct();
+template bool StreamEngine<IpcStream>::admit_frame(std::uint64_t);
 template void StreamEngine<IpcStream>::on_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<IpcStream>::process();
 template bool StreamEngine<IpcStream>::on_frame(const zmtp::DecodedFrame&);

@@ -95,6 +95,13 @@ class StreamListener final : public Listener,
       return;
     }
     args_.core->connections_accepted.fetch_add(1, std::memory_order_relaxed);
+    if (!args_.core->admit_inbound(endpoint_, args_.options.max_connections,
+                                   args_.options.max_handshakes)) {
+      boost::system::error_code ignored;
+      peer.close(ignored);
+      accept_next();
+      return;
+    }
     StreamTraits<Protocol>::configure(peer);
     std::string peer_name = StreamTraits<Protocol>::describe(peer, endpoint_);
     EngineConfig cfg{args_.core, args_.options, std::move(peer_name), {}, {}, nullptr};

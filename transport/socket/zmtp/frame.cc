@@ -98,7 +98,7 @@ absl::StatusOr<std::optional<DecodedFrame>> FrameDecoder::next(std::string_view&
     pending_ = *h;
     body_.clear();
     // Grow with the octets that actually arrive: a declared size alone never allocates much.
-    body_.reserve(std::min<std::uint64_t>(h->size, 1 << 20));
+    body_.reserve(std::min<std::uint64_t>(h->size, kMaxReserve));
   }
   const std::size_t take = std::min<std::uint64_t>(pending_->size - body_.size(), in.size());
   body_.append(in.substr(0, take));

@@ -56,6 +56,9 @@ struct DecodedFrame {
 
 class FrameDecoder {
  public:
+  // The most a body gathered across calls reserves before its octets arrive.
+  static constexpr std::size_t kMaxReserve = 64 * 1024;
+
   explicit FrameDecoder(FrameLimits limits) : limits_(limits) {}
 
   // Consumes octets from the front of `in` until one frame is complete (returned) or `in` is empty

@@ -68,6 +68,8 @@ class Node {
   Logger& log() noexcept { return log_; }
   WireTypes& types() noexcept { return types_; }
   const NodeCounters& counters() const noexcept { return cluster_->counters(); }
+  // What the transport's listen endpoint holds and turned away; any thread.
+  transport::ConnectionStats connection_stats() const { return transport_->connection_stats(); }
 
   // ---- before start ----
 

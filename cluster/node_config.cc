@@ -38,6 +38,11 @@ constexpr int64_t kMaxWorkers = 1024;
 constexpr size_t kMaxNodeNameLength = 64;
 constexpr size_t kMaxExchangeLength = 127;           // leaves room for the suffixes bossa appends
 constexpr int64_t kMaxAmqpHeartbeatSeconds = 65535;  // the protocol's 16-bit field
+// transport.max_message_size: at least a batch chunk of 64 KiB with room to spare; at most what
+// the envelope decoder could ever be asked to read.
+constexpr int64_t kMinMessageSize = int64_t{1} << 20;
+constexpr int64_t kMaxMessageSize = int64_t{1} << 30;
+constexpr int64_t kMaxConnectionCount = 1000000;
 
 // Debian's Abseil has a string_view type of its own; toml++ and bossa's API use std::string_view.
 absl::string_view to_absl(std::string_view text) {
@@ -137,6 +142,18 @@ class Section {
       fail(*node, key, absl::StrCat("expected a table, got ", describe(*node)));
     }
     return Section(table, path(key), problems_);
+  }
+
+  // An integer from `low` to `high`.
+  std::optional<int64_t> integer(absl::string_view key, int64_t low, int64_t high) {
+    const auto* value = get<int64_t>(key, "an integer");
+    if (value == nullptr) return std::nullopt;
+    if (value->get() < low || value->get() > high) {
+      fail(*value, key,
+           absl::StrCat("expected an integer from ", low, " to ", high, ", got ", value->get()));
+      return std::nullopt;
+    }
+    return value->get();
   }
 
   // A positive, finite duration in absl::ParseDuration syntax.
@@ -318,8 +335,9 @@ void check_failure_detector(Section& transport, const transport::TransportConfig
 }
 
 void read_transport(Section transport, transport::TransportConfig& config) {
-  transport.reject_unknown_keys(
-      {"kind", "listen", "seeds", "network", "heartbeat_interval", "node_down_after", "amqp"});
+  transport.reject_unknown_keys({"kind", "listen", "seeds", "network", "heartbeat_interval",
+                                 "node_down_after", "max_message_size", "max_connections",
+                                 "max_handshakes", "handshake_timeout", "amqp"});
   bool kind_ok = true;
   if (const auto* kind = transport.string("kind")) {
     if (std::optional<transport::TransportKind> parsed =
@@ -384,6 +402,17 @@ void read_transport(Section transport, transport::TransportConfig& config) {
   const bool interval_ok = interval || transport.find("heartbeat_interval") == nullptr;
   const bool down_after_ok = down_after || transport.find("node_down_after") == nullptr;
   if (interval_ok && down_after_ok) check_failure_detector(transport, config);
+
+  if (auto size = transport.integer("max_message_size", kMinMessageSize, kMaxMessageSize)) {
+    config.max_message_size = *size;
+  }
+  if (auto count = transport.integer("max_connections", 1, kMaxConnectionCount)) {
+    config.max_connections = *count;
+  }
+  if (auto count = transport.integer("max_handshakes", 1, kMaxConnectionCount)) {
+    config.max_handshakes = *count;
+  }
+  if (auto timeout = transport.duration("handshake_timeout")) config.handshake_timeout = *timeout;
 
   read_amqp(transport.section("amqp"), config.amqp);
 }

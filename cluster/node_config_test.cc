@@ -83,6 +83,10 @@ TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
   EXPECT_EQ(config->transport.network, "");
   EXPECT_EQ(config->transport.heartbeat_interval, absl::Milliseconds(250));
   EXPECT_EQ(config->transport.node_down_after, absl::Seconds(2));
+  EXPECT_EQ(config->transport.max_message_size, 64 << 20);
+  EXPECT_EQ(config->transport.max_connections, 1024);
+  EXPECT_EQ(config->transport.max_handshakes, 256);
+  EXPECT_EQ(config->transport.handshake_timeout, absl::Seconds(10));
   EXPECT_EQ(config->transport.amqp.url, "amqp://guest:guest@127.0.0.1:5672/");
   EXPECT_EQ(config->transport.amqp.exchange, "bossa");
   EXPECT_FALSE(config->transport.amqp.publisher_confirms);
@@ -150,7 +154,8 @@ TEST(NodeConfig, UnknownKeyInNodeIsAnError) {
 TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat = \"1s\"\n")),
             "node.toml:5: transport.heartbeat: unknown key (known keys in [transport]: kind, "
-            "listen, seeds, network, heartbeat_interval, node_down_after, amqp)");
+            "listen, seeds, network, heartbeat_interval, node_down_after, max_message_size, "
+            "max_connections, max_handshakes, handshake_timeout, amqp)");
 }
 
 TEST(NodeConfig, UnknownKeyInTransportAmqpIsAnError) {
@@ -288,6 +293,27 @@ TEST(NodeConfig, WorkersOutsideItsRangeIsAnError) {
   EXPECT_EQ(problems_in("[node]\nname = \"a\"\nworkers = -1\n[transport]\nkind = \"amqp\"\n"),
             "node.toml:3: node.workers: expected an integer from 0 (one per hardware thread) to "
             "1024, got -1");
+}
+
+TEST(NodeConfig, ListenLimitsAreReadWithinTheirRanges) {
+  absl::StatusOr<NodeConfig> config = parse_node_config(
+      with_transport("kind = \"amqp\"\nmax_message_size = 1048576\nmax_connections = 10\n"
+                     "max_handshakes = 3\nhandshake_timeout = \"750ms\"\n"),
+      "node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport.max_message_size, 1 << 20);
+  EXPECT_EQ(config->transport.max_connections, 10);
+  EXPECT_EQ(config->transport.max_handshakes, 3);
+  EXPECT_EQ(config->transport.handshake_timeout, absl::Milliseconds(750));
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nmax_message_size = 1000\n"
+                                       "max_connections = 0\nmax_handshakes = \"many\"\n"
+                                       "handshake_timeout = \"0s\"\n")),
+            "node.toml:5: transport.max_message_size: expected an integer from 1048576 to "
+            "1073741824, got 1000\n"
+            "node.toml:6: transport.max_connections: expected an integer from 1 to 1000000, got 0\n"
+            "node.toml:7: transport.max_handshakes: expected an integer, got string \"many\"\n"
+            "node.toml:8: transport.handshake_timeout: expected a positive duration such as "
+            "\"250ms\", \"2s\" or \"1m\", got \"0s\"");
 }
 
 TEST(NodeConfig, BusyWaitIsADurationFromZeroToTenMilliseconds) {

@@ -85,6 +85,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.rejected = load(counters.rejected);
   m.node_up_events = load(counters.nodes_up);
   m.node_down_events = load(counters.nodes_down);
+  m.connections = node.connection_stats();
   m.dead_letters = node.runtime().dead_letter_count();
   for (const transport::NodeIdentity& peer : node.nodes()) m.peers.push_back(peer.name);
   std::sort(m.peers.begin(), m.peers.end());
@@ -123,6 +124,18 @@ std::string format_prometheus(const NodeMetrics& m) {
   out.counter("bossa_node_up_events_total", "Other nodes seen coming up.", m.node_up_events);
   out.counter("bossa_node_down_events_total", "Other nodes seen going down.", m.node_down_events);
   out.gauge("bossa_connected_nodes", "Other nodes up now.", static_cast<double>(m.peers.size()));
+  out.gauge("bossa_connections_open", "Connections the listen endpoint has accepted, open now.",
+            static_cast<double>(m.connections.open));
+  out.gauge("bossa_connections_handshaking", "Of those, the ones still in their handshake.",
+            static_cast<double>(m.connections.handshaking));
+  out.counter("bossa_connections_refused_total",
+              "Connections closed as they were accepted: max_connections or max_handshakes "
+              "reached.",
+              m.connections.refused);
+  out.counter("bossa_connections_closed_bad_input_total",
+              "Connections closed for what the peer sent: malformed bytes, a message over "
+              "max_message_size, a handshake over handshake_timeout.",
+              m.connections.closed_bad_input);
   out.gauge("bossa_actors", "Live actors on the node.", static_cast<double>(m.actors));
   out.gauge("bossa_global_names", "Global names registered in the cluster.",
             static_cast<double>(m.global_names));
@@ -148,6 +161,9 @@ std::string format_status(const NodeMetrics& m) {
                   m.rejected, "\n");
   absl::StrAppend(&out, "  node events   ", m.node_up_events, " up, ", m.node_down_events,
                   " down\n");
+  absl::StrAppend(&out, "  connections   ", m.connections.open, " open (",
+                  m.connections.handshaking, " in their handshake), ", m.connections.refused,
+                  " refused, ", m.connections.closed_bad_input, " closed for bad input\n");
   absl::StrAppend(&out, "  actors        ", m.actors, " live; names ", m.global_names, " global, ",
                   m.local_names, " local\n");
   absl::StrAppend(&out, "  mailboxes     ", m.mailbox_messages, " messages waiting",

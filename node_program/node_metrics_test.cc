@@ -30,6 +30,7 @@ NodeMetrics sample() {
   m.rejected = 8;
   m.node_up_events = 4;
   m.node_down_events = 1;
+  m.connections = {.open = 3, .handshaking = 1, .refused = 11, .closed_bad_input = 13};
   m.peers = {"beta", "gamma"};
   m.actors = 42;
   m.global_names = 5;
@@ -53,6 +54,10 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_node_up_events_total{node=\"alpha\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_down_events_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connected_nodes{node=\"alpha\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_connections_open{node=\"alpha\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_connections_handshaking{node=\"alpha\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_connections_refused_total{node=\"alpha\"} 11\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_connections_closed_bad_input_total{node=\"alpha\"} 13\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_actors{node=\"alpha\"} 42\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_global_names{node=\"alpha\"} 5\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_local_names{node=\"alpha\"} 6\n"));
@@ -84,7 +89,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 18);
+  EXPECT_EQ(samples, 22);
   EXPECT_EQ(helped, typed);
 }
 
@@ -98,6 +103,8 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
   const std::string text = format_status(sample());
   EXPECT_THAT(text, HasSubstr("node alpha (id 7, native at tcp://127.0.0.1:47101), up 12.5 s\n"));
   EXPECT_THAT(text, HasSubstr("peers         2 up: beta, gamma\n"));
+  EXPECT_THAT(text, HasSubstr("connections   3 open (1 in their handshake), 11 refused, 13 closed "
+                              "for bad input\n"));
   EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB)\n"));
   EXPECT_THAT(
       text, HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected 8\n"));

@@ -43,6 +43,14 @@ struct NodeIdentity {
 
 // What a transport reports to its node. Calls are serialized (never two at once) and come from a
 // transport thread; they must not block for long, nor call the transport's stop().
+// What a listen endpoint holds and has turned away (TransportConfig's limits).
+struct ConnectionStats {
+  uint64_t open = 0;              // accepted connections open now
+  uint64_t handshaking = 0;       // of those, still in their handshake
+  uint64_t refused = 0;           // closed as accepted: max_connections or max_handshakes reached
+  uint64_t closed_bad_input = 0;  // closed for what the peer sent: malformed, too large, too slow
+};
+
 class TransportHandler {
  public:
   virtual ~TransportHandler() = default;
@@ -97,6 +105,10 @@ class Transport {
   // routes by name (amqp: a binding of this node's queue) lets clients outside the cluster reach
   // the actor by that name; the others have nothing to do. Any thread.
   virtual void advertise_name(std::string_view /*name*/, bool /*held*/) {}
+
+  // The connections the backend's listen endpoint has accepted (native; zeros elsewhere). Any
+  // thread.
+  virtual ConnectionStats connection_stats() const { return {}; }
 };
 
 class LocalNetwork;

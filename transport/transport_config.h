@@ -27,6 +27,7 @@
 // switching transports is a one-line change of `kind`.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,13 @@ struct TransportConfig {
   std::string network;             // local: name of the in-process network to join
   absl::Duration heartbeat_interval = absl::Milliseconds(250);  // how often a node says it is alive
   absl::Duration node_down_after = absl::Seconds(2);  // silence after which a peer is down
+  // native: what the listen endpoint admits. A message over max_message_size closes its
+  // connection; a connection past max_connections open or max_handshakes in their handshake is
+  // closed as it is accepted; a handshake longer than handshake_timeout is cut.
+  int64_t max_message_size = int64_t{64} << 20;
+  int64_t max_connections = 1024;
+  int64_t max_handshakes = 256;
+  absl::Duration handshake_timeout = absl::Seconds(10);
   // How long the thread that reads from peers polls before it sleeps (base/spin_wait.h). Not a
   // [transport] key: the node sets it from [node] busy_wait.
   absl::Duration busy_wait = absl::Microseconds(200);

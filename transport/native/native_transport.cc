@@ -23,7 +23,7 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
   if (config_.listen.empty()) {
     return absl::InvalidArgumentError("the native transport needs transport.listen");
   }
-  absl::StatusOr<std::string> endpoint = receive_loop_.bind(config_.listen);
+  absl::StatusOr<std::string> endpoint = receive_loop_.bind(config_);
   if (!endpoint.ok()) {
     return absl::UnavailableError(absl::StrCat("node '", self.name, "' cannot listen on ",
                                                config_.listen, ": ", endpoint.status().message()));
@@ -50,6 +50,14 @@ void NativeTransport::stop() {
   flusher_thread_.join();
   membership_.stop();
   receive_loop_.close();
+}
+
+ConnectionStats NativeTransport::connection_stats() const {
+  const socket::SocketStats stats = receive_loop_.socket_stats();
+  return ConnectionStats{.open = stats.inbound_open,
+                         .handshaking = stats.inbound_handshaking,
+                         .refused = stats.connections_refused,
+                         .closed_bad_input = stats.protocol_errors};
 }
 
 absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {

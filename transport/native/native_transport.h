@@ -43,6 +43,7 @@ class NativeTransport final : public Transport {
   std::vector<NodeIdentity> nodes() const override;
   std::string endpoint() const override { return endpoint_; }
   void stop() override;
+  ConnectionStats connection_stats() const override;
 
  private:
   const TransportConfig config_;

@@ -19,10 +19,18 @@ constexpr int kMaxDrain = 10000;
 ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership, Liveness& liveness)
     : membership_(membership), liveness_(liveness), pull_(sockets, socket::SocketType::kPull) {}
 
-absl::StatusOr<std::string> ReceiveLoop::bind(const std::string& listen) {
-  absl::Status status = pull_.set(socket::Option::kRcvtimeo, 50);
-  if (status.ok()) status = pull_.bind(listen);
-  if (!status.ok()) return status;
+absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
+  using socket::Option;
+  for (const auto& [option, value] : {
+           std::pair{Option::kRcvtimeo, int64_t{50}},
+           std::pair{Option::kMaxmsgsize, config.max_message_size},
+           std::pair{Option::kMaxConnections, config.max_connections},
+           std::pair{Option::kMaxHandshakes, config.max_handshakes},
+           std::pair{Option::kHandshakeIvl, absl::ToInt64Milliseconds(config.handshake_timeout)},
+       }) {
+    if (absl::Status status = pull_.set(option, value); !status.ok()) return status;
+  }
+  if (absl::Status status = pull_.bind(config.listen); !status.ok()) return status;
   return pull_.last_endpoint();
 }
 

@@ -32,8 +32,11 @@ class ReceiveLoop {
  public:
   ReceiveLoop(socket::Context& sockets, Membership& membership, Liveness& liveness);
 
-  // Binds the PULL socket at `listen`; the endpoint bound, its port resolved.
-  absl::StatusOr<std::string> bind(const std::string& listen);
+  // Binds the PULL socket at config.listen with the config's limits on what it admits; the
+  // endpoint bound, its port resolved.
+  absl::StatusOr<std::string> bind(const TransportConfig& config);
+  // The listening socket's counters; any thread.
+  socket::SocketStats socket_stats() const { return pull_.stats(); }
   // Starts the thread, which runs until `running` turns false.
   void start(TransportHandler& handler, absl::Duration busy_wait, const std::atomic<bool>& running);
   // Waits for the thread to end, once `running` turned false.

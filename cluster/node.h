@@ -149,7 +149,8 @@ class Node {
   template <class Args>
   absl::Status rpc_call(std::string_view node, std::string function, const Args& args);
   // Calls `function` on node `node` and waits for its result: NotFound for an unknown node or
-  // function, DeadlineExceeded after `timeout`, or the function's failure.
+  // function, DeadlineExceeded after `timeout`, Cancelled if this node stops meanwhile (or has
+  // stopped), or the function's failure. spawn_remote waits the same way.
   template <class R, class Args>
   absl::StatusOr<R> rpc_blocking_call(std::string_view node, std::string function, const Args& args,
                                       absl::Duration timeout = absl::Seconds(5));

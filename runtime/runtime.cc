@@ -59,10 +59,24 @@ void Runtime::start_thread(std::function<void()> run) {
 }
 
 boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
-  boost::intrusive_ptr<ThreadedActor> actor(new ThreadedActor(*this, allocate_pid()));
+  boost::intrusive_ptr<ThreadedActor> actor(
+      new ThreadedActor(*this, allocate_pid(), ThreadedActor::OnStop::kReturnStatus));
   actor->counted_ = false;
-  table_.insert(actor->pid().serial, ActorPtr(actor.get()));
+  bool late;
+  {
+    // Either in the table before shutdown() signals every actor, or made after it began and
+    // signalled here: a blocking call of a ScopedActor never waits on a stopped runtime.
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    table_.insert(actor->pid().serial, ActorPtr(actor.get()));
+    late = shut_down_;
+  }
+  if (late) exit(actor->pid(), ExitReason::shutdown());
   return actor;
+}
+
+bool Runtime::stopping() const {
+  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  return shut_down_;
 }
 
 bool Runtime::on_actor_thread() const {

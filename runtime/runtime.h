@@ -166,9 +166,12 @@ class Runtime {
   // reason `shutdown`, and those still alive after `grace` get `kill` until none is left. Then it
   // waits for the threads of threaded actors to return; a threaded actor notices a signal only
   // inside receive. Called from an actor (which cannot wait for itself), it starts all this and
-  // returns at once. ScopedActors are signalled but not waited for: destroy them before the
-  // runtime. Every call after the first just waits.
+  // returns at once. ScopedActors are signalled but not waited for (their blocking calls return
+  // Cancelled, as do those of one made later): destroy them before the runtime. Every call after
+  // the first just waits.
   void shutdown(absl::Duration grace = absl::Seconds(5));
+  // True once shutdown() has begun.
+  bool stopping() const;
 
   // ---- for the cluster layer (cluster/) ----
 
@@ -272,7 +275,7 @@ class Runtime {
   std::shared_ptr<const std::function<void(const DeadLetter&)>> dead_letter_handler_;  // guarded
 
   std::atomic<size_t> live_actors_{0};
-  std::mutex lifecycle_mutex_;
+  mutable std::mutex lifecycle_mutex_;
   std::condition_variable all_stopped_;
   size_t running_threads_ = 0;  // guarded by lifecycle_mutex_
   std::condition_variable threads_done_;

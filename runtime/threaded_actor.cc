@@ -33,7 +33,8 @@ bool ThreadedActor::wait_for_mail(absl::Time deadline) {
   return true;
 }
 
-bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline) {
+ThreadedActor::Scanned ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take,
+                                           absl::Time deadline) {
   ElementQueue skipped;
   struct Restore {
     ElementQueue& cache;
@@ -45,15 +46,14 @@ bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time d
     }
   } restore{cache_, skipped, mailbox_};
   // Once stopped by a signal, the actor stays stopped even if its code caught ActorExit.
-  if (stopped_by_) throw ActorExit{*stopped_by_};
+  if (stopped_by_) return stop_by_signal(*stopped_by_);
   for (;;) {
     while (ElementPtr e = cache_.pop_front()) {
       switch (e->kind) {
         case MessageKind::kExit:
         case MessageKind::kLinkExit:
           if (std::optional<ExitReason> stop = apply_exit_signal(*e)) {
-            stopped_by_ = *stop;
-            throw ActorExit{std::move(*stop)};
+            return stop_by_signal(std::move(*stop));
           }
           if (e->kind != MessageKind::kUser) continue;
           break;
@@ -64,22 +64,35 @@ bool ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time d
         case MessageKind::kRequest:
           break;
       }
-      if (take(e)) return true;
+      if (take(e)) return Scanned::kTaken;
       if (e != nullptr) skipped.push_back(std::move(e));
     }
     if (mailbox_.fetch(cache_) == 0) {
       mailbox_.set_held(skipped.size());
-      if (!wait_for_mail(deadline)) return false;
+      if (!wait_for_mail(deadline)) return Scanned::kTimedOut;
       mailbox_.fetch(cache_);
     }
     mailbox_.set_held(cache_.size() + skipped.size());
   }
 }
 
+ThreadedActor::Scanned ThreadedActor::stop_by_signal(ExitReason reason) {
+  if (!stopped_by_) stopped_by_ = reason;
+  if (on_stop_ == OnStop::kUnwind) throw ActorExit{std::move(reason)};
+  return Scanned::kStopped;
+}
+
+absl::Status ThreadedActor::stopped_status() const {
+  const bool runtime_stopped = *stopped_by_ == ExitReason::shutdown() && runtime().stopping();
+  return absl::CancelledError(absl::StrCat(
+      pid().to_string(),
+      " stopped: ", runtime_stopped ? "the runtime stopped" : stopped_by_->to_string()));
+}
+
 absl::Status ThreadedActor::receive_with(Behavior& behavior) {
   const std::optional<absl::Duration> timeout = behavior.timeout();
   const absl::Time deadline = timeout ? absl::Now() + *timeout : absl::InfiniteFuture();
-  const bool matched = scan(
+  const Scanned scanned = scan(
       [&](ElementPtr& e) {
         if (e->kind == MessageKind::kReply) {
           // No request is waiting: request() takes its reply itself.
@@ -102,7 +115,14 @@ absl::Status ThreadedActor::receive_with(Behavior& behavior) {
         }
       },
       deadline);
-  if (matched) return absl::OkStatus();
+  switch (scanned) {
+    case Scanned::kTaken:
+      return absl::OkStatus();
+    case Scanned::kStopped:
+      return stopped_status();
+    case Scanned::kTimedOut:
+      break;
+  }
   if (timeout) behavior.handle_timeout();
   return absl::DeadlineExceededError("receive timed out");
 }
@@ -110,9 +130,9 @@ absl::Status ThreadedActor::receive_with(Behavior& behavior) {
 absl::StatusOr<ElementPtr> ThreadedActor::await_reply(uint64_t correlation_id, Pid target,
                                                       absl::Duration timeout) {
   ElementPtr reply;
-  bool got = false;
+  Scanned scanned = Scanned::kTimedOut;
   try {
-    got = scan(
+    scanned = scan(
         [&](ElementPtr& e) {
           if (e->kind != MessageKind::kReply) return false;
           if (e->correlation_id != correlation_id) {
@@ -127,11 +147,10 @@ absl::StatusOr<ElementPtr> ThreadedActor::await_reply(uint64_t correlation_id, P
     runtime().abandon_request(pid(), target, correlation_id);
     throw;
   }
-  if (!got) {
-    runtime().abandon_request(pid(), target, correlation_id);
-    return absl::DeadlineExceededError("request timed out");
-  }
-  return reply;
+  if (scanned == Scanned::kTaken) return reply;
+  runtime().abandon_request(pid(), target, correlation_id);
+  if (scanned == Scanned::kStopped) return stopped_status();
+  return absl::DeadlineExceededError("request timed out");
 }
 
 void ThreadedActor::fail_current_request(const ExitReason& reason) {

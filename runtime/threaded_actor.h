@@ -12,8 +12,10 @@
 //
 // receive() scans the mailbox from the oldest message and runs the first handler that matches;
 // messages no handler matches stay in the mailbox, in order, for later receives. While blocked, an
-// exit signal that stops the actor unwinds its code (ActorExit); the actor stops when its body
-// returns (normal), throws, or calls exit(reason).
+// exit signal that stops a spawned actor unwinds its code (ActorExit, caught by the runtime); the
+// actor stops when its body returns (normal), throws, or calls exit(reason). A ScopedActor's thread
+// is not the runtime's: there the signal (the runtime stopping, a kill) makes the blocking call
+// return Cancelled naming the reason, and every later one too; nothing is thrown into the thread.
 //
 // Thread-safety: all methods but Actor's any-thread ones belong to the actor's own thread.
 #pragma once
@@ -34,10 +36,17 @@ namespace bossa {
 
 class ThreadedActor final : public Actor {
  public:
-  ThreadedActor(Runtime& runtime, Pid pid) : Actor(runtime, pid) {}
+  // What a blocking call does once an exit signal has stopped the actor: unwind the actor's code
+  // (a spawned actor, whose body the runtime runs and guards), or return Cancelled (a ScopedActor,
+  // whose thread belongs to code that never asked for an exception).
+  enum class OnStop { kUnwind, kReturnStatus };
+
+  ThreadedActor(Runtime& runtime, Pid pid, OnStop on_stop = OnStop::kUnwind)
+      : Actor(runtime, pid), on_stop_(on_stop) {}
 
   // Waits for a message that one of the handlers matches and runs that handler: OkStatus. With an
-  // after() clause, gives up when it elapses (running its handler): DeadlineExceeded.
+  // after() clause, gives up when it elapses (running its handler): DeadlineExceeded. Stopped by
+  // an exit signal: see OnStop.
   template <class... Handlers>
   absl::Status receive(Handlers&&... handlers) {
     Behavior behavior(std::forward<Handlers>(handlers)...);
@@ -83,18 +92,24 @@ class ThreadedActor final : public Actor {
   // Stops the actor with `reason` (for ScopedActor, whose thread is not the actor's own).
   void finish(const ExitReason& reason);
 
-  // The reason an exit signal stopped this actor with, once one has (every later receive
-  // throws ActorExit again).
+  // The reason an exit signal stopped this actor with, once one has (every later blocking call
+  // throws ActorExit again, or returns Cancelled again).
   const std::optional<ExitReason>& stopped_by() const noexcept { return stopped_by_; }
 
  protected:
   void wake() override;
 
  private:
-  // Scans waiting messages in order, applying exit signals, until `take` accepts one (returns
-  // true) or the deadline passes (false). Elements `take` rejects stay waiting, in order, unless
-  // it took them over (left the pointer null).
-  bool scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline);
+  enum class Scanned { kTaken, kTimedOut, kStopped };
+  // Scans waiting messages in order, applying exit signals, until `take` accepts one (kTaken),
+  // the deadline passes (kTimedOut) or an exit signal has stopped the actor (kStopped, or
+  // ActorExit thrown when unwinding). Elements `take` rejects stay waiting, in order, unless it
+  // took them over (left the pointer null).
+  Scanned scan(absl::FunctionRef<bool(ElementPtr&)> take, absl::Time deadline);
+  // Records that an exit signal stopped the actor (if none had) and reports it as OnStop says.
+  Scanned stop_by_signal(ExitReason reason);
+  // What a blocking call of a stopped ScopedActor returns: Cancelled, naming the reason.
+  absl::Status stopped_status() const;
   // Waits for the reply to request `correlation_id` sent to `target`; a request given up on
   // (timed out, or an exit signal stopped the actor meanwhile) is abandoned.
   absl::StatusOr<ElementPtr> await_reply(uint64_t correlation_id, Pid target,
@@ -105,6 +120,7 @@ class ThreadedActor final : public Actor {
   // the deadline passes (false).
   bool wait_for_mail(absl::Time deadline);
 
+  const OnStop on_stop_;
   ElementQueue cache_;
   std::optional<ExitReason> stopped_by_;
   std::mutex wait_mutex_;
@@ -112,7 +128,9 @@ class ThreadedActor final : public Actor {
 };
 
 // Makes the current thread an actor for the lifetime of this object: for tests, main() and
-// command-line tools that talk to actors. Stops the actor (reason normal) on destruction.
+// command-line tools that talk to actors. Stops the actor (reason normal) on destruction. Its
+// blocking calls never throw: once the runtime stops (or one made after it stopped) or an exit
+// signal kills it, they return Cancelled ("the runtime stopped", "killed", ...).
 class ScopedActor {
  public:
   explicit ScopedActor(Runtime& runtime);

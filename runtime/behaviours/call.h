@@ -9,7 +9,8 @@
 // an ordinary message of its type: no wrapper travels, so a server on another node answers as soon
 // as the message types have codecs. A call that gets no answer within its timeout (five seconds by
 // default, as gen_server:call) fails with DeadlineExceeded; a server that stops while handling it
-// fails it with Aborted; a server that does not exist fails it with an error at once.
+// fails it with Aborted; a server that does not exist fails it with an error at once. A call from
+// a ScopedActor fails with Cancelled when the runtime stops or the caller is killed meanwhile.
 //
 // In a coroutine, pass a named message (`Lookup query{key}; co_await call<int>(self, pid,
 // std::move(query))`) rather than a temporary of a type with a destructor: g++ 12 mishandles such

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -70,6 +71,28 @@ TEST(ServerTest, CallThatIsNeverAnsweredTimesOut) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(50));
   EXPECT_LT(absl::Now() - start, kWait);
   EXPECT_EQ(kDefaultCallTimeout, absl::Seconds(5));  // as gen_server:call
+}
+
+TEST(ServerTest, CallFromAPlainThreadReturnsCancelledWhenTheRuntimeStops) {
+  Runtime runtime({.workers = 2});
+  auto held = std::make_shared<std::vector<ResponsePromise>>();
+  absl::StatusOr<Pid> server = spawn_server(runtime, [held](Server& self) -> ServerSpec {
+    return {.calls = {[&self, held](const Hang&) { held->push_back(self.defer()); }}};
+  });
+  ASSERT_TRUE(server.ok());
+  std::atomic<bool> calling{false};
+  absl::Status answer;
+  std::thread plain([&] {
+    ScopedActor me(runtime);
+    calling = true;
+    answer = call<int>(*me, *server, Hang{}, absl::Seconds(30)).status();
+  });
+  while (!calling) std::this_thread::yield();
+  absl::SleepFor(absl::Milliseconds(50));  // the call is in flight
+  runtime.shutdown(absl::Seconds(1));
+  plain.join();
+  EXPECT_EQ(answer.code(), absl::StatusCode::kCancelled) << answer;
+  EXPECT_NE(answer.message().find("the runtime stopped"), std::string::npos) << answer;
 }
 
 TEST(ServerTest, DeferredReplyIsGivenLaterFromAnotherHandler) {

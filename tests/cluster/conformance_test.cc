@@ -247,6 +247,29 @@ TEST_P(ClusterConformance, ARequestToANodeThatGoesDownFailsWithoutWaitingForItsT
       << *evented;
 }
 
+TEST_P(ClusterConformance, ABlockingCallFromAPlainThreadReturnsAStatusWhenTheNodeStops) {
+  cluster_.start_peer("alpha");
+  std::atomic<bool> calling{false};
+  absl::Status rpc;
+  absl::Status spawn_after_stop;
+  std::thread plain([&] {
+    calling = true;
+    rpc = main()
+              .rpc_blocking_call<int64_t>("alpha", "sleep", int64_t{2000}, absl::Seconds(30))
+              .status();
+    spawn_after_stop = main().spawn_remote("alpha", "echo", int64_t{0}).status();
+  });
+  while (!calling) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the call is in flight
+  const auto stopped_at = std::chrono::steady_clock::now();
+  main().stop();
+  plain.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, std::chrono::seconds(5));
+  EXPECT_TRUE(absl::IsCancelled(rpc)) << rpc;
+  EXPECT_NE(rpc.message().find("the runtime stopped"), std::string::npos) << rpc;
+  EXPECT_FALSE(spawn_after_stop.ok());
+}
+
 TEST_P(ClusterConformance, TwoNodesRacingForOneNameGetExactlyOneWinner) {
   cluster_.start_peer("alpha");
   cluster_.start_peer("beta");

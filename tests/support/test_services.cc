@@ -2,9 +2,11 @@
 
 #include "runtime/behaviours/server.h"
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace bossa::cluster_test {
 namespace {
@@ -111,6 +113,10 @@ absl::Status add_test_services(Node& node) {
     const Pid holder = spawn_silent(node, 0);
     absl::Status claimed = node.register_global(name, holder);
     return claimed.ok() ? std::string("ok") : std::string(claimed.message());
+  });
+  add_rpc("sleep", [](const int64_t& ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return ms;
   });
   add_rpc("whereis", [&node](const std::string& name) {
     std::optional<Pid> holder = node.whereis_global(name);

@@ -6,7 +6,8 @@
 //              many other nodes are up), "remember"(string) / "recall"(int64) -> string,
 //              "claim"(string name) -> string: registers a fresh local actor under the global name,
 //              "ok" or the error's message; "whereis"(string name) -> int64: the node id of the
-//              global name's holder as this node sees it, 0 if none
+//              global name's holder as this node sees it, 0 if none; "sleep"(int64 ms) -> int64:
+//              answers with `ms` after sleeping that long (on a worker of its node)
 //   factories  "echo": answers a request with its string, and sends a string message back to
 //              its sender; "silent": never answers; "crasher": stops with error "crash" on the
 //              string "crash"; "sequence": receives int64 0, 1, 2, ... and on a request (int64)

@@ -1,5 +1,6 @@
 #include "node_program/command_line.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -38,27 +39,131 @@ namespace bossa {
 namespace {
 
 // Abseil's own flags, which ParseCommandLine handles (help, flagfile, ...).
-bool is_builtin_flag(std::string_view name) {
-  static constexpr std::string_view kBuiltins[] = {
+bool is_builtin_flag(absl::string_view name) {
+  static constexpr absl::string_view kBuiltins[] = {
       "help",    "helpfull", "helpshort", "helppackage", "helpon",  "helpmatch",
       "version", "flagfile", "fromenv",   "tryfromenv",  "undefok", "only_check_args"};
-  for (std::string_view builtin : kBuiltins) {
+  for (absl::string_view builtin : kBuiltins) {
     if (name == builtin) return true;
   }
   return false;
+}
+
+// --help, --helpfull, --helpshort, ...: bossa-node answers these itself.
+bool is_help_flag(absl::string_view name) {
+  return absl::StartsWith(name, "help") && is_builtin_flag(name);
+}
+
+// Flags defined by Abseil itself (their Filename() is one of Abseil's sources).
+bool is_abseil_flag(const absl::CommandLineFlag& flag) {
+  const std::string file = flag.Filename();
+  return is_builtin_flag(flag.Name()) || absl::StartsWith(file, "absl/") ||
+         absl::StrContains(file, "/absl/");
+}
+
+// A command-line argument read as a flag: "--name=value", "-name value" (value not in it).
+struct FlagArgument {
+  std::string name;
+  std::optional<std::string> value;  // what follows '=', if any
+};
+
+// `arg` as a flag, or nullopt if it does not start with '-'.
+std::optional<FlagArgument> as_flag(absl::string_view arg) {
+  if (!absl::ConsumePrefix(&arg, "-")) return std::nullopt;
+  absl::ConsumePrefix(&arg, "-");
+  const size_t equals = arg.find('=');
+  FlagArgument flag{.name = std::string(arg.substr(0, equals)), .value = std::nullopt};
+  if (equals != absl::string_view::npos) flag.value = std::string(arg.substr(equals + 1));
+  return flag;
+}
+
+// What a help flag on the command line asks for: every flag (Abseil's too with --helpfull), or
+// the flags whose name or help mentions `match` (--help=text, --helpmatch=text).
+struct HelpRequest {
+  bool full = false;
+  std::string match;
+};
+
+std::optional<HelpRequest> find_help_request(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (absl::string_view(argv[i]) == "--") break;
+    std::optional<FlagArgument> arg = as_flag(argv[i]);
+    if (!arg || !is_help_flag(arg->name)) continue;
+    HelpRequest request;
+    request.full = arg->name == "helpfull";
+    if (arg->name == "help" || arg->name == "helpmatch") request.match = arg->value.value_or("");
+    return request;
+  }
+  return std::nullopt;
+}
+
+// Appends `text` to `out` in lines of at most kWidth columns, each after `indent`.
+void append_wrapped(std::string& out, absl::string_view text, size_t indent) {
+  constexpr size_t kWidth = 100;
+  size_t column = indent;
+  bool first = true;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!first && column + 1 + word.size() > kWidth) {
+      absl::StrAppend(&out, "\n", std::string(indent, ' '));
+      column = indent;
+    } else if (!first) {
+      out += ' ';
+      ++column;
+    }
+    absl::StrAppend(&out, word);
+    column += word.size();
+    first = false;
+  }
+  out += '\n';
+}
+
+// "  --name  help (default: value)" for each flag, sorted by name.
+void append_flags(std::string& out, std::vector<const absl::CommandLineFlag*> flags) {
+  std::sort(flags.begin(), flags.end(),
+            [](const auto* a, const auto* b) { return a->Name() < b->Name(); });
+  size_t width = 0;
+  for (const absl::CommandLineFlag* flag : flags) width = std::max(width, flag->Name().size());
+  for (const absl::CommandLineFlag* flag : flags) {
+    const std::string name = absl::StrCat("  --", flag->Name());
+    absl::StrAppend(&out, name, std::string(width + 6 - name.size(), ' '));
+    const std::string fallback = flag->DefaultValue();
+    append_wrapped(
+        out,
+        fallback.empty() ? flag->Help() : absl::StrCat(flag->Help(), " (default: ", fallback, ")"),
+        width + 6);
+  }
+}
+
+// The text --help prints: the usage message, then the program's flags (and Abseil's, with
+// --helpfull); never the files that define them.
+std::string help_text(const HelpRequest& request) {
+  std::vector<const absl::CommandLineFlag*> own;
+  std::vector<const absl::CommandLineFlag*> abseil;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!request.match.empty() && !absl::StrContains(name, request.match) &&
+        !absl::StrContains(flag->Help(), request.match)) {
+      continue;
+    }
+    (is_abseil_flag(*flag) ? abseil : own).push_back(flag);
+  }
+  std::string text =
+      absl::StrCat(absl::ProgramUsageMessage(), "\n\nFlags (--flag=value or --flag value):\n");
+  append_flags(text, std::move(own));
+  if (request.full && !abseil.empty()) {
+    absl::StrAppend(&text, "\nAbseil's flags:\n");
+    append_flags(text, std::move(abseil));
+  }
+  return text;
 }
 
 // Checks every flag on the command line before Abseil parses it, so that a bad one is reported
 // here (and the program exits 2) rather than by Abseil's own exit.
 absl::Status check_flags(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (!absl::ConsumePrefix(&arg, "-")) continue;
-    absl::ConsumePrefix(&arg, "-");
-    const size_t equals = arg.find('=');
-    const std::string name(arg.substr(0, equals));
-    if (is_builtin_flag(name)) continue;
+    if (absl::string_view(argv[i]) == "--") break;
+    std::optional<FlagArgument> arg = as_flag(argv[i]);
+    if (!arg || is_builtin_flag(arg->name)) continue;
+    const std::string& name = arg->name;
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     bool negated = false;
     if (flag == nullptr && absl::StartsWith(name, "no")) {
@@ -69,10 +174,10 @@ absl::Status check_flags(int argc, char** argv) {
     if (flag == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
-    if (negated || (equals == absl::string_view::npos && flag->IsOfType<bool>())) continue;
+    if (negated || (!arg->value && flag->IsOfType<bool>())) continue;
     std::string value;
-    if (equals != absl::string_view::npos) {
-      value = std::string(arg.substr(equals + 1));
+    if (arg->value) {
+      value = *arg->value;
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
@@ -90,16 +195,11 @@ absl::Status check_flags(int argc, char** argv) {
 }  // namespace
 
 void set_node_usage(const std::string& program) {
-  // --help and --helpshort list the node program's own flags (Abseil's default looks for flags
-  // defined in a file named after the program).
   absl::FlagsUsageConfig config;
-  config.contains_help_flags = [](absl::string_view file) {
-    return absl::StrContains(file, "node_program/");
-  };
-  config.contains_helpshort_flags = config.contains_help_flags;
+  config.version_string = [program] { return absl::StrCat(program, " ", BOSSA_VERSION, "\n"); };
   absl::SetFlagsUsageConfig(std::move(config));
   absl::SetProgramUsageMessage(absl::StrCat(
-      "runs a bossa node, or asks one for its status.\n\n  ", program,
+      program, ": runs a bossa node, or asks one for its status.\n\n  ", program,
       " --config node.toml [flags]\n      starts the node, joins its cluster, serves until "
       "SIGINT or SIGTERM, then leaves the cluster\n  ",
       program,
@@ -108,10 +208,15 @@ void set_node_usage(const std::string& program) {
 }
 
 absl::StatusOr<NodeCommandLine> parse_command_line(int argc, char** argv) {
+  NodeCommandLine line;
+  if (std::optional<HelpRequest> help = find_help_request(argc, argv)) {
+    line.command = NodeCommandLine::Command::kHelp;
+    line.help = help_text(*help);
+    return line;
+  }
   if (absl::Status checked = check_flags(argc, argv); !checked.ok()) return checked;
   const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
 
-  NodeCommandLine line;
   if (positional.size() > 2 ||
       (positional.size() == 2 && std::string_view(positional[1]) != "status")) {
     return absl::InvalidArgumentError(

@@ -5,9 +5,12 @@
 //              [--seeds tcp://h:p,tcp://h:q] [--metrics_port 9464|-1] [--log_level info]
 //   bossa-node status --config alpha.toml --node beta [--timeout 10s]
 //
-// `--help` lists every flag (Abseil prints it and exits). Flags may be written --flag=value or
-// --flag value. A problem (an unknown flag, a value that does not parse, a missing --config, an
-// unknown command) is reported as InvalidArgument naming the flag; the program exits 2 on it.
+// `--help` (or --helpfull, --helpshort, --help=text) is the help command: the usage and the
+// program's flags with their help and defaults, never the source files that define them (Abseil's
+// own usage output would list those); the program prints it and exits 0. `--version` prints the
+// program and bossa's version. Flags may be written --flag=value or --flag value. A problem (an
+// unknown flag, a value that does not parse, a missing --config, an unknown command) is reported
+// as InvalidArgument naming the flag; the program exits 2 on it.
 //
 // Thread-safety: parse_command_line sets the process's Abseil flags; call it once, from main's
 // thread.
@@ -23,7 +26,7 @@
 namespace bossa {
 
 struct NodeCommandLine {
-  enum class Command { kRun, kStatus };
+  enum class Command { kRun, kStatus, kHelp };
   Command command = Command::kRun;
   std::string config_path;               // --config
   ConfigOverrides overrides;             // --name --transport --listen --seeds
@@ -31,9 +34,11 @@ struct NodeCommandLine {
   LogLevel log_level = LogLevel::kInfo;  // --log_level
   std::string status_node;               // --node (status)
   absl::Duration status_timeout = absl::Seconds(10);  // --timeout (status)
+  std::string help;  // kHelp: the text to print (usage and flags); the other fields are unset
 };
 
-// Sets the usage message Abseil prints for --help; call before parse_command_line.
+// Sets the usage message that --help starts with and what --version prints; call before
+// parse_command_line.
 void set_node_usage(const std::string& program);
 
 absl::StatusOr<NodeCommandLine> parse_command_line(int argc, char** argv);

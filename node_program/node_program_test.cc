@@ -18,6 +18,7 @@ namespace bossa {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr absl::Duration kStartup = absl::Seconds(15);
 
@@ -166,13 +167,35 @@ TEST_F(NodeProgramTest, BadFlagsAndConfigsExitTwoNamingTheProblem) {
   EXPECT_THAT(bad.err, HasSubstr("unexpected argument \"stauts\""));
 }
 
-TEST_F(NodeProgramTest, HelpListsTheFlags) {
-  const Run help = run({"--help"});
-  const std::string all = help.out + help.err;
-  for (const char* flag : {"--config", "--transport", "--name", "--listen", "--seeds",
-                           "--metrics_port", "--log_level", "--node", "--timeout"}) {
-    EXPECT_THAT(all, HasSubstr(flag)) << all;
+TEST_F(NodeProgramTest, HelpListsTheFlagsAndExitsZeroWithoutBuildPaths) {
+  for (const char* asked : {"--help", "--helpfull", "--helpshort", "-help"}) {
+    const Run help = run({asked});
+    EXPECT_EQ(help.code, 0) << asked;
+    EXPECT_EQ(help.err, "") << asked;
+    EXPECT_THAT(help.out, HasSubstr("bossa-node --config node.toml")) << asked;
+    for (const char* flag : {"--config", "--transport", "--name", "--listen", "--seeds",
+                             "--metrics_port", "--log_level", "--node", "--timeout"}) {
+      EXPECT_THAT(help.out, HasSubstr(flag)) << asked << "\n" << help.out;
+    }
+    EXPECT_THAT(help.out, HasSubstr("The node's TOML file (required)")) << asked;
+    EXPECT_THAT(help.out, HasSubstr("default: 10s")) << asked;
+    // No source file, absolute or relative, nor the tree it was built in.
+    EXPECT_THAT(help.out, Not(HasSubstr(BOSSA_SOURCE_DIR))) << asked << "\n" << help.out;
+    EXPECT_THAT(help.out, Not(HasSubstr("node_program/"))) << asked << "\n" << help.out;
+    EXPECT_THAT(help.out, Not(HasSubstr(".cc"))) << asked << "\n" << help.out;
+    EXPECT_THAT(help.out, Not(HasSubstr("Flags from"))) << asked << "\n" << help.out;
   }
+  // --help=text lists the flags whose name or help mentions it; a command line with --help and
+  // other flags only prints the help.
+  const Run matched = run({"--help=seeds", "--config", "/nonexistent.toml"});
+  EXPECT_EQ(matched.code, 0);
+  EXPECT_THAT(matched.out, HasSubstr("--seeds"));
+  EXPECT_THAT(matched.out, Not(HasSubstr("--metrics_port")));
+  // --helpfull adds Abseil's own flags, still without their files.
+  EXPECT_THAT(run({"--helpfull"}).out, HasSubstr("--flagfile"));
+  const Run version = run({"--version"});
+  EXPECT_EQ(version.code, 0);
+  EXPECT_THAT(version.out, HasSubstr("bossa-node 0."));
 }
 
 }  // namespace

@@ -102,6 +102,10 @@ int run_node(int argc, char** argv, const RegisterServices& register_services) {
   set_node_usage(program);
   absl::StatusOr<NodeCommandLine> line = parse_command_line(argc, argv);
   if (!line.ok()) return complain(program, line.status().message(), kBadUsage);
+  if (line->command == NodeCommandLine::Command::kHelp) {
+    std::fwrite(line->help.data(), 1, line->help.size(), stdout);
+    return 0;
+  }
   absl::StatusOr<NodeConfig> config =
       load_config_with_overrides(line->config_path, line->overrides);
   if (!config.ok()) return complain(program, config.status().message(), kBadUsage);

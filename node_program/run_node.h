@@ -18,11 +18,12 @@
 // the node (its peers see it leave: reason "left") and returns 0. Everything else is logged by
 // the node's Logger on stderr, at --log_level.
 //
-// With the `status` command it asks another node for its status instead and prints it.
+// With the `status` command it asks another node for its status instead and prints it; with
+// --help it prints the usage and flags on stdout.
 //
-// Exit codes: 0 done; 1 the node could not be created or started, or (status) the node was not
-// found or did not answer; 2 a bad command line or config file (the message names the flag, or the
-// file, line and key).
+// Exit codes: 0 done (--help and --version too); 1 the node could not be created or started, or
+// (status) the node was not found or did not answer; 2 a bad command line or config file (the
+// message names the flag, or the file, line and key).
 //
 // Call it from main's thread before any other thread starts: to run a node it blocks SIGINT and
 // SIGTERM for the whole process (stop_signals.h). The status command leaves them alone, so

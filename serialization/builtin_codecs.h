@@ -1,20 +1,17 @@
-// Codecs for the built-in types. Mapping onto serialization/value.capnp (documented there too):
+// Codecs for the built-in types, onto serialization/value.capnp:
 //
 //   bool                                   bool
 //   int8_t .. int64_t                      int64   (decode also accepts uint64 if the value fits)
 //   uint8_t .. uint64_t                    uint64  (decode also accepts int64 if the value fits)
-//   float                                  float32 (decode also accepts float64 in float's range,
-//                                                   rounded to nearest)
+//   float                                  float32 (decode also accepts float64 in float's range)
 //   double                                 float64 (decode also accepts float32)
 //   std::string                            text    (any bytes, embedded NULs included)
 //   bossa::Bytes = std::vector<std::byte>  data
 //   std::vector<T>                         list of T
 //   std::tuple<Ts...>, std::pair<A, B>     tuple, whose arity must match exactly
 //
-// An integer that does not fit its target type is an error ("integer 300 out of range for uint8").
-// Character types (char, char8_t, ...) have no codec: encode text as std::string.
-//
-// Thread-safety: codecs are stateless.
+// An integer that does not fit its target type is an error; character types have no codec
+// (encode text as std::string). Thread-safety: codecs are stateless.
 #pragma once
 
 #include <algorithm>

@@ -2,17 +2,14 @@
 // generated Cap'n Proto struct travels as a bossa message out of the box.
 //
 //   CapnpMessage<Point> p;
-//   p.builder().setX(1);                 // fill through the builder
-//   absl::StatusOr<std::string> bytes = encode(p);
-//   absl::StatusOr<CapnpMessage<Point>> back = decode<CapnpMessage<Point>>(*bytes);
-//   back->reader().getX();               // read through the reader
+//   p.builder().setX(1);
+//   absl::StatusOr<CapnpMessage<Point>> back = decode<CapnpMessage<Point>>(*encode(p));
 //
-// On the wire the struct is the `struct` alternative of a Value; the envelope's type id says which
-// schema it has. Decoding deep-copies the struct out of the received bytes under the DecodeLimits.
-//
-// Ownership: a CapnpMessage owns its message arena; builders and readers obtained from it are views
-// valid while it lives and is not assigned to. Copying deep-copies. A moved-from CapnpMessage may
-// only be assigned to or destroyed. Thread-safety: none beyond that of a plain value.
+// On the wire the struct is the `struct` alternative of a Value (the envelope's type id says which
+// schema); decoding deep-copies it out of the received bytes under the DecodeLimits.
+// Ownership: a CapnpMessage owns its arena; its builders and readers are views valid while it
+// lives and is not assigned to. Copying deep-copies; a moved-from one may only be assigned to or
+// destroyed. Thread-safety: none beyond that of a plain value.
 #pragma once
 
 #include <memory>

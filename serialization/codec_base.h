@@ -1,19 +1,14 @@
 // Codec<T>: the customization point that maps a C++ type to a bossa Value
-// (serialization/value.capnp).
+// (serialization/value.capnp). A specialization provides two static functions:
 //
-// A specialization provides two static functions:
+//   static void encode(const T& value, wire::Value::Builder out);  // `out` freshly initialised
+//   static absl::Status decode(wire::Value::Reader in, T& out);    // `out` default-constructed
 //
-//   static void encode(const T& value, wire::Value::Builder out);
-//       Writes `value` into `out`, which is freshly initialised. May throw kj::Exception when a
-//       value exceeds a Cap'n Proto size limit; encode<T>() turns that into a Status.
-//   static absl::Status decode(wire::Value::Reader in, T& out);
-//       Reads `in` into `out` (default-constructed). Returns InvalidArgument naming the mismatch
-//       ("expected text, got int64"); Cap'n Proto errors on malformed data are thrown as
-//       kj::Exception and turned into a Status by decode<T>().
-//
-// Built-ins live in builtin_codecs.h, Cap'n Proto structs in capnp_codec.h; a user type gets a
-// codec by specializing bossa::Codec<T> the same way (it then composes inside vectors and tuples),
-// or by registering encode/decode functions with a CodecRegistry (codec_registry.h).
+// decode returns InvalidArgument naming the mismatch ("expected text, got int64"). Either may throw
+// kj::Exception (a value over a Cap'n Proto size limit, malformed data); encode<T>() and
+// decode<T>() turn it into a Status. Built-ins are in builtin_codecs.h, Cap'n Proto structs in
+// capnp_codec.h; a user type specializes bossa::Codec<T> the same way (it then composes inside
+// vectors and tuples), or registers encode/decode functions with a CodecRegistry.
 //
 // Thread-safety: codecs are stateless.
 #pragma once

@@ -1,19 +1,15 @@
 // CodecRegistry: which C++ message types may leave a node, under which stable wire type ids, and
 // how they turn into payload bytes and back.
 //
-// Wire type id: FNV-1a 64 of the registered name's bytes (offset basis 0xcbf29ce484222325, prime
-// 0x100000001b3). It is a wire number: a name, once used across nodes, keeps its id forever, so
-// every node must register a type under the same name. Built-in names (add_builtins): "bool",
-// "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64",
-// "string", "bytes".
+// A type's wire type id is the FNV-1a 64 hash of the name it is registered under: a wire number,
+// so every node registers a type under the same name, forever (docs/wire-protocol.md gives the
+// hash and the built-in ids). A type registered with its Codec<T> travels as a Value, readable
+// from any language with serialization/value.capnp; one registered with a pair of user functions
+// as whatever they produce. Registering one type twice, one name twice, or two names whose ids
+// collide is an error.
 //
-// A type is registered either with its Codec<T> (payload is a Value, readable from any language
-// with serialization/value.capnp) or with a pair of user functions (payload is whatever they
-// produce). Registering one type twice, one name twice, or two names whose ids collide is an error.
-//
-// Thread-safety: every member may be called concurrently (an absl::Mutex guards the tables; lookups
-// take it shared). Entries are never removed, so a TypeCodec pointer stays valid for the
-// registry's lifetime. No global registry exists: each node owns one.
+// Thread-safety: every member may be called concurrently. Entries are never removed, so a
+// TypeCodec pointer lives as long as the registry. Each node owns one; none is global.
 #pragma once
 
 #include <cstdint>
@@ -106,7 +102,8 @@ class CodecRegistry {
     return add_erased(std::move(codec));
   }
 
-  // Registers the built-in types under the names listed at the top of this file.
+  // Registers the built-in types under their names: "bool", "int8", "int16", "int32", "int64",
+  // "uint8", "uint16", "uint32", "uint64", "float32", "float64", "string", "bytes".
   absl::Status add_builtins();
 
   // The entry for a C++ type or a wire id; nullptr if none.

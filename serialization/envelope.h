@@ -1,29 +1,17 @@
 // The wire envelope: what one bossa node sends another for every message, signal, request and
-// reply.
+// reply. Schema: serialization/envelope.capnp; docs/wire-protocol.md explains every field.
 //
-// Schema: serialization/envelope.capnp (struct Envelope). encode_envelope writes one Cap'n Proto
-// message in the FLAT (unpacked) stream format of capnp/serialize.h; decode_envelope reads exactly
-// one. Byte by byte, all integers little-endian:
-//
+// One Cap'n Proto message in the flat (unpacked) stream format of capnp/serialize.h, integers
+// little-endian:
 //   (4 bytes)        N - 1, where N is the number of segments (1 <= N <= 512)
 //   (4 bytes x N)    size of each segment, in 8-byte words
 //   (0 or 4 bytes)   zero padding, so that the segments start on an 8-byte boundary
-//   (8 bytes x sum)  the segments, the first starting with the root pointer to the Envelope struct
+//   (8 bytes x sum)  the segments, the first starting with the root pointer to the Envelope
+// Decoding reads exactly one such message and is safe on untrusted bytes: it never crashes, and
+// rejects with an InvalidArgument saying what was wrong anything that is not a whole number of
+// words, is truncated, has trailing bytes, or breaks a DecodeLimit.
 //
-// So a valid envelope is a whole number of words, and its segments exactly fill what follows the
-// table: anything shorter is truncated, anything longer has trailing bytes. Both are rejected.
-//
-// Decoding is safe on untrusted bytes: it never crashes, and every failure is an InvalidArgument
-// whose message says what was wrong (empty, not word-aligned, over max_bytes, truncated, trailing
-// bytes, malformed pointers, traversal or nesting limit exceeded, unknown kind, both a payload and
-// a value).
-//
-// Encoding a message as a value to a pid reuses the thread's builder (serialization/
-// reused_envelope.h), and reading an envelope laid out as bossa writes it skips Cap'n Proto's
-// reader (serialization/direct_envelope_reader.h); both give the bytes and views of the plain
-// Cap'n Proto paths, only sooner.
-//
-// Thread-safety: free functions; what they keep per thread is each thread's own.
+// Thread-safety: free functions; what they keep per thread (reused_envelope.h) is its own.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,14 @@
-// Message: a type-erased, move-only value, as it travels between local actors.
+// Message: a type-erased, move-only value of one C++ type; TypeTag: a C++ type's name within
+// one process.
 //
-// A Message owns exactly one heap object of a concrete type T (allocated by make<T>) and remembers
-// T's TypeTag; get_if<T>() gives the object back when the tag matches. Local delivery moves a
-// Message and never serializes it; CodecRegistry turns one into bytes only when it leaves the node.
+// A Message owns one heap object of a concrete type T (allocated by make<T>) and remembers T's
+// TypeTag; get_if<T>() gives the object back when the tag matches. CodecRegistry decodes payloads
+// into Messages and encodes from them. Actors do not exchange Messages: a send constructs its
+// payload in place in a MailboxElement (runtime/mailbox_element.h), which moves by pointer and
+// carries the same TypeTag.
 //
-// TypeTag identifies a C++ type within one process (the address of a per-type inline variable). It
-// is not stable across processes: the wire uses the registry's type ids instead.
+// TypeTag is the address of a per-type inline variable: not stable across processes, so the wire
+// uses the registry's type ids instead.
 //
 // Thread-safety: a Message is a plain value; distinct Messages may be used from distinct threads,
 // one Message needs external synchronisation. type_tag_of() is safe from any thread.

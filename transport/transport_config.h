@@ -1,30 +1,12 @@
-// TransportConfig: which transport a node uses and how it is set up; the transport factory takes
-// it. It is a plain value: copy it freely; it has no thread-safety concerns of its own.
+// TransportConfig: which transport a node uses and how it is set up; make_transport() takes it.
 //
-// A node reads it from the [transport] and [transport.amqp] sections of its TOML file
-// (cluster/node_config.h loads and validates it; docs/config.md is the user's page).
-// Durations are strings in absl::ParseDuration syntax ("250ms", "2s", "1m").
+// A node reads it from the [transport] and [transport.amqp] sections of its TOML file:
+// cluster/node_config.h loads and validates it, and docs/config.md lists every key with its
+// type, default and range. The fields below carry those keys' defaults. Keys that belong to
+// another kind (`listen` when kind = "amqp", say) are validated but unused, so switching
+// transports is a one-line change of `kind`.
 //
-//   [transport]                    meaning                              default
-//   kind = "native"                # "native" | "amqp" | "local"        "native"
-//   listen = "tcp://host:7001"     # native: this node's endpoint,      required for native
-//                                  #   tcp://host:port (port 1-65535, or *
-//                                  #   for a free one) or ipc:///absolute/path
-//   seeds = ["tcp://host:7000"]    # native: endpoints to join through  []
-//   network = "test"               # local: in-process network to join  required for local
-//   heartbeat_interval = "250ms"   # how often a node says it is alive  "250ms"
-//   node_down_after = "2s"         # silence after which a peer is      "2s"
-//                                  #   down; > heartbeat_interval
-//   [transport.amqp]               # used when kind = "amqp"
-//   url = "amqp://guest:guest@127.0.0.1:5672/"  # amqp:// or amqps://   as shown
-//   exchange = "bossa"             # prefix of bossa's exchanges        "bossa"
-//   publisher_confirms = false     # broker confirms each publish       false
-//   heartbeat = "10s"              # AMQP heartbeat, whole seconds      "10s"
-//   connect_timeout = "5s"         # give up reaching the broker after  "5s"
-//   ca_file = "/path/ca.pem"       # amqps: CA certificates to trust    the system's
-//
-// Keys that belong to another kind (listen when kind = "amqp", say) are validated but unused, so
-// switching transports is a one-line change of `kind`.
+// A plain value: copy it freely; it has no thread-safety concerns of its own.
 #pragma once
 
 #include <cstdint>

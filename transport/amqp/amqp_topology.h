@@ -2,25 +2,15 @@
 // on a RabbitMQ broker. docs/transports.md documents them for clients in other languages.
 //
 // With the configured prefix P (transport.amqp.exchange, "bossa" by default):
-//
-//   P.nodes      direct exchange; routing key: a node id in decimal ("3405691582") -> that node's
-//                queue. Node-to-node envelopes travel here, published mandatory.
-//   P.names      direct exchange; routing key: a global name -> the queue of the node whose
-//                actor holds the name (the node binds it while the name is held). Any AMQP client
-//                may publish here to reach a named actor.
-//   P.presence   fanout exchange; every node announces itself here each heartbeat_interval.
+//   P.nodes      direct exchange: routing key a node id in decimal -> that node's queue
+//   P.names      direct exchange: routing key a global name -> the holder's node's queue
+//   P.presence   fanout exchange: every node announces itself each heartbeat_interval
 //   P.node.<name>.<id>      queue: what a node receives (bound to P.nodes and P.names)
 //   P.presence.<name>.<id>  queue: presence announcements, one per node
-//
-// Properties of node traffic: app_id = the sending node's name, reply_to = its id in decimal (its
-// routing key on P.nodes), timestamp = its session (amqp_peers.h); type = "alive" on presence, and
-// "bye" on the empty message a leaving node sends each peer on P.nodes; content_type
-// kBatchContentType on envelopes between nodes, whose body is a batch of them
-// (transport/envelope_batch.h); kEnvelopeContentType on one envelope from outside; message_id = a
-// per-destination sequence number when publisher confirms are on (the receiver drops what it has
-// already seen after a redelivery).
-//
-// Plain values and free functions; no shared state.
+// Node traffic carries app_id = the sender's name, reply_to = its id, timestamp = its session
+// (amqp_peers.h), a content type (a batch of envelopes, or one from outside), type "alive" on
+// presence and "bye" on a leaving node's last word to each peer, and with publisher confirms a
+// per-destination sequence number as message_id. Plain values and free functions; no shared state.
 #pragma once
 
 #include <amqp.h>

@@ -1,42 +1,16 @@
 // AmqpTransport: the `amqp` backend of Transport, over a RabbitMQ broker through rabbitmq-c.
 //
-// Every node owns a queue on the broker; envelopes travel through a direct exchange keyed by node
-// id (what waits for one node when the node thread publishes goes as one message, a batch), global
-// names are bindings of the holder's queue on a names exchange (so the broker routes by name, and
-// any AMQP client can reach a named actor), and membership is announced on a fanout exchange: a
-// node is up from its first announcement or envelope, down when it says bye (after its last
-// envelope, on the same path) or stays silent for node_down_after. amqp_topology.h lists the names
-// and message properties; amqp_peers.h how sessions tell a reconnected node from a stale message.
+// Every node owns a queue on the broker. Envelopes travel in batches through a direct exchange
+// keyed by node id, published mandatory; global names are bindings of the holder's queue, so the
+// broker routes by name and any AMQP client can reach a named actor; membership is announced on a
+// fanout exchange (amqp_topology.h names it all, amqp_peers.h tells sessions apart). One thread
+// per node owns a publishing and a consuming connection. docs/transports.md explains the design,
+// broker failures, flow control and publisher confirms.
 //
-// One thread per node owns two connections. The publishing one carries envelopes and
-// announcements, the consuming one never publishes, so a broker that blocks publishers still lets
-// the node consume, bind names, and hear heartbeats. The thread polls both sockets and a wake-up
-// descriptor: without sleeping for busy_wait, then sleeping in poll(). rabbitmq-c has no
-// thread of its own: heartbeats run on the consuming connection, sent as frames are read, and when
-// the broker has sent nothing there for one and a half heartbeat periods it is taken as lost (the
-// publishing connection has none: rabbitmq-c's publish would wait without end once one is overdue).
-// It publishes only while the publishing socket can take more, at most kMaxBytesPerTurn a turn, so
-// a broker that stops reading never stalls the thread in a write. send() queues for the thread and
-// wakes it; a full queue makes send() wait up to node_down_after, then fail with
-// ResourceExhausted.
-//
-// Broker loss: every peer goes down here ("lost the broker: ..."), envelopes still queued or not
-// yet confirmed are reported to the handler as undelivered (with confirms, one of these may have
-// been delivered all the same), and the thread reconnects with backoff (100 ms doubling to 5 s),
-// declares the topology again, binds its names again and announces a new session: peers that had
-// not noticed the loss see this node go down and up, so both sides start over.
-//
-// Publisher confirms (transport.amqp.publisher_confirms): envelopes are published persistent to a
-// durable queue and kept until the broker confirms them; one it refuses (basic.nack) is reported
-// undelivered. The receiver acknowledges what it has taken and drops a redelivered envelope it has
-// already handed on (a sequence number per pair of nodes), so a broker restart neither loses a
-// confirmed envelope for a running node nor repeats one. Without confirms, queues are exclusive
-// and transient and delivery is at most once.
-// Every envelope is published mandatory: one for a node whose queue is gone comes back
-// (basic.return) and is reported undelivered. connection.blocked stops publishing until the
-// broker sends connection.unblocked; meanwhile silent peers are not declared down, since their
-// announcements are held up in the broker as this node's are.
-//
+// send() queues for that thread and wakes it; a full queue makes it wait up to node_down_after,
+// then fail with ResourceExhausted. On broker loss every peer goes down here, envelopes not yet
+// published or confirmed are reported undelivered (with confirms, one may have been delivered all
+// the same), and the thread reconnects with backoff and announces a new session.
 // Thread-safety: as Transport.
 #pragma once
 

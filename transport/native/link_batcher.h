@@ -1,18 +1,15 @@
 // LinkBatcher: the batching state machine of one link (the connection towards one peer).
 //
-// On an idle link send() hands the envelope to the link at once, from the caller's thread (a
-// batch of one). A send within kStreamingGap of the previous one, or while a batch waits or is on
-// its way, joins the link's batch, which the link's flusher sends kBatchDelay after it began (at
-// once when it holds kFullBatchBytes). The link streams until a whole kBatchDelay passes without a
-// send. flush() never waits for the peer: what the peer's full queue refuses waits kStalledRetry
-// and is tried again, everything after it held behind it. A batch of kMaxBatchBytes makes send()
-// wait for room, up to the room timeout: back-pressure rather than loss.
+// On an idle link send() hands the envelope to the link at once, from the caller's thread; sends
+// that follow closely (kStreamingGap) join the link's batch, which the flusher sends kBatchDelay
+// after it began. flush() never waits for the peer; a batch of kMaxBatchBytes makes send() wait
+// for room, up to the room timeout. docs/cluster.md ("Inside the native transport") tells it all.
 //
 // The batcher does no I/O and has no clock of its own: it asks its Io to send and to arm timers
 // and its Clock for the time, so that a test can step it. Both outlive it.
-// Thread-safety: thread-safe. Any thread may send(); the flusher calls flush() (so does stop(),
-// once the flusher is gone). No lock of the batcher is held while it calls the Io, but for
-// arm_retry(): the Io's send functions may take the link's socket lock.
+// Thread-safety: any thread may send(); the flusher calls flush() (so does stop(), once the
+// flusher is gone). No lock of the batcher is held while it calls the Io, but for arm_retry():
+// the Io's send functions may take the link's socket lock.
 #pragma once
 
 #include <chrono>

@@ -1,27 +1,17 @@
-// Socket: a ZeroMQ-style socket of one type (PAIR, PUB, SUB, XPUB, XSUB, PUSH, PULL, REQ, REP,
-// DEALER, ROUTER) speaking ZMTP 3.1 over tcp and ipc, and joined by queues over inproc.
+// Socket: a ZeroMQ-style socket of one SocketType, over tcp and ipc (ZMTP 3.1) and inproc.
 //
-//   bossa::socket::Context ctx;
-//   bossa::socket::Socket pull(ctx, SocketType::kPull);
-//   pull.bind("tcp://127.0.0.1:*");                 // pull.last_endpoint() has the port
-//   bossa::socket::Socket push(ctx, SocketType::kPush);
-//   push.connect(pull.last_endpoint());             // connect may also come before bind
-//   push.send(Message("hello"));
-//   absl::StatusOr<Message> m = pull.recv();
+//   Socket pull(ctx, SocketType::kPull);
+//   pull.bind("tcp://127.0.0.1:*");          // pull.last_endpoint() has the port
+//   Socket push(ctx, SocketType::kPush);
+//   push.connect(pull.last_endpoint());      // connect may also come before bind
+//   push.send(Message("hello"));             // queues and returns; the I/O threads deliver
+//   absl::StatusOr<Message> m = pull.recv();  // or co_await pull.async_recv(use_awaitable)
 //
-// Messages are multipart and atomic: a Message arrives whole or not at all. send queues and
-// returns; the I/O threads deliver. Blocking calls honour sndtimeo/rcvtimeo and return
-// DeadlineExceeded when they expire; with Flags::kDontwait they return Unavailable instead of
-// blocking. An operation the type does not have returns Unimplemented; out-of-turn REQ/REP calls
-// return FailedPrecondition.
-//
-// async_send / async_recv take an Asio completion token (callbacks, use_awaitable, use_future):
-//   absl::StatusOr<Message> m = co_await sock.async_recv(boost::asio::use_awaitable);
-// The completion runs on the token's associated executor.
-//
-// Thread-safety: like a libzmq socket, a Socket is used by one thread at a time (including its
-// async operations' completions); it may move between threads with a happens-before hand-over.
-// stats() may be called from any thread. Destroy sockets before their Context.
+// Messages are multipart and arrive whole or not at all. Blocking calls return DeadlineExceeded
+// after sndtimeo/rcvtimeo, Unavailable with Flags::kDontwait; an operation the type lacks returns
+// Unimplemented, an out-of-turn REQ/REP call FailedPrecondition. Thread-safety: as a libzmq socket,
+// one thread at a time (async completions, run on their token's executor, included); stats() from
+// any thread. Destroy sockets before their Context.
 #pragma once
 
 #include <cstdint>

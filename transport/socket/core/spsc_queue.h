@@ -1,15 +1,12 @@
-// A single-producer single-consumer message queue with a high-water mark and sleep/wake hand-off.
+// SpscQueue: a single-producer single-consumer message queue with a high-water mark and sleep/wake
+// hand-off; the one channel between a socket (user thread) and a connection (I/O thread), or
+// between two inproc sockets.
 //
-// The one channel between a socket (user thread) and a connection (I/O thread), or between two
-// inproc sockets. Storage is a list of fixed-size chunks; the consumer hands spent chunks back
-// through a one-slot cache, so a steady stream allocates nothing. The producer writes freely and
-// makes its writes visible with flush() (one atomic store per batch); the consumer likewise
-// publishes what it has taken with release_reads(). Neither side ever locks.
-//
-// Sleep/wake: a consumer that finds the queue empty arms `reader_waiting_`; the producer's next
-// flush then calls the reader listener exactly once. A producer that finds the queue full (at the
-// limit) arms `writer_waiting_`; the consumer's next release_reads calls the writer listener. Both
-// use a store-then-load on two atomics (sequentially consistent), so a wake-up is never lost.
+// The producer writes freely and publishes with flush() (one atomic store per batch); the consumer
+// publishes what it took with release_reads(). Neither side locks, and a steady stream allocates
+// nothing (spent chunks come back through a one-slot cache). A consumer that finds the queue empty
+// arms a wake-up: the producer's next flush calls the reader listener exactly once; a producer that
+// finds it full is woken likewise by release_reads (the writer listener). No wake-up is lost.
 //
 // Thread-safety: exactly one producer thread and one consumer thread at a time. Listeners are set
 // before the queue is shared and run on the thread that triggers them; they must be cheap and must

@@ -1,31 +1,17 @@
 // StreamEngine: one ZMTP 3.1 connection over a byte stream (tcp or ipc socket), on its I/O thread.
 //
-// It sends the greeting, runs the mechanism handshake (NULL), checks the peer's socket type, then
-// moves messages between the stream and its pipe:
-//   reads  big chunks (4 KiB while idle, 64 KiB once busy), decodes every frame in them and pushes
-//          whole messages into the pipe, publishing them with one flush per chunk; stops reading
-//          while the pipe is at rcvhwm. The body of a large frame (32 KiB and more) is read
-//          straight into its Frame, in one system call with up to 8 KiB of what follows it; reads
-//          stay that small while large frames keep coming, so that each body lands in place and
-//          only its first octets are copied;
-//   writes everything the socket queued in one gather write: frames under 8 KiB copied into one
-//          buffer (up to 64 KiB a batch), larger ones sent from the message itself (up to 1 MiB a
-//          batch); a conflating sender (conflate on PUSH, PUB, DEALER) writes only the latest
-//          message queued.
-// A dialer's connection also serves a pipe its socket closed before any connection existed: it
-// sends what is queued within the linger the dialer hands it.
-// It answers PING with PONG, sends PINGs (heartbeat_ivl), closes a connection silent for
-// heartbeat_timeout or past the peer's TTL, and turns SUBSCRIBE/CANCEL commands into the one-frame
-// subscription messages the pub/sub protocols use (and back, for ZMTP 3.1 peers).
+// It sends the greeting, runs the mechanism handshake (NULL) and checks the peer's socket type,
+// then moves whole messages between the stream and its pipe: it reads big chunks and decodes every
+// frame in them (large bodies straight into their Frame), stops reading while the pipe is at
+// rcvhwm, and writes everything queued in one gather write. It answers and sends heartbeats,
+// closes a silent connection, and turns SUBSCRIBE/CANCEL into subscription messages and back.
+// docs/socket-engine.md ("Wire notes", "Performance design") gives the sizes and the rules.
 //
 // Bad input (wrong greeting, mechanism, flags, sizes, commands) closes this connection only,
 // counted in the socket's protocol_errors with a logged reason.
-//
 // Thread-safety: every member runs on the engine's io_context thread. Lifetime: shared_ptr, kept
-//
-// The members are defined in stream_engine.cc (construction, handshake, heartbeats, linger,
-// closing), stream_engine_read.cc (input) and stream_engine_write.cc (output), and instantiated
-// there for the two stream types, TcpStream and IpcStream.
+// alive by its pending operations; it ends after the stream closes. The members are defined in
+// stream_engine.cc, stream_engine_read.cc (input) and stream_engine_write.cc (output).
 #pragma once
 
 #include <chrono>

@@ -4,16 +4,13 @@
 //     absl::StatusOr<Ping> ping = co_await self.receive_for<Ping>(absl::Seconds(1));
 //     if (!ping.ok()) co_return;
 //     absl::StatusOr<int> sum = co_await self.request<int>(adder, absl::Seconds(1), 2, 3);
-//     co_await self.receive([&](const Stop&) {}, after(absl::Seconds(5), [] {}));
 //   });
 //
-// A co_await suspends only the actor, never a thread: the worker goes on with other actors and
-// the coroutine resumes, on whichever worker runs the actor next, when a matching message, the
-// reply, or the timeout arrives. Messages that the pending receive does not match stay in the
-// mailbox in order (selective receive); while a request is pending, only its reply is taken. The
-// actor stops normally when the coroutine returns, and with a reason if it throws or calls
-// exit(reason).
-//
+// A co_await suspends only the actor, never a thread: the coroutine resumes, on whichever worker
+// runs the actor next, when a matching message, the reply, or the timeout arrives. Messages the
+// pending receive does not match stay in the mailbox in order; while a request is pending, only
+// its reply is taken. The actor stops normally when the coroutine returns, and with a reason if it
+// throws or calls exit(reason).
 // Thread-safety: like every scheduled actor, the coroutine runs on one worker at a time.
 #pragma once
 

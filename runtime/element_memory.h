@@ -1,16 +1,9 @@
 // element_memory: the memory of small mailbox elements, recycled between threads.
 //
-// A message is usually allocated by one thread (a sender, or a transport thread decoding what
-// arrived from another node) and freed by another (the worker that ran its receiver). The C
-// library's per-thread caches keep a handful of blocks, on the freeing side, so the allocating
-// thread keeps going to the shared heap. Here each thread keeps up to kChainBlocks blocks of each
-// size class, and a thread that frees more than that hands them on in chains of kChainBlocks
-// through a shared depot, from which a thread that runs out takes a whole chain: one lock per
-// kChainBlocks elements instead of the heap's work per element. Chains hold the blocks'
-// addresses, so that moving a block in or out never reads the block (which another core wrote). The
-// depot holds at most 4 MiB of blocks per class; beyond that, blocks go back to the heap. A
-// thread's blocks go to the depot when it exits.
-//
+// A message is usually allocated by one thread and freed by another (the worker that ran its
+// receiver). Each thread keeps a few blocks of each size class and hands the surplus on in chains
+// through a shared, bounded depot, from which a thread that runs out takes a whole chain: one lock
+// per chain instead of the heap's work per element (docs/architecture.md, "Pids and messages").
 // Sizes up to kMaxCachedBytes with the default new alignment are cached; larger or over-aligned
 // elements use operator new directly (mailbox_element.h decides). Under AddressSanitizer nothing is
 // cached, so that a use after free is still caught.

@@ -1,18 +1,15 @@
-// EventedActor: an actor made of handlers, run by the scheduler only when it has messages.
+// EventedActor: an actor made of handlers, run by the scheduler only when it has messages; the
+// cheapest kind of actor (a few hundred bytes; millions per node).
 //
-// The cheapest kind of actor (a few hundred bytes; millions per node). It is spawned with an init
-// function that gets the actor and returns its first Behavior (or calls become itself):
-//
-//   Pid counter = runtime.spawn([](EventedActor& self) -> Behavior {
+//   Pid counter = runtime.spawn([](EventedActor& self) -> Behavior {  // init: the first Behavior
 //     auto count = std::make_shared<int>(0);
-//     return {
-//       [count](Increment) { ++*count; },
-//       [count](Get) { return *count; },  // answers a request
-//     };
+//     return {[count](Increment) { ++*count; },
+//             [count](Get) { return *count; }};  // answers a request
 //   });
 //
 // The actor stops normally when its behavior becomes empty (`self.become({})`), with `reason` on
 // self.exit(reason), and with an error reason when a handler throws.
+// Thread-safety: like every scheduled actor, its handlers run on one worker at a time.
 #pragma once
 
 #include <type_traits>

@@ -5,14 +5,6 @@
 // message, request, reply, exit signal and down message for another node's pid goes through it,
 // as do links and monitors that cross nodes.
 //
-// Contract for route(): the element is consumed whatever happens. A message that cannot leave
-// (its type has no codec) returns FailedPrecondition; a node that is not up makes the message a
-// dead letter of the runtime and route returns OK, as a send to a local pid that died does. When
-// a request cannot leave, its sender is answered with an ErrorReply carrying the reason. A request
-// that left is answered with an ErrorReply if its target's node goes down before the reply comes
-// (as an Erlang call fails with nodedown), unless its requester gave up on it first
-// (request_abandoned).
-//
 // Thread-safety: every method is called from any thread, concurrently; none may block for long.
 #pragma once
 
@@ -29,6 +21,12 @@ class RemoteRouter {
  public:
   virtual ~RemoteRouter() = default;
 
+  // Sends `element` towards the node of `to`; the element is consumed whatever happens. A message
+  // that cannot leave (its type has no codec) returns FailedPrecondition; a node that is not up
+  // makes it a dead letter of the runtime and route returns OK, as a send to a local pid that died
+  // does. A request that cannot leave is answered with an ErrorReply carrying the reason; one that
+  // left is answered with an ErrorReply if its target's node goes down before the reply comes (as
+  // an Erlang call fails with nodedown), unless its requester gave up first (request_abandoned).
   virtual absl::Status route(Pid to, ElementPtr element) = 0;
 
   // `local` has recorded a link to `remote`; the router asks remote's node to record the other

@@ -7,15 +7,11 @@
 //   });
 //   bossa::ScopedActor me(runtime);
 //   me->send(echo, std::string("hello"));
-//   absl::StatusOr<std::string> back = me->receive_for<std::string>(absl::Seconds(1));
 //
-// Messages between local actors are moved, never copied or serialized. A message that cannot be
-// delivered (unknown or stopped pid, unknown name) is a dead letter: counted, passed to the
-// dead-letter handler if one is set, and, if it was a request, answered with an ErrorReply so the
-// requester learns at once.
-//
-// Thread-safety: every public method may be called from any thread. The destructor shuts the
-// runtime down (see shutdown()).
+// Messages between local actors move by pointer, never copied or serialized. A message that cannot
+// be delivered is a dead letter: counted, passed to the dead-letter handler if set, and answered
+// with an ErrorReply if it was a request. docs/architecture.md tells how a node runs.
+// Thread-safety: any public method from any thread. The destructor shuts down (see shutdown()).
 #pragma once
 
 #include <atomic>

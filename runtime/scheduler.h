@@ -1,15 +1,11 @@
 // Scheduler: a pool of worker threads that run Resumables (actors) when they have work.
 //
-// Each worker has a local queue and a one-entry "next" slot. A Resumable made runnable from a
-// worker goes to that worker's next slot, so a message and its answer run back to back on one warm
-// core without waking anybody; whatever the slot held moves to the local queue, where idle workers
-// can steal it. Work from other threads (timers, threaded actors, the user's main) goes through a
-// shared injection queue, which every worker also checks every few turns. Workers that find nothing
-// keep looking for `busy_wait` (yielding the CPU in between; at most half of the workers at a time,
-// so that pollers never crowd out the threads with work), then sleep on a condition variable: an
-// idle scheduler uses no CPU. New work wakes a sleeping worker only when none is polling; a poller
-// that finds work wakes one if more is waiting. A Resumable whose budget ran out goes to the back
-// of the local queue (FIFO), so no actor can monopolise a worker.
+// Each worker has a local queue and a one-entry "next" slot: a Resumable made runnable from a
+// worker runs next on that worker, on a warm core, and what the slot held moves to the local queue,
+// where idle workers can steal it. Work from other threads goes through a shared injection queue.
+// Idle workers poll for `busy_wait`, then sleep: an idle scheduler uses no CPU. A Resumable whose
+// budget ran out goes to the back of the local queue, so no actor monopolises a worker.
+// docs/architecture.md ("The scheduler") gives the whole design and its trade-off.
 //
 // Thread-safety: schedule() from any thread. The destructor stops and joins the workers; anything
 // still queued is released, not resumed.

@@ -2,21 +2,16 @@
 // actors, Erlang's receive ... after), and ScopedActor, which makes the calling thread an actor.
 //
 //   runtime.spawn_thread([](ThreadedActor& self) {
-//     for (;;) {
-//       absl::Status got = self.receive(
-//           [&](const Ping& p) { self.send(self.sender(), Pong{p.n}); },
-//           after(absl::Seconds(5), [] {}));
-//       if (!got.ok()) return;  // five quiet seconds: stop normally
-//     }
+//     auto pong = [&](const Ping& p) { self.send(self.sender(), Pong{p.n}); };
+//     while (self.receive(pong, after(absl::Seconds(5), [] {})).ok()) {
+//     }  // five quiet seconds: the body returns and the actor stops normally
 //   });
 //
-// receive() scans the mailbox from the oldest message and runs the first handler that matches;
-// messages no handler matches stay in the mailbox, in order, for later receives. While blocked, an
-// exit signal that stops a spawned actor unwinds its code (ActorExit, caught by the runtime); the
-// actor stops when its body returns (normal), throws, or calls exit(reason). A ScopedActor's thread
-// is not the runtime's: there the signal (the runtime stopping, a kill) makes the blocking call
-// return Cancelled naming the reason, and every later one too; nothing is thrown into the thread.
-//
+// receive() runs the first handler that matches the oldest message it can; the others stay in the
+// mailbox, in order, for later receives. While blocked, an exit signal that stops a spawned actor
+// unwinds its code (ActorExit); the actor stops when its body returns (normal), throws, or calls
+// exit. On a ScopedActor's thread, the runtime stopping or a kill makes the blocking call (and
+// every later one) return Cancelled naming the reason: nothing is thrown into that thread.
 // Thread-safety: all methods but Actor's any-thread ones belong to the actor's own thread.
 #pragma once
 

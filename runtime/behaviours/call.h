@@ -5,17 +5,12 @@
 //   call(self, counter, Get{}).then([](int n) {...}, [](absl::Status) {...});  // evented actor
 //   cast(self, counter, Add{2});
 //
-// A call is nothing but a runtime request of the caller's own message type, and a cast nothing but
-// an ordinary message of its type: no wrapper travels, so a server on another node answers as soon
-// as the message types have codecs. A call that gets no answer within its timeout (five seconds by
-// default, as gen_server:call) fails with DeadlineExceeded; a server that stops while handling it
-// fails it with Aborted; a server that does not exist fails it with an error at once. A call from
-// a ScopedActor fails with Cancelled when the runtime stops or the caller is killed meanwhile.
-//
-// In a coroutine, pass a named message (`Lookup query{key}; co_await call<int>(self, pid,
-// std::move(query))`) rather than a temporary of a type with a destructor: g++ 12 mishandles such
-// a temporary across the co_await (a std::string member crashed when freed); clang 14 does not.
-//
+// A call is a runtime request of the caller's own message type, a cast an ordinary message: no
+// wrapper travels, so a server on another node answers once the types have codecs. A call fails
+// with DeadlineExceeded after its timeout (five seconds by default), Aborted if the server stops
+// while handling it, an error at once if the server does not exist; from a ScopedActor, Cancelled
+// when the runtime stops or the caller is killed. In a coroutine, pass a named message, not a
+// temporary of a type with a destructor (g++ 12 mishandles it across co_await).
 // Thread-safety: these are actor code; use them from the calling actor's own thread of execution.
 #pragma once
 

@@ -7,16 +7,9 @@
 //   notify(*me, *log, Sold{"tea"});                 // returns at once
 //   sync_notify(*me, *log, Sold{"cake"});           // returns once every handler has run
 //
-// An event is any message of the user's own type: notify sends it as an ordinary message and
-// sync_notify as a request, answered with Ack after all handlers ran, so events from another node
-// work once their types have codecs. Handlers run in the order they were added.
-//
-// A handler that throws is removed (its on_terminate runs with the error) and the crash is
-// reported as a HandlerCrashed event: sent to the handler's `report_to` pid, if valid (gen_event's
-// supervised handler), and shown to the remaining handlers (so a logging handler records it). The
-// manager lives on. It answers AddHandler -> Ack (AlreadyExists if the id is taken),
-// DeleteHandler -> Ack (NotFound), WhichHandlers -> std::vector<std::string>, in order.
-//
+// Handlers run in the order they were added. One that throws is removed (its on_terminate runs)
+// and the crash is reported as a HandlerCrashed event to its `report_to` and to the remaining
+// handlers; the manager lives on. docs/behaviours.md gives every rule.
 // Thread-safety: handlers run on the manager's actor, one event at a time.
 #pragma once
 

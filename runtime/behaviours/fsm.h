@@ -4,29 +4,13 @@
 //
 //   absl::StatusOr<Pid> door = spawn_fsm(runtime, [](Fsm& self) {
 //     FsmSpec spec("locked");
-//     spec.state("locked", {[](const Code& c) {
-//                  return c.digits == "1234" ? Transition::next("open").state_timeout(
-//                                                  absl::Seconds(3))
-//                                            : Transition::ignore();
-//                }})
-//         .state("open", {[](const StateTimeout&) { return Transition::next("locked"); },
-//                         [&self](const Query&) { self.reply(std::string("open")); }});
+//     spec.state("locked", {[](const Unlock&) { return Transition::next("open"); }})
+//         .state("open", {[&self](const Query&) { self.reply(std::string("open")); }});
 //     return spec;
 //   });
 //
-// Events are the fsm's messages, plain or requests (calls: the handler answers with self.reply,
-// or self.defer() and answers later; a handler returning a value other than a Transition answers
-// the call with it and keeps the state). A handler returning void keeps the state. An event the
-// current state has no handler for is looked up in the any_state handlers; if they do not take it
-// either it is postponed: it waits, in order, and is offered again when the fsm enters another
-// state (so a call made in the wrong state is answered once the fsm gets to a state that takes
-// it, or times out). A state timeout (Transition::state_timeout) delivers StateTimeout to the
-// state's handlers (then any_state's; dropped if neither takes it) unless the state changes
-// first; a transition to the same state keeps a running state timeout, as gen_statem does.
-//
-// Stopping: Transition::stop(reason), a handler that throws (`error: <what>`), or, with
-// trap_exit, an exit signal from the parent or the runtime. terminate(reason, state) runs first.
-//
+// An event no handler of the state nor any_state takes is postponed until the fsm enters another
+// state. docs/behaviours.md gives every rule (calls, state timeouts, stopping).
 // Thread-safety: handlers, terminate and the Fsm methods run on the fsm's own actor.
 #pragma once
 

@@ -1,35 +1,16 @@
-// Server: gen_server for bossa. An actor that serves calls (requests answered with a reply),
-// casts (messages answered with nothing) and infos (everything else it is told), and runs a
-// terminate callback when it stops.
+// Server: gen_server for bossa. An actor that serves calls (requests, answered with a reply), casts
+// and infos (plain messages, answered with nothing), and runs a terminate callback when it stops.
 //
 //   absl::StatusOr<Pid> counter = spawn_server(runtime, [](Server& self) -> ServerSpec {
-//     auto count = std::make_shared<int>(0);               // init: the server's state
-//     return {
-//         .calls = {[count](const Get&) { return *count; }},               // reply by returning
-//         .casts = {[count](const Add& add) { *count += add.n; }},
-//         .infos = {[&self](const DownMsg&) { self.stop(ExitReason::shutdown()); }},
-//         .terminate = [](const ExitReason& why) { /* release what init took */ },
-//     };
+//     auto count = std::make_shared<int>(0);                             // the server's state
+//     return {.calls = {[count](const Get&) { return *count; }},         // reply by returning
+//             .casts = {[count](const Add& add) { *count += add.n; }}};
 //   });
 //
-// How a message is dispatched (the first rule that applies):
-//  - a request (call) goes to the first `calls` handler of its type. The handler answers by
-//    returning a value, by self.reply(value), or takes the duty with self.defer() and answers
-//    later from anywhere (a deferred reply, gen_server's noreply). A request no handler takes, or
-//    that its handler left unanswered without deferring, fails at once with an ErrorReply.
-//  - with trap_exit, an ExitMsg from the parent (the `link_to` of spawn_server) or from the
-//    runtime itself (the zero pid) stops the server with that reason, as in gen_server.
-//  - a plain message goes to the first `casts` handler of its type, else to the first `infos`
-//    handler of its type. Casts and infos travel alike (an ordinary message of the user's type);
-//    what makes one an info is only that its type is declared under `infos`. ExitMsg (when
-//    trapping), DownMsg and the ticks of the user's own send_after belong there, as does an after()
-//    clause, which fires when the server has been idle that long (gen_server's timeout).
-//  - a message no handler takes is dropped and passed to `unexpected`, if set.
-//
-// Stopping: self.stop(reason) in a handler stops the server once the handler returns (its reply,
-// if any, is sent first); a handler that throws stops it with `error: <what>`. Either way
-// terminate(reason) runs first. An exit signal that is not trapped kills the server without it.
-//
+// A request goes to the first `calls` handler of its type and fails at once if none answers or
+// defers; a plain message goes to `casts`, else `infos`, else `unexpected`. With trap_exit an exit
+// signal from the parent or the runtime stops it. terminate(reason) runs before the server stops,
+// unless an exit signal it does not trap kills it. docs/behaviours.md gives every rule.
 // Thread-safety: handlers, terminate and the Server methods run on the server's own actor.
 #pragma once
 

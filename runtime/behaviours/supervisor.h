@@ -1,41 +1,16 @@
-// Supervisor: an actor that starts children, watches them and restarts them when they stop, by
-// a strategy and within a restart budget (OTP's supervisor).
+// Supervisor: an actor that starts children, watches them and restarts them when they stop, by a
+// strategy and within a restart budget (OTP's supervisor).
 //
 //   SupervisorSpec spec{.strategy = RestartStrategy::kOneForOne, .max_restarts = 3,
 //                       .period = absl::Seconds(5)};
 //   spec.children.push_back({.id = "cache", .start = [](Runtime& rt, const SpawnOptions& o) {
 //                              return spawn_server(rt, make_cache, o); }});
 //   absl::StatusOr<Pid> sup = start_supervisor(runtime, std::move(spec));
-//   absl::StatusOr<std::vector<ChildInfo>> children = call<std::vector<ChildInfo>>(
-//       *me, *sup, WhichChildren{});
 //
-// Children start in the order given, each linked to the supervisor (a start function should
-// spawn with the SpawnOptions it gets; the supervisor links the returned pid in any case). When a
-// child stops, its restart type decides whether it is restarted: permanent always, transient
-// unless it stopped with normal or shutdown, temporary never (its spec is then dropped). The
-// strategy decides what else restarts with it: one_for_one nothing, one_for_all every other child
-// and rest_for_one the children started after it; those are stopped first, in reverse start
-// order, and all restart in start order (temporary ones among them are dropped). A child that
-// fails to start again counts as one more restart.
-//
-// Every restart counts against the budget: more than max_restarts within `period` and the
-// supervisor stops all children and itself, with reason `shutdown: reached_max_restart_intensity`
-// (as OTP's supervisor: a supervisor above restarts it if it is a permanent child, not if it is
-// transient). An exit signal from its parent or the runtime (any reason), or from anyone not a
-// child (any reason but normal), makes it stop all children in reverse start order and then stop
-// with that reason.
-//
-// Stopping a child: unlink, monitor, exit signal `shutdown`; if it has not stopped after its
-// shutdown timeout, `kill` (kBrutalKill: `kill` at once; an infinite timeout waits, as for a
-// supervisor child). A threaded child notices a signal only in receive.
-//
-// At run time it answers these requests (make them with call<R>, see call.h): StartChild ->
-// Pid, TerminateChild -> Ack, RestartChild -> Pid, DeleteChild -> Ack, WhichChildren ->
-// std::vector<ChildInfo>; a failure comes back as an error status (NotFound, AlreadyExists,
-// FailedPrecondition, or the start function's own); any other request fails with
-// InvalidArgument, any other message is dropped. While it stops children it handles nothing
-// else; requests wait in its mailbox.
-//
+// Children start in order, linked to the supervisor. A child's restart type says whether it comes
+// back, the strategy what restarts with it; more than max_restarts within `period` stops every
+// child and the supervisor (reached_max_restart_intensity()). It answers the requests declared
+// below, made with call<R> (call.h). docs/behaviours.md gives every rule.
 // Thread-safety: start functions run on the supervisor's actor.
 #pragma once
 

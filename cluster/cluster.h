@@ -1,29 +1,13 @@
 // Cluster: the layer between a node's Runtime and its Transport.
 //
-// Outbound (RemoteRouter), it turns what actors send to pids of other nodes into envelopes
-// (serialization/envelope.h): messages, requests and replies through the node's WireTypes, exit
-// signals and down messages with their reasons, and link / unlink / monitor / demonitor requests.
-// Inbound (TransportHandler), it decodes envelopes from other nodes and delivers them, answers
-// links and monitors of actors that are not alive with noproc, routes the global-name protocol to
-// GlobalNames, and turns node up / down into what Erlang gives: on node down, exit signals and
-// down messages with reason noconnection and the node's global names released.
-//
-// A request that left for another node is remembered until its reply arrives or its requester
-// gives up (RemoteRouter::request_abandoned); if that node goes down first, the requester is
-// answered at once with an ErrorReply (Unavailable, naming the node and why), as an Erlang call
-// fails with nodedown, instead of waiting out its timeout.
-//
-// An envelope addressed by name (toName: from a client outside the cluster, through a backend
-// that routes by name) goes to the holder of that global name, wherever it is now, else to the
-// local actor registered under it. An envelope the transport reports undelivered becomes what the
-// sender would have seen had its node known at once: an ErrorReply for a request, a noconnection
-// exit or down for a link or monitor, a dead letter for anything else.
-//
-// Bad input: an envelope that does not decode, names a type this node does not know, or claims a
-// sender of another node is counted (counters().decode_errors), logged, and dropped; a request
-// among them is answered with an ErrorReply. What the transport drops before it has an envelope
-// (on_rejected) is counted (counters().rejected) and logged, at most a line a second (as are
-// undelivered envelopes). Either way the connection and every other message go on.
+// Outbound (as the runtime's RemoteRouter) it turns what actors send to pids of other nodes into
+// envelopes (serialization/envelope.h) through the node's WireTypes. Inbound (as the transport's
+// TransportHandler) it decodes envelopes and delivers them, routes the global-name protocol to
+// GlobalNames, and turns node down into what Erlang gives: noconnection exit signals and down
+// messages, the node's global names released, and an ErrorReply at once for each request still
+// waiting on it. An envelope reported undelivered becomes what its sender would have seen had its
+// node known at once. Bad input is counted (counters()), logged and dropped; the connection and
+// every other message go on. docs/cluster.md gives every rule.
 //
 // Thread-safety: route/link/... from any thread; the handler methods from the transport's thread.
 // Construct and attach before the transport starts; detach after it stops.

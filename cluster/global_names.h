@@ -1,31 +1,17 @@
 // GlobalNames: names that mean one actor in the whole cluster, replicated on every node.
 //
-// Every node keeps the full table, so whereis is a local lookup. Registering a name asks every
-// node that is up:
-//   1. The claimant records its claim (pending) and sends NameClaim(name, pid) to every node up.
-//   2. A node grants unless the name is committed to another pid, or a pending claim with a
-//      lower pid exists there; then it denies, naming that pid. A granted claim is recorded as
-//      pending, and every pending claim with a higher pid is revoked: its claimant is sent a
-//      deny naming the new, lower pid (the claimant's own node revokes it directly).
-//   3. With every grant in (a node going down counts as a grant) the claimant commits and
-//      broadcasts NameCommit; on a deny it withdraws with NameRelease and fails.
-// So of two nodes racing for one name exactly one wins. The lower claim Q needs the grant of
-// the higher claim P's own node, where P is pending or committed. If P is committed there, Q is
-// denied; if P is pending, Q's arrival revokes P before P can commit. Either way one fails and the
-// other has nothing left to stop it. A committed name never yields to a later claim.
-// A name is released when its actor stops (the node service watches it, see node_service.h), on
-// unregister, and when its node goes down. A node that comes up is sent the names held by this
-// node's actors (NameSync). If two sides of a healed partition hold one name, the lower pid keeps
-// it everywhere.
+// Every node keeps the full table, so whereis is a local lookup. register_name asks every node that
+// is up: a node grants the claim unless the name is committed to another pid there or a lower
+// pid's claim is pending there, and a grant revokes the pending claims of higher pids; with every
+// grant in, the claimant commits. So of two racing claims exactly one wins, and a committed name
+// never yields. A name is released when its actor stops, on unregister, and when its node goes
+// down. Claims, commits and syncs are taken only from the node that hosts the pid they name.
+// docs/cluster.md ("Global names") gives the protocol and why it holds.
 //
-// Trust: claims, commits and syncs are taken only from the node that hosts the pid they name.
-//
-// Thread-safety: every method may be called from any thread; register_name blocks its caller
-// until the claim is decided (at most `claim_timeout`), so it must not run on the transport's
-// handler thread, which delivers the answers. What one node sends about names leaves in the order
-// its table changed (send_mutex_ is held from the change to the send), so a release never
-// overtakes the commit it undoes. Lock order: send_mutex_, then mutex_; hooks run with neither
-// mutex_ nor any lock of theirs held by this class but send_mutex_.
+// Thread-safety: any method from any thread; register_name blocks until the claim is decided (at
+// most `claim_timeout`), so never on the transport's handler thread, which delivers the answers.
+// What a node sends about names leaves in the order its table changed (send_mutex_ is held from
+// change to send). Lock order: send_mutex_, then mutex_; hooks run with at most send_mutex_ held.
 #pragma once
 
 #include <condition_variable>

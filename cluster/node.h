@@ -1,27 +1,17 @@
-// Node: one bossa node of a cluster. It owns the node's Runtime, its transport (chosen by the
-// config's `kind`), the cluster layer and the node service, and is what a program uses to join a
-// cluster and reach other nodes.
+// Node: one bossa node of a cluster: it owns the node's Runtime, its transport (chosen by the
+// config's `kind`), the cluster layer and the node service, and joins and reaches other nodes.
 //
-//   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("alpha.toml");
 //   absl::StatusOr<std::unique_ptr<bossa::Node>> node = bossa::Node::create(*config);
-//   (*node)->register_type<Order>("shop.order");            // on every node, before start
-//   (*node)->register_rpc<int64_t, std::string>("length", [](const std::string& s) {
-//     return static_cast<int64_t>(s.size());
-//   });
-//   absl::Status joined = (*node)->start();                  // meets the seeds
-//   absl::StatusOr<int64_t> n =
-//       (*node)->rpc_blocking_call<int64_t>("beta", "length", std::string("hello"));
+//   (*node)->register_type<Order>("shop.order");  // on every node, before start
+//   absl::Status joined = (*node)->start();        // meets the seeds
+//   absl::StatusOr<int64_t> n = (*node)->rpc_blocking_call<int64_t>("beta", "length", "hello"s);
 //
-// Actors on any node are addressed by pid (a pid names its node) and by global name; links,
-// monitors and requests work across nodes as they do within one. What leaves a node is encoded
-// through its WireTypes: register every type that crosses nodes, on every node, under one name.
-// Delivery is at most once and ordered per pair of actors; docs/cluster.md says what that means.
-//
-// Lifetime: create, register, start, use, stop (or destroy). stop() shuts the runtime down (every
-// actor gets `shutdown`), then leaves the cluster. Thread-safety: every method may be called from
-// any thread once start() has returned; the blocking ones (register_global, rpc_blocking_call,
-// spawn_remote) must not be called from the transport's thread, and an evented actor that calls
-// them blocks its worker until they return.
+// Actors on any node are addressed by pid and by global name; links, monitors and requests work
+// across nodes as within one, at most once and ordered per pair of actors (docs/cluster.md).
+// Lifetime: create, register, start, use, stop (or destroy); stop() shuts the runtime down, then
+// leaves the cluster. Thread-safety: any method from any thread once start() has returned; the
+// blocking ones (register_global, rpc_blocking_call, spawn_remote) never from the transport's
+// thread, and an evented actor that calls them blocks its worker until they return.
 #pragma once
 
 #include <cstdint>

@@ -3,20 +3,14 @@
 //   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("node.toml");
 //   if (!config.ok()) { std::cerr << config.status().message() << "\n"; return 1; }
 //
-// The file has a [node] section (name, workers, busy_wait) and the [transport] sections described
-// in transport/transport_config.h; docs/config.md lists every key. Reading is strict: a key bossa
-// does not know is an error (a typo is never silently ignored), and so is a value of the wrong
-// TOML type or outside its range. Each problem is one line of the returned status message,
-//
+// The file has a [node] section and the [transport] sections (transport/transport_config.h);
+// docs/config.md lists every key. Reading is strict: an unknown key, a value of the wrong TOML
+// type or out of range is an error. Each problem is one line of the status message, in line
+// order, missing keys last, naming the file, the line (if the key is present), the key and what
+// was expected:
 //   node.toml:5: transport.kind: expected one of "native", "amqp", "local", got "nativ"
-//   node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers, busy_wait)
-//   node.toml: node.name: missing (required)
 //
-// naming the file, the line (when the key is present), the key and what was expected. All
-// problems in a file are reported at once, in line order, missing keys last.
-//
-// Thread-safety: the functions are pure (load_node_config reads the file) and may be called from
-// any thread.
+// Thread-safety: pure functions (load_node_config reads the file), from any thread.
 #pragma once
 
 #include <cstddef>

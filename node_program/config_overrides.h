@@ -4,14 +4,10 @@
 //   ConfigOverrides flags{.listen = "tcp://127.0.0.1:*", .seeds = {{"tcp://127.0.0.1:47101"}}};
 //   absl::StatusOr<NodeConfig> config = load_config_with_overrides("beta.toml", flags);
 //
-// An override replaces the key it names (`--name` node.name, `--transport` transport.kind,
-// `--listen` transport.listen, `--seeds` transport.seeds) before validation, so the file and the
-// flags are checked together by the same rules as the file alone (cluster/node_config.h):
-// `--transport native` on a file without `listen` is an error, and so is `--listen nonsense`.
-// A problem caused by a flag names the flag; a problem of the file keeps its file and line:
-//
+// An override replaces its key before validation, so the file and the flags are checked together
+// by the rules of cluster/node_config.h (`--transport native` on a file without `listen` is an
+// error). A problem caused by a flag names the flag; a problem of the file keeps its file and line:
 //   flag --listen: transport.listen: expected tcp://host:port ... got "nonsense"
-//   beta.toml:4: transport.kind: expected one of "native", "amqp", "local", got "nativ"
 //   beta.toml (with flags --transport): transport.listen: missing (required ...)
 //
 // Thread-safety: pure functions (load_config_with_overrides reads the file).

@@ -6,22 +6,10 @@
 //   std::string scrape = format_prometheus(now);   // # HELP / # TYPE / bossa_..{node="alpha"} 12
 //   std::string report = format_status(now);
 //
-// What is counted, and where it comes from:
-//   messages / bytes in and out   envelopes exchanged with other nodes (NodeCounters)
-//   dead letters                  every message the runtime could not deliver (Runtime); the
-//                                 undeliverable ones (bound for a node that is not up) are a part
-//                                 of them, also counted on their own (NodeCounters)
-//   decode errors                 envelopes dropped as malformed or of an unknown type
-//   rejected                      what the transport dropped before it had an envelope: bad
-//                                 framing, a sender that is not a member, a bad outside message
-//   node up / down events         seen since the node started
-//   connected nodes, actors, names  right now
-//   mailbox depths                messages waiting in all mailboxes, and in the fullest one with
-//                                 its actor's pid (Runtime::mailbox_depths: visits every actor)
-//
-// Each counter is exact; a reading is not an atomic snapshot of all of them (they are read one
-// by one while traffic flows). Thread-safety: read_metrics may be called from any thread once the
-// node has started; the formatters are pure.
+// The fields say what each counts; docs/user-guide.md lists them for operators. Each counter is
+// exact, but a reading is not an atomic snapshot (they are read one by one while traffic flows),
+// and the mailbox depths visit every actor. Thread-safety: read_metrics may be called from any
+// thread once the node has started; the formatters are pure.
 #pragma once
 
 #include <cstdint>

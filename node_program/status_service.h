@@ -3,16 +3,11 @@
 //   register_status_service(node, "native");          // before node.start()
 //   absl::StatusOr<std::string> text = query_status(config, "beta", absl::Seconds(10));
 //
-// Node side: the rpc "bossa.status" (argument: any int64, ignored) answers with
-// format_status(read_metrics(...)) of the node that runs it, as a string.
-//
-// Client side: query_status joins the cluster described by `config` as a short-lived node of its
-// own (named "status-<pid>", listening on a free port of the same host, with the config's seeds
-// and the config's own endpoint as seeds), waits for the node named `target`, calls its
-// "bossa.status", leaves, and returns the text. Everything is bounded by `timeout`: NotFound if
-// the node did not show up in time, DeadlineExceeded if it did not answer, FailedPrecondition for
-// a `local` transport (which cannot reach another process). The short-lived node comes and goes
-// like any other: its peers count one node up and one down.
+// Node side: the rpc "bossa.status" (argument: any int64, ignored) answers with the node's
+// format_status(read_metrics(...)). Client side: query_status joins the cluster `config` describes
+// as a short-lived node of its own (its peers count one node up and one down), calls `target`'s
+// "bossa.status", leaves, and returns the text, all within `timeout`: NotFound if the node did
+// not show up, DeadlineExceeded if it did not answer, FailedPrecondition for a `local` transport.
 //
 // Thread-safety: register_status_service as Node::register_rpc; query_status may run on any
 // thread (it owns its node).

@@ -1,35 +1,17 @@
 // The two-process harness of the remote benchmarks (bench_engine_remote, bench_caf_remote): one
 // main() that runs each case in the measuring process against a peer process it starts itself.
 //
-// Cases (bench names are what run_all.py matches bossa's rows with its peers' by):
-//   remote_thr  metric msgs_per_s: the peer sends remote_messages() messages, each holding its
-//               sequence number as one 64-bit integer; the measuring side receives them, checks
-//               their order and times from the first to the last.
-//   remote_lat  metric round_trip_us: the measuring side bounces one 64-bit integer off the peer,
-//               kWarmupRoundTrips untimed, then kTimedRoundTrips timed; the mean round trip.
-// The measuring side listens on 127.0.0.1 (an ephemeral port) and starts the peer by re-executing
-// /proc/self/exe with `--role <role> <args...>`, passing where to connect. The peer keeps its
-// connection until the measuring side has everything and releases it by closing the pipe on the
-// peer's stdin; the peer's stdout is its stderr, so only the measuring side prints result lines.
-//
-// How a program uses it (bench/engine/remote_main.cc is an example):
+//   remote_thr  msgs_per_s: the peer sends remote_messages() 64-bit sequence numbers, checked
+//   remote_lat  round_trip_us: one 64-bit integer bounced off the peer, the mean round trip
 //
 //   constexpr RemoteCase kCases[] = {{"remote_thr", run_thr}, {"remote_lat", run_lat}};
 //   constexpr RemoteRole kRoles[] = {{"thr-sender", 2, send_sequence}, {"lat-echo", 2, echo}};
 //   int main(int argc, char** argv) { return remote_bench_main(argc, argv, kCases, kRoles); }
 //
-// A case function creates a PeerProcess, waits in bounded steps (about a second) calling
-// check_running() between them, then finish()es the peer and prints its result line. A role
-// function calls await_release() before closing what the measuring side still reads from.
-//
-// Command line:
-//   <program> [filter]                  runs the cases whose name contains `filter` (all without)
-//   <program> --role <role> <args...>   the peer side (internal)
-// Failure: an exception from a case or role, a peer that exits early or with a non-zero status, or
-// a case outlasting kRemoteCaseTimeoutSeconds makes the program say why on stderr and exit 1; the
-// peer is killed and reaped first. A peer dies with the process that started it.
-//
-// Thread-safety: the harness runs cases and roles on the main thread, one at a time.
+// A case function creates a PeerProcess, waits in bounded steps calling check_running(), then
+// finish()es the peer and prints its result line; a role function calls await_release() before
+// closing what the measuring side still reads from. docs/benchmarks.md ("How the two-process
+// benchmarks run") gives the command line and failures. Thread-safety: all on the main thread.
 #pragma once
 
 #include <fcntl.h>
@@ -258,7 +240,7 @@ struct RemoteRole {
   void (*run)(const std::vector<std::string>& args);
 };
 
-// The whole program: see the top of this file. Returns the process exit code.
+// The whole program (the top of this file, docs/benchmarks.md); returns the process exit code.
 inline int remote_bench_main(int argc, char** argv, std::span<const RemoteCase> cases,
                              std::span<const RemoteRole> roles) {
   std::string_view program = argc > 0 ? argv[0] : "remote bench";

@@ -1,35 +1,17 @@
 // The socket benchmark harness: one main() that runs the standard throughput and latency cases
 // over a SocketBenchDriver and prints a result line (result_line.h) for each.
 //
-// Cases (bench names are what run_all.py matches bossa's rows with its peers' by):
-//   socket_thr_<tcp|ipc|inproc>_<size>  PUSH -> PULL; metric msgs_per_s, timed at the receiver
-//                                        from the first to the last message.
-//   socket_lat_<tcp|ipc|inproc>_<size>  REQ <-> REP; metric round_trip_us, the mean of N round
-//                                        trips after one untimed warm-up round trip.
-// for size in 16, 256, 4096 and 65536 bytes; message counts are scaled so each case takes about a
-// second here. The measuring side (PULL, REQ) binds; its peer connects. For tcp and ipc the peer is
-// a second process: the harness re-executes /proc/self/exe with a role argument, so both sides use
-// the same driver code in separate address spaces; for inproc the peer is a second thread sharing
-// the process's driver. The peer keeps its socket open until the measuring side has everything and
-// releases it (a peer process waits for its stdin, a pipe from the parent, to close). tcp binds
-// 127.0.0.1 on an ephemeral port; ipc lives in a fresh temporary directory removed at exit.
+//   socket_thr_<tcp|ipc|inproc>_<size>  PUSH -> PULL; metric msgs_per_s
+//   socket_lat_<tcp|ipc|inproc>_<size>  REQ <-> REP; metric round_trip_us
+// for size in 16, 256, 4096 and 65536 bytes (run_all.py matches rows with peers' by these names).
 //
-// How a socket library gets its bench program (bench_socket_libzmq.cc is the example):
-//
-//   class MyDriver : public bossa::bench::SocketBenchDriver { ... };   // socket_bench_driver.h
 //   int main(int argc, char** argv) {
-//     MyDriver driver;
+//     MyDriver driver;  // a SocketBenchDriver (socket_bench_driver.h)
 //     return bossa::bench::socket_bench_main(argc, argv, driver);
 //   }
 //
-// and register it with bossa_add_bench(bench_socket_<impl> ...) in CMake. Command line:
-//   bench_socket_<impl> [filter]    runs the cases whose name contains `filter` (all without one)
-//   bench_socket_<impl> --role push|rep <endpoint> <size> <count>   the peer side (internal)
-//
-// Failure: a driver exception, a short or oversized message, or a peer process that fails makes
-// socket_bench_main print the case and the reason on stderr and return 1. A watchdog ends a
-// process whose case hangs (e.g. a peer that never connects) after kCaseTimeoutSeconds; the peer
-// process dies with its parent.
+// Command line: `[filter]` runs the cases whose name contains it (`--role ...`: the peer side). A
+// failure or a hung case prints the case and why and returns 1; docs/benchmarks.md tells more.
 #pragma once
 
 #include <fcntl.h>

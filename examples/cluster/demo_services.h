@@ -1,19 +1,14 @@
-// The demo workload every bossa-node hosts: a supervised pool of workers behind a dispatcher,
+// The demo workload every bossa-demo-node hosts: a supervised pool of workers behind a dispatcher,
 // spawned remotely and found by global name. The cluster demo (examples/cluster/demo.cc) drives
 // it; any program can.
 //
-//   types      "demo.job"    DemoJob    = (job id, n): compute the Collatz path length of n;
-//                                         n = 0 orders the worker that takes it to crash
-//              "demo.result" DemoResult = (job id, steps, "node/worker-i": who computed it)
-//              "demo.stats"  DemoStats  = (worker starts, jobs done, deliberate crashes) so far
-//   factory    "demo.pool"   (int64 workers, 1-64): starts a one_for_one supervisor of that many
-//              worker servers, each registered locally as "demo.worker-<i>", and a dispatcher
-//              registered as global name "pool@<node>". Returns the dispatcher's pid. A DemoJob
-//              request to the dispatcher goes to the next worker in turn and its answer comes
-//              back to the requester; a worker that crashed on it fails it (Aborted), and the
-//              supervisor restarts that worker under the same local name. One pool per node.
-//   rpc        "demo.stats"  (int64, ignored) -> DemoStats of this node's pool
+//   types      "demo.job" DemoJob, "demo.result" DemoResult, "demo.stats" DemoStats
+//   factory    "demo.pool" (int64 workers, 1-64) -> the pid of the pool's dispatcher, registered
+//              as global name "pool@<node>"; a DemoJob request to it is answered by the next
+//              worker in turn, and n = 0 makes that worker crash (the call fails with Aborted)
+//   rpc        "demo.stats" (int64, ignored) -> DemoStats of this node's pool
 //
+// docs/user-guide.md ("Running a cluster") describes the workload in full.
 // Thread-safety: as Node::register_rpc / register_factory; call before node.start().
 #pragma once
 

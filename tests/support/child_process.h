@@ -1,24 +1,17 @@
 // ChildProcess: a program started by a bossa program (the cluster demo, the node program's
-// tests): its output read line by line with deadlines, signalled, waited for with a deadline,
-// and always reaped.
+// tests): its output read line by line with deadlines, signalled, waited for, and always reaped.
 //
 //   absl::StatusOr<std::unique_ptr<ChildProcess>> beta = ChildProcess::start(
 //       "build/node_program/bossa-node", {"--config", "beta.toml"}, {.capture_stdout = true});
-//   absl::StatusOr<std::string> line = (*beta)->await_line(ChildProcess::kStdout, " is up",
-//                                                          absl::Seconds(10));
+//   absl::StatusOr<std::string> up =
+//       (*beta)->await_line(ChildProcess::kStdout, " is up", absl::Seconds(10));
 //   (*beta)->signal(SIGTERM);
 //   absl::StatusOr<int> code = (*beta)->wait(absl::Seconds(10));   // 0
 //
-// With pipe_stdin the child's stdin is a pipe that stays open until close_stdin() or the
-// destructor, so a child that runs until its stdin closes ends when its driver does.
-// The child starts with SIGINT and SIGTERM unblocked (whatever the parent blocks) and, by
-// default, is sent SIGKILL by the kernel if the parent dies, so no node outlives its driver
-// (PR_SET_PDEATHSIG: strictly, when the thread that started it ends; start children from a
-// thread that outlives them, such as main's).
-// Output not captured goes where the parent's goes (or to /dev/null with discard_stdout).
-// Destroying a ChildProcess that still runs kills it (SIGKILL) and reaps it.
-//
-// Thread-safety: one thread uses a ChildProcess at a time.
+// The child starts with SIGINT and SIGTERM unblocked and, with die_with_parent, is killed when the
+// thread that started it ends (PR_SET_PDEATHSIG: start children from a thread that outlives them,
+// such as main's), so no node outlives its driver. Destroying a ChildProcess that still runs
+// kills (SIGKILL) and reaps it. Thread-safety: one thread uses a ChildProcess at a time.
 #pragma once
 
 #include <sys/types.h>

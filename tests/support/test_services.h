@@ -2,19 +2,16 @@
 // whether it runs in the test process (local backend) or in a test_node process (native).
 //
 //   types      "test.pair" = std::tuple<int64_t, int64_t>
-//   rpc        "add"(pair) -> int64, "node_name"(int64) -> string, "nodes"(int64) -> int64 (how
-//              many other nodes are up), "remember"(string) / "recall"(int64) -> string,
-//              "claim"(string name) -> string: registers a fresh local actor under the global name,
-//              "ok" or the error's message; "whereis"(string name) -> int64: the node id of the
-//              global name's holder as this node sees it, 0 if none; "sleep"(int64 ms) -> int64:
-//              answers with `ms` after sleeping that long (on a worker of its node)
-//   factories  "echo": answers a request with its string, and sends a string message back to
-//              its sender; "silent": never answers; "crasher": stops with error "crash" on the
-//              string "crash"; "sequence": receives int64 0, 1, 2, ... and on a request (int64)
-//              answers with how many arrived in order, or -1 after the first out of order;
-//              "collector": receives int64 values >= 0 and on a request (int64 < 0) answers
-//              test.pair (how many arrived, 1 if each was greater than the one before, else 0);
-//              "counter_server": a gen_server-style Server (runtime/behaviours/server.h) whose
+//   rpc        "add"(pair) -> int64; "node_name"(int64) -> string; "nodes"(int64) -> how many other
+//              nodes are up; "remember"(string) / "recall"(int64) -> string; "claim"(name) -> "ok"
+//              or the error of registering a fresh local actor under that global name;
+//              "whereis"(name) -> the node id of its holder as this node sees it, 0 if none;
+//              "sleep"(int64 ms) -> ms, after sleeping that long on a worker of its node
+//   factories  "echo" answers a request with its string and sends a string back; "silent" never
+//              answers; "crasher" stops with error "crash" on the string "crash"; "sequence" takes
+//              int64 0, 1, 2, ... and a request answers how many came in order (-1 once one did
+//              not); "collector" takes int64 >= 0 and a request (int64 < 0) answers test.pair (how
+//              many, 1 if each was greater than the one before); "counter_server" a Server whose
 //              casts (int64) add to a count and whose call (string "get") returns it
 #pragma once
 

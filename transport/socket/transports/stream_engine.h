@@ -2,10 +2,11 @@
 //
 // It sends the greeting, runs the mechanism handshake (NULL) and checks the peer's socket type,
 // then moves whole messages between the stream and its pipe: it reads big chunks and decodes every
-// frame in them (large bodies straight into their Frame), stops reading while the pipe is at
-// rcvhwm, and writes everything queued in one gather write. It answers and sends heartbeats,
-// closes a silent connection, and turns SUBSCRIBE/CANCEL into subscription messages and back.
-// docs/socket-engine.md ("Wire notes", "Performance design") gives the sizes and the rules.
+// frame in them (large bodies straight into their Frame, which grows as its octets arrive), stops
+// reading while the pipe is at rcvhwm, and writes everything queued in one gather write. It
+// answers and sends heartbeats, closes a silent connection, and turns SUBSCRIBE/CANCEL into
+// subscription messages and back. docs/socket-engine.md ("Wire notes", "Limits", "Performance
+// design") gives the sizes and the rules.
 //
 // Bad input (wrong greeting, mechanism, flags, sizes, commands) closes this connection only,
 // counted in the socket's protocol_errors with a logged reason.

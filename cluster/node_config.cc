@@ -224,6 +224,14 @@ bool is_endpoint(std::string_view text, bool listening) {
   });
 }
 
+// A tcp endpoint whose host means every local address: *, 0.0.0.0 or [::].
+bool has_wildcard_host(std::string_view text) {
+  const absl::StatusOr<socket::Endpoint> endpoint = socket::parse_endpoint(text);
+  if (!endpoint.ok() || endpoint->kind != socket::Endpoint::Kind::kTcp) return false;
+  const std::string& host = endpoint->address;
+  return host == "*" || host == "0.0.0.0" || host == "::";
+}
+
 constexpr absl::string_view kEndpointExpected =
     "expected tcp://host:port (an explicit port 1-65535) or ipc:///absolute/path";
 constexpr absl::string_view kListenExpected =
@@ -354,7 +362,14 @@ void read_transport(Section transport, transport::TransportConfig& config) {
   }
 
   if (const auto* listen = transport.string("listen")) {
-    if (is_endpoint(listen->get(), /*listening=*/true)) {
+    if (has_wildcard_host(listen->get())) {
+      transport.fail(*listen, "listen",
+                     absl::StrCat("expected an address peers can connect to, got the wildcard ",
+                                  quote(listen->get()),
+                                  ": a node tells its peers the endpoint it listens on, so name "
+                                  "one of this machine's addresses (or a name that resolves to "
+                                  "one)"));
+    } else if (is_endpoint(listen->get(), /*listening=*/true)) {
       config.listen = listen->get();
     } else {
       transport.fail(*listen, "listen",

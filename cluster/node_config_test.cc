@@ -205,9 +205,9 @@ TEST(NodeConfig, LocalKindWithoutNetworkIsAnError) {
 
 TEST(NodeConfig, ListenMustBeAConnectableEndpoint) {
   for (const char* endpoint :
-       {"tcp://127.0.0.1", "tcp://:7001", "tcp://127.0.0.1:0", "tcp://*:*", "tcp://127.0.0.1:65536",
-        "tcp://127.0.0.1:70x", "tcp://*:7001", "tcp://[::1:7001", "tcp://::1:7001",
-        "udp://127.0.0.1:7001", "ipc://relative/path", "ipc:///", "", "inproc://x"}) {
+       {"tcp://127.0.0.1", "tcp://:7001", "tcp://127.0.0.1:0", "tcp://127.0.0.1:65536",
+        "tcp://127.0.0.1:70x", "tcp://[::1:7001", "tcp://::1:7001", "udp://127.0.0.1:7001",
+        "ipc://relative/path", "ipc:///", "", "inproc://x"}) {
     SCOPED_TRACE(endpoint);
     EXPECT_EQ(problems_in(with_transport(absl::StrCat("listen = \"", endpoint, "\"\n"))),
               absl::StrCat("node.toml:4: transport.listen: expected tcp://host:port (a port "
@@ -222,6 +222,19 @@ TEST(NodeConfig, ListenMustBeAConnectableEndpoint) {
         with_transport(absl::StrCat("listen = \"", endpoint, "\"\n")), "node.toml");
     ASSERT_TRUE(config.ok()) << config.status();
     EXPECT_EQ(config->transport.listen, endpoint);
+  }
+}
+
+TEST(NodeConfig, AWildcardListenHostIsRefusedNamingWhy) {
+  for (const char* endpoint :
+       {"tcp://0.0.0.0:7001", "tcp://[::]:7001", "tcp://*:7001", "tcp://*:*"}) {
+    SCOPED_TRACE(endpoint);
+    EXPECT_EQ(problems_in(with_transport(absl::StrCat("listen = \"", endpoint, "\"\n"))),
+              absl::StrCat("node.toml:4: transport.listen: expected an address peers can connect "
+                           "to, got the wildcard \"",
+                           endpoint,
+                           "\": a node tells its peers the endpoint it listens on, so name one of "
+                           "this machine's addresses (or a name that resolves to one)"));
   }
 }
 

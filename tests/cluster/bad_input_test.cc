@@ -31,23 +31,25 @@ NodeConfig native_config(const std::string& name, const std::string& listen,
   return config;
 }
 
-// A hand-written peer that speaks the native wire directly.
+// A hand-written peer that speaks the native wire directly, as node `id`.
 class RawPeer {
  public:
-  explicit RawPeer(const std::string& target)
-      : pull_(context_, socket::SocketType::kPull), push_(context_, socket::SocketType::kPush) {
+  explicit RawPeer(const std::string& target, uint32_t id = kMalloryId)
+      : id_(id),
+        pull_(context_, socket::SocketType::kPull),
+        push_(context_, socket::SocketType::kPush) {
     EXPECT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
     EXPECT_TRUE(push_.connect(target).ok());
   }
   void hello() {
-    send(transport::NativeKind::kHello,
-         transport::encode_hello(transport::NativeHello{
-             transport::NativeMember{transport::NodeIdentity{kMalloryId, "mallory"},
-                                     pull_.last_endpoint()},
-             {}}));
+    send(
+        transport::NativeKind::kHello,
+        transport::encode_hello(transport::NativeHello{
+            transport::NativeMember{transport::NodeIdentity{id_, "mallory"}, pull_.last_endpoint()},
+            {}}));
   }
   void send(transport::NativeKind kind, std::string body) {
-    ASSERT_TRUE(push_.send(transport::native_message(kind, kMalloryId, std::move(body))).ok());
+    ASSERT_TRUE(push_.send(transport::native_message(kind, id_, std::move(body))).ok());
   }
   // Sends one envelope as a batch of one.
   void send_envelope(std::string_view envelope) {
@@ -58,6 +60,7 @@ class RawPeer {
   void send_raw(socket::Message message) { ASSERT_TRUE(push_.send(std::move(message)).ok()); }
 
  private:
+  const uint32_t id_;
   socket::Context context_{1};
   socket::Socket pull_;
   socket::Socket push_;
@@ -173,8 +176,11 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   {
     std::lock_guard<std::mutex> lock(log_mutex);
     ASSERT_EQ(warnings.size(), 6u);
-    EXPECT_NE(warnings[5].find("a frame of kind 3 from node 57005, which is not a member (3 more "
-                               "since the last such line)"),
+    // Mallory's connection speaks for mallory: another id on it is refused before membership is
+    // even asked.
+    EXPECT_NE(warnings[5].find(absl::StrCat("speaks for node ", kMalloryId,
+                                            ", not for node 57005 (3 "
+                                            "more since the last such line)")),
               std::string::npos)
         << warnings[5];
   }
@@ -183,6 +189,58 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   absl::StatusOr<std::string> name =
       (*main)->rpc_blocking_call<std::string>("beta", "missing", int64_t{0}, kWait);
   EXPECT_TRUE(absl::IsNotFound(name.status())) << name.status();
+}
+
+TEST(NativeBadInput, ASecondConnectionCannotSpeakForAMember) {
+  const std::string listen = "ipc:///tmp/bossa-spoof-main-" + std::to_string(::getpid());
+  absl::StatusOr<std::unique_ptr<Node>> main = Node::create(native_config("main", listen));
+  ASSERT_TRUE(main.ok()) << main.status();
+  (*main)->log().set_level(LogLevel::kError);
+  ASSERT_TRUE((*main)->start().ok());
+  absl::StatusOr<std::unique_ptr<Node>> beta = Node::create(
+      native_config("beta", "ipc:///tmp/bossa-spoof-beta-" + std::to_string(::getpid()), {listen}));
+  ASSERT_TRUE(beta.ok());
+  (*beta)->log().set_level(LogLevel::kError);
+  ASSERT_TRUE((*beta)->start().ok());
+  ASSERT_TRUE((*main)->await_nodes({"beta"}, kWait));
+  ScopedActor me((*main)->runtime());
+  const uint64_t rejected_before = (*main)->counters().rejected.load();
+
+  // Mallory opens a connection of its own and speaks as beta: a Hello, heartbeats, a Bye, and a
+  // message for `me` from one of beta's pids.
+  RawPeer mallory(listen, (*beta)->id());
+  mallory.hello();
+  mallory.send(transport::NativeKind::kHeartbeat, {});
+  absl::StatusOr<std::string> payload = encode(std::string("from mallory"));
+  ASSERT_TRUE(payload.ok());
+  mallory.send_envelope(encode_envelope(Envelope{.to = WirePid{(*main)->id(), me.pid().serial},
+                                                 .from = WirePid{(*beta)->id(), 7},
+                                                 .kind = EnvelopeKind::kUser,
+                                                 .correlation_id = 0,
+                                                 .type_id = wire_type_id("string"),
+                                                 .to_name = {},
+                                                 .payload = *payload}));
+  mallory.send(transport::NativeKind::kBye, {});
+  for (int i = 0; i < 500 && (*main)->counters().rejected.load() < rejected_before + 4; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ((*main)->counters().rejected.load(), rejected_before + 4);
+
+  // None of it reached an actor or membership: beta is still up, and what beta itself sends
+  // arrives (the only message `me` gets).
+  bool beta_up = false;
+  for (const transport::NodeIdentity& node : (*main)->nodes()) beta_up |= node.name == "beta";
+  EXPECT_TRUE(beta_up);
+  ScopedActor beta_actor((*beta)->runtime());
+  beta_actor->send(me.pid(), std::string("from beta"));
+  std::string arrived;
+  ASSERT_TRUE(
+      me->receive([&](const std::string& text) { arrived = text; }, after(kWait, [] {})).ok());
+  EXPECT_EQ(arrived, "from beta");
+  std::string second;
+  (void)me->receive([&](const std::string& text) { second = text; },
+                    after(absl::Milliseconds(300), [] {}));
+  EXPECT_EQ(second, "") << "a second message arrived";
 }
 
 }  // namespace

@@ -13,6 +13,8 @@ using Clock = std::chrono::steady_clock;
 
 // How many queued messages the loop reads before it looks at the clock again.
 constexpr int kMaxDrain = 10000;
+// How often the bindings of closed connections are forgotten.
+constexpr auto kSweepInterval = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -75,6 +77,15 @@ void ReceiveLoop::handle(socket::Message message) {
         absl::StrCat("a message that is not a native frame: ", header.status().message()));
     return;
   }
+  // A node speaks on one connection; another one claiming its id is refused.
+  if (absl::Status admitted =
+          senders_.admit(header->sender, message.pipe_id(),
+                         [this](uint64_t pipe) { return pull_.connected(pipe); });
+      !admitted.ok()) {
+    handler_->on_rejected(
+        absl::StrCat("a frame of kind ", static_cast<int>(header->kind), ": ", admitted.message()));
+    return;
+  }
   switch (header->kind) {
     case NativeKind::kHello:
     case NativeKind::kHelloReply:
@@ -114,6 +125,10 @@ void ReceiveLoop::tick(Clock::time_point now) {
     for (uint32_t id : round->silent) membership_.drop(id, liveness_.silence_reason());
   }
   membership_.greet(now);
+  if (now >= next_sweep_) {
+    senders_.sweep([this](uint64_t pipe) { return pull_.connected(pipe); });
+    next_sweep_ = now + kSweepInterval;
+  }
 }
 
 }  // namespace bossa::transport

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "transport/native/liveness.h"
 #include "transport/native/membership.h"
+#include "transport/native/sender_binding.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket.h"
 #include "transport/transport.h"
@@ -51,6 +52,9 @@ class ReceiveLoop {
   Membership& membership_;
   Liveness& liveness_;
   socket::Socket pull_;
+  // The receive thread's own, like pull_ once started.
+  SenderBinding senders_;
+  std::chrono::steady_clock::time_point next_sweep_{};
   // Constant after start().
   TransportHandler* handler_ = nullptr;
   const std::atomic<bool>* running_ = nullptr;

@@ -121,10 +121,16 @@ class Message {
   // Total octets over all frames.
   std::size_t bytes() const;
 
+  // The connection a received message came on: an id unique within its socket for the socket's
+  // life (Socket::connected tells whether it is still open); 0 for a message not received.
+  std::uint64_t pipe_id() const { return pipe_id_; }
+  void set_pipe_id(std::uint64_t id) { pipe_id_ = id; }
+
   friend bool operator==(const Message& a, const Message& b) { return a.frames_ == b.frames_; }
 
  private:
   Frames frames_;
+  std::uint64_t pipe_id_ = 0;
 };
 
 }  // namespace bossa::socket

@@ -50,8 +50,10 @@ class Pipe {
   // none is there (the socket is woken when one arrives).
   bool read(Message& out) {
     if (in_->pop(out)) {
+      out.set_pipe_id(id_);
       if (conflate_) {
         while (in_->pop(out)) {
+          out.set_pipe_id(id_);
         }
         release();
         return true;

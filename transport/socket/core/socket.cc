@@ -55,6 +55,11 @@ class SocketImpl final : public ProtocolHost {
     housekeeping();
     return proto_->recv(m);
   }
+  bool connected(std::uint64_t pipe_id) {
+    housekeeping();
+    auto it = pipes_.find(pipe_id);
+    return it != pipes_.end() && !it->second->terminating;
+  }
   bool readable() {
     if (closed_) return false;
     housekeeping();
@@ -325,6 +330,9 @@ void Socket::close() {
 }
 bool Socket::readable() {
   return impl_->readable();
+}
+bool Socket::connected(std::uint64_t pipe_id) {
+  return impl_->connected(pipe_id);
 }
 bool Socket::writable() {
   return impl_->writable();

@@ -77,7 +77,8 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
                                       listeners_.watch_name(name, pid, on);
                                     }}),
       undelivered_log_(log, LogLevel::kWarning),
-      rejected_log_(log, LogLevel::kWarning) {}
+      rejected_log_(log, LogLevel::kWarning),
+      connection_log_(log, LogLevel::kWarning) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
   std::lock_guard<std::mutex> lock(nodes_mutex_);
@@ -422,6 +423,11 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
 void Cluster::on_rejected(std::string_view what) {
   NodeCounters::add(counters_.rejected);
   rejected_log_.log(absl::StrCat("dropped what the transport received: ", as_absl(what)));
+}
+
+void Cluster::on_connection_log(std::string_view line) {
+  std::lock_guard<std::mutex> lock(connection_log_mutex_);
+  connection_log_.log(line);
 }
 
 void Cluster::on_batch_end() {

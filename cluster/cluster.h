@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "cluster/global_names.h"
@@ -77,6 +78,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
   void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
   void on_rejected(std::string_view what) override;
+  void on_connection_log(std::string_view line) override;
 
  private:
   // Encodes and sends; the transport's status.
@@ -117,6 +119,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   Runtime::Recipient last_recipient_;
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;
+  std::mutex connection_log_mutex_;
+  ThrottledLog connection_log_ ABSL_GUARDED_BY(connection_log_mutex_);
 
   // Requests that left for other nodes and are not answered yet, by (requester serial,
   // correlation id), with the actor asked: a node going down answers those waiting on it.

@@ -72,6 +72,9 @@ class TransportHandler {
   // member: framing that does not parse, a sender that is not a member, an outside AMQP message
   // that does not decode. `what` says which and from where, for logs. The connection goes on.
   virtual void on_rejected(std::string_view what) = 0;
+  // A line about the backend's connections, for the node's log: one closed for bad input, one
+  // refused at a limit. Any of the backend's threads; a flood of them may arrive.
+  virtual void on_connection_log(std::string_view line) = 0;
 };
 
 class Transport {

@@ -12,12 +12,14 @@
 #include "transport/envelope_batch.h"
 #include "transport/native/native_wire.h"
 #include "transport/socket/core/socket.h"
+#include "transport/socket/tests/raw_client.h"
 
 namespace bossa {
 namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(10);
 constexpr uint32_t kMalloryId = 0x4d414c4c;
+constexpr size_t npos = std::string::npos;
 
 NodeConfig native_config(const std::string& name, const std::string& listen,
                          std::vector<std::string> seeds = {}) {
@@ -189,6 +191,33 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   absl::StatusOr<std::string> name =
       (*main)->rpc_blocking_call<std::string>("beta", "missing", int64_t{0}, kWait);
   EXPECT_TRUE(absl::IsNotFound(name.status())) << name.status();
+}
+
+TEST(NativeBadInput, AConnectionClosedForBadInputIsLoggedByTheNode) {
+  absl::StatusOr<std::unique_ptr<Node>> main =
+      Node::create(native_config("main", "tcp://127.0.0.1:*"));
+  ASSERT_TRUE(main.ok()) << main.status();
+  std::mutex log_mutex;
+  std::vector<std::string> warnings;
+  (*main)->log().set_sink([&](LogLevel level, std::string_view line) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    if (level == LogLevel::kWarning) warnings.emplace_back(line);
+  });
+  ASSERT_TRUE((*main)->start().ok());
+  {
+    socket::testing::RawClient raw((*main)->endpoint());
+    raw.write("GET / HTTP/1.1\r\n\r\n");
+    EXPECT_TRUE(raw.closed_by_server());
+  }
+  const absl::Time deadline = absl::Now() + kWait;
+  bool logged = false;
+  while (!logged && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+    std::lock_guard<std::mutex> lock(log_mutex);
+    for (const std::string& line : warnings) logged |= line.find("closing connection") != npos;
+  }
+  EXPECT_TRUE(logged);
+  EXPECT_EQ((*main)->connection_stats().closed_bad_input, 1u);
 }
 
 TEST(NativeBadInput, ASecondConnectionCannotSpeakForAMember) {

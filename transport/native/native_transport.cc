@@ -29,6 +29,7 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
                                                config_.listen, ": ", endpoint.status().message()));
   }
   endpoint_ = *std::move(endpoint);
+  context_.set_log_sink([&handler](std::string_view line) { handler.on_connection_log(line); });
   running_.store(true);
   const LinkContext links{context_, chunk_pool_,
                           flusher_, running_,
@@ -50,6 +51,7 @@ void NativeTransport::stop() {
   flusher_thread_.join();
   membership_.stop();
   receive_loop_.close();
+  context_.set_log_sink(nullptr);  // the handler may go before the context's last lines
 }
 
 ConnectionStats NativeTransport::connection_stats() const {

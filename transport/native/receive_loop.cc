@@ -1,5 +1,6 @@
 #include "transport/native/receive_loop.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -23,12 +24,20 @@ ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership, Liven
 
 absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
   using socket::Option;
+  // Whole milliseconds, at least one: the socket's options are milliseconds, and 0 means never.
+  auto ms = [](absl::Duration d) {
+    return std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1))));
+  };
   for (const auto& [option, value] : {
            std::pair{Option::kRcvtimeo, int64_t{50}},
            std::pair{Option::kMaxmsgsize, config.max_message_size},
            std::pair{Option::kMaxConnections, config.max_connections},
            std::pair{Option::kMaxHandshakes, config.max_handshakes},
-           std::pair{Option::kHandshakeIvl, absl::ToInt64Milliseconds(config.handshake_timeout)},
+           std::pair{Option::kHandshakeIvl, ms(config.handshake_timeout)},
+           // ZMTP heartbeats close a connection whose peer vanished without a word (a crashed
+           // host, a lost FIN), so that the node's next connection may speak for it.
+           std::pair{Option::kHeartbeatIvl, ms(config.heartbeat_interval)},
+           std::pair{Option::kHeartbeatTimeout, ms(config.node_down_after)},
        }) {
     if (absl::Status status = pull_.set(option, value); !status.ok()) return status;
   }
@@ -80,7 +89,7 @@ void ReceiveLoop::handle(socket::Message message) {
   // A node speaks on one connection; another one claiming its id is refused.
   if (absl::Status admitted =
           senders_.admit(header->sender, message.pipe_id(),
-                         [this](uint64_t pipe) { return pull_.connected(pipe); });
+                         [this](uint64_t pipe) { return pull_.connection_state(pipe); });
       !admitted.ok()) {
     handler_->on_rejected(
         absl::StrCat("a frame of kind ", static_cast<int>(header->kind), ": ", admitted.message()));
@@ -126,7 +135,7 @@ void ReceiveLoop::tick(Clock::time_point now) {
   }
   membership_.greet(now);
   if (now >= next_sweep_) {
-    senders_.sweep([this](uint64_t pipe) { return pull_.connected(pipe); });
+    senders_.sweep([this](uint64_t pipe) { return pull_.connection_state(pipe); });
     next_sweep_ = now + kSweepInterval;
   }
 }

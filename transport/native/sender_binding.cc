@@ -5,40 +5,40 @@
 namespace bossa::transport {
 
 absl::Status SenderBinding::admit(uint32_t sender, uint64_t pipe,
-                                  absl::FunctionRef<bool(uint64_t)> open) {
+                                  absl::FunctionRef<State(uint64_t)> state) {
   if (pipe == last_pipe_ && sender == last_sender_ && pipe != 0) return absl::OkStatus();
   if (auto speaker = node_of_pipe_.find(pipe); speaker != node_of_pipe_.end()) {
     if (speaker->second != sender) {
       return absl::PermissionDeniedError(absl::StrCat("connection ", pipe, " speaks for node ",
                                                       speaker->second, ", not for node ", sender));
     }
-  } else if (auto bound = pipe_of_node_.find(sender); bound != pipe_of_node_.end()) {
-    if (open(bound->second)) {
+  } else {
+    if (auto bound = pipe_of_node_.find(sender);
+        bound != pipe_of_node_.end() && state(bound->second) == State::kOpen) {
       return absl::PermissionDeniedError(absl::StrCat("node ", sender, " speaks on connection ",
                                                       bound->second,
                                                       ", which is open, not on connection ", pipe));
     }
-    node_of_pipe_.erase(bound->second);
+    pipe_of_node_[sender] = pipe;
+    node_of_pipe_[pipe] = sender;
   }
-  bind(sender, pipe);
+  last_sender_ = sender;
+  last_pipe_ = pipe;
   return absl::OkStatus();
 }
 
-void SenderBinding::bind(uint32_t sender, uint64_t pipe) {
-  pipe_of_node_[sender] = pipe;
-  node_of_pipe_[pipe] = sender;
-  last_sender_ = sender;
-  last_pipe_ = pipe;
-}
-
-void SenderBinding::sweep(absl::FunctionRef<bool(uint64_t)> open) {
+void SenderBinding::sweep(absl::FunctionRef<State(uint64_t)> state) {
   for (auto it = node_of_pipe_.begin(); it != node_of_pipe_.end();) {
-    if (open(it->first)) {
+    const auto [pipe, node] = *it;
+    if (state(pipe) != State::kGone) {
       ++it;
       continue;
     }
-    pipe_of_node_.erase(it->second);
-    if (it->first == last_pipe_) last_pipe_ = 0;
+    if (auto newest = pipe_of_node_.find(node);
+        newest != pipe_of_node_.end() && newest->second == pipe) {
+      pipe_of_node_.erase(newest);
+    }
+    if (pipe == last_pipe_) last_pipe_ = 0;
     node_of_pipe_.erase(it++);
   }
 }

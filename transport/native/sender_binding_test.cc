@@ -10,12 +10,26 @@ namespace {
 
 class SenderBindingTest : public ::testing::Test {
  protected:
+  using State = SenderBinding::State;
+
+  State state(uint64_t pipe) const {
+    if (open_.count(pipe) != 0) return State::kOpen;
+    return closing_.count(pipe) != 0 ? State::kClosing : State::kGone;
+  }
   absl::Status admit(uint32_t sender, uint64_t pipe) {
-    return binding_.admit(sender, pipe, [this](uint64_t p) { return open_.count(p) != 0; });
+    return binding_.admit(sender, pipe, [this](uint64_t p) { return state(p); });
+  }
+  void sweep() {
+    binding_.sweep([this](uint64_t p) { return state(p); });
+  }
+  void close(uint64_t pipe) {
+    open_.erase(pipe);
+    closing_.insert(pipe);
   }
 
   SenderBinding binding_;
   std::set<uint64_t> open_ = {1, 2, 3};
+  std::set<uint64_t> closing_;
 };
 
 TEST_F(SenderBindingTest, AConnectionSpeaksForTheFirstNodeItCarries) {
@@ -45,17 +59,28 @@ TEST_F(SenderBindingTest, AConnectionCannotSpeakForASecondNode) {
 
 TEST_F(SenderBindingTest, ANodeMovesToANewConnectionOnceItsOldOneClosed) {
   ASSERT_TRUE(admit(10, 1).ok());
-  open_.erase(1);
+  close(1);
   EXPECT_TRUE(admit(10, 3).ok());
   EXPECT_FALSE(admit(10, 2).ok());  // and is bound to the new one
-  EXPECT_EQ(binding_.size(), 1u);
 }
 
-TEST_F(SenderBindingTest, SweepingForgetsClosedConnectionsAndNothingElse) {
+TEST_F(SenderBindingTest, WhatAClosedConnectionDeliveredIsStillTakenAfterTheNodeMoved) {
+  ASSERT_TRUE(admit(10, 1).ok());
+  close(1);
+  ASSERT_TRUE(admit(10, 3).ok());
+  EXPECT_TRUE(admit(10, 1).ok());  // the old connection's last frames, read after the new one's
+  EXPECT_TRUE(admit(10, 3).ok());
+  EXPECT_FALSE(admit(20, 1).ok());  // but it speaks for node 10 alone
+}
+
+TEST_F(SenderBindingTest, SweepingForgetsConnectionsThatAreGoneAndNothingElse) {
   ASSERT_TRUE(admit(10, 1).ok());
   ASSERT_TRUE(admit(20, 2).ok());
-  open_.erase(1);
-  binding_.sweep([this](uint64_t p) { return open_.count(p) != 0; });
+  close(1);
+  sweep();
+  EXPECT_EQ(binding_.size(), 2u);  // still closing: its frames may still be read
+  closing_.erase(1);
+  sweep();
   EXPECT_EQ(binding_.size(), 1u);
   EXPECT_FALSE(admit(20, 3).ok());
   EXPECT_TRUE(admit(10, 3).ok());

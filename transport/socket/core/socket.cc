@@ -55,10 +55,12 @@ class SocketImpl final : public ProtocolHost {
     housekeeping();
     return proto_->recv(m);
   }
-  bool connected(std::uint64_t pipe_id) {
+  Socket::ConnectionState connection_state(std::uint64_t pipe_id) {
     housekeeping();
     auto it = pipes_.find(pipe_id);
-    return it != pipes_.end() && !it->second->terminating;
+    if (it == pipes_.end()) return Socket::ConnectionState::kGone;
+    return it->second->terminating ? Socket::ConnectionState::kClosing
+                                   : Socket::ConnectionState::kOpen;
   }
   bool readable() {
     if (closed_) return false;
@@ -331,8 +333,8 @@ void Socket::close() {
 bool Socket::readable() {
   return impl_->readable();
 }
-bool Socket::connected(std::uint64_t pipe_id) {
-  return impl_->connected(pipe_id);
+Socket::ConnectionState Socket::connection_state(std::uint64_t pipe_id) {
+  return impl_->connection_state(pipe_id);
 }
 bool Socket::writable() {
   return impl_->writable();

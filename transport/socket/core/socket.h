@@ -75,9 +75,11 @@ class Socket {
   absl::StatusOr<std::string> get_string(Option option) const;
   std::string last_endpoint() const;
   SocketStats stats() const;
-  // Whether the connection that a received message's pipe_id() names is still open: false once
-  // it closed or is closing, and for an id this socket never gave.
-  bool connected(std::uint64_t pipe_id);
+  // Where the connection that a received message's pipe_id() names stands: open; closed with
+  // messages it delivered still to be read (closing); or gone, also for an id this socket never
+  // gave.
+  enum class ConnectionState { kOpen, kClosing, kGone };
+  ConnectionState connection_state(std::uint64_t pipe_id);
 
   // Whether recv / send would succeed now (for pollers).
   bool readable();

@@ -167,6 +167,12 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
   } else {
     encode_envelope(envelope, send_bytes);
   }
+  if (!sent.ok() && absl::IsInvalidArgument(sent)) {
+    // The transport refused the envelope for what it is (too large to carry): like a message
+    // without a codec, it cannot leave, and its sender learns so at once.
+    if (awaited) (void)forget_request(element->from, element->correlation_id);
+    return refuse(to, *element, sent);
+  }
   if (!sent.ok()) {
     NodeCounters::add(counters_.undeliverable);
     // A request that node down answered meanwhile is not answered twice.

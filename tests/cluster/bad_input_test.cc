@@ -220,6 +220,35 @@ TEST(NativeBadInput, AConnectionClosedForBadInputIsLoggedByTheNode) {
   EXPECT_EQ((*main)->connection_stats().closed_bad_input, 1u);
 }
 
+TEST(NativeLimits, AnEnvelopeOverMaxMessageSizeIsRefusedToItsSenderAndTheLinkGoesOn) {
+  NodeConfig main_config = native_config("main", "tcp://127.0.0.1:*");
+  main_config.transport.max_message_size = 1 << 20;
+  absl::StatusOr<std::unique_ptr<Node>> main = Node::create(main_config);
+  ASSERT_TRUE(main.ok()) << main.status();
+  (*main)->log().set_level(LogLevel::kError);
+  ASSERT_TRUE((*main)->start().ok());
+  NodeConfig beta_config = native_config("beta", "tcp://127.0.0.1:*", {(*main)->endpoint()});
+  beta_config.transport.max_message_size = 1 << 20;
+  absl::StatusOr<std::unique_ptr<Node>> beta = Node::create(beta_config);
+  ASSERT_TRUE(beta.ok()) << beta.status();
+  (*beta)->log().set_level(LogLevel::kError);
+  ASSERT_TRUE((*beta)->start().ok());
+  ASSERT_TRUE((*main)->await_nodes({"beta"}, kWait));
+  ScopedActor me((*main)->runtime());
+  ScopedActor sender((*beta)->runtime());
+
+  const SendResult refused = sender->send(me.pid(), std::string(2 << 20, 'x'));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << refused.status();
+  EXPECT_NE(refused.status().message().find("transport.max_message_size (1048576)"), npos)
+      << refused.status();
+  ASSERT_TRUE(sender->send(me.pid(), std::string("small")).ok());
+  std::string arrived;
+  ASSERT_TRUE(
+      me->receive([&](const std::string& text) { arrived = text; }, after(kWait, [] {})).ok());
+  EXPECT_EQ(arrived, "small");
+  EXPECT_EQ((*main)->connection_stats().closed_bad_input, 0u);
+}
+
 TEST(NativeBadInput, ASecondConnectionCannotSpeakForAMember) {
   const std::string listen = "ipc:///tmp/bossa-spoof-main-" + std::to_string(::getpid());
   absl::StatusOr<std::unique_ptr<Node>> main = Node::create(native_config("main", listen));

@@ -63,6 +63,13 @@ ConnectionStats NativeTransport::connection_stats() const {
 }
 
 absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
+  // A peer closes a connection that carries a message over its max_message_size, and with it what
+  // was queued behind: such an envelope is refused here, to its sender, and the link goes on.
+  if (static_cast<int64_t>(envelope.size()) > config_.max_message_size - kFramingAllowance) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "an envelope of ", envelope.size(), " octets: over transport.max_message_size (",
+        config_.max_message_size, ") less ", kFramingAllowance, " octets of framing"));
+  }
   return membership_.send(to, envelope);
 }
 

@@ -46,6 +46,9 @@ class NativeTransport final : public Transport {
   ConnectionStats connection_stats() const override;
 
  private:
+  // Room kept in a message for the native frame and the batch's length prefix around one envelope.
+  static constexpr int64_t kFramingAllowance = 4096;
+
   const TransportConfig config_;
   socket::Context context_{1};
   ChunkPool chunk_pool_;  // the buffers of sent chunks, for new ones

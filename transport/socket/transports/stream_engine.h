@@ -74,8 +74,12 @@ class StreamEngine final : public Engine,
   static constexpr std::size_t kGatherBatch = 1024 * 1024;  // octets sent from messages per write
   static constexpr std::size_t kDirectMin = 32 * 1024;
   static constexpr std::size_t kTailRead = 8 * 1024;  // read into in_buf_ next to a large frame
-  // What one frame of a multipart message costs beside its octets, counted against maxmsgsize.
-  static constexpr std::size_t kFrameOverhead = 64;
+  // What each frame of a multipart message after the first costs beside its octets, counted
+  // against maxmsgsize.
+  static constexpr std::size_t kFrameOverhead = 128;
+  // The most of what a connection has received that counts as credit for allocating a large
+  // body at once (beyond it, the body doubles as it arrives).
+  static constexpr std::uint64_t kMaxCredit = 16 * 1024 * 1024;
 
   // An accepted connection's engine holds the places its listener admitted it to
   // (SocketCore::admit_inbound) and gives them back.
@@ -121,10 +125,11 @@ class StreamEngine final : public Engine,
   // in_buf_ for the next read to complete (so that the frame it opens can still be read in place).
   // True when it did either (the input is consumed).
   bool take_over(std::string_view in);
-  // Makes room for more of the large body being read in place: a body is allocated as its octets
-  // arrive (doubling), never at the size its header announced, until the connection has received
-  // at least that much in all; then it gets all of its announced size at once.
-  void grow_direct();
+  // Makes (more) room for the large body being read in place: a body is allocated as its octets
+  // arrive (doubling from 64 KiB), never at the size its header announced, unless the connection
+  // has received that much already (up to kMaxCredit); then it gets all of it at once. False
+  // when there is no memory for it (the connection is closed).
+  bool grow_direct();
   // Counts a frame of `size` octets towards the message being received; false (the connection
   // closed) when the message would pass maxmsgsize.
   bool admit_frame(std::uint64_t size);
@@ -191,7 +196,7 @@ class StreamEngine final : public Engine,
   bool after_large_ = false;    // the last input held (the start of) a large frame
   std::uint64_t received_ = 0;  // octets read from the stream so far
   Message partial_;
-  std::uint64_t partial_bytes_ = 0;  // of partial_, with kFrameOverhead a frame
+  std::uint64_t partial_bytes_ = 0;  // of partial_, with kFrameOverhead a frame after the first
   std::optional<Message> blocked_;
   std::optional<Frame> direct_;  // a large body being read in place; its size() is the room so far
   std::size_t direct_size_ = 0;  // the size the body's header announced

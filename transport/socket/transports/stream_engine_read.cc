@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +34,7 @@ void StreamEngine<Stream>::read_more() {
   // first octets of another large frame, whose body should land in its own Frame, not in in_buf_.
   const std::size_t room = after_large_ ? std::min(kTailRead, in_buf_.size()) : in_buf_.size();
   if (direct_) {
-    if (direct_have_ == direct_->size()) grow_direct();
+    if (direct_have_ == direct_->size() && !grow_direct()) return;
     // The rest of the body, and what follows it, in one system call (only what follows it once
     // the body has all the room it announced).
     const bool whole = direct_->size() == direct_size_;
@@ -77,22 +79,33 @@ void StreamEngine<Stream>::on_direct_read(boost::system::error_code ec, std::siz
 }
 
 template <typename Stream>
-void StreamEngine<Stream>::grow_direct() {
-  const std::uint64_t room =
-      std::max<std::uint64_t>({2 * std::uint64_t{direct_->size()}, received_, kReadChunk});
-  Frame larger(static_cast<std::size_t>(std::min<std::uint64_t>(direct_size_, room)));
-  std::memcpy(larger.data(), direct_->data(), direct_have_);
-  *direct_ = std::move(larger);
+bool StreamEngine<Stream>::grow_direct() {
+  const std::uint64_t credit = std::min<std::uint64_t>(received_, kMaxCredit);
+  const std::uint64_t room = std::max<std::uint64_t>(
+      {direct_ ? 2 * std::uint64_t{direct_->size()} : 0, credit, kReadChunk});
+  const std::size_t size = static_cast<std::size_t>(std::min<std::uint64_t>(direct_size_, room));
+  std::optional<Frame> larger;
+  try {
+    larger.emplace(size);
+  } catch (const std::bad_alloc&) {
+    return fail(absl::ResourceExhaustedError(
+        absl::StrCat("no memory for ", size, " octets of a ", direct_size_, "-octet frame")));
+  }
+  if (direct_) std::memcpy(larger->data(), direct_->data(), direct_have_);
+  direct_ = std::move(larger);
+  return true;
 }
 
 template <typename Stream>
 bool StreamEngine<Stream>::admit_frame(std::uint64_t size) {
-  partial_bytes_ += size + kFrameOverhead;
+  // A frame's octets count, and what each frame after the first costs beside them: a single frame
+  // of exactly maxmsgsize is taken, as libzmq takes it.
+  partial_bytes_ += size + (partial_.empty() && !direct_ ? 0 : kFrameOverhead);
   const std::int64_t max = cfg_.options.maxmsgsize;
   if (max < 0 || partial_bytes_ <= static_cast<std::uint64_t>(max)) return true;
-  return fail(absl::InvalidArgumentError(absl::StrCat("a message of more than maxmsgsize (", max,
-                                                      ") octets, frames and ", kFrameOverhead,
-                                                      " octets a frame counted")));
+  return fail(absl::InvalidArgumentError(
+      absl::StrCat("a message of more than maxmsgsize (", max, ") octets, ", kFrameOverhead,
+                   " octets counted for each frame after the first")));
 }
 
 template <typename Stream>
@@ -112,8 +125,7 @@ bool StreamEngine<Stream>::take_over(std::string_view in) {
   in_begin_ = in_end_;
   if (!admit_frame(h->size)) return true;
   direct_size_ = h->size;
-  direct_.emplace(static_cast<std::size_t>(
-      std::min<std::uint64_t>(direct_size_, std::max<std::uint64_t>(received_, kReadChunk))));
+  if (!grow_direct()) return true;
   direct_more_ = h->more();
   direct_have_ = in.size() - h->header_size;
   std::memcpy(direct_->data(), in.data() + h->header_size, direct_have_);
@@ -251,7 +263,7 @@ bool StreamEngine<Stream>::on_command(const zmtp::Command& c) {
 template void StreamEngine<TcpStream>::read_more();
 template void StreamEngine<TcpStream>::on_direct_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<TcpStream>::take_over(std::string_view);
-template void StreamEngine<TcpStream>::grow_direct();
+template bool StreamEngine<TcpStream>::grow_direct();
 template bool StreamEngine<TcpStream>::admit_frame(std::uint64_t);
 template void StreamEngine<TcpStream>::on_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<TcpStream>::process();
@@ -261,7 +273,7 @@ template bool StreamEngine<TcpStream>::on_command(const zmtp::Command&);
 template void StreamEngine<IpcStream>::read_more();
 template void StreamEngine<IpcStream>::on_direct_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<IpcStream>::take_over(std::string_view);
-template void StreamEngine<IpcStream>::grow_direct();
+template bool StreamEngine<IpcStream>::grow_direct();
 template bool StreamEngine<IpcStream>::admit_frame(std::uint64_t);
 template void StreamEngine<IpcStream>::on_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<IpcStream>::process();

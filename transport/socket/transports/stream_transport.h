@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <future>
 #include <memory>
@@ -41,6 +42,7 @@ class StreamListener final : public Listener,
                  std::function<void()> on_close)
       : args_(std::move(args)),
         acceptor_(std::move(acceptor)),
+        retry_timer_(acceptor_.get_executor()),
         endpoint_(std::move(endpoint)),
         on_close_(std::move(on_close)) {}
 
@@ -69,6 +71,7 @@ class StreamListener final : public Listener,
     if (closing_) return;
     closing_ = true;
     boost::system::error_code ignored;
+    retry_timer_.cancel();
     acceptor_.close(ignored);
     for (auto& weak : engines_) {
       if (auto e = weak.lock()) e->abort_handshake();
@@ -89,11 +92,22 @@ class StreamListener final : public Listener,
   void on_accept(boost::system::error_code ec, Socket peer) {
     if (closing_) return;
     if (ec) {
-      args_.core->log(absl::StrCat("bossa socket: accept on ", endpoint_, ": ", ec.message()));
       if (ec == boost::asio::error::operation_aborted) return;
-      accept_next();
+      // Out of file descriptors, say: the connection stays in the backlog, so accepting again at
+      // once would spin. Wait a little, and log the 1st, 2nd, 4th... failure in a row.
+      ++accept_failures_;
+      if ((accept_failures_ & (accept_failures_ - 1)) == 0) {
+        args_.core->log(absl::StrCat("bossa socket: accept on ", endpoint_, ": ", ec.message(),
+                                     " (", accept_failures_, " in a row; retrying every ",
+                                     kAcceptRetry.count(), " ms)"));
+      }
+      retry_timer_.expires_after(kAcceptRetry);
+      retry_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code e) {
+        if (!e) self->accept_next();
+      });
       return;
     }
+    accept_failures_ = 0;
     args_.core->connections_accepted.fetch_add(1, std::memory_order_relaxed);
     if (!args_.core->admit_inbound(endpoint_, args_.options.max_connections,
                                    args_.options.max_handshakes)) {
@@ -113,11 +127,15 @@ class StreamListener final : public Listener,
     accept_next();
   }
 
+  static constexpr std::chrono::milliseconds kAcceptRetry{100};
+
   TransportArgs args_;
   Acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
   const std::string endpoint_;
   std::function<void()> on_close_;
   bool closing_ = false;
+  std::uint64_t accept_failures_ = 0;  // in a row
   std::vector<std::weak_ptr<Engine>> engines_;
 };
 

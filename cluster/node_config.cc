@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <toml++/toml.h>
+#include <boost/asio/ip/address.hpp>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -224,12 +225,20 @@ bool is_endpoint(std::string_view text, bool listening) {
   });
 }
 
-// A tcp endpoint whose host means every local address: *, 0.0.0.0 or [::].
+// A tcp endpoint whose host means every local address: *, or an unspecified address however it is
+// written (0.0.0.0, [::], [::0], [::ffff:0.0.0.0]...).
 bool has_wildcard_host(std::string_view text) {
   const absl::StatusOr<socket::Endpoint> endpoint = socket::parse_endpoint(text);
   if (!endpoint.ok() || endpoint->kind != socket::Endpoint::Kind::kTcp) return false;
-  const std::string& host = endpoint->address;
-  return host == "*" || host == "0.0.0.0" || host == "::";
+  if (endpoint->address == "*") return true;
+  boost::system::error_code error;
+  const boost::asio::ip::address address = boost::asio::ip::make_address(endpoint->address, error);
+  if (error) return false;
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6())
+        .is_unspecified();
+  }
+  return address.is_unspecified();
 }
 
 constexpr absl::string_view kEndpointExpected =

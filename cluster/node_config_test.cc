@@ -227,7 +227,8 @@ TEST(NodeConfig, ListenMustBeAConnectableEndpoint) {
 
 TEST(NodeConfig, AWildcardListenHostIsRefusedNamingWhy) {
   for (const char* endpoint :
-       {"tcp://0.0.0.0:7001", "tcp://[::]:7001", "tcp://*:7001", "tcp://*:*"}) {
+       {"tcp://0.0.0.0:7001", "tcp://[::]:7001", "tcp://*:7001", "tcp://*:*", "tcp://[::0]:7001",
+        "tcp://[0:0::0]:7001", "tcp://[::ffff:0.0.0.0]:7001"}) {
     SCOPED_TRACE(endpoint);
     EXPECT_EQ(problems_in(with_transport(absl::StrCat("listen = \"", endpoint, "\"\n"))),
               absl::StrCat("node.toml:4: transport.listen: expected an address peers can connect "

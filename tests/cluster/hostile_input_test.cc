@@ -77,8 +77,16 @@ class HostileInputTest : public ::testing::Test {
     ASSERT_NE(::mkdtemp(pattern), nullptr);
     dir_ = pattern;
     const std::string config = dir_ + "/target.toml";
+    // A handshake timeout longer than the test, so that the half-open connections below hold
+    // their places however slowly a loaded machine accepts them.
     std::ofstream(config) << "[node]\nname = \"target\"\nworkers = 2\n[transport]\n"
-                          << "kind = \"native\"\nlisten = \"tcp://127.0.0.1:*\"\n";
+                          << "kind = \"native\"\nlisten = \"tcp://127.0.0.1:*\"\n"
+                          << "handshake_timeout = \"120s\"\n";
+    // The memory bound is the node's, not that of AddressSanitizer's quarantine of freed blocks
+    // (in a sanitized build; elsewhere the option is not read).
+    const char* options = std::getenv("ASAN_OPTIONS");
+    ::setenv("ASAN_OPTIONS",
+             absl::StrCat(options == nullptr ? "" : options, ":quarantine_size_mb=0").c_str(), 1);
     absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
         BOSSA_NODE_PROGRAM, {"--config", config, "--log_level=error"}, {.capture_stdout = true});
     ASSERT_TRUE(child.ok()) << child.status();

@@ -1,9 +1,9 @@
 #include "runtime/actor.h"
 
-#include <mutex>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/mutex.h"
 #include "runtime/runtime.h"
 
 namespace bossa {
@@ -119,37 +119,37 @@ Actor::Relations& Actor::relations() {
 }
 
 bool Actor::add_link(Pid other) {
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   if (terminated_) return false;
   relations().links.insert(other);
   return true;
 }
 
 bool Actor::remove_link(Pid other) {
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   return relations_ != nullptr && relations_->links.erase(other) > 0;
 }
 
 bool Actor::add_watcher(uint64_t monitor_id, Pid watcher) {
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   if (terminated_) return false;
   relations().watchers.emplace(monitor_id, watcher);
   return true;
 }
 
 void Actor::remove_watcher(uint64_t monitor_id, Pid watcher) {
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   if (relations_ != nullptr) relations_->watchers.erase({monitor_id, watcher});
 }
 
 bool Actor::take_watched(uint64_t monitor_id) {
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   return relations_ != nullptr && relations_->watched.erase(monitor_id) > 0;
 }
 
 Actor::CutRelations Actor::cut_node(uint32_t node) {
   CutRelations cut;
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   if (relations_ == nullptr) return cut;
   // Links stay until their exit signals are applied, as every link's do.
   for (Pid linked : relations_->links) {
@@ -166,7 +166,7 @@ Actor::CutRelations Actor::cut_node(uint32_t node) {
 }
 
 bool Actor::set_named() {
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   if (terminated_) return false;
   named_ = true;
   return true;
@@ -200,7 +200,7 @@ MonitorRef Actor::monitor(Pid other) {
   const MonitorRef ref{runtime_.next_monitor_id()};
   if (RemoteRouter* router = runtime_.router_for(other)) {
     {
-      std::lock_guard<SpinLock> lock(state_lock_);
+      MutexLock lock(state_lock_);
       relations().watched.emplace(ref.id, other);
     }
     router->monitor(pid_, other, ref);
@@ -212,7 +212,7 @@ MonitorRef Actor::monitor(Pid other) {
                                   DownMsg{ref, other, ExitReason::noproc()}));
     return ref;
   }
-  std::lock_guard<SpinLock> lock(state_lock_);
+  MutexLock lock(state_lock_);
   relations().watched.emplace(ref.id, other);
   return ref;
 }
@@ -220,7 +220,7 @@ MonitorRef Actor::monitor(Pid other) {
 void Actor::demonitor(MonitorRef ref) {
   Pid target_pid;
   {
-    std::lock_guard<SpinLock> lock(state_lock_);
+    MutexLock lock(state_lock_);
     if (relations_ == nullptr) return;
     auto it = relations_->watched.find(ref.id);
     if (it == relations_->watched.end()) return;
@@ -258,7 +258,7 @@ void Actor::terminate(const ExitReason& reason) {
   std::unique_ptr<Relations> relations;
   bool named;
   {
-    std::lock_guard<SpinLock> lock(state_lock_);
+    MutexLock lock(state_lock_);
     terminated_ = true;
     relations = std::move(relations_);
     named = named_;

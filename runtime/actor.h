@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -227,7 +228,7 @@ class Actor : public ReplySink {
     absl::flat_hash_map<uint64_t, Pid> watched;  // monitor id -> whom we monitor
   };
 
-  Relations& relations();  // state_lock_ held
+  Relations& relations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_lock_);
   // From other actors; false if this actor has already stopped.
   bool add_link(Pid other);
   // False if there was no such link.
@@ -260,9 +261,9 @@ class Actor : public ReplySink {
   const Pid pid_;
 
   SpinLock state_lock_;
-  bool terminated_ = false;               // guarded by state_lock_
-  bool named_ = false;                    // guarded by state_lock_
-  std::unique_ptr<Relations> relations_;  // guarded by state_lock_
+  bool terminated_ ABSL_GUARDED_BY(state_lock_) = false;
+  bool named_ ABSL_GUARDED_BY(state_lock_) = false;
+  std::unique_ptr<Relations> relations_ ABSL_GUARDED_BY(state_lock_);
 };
 
 template <class T>

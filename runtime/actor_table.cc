@@ -1,6 +1,5 @@
 #include "runtime/actor_table.h"
 
-#include <mutex>
 #include <vector>
 
 #include "runtime/actor.h"
@@ -9,13 +8,13 @@ namespace bossa {
 
 void ActorTable::insert(uint64_t serial, ActorPtr actor) {
   Shard& shard = shard_of(serial);
-  std::unique_lock<std::shared_mutex> lock(shard.mutex);
+  MutexLock lock(shard.mutex);
   shard.actors.insert_or_assign(serial, std::move(actor));
 }
 
 ActorPtr ActorTable::find(uint64_t serial) const {
   Shard& shard = shard_of(serial);
-  std::shared_lock<std::shared_mutex> lock(shard.mutex);
+  SharedLock lock(shard.mutex);
   auto it = shard.actors.find(serial);
   return it == shard.actors.end() ? nullptr : it->second;
 }
@@ -23,7 +22,7 @@ ActorPtr ActorTable::find(uint64_t serial) const {
 void ActorTable::erase(uint64_t serial) {
   ActorPtr removed;  // released after the lock
   Shard& shard = shard_of(serial);
-  std::unique_lock<std::shared_mutex> lock(shard.mutex);
+  MutexLock lock(shard.mutex);
   auto it = shard.actors.find(serial);
   if (it == shard.actors.end()) return;
   removed = std::move(it->second);
@@ -34,7 +33,7 @@ void ActorTable::for_each(const std::function<void(const ActorPtr&)>& f) const {
   for (Shard& shard : shards_) {
     std::vector<ActorPtr> snapshot;
     {
-      std::shared_lock<std::shared_mutex> lock(shard.mutex);
+      SharedLock lock(shard.mutex);
       snapshot.reserve(shard.actors.size());
       for (const auto& [serial, actor] : shard.actors) snapshot.push_back(actor);
     }

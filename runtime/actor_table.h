@@ -11,9 +11,10 @@
 #include <array>
 #include <cstdint>
 #include <functional>
-#include <shared_mutex>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "base/mutex.h"
 #include "boost/smart_ptr/intrusive_ptr.hpp"
 
 namespace bossa {
@@ -38,8 +39,8 @@ class ActorTable {
   static constexpr size_t kShards = 64;
 
   struct Shard {
-    std::shared_mutex mutex;
-    absl::flat_hash_map<uint64_t, ActorPtr> actors;  // guarded by mutex
+    SharedMutex mutex;
+    absl::flat_hash_map<uint64_t, ActorPtr> actors ABSL_GUARDED_BY(mutex);
   };
 
   Shard& shard_of(uint64_t serial) const { return shards_[serial % kShards]; }

@@ -2,9 +2,10 @@
 
 #include <array>
 #include <cstdint>
-#include <mutex>
 #include <new>
 
+#include "absl/base/thread_annotations.h"
+#include "base/mutex.h"
 #include "base/spin_lock.h"
 
 namespace bossa::element_memory {
@@ -67,7 +68,7 @@ class Depot {
 
   // False (and the chain stays the caller's) when the depot is full; else `chain` is left empty.
   bool put(Chain& chain) noexcept {
-    std::lock_guard<SpinLock> lock(lock_);
+    MutexLock lock(lock_);
     if (count_ == capacity_) return false;
     chains_[count_++] = chain;
     chain.count = 0;
@@ -75,7 +76,7 @@ class Depot {
   }
   // Moves a chain into the empty `into`; false when the depot has none.
   bool take(Chain& into) noexcept {
-    std::lock_guard<SpinLock> lock(lock_);
+    MutexLock lock(lock_);
     if (count_ == 0) return false;
     into = chains_[--count_];
     return true;
@@ -85,8 +86,8 @@ class Depot {
   SpinLock lock_;
   size_t capacity_ = 0;
   // Memory the depot does not touch until it holds that many chains.
-  std::array<Chain, kMostDepotChains> chains_;  // the first count_ are in use; guarded by lock_
-  size_t count_ = 0;                            // guarded by lock_
+  std::array<Chain, kMostDepotChains> chains_ ABSL_GUARDED_BY(lock_);  // the first count_ in use
+  size_t count_ ABSL_GUARDED_BY(lock_) = 0;
 };
 
 // Never destroyed: threads may still free blocks while the process exits.

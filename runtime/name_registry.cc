@@ -1,14 +1,13 @@
 #include "runtime/name_registry.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
 
 namespace bossa {
 absl::Status NameRegistry::insert(std::string name, Pid pid) {
-  std::unique_lock<std::shared_mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (auto it = by_name_.find(as_absl(name)); it != by_name_.end()) {
     return absl::AlreadyExistsError(
         absl::StrCat("name '", name, "' is already registered to ", it->second.to_string()));
@@ -23,7 +22,7 @@ absl::Status NameRegistry::insert(std::string name, Pid pid) {
 }
 
 absl::Status NameRegistry::erase(std::string_view name) {
-  std::unique_lock<std::shared_mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = by_name_.find(as_absl(name));
   if (it == by_name_.end()) {
     return absl::NotFoundError(absl::StrCat("name '", as_absl(name), "' is not registered"));
@@ -34,7 +33,7 @@ absl::Status NameRegistry::erase(std::string_view name) {
 }
 
 void NameRegistry::erase_pid(Pid pid) {
-  std::unique_lock<std::shared_mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = by_pid_.find(pid);
   if (it == by_pid_.end()) return;
   by_name_.erase(it->second);
@@ -42,7 +41,7 @@ void NameRegistry::erase_pid(Pid pid) {
 }
 
 std::optional<Pid> NameRegistry::find(std::string_view name) const {
-  std::shared_lock<std::shared_mutex> lock(mutex_);
+  SharedLock lock(mutex_);
   auto it = by_name_.find(as_absl(name));
   if (it == by_name_.end()) return std::nullopt;
   return it->second;
@@ -51,7 +50,7 @@ std::optional<Pid> NameRegistry::find(std::string_view name) const {
 std::vector<std::string> NameRegistry::names() const {
   std::vector<std::string> result;
   {
-    std::shared_lock<std::shared_mutex> lock(mutex_);
+    SharedLock lock(mutex_);
     result.reserve(by_name_.size());
     for (const auto& [name, pid] : by_name_) result.push_back(name);
   }

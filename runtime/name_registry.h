@@ -7,13 +7,14 @@
 #pragma once
 
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "base/mutex.h"
 #include "runtime/pid.h"
 
 namespace bossa {
@@ -30,9 +31,9 @@ class NameRegistry {
   std::vector<std::string> names() const;
 
  private:
-  mutable std::shared_mutex mutex_;
-  absl::flat_hash_map<std::string, Pid> by_name_;  // guarded by mutex_
-  absl::flat_hash_map<Pid, std::string> by_pid_;   // guarded by mutex_
+  mutable SharedMutex mutex_;
+  absl::flat_hash_map<std::string, Pid> by_name_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<Pid, std::string> by_pid_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace bossa

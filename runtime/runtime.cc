@@ -28,7 +28,7 @@ thread_local const Runtime* threaded_actor_runtime = nullptr;
 
 bool Runtime::admit(Actor* actor, const SpawnOptions& options) {
   {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     if (shut_down_) return false;
     live_actors_.fetch_add(1, std::memory_order_acq_rel);
   }
@@ -46,14 +46,14 @@ bool Runtime::admit(Actor* actor, const SpawnOptions& options) {
 
 void Runtime::start_thread(std::function<void()> run) {
   {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     ++running_threads_;
   }
   std::thread([this, run = std::move(run)]() mutable {
     threaded_actor_runtime = this;
     run();
     run = nullptr;  // drops the actor before the runtime may go away
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     if (--running_threads_ == 0) threads_done_.notify_all();
   }).detach();
 }
@@ -66,7 +66,7 @@ boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
   {
     // Either in the table before shutdown() signals every actor, or made after it began and
     // signalled here: a blocking call of a ScopedActor never waits on a stopped runtime.
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     table_.insert(actor->pid().serial, ActorPtr(actor.get()));
     late = shut_down_;
   }
@@ -75,7 +75,7 @@ boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
 }
 
 bool Runtime::stopping() const {
-  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  MutexLock lock(lifecycle_mutex_);
   return shut_down_;
 }
 
@@ -178,7 +178,7 @@ absl::Status Runtime::register_name(std::string name, Pid pid) {
     return absl::NotFoundError(absl::StrCat("cannot register '", name, "': ", pid.to_string(),
                                             " is not a live actor of this node"));
   }
-  std::lock_guard<SpinLock> lock(actor->state_lock_);
+  MutexLock lock(actor->state_lock_);
   if (actor->terminated_) {
     return absl::NotFoundError(
         absl::StrCat("cannot register '", name, "': ", pid.to_string(), " has stopped"));
@@ -222,7 +222,7 @@ void Runtime::set_dead_letter_handler(std::function<void(const DeadLetter&)> han
   auto shared =
       handler ? std::make_shared<const std::function<void(const DeadLetter&)>>(std::move(handler))
               : nullptr;
-  std::lock_guard<std::mutex> lock(dead_letter_mutex_);
+  MutexLock lock(dead_letter_mutex_);
   dead_letter_handler_ = std::move(shared);
 }
 
@@ -235,7 +235,7 @@ void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
   dead_letters_.fetch_add(1, std::memory_order_relaxed);
   std::shared_ptr<const std::function<void(const DeadLetter&)>> handler;
   {
-    std::lock_guard<std::mutex> lock(dead_letter_mutex_);
+    MutexLock lock(dead_letter_mutex_);
     handler = dead_letter_handler_;
   }
   if (handler != nullptr) {
@@ -254,18 +254,18 @@ void Runtime::actor_stopped(Actor& actor, bool named) {
   if (named) names_.erase_pid(actor.pid());
   table_.erase(actor.pid().serial);
   if (!actor.counted_) return;
-  std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+  MutexLock lock(lifecycle_mutex_);
   if (live_actors_.fetch_sub(1, std::memory_order_acq_rel) == 1) all_stopped_.notify_all();
 }
 
 bool Runtime::await_all_actors_done(absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(lifecycle_mutex_);
+  MutexLock lock(lifecycle_mutex_);
   auto none_alive = [this] { return live_actors_.load(std::memory_order_acquire) == 0; };
   if (timeout == absl::InfiniteDuration()) {
-    all_stopped_.wait(lock, none_alive);
+    all_stopped_.wait(lifecycle_mutex_, none_alive);
     return true;
   }
-  return all_stopped_.wait_for(lock, absl::ToChronoNanoseconds(timeout), none_alive);
+  return all_stopped_.wait_for(lifecycle_mutex_, absl::ToChronoNanoseconds(timeout), none_alive);
 }
 
 Runtime::MailboxDepths Runtime::mailbox_depths() const {
@@ -288,7 +288,7 @@ void Runtime::signal_all(const ExitReason& reason) {
 void Runtime::shutdown(absl::Duration grace) {
   bool first;
   {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    MutexLock lock(lifecycle_mutex_);
     first = !shut_down_;
     shut_down_ = true;
   }
@@ -299,8 +299,10 @@ void Runtime::shutdown(absl::Duration grace) {
       signal_all(ExitReason::kill());
     } while (!await_all_actors_done(absl::Seconds(1)));
   }
-  std::unique_lock<std::mutex> lock(lifecycle_mutex_);
-  threads_done_.wait(lock, [this] { return running_threads_ == 0; });
+  MutexLock lock(lifecycle_mutex_);
+  threads_done_.wait(lifecycle_mutex_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(lifecycle_mutex_) {
+    return running_threads_ == 0;
+  });
 }
 
 }  // namespace bossa

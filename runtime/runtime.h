@@ -16,11 +16,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,8 +27,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "base/mutex.h"
 #include "runtime/actor.h"
 #include "runtime/actor_table.h"
 #include "runtime/coroutine_actor.h"
@@ -267,15 +267,16 @@ class Runtime {
   NameRegistry names_;
   TimerService timers_;
 
-  std::mutex dead_letter_mutex_;
-  std::shared_ptr<const std::function<void(const DeadLetter&)>> dead_letter_handler_;  // guarded
+  Mutex dead_letter_mutex_;
+  std::shared_ptr<const std::function<void(const DeadLetter&)>> dead_letter_handler_
+      ABSL_GUARDED_BY(dead_letter_mutex_);
 
   std::atomic<size_t> live_actors_{0};
-  mutable std::mutex lifecycle_mutex_;
-  std::condition_variable all_stopped_;
-  size_t running_threads_ = 0;  // guarded by lifecycle_mutex_
-  std::condition_variable threads_done_;
-  bool shut_down_ = false;  // guarded by lifecycle_mutex_
+  mutable Mutex lifecycle_mutex_;
+  CondVar all_stopped_;
+  size_t running_threads_ ABSL_GUARDED_BY(lifecycle_mutex_) = 0;
+  CondVar threads_done_;
+  bool shut_down_ ABSL_GUARDED_BY(lifecycle_mutex_) = false;
 
   // Last, so that workers stop before the rest is destroyed.
   Scheduler scheduler_;

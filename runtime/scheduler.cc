@@ -40,13 +40,13 @@ class Scheduler::Worker {
   }
 
   void push_back(Resumable* r) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(r);
     queued_.store(queue_.size(), std::memory_order_relaxed);
   }
 
   Resumable* steal() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (queue_.empty()) return nullptr;
     Resumable* r = queue_.back();
     queue_.pop_back();
@@ -58,7 +58,7 @@ class Scheduler::Worker {
   bool may_have_queued() const { return queued_.load(std::memory_order_relaxed) != 0; }
 
   bool has_queued() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return !queue_.empty();
   }
 
@@ -67,7 +67,7 @@ class Scheduler::Worker {
   // Releases what is still queued after the thread stopped.
   void drain() {
     if (next_ != nullptr) std::exchange(next_, nullptr)->release();
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     for (Resumable* r : queue_) r->release();
     queue_.clear();
     queued_.store(0, std::memory_order_relaxed);
@@ -81,7 +81,7 @@ class Scheduler::Worker {
     }
     next_streak_ = 0;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (!queue_.empty()) {
         Resumable* r = queue_.front();
         queue_.pop_front();
@@ -121,8 +121,9 @@ class Scheduler::Worker {
   std::thread thread_;
   Resumable* next_ = nullptr;  // only touched by this worker's thread
   int next_streak_ = 0;
-  std::mutex mutex_;
-  std::deque<Resumable*> queue_;   // guarded by mutex_; FIFO for the owner, thieves take the back
+  Mutex mutex_;
+  std::deque<Resumable*> queue_
+      ABSL_GUARDED_BY(mutex_);     // FIFO for the owner, thieves take the back
   std::atomic<size_t> queued_{0};  // queue_.size(), written under mutex_
 
   static thread_local Worker* current_;
@@ -140,13 +141,13 @@ Scheduler::Scheduler(Options options)
 
 Scheduler::~Scheduler() {
   {
-    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    MutexLock lock(sleep_mutex_);
     stopping_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
   for (auto& w : workers_) w->join();
   for (auto& w : workers_) w->drain();
-  std::lock_guard<std::mutex> lock(injection_mutex_);
+  MutexLock lock(injection_mutex_);
   for (Resumable* r : injection_queue_) r->release();
   injection_queue_.clear();
 }
@@ -161,7 +162,7 @@ void Scheduler::schedule(Resumable* r) {
   if (self != nullptr && self->belongs_to(*this)) {
     if (!self->push_next(r)) return;
   } else {
-    std::lock_guard<std::mutex> lock(injection_mutex_);
+    MutexLock lock(injection_mutex_);
     injection_queue_.push_back(r);
     injected_.store(injection_queue_.size(), std::memory_order_relaxed);
   }
@@ -181,7 +182,7 @@ void Scheduler::wake_for_new_work() {
 }
 
 Resumable* Scheduler::pop_injected() {
-  std::lock_guard<std::mutex> lock(injection_mutex_);
+  MutexLock lock(injection_mutex_);
   if (injection_queue_.empty()) return nullptr;
   Resumable* r = injection_queue_.front();
   injection_queue_.pop_front();
@@ -230,7 +231,7 @@ Resumable* Scheduler::find_work(const Worker* thief) {
 
 bool Scheduler::has_visible_work() {
   {
-    std::lock_guard<std::mutex> lock(injection_mutex_);
+    MutexLock lock(injection_mutex_);
     if (!injection_queue_.empty()) return true;
   }
   for (auto& w : workers_) {
@@ -240,14 +241,14 @@ bool Scheduler::has_visible_work() {
 }
 
 void Scheduler::wake_one_sleeper() {
-  std::lock_guard<std::mutex> lock(sleep_mutex_);
+  MutexLock lock(sleep_mutex_);
   wake_.notify_one();
 }
 
 void Scheduler::sleep_until_work() {
-  std::unique_lock<std::mutex> lock(sleep_mutex_);
+  MutexLock lock(sleep_mutex_);
   sleepers_.fetch_add(1, std::memory_order_seq_cst);
-  if (!stopping_.load(std::memory_order_acquire) && !has_visible_work()) wake_.wait(lock);
+  if (!stopping_.load(std::memory_order_acquire) && !has_visible_work()) wake_.wait(sleep_mutex_);
   sleepers_.fetch_sub(1, std::memory_order_seq_cst);
 }
 

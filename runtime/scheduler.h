@@ -13,14 +13,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "base/mutex.h"
 #include "runtime/resumable.h"
 
 namespace bossa {
@@ -68,12 +68,12 @@ class Scheduler {
   const std::chrono::nanoseconds busy_wait_;
   std::vector<std::unique_ptr<Worker>> workers_;
 
-  std::mutex injection_mutex_;
-  std::deque<Resumable*> injection_queue_;  // guarded by injection_mutex_
-  std::atomic<size_t> injected_{0};         // injection_queue_.size(), written under the mutex
+  Mutex injection_mutex_;
+  std::deque<Resumable*> injection_queue_ ABSL_GUARDED_BY(injection_mutex_);
+  std::atomic<size_t> injected_{0};  // injection_queue_.size(), written under the mutex
 
-  std::mutex sleep_mutex_;
-  std::condition_variable wake_;
+  Mutex sleep_mutex_;
+  CondVar wake_;
   std::atomic<size_t> sleepers_{0};
   std::atomic<size_t> spinners_{0};  // workers inside spin_for_work's polling
   std::atomic<bool> stopping_{false};

@@ -8,7 +8,7 @@
 namespace bossa {
 
 void ThreadedActor::wake() {
-  { std::lock_guard<std::mutex> lock(wait_mutex_); }
+  { MutexLock lock(wait_mutex_); }
   mail_arrived_.notify_one();
 }
 
@@ -17,10 +17,10 @@ bool ThreadedActor::wait_for_mail(absl::Time deadline) {
       std::min(runtime().busy_wait(), absl::ToChronoNanoseconds(deadline - absl::Now()));
   if (spin_until([&] { return mailbox_.pushed_since_fetch(); }, budget)) return true;
   if (!mailbox_.try_block()) return true;
-  std::unique_lock<std::mutex> lock(wait_mutex_);
+  MutexLock lock(wait_mutex_);
   while (mailbox_.blocked()) {
     if (deadline == absl::InfiniteFuture()) {
-      mail_arrived_.wait(lock);
+      mail_arrived_.wait(wait_mutex_);
       continue;
     }
     const absl::Time now = absl::Now();
@@ -28,7 +28,7 @@ bool ThreadedActor::wait_for_mail(absl::Time deadline) {
       // A push that races with the timeout wins: it already took the blocked state.
       return !mailbox_.try_unblock();
     }
-    mail_arrived_.wait_for(lock, absl::ToChronoNanoseconds(deadline - now));
+    mail_arrived_.wait_for(wait_mutex_, absl::ToChronoNanoseconds(deadline - now));
   }
   return true;
 }

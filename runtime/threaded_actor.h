@@ -15,8 +15,6 @@
 // Thread-safety: all methods but Actor's any-thread ones belong to the actor's own thread.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -25,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/mutex.h"
 #include "runtime/actor.h"
 
 namespace bossa {
@@ -118,8 +117,8 @@ class ThreadedActor final : public Actor {
   const OnStop on_stop_;
   ElementQueue cache_;
   std::optional<ExitReason> stopped_by_;
-  std::mutex wait_mutex_;
-  std::condition_variable mail_arrived_;
+  Mutex wait_mutex_;
+  CondVar mail_arrived_;
 };
 
 // Makes the current thread an actor for the lifetime of this object: for tests, main() and

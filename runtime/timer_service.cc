@@ -6,7 +6,7 @@ TimerService::TimerService() : thread_([this] { run(); }) {}
 
 TimerService::~TimerService() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_one();
@@ -18,7 +18,7 @@ TimerService::TimerId TimerService::schedule(absl::Duration delay, std::function
   bool earliest;
   TimerId id;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     id = next_id_++;
     auto it = timers_.emplace(Deadline{deadline, id}, std::move(callback)).first;
     deadlines_.emplace(id, deadline);
@@ -29,7 +29,7 @@ TimerService::TimerId TimerService::schedule(absl::Duration delay, std::function
 }
 
 bool TimerService::cancel(TimerId id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = deadlines_.find(id);
   if (it == deadlines_.end()) return false;
   timers_.erase(Deadline{it->second, id});
@@ -38,21 +38,21 @@ bool TimerService::cancel(TimerId id) {
 }
 
 size_t TimerService::pending() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return timers_.size();
 }
 
 void TimerService::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
     if (timers_.empty()) {
-      changed_.wait(lock);
+      changed_.wait(mutex_);
       continue;
     }
     auto first = timers_.begin();
     const Clock::time_point deadline = first->first.first;  // the node may go while we wait
     if (deadline > Clock::now()) {
-      changed_.wait_until(lock, deadline);
+      changed_.wait_until(mutex_, deadline);
       continue;
     }
     std::function<void()> callback = std::move(first->second);

@@ -9,16 +9,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "base/mutex.h"
 
 namespace bossa {
 
@@ -32,22 +32,23 @@ class TimerService {
   // Stops the thread; timers still pending never run.
   ~TimerService();
 
-  TimerId schedule(absl::Duration delay, std::function<void()> callback);
-  bool cancel(TimerId id);
-  size_t pending() const;
+  TimerId schedule(absl::Duration delay, std::function<void()> callback)
+      ABSL_LOCKS_EXCLUDED(mutex_);
+  bool cancel(TimerId id) ABSL_LOCKS_EXCLUDED(mutex_);
+  size_t pending() const ABSL_LOCKS_EXCLUDED(mutex_);
 
  private:
   using Clock = std::chrono::steady_clock;
   using Deadline = std::pair<Clock::time_point, TimerId>;
 
-  void run();
+  void run() ABSL_LOCKS_EXCLUDED(mutex_);
 
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<Deadline, std::function<void()>> timers_;           // guarded by mutex_
-  absl::flat_hash_map<TimerId, Clock::time_point> deadlines_;  // guarded by mutex_
-  TimerId next_id_ = 1;                                        // guarded by mutex_
-  bool stopping_ = false;                                      // guarded by mutex_
+  mutable Mutex mutex_;
+  CondVar changed_;
+  std::map<Deadline, std::function<void()>> timers_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<TimerId, Clock::time_point> deadlines_ ABSL_GUARDED_BY(mutex_);
+  TimerId next_id_ ABSL_GUARDED_BY(mutex_) = 1;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -82,7 +82,7 @@ absl::StatusOr<AmqpTransport::Session> AmqpTransport::connect() {
   {
     // A durable queue keeps its bindings across a broker restart: names let go of meanwhile are
     // unbound, so that no message for them still comes here.
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     for (const std::string& name : bound_names_) {
       if (!advertised_.contains(name)) {
         status.Update(in.unbind(queue_, topology_.names_exchange, name));
@@ -126,21 +126,22 @@ void AmqpTransport::stop() {
   wake();
   room_.notify_all();
   thread_.join();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   peers_.remove_all();  // from now on nobody is up: send() says so
   outbound_.clear();
 }
 
 absl::Status AmqpTransport::send(uint32_t to, std::string_view envelope) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!running_.load()) return absl::UnavailableError("the amqp transport is stopped");
   if (!peers_.is_up(to)) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
   // The node thread itself never waits for room: it is the one that makes it.
   if (outbound_.size() >= kSendQueueLimit && std::this_thread::get_id() != thread_id_.load()) {
-    const bool room =
-        room_.wait_for(lock, absl::ToChronoMilliseconds(config_.node_down_after), [&] {
-          return outbound_.size() < kSendQueueLimit || !running_.load() || !peers_.is_up(to);
-        });
+    const bool room = room_.wait_for(mutex_, absl::ToChronoMilliseconds(config_.node_down_after),
+                                     [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+                                       return outbound_.size() < kSendQueueLimit ||
+                                              !running_.load() || !peers_.is_up(to);
+                                     });
     if (!room) {
       return absl::ResourceExhaustedError(
           absl::StrCat("the queue towards the broker stayed full for ",
@@ -160,13 +161,13 @@ void AmqpTransport::broadcast(std::string_view envelope) {
 }
 
 std::vector<NodeIdentity> AmqpTransport::nodes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return peers_.nodes();
 }
 
 void AmqpTransport::advertise_name(std::string_view name, bool held) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     const std::string key(name);
     if (held) {
       advertised_.insert(key);
@@ -238,7 +239,7 @@ absl::Status AmqpTransport::serve(Session& session) {
 absl::Status AmqpTransport::apply_bindings(Session& session) {
   absl::flat_hash_map<std::string, bool> changes;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     changes.swap(binding_changes_);
   }
   for (auto it = changes.begin(); it != changes.end(); ++it) {
@@ -247,7 +248,7 @@ absl::Status AmqpTransport::apply_bindings(Session& session) {
                                : session.consumer->unbind(queue_, topology_.names_exchange, name);
     if (!status.ok()) {
       // What was not applied waits for the next session, unless a later change replaced it.
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       for (; it != changes.end(); ++it) binding_changes_.try_emplace(it->first, it->second);
       return status;
     }
@@ -281,7 +282,7 @@ void AmqpTransport::lose(Session& session, const absl::Status& why) {
   report_in_flight(session, reason);
   std::vector<NodeIdentity> peers;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     peers = peers_.remove_all();
   }
   room_.notify_all();
@@ -315,7 +316,7 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
   bool work = false;
   if (session != nullptr) {
     work = session->consumer->has_buffered_input() || session->publisher->has_buffered_input();
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     work = work || ((!outbound_.empty() || !session->pending.empty()) && can_publish(*session) &&
                     session->writable);
   }

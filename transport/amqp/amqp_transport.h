@@ -16,18 +16,18 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "base/mutex.h"
 #include "transport/amqp/amqp_connection.h"
 #include "transport/amqp/amqp_peers.h"
 #include "transport/amqp/amqp_topology.h"
@@ -129,13 +129,13 @@ class AmqpTransport final : public Transport {
   TransportHandler* handler_ = nullptr;
   int wake_fd_ = -1;
 
-  mutable std::mutex mutex_;
-  std::condition_variable room_;    // outbound_ has room again
-  AmqpPeers peers_;                 // guarded by mutex_
-  std::vector<Outbound> outbound_;  // guarded by mutex_
-  // Global names of local actors and whether their binding is wanted; guarded by mutex_.
-  absl::flat_hash_map<std::string, bool> binding_changes_;
-  absl::flat_hash_set<std::string> advertised_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  CondVar room_;  // outbound_ has room again
+  AmqpPeers peers_ ABSL_GUARDED_BY(mutex_);
+  std::vector<Outbound> outbound_ ABSL_GUARDED_BY(mutex_);
+  // Global names of local actors and whether their binding is wanted.
+  absl::flat_hash_map<std::string, bool> binding_changes_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_set<std::string> advertised_ ABSL_GUARDED_BY(mutex_);
 
   // Node thread only.
   absl::flat_hash_set<std::string> bound_names_;  // names this node's queue is bound with

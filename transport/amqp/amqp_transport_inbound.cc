@@ -1,5 +1,6 @@
 // AmqpTransport, its inbound half: deliveries (envelopes from nodes, announcements, messages
 // from outside the cluster), the frames the broker sends besides, and who is up. Node thread only.
+#include "base/mutex.h"
 #include "transport/amqp/amqp_transport.h"
 
 #include <utility>
@@ -87,7 +88,7 @@ absl::Status AmqpTransport::handle_frame(Session& session, const amqp_frame_t& f
     case AMQP_CONNECTION_UNBLOCKED_METHOD:
       if (session.blocked) {
         // The peers' announcements were held up as this node's were: their silence is over now.
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         peers_.heard_all(Clock::now());
       }
       session.blocked = false;
@@ -153,7 +154,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
     // Bye travels the path of the envelopes, after the last of them.
     std::optional<NodeIdentity> gone;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       gone = peers_.remove(sender->id, /*left=*/true);
     }
     room_.notify_all();
@@ -211,7 +212,7 @@ void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
 bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
   AmqpPeers::Heard heard;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     heard = peers_.heard(node, session, Clock::now());
   }
   if (heard.stale) return false;
@@ -226,7 +227,7 @@ bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
 void AmqpTransport::expire_silent() {
   std::vector<NodeIdentity> silent;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     silent =
         peers_.remove_silent(Clock::now() - absl::ToChronoNanoseconds(config_.node_down_after));
   }

@@ -1,6 +1,7 @@
 // AmqpTransport, its outbound half: batching what send() queued, publishing while the socket can
 // take it, announcements, and what the broker says of what was published (confirms, refusals,
 // returns). Node thread only.
+#include "base/mutex.h"
 #include "transport/amqp/amqp_transport.h"
 
 #include <poll.h>
@@ -29,7 +30,7 @@ void AmqpTransport::batch_outbound(Session& session) {
   if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
   std::vector<Outbound> queued;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queued.swap(outbound_);
   }
   room_.notify_all();
@@ -113,7 +114,7 @@ void AmqpTransport::report_in_flight(Session& session, std::string_view reason) 
   session.pending.clear();
   std::vector<Outbound> queued;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queued.swap(outbound_);
   }
   room_.notify_all();

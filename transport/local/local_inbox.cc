@@ -22,7 +22,7 @@ void LocalInbox::post_node_down(const NodeIdentity& node, std::string_view reaso
 
 void LocalInbox::post(Event event) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (closed_) return;
     events_.push_back(std::move(event));
   }
@@ -31,7 +31,7 @@ void LocalInbox::post(Event event) {
 
 void LocalInbox::close() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (closed_) return;
     closed_ = true;
     events_.clear();
@@ -41,9 +41,11 @@ void LocalInbox::close() {
 }
 
 void LocalInbox::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    ready_.wait(lock, [this] { return closed_ || !events_.empty(); });
+    ready_.wait(mutex_, [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return closed_ || !events_.empty();
+    });
     if (closed_) return;
     Event event = std::move(events_.front());
     events_.pop_front();

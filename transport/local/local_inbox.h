@@ -5,13 +5,13 @@
 // that stops drops what it has not read. Thread-safety: post and close from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "base/mutex.h"
 #include "transport/transport.h"
 
 namespace bossa::transport {
@@ -41,10 +41,10 @@ class LocalInbox {
   void run();
 
   TransportHandler& handler_;
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Event> events_;  // guarded by mutex_
-  bool closed_ = false;       // guarded by mutex_
+  Mutex mutex_;
+  CondVar ready_;
+  std::deque<Event> events_ ABSL_GUARDED_BY(mutex_);
+  bool closed_ ABSL_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -6,7 +6,7 @@
 namespace bossa::transport {
 
 absl::Status LocalNetwork::join(const NodeIdentity& node, LocalInbox& inbox) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& [id, member] : members_) {
     if (id == node.id || member.identity.name == node.name) {
       return absl::AlreadyExistsError(absl::StrCat("local network '", name_, "' already has node '",
@@ -22,7 +22,7 @@ absl::Status LocalNetwork::join(const NodeIdentity& node, LocalInbox& inbox) {
 }
 
 void LocalNetwork::leave(uint32_t node, std::string_view reason) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = members_.find(node);
   if (it == members_.end()) return;
   const NodeIdentity identity = it->second.identity;
@@ -31,7 +31,7 @@ void LocalNetwork::leave(uint32_t node, std::string_view reason) {
 }
 
 void LocalNetwork::cut(uint32_t node) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = members_.find(node);
   if (it == members_.end()) return;
   const Member cut_off = it->second;
@@ -43,7 +43,7 @@ void LocalNetwork::cut(uint32_t node) {
 }
 
 absl::Status LocalNetwork::send(uint32_t from, uint32_t to, std::string_view bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = members_.find(to);
   if (it == members_.end() || !members_.contains(from)) {
     return absl::UnavailableError(
@@ -54,7 +54,7 @@ absl::Status LocalNetwork::send(uint32_t from, uint32_t to, std::string_view byt
 }
 
 void LocalNetwork::broadcast(uint32_t from, std::string_view bytes) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!members_.contains(from)) return;
   for (const auto& [id, member] : members_) {
     if (id != from) member.inbox->post_envelope(from, std::string(bytes));
@@ -62,7 +62,7 @@ void LocalNetwork::broadcast(uint32_t from, std::string_view bytes) {
 }
 
 std::vector<NodeIdentity> LocalNetwork::nodes_except(uint32_t node) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<NodeIdentity> nodes;
   for (const auto& [id, member] : members_) {
     if (id != node) nodes.push_back(member.identity);

@@ -13,12 +13,13 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "base/mutex.h"
 #include "transport/transport.h"
 
 namespace bossa::transport {
@@ -50,8 +51,8 @@ class LocalNetwork {
   };
 
   const std::string name_;
-  mutable std::mutex mutex_;
-  absl::flat_hash_map<uint32_t, Member> members_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  absl::flat_hash_map<uint32_t, Member> members_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace bossa::transport

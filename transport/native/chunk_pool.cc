@@ -1,14 +1,15 @@
 #include "transport/native/chunk_pool.h"
 
-#include <mutex>
 #include <utility>
+
+#include "base/mutex.h"
 
 namespace bossa::transport {
 
 ChunkPool::ChunkPool() : kept_(std::make_shared<Kept>()) {}
 
 std::string ChunkPool::take() {
-  std::lock_guard<SpinLock> lock(kept_->mutex);
+  MutexLock lock(kept_->mutex);
   if (kept_->buffers.empty()) return std::string();
   std::string buffer = std::move(kept_->buffers.back());
   kept_->buffers.pop_back();
@@ -31,7 +32,7 @@ socket::Frame ChunkPool::frame_of(std::string chunk) {
           return;
         }
         returned->chunk.clear();
-        std::lock_guard<SpinLock> lock(returned->owner->mutex);
+        MutexLock lock(returned->owner->mutex);
         if (returned->owner->buffers.size() < kMaxKept) {
           returned->owner->buffers.push_back(std::move(returned->chunk));
         }
@@ -40,7 +41,7 @@ socket::Frame ChunkPool::frame_of(std::string chunk) {
 }
 
 size_t ChunkPool::kept() const {
-  std::lock_guard<SpinLock> lock(kept_->mutex);
+  MutexLock lock(kept_->mutex);
   return kept_->buffers.size();
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "base/spin_lock.h"
 #include "transport/socket/core/message.h"
 
@@ -43,7 +44,7 @@ class ChunkPool {
     Kept() { buffers.reserve(kMaxKept); }  // so that giving one back never allocates
     // A spin lock: take() runs under a link's batch lock, where no thread should sleep.
     mutable SpinLock mutex;
-    std::vector<std::string> buffers;  // guarded by mutex
+    std::vector<std::string> buffers ABSL_GUARDED_BY(mutex);
   };
   std::shared_ptr<Kept> kept_;
 };

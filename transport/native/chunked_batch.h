@@ -6,7 +6,7 @@
 // batch, of up to megabytes under load, was mapped and unmapped by the allocator instead, which
 // cost a page fault for every 4 KiB written on the sending node and again on the receiving one.
 //
-// Thread-safety: none; the link's batch_mutex guards it.
+// Thread-safety: none; its LinkBatcher's lock guards it.
 #pragma once
 
 #include <cstddef>

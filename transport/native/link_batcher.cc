@@ -1,7 +1,8 @@
 #include "transport/native/link_batcher.h"
 
-#include <mutex>
 #include <utility>
+
+#include "base/mutex.h"
 
 namespace bossa::transport {
 namespace {
@@ -36,12 +37,14 @@ std::chrono::microseconds LinkBatcher::post_flush() {
 LinkBatcher::SendResult LinkBatcher::send(std::string_view envelope,
                                           absl::FunctionRef<void()> keep_link) {
   // One that may wait for the lock (its holder may be waiting for the socket) keeps the link first.
-  std::unique_lock<SpinLock> lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) {
+  if (!mutex_.try_lock()) {
     keep_link();
-    lock.lock();
+    mutex_.lock();
   }
-  auto has_room = [&] { return closed_ || batch_.bytes() < kMaxBatchBytes; };
+  MutexLock lock(mutex_, kAdoptLock);
+  auto has_room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return closed_ || batch_.bytes() < kMaxBatchBytes;
+  };
   // Looked at before waiting: wait_for reads the clock even when it need not wait.
   if (!has_room()) {
     keep_link();
@@ -88,7 +91,7 @@ bool LinkBatcher::flush(bool retry) {
   std::deque<socket::Message> messages;
   std::vector<std::string> chunks;
   {
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     // This call is what its timer (or post) was for.
     if (retry) {
       retry_scheduled_ = false;
@@ -109,7 +112,7 @@ bool LinkBatcher::flush(bool retry) {
   batch_taken_.notify_all();
   for (std::string& chunk : chunks) messages.push_back(io_.frame(std::move(chunk)));
   const absl::Status sent = io_.send_queued(messages);
-  std::unique_lock<SpinLock> lock(mutex_);
+  MutexLock lock(mutex_);
   if (absl::IsUnavailable(sent) && io_.running()) {
     // The peer's queue is full: the rest of the batch waits (in_flight_, so everything after it
     // stays behind it) while the flusher serves the other links, and is tried again shortly.
@@ -134,7 +137,7 @@ bool LinkBatcher::flush(bool retry) {
 
 void LinkBatcher::close() {
   {
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     closed_ = true;
     batch_.clear();
   }

@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "base/mutex.h"
 #include "transport/native/liveness.h"
 #include "transport/native/native_link.h"
 #include "transport/native/native_wire.h"
@@ -83,7 +83,7 @@ class Membership {
   std::optional<LinkContext> link_context_;
   TransportHandler* handler_ = nullptr;
 
-  mutable std::shared_mutex mutex_;
+  mutable SharedMutex mutex_;
   absl::flat_hash_map<uint32_t, Member> members_ ABSL_GUARDED_BY(mutex_);
 
   // Receive thread only.

@@ -23,7 +23,7 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
     : context_(context),
       push_(context.sockets, socket::SocketType::kPush),
       batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout) {
-  std::lock_guard<std::mutex> lock(socket_mutex_);
+  MutexLock lock(socket_mutex_);
   (void)push_.set(Option::kSndhwm, kSendQueueLimit);
   (void)push_.set(Option::kSndtimeo, kFlushStepMs);
   (void)push_.set(Option::kReconnectIvl, 100);
@@ -32,21 +32,21 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
 }
 
 void NativeLink::send_control(NativeKind kind, std::string body) {
-  std::lock_guard<std::mutex> lock(socket_mutex_);
+  MutexLock lock(socket_mutex_);
   (void)push_.send(native_message(kind, context_.self_id, std::move(body)),
                    socket::Flags::kDontwait);
 }
 
 void NativeLink::send_heartbeat() {
-  std::unique_lock<std::mutex> lock(socket_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return;
+  if (!socket_mutex_.try_lock()) return;
+  MutexLock lock(socket_mutex_, kAdoptLock);
   (void)push_.send(native_message(NativeKind::kHeartbeat, context_.self_id, {}),
                    socket::Flags::kDontwait);
 }
 
 void NativeLink::close(int linger_ms) {
   {
-    std::lock_guard<std::mutex> lock(socket_mutex_);
+    MutexLock lock(socket_mutex_);
     (void)push_.set(Option::kLinger, linger_ms);
     push_.close();
   }
@@ -57,7 +57,7 @@ void NativeLink::send_inline(std::vector<std::string> chunks) {
   // While the socket's queue is full this waits, in short steps that let the receive thread use
   // or close the link, up to the room timeout; senders meanwhile wait for room in the next batch.
   // A link closed meanwhile refuses, and the rest of the batch is lost with it.
-  std::unique_lock<std::mutex> lock(socket_mutex_);
+  MutexLock lock(socket_mutex_);
   const auto give_up = std::chrono::steady_clock::now() + context_.room_timeout;
   for (std::string& chunk : chunks) {
     socket::Message message = frame(std::move(chunk));
@@ -78,7 +78,7 @@ socket::Message NativeLink::frame(std::string chunk) {
 
 absl::Status NativeLink::send_queued(std::deque<socket::Message>& messages) {
   absl::Status sent;
-  std::lock_guard<std::mutex> lock(socket_mutex_);
+  MutexLock lock(socket_mutex_);
   while (!messages.empty()) {
     sent = push_.send(std::move(messages.front()), socket::Flags::kDontwait);
     if (!sent.ok()) break;

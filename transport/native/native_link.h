@@ -15,7 +15,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "base/mutex.h"
 #include "transport/native/chunk_pool.h"
 #include "transport/native/link_batcher.h"
 #include "transport/native/native_wire.h"
@@ -70,7 +70,7 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   bool running() const override { return context_.running.load(); }
 
   const LinkContext context_;
-  std::mutex socket_mutex_;  // serializes the threads that use push_
+  Mutex socket_mutex_;
   socket::Socket push_ ABSL_GUARDED_BY(socket_mutex_);
   LinkBatcher batcher_;
 };

@@ -23,12 +23,12 @@ Context::~Context() {
 }
 
 void Context::set_log_sink(std::function<void(std::string_view)> sink) {
-  std::lock_guard lock(log_mu_);
+  MutexLock lock(log_mu_);
   log_sink_ = std::move(sink);
 }
 
 void Context::log(std::string_view line) {
-  std::lock_guard lock(log_mu_);
+  MutexLock lock(log_mu_);
   if (log_sink_) log_sink_(line);
 }
 

@@ -12,7 +12,6 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +22,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "absl/base/thread_annotations.h"
+#include "base/mutex.h"
 #include "transport/socket/transports/inproc.h"
 
 namespace bossa::socket {
@@ -55,7 +55,7 @@ class Context {
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_io_{0};
   InprocRegistry inproc_;
-  std::mutex log_mu_;
+  Mutex log_mu_;
   std::function<void(std::string_view)> log_sink_ ABSL_GUARDED_BY(log_mu_);
 };
 

@@ -1,8 +1,10 @@
 #include "transport/socket/core/message.h"
 
-#include <mutex>
 #include <new>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "base/mutex.h"
 
 namespace bossa::socket {
 namespace {
@@ -38,7 +40,7 @@ class KeptBlocks {
 
   void* take(std::size_t bytes) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (!blocks_.empty()) {
         void* block = blocks_.back();
         blocks_.pop_back();
@@ -49,7 +51,7 @@ class KeptBlocks {
   }
   void give_back(void* block) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (blocks_.size() < kMaxKeptBlocks) {
         blocks_.push_back(block);
         return;
@@ -59,8 +61,8 @@ class KeptBlocks {
   }
 
  private:
-  std::mutex mutex_;
-  std::vector<void*> blocks_;  // guarded by mutex_
+  Mutex mutex_;
+  std::vector<void*> blocks_ ABSL_GUARDED_BY(mutex_);
 };
 
 // Never destroyed: frames may be freed while the process exits.

@@ -9,13 +9,13 @@
 namespace bossa::socket {
 bool PollSignal::wait(std::uint64_t seen,
                       std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::unique_lock lock(mu_);
-  auto moved = [&] { return generation_ != seen; };
+  MutexLock lock(mu_);
+  auto moved = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return generation_ != seen; };
   if (!deadline) {
-    cv_.wait(lock, moved);
+    cv_.wait(mu_, moved);
     return true;
   }
-  return cv_.wait_until(lock, *deadline, moved);
+  return cv_.wait_until(mu_, *deadline, moved);
 }
 
 void SocketCore::notify() {
@@ -23,7 +23,7 @@ void SocketCore::notify() {
   std::vector<std::shared_ptr<PollSignal>> signals;
   bool wake;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     generation_.fetch_add(1, std::memory_order_acq_rel);
     wake = sleepers_ > 0;
     waiters.swap(async_waiters_);
@@ -37,14 +37,14 @@ void SocketCore::notify() {
 
 bool SocketCore::wait(std::uint64_t seen,
                       std::optional<std::chrono::steady_clock::time_point> deadline) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   ++sleepers_;
   auto moved = [&] { return generation_.load(std::memory_order_acquire) != seen; };
   bool result = true;
   if (!deadline) {
-    cv_.wait(lock, moved);
+    cv_.wait(mu_, moved);
   } else {
-    result = cv_.wait_until(lock, *deadline, moved);
+    result = cv_.wait_until(mu_, *deadline, moved);
   }
   --sleepers_;
   return result;
@@ -52,7 +52,7 @@ bool SocketCore::wait(std::uint64_t seen,
 
 void SocketCore::add_async_waiter(std::uint64_t seen, std::function<void()> fn) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (generation_.load(std::memory_order_acquire) == seen) {
       async_waiters_.push_back(std::move(fn));
       return;
@@ -62,18 +62,18 @@ void SocketCore::add_async_waiter(std::uint64_t seen, std::function<void()> fn) 
 }
 
 void SocketCore::add_poll_signal(std::shared_ptr<PollSignal> signal) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   poll_signals_.push_back(std::move(signal));
 }
 
 void SocketCore::remove_poll_signal(const PollSignal* signal) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::erase_if(poll_signals_, [&](const auto& s) { return s.get() == signal; });
 }
 
 bool SocketCore::post(PipeEvent event) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (closed_.load(std::memory_order_relaxed)) return false;
     events_.push_back(std::move(event));
     has_events_.store(true, std::memory_order_release);
@@ -83,7 +83,7 @@ bool SocketCore::post(PipeEvent event) {
 }
 
 std::vector<PipeEvent> SocketCore::take_events() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   has_events_.store(false, std::memory_order_relaxed);
   return std::exchange(events_, {});
 }
@@ -91,7 +91,7 @@ std::vector<PipeEvent> SocketCore::take_events() {
 std::vector<PipeEvent> SocketCore::close() {
   std::vector<PipeEvent> left;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     closed_.store(true, std::memory_order_release);
     has_events_.store(false, std::memory_order_relaxed);
     left = std::exchange(events_, {});
@@ -103,7 +103,7 @@ std::vector<PipeEvent> SocketCore::close() {
 void SocketCore::protocol_error(std::string_view endpoint, std::string_view reason) {
   protocol_errors.fetch_add(1, std::memory_order_relaxed);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = std::string(reason);
   }
   log(absl::StrCat("bossa socket ", std::string(zmtp::socket_type_name(type_)),
@@ -147,7 +147,7 @@ SocketStats SocketCore::stats() {
       std::max<std::int64_t>(0, inbound_open.load(std::memory_order_relaxed)));
   s.inbound_handshaking = static_cast<std::uint64_t>(
       std::max<std::int64_t>(0, inbound_handshaking.load(std::memory_order_relaxed)));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   s.last_error = last_error_;
   return s;
 }
@@ -155,7 +155,7 @@ SocketStats SocketCore::stats() {
 void SocketWaker::on_queue_ready() {
   std::shared_ptr<SocketCore> core;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     core = core_.lock();
   }
   if (core) core->notify();

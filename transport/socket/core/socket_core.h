@@ -6,8 +6,9 @@
 // at a time; SocketCore is shared (shared_ptr) with every engine so that a late engine never
 // touches freed memory.
 //
-// Thread-safety: every method is safe from any thread. Plain std::mutex (not absl::Mutex) so that
-// ThreadSanitizer sees the hand-offs, since the system Abseil is not built for it.
+// Thread-safety: every method is safe from any thread. base/mutex.h's Mutex (std::mutex, not
+// absl::Mutex) so that ThreadSanitizer sees the hand-offs, since the system Abseil is not built
+// for it.
 #pragma once
 
 #include <atomic>
@@ -20,9 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include <condition_variable>
-#include <mutex>
 #include "absl/base/thread_annotations.h"
+#include "base/mutex.h"
 
 #include "transport/socket/core/pipe.h"
 
@@ -62,21 +62,21 @@ class PollSignal {
  public:
   void notify() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++generation_;
     }
     cv_.notify_all();
   }
   std::uint64_t generation() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return generation_;
   }
   // Waits until the generation differs from `seen` or `deadline` passes; false on timeout.
   bool wait(std::uint64_t seen, std::optional<std::chrono::steady_clock::time_point> deadline);
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;
+  CondVar cv_;
   std::uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -141,8 +141,8 @@ class SocketCore {
   std::atomic<bool> has_events_{false};
   std::atomic<bool> closed_{false};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
+  Mutex mu_;
+  CondVar cv_;
   int sleepers_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<PipeEvent> events_ ABSL_GUARDED_BY(mu_);
   std::vector<std::function<void()>> async_waiters_ ABSL_GUARDED_BY(mu_);
@@ -157,12 +157,12 @@ class SocketWaker final : public QueueListener {
   explicit SocketWaker(std::weak_ptr<SocketCore> core) : core_(std::move(core)) {}
   void on_queue_ready() override;
   void retarget(std::weak_ptr<SocketCore> core) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     core_ = std::move(core);
   }
 
  private:
-  std::mutex mu_;
+  Mutex mu_;
   std::weak_ptr<SocketCore> core_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -40,7 +40,7 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
   std::shared_ptr<SocketCore> binder;
   Bound bound_copy;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = bound_.find(name);
     if (it != bound_.end()) {
       binder = it->second.core.lock();
@@ -85,7 +85,7 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
                                                                         const InprocSide& side) {
   std::vector<Pending> joined;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = bound_.find(name);
     if (it != bound_.end() && !it->second.core.expired()) {
       return absl::AlreadyExistsError(absl::StrCat("inproc://", name, " is already bound"));
@@ -129,13 +129,13 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
 }
 
 void InprocRegistry::unbind(const std::string& name, const SocketCore* core) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = bound_.find(name);
   if (it != bound_.end() && it->second.core.lock().get() == core) bound_.erase(it);
 }
 
 void InprocRegistry::forget(const SocketCore* core) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   absl::erase_if(bound_, [&](const auto& kv) {
     auto c = kv.second.core.lock();
     return c == nullptr || c.get() == core;

@@ -8,13 +8,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "base/mutex.h"
 #include "transport/socket/core/pipe.h"
 
 namespace bossa::socket {
@@ -61,7 +61,7 @@ class InprocRegistry {
     std::shared_ptr<MessageQueue> to_binder, to_connector;
   };
 
-  std::mutex mu_;
+  Mutex mu_;
   absl::flat_hash_map<std::string, Bound> bound_ ABSL_GUARDED_BY(mu_);
   std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
 };

@@ -67,7 +67,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
                                 .up_nodes =
                                     [this] {
                                       std::vector<uint32_t> ids;
-                                      std::lock_guard<std::mutex> lock(nodes_mutex_);
+                                      MutexLock lock(nodes_mutex_);
                                       for (const auto& [id, name] : nodes_) ids.push_back(id);
                                       return ids;
                                     },
@@ -81,7 +81,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
       connection_log_(log, LogLevel::kWarning) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
-  std::lock_guard<std::mutex> lock(nodes_mutex_);
+  MutexLock lock(nodes_mutex_);
   std::vector<transport::NodeIdentity> nodes;
   for (const auto& [id, name] : nodes_) nodes.push_back(transport::NodeIdentity{id, name});
   return nodes;
@@ -89,7 +89,7 @@ std::vector<transport::NodeIdentity> Cluster::nodes() const {
 
 std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
   if (name == self_.name) return self_.id;
-  std::lock_guard<std::mutex> lock(nodes_mutex_);
+  MutexLock lock(nodes_mutex_);
   for (const auto& [id, node_name] : nodes_) {
     if (node_name == name) return id;
   }
@@ -154,7 +154,7 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
   auto send_bytes = [&](std::string_view bytes) {
     // Remembered before it leaves: its reply may come back before transmit returns.
     if (awaited) {
-      std::lock_guard<std::mutex> lock(requests_mutex_);
+      MutexLock lock(requests_mutex_);
       open_requests_[{element->from.serial, element->correlation_id}] = to;
     }
     sent = transmit(envelope.to.node, bytes);
@@ -230,14 +230,14 @@ void Cluster::request_abandoned(Pid requester, uint64_t correlation) {
 }
 
 bool Cluster::forget_request(Pid requester, uint64_t correlation) {
-  std::lock_guard<std::mutex> lock(requests_mutex_);
+  MutexLock lock(requests_mutex_);
   return open_requests_.erase(std::pair{requester.serial, correlation}) == 1;
 }
 
 void Cluster::fail_requests_to(const transport::NodeIdentity& node, std::string_view reason) {
   std::vector<std::tuple<Pid, uint64_t, Pid>> failed;  // requester, correlation, target
   {
-    std::lock_guard<std::mutex> lock(requests_mutex_);
+    MutexLock lock(requests_mutex_);
     absl::erase_if(open_requests_, [&](const auto& entry) {
       if (entry.second.node != node.id) return false;
       failed.emplace_back(Pid{self_.id, entry.first.first}, entry.first.second, entry.second);
@@ -432,7 +432,7 @@ void Cluster::on_rejected(std::string_view what) {
 }
 
 void Cluster::on_connection_log(std::string_view line) {
-  std::lock_guard<std::mutex> lock(connection_log_mutex_);
+  MutexLock lock(connection_log_mutex_);
   connection_log_.log(line);
 }
 
@@ -448,7 +448,7 @@ void Cluster::transport_stopped() {
 void Cluster::on_node_up(const transport::NodeIdentity& node) {
   runtime_.release(last_recipient_);
   {
-    std::lock_guard<std::mutex> lock(nodes_mutex_);
+    MutexLock lock(nodes_mutex_);
     nodes_[node.id] = node.name;
   }
   NodeCounters::add(counters_.nodes_up);
@@ -460,7 +460,7 @@ void Cluster::on_node_up(const transport::NodeIdentity& node) {
 void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view reason) {
   runtime_.release(last_recipient_);
   {
-    std::lock_guard<std::mutex> lock(nodes_mutex_);
+    MutexLock lock(nodes_mutex_);
     nodes_.erase(node.id);
   }
   NodeCounters::add(counters_.nodes_down);

@@ -16,7 +16,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "base/mutex.h"
 #include "cluster/global_names.h"
 #include "cluster/logger.h"
 #include "cluster/node_counters.h"
@@ -119,16 +119,19 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   Runtime::Recipient last_recipient_;
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;
-  std::mutex connection_log_mutex_;
+
+  Mutex connection_log_mutex_;
   ThrottledLog connection_log_ ABSL_GUARDED_BY(connection_log_mutex_);
 
   // Requests that left for other nodes and are not answered yet, by (requester serial,
   // correlation id), with the actor asked: a node going down answers those waiting on it.
-  std::mutex requests_mutex_;
-  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, Pid> open_requests_;  // guarded
+  Mutex requests_mutex_;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, Pid> open_requests_
+      ABSL_GUARDED_BY(requests_mutex_);
 
-  mutable std::mutex nodes_mutex_;
-  absl::flat_hash_map<uint32_t, std::string> nodes_;  // up nodes: id -> name; guarded
+  mutable Mutex nodes_mutex_;
+  absl::flat_hash_map<uint32_t, std::string> nodes_
+      ABSL_GUARDED_BY(nodes_mutex_);  // up: id -> name
 };
 
 }  // namespace bossa

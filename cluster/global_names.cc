@@ -61,7 +61,9 @@ Pid GlobalNames::candidate(const Entry& entry) {
 void GlobalNames::add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects) {
   entry.pending[pid] = claim;
   for (auto it = entry.pending.upper_bound(pid); it != entry.pending.end(); ++it) {
-    const auto [revoked, revoked_claim] = *it;
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const Pid revoked = it->first;
+    const uint64_t revoked_claim = it->second;
     if (revoked.node == self_) {
       if (auto open = claims_.find(revoked_claim); open != claims_.end()) {
         open->second.denied_by = pid;
@@ -86,10 +88,10 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
   }
   uint64_t id;
   {
-    std::lock_guard<std::mutex> send_lock(send_mutex_);
+    MutexLock send_lock(send_mutex_);
     Effects effects;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       Entry& entry = entries_[name];
       const Pid holder = candidate(entry);
       if (holder == pid && entry.committed == pid) return absl::OkStatus();
@@ -107,7 +109,7 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
     // taken off `waiting` by node_down, one already gone is not in the list.
     const std::vector<uint32_t> nodes = hooks_.up_nodes();
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       claims_.at(id).waiting.insert(nodes.begin(), nodes.end());
     }
     const std::string request = claim_message(id, name, pid);
@@ -115,18 +117,20 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
     perform(effects);
   }
 
-  std::unique_lock<std::mutex> wait_lock(mutex_);
-  const bool decided = decided_.wait_for(wait_lock, absl::ToChronoNanoseconds(claim_timeout_), [&] {
-    const Claim& claim = claims_.at(id);
-    return claim.denied_by.has_value() || claim.waiting.empty();
-  });
+  MutexLock wait_lock(mutex_);
+  const bool decided =
+      decided_.wait_for(mutex_, absl::ToChronoNanoseconds(claim_timeout_),
+                        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+                          const Claim& claim = claims_.at(id);
+                          return claim.denied_by.has_value() || claim.waiting.empty();
+                        });
   wait_lock.unlock();
 
-  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  MutexLock send_lock(send_mutex_);
   Effects effects;
   Claim claim;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     claim = std::move(claims_.at(id));
     claims_.erase(id);
     if (decided && !claim.denied_by.has_value()) {
@@ -149,10 +153,10 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
 }
 
 absl::Status GlobalNames::unregister_name(std::string_view name) {
-  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  MutexLock send_lock(send_mutex_);
   Effects effects;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = entries_.find(as_absl(name));
     if (it == entries_.end() || !it->second.committed.valid()) {
       return absl::NotFoundError(
@@ -167,10 +171,10 @@ absl::Status GlobalNames::unregister_name(std::string_view name) {
 }
 
 void GlobalNames::release(const std::string& name, Pid pid) {
-  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  MutexLock send_lock(send_mutex_);
   Effects effects;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = entries_.find(as_absl(name));
     if (it == entries_.end() || it->second.committed != pid) return;
     release_locked(name, pid, effects);
@@ -180,14 +184,14 @@ void GlobalNames::release(const std::string& name, Pid pid) {
 }
 
 std::optional<Pid> GlobalNames::whereis(std::string_view name) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = entries_.find(as_absl(name));
   if (it == entries_.end() || !it->second.committed.valid()) return std::nullopt;
   return it->second.committed;
 }
 
 std::vector<std::string> GlobalNames::names() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   std::vector<std::string> names;
   for (const auto& [name, entry] : entries_) {
     if (entry.committed.valid()) names.push_back(name);
@@ -303,11 +307,11 @@ absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage:
 
 absl::Status GlobalNames::on_system(uint32_t from, std::string_view payload,
                                     const DecodeLimits& limits) {
-  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  MutexLock send_lock(send_mutex_);
   Effects effects;
   absl::Status status =
       capnp_frame::read(payload, limits, "system message", [&](capnp::MessageReader& reader) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         return apply_locked(from, reader.getRoot<wire::SystemMessage>(), effects);
       });
   perform(effects);
@@ -315,10 +319,10 @@ absl::Status GlobalNames::on_system(uint32_t from, std::string_view payload,
 }
 
 void GlobalNames::node_up(uint32_t node) {
-  std::lock_guard<std::mutex> send_lock(send_mutex_);
+  MutexLock send_lock(send_mutex_);
   std::string sync;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     std::vector<std::pair<std::string, Pid>> own;
     for (const auto& [name, entry] : entries_) {
       if (entry.committed.node == self_) own.emplace_back(name, entry.committed);
@@ -336,7 +340,7 @@ void GlobalNames::node_up(uint32_t node) {
 
 void GlobalNames::node_down(uint32_t node) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     absl::erase_if(entries_, [node](auto& item) {
       Entry& entry = item.second;
       if (entry.committed.node == node) entry.committed = Pid{};

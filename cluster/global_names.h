@@ -14,11 +14,9 @@
 // change to send). Lock order: send_mutex_, then mutex_; hooks run with at most send_mutex_ held.
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,10 +24,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "base/mutex.h"
 #include "cluster/system.capnp.h"
 #include "runtime/pid.h"
 #include "serialization/decode_limits.h"
@@ -90,27 +90,31 @@ class GlobalNames {
   // The pid that may keep `entry`: the committed one, else the lowest pending; zero if neither.
   static Pid candidate(const Entry& entry);
   // Records the pending claim `claim` of `pid` and revokes every pending claim with a higher pid:
-  // local ones directly, remote ones by a deny. mutex_ held.
-  void add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects);
-  // Applies a commit; the lower pid wins a conflict. mutex_ held.
-  void commit_locked(const std::string& name, Pid pid, Effects& effects);
-  void release_locked(const std::string& name, Pid pid, Effects& effects);
-  // Handles one decoded system message from node `from`. mutex_ held.
+  // local ones directly, remote ones by a deny.
+  void add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Applies a commit; the lower pid wins a conflict.
+  void commit_locked(const std::string& name, Pid pid, Effects& effects)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void release_locked(const std::string& name, Pid pid, Effects& effects)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Handles one decoded system message from node `from`.
   absl::Status apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,
-                            Effects& effects);
-  // Carries out `effects`. send_mutex_ held, mutex_ not.
-  void perform(Effects& effects);
+                            Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Carries out `effects`.
+  void perform(Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mutex_)
+      ABSL_LOCKS_EXCLUDED(mutex_);
 
   const uint32_t self_;
   const absl::Duration claim_timeout_;
   const Hooks hooks_;
 
-  std::mutex send_mutex_;
-  mutable std::mutex mutex_;
-  std::condition_variable decided_;
-  absl::flat_hash_map<std::string, Entry> entries_;  // guarded by mutex_
-  absl::flat_hash_map<uint64_t, Claim> claims_;  // this node's open claims by id; guarded by mutex_
-  uint64_t next_claim_ = 1;                      // guarded by mutex_
+  Mutex send_mutex_;
+  mutable Mutex mutex_;
+  CondVar decided_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<uint64_t, Claim> claims_ ABSL_GUARDED_BY(mutex_);  // open claims by id
+  uint64_t next_claim_ ABSL_GUARDED_BY(mutex_) = 1;
 };
 
 }  // namespace bossa

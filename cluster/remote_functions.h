@@ -8,13 +8,14 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/mutex.h"
 #include "base/string_view_bridge.h"
 #include "cluster/system_types.h"
 #include "runtime/actor.h"
@@ -27,16 +28,20 @@ class RemoteFunctions {
   using Factory = std::function<void(const SpawnRequest& request, ResponsePromise promise)>;
 
   absl::Status add_function(std::string name, Function function) {
+    MutexLock lock(mutex_);
     return add(functions_, "a function", std::move(name), std::move(function));
   }
   absl::Status add_factory(std::string name, Factory factory) {
+    MutexLock lock(mutex_);
     return add(factories_, "an actor factory", std::move(name), std::move(factory));
   }
   // The entry, or nullptr if none has that name.
   std::shared_ptr<const Function> function(std::string_view name) const {
+    MutexLock lock(mutex_);
     return find(functions_, name);
   }
   std::shared_ptr<const Factory> factory(std::string_view name) const {
+    MutexLock lock(mutex_);
     return find(factories_, name);
   }
 
@@ -45,8 +50,8 @@ class RemoteFunctions {
   using Table = absl::flat_hash_map<std::string, std::shared_ptr<const F>>;
 
   template <class F>
-  absl::Status add(Table<F>& table, std::string_view what, std::string name, F entry) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  absl::Status add(Table<F>& table, std::string_view what, std::string name, F entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (table.contains(name)) {
       return absl::AlreadyExistsError(
           absl::StrCat(as_absl(what), " named '", name, "' is already registered"));
@@ -55,15 +60,15 @@ class RemoteFunctions {
     return absl::OkStatus();
   }
   template <class F>
-  std::shared_ptr<const F> find(const Table<F>& table, std::string_view name) const {
-    std::lock_guard<std::mutex> lock(mutex_);
+  std::shared_ptr<const F> find(const Table<F>& table, std::string_view name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     auto it = table.find(as_absl(name));
     return it == table.end() ? nullptr : it->second;
   }
 
-  mutable std::mutex mutex_;
-  Table<Function> functions_;  // guarded by mutex_
-  Table<Factory> factories_;   // guarded by mutex_
+  mutable Mutex mutex_;
+  Table<Function> functions_ ABSL_GUARDED_BY(mutex_);
+  Table<Factory> factories_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace bossa

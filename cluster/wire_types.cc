@@ -1,7 +1,6 @@
 #include "cluster/wire_types.h"
 
 #include <atomic>
-#include <mutex>
 
 #include <kj/exception.h>
 
@@ -27,7 +26,7 @@ absl::Status WireTypes::add_builtins() {
 absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) const {
   const TypeCodec* codec;
   {
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = encoders_.find(element.tag());
     codec = it == encoders_.end() ? nullptr : it->second;
   }
@@ -45,7 +44,7 @@ absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) con
 std::optional<WireTypes::ValueWriter> WireTypes::value_writer(const MailboxElement& element) const {
   LastLookup& last = last_lookup_;
   if (last.writer_owner == instance_ && last.writer_tag == element.tag()) return last.writer;
-  std::lock_guard<SpinLock> lock(mutex_);
+  MutexLock lock(mutex_);
   auto it = value_writers_.find(element.tag());
   if (it == value_writers_.end()) return std::nullopt;
   last.writer_owner = instance_;
@@ -60,7 +59,7 @@ absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, wire::Value::Read
   ValueReader reader =
       last.reader_owner == instance_ && last.reader_type_id == type_id ? last.reader : nullptr;
   if (reader == nullptr) {
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = value_readers_.find(type_id);
     if (it != value_readers_.end()) {
       reader = it->second;
@@ -90,7 +89,7 @@ absl::StatusOr<ElementPtr> WireTypes::decode(uint64_t type_id, std::string_view 
                                              const DecodeLimits& limits) const {
   const Decoder* decoder;
   {
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = decoders_.find(type_id);
     if (it == decoders_.end()) {
       return absl::NotFoundError(

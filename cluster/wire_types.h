@@ -16,14 +16,15 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/mutex.h"
 #include "base/spin_lock.h"
 #include "runtime/mailbox_element.h"
 #include "serialization/codec.h"
@@ -113,7 +114,7 @@ class WireTypes {
           if (!value.ok()) return value.status();
           return make_element<T>(from, kind, correlation, *std::move(value));
         });
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     decoders_.emplace(codec->wire_id, std::move(decoder));
     encoders_.emplace(codec->tag, codec);
   }
@@ -135,7 +136,7 @@ class WireTypes {
       }
       return make_element<T>(from, kind, correlation, std::move(decoded));
     };
-    std::lock_guard<SpinLock> lock(mutex_);
+    MutexLock lock(mutex_);
     value_writers_.emplace(codec->tag, writer);
     value_readers_.emplace(codec->wire_id, reader);
   }
@@ -158,10 +159,12 @@ class WireTypes {
   mutable SpinLock mutex_;
   // Both never lose an entry, so what they point to stays where it is. The registry has the same
   // codecs behind an absl::Mutex; these are the hot path's own copies, behind a spin lock.
-  absl::flat_hash_map<uint64_t, std::unique_ptr<const Decoder>> decoders_;  // by wire type id
-  absl::flat_hash_map<TypeTag, const TypeCodec*> encoders_;                 // by C++ type
-  absl::flat_hash_map<TypeTag, ValueWriter> value_writers_;                 // by C++ type
-  absl::flat_hash_map<uint64_t, ValueReader> value_readers_;                // by wire type id
+  absl::flat_hash_map<uint64_t, std::unique_ptr<const Decoder>> decoders_
+      ABSL_GUARDED_BY(mutex_);  // by wire type id
+  absl::flat_hash_map<TypeTag, const TypeCodec*> encoders_ ABSL_GUARDED_BY(mutex_);  // by C++ type
+  absl::flat_hash_map<TypeTag, ValueWriter> value_writers_ ABSL_GUARDED_BY(mutex_);  // by C++ type
+  absl::flat_hash_map<uint64_t, ValueReader> value_readers_
+      ABSL_GUARDED_BY(mutex_);  // by wire type id
 };
 
 }  // namespace bossa

@@ -33,6 +33,35 @@ NodeConfig native_config(const std::string& name, const std::string& listen,
   return config;
 }
 
+// The warnings a node logs, kept for the test to read.
+class Warnings {
+ public:
+  explicit Warnings(Node& node) {
+    node.log().set_sink([this](LogLevel level, std::string_view line) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (level == LogLevel::kWarning) lines_.emplace_back(line);
+    });
+  }
+  std::vector<std::string> lines() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lines_;
+  }
+  // Whether a line containing `text` is logged within kWait.
+  bool await(std::string_view text) {
+    for (const absl::Time deadline = absl::Now() + kWait; absl::Now() < deadline;
+         absl::SleepFor(absl::Milliseconds(10))) {
+      for (const std::string& line : lines()) {
+        if (line.find(text) != npos) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
 // A hand-written peer that speaks the native wire directly, as node `id`.
 class RawPeer {
  public:
@@ -72,12 +101,7 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   const std::string listen = "ipc:///tmp/bossa-bad-input-main-" + std::to_string(::getpid());
   absl::StatusOr<std::unique_ptr<Node>> main = Node::create(native_config("main", listen));
   ASSERT_TRUE(main.ok()) << main.status();
-  std::mutex log_mutex;
-  std::vector<std::string> warnings;
-  (*main)->log().set_sink([&](LogLevel level, std::string_view line) {
-    std::lock_guard<std::mutex> lock(log_mutex);
-    if (level == LogLevel::kWarning) warnings.emplace_back(line);
-  });
+  Warnings warnings(**main);
   ASSERT_TRUE((*main)->start().ok());
   absl::StatusOr<std::unique_ptr<Node>> beta = Node::create(native_config(
       "beta", "ipc:///tmp/bossa-bad-input-beta-" + std::to_string(::getpid()), {listen}));
@@ -153,19 +177,18 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   EXPECT_EQ((*main)->counters().rejected.load(), 4u);
   EXPECT_EQ((*main)->counters().decode_errors.load(), 4u);
   {
-    std::lock_guard<std::mutex> lock(log_mutex);
-    ASSERT_EQ(warnings.size(), 5u);
-    EXPECT_NE(warnings[0].find("dropped what the transport received: a message that is not a "
-                               "native frame"),
+    const std::vector<std::string> lines = warnings.lines();
+    ASSERT_EQ(lines.size(), 5u);
+    EXPECT_NE(lines[0].find("dropped what the transport received: a message that is not a "
+                            "native frame"),
               std::string::npos)
-        << warnings[0];
-    EXPECT_NE(warnings[1].find("dropped an envelope from node"), std::string::npos) << warnings[1];
-    EXPECT_NE(warnings[2].find("no type is registered under wire type id 1234"), std::string::npos)
-        << warnings[2];
-    EXPECT_NE(warnings[3].find("is not the node the envelope came from"), std::string::npos)
-        << warnings[3];
-    EXPECT_NE(warnings[4].find("value: expected text, got int64"), std::string::npos)
-        << warnings[4];
+        << lines[0];
+    EXPECT_NE(lines[1].find("dropped an envelope from node"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[2].find("no type is registered under wire type id 1234"), std::string::npos)
+        << lines[2];
+    EXPECT_NE(lines[3].find("is not the node the envelope came from"), std::string::npos)
+        << lines[3];
+    EXPECT_NE(lines[4].find("value: expected text, got int64"), std::string::npos) << lines[4];
   }
 
   // A second later the next rejection is logged again, with the count of those left unlogged.
@@ -176,15 +199,15 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   }
   EXPECT_EQ((*main)->counters().rejected.load(), 5u);
   {
-    std::lock_guard<std::mutex> lock(log_mutex);
-    ASSERT_EQ(warnings.size(), 6u);
+    const std::vector<std::string> lines = warnings.lines();
+    ASSERT_EQ(lines.size(), 6u);
     // Mallory's connection speaks for mallory: another id on it is refused before membership is
     // even asked.
-    EXPECT_NE(warnings[5].find(absl::StrCat("speaks for node ", kMalloryId,
-                                            ", not for node 57005 (3 "
-                                            "more since the last such line)")),
+    EXPECT_NE(lines[5].find(absl::StrCat("speaks for node ", kMalloryId,
+                                         ", not for node 57005 (3 "
+                                         "more since the last such line)")),
               std::string::npos)
-        << warnings[5];
+        << lines[5];
   }
 
   // The other node was never disturbed.
@@ -197,26 +220,14 @@ TEST(NativeBadInput, AConnectionClosedForBadInputIsLoggedByTheNode) {
   absl::StatusOr<std::unique_ptr<Node>> main =
       Node::create(native_config("main", "tcp://127.0.0.1:*"));
   ASSERT_TRUE(main.ok()) << main.status();
-  std::mutex log_mutex;
-  std::vector<std::string> warnings;
-  (*main)->log().set_sink([&](LogLevel level, std::string_view line) {
-    std::lock_guard<std::mutex> lock(log_mutex);
-    if (level == LogLevel::kWarning) warnings.emplace_back(line);
-  });
+  Warnings warnings(**main);
   ASSERT_TRUE((*main)->start().ok());
   {
     socket::testing::RawClient raw((*main)->endpoint());
     raw.write("GET / HTTP/1.1\r\n\r\n");
     EXPECT_TRUE(raw.closed_by_server());
   }
-  const absl::Time deadline = absl::Now() + kWait;
-  bool logged = false;
-  while (!logged && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));
-    std::lock_guard<std::mutex> lock(log_mutex);
-    for (const std::string& line : warnings) logged |= line.find("closing connection") != npos;
-  }
-  EXPECT_TRUE(logged);
+  EXPECT_TRUE(warnings.await("closing connection"));
   EXPECT_EQ((*main)->connection_stats().closed_bad_input, 1u);
 }
 

@@ -25,10 +25,6 @@ using testing::handshake;
 class BadInputTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ctx_.set_log_sink([this](std::string_view line) {
-      std::lock_guard lock(mu_);
-      log_.emplace_back(line);
-    });
     ASSERT_TRUE(pull_.set(Option::kRcvtimeo, 10000).ok());
     ASSERT_TRUE(pull_.set(Option::kMaxmsgsize, 1000).ok());
     ASSERT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
@@ -51,9 +47,9 @@ class BadInputTest : public ::testing::Test {
     const SocketStats stats = pull_.stats();
     EXPECT_NE(stats.last_error.find(reason), std::string::npos) << stats.last_error;
     {
-      std::lock_guard lock(mu_);
-      ASSERT_FALSE(log_.empty());
-      EXPECT_NE(log_.back().find(reason), std::string::npos) << log_.back();
+      const std::vector<std::string> lines = log_.lines();
+      ASSERT_FALSE(lines.empty());
+      EXPECT_NE(lines.back().find(reason), std::string::npos) << lines.back();
     }
     ASSERT_TRUE(good_.send("after").ok());
     absl::StatusOr<Message> m = pull_.recv();
@@ -62,10 +58,9 @@ class BadInputTest : public ::testing::Test {
   }
 
   Context ctx_{1};
+  testing::LogLines log_{ctx_};
   Socket pull_{ctx_, SocketType::kPull};
   Socket good_{ctx_, SocketType::kPush};
-  std::mutex mu_;
-  std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_F(BadInputTest, GarbageBytesAreRefused) {

@@ -53,13 +53,7 @@ std::string long_header(std::uint64_t size, bool more = false) {
 
 class ResourceLimitsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ctx_.set_log_sink([this](std::string_view line) {
-      std::lock_guard lock(mu_);
-      log_.emplace_back(line);
-    });
-    ASSERT_TRUE(pull_.set(Option::kRcvtimeo, 10000).ok());
-  }
+  void SetUp() override { ASSERT_TRUE(pull_.set(Option::kRcvtimeo, 10000).ok()); }
 
   void bind_and_connect_good_peer() {
     ASSERT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
@@ -75,19 +69,10 @@ class ResourceLimitsTest : public ::testing::Test {
     EXPECT_EQ((*m)[0], text);
   }
 
-  bool logged(std::string_view text) {
-    std::lock_guard lock(mu_);
-    for (const std::string& line : log_) {
-      if (line.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
   Context ctx_{1};
+  testing::LogLines log_{ctx_};
   Socket pull_{ctx_, SocketType::kPull};
   Socket good_{ctx_, SocketType::kPush};
-  std::mutex mu_;
-  std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST_F(ResourceLimitsTest, EverySocketHasAFiniteDefaultMaxmsgsize) {
@@ -116,7 +101,7 @@ TEST_F(ResourceLimitsTest, AHugeAnnouncedFrameClosesTheConnectionUnderTheDefault
 
 TEST_F(ResourceLimitsTest, WithoutALimitAnAnnouncedSizeCostsOnlyWhatArrived) {
   ASSERT_TRUE(pull_.set(Option::kMaxmsgsize, -1).ok());
-  EXPECT_TRUE(logged("maxmsgsize -1"));
+  EXPECT_TRUE(log_.contains("maxmsgsize -1"));
   bind_and_connect_good_peer();
   // Each peer announces a body far larger than the machine's memory, or 1 GiB, and sends 10
   // octets of it. Holding what was announced would abort the process or reserve 40 GiB.
@@ -205,7 +190,7 @@ TEST_F(ResourceLimitsTest, ConnectionsPastMaxHandshakesAreClosedAsTheyAreAccepte
   }
   EXPECT_EQ(pull_.stats().connections_refused, 1u);
   EXPECT_EQ(pull_.stats().inbound_handshaking, 2u);
-  EXPECT_TRUE(logged("(max_handshakes)"));
+  EXPECT_TRUE(log_.contains("(max_handshakes)"));
   expect_serving("meanwhile");
   first.reset();  // a place frees up
   ASSERT_TRUE(eventually([&] { return pull_.stats().inbound_handshaking == 1; }));
@@ -227,7 +212,7 @@ TEST_F(ResourceLimitsTest, ConnectionsPastMaxConnectionsAreClosedAsTheyAreAccept
     EXPECT_TRUE(refused.closed_by_server());
   }
   EXPECT_EQ(pull_.stats().connections_refused, 1u);
-  EXPECT_TRUE(logged("(max_connections)"));
+  EXPECT_TRUE(log_.contains("(max_connections)"));
   expect_serving("still");
 }
 

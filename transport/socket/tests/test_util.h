@@ -7,13 +7,16 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "transport/socket/core/context.h"
 
 namespace bossa::socket::testing {
 
@@ -74,5 +77,36 @@ void receive_conflated_up_to(int last, Recv recv, int* receives) {
     ++*receives;
   }
 }
+
+// The lines a Context logs, kept for the test to read. Declare it after the Context and before
+// the sockets, which may log as they close.
+class LogLines {
+ public:
+  explicit LogLines(Context& context) : context_(context) {
+    context_.set_log_sink([this](std::string_view line) {
+      std::lock_guard lock(mu_);
+      lines_.emplace_back(line);
+    });
+  }
+  ~LogLines() { context_.set_log_sink(nullptr); }
+  LogLines(const LogLines&) = delete;
+  LogLines& operator=(const LogLines&) = delete;
+
+  std::vector<std::string> lines() {
+    std::lock_guard lock(mu_);
+    return lines_;
+  }
+  bool contains(std::string_view text) {
+    for (const std::string& line : lines()) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  Context& context_;
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
 
 }  // namespace bossa::socket::testing

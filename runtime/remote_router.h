@@ -24,9 +24,10 @@ class RemoteRouter {
   // Sends `element` towards the node of `to`; the element is consumed whatever happens. A message
   // that cannot leave returns why: its type has no codec (FailedPrecondition), or it is larger
   // than the transport carries (InvalidArgument). A node that is not up makes it a dead letter of
-  // the runtime and route returns OK, as a send to a local pid that died does. A request that cannot leave is answered with an ErrorReply carrying the reason; one that
-  // left is answered with an ErrorReply if its target's node goes down before the reply comes (as
-  // an Erlang call fails with nodedown), unless its requester gave up first (request_abandoned).
+  // the runtime and route returns OK, as a send to a local pid that died does. A request that
+  // cannot leave is answered with an ErrorReply carrying the reason; one that left is answered with
+  // an ErrorReply if its target's node goes down before the reply comes (as an Erlang call fails
+  // with nodedown), unless its requester gave up first (request_abandoned).
   virtual absl::Status route(Pid to, ElementPtr element) = 0;
 
   // `local` has recorded a link to `remote`; the router asks remote's node to record the other

@@ -24,7 +24,8 @@ Result lines go to <results dir>/latest.jsonl as they come (replaced on each run
 one round the file is rewritten at the end with one line per result, whose "runs" holds the values
 in the order they came. A value a program could not measure (null) is left out of the median. The table pairs
 each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
-The exit status is 1 if a program failed (non-zero exit or timeout) or none was found.
+The exit status is 1 if a program failed (non-zero exit or timeout) or none was found, and, before
+anything runs, if a peer in PEERS was not built: a table without its peers compares nothing.
 """
 
 import argparse
@@ -42,6 +43,9 @@ RUNTIME_WORKLOADS = ["pingpong", "fanin", "spawn", "ring", "request", "idle"]
 # Metrics where a smaller number is the better one.
 LOWER_IS_BETTER = {"bytes_per_actor", "round_trip_us", "cpu_percent", "peak_rss_bytes"}
 LOWER_IS_BETTER_SUFFIXES = ("_us", "_ns", "_ms", "_bytes", "_percent")
+
+# The peers' programs, each built when its library is installed (`./run bench` installs them).
+PEERS = ["bench_caf_runtime", "bench_caf_remote", "bench_socket_libzmq", "bench_rabbitmq_c"]
 
 # A program that runs longer than this has hung.
 TIMEOUT_SECONDS = 900
@@ -194,6 +198,11 @@ def main():
     programs = find_programs(args.build / "bench")
     if not programs:
         log(f"no bench_* programs in {args.build / 'bench'}: build the benchmarks first")
+        return 1
+    missing = [peer for peer in PEERS if peer not in {p.name for p in programs}]
+    if missing:
+        log(f"peer programs not built in {args.build / 'bench'}: {', '.join(missing)}; install "
+            "their libraries and configure again (`./run bench` does both)")
         return 1
 
     args.out.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,19 @@ MessageKind message_kind(EnvelopeKind kind) {
   }
 }
 
+// User messages, requests and replies are data; everything else (links, monitors, exit and down
+// signals, the global-name protocol) keeps the cluster's state right and never waits behind data.
+transport::Lane lane_of(EnvelopeKind kind) {
+  switch (kind) {
+    case EnvelopeKind::kUser:
+    case EnvelopeKind::kRequest:
+    case EnvelopeKind::kReply:
+      return transport::Lane::kData;
+    default:
+      return transport::Lane::kControl;
+  }
+}
+
 }  // namespace
 
 Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
@@ -98,13 +111,14 @@ std::optional<uint32_t> Cluster::resolve(std::string_view name) const {
 
 absl::Status Cluster::send_envelope(const Envelope& envelope) {
   absl::Status sent;
-  encode_envelope(envelope,
-                  [&](std::string_view bytes) { sent = transmit(envelope.to.node, bytes); });
+  encode_envelope(envelope, [&](std::string_view bytes) {
+    sent = transmit(envelope.to.node, bytes, lane_of(envelope.kind));
+  });
   return sent;
 }
 
-absl::Status Cluster::transmit(uint32_t node, std::string_view bytes) {
-  absl::Status sent = transport_.send(node, bytes);
+absl::Status Cluster::transmit(uint32_t node, std::string_view bytes, transport::Lane lane) {
+  absl::Status sent = transport_.send(node, bytes, lane);
   if (sent.ok()) {
     NodeCounters::add(counters_.messages_out);
     NodeCounters::add(counters_.bytes_out, bytes.size());
@@ -157,7 +171,7 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
       MutexLock lock(requests_mutex_);
       open_requests_[{element->from.serial, element->correlation_id}] = to;
     }
-    sent = transmit(envelope.to.node, bytes);
+    sent = transmit(envelope.to.node, bytes, lane_of(envelope.kind));
   };
   if (writer) {
     const void* payload = element->payload();

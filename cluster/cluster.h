@@ -1,7 +1,9 @@
 // Cluster: the layer between a node's Runtime and its Transport.
 //
 // Outbound (as the runtime's RemoteRouter) it turns what actors send to pids of other nodes into
-// envelopes (serialization/envelope.h) through the node's WireTypes. Inbound (as the transport's
+// envelopes (serialization/envelope.h) through the node's WireTypes: user messages, requests and
+// replies on the transport's data lane, every other envelope (links, monitors, signals, global
+// names) on its control lane, which never waits behind data. Inbound (as the transport's
 // TransportHandler) it decodes envelopes and delivers them, routes the global-name protocol to
 // GlobalNames, and turns node down into what Erlang gives: noconnection exit signals and down
 // messages, the node's global names released, and an ErrorReply at once for each request still
@@ -83,8 +85,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
  private:
   // Encodes and sends; the transport's status.
   absl::Status send_envelope(const Envelope& envelope);
-  // Sends encoded envelope `bytes` to `node`, counting it; the transport's status.
-  absl::Status transmit(uint32_t node, std::string_view bytes);
+  // Sends encoded envelope `bytes` to `node` on `lane`, counting it; the transport's status.
+  absl::Status transmit(uint32_t node, std::string_view bytes, transport::Lane lane);
   // A message that cannot leave (`why`): its requester, here or on `to`'s node, learns at once.
   // Returns `why`.
   absl::Status refuse(Pid to, const MailboxElement& element, const absl::Status& why);

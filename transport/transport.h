@@ -14,7 +14,9 @@
 //   - on_node_up(X) comes before any envelope from X, and on_node_down(X) after the last one;
 //   - every run of on_envelope calls (a batch, or one envelope) ends with on_batch_end before the
 //     backend waits for more;
-//   - a node that stops answering is declared down within `node_down_after` of its silence.
+//   - a node that stops answering is declared down within `node_down_after` of its silence;
+//   - control envelopes (Lane::kControl) never wait behind data: each backend carries them apart
+//     from the data lane or ahead of it. Order holds within a lane, not across the two.
 //
 // Lifetime: start() once, then send/broadcast/nodes from any thread until stop(). stop() is
 // idempotent; after it returns no handler call is running or will start. Destroying a started
@@ -32,6 +34,12 @@
 #include "transport/transport_config.h"
 
 namespace bossa::transport {
+
+// Which lane of a link an envelope travels. Control is for what keeps the cluster's state right
+// (links, monitors, exit and down signals, the global-name protocol, rpc control): it never
+// waits behind data, so a signal may overtake a message sent before it. Data is every user
+// message, request and reply.
+enum class Lane { kData, kControl };
 
 // Who a node is. Ids are chosen by each node at start and differ between two runs of one name.
 struct NodeIdentity {
@@ -86,12 +94,13 @@ class Transport {
   // bound, a broker that cannot be reached).
   virtual absl::Status start(const NodeIdentity& self, TransportHandler& handler) = 0;
 
-  // Queues a copy of `envelope` for node `to`. Unavailable if `to` is not up; ResourceExhausted if
-  // its queue stayed full for node_down_after. OK means queued, not delivered.
-  virtual absl::Status send(uint32_t to, std::string_view envelope) = 0;
+  // Queues a copy of `envelope` for node `to` on `lane`. Unavailable if `to` is not up;
+  // ResourceExhausted if that lane's queue stayed full for node_down_after. OK means queued, not
+  // delivered.
+  virtual absl::Status send(uint32_t to, std::string_view envelope, Lane lane = Lane::kData) = 0;
 
-  // Queues a copy of `envelope` for every node that is up.
-  virtual void broadcast(std::string_view envelope) = 0;
+  // Queues a copy of `envelope` on `lane` for every node that is up.
+  virtual void broadcast(std::string_view envelope, Lane lane = Lane::kData) = 0;
 
   // The nodes that are up now, this one not included.
   virtual std::vector<NodeIdentity> nodes() const = 0;

@@ -131,12 +131,14 @@ void AmqpTransport::stop() {
   outbound_.clear();
 }
 
-absl::Status AmqpTransport::send(uint32_t to, std::string_view envelope) {
+absl::Status AmqpTransport::send(uint32_t to, std::string_view envelope, Lane lane) {
   MutexLock lock(mutex_);
   if (!running_.load()) return absl::UnavailableError("the amqp transport is stopped");
   if (!peers_.is_up(to)) return absl::UnavailableError(absl::StrCat("node ", to, " is not up"));
-  // The node thread itself never waits for room: it is the one that makes it.
-  if (outbound_.size() >= kSendQueueLimit && std::this_thread::get_id() != thread_id_.load()) {
+  // The node thread itself never waits for room: it is the one that makes it. Nor does a control
+  // envelope: it may take the queue past its limit, by what little control traffic there is.
+  if (outbound_.size() >= kSendQueueLimit && lane == Lane::kData &&
+      std::this_thread::get_id() != thread_id_.load()) {
     const bool room = room_.wait_for(mutex_, absl::ToChronoMilliseconds(config_.node_down_after),
                                      [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
                                        return outbound_.size() < kSendQueueLimit ||
@@ -156,8 +158,8 @@ absl::Status AmqpTransport::send(uint32_t to, std::string_view envelope) {
   return absl::OkStatus();
 }
 
-void AmqpTransport::broadcast(std::string_view envelope) {
-  for (const NodeIdentity& node : nodes()) (void)send(node.id, envelope);
+void AmqpTransport::broadcast(std::string_view envelope, Lane lane) {
+  for (const NodeIdentity& node : nodes()) (void)send(node.id, envelope, lane);
 }
 
 std::vector<NodeIdentity> AmqpTransport::nodes() const {

@@ -8,9 +8,12 @@
 // broker failures, flow control and publisher confirms.
 //
 // send() queues for that thread and wakes it; a full queue makes it wait up to node_down_after,
-// then fail with ResourceExhausted. On broker loss every peer goes down here, envelopes not yet
-// published or confirmed are reported undelivered (with confirms, one may have been delivered all
-// the same), and the thread reconnects with backoff and announces a new session.
+// then fail with ResourceExhausted. A Lane::kControl envelope does not wait for that room, but
+// travels the peer's node queue in order with data: liveness does not depend on it (presence has
+// queues of its own), and a control queue per node is not there yet. On broker loss every peer
+// goes down here, envelopes not yet published or confirmed are reported undelivered (with
+// confirms, one may have been delivered all the same), and the thread reconnects with backoff and
+// announces a new session.
 // Thread-safety: as Transport.
 #pragma once
 
@@ -43,8 +46,8 @@ class AmqpTransport final : public Transport {
   ~AmqpTransport() override;
 
   absl::Status start(const NodeIdentity& self, TransportHandler& handler) override;
-  absl::Status send(uint32_t to, std::string_view envelope) override;
-  void broadcast(std::string_view envelope) override;
+  absl::Status send(uint32_t to, std::string_view envelope, Lane lane = Lane::kData) override;
+  void broadcast(std::string_view envelope, Lane lane = Lane::kData) override;
   std::vector<NodeIdentity> nodes() const override;
   std::string endpoint() const override { return {}; }
   void stop() override;

@@ -11,11 +11,11 @@ absl::Status LocalTransport::start(const NodeIdentity& self, TransportHandler& h
   return joined;
 }
 
-absl::Status LocalTransport::send(uint32_t to, std::string_view envelope) {
+absl::Status LocalTransport::send(uint32_t to, std::string_view envelope, Lane /*lane*/) {
   return network_.send(self_.id, to, envelope);
 }
 
-void LocalTransport::broadcast(std::string_view envelope) {
+void LocalTransport::broadcast(std::string_view envelope, Lane /*lane*/) {
   network_.broadcast(self_.id, envelope);
 }
 

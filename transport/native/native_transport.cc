@@ -62,7 +62,7 @@ ConnectionStats NativeTransport::connection_stats() const {
                          .closed_bad_input = stats.protocol_errors};
 }
 
-absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
+absl::Status NativeTransport::send(uint32_t to, std::string_view envelope, Lane /*lane*/) {
   // A peer closes a connection that carries a message over its max_message_size, and with it what
   // was queued behind: such an envelope is refused here, to its sender, and the link goes on.
   if (static_cast<int64_t>(envelope.size()) > config_.max_message_size - kFramingAllowance) {
@@ -73,8 +73,8 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope) {
   return membership_.send(to, envelope);
 }
 
-void NativeTransport::broadcast(std::string_view bytes) {
-  for (const NodeIdentity& node : nodes()) (void)send(node.id, bytes);
+void NativeTransport::broadcast(std::string_view bytes, Lane lane) {
+  for (const NodeIdentity& node : nodes()) (void)send(node.id, bytes, lane);
 }
 
 std::vector<NodeIdentity> NativeTransport::nodes() const {

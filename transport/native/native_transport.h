@@ -38,8 +38,8 @@ class NativeTransport final : public Transport {
   ~NativeTransport() override;
 
   absl::Status start(const NodeIdentity& self, TransportHandler& handler) override;
-  absl::Status send(uint32_t to, std::string_view envelope) override;
-  void broadcast(std::string_view envelope) override;
+  absl::Status send(uint32_t to, std::string_view envelope, Lane lane = Lane::kData) override;
+  void broadcast(std::string_view envelope, Lane lane = Lane::kData) override;
   std::vector<NodeIdentity> nodes() const override;
   std::string endpoint() const override { return endpoint_; }
   void stop() override;

@@ -47,13 +47,18 @@ MessageKind message_kind(EnvelopeKind kind) {
   }
 }
 
-// User messages, requests and replies are data; everything else (links, monitors, exit and down
-// signals, the global-name protocol) keeps the cluster's state right and never waits behind data.
+// Link, unlink, monitor, demonitor and the global-name protocol keep the cluster's state right and
+// never wait behind data. User messages, requests and replies are data, and so are exit and down
+// signals: an actor's signal comes after the messages it sent before it (Erlang's order per pair,
+// which the conformance suite proves), and only the data lane keeps that order.
 transport::Lane lane_of(EnvelopeKind kind) {
   switch (kind) {
     case EnvelopeKind::kUser:
     case EnvelopeKind::kRequest:
     case EnvelopeKind::kReply:
+    case EnvelopeKind::kExit:
+    case EnvelopeKind::kLinkExit:
+    case EnvelopeKind::kDown:
       return transport::Lane::kData;
     default:
       return transport::Lane::kControl;

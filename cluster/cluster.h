@@ -1,9 +1,10 @@
 // Cluster: the layer between a node's Runtime and its Transport.
 //
 // Outbound (as the runtime's RemoteRouter) it turns what actors send to pids of other nodes into
-// envelopes (serialization/envelope.h) through the node's WireTypes: user messages, requests and
-// replies on the transport's data lane, every other envelope (links, monitors, signals, global
-// names) on its control lane, which never waits behind data. Inbound (as the transport's
+// envelopes (serialization/envelope.h) through the node's WireTypes: link, unlink, monitor,
+// demonitor and global-name envelopes on the transport's control lane, which never waits behind
+// data; messages, requests, replies and exit and down signals (ordered after the messages their
+// sender sent before them) on its data lane. Inbound (as the transport's
 // TransportHandler) it decodes envelopes and delivers them, routes the global-name protocol to
 // GlobalNames, and turns node down into what Erlang gives: noconnection exit signals and down
 // messages, the node's global names released, and an ErrorReply at once for each request still

@@ -37,7 +37,19 @@ void Membership::start(const NodeIdentity& self, std::string endpoint, const Lin
   next_greeting_ = now;
 }
 
-absl::Status Membership::send(uint32_t to, std::string_view envelope) {
+absl::Status Membership::send(uint32_t to, std::string_view envelope, Lane lane) {
+  if (lane == Lane::kControl) {
+    std::shared_ptr<NativeLink> link;
+    {
+      SharedLock lock(mutex_);
+      auto it = members_.find(to);
+      if (it == members_.end()) return not_up(to);
+      link = it->second.link;
+    }
+    absl::Status sent = link->send_control_envelope(envelope);
+    if (absl::IsUnavailable(sent)) return not_up(to);
+    return sent;
+  }
   // While the members' lock is held the member's link stays. Most sends only append to its batch
   // under that lock; one that may wait, or that hands the link on, takes a reference to it and
   // lets the lock go, so that the receive thread is never kept from changing the members for long.
@@ -91,11 +103,13 @@ void Membership::on_hello(const NativeHeader& header, std::string_view body, boo
   // An earlier run of this node (same name or same endpoint, another id) goes first, so that the
   // answer and what follows travel a fresh connection.
   drop_replaced(hello->self);
-  // The answer goes first: on this link it then precedes anything node-up makes us send, so the
-  // peer knows us before our first envelope arrives.
+  // The answer goes first, on both connections: on each it then precedes anything node-up makes
+  // us send, so the peer knows us before our first envelope arrives.
   if (answer) {
-    link_to(hello->self.endpoint)
-        ->send_control(NativeKind::kHelloReply, encode_hello(this->hello()));
+    std::shared_ptr<NativeLink> link = link_to(hello->self.endpoint);
+    std::string reply = encode_hello(this->hello());
+    link->send_on_data(NativeKind::kHelloReply, reply);
+    link->send_control(NativeKind::kHelloReply, std::move(reply));
   }
   add(hello->self);
   for (const NativeMember& other : hello->members) {
@@ -140,6 +154,9 @@ void Membership::add(const NativeMember& member) {
   }
   former_.erase(member.endpoint);
   std::shared_ptr<NativeLink> link = link_to(member.endpoint);
+  // The data connection speaks at once, so that it is bound to this node (sender_binding.h)
+  // before any other connection could claim the node's id.
+  link->send_on_data(NativeKind::kHeartbeat, {});
   {
     MutexLock lock(mutex_);
     members_.emplace(member.identity.id, Member{member, std::move(link)});
@@ -169,13 +186,26 @@ void Membership::drop(uint32_t id, std::string_view reason) {
 
 void Membership::send_heartbeats(const std::vector<uint32_t>& ids) {
   std::vector<std::shared_ptr<NativeLink>> links;
+  std::vector<uint32_t> stuck;
   {
     SharedLock lock(mutex_);
     for (uint32_t id : ids) {
-      if (auto it = members_.find(id); it != members_.end()) links.push_back(it->second.link);
+      auto it = members_.find(id);
+      if (it == members_.end()) continue;
+      if (it->second.link->stuck()) {
+        stuck.push_back(id);
+      } else {
+        links.push_back(it->second.link);
+      }
     }
   }
-  for (const std::shared_ptr<NativeLink>& link : links) link->send_heartbeat();
+  for (const std::shared_ptr<NativeLink>& link : links) {
+    link->send_control(NativeKind::kHeartbeat, {});
+  }
+  for (uint32_t id : stuck) {
+    drop(id, absl::StrCat("its control queue stayed full for ",
+                          absl::FormatDuration(config_.node_down_after)));
+  }
 }
 
 void Membership::greet(TimePoint now) {
@@ -204,7 +234,8 @@ void Membership::stop() {
     // The rest of a batch the peer's full queue refused, if any, then, if all of that left, what
     // was batched after it: never later envelopes without the earlier ones.
     if (member.link->flush()) (void)member.link->flush();
-    member.link->send_control(NativeKind::kBye, {});
+    // Bye goes behind the last batch, on its connection: the peer reads every envelope first.
+    member.link->send_on_data(NativeKind::kBye, {});
   }
   members_.clear();
   liveness_.forget_all();

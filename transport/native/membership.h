@@ -44,15 +44,18 @@ class Membership {
   void start(const NodeIdentity& self, std::string endpoint, const LinkContext& links,
              TransportHandler& handler, TimePoint now);
 
-  // Sends `envelope` over member `to`'s link (NativeLink::send). Unavailable unless `to` is a
-  // member; ResourceExhausted when its batch stayed full for node_down_after.
-  absl::Status send(uint32_t to, std::string_view envelope);
+  // Sends `envelope` over member `to`'s link on `lane` (NativeLink::send, or
+  // send_control_envelope). Unavailable unless `to` is a member; ResourceExhausted when its batch
+  // or its control queue stayed full for node_down_after.
+  absl::Status send(uint32_t to, std::string_view envelope, Lane lane);
   std::vector<NodeIdentity> nodes() const;
 
   // A Hello (`answer`: one that wants a HelloReply) or a HelloReply from `header.sender`.
   void on_hello(const NativeHeader& header, std::string_view body, bool answer);
   // Drops member `id`, if it is one, and closes its link.
   void drop(uint32_t id, std::string_view reason);
+  // Sends each member of `ids` a heartbeat on its control connection; drops, instead, one whose
+  // control queue stayed full for node_down_after (NativeLink::stuck).
   void send_heartbeats(const std::vector<uint32_t>& ids);
   // Greets the seeds and former members that are not members, when that is due.
   void greet(TimePoint now);

@@ -1,5 +1,6 @@
 #include "transport/native/native_link.h"
 
+#include <thread>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -14,6 +15,10 @@ using socket::Option;
 
 // Socket messages (batches) queued towards one peer before the flusher waits for room.
 constexpr int kSendQueueLimit = 1000;
+// Control frames queued towards one peer before a control envelope waits for room.
+constexpr int kControlQueueLimit = 10000;
+// How long a control envelope that found the control queue full sleeps before it tries again.
+constexpr auto kControlRetryStep = std::chrono::milliseconds(1);
 // How long an inline sender holds a link's socket at a time while its queue is full.
 constexpr int kFlushStepMs = 100;
 
@@ -22,29 +27,64 @@ constexpr int kFlushStepMs = 100;
 NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
     : context_(context),
       push_(context.sockets, socket::SocketType::kPush),
-      batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout) {
-  MutexLock lock(socket_mutex_);
-  (void)push_.set(Option::kSndhwm, kSendQueueLimit);
-  (void)push_.set(Option::kSndtimeo, kFlushStepMs);
-  (void)push_.set(Option::kReconnectIvl, 100);
-  (void)push_.set(Option::kReconnectIvlMax, 1000);
-  (void)push_.connect(endpoint);
+      batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout),
+      control_(context.sockets, socket::SocketType::kPush) {
+  {
+    MutexLock lock(socket_mutex_);
+    (void)push_.set(Option::kSndhwm, kSendQueueLimit);
+    (void)push_.set(Option::kSndtimeo, kFlushStepMs);
+    (void)push_.set(Option::kReconnectIvl, 100);
+    (void)push_.set(Option::kReconnectIvlMax, 1000);
+    (void)push_.connect(endpoint);
+  }
+  MutexLock lock(control_mutex_);
+  (void)control_.set(Option::kSndhwm, kControlQueueLimit);
+  (void)control_.set(Option::kReconnectIvl, 100);
+  (void)control_.set(Option::kReconnectIvlMax, 1000);
+  (void)control_.connect(endpoint);
 }
 
 void NativeLink::send_control(NativeKind kind, std::string body) {
+  MutexLock lock(control_mutex_);
+  (void)control_.send(native_message(kind, context_.self_id, std::move(body)),
+                      socket::Flags::kDontwait);
+}
+
+void NativeLink::send_on_data(NativeKind kind, std::string body) {
   MutexLock lock(socket_mutex_);
   (void)push_.send(native_message(kind, context_.self_id, std::move(body)),
                    socket::Flags::kDontwait);
 }
 
-void NativeLink::send_heartbeat() {
-  if (!socket_mutex_.try_lock()) return;
-  MutexLock lock(socket_mutex_, kAdoptLock);
-  (void)push_.send(native_message(NativeKind::kHeartbeat, context_.self_id, {}),
-                   socket::Flags::kDontwait);
+absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
+  // The lock is let go between tries, so that heartbeats and other control senders go on.
+  const auto give_up = std::chrono::steady_clock::now() + context_.room_timeout;
+  socket::Message message =
+      native_message(NativeKind::kControlEnvelope, context_.self_id, std::string(envelope));
+  for (;;) {
+    {
+      MutexLock lock(control_mutex_);
+      if (control_closed_) return absl::UnavailableError("the link is closed");
+      absl::Status sent = control_.send(std::move(message), socket::Flags::kDontwait);
+      if (sent.ok()) return sent;
+      if (!absl::IsUnavailable(sent)) return sent;
+    }
+    if (std::chrono::steady_clock::now() >= give_up) {
+      stuck_.store(true, std::memory_order_relaxed);
+      return absl::ResourceExhaustedError(
+          "the control queue towards the peer stayed full for the room timeout");
+    }
+    std::this_thread::sleep_for(kControlRetryStep);
+  }
 }
 
 void NativeLink::close(int linger_ms) {
+  {
+    MutexLock lock(control_mutex_);
+    control_closed_ = true;
+    (void)control_.set(Option::kLinger, linger_ms);
+    control_.close();
+  }
   {
     MutexLock lock(socket_mutex_);
     (void)push_.set(Option::kLinger, linger_ms);

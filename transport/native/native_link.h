@@ -1,13 +1,22 @@
-// NativeLink: a node's connection towards one endpoint: its PUSH socket and its LinkBatcher.
+// NativeLink: a node's link towards one endpoint: two PUSH connections (data and control) to the
+// peer's PULL socket, and the data connection's LinkBatcher.
 //
 // Data (send) goes through the batcher, whose sends and timers the link carries out: an idle
 // link's sender sends on its own thread and may wait while the peer's queue is full (up to the
 // room timeout); batches leave from the node's flusher thread (an io_context), which never waits.
-// Control frames (Hello, heartbeat, Bye) are sent at once and are lost if the peer's queue is full.
+// The control connection carries Hello, HelloReply, heartbeats and control envelopes
+// (Lane::kControl); the peer's PULL socket reads its connections in turn, so a control frame
+// never waits behind the data connection's backlog. Hello, HelloReply and heartbeats are sent at
+// once: one that finds the control queue full is not queued (the peer has not read the frames
+// before it; the next heartbeat says the same). A control envelope that finds it full waits up to
+// the room timeout, then is refused (ResourceExhausted) and the link marks itself stuck: its
+// member is then dropped (Membership). HelloReply also goes first on the data connection, so that
+// the peer knows this node before its first batch; Bye goes last on it, behind the last batch.
 //
 // Ownership: shared (std::shared_ptr) by the node's tables and the flusher's timers; what
 // LinkContext names outlives every link. Closing a link does not free it.
-// Thread-safety: thread-safe. Locks: the batcher's, then socket_mutex_ (never the other way).
+// Thread-safety: thread-safe. Locks: the batcher's, then socket_mutex_ (never the other way);
+// control_mutex_ is held alone, never while waiting.
 #pragma once
 
 #include <atomic>
@@ -53,11 +62,18 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   }
   // LinkBatcher::flush(/*retry=*/false): what stop() sends before Bye.
   bool flush() { return batcher_.flush(/*retry=*/false); }
-  // A control frame, without waiting.
+  // A control frame (Hello, HelloReply, heartbeat) on the control connection, without waiting.
   void send_control(NativeKind kind, std::string body);
-  // A heartbeat, unless a sender holds the socket (busy with data, which is a heartbeat too).
-  void send_heartbeat();
-  // Closes the socket with `linger_ms`, drops what is batched and wakes senders waiting for room.
+  // A frame on the data connection, without waiting: HelloReply before any batch, Bye after the
+  // last one.
+  void send_on_data(NativeKind kind, std::string body);
+  // A control envelope (kControlEnvelope) on the control connection: waits up to the room
+  // timeout while the control queue is full, then ResourceExhausted and stuck() turns true.
+  // Unavailable once the link is closed.
+  absl::Status send_control_envelope(std::string_view envelope);
+  // A control envelope found the control queue full for the whole room timeout.
+  bool stuck() const { return stuck_.load(std::memory_order_relaxed); }
+  // Closes both sockets with `linger_ms`, drops what is batched and wakes senders waiting for room.
   void close(int linger_ms);
 
  private:
@@ -73,6 +89,10 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   Mutex socket_mutex_;
   socket::Socket push_ ABSL_GUARDED_BY(socket_mutex_);
   LinkBatcher batcher_;
+  Mutex control_mutex_;
+  socket::Socket control_ ABSL_GUARDED_BY(control_mutex_);
+  bool control_closed_ ABSL_GUARDED_BY(control_mutex_) = false;
+  std::atomic<bool> stuck_{false};
 };
 
 }  // namespace bossa::transport

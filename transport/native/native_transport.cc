@@ -62,7 +62,7 @@ ConnectionStats NativeTransport::connection_stats() const {
                          .closed_bad_input = stats.protocol_errors};
 }
 
-absl::Status NativeTransport::send(uint32_t to, std::string_view envelope, Lane /*lane*/) {
+absl::Status NativeTransport::send(uint32_t to, std::string_view envelope, Lane lane) {
   // A peer closes a connection that carries a message over its max_message_size, and with it what
   // was queued behind: such an envelope is refused here, to its sender, and the link goes on.
   if (static_cast<int64_t>(envelope.size()) > config_.max_message_size - kFramingAllowance) {
@@ -70,7 +70,7 @@ absl::Status NativeTransport::send(uint32_t to, std::string_view envelope, Lane 
         "an envelope of ", envelope.size(), " octets: over transport.max_message_size (",
         config_.max_message_size, ") less ", kFramingAllowance, " octets of framing"));
   }
-  return membership_.send(to, envelope);
+  return membership_.send(to, envelope, lane);
 }
 
 void NativeTransport::broadcast(std::string_view bytes, Lane lane) {

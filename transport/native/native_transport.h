@@ -1,7 +1,8 @@
 // NativeTransport: the brokerless `native` backend of Transport, over bossa::socket.
 //
-// Each node binds one PULL socket at its `listen` endpoint and connects one PUSH socket to every
-// peer's, so what one node sends another travels one ordered connection. The work is split:
+// Each node binds one PULL socket at its `listen` endpoint and connects two PUSH sockets to every
+// peer's, data and control (native_wire.h), so what one node sends another on one lane travels
+// one ordered connection, and control never waits behind data. The work is split:
 // Membership (members, Hellos, seeds; membership.h), Liveness (heartbeats, silence; liveness.h),
 // the ReceiveLoop (the thread reading the PULL socket; receive_loop.h) and, per link, a
 // LinkBatcher (batching and back-pressure; link_batcher.h) whose batches the node's flusher

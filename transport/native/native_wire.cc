@@ -58,7 +58,7 @@ absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message
   }
   const uint8_t* h = header.data();
   if (h[0] < static_cast<uint8_t>(NativeKind::kHello) ||
-      h[0] > static_cast<uint8_t>(NativeKind::kBye)) {
+      h[0] > static_cast<uint8_t>(NativeKind::kControlEnvelope)) {
     return absl::InvalidArgumentError(
         absl::StrCat("native transport message of unknown kind ", h[0]));
   }

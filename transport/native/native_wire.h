@@ -1,13 +1,18 @@
 // The native transport's wire: how nodes frame what they send one another over bossa::socket.
 //
-// Every message is two ZMTP frames on a PUSH -> PULL connection (each node binds one PULL at its
-// listen endpoint and connects one PUSH to every peer's):
+// Every message is two ZMTP frames on a PUSH -> PULL connection. Each node binds one PULL at its
+// listen endpoint and connects two PUSH sockets to every peer's: the data connection carries
+// kData batches (Lane::kData), preceded by a HelloReply and followed by Bye; the control
+// connection carries kHello, kHelloReply, kHeartbeat and kControlEnvelope (Lane::kControl). PULL
+// reads its connections in turn, one message each, so control never waits behind a data
+// backlog; order holds per connection, not across the two. A node speaks on at most two open
+// connections (sender_binding.h); a peer that uses one for everything is understood as well.
 //
 //   frame 0, 5 octets: kind (1 octet, the numbers below) and the sender's node id (4 octets,
 //            little-endian)
-//   frame 1: for kData, a batch of one or more envelopes (transport/envelope_batch.h); for kHello
-//            and kHelloReply, a Hello (native_wire.capnp) in Cap'n Proto's flat format; empty
-//            otherwise
+//   frame 1: for kData, a batch of one or more envelopes (transport/envelope_batch.h); for
+//            kControlEnvelope, one envelope as it is; for kHello and kHelloReply, a Hello
+//            (native_wire.capnp) in Cap'n Proto's flat format; empty otherwise
 //
 // The kind numbers are wire numbers and never change. Decoding is safe on untrusted bytes.
 // Thread-safety: free functions without shared state.
@@ -25,11 +30,12 @@
 namespace bossa::transport {
 
 enum class NativeKind : uint8_t {
-  kHello = 1,       // a node introduces itself; the receiver answers with kHelloReply
-  kHelloReply = 2,  // the answer: no answer is due
-  kHeartbeat = 3,   // "still here", every heartbeat_interval
-  kData = 4,        // an envelope
-  kBye = 5,         // the sender leaves the cluster
+  kHello = 1,            // a node introduces itself; the receiver answers with kHelloReply
+  kHelloReply = 2,       // the answer: no answer is due
+  kHeartbeat = 3,        // "still here", every heartbeat_interval
+  kData = 4,             // an envelope
+  kBye = 5,              // the sender leaves the cluster
+  kControlEnvelope = 6,  // one control envelope (Lane::kControl)
 };
 
 struct NativeMember {

@@ -12,8 +12,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How many queued messages the loop reads before it looks at the clock again.
+// How many queued messages, and for how long, the loop reads before it keeps the node's time
+// (heartbeats, silence): a flood of batches delays a heartbeat round by kMaxDrainTime at most.
 constexpr int kMaxDrain = 10000;
+constexpr auto kMaxDrainTime = std::chrono::milliseconds(10);
 // How often the bindings of closed connections are forgotten.
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 
@@ -69,10 +71,11 @@ void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
       message = pull_.recv();
     }
     // Whatever else has arrived is read before silence is judged (so that a handler that took a
-    // while does not make every peer look silent), up to kMaxDrain messages at a time.
+    // while does not make every peer look silent), up to kMaxDrain messages or kMaxDrainTime.
+    const Clock::time_point drain_until = Clock::now() + kMaxDrainTime;
     for (int handled = 0; message.ok(); ++handled) {
       handle(*std::move(message));
-      if (handled + 1 == kMaxDrain) break;
+      if (handled + 1 == kMaxDrain || Clock::now() >= drain_until) break;
       message = pull_.recv(socket::Flags::kDontwait);
     }
     tick(Clock::now());
@@ -118,6 +121,10 @@ void ReceiveLoop::handle(socket::Message message) {
         handler_->on_rejected(
             absl::StrCat("the rest of a batch from node ", header->sender, ": ", read.message()));
       }
+      handler_->on_batch_end();
+      break;
+    case NativeKind::kControlEnvelope:
+      handler_->on_envelope(header->sender, message[1].view());
       handler_->on_batch_end();
       break;
     case NativeKind::kBye:

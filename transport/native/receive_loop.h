@@ -2,10 +2,12 @@
 //
 // Every message a node receives arrives on the one PULL socket bound at its listen endpoint. The
 // loop reads what has arrived (polling for up to busy_wait before it sleeps in recv, and up to
-// kMaxDrain messages at a time), then runs Liveness's round when one is due and has Membership
-// greet the seeds. A Hello or HelloReply goes to Membership; a frame from a member counts as a
-// sign of life, and then a kData batch's envelopes go to the TransportHandler (on_envelope for
-// each, on_batch_end after them) and a Bye drops its sender. A frame that does not decode, or one
+// kMaxDrain messages or kMaxDrainTime at a time, so that a flood does not hold heartbeats back),
+// then runs Liveness's round when one is due and has Membership greet the seeds. The socket reads
+// a peer's data and control connections in turn. A Hello or HelloReply goes to Membership; a
+// frame from a member counts as a sign of life, and then a kData batch's envelopes, or a
+// kControlEnvelope, go to the TransportHandler (on_envelope for each, on_batch_end after them)
+// and a Bye drops its sender. A frame that does not decode, or one
 // from a node that is not a member, is rejected (on_rejected).
 //
 // Ownership: the loop owns the socket and the thread; Membership, Liveness, the handler and the

@@ -1,6 +1,7 @@
 #include "transport/native/sender_binding.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace bossa::transport {
 
@@ -13,13 +14,20 @@ absl::Status SenderBinding::admit(uint32_t sender, uint64_t pipe,
                                                       speaker->second, ", not for node ", sender));
     }
   } else {
-    if (auto bound = pipe_of_node_.find(sender);
-        bound != pipe_of_node_.end() && state(bound->second) == State::kOpen) {
-      return absl::PermissionDeniedError(absl::StrCat("node ", sender, " speaks on connection ",
-                                                      bound->second,
-                                                      ", which is open, not on connection ", pipe));
+    Pipes& pipes = pipes_of_node_[sender];
+    uint64_t* free = nullptr;
+    for (uint64_t& bound : pipes) {
+      if (bound == 0 || state(bound) != State::kOpen) {
+        free = &bound;
+        break;
+      }
     }
-    pipe_of_node_[sender] = pipe;
+    if (free == nullptr) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("node ", sender, " speaks on connections ", absl::StrJoin(pipes, " and "),
+                       ", which are open, not on connection ", pipe));
+    }
+    *free = pipe;
     node_of_pipe_[pipe] = sender;
   }
   last_sender_ = sender;
@@ -34,9 +42,13 @@ void SenderBinding::sweep(absl::FunctionRef<State(uint64_t)> state) {
       ++it;
       continue;
     }
-    if (auto newest = pipe_of_node_.find(node);
-        newest != pipe_of_node_.end() && newest->second == pipe) {
-      pipe_of_node_.erase(newest);
+    if (auto newest = pipes_of_node_.find(node); newest != pipes_of_node_.end()) {
+      bool any = false;
+      for (uint64_t& bound : newest->second) {
+        if (bound == pipe) bound = 0;
+        any = any || bound != 0;
+      }
+      if (!any) pipes_of_node_.erase(newest);
     }
     if (pipe == last_pipe_) last_pipe_ = 0;
     node_of_pipe_.erase(it++);

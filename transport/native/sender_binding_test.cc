@@ -28,7 +28,7 @@ class SenderBindingTest : public ::testing::Test {
   }
 
   SenderBinding binding_;
-  std::set<uint64_t> open_ = {1, 2, 3};
+  std::set<uint64_t> open_ = {1, 2, 3, 4, 5};
   std::set<uint64_t> closing_;
 };
 
@@ -40,13 +40,22 @@ TEST_F(SenderBindingTest, AConnectionSpeaksForTheFirstNodeItCarries) {
   EXPECT_EQ(binding_.size(), 2u);
 }
 
-TEST_F(SenderBindingTest, ASecondConnectionCannotSpeakForANodeWhoseConnectionIsOpen) {
+TEST_F(SenderBindingTest, ANodeSpeaksOnItsDataAndItsControlConnection) {
+  EXPECT_TRUE(admit(10, 1).ok());
+  EXPECT_TRUE(admit(10, 2).ok());
+  EXPECT_TRUE(admit(10, 1).ok());
+  EXPECT_EQ(binding_.size(), 2u);
+}
+
+TEST_F(SenderBindingTest, AThirdConnectionCannotSpeakForANodeWhoseTwoConnectionsAreOpen) {
   ASSERT_TRUE(admit(10, 1).ok());
-  const absl::Status spoofed = admit(10, 2);
+  ASSERT_TRUE(admit(10, 2).ok());
+  const absl::Status spoofed = admit(10, 3);
   EXPECT_EQ(spoofed.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(spoofed.message(),
-            "node 10 speaks on connection 1, which is open, not on connection 2");
+            "node 10 speaks on connections 1 and 2, which are open, not on connection 3");
   EXPECT_TRUE(admit(10, 1).ok());  // the node itself goes on
+  EXPECT_TRUE(admit(10, 2).ok());
 }
 
 TEST_F(SenderBindingTest, AConnectionCannotSpeakForASecondNode) {
@@ -57,31 +66,36 @@ TEST_F(SenderBindingTest, AConnectionCannotSpeakForASecondNode) {
   EXPECT_EQ(binding_.size(), 1u);
 }
 
-TEST_F(SenderBindingTest, ANodeMovesToANewConnectionOnceItsOldOneClosed) {
+TEST_F(SenderBindingTest, ANodeMovesToANewConnectionOnceAnOldOneClosed) {
   ASSERT_TRUE(admit(10, 1).ok());
+  ASSERT_TRUE(admit(10, 2).ok());
   close(1);
   EXPECT_TRUE(admit(10, 3).ok());
-  EXPECT_FALSE(admit(10, 2).ok());  // and is bound to the new one
+  EXPECT_FALSE(admit(10, 4).ok());  // and is bound to the new one and the open one
+  EXPECT_TRUE(admit(10, 2).ok());
 }
 
 TEST_F(SenderBindingTest, WhatAClosedConnectionDeliveredIsStillTakenAfterTheNodeMoved) {
   ASSERT_TRUE(admit(10, 1).ok());
+  ASSERT_TRUE(admit(10, 2).ok());
   close(1);
   ASSERT_TRUE(admit(10, 3).ok());
   EXPECT_TRUE(admit(10, 1).ok());  // the old connection's last frames, read after the new one's
   EXPECT_TRUE(admit(10, 3).ok());
   EXPECT_FALSE(admit(20, 1).ok());  // but it speaks for node 10 alone
+  EXPECT_FALSE(admit(10, 4).ok());
 }
 
 TEST_F(SenderBindingTest, SweepingForgetsConnectionsThatAreGoneAndNothingElse) {
   ASSERT_TRUE(admit(10, 1).ok());
   ASSERT_TRUE(admit(20, 2).ok());
+  ASSERT_TRUE(admit(20, 4).ok());
   close(1);
   sweep();
-  EXPECT_EQ(binding_.size(), 2u);  // still closing: its frames may still be read
+  EXPECT_EQ(binding_.size(), 3u);  // still closing: its frames may still be read
   closing_.erase(1);
   sweep();
-  EXPECT_EQ(binding_.size(), 1u);
+  EXPECT_EQ(binding_.size(), 2u);
   EXPECT_FALSE(admit(20, 3).ok());
   EXPECT_TRUE(admit(10, 3).ok());
 }

@@ -473,22 +473,26 @@ void Cluster::on_node_up(const transport::NodeIdentity& node) {
   NodeCounters::add(counters_.nodes_up);
   log_.log(LogLevel::kInfo, absl::StrCat("node '", node.name, "' (", node.id, ") is up"));
   names_.node_up(node.id);
-  listeners_.node_changed(node, /*up=*/true, {});
+  listeners_.node_changed(node, /*up=*/true, {}, {});
 }
 
-void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view reason) {
+void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view reason,
+                           const transport::DeliveryTally& tally) {
   runtime_.release(last_recipient_);
   {
     MutexLock lock(nodes_mutex_);
     nodes_.erase(node.id);
   }
   NodeCounters::add(counters_.nodes_down);
+  NodeCounters::add(counters_.envelopes_in_doubt, tally.in_doubt());
   log_.log(LogLevel::kInfo,
-           absl::StrCat("node '", node.name, "' (", node.id, ") is down: ", as_absl(reason)));
+           absl::StrCat("node '", node.name, "' (", node.id, ") is down: ", as_absl(reason), "; ",
+                        tally.accepted, " envelopes sent to it, ", tally.acked, " acknowledged, ",
+                        tally.in_doubt(), " in doubt"));
   runtime_.node_down(node.id);
   fail_requests_to(node, reason);
   names_.node_down(node.id);
-  listeners_.node_changed(node, /*up=*/false, reason);
+  listeners_.node_changed(node, /*up=*/false, reason, tally);
 }
 
 }  // namespace bossa

@@ -44,8 +44,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // What the cluster tells its node; called on the transport's thread, or for watch_name on the
   // thread that committed the name. Both must be quick.
   struct Listeners {
-    // A node came up (`up`) or went down (with `reason`).
-    std::function<void(const transport::NodeIdentity& node, bool up, std::string_view reason)>
+    // A node came up (`up`) or went down (with `reason`, and the tally of what this node sent it).
+    std::function<void(const transport::NodeIdentity& node, bool up, std::string_view reason,
+                       const transport::DeliveryTally& tally)>
         node_changed;
     // A global name of a local actor was committed (on) or released (off): release it when the
     // actor stops, or no longer.
@@ -78,7 +79,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_envelope(uint32_t from, std::string_view bytes) override;
   void on_batch_end() override;
   void on_node_up(const transport::NodeIdentity& node) override;
-  void on_node_down(const transport::NodeIdentity& node, std::string_view reason) override;
+  void on_node_down(const transport::NodeIdentity& node, std::string_view reason,
+                    const transport::DeliveryTally& tally) override;
   void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
   void on_rejected(std::string_view what) override;
   void on_connection_log(std::string_view line) override;

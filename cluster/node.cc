@@ -51,9 +51,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
       claim_timeout(node->config_.transport), node->log_,
       Cluster::Listeners{
           .node_changed =
-              [raw](const transport::NodeIdentity& changed, bool up, std::string_view reason) {
+              [raw](const transport::NodeIdentity& changed, bool up, std::string_view reason,
+                    const transport::DeliveryTally& tally) {
                 raw->runtime_->send(service_pid(raw->self_.id),
-                                    NodeChanged{changed, up, std::string(reason)});
+                                    NodeChanged{changed, up, std::string(reason), tally});
               },
           .watch_name =
               [raw](const std::string& name, Pid pid, bool on) {

@@ -19,6 +19,8 @@ struct NodeCounters {
                                            // transport reported them undelivered
   std::atomic<uint64_t> nodes_up{0};       // node-up events seen
   std::atomic<uint64_t> nodes_down{0};     // node-down events seen
+  std::atomic<uint64_t> envelopes_in_doubt{0};  // sent to nodes that went down, not acknowledged
+                                                // (transport::DeliveryTally::in_doubt)
 
   static void add(std::atomic<uint64_t>& counter, uint64_t n = 1) noexcept {
     counter.fetch_add(n, std::memory_order_relaxed);

@@ -16,6 +16,11 @@ struct NodeDown {
   std::string name;
   uint32_t id = 0;
   std::string reason;  // "left", "silent for 2s", ...
+  // Of the envelopes this node sent it (transport::DeliveryTally): those it acknowledged, and
+  // those neither acknowledged nor reported undelivered, delivered or lost. Zeros where the
+  // transport does not count (local, amqp).
+  uint64_t in_doubt = 0;
+  uint64_t acked = 0;
 };
 
 }  // namespace bossa

@@ -71,7 +71,8 @@ Behavior node_service(EventedActor& self, const RemoteFunctions& functions, Glob
           if (change.up) {
             self.send(subscriber, NodeUp{change.node.name, change.node.id});
           } else {
-            self.send(subscriber, NodeDown{change.node.name, change.node.id, change.reason});
+            self.send(subscriber, NodeDown{change.node.name, change.node.id, change.reason,
+                                           change.tally.in_doubt(), change.tally.acked});
           }
         }
       },

@@ -33,6 +33,7 @@ struct NodeChanged {
   transport::NodeIdentity node;
   bool up = false;
   std::string reason;
+  transport::DeliveryTally tally;  // down: what this node sent it
 };
 
 // To the service: release global name `name` when `pid` stops (on), or no longer (off).

@@ -85,6 +85,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.rejected = load(counters.rejected);
   m.node_up_events = load(counters.nodes_up);
   m.node_down_events = load(counters.nodes_down);
+  m.envelopes_in_doubt = load(counters.envelopes_in_doubt);
   m.connections = node.connection_stats();
   m.dead_letters = node.runtime().dead_letter_count();
   for (const transport::NodeIdentity& peer : node.nodes()) m.peers.push_back(peer.name);
@@ -123,6 +124,9 @@ std::string format_prometheus(const NodeMetrics& m) {
               m.rejected);
   out.counter("bossa_node_up_events_total", "Other nodes seen coming up.", m.node_up_events);
   out.counter("bossa_node_down_events_total", "Other nodes seen going down.", m.node_down_events);
+  out.counter("bossa_envelopes_in_doubt_total",
+              "Envelopes sent to nodes that then went down, which they never acknowledged.",
+              m.envelopes_in_doubt);
   out.gauge("bossa_connected_nodes", "Other nodes up now.", static_cast<double>(m.peers.size()));
   out.gauge("bossa_connections_open", "Connections the listen endpoint has accepted, open now.",
             static_cast<double>(m.connections.open));
@@ -160,7 +164,7 @@ std::string format_status(const NodeMetrics& m) {
                   " bound for other nodes), decode errors ", m.decode_errors, ", rejected ",
                   m.rejected, "\n");
   absl::StrAppend(&out, "  node events   ", m.node_up_events, " up, ", m.node_down_events,
-                  " down\n");
+                  " down (", m.envelopes_in_doubt, " envelopes in doubt)\n");
   absl::StrAppend(&out, "  connections   ", m.connections.open, " open (",
                   m.connections.handshaking, " in their handshake), ", m.connections.refused,
                   " refused, ", m.connections.closed_bad_input, " closed for bad input\n");

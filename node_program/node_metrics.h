@@ -39,6 +39,7 @@ struct NodeMetrics {
   uint64_t rejected = 0;
   uint64_t node_up_events = 0;
   uint64_t node_down_events = 0;
+  uint64_t envelopes_in_doubt = 0;         // sent to nodes that went down, never acknowledged
   transport::ConnectionStats connections;  // of the transport's listen endpoint
 
   std::vector<std::string> peers;  // the other nodes up now, by name, sorted

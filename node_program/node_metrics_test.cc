@@ -30,6 +30,7 @@ NodeMetrics sample() {
   m.rejected = 8;
   m.node_up_events = 4;
   m.node_down_events = 1;
+  m.envelopes_in_doubt = 17;
   m.connections = {.open = 3, .handshaking = 1, .refused = 11, .closed_bad_input = 13};
   m.peers = {"beta", "gamma"};
   m.actors = 42;
@@ -53,6 +54,7 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_transport_rejected_total{node=\"alpha\"} 8\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_up_events_total{node=\"alpha\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_down_events_total{node=\"alpha\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_envelopes_in_doubt_total{node=\"alpha\"} 17\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connected_nodes{node=\"alpha\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connections_open{node=\"alpha\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connections_handshaking{node=\"alpha\"} 1\n"));
@@ -89,7 +91,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 22);
+  EXPECT_EQ(samples, 23);
   EXPECT_EQ(helped, typed);
 }
 
@@ -108,7 +110,7 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
   EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB)\n"));
   EXPECT_THAT(
       text, HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected 8\n"));
-  EXPECT_THAT(text, HasSubstr("node events   4 up, 1 down\n"));
+  EXPECT_THAT(text, HasSubstr("node events   4 up, 1 down (17 envelopes in doubt)\n"));
   EXPECT_THAT(text, HasSubstr("actors        42 live; names 5 global, 6 local\n"));
   EXPECT_THAT(text, HasSubstr("mailboxes     9 messages waiting; fullest <7.12> with 8\n"));
 }

@@ -59,6 +59,17 @@ struct ConnectionStats {
   uint64_t closed_bad_input = 0;  // closed for what the peer sent: malformed, too large, too slow
 };
 
+// What a backend can say, when a node goes down, of the envelopes send() accepted for it (both
+// lanes, each envelope one). A backend that does not count says zeros.
+struct DeliveryTally {
+  uint64_t accepted = 0;  // envelopes send() accepted for the node (returned OK)
+  uint64_t acked = 0;     // of those, how many the node said it received; at most `accepted`
+  // Neither acknowledged nor reported (on_undelivered): delivered or lost, nobody knows which.
+  uint64_t in_doubt() const { return accepted - acked; }
+
+  friend bool operator==(const DeliveryTally&, const DeliveryTally&) = default;
+};
+
 class TransportHandler {
  public:
   virtual ~TransportHandler() = default;
@@ -70,8 +81,12 @@ class TransportHandler {
   // back until then to pass on several to one actor at once.
   virtual void on_batch_end() = 0;
   virtual void on_node_up(const NodeIdentity& node) = 0;
-  // `reason` says why, for logs: "left", "silent for 2s", "connection lost".
-  virtual void on_node_down(const NodeIdentity& node, std::string_view reason) = 0;
+  // `reason` says why, for logs: "left", "silent for 2s", "connection lost". `tally` accounts for
+  // what this node sent `node`: native counts and acknowledges every envelope; local says zeros
+  // (nothing is in flight in one process); amqp says zeros too, since what the broker confirmed
+  // waits in the peer's queue and what it did not is reported through on_undelivered.
+  virtual void on_node_down(const NodeIdentity& node, std::string_view reason,
+                            const DeliveryTally& tally) = 0;
   // An envelope this node sent `to` that the backend learned was not delivered after send()
   // accepted it (amqp: the broker returned it as unroutable, refused it, or the connection dropped
   // before the broker confirmed it). `envelope` is valid only during the call.

@@ -288,7 +288,7 @@ void AmqpTransport::lose(Session& session, const absl::Status& why) {
     peers = peers_.remove_all();
   }
   room_.notify_all();
-  for (const NodeIdentity& node : peers) handler_->on_node_down(node, reason);
+  for (const NodeIdentity& node : peers) handler_->on_node_down(node, reason, DeliveryTally{});
 }
 
 void AmqpTransport::leave(Session& session) {

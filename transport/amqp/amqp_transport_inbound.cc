@@ -158,7 +158,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
       gone = peers_.remove(sender->id, /*left=*/true);
     }
     room_.notify_all();
-    if (gone) handler_->on_node_down(*gone, "left");
+    if (gone) handler_->on_node_down(*gone, "left", DeliveryTally{});
     return;
   }
   if (config_.amqp.publisher_confirms) {
@@ -217,9 +217,9 @@ bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
   }
   if (heard.stale) return false;
   for (const NodeIdentity& replaced : heard.replaced) {
-    handler_->on_node_down(replaced, "restarted");
+    handler_->on_node_down(replaced, "restarted", DeliveryTally{});
   }
-  if (heard.reconnected) handler_->on_node_down(node, "reconnected to the broker");
+  if (heard.reconnected) handler_->on_node_down(node, "reconnected to the broker", DeliveryTally{});
   if (heard.came_up) handler_->on_node_up(node);
   return true;
 }
@@ -235,7 +235,7 @@ void AmqpTransport::expire_silent() {
   room_.notify_all();
   const std::string reason =
       absl::StrCat("silent for ", absl::FormatDuration(config_.node_down_after));
-  for (const NodeIdentity& node : silent) handler_->on_node_down(node, reason);
+  for (const NodeIdentity& node : silent) handler_->on_node_down(node, reason, DeliveryTally{});
 }
 
 }  // namespace bossa::transport

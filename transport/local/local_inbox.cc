@@ -59,7 +59,7 @@ void LocalInbox::run() {
         handler_.on_node_up(event.node);
         break;
       case Event::Kind::kDown:
-        handler_.on_node_down(event.node, event.data);
+        handler_.on_node_down(event.node, event.data, DeliveryTally{});
         break;
     }
     lock.lock();

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 
 #include "serialization/envelope.h"
@@ -44,15 +45,27 @@ void check_batch(std::string_view bytes) {
   });
 }
 
+void check_ack(std::string_view bytes) {
+  absl::StatusOr<std::optional<uint64_t>> ack = bossa::transport::decode_ack(bytes);
+  if (!ack.ok() || !ack->has_value()) return;
+  if (bossa::transport::encode_ack(**ack) != bytes) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
-  if (data[0] % 2 == 0) {
-    check_hello(bytes);
-  } else {
-    check_batch(bytes);
+  switch (data[0] % 3) {
+    case 0:
+      check_hello(bytes);
+      break;
+    case 1:
+      check_batch(bytes);
+      break;
+    default:
+      check_ack(bytes);
+      break;
   }
   return 0;
 }

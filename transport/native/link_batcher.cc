@@ -55,6 +55,7 @@ LinkBatcher::SendResult LinkBatcher::send(std::string_view envelope,
   // without a look at the clock (the flusher notes when it last sent instead).
   if (in_flight_ || flush_posted_) {
     batch_.append(envelope);
+    ++accepted_;
     return SendResult::kQueued;
   }
   const TimePoint now = clock_.now();
@@ -62,6 +63,7 @@ LinkBatcher::SendResult LinkBatcher::send(std::string_view envelope,
   last_send_ = now;
   if (streaming) {
     batch_.append(envelope);
+    ++accepted_;
     const auto delay = post_flush();
     lock.unlock();  // the timer is set up outside the lock, which the flusher may be waiting for
     keep_link();
@@ -73,6 +75,7 @@ LinkBatcher::SendResult LinkBatcher::send(std::string_view envelope,
   // thread let the socket go between tries, and leaves with the flusher afterwards.
   keep_link();  // sending may wait for the socket
   batch_.append(envelope);
+  ++accepted_;
   std::vector<std::string> chunks = batch_.take();
   in_flight_ = true;
   lock.unlock();
@@ -133,6 +136,11 @@ bool LinkBatcher::flush(bool retry) {
   lock.unlock();
   io_.arm_flush(delay);
   return sent.ok();
+}
+
+uint64_t LinkBatcher::accepted() {
+  MutexLock lock(mutex_);
+  return accepted_;
 }
 
 void LinkBatcher::close() {

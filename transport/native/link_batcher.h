@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <string_view>
@@ -97,6 +98,9 @@ class LinkBatcher {
   // Drops what is batched, refuses later sends and wakes senders waiting for room.
   void close();
 
+  // The envelopes send() accepted (kQueued) so far. Once close() returned, the final count.
+  uint64_t accepted();
+
  private:
   // Marks a flush armed and says after how long it is due.
   std::chrono::microseconds post_flush() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -117,6 +121,7 @@ class LinkBatcher {
   std::deque<socket::Message> stalled_ ABSL_GUARDED_BY(mutex_);
   bool retry_scheduled_ ABSL_GUARDED_BY(mutex_) = false;
   bool closed_ ABSL_GUARDED_BY(mutex_) = false;
+  uint64_t accepted_ ABSL_GUARDED_BY(mutex_) = 0;
   // When a sender last sent while nothing was batched, or the flusher last sent a batch.
   TimePoint last_send_ ABSL_GUARDED_BY(mutex_);
 };

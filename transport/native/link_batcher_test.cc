@@ -230,5 +230,16 @@ TEST_F(LinkBatcherTest, AClosedLinkDropsItsBatchAndRefusesSends) {
   EXPECT_TRUE(io.flushed_batches.empty());
 }
 
+TEST_F(LinkBatcherTest, CountsEveryEnvelopeItAcceptsAndNoneItRefuses) {
+  ASSERT_EQ(send("a"), LinkBatcher::SendResult::kQueued);  // idle: at once
+  clock.advance(kGap / 2);
+  ASSERT_EQ(send("b"), LinkBatcher::SendResult::kQueued);  // streaming: batched
+  ASSERT_EQ(send("c"), LinkBatcher::SendResult::kQueued);
+  EXPECT_EQ(batcher.accepted(), 3u);
+  batcher.close();
+  EXPECT_EQ(send("d"), LinkBatcher::SendResult::kClosed);
+  EXPECT_EQ(batcher.accepted(), 3u);  // b and c were dropped with the batch: in doubt
+}
+
 }  // namespace
 }  // namespace bossa::transport

@@ -12,18 +12,31 @@ void Liveness::start(TimePoint now) {
 }
 
 void Liveness::watch(uint32_t id, TimePoint now) {
-  last_heard_[id] = now;
+  members_[id] = Member{now, 0};
 }
 
 void Liveness::forget(uint32_t id) {
-  last_heard_.erase(id);
+  members_.erase(id);
 }
 
 bool Liveness::heard(uint32_t id, TimePoint now) {
-  auto it = last_heard_.find(id);
-  if (it == last_heard_.end()) return false;
-  it->second = now;
+  auto it = members_.find(id);
+  if (it == members_.end()) return false;
+  it->second.last_heard = now;
   return true;
+}
+
+void Liveness::received(uint32_t id, uint64_t envelopes) {
+  if (auto it = members_.find(id); it != members_.end()) it->second.received += envelopes;
+}
+
+void Liveness::restart_count(uint32_t id) {
+  if (auto it = members_.find(id); it != members_.end()) it->second.received = 0;
+}
+
+uint64_t Liveness::received_from(uint32_t id) const {
+  auto it = members_.find(id);
+  return it == members_.end() ? 0 : it->second.received;
 }
 
 std::optional<Liveness::Round> Liveness::round(TimePoint now) {
@@ -31,8 +44,8 @@ std::optional<Liveness::Round> Liveness::round(TimePoint now) {
   next_round_ = now + absl::ToChronoNanoseconds(heartbeat_interval_);
   const auto limit = absl::ToChronoNanoseconds(node_down_after_);
   Round round;
-  for (const auto& [id, last_heard] : last_heard_) {
-    if (now - last_heard > limit) {
+  for (const auto& [id, member] : members_) {
+    if (now - member.last_heard > limit) {
       round.silent.push_back(id);
     } else {
       round.alive.push_back(id);

@@ -5,7 +5,8 @@
 // members heard from within node_down_after are to be sent a heartbeat, the others are silent
 // and to be dropped. Liveness watches exactly the members: Membership tells it of every join and
 // drop. It does no I/O; the receive loop acts on its rounds, after reading what has arrived, so
-// that a slow handler does not make every peer look silent.
+// that a slow handler does not make every peer look silent. It also counts the envelopes
+// received from each member since it joined: the ack that goes back in heartbeats (ack_ledger.h).
 //
 // Thread-safety: none; the receive thread owns it.
 #pragma once
@@ -29,12 +30,18 @@ class Liveness {
 
   // The first round is due at `now`.
   void start(TimePoint now);
-  // Watches member `id`, heard from at `now`.
+  // Watches member `id`, heard from at `now`, none of its envelopes received yet.
   void watch(uint32_t id, TimePoint now);
   void forget(uint32_t id);
-  void forget_all() { last_heard_.clear(); }
+  void forget_all() { members_.clear(); }
   // Notes a frame from `id` at `now`. False when `id` is not a member.
   bool heard(uint32_t id, TimePoint now);
+  // Notes `envelopes` received from member `id`, if it is one.
+  void received(uint32_t id, uint64_t envelopes);
+  // Counts member `id`'s envelopes from zero again: its link to this node is new.
+  void restart_count(uint32_t id);
+  // The envelopes received from member `id` since it joined (or restart_count); 0 for another id.
+  uint64_t received_from(uint32_t id) const;
 
   struct Round {
     std::vector<uint32_t> alive;   // to be sent a heartbeat
@@ -48,8 +55,13 @@ class Liveness {
  private:
   const absl::Duration heartbeat_interval_;
   const absl::Duration node_down_after_;
+  struct Member {
+    TimePoint last_heard;
+    uint64_t received = 0;
+  };
+
   TimePoint next_round_;
-  absl::flat_hash_map<uint32_t, TimePoint> last_heard_;
+  absl::flat_hash_map<uint32_t, Member> members_;
 };
 
 }  // namespace bossa::transport

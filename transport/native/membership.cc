@@ -103,6 +103,9 @@ void Membership::on_hello(const NativeHeader& header, std::string_view body, boo
   // An earlier run of this node (same name or same endpoint, another id) goes first, so that the
   // answer and what follows travel a fresh connection.
   drop_replaced(hello->self);
+  // A member greets only a node it does not take for a member: its link here is new, and so is
+  // the count of what came over it.
+  if (answer) liveness_.restart_count(hello->self.identity.id);
   // The answer goes first, on both connections: on each it then precedes anything node-up makes
   // us send, so the peer knows us before our first envelope arrives.
   if (answer) {
@@ -177,15 +180,30 @@ void Membership::drop(uint32_t id, std::string_view reason) {
   liveness_.forget(id);
   links_.erase(gone.member.endpoint);
   gone.link->close(0);
+  const DeliveryTally tally = gone.link->tally();
   // A peer that went silent may come back when the network heals: keep greeting it a while.
   if (reason != "left" && reason != "restarted") {
     former_[gone.member.endpoint] = Clock::now() + kRegreetFormerMembersFor;
   }
-  handler_->on_node_down(gone.member.identity, reason);
+  handler_->on_node_down(gone.member.identity, reason, tally);
+}
+
+void Membership::on_ack(uint32_t id, uint64_t ack) {
+  std::shared_ptr<NativeLink> link;
+  {
+    SharedLock lock(mutex_);
+    auto it = members_.find(id);
+    if (it == members_.end()) return;
+    link = it->second.link;
+  }
+  if (!link->on_ack(ack)) {
+    handler_->on_rejected(absl::StrCat("an ack of ", ack, " envelopes from node ", id,
+                                       ", more than its link accepted"));
+  }
 }
 
 void Membership::send_heartbeats(const std::vector<uint32_t>& ids) {
-  std::vector<std::shared_ptr<NativeLink>> links;
+  std::vector<std::pair<uint32_t, std::shared_ptr<NativeLink>>> links;
   std::vector<uint32_t> stuck;
   {
     SharedLock lock(mutex_);
@@ -195,12 +213,12 @@ void Membership::send_heartbeats(const std::vector<uint32_t>& ids) {
       if (it->second.link->stuck()) {
         stuck.push_back(id);
       } else {
-        links.push_back(it->second.link);
+        links.emplace_back(id, it->second.link);
       }
     }
   }
-  for (const std::shared_ptr<NativeLink>& link : links) {
-    link->send_control(NativeKind::kHeartbeat, {});
+  for (const auto& [id, link] : links) {
+    link->send_control(NativeKind::kHeartbeat, encode_ack(liveness_.received_from(id)));
   }
   for (uint32_t id : stuck) {
     drop(id, absl::StrCat("its control queue stayed full for ",
@@ -235,7 +253,7 @@ void Membership::stop() {
     // was batched after it: never later envelopes without the earlier ones.
     if (member.link->flush()) (void)member.link->flush();
     // Bye goes behind the last batch, on its connection: the peer reads every envelope first.
-    member.link->send_on_data(NativeKind::kBye, {});
+    member.link->send_on_data(NativeKind::kBye, encode_ack(liveness_.received_from(id)));
   }
   members_.clear();
   liveness_.forget_all();

@@ -52,15 +52,18 @@ class Membership {
 
   // A Hello (`answer`: one that wants a HelloReply) or a HelloReply from `header.sender`.
   void on_hello(const NativeHeader& header, std::string_view body, bool answer);
-  // Drops member `id`, if it is one, and closes its link.
+  // Member `id`'s cumulative ack of what this node sent it (NativeLink::on_ack).
+  void on_ack(uint32_t id, uint64_t ack);
+  // Drops member `id`, if it is one, closes its link and reports it down with its link's tally.
   void drop(uint32_t id, std::string_view reason);
-  // Sends each member of `ids` a heartbeat on its control connection; drops, instead, one whose
+  // Sends each member of `ids` a heartbeat with its ack (Liveness::received_from) on its control
+  // connection; drops, instead, one whose
   // control queue stayed full for node_down_after (NativeLink::stuck).
   void send_heartbeats(const std::vector<uint32_t>& ids);
   // Greets the seeds and former members that are not members, when that is due.
   void greet(TimePoint now);
 
-  // Sends what each member's link has batched, then Bye, and closes every link.
+  // Sends what each member's link has batched, then Bye with its ack, and closes every link.
   void stop();
 
  private:

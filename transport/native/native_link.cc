@@ -66,7 +66,10 @@ absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
       MutexLock lock(control_mutex_);
       if (control_closed_) return absl::UnavailableError("the link is closed");
       absl::Status sent = control_.send(std::move(message), socket::Flags::kDontwait);
-      if (sent.ok()) return sent;
+      if (sent.ok()) {
+        ++control_accepted_;
+        return sent;
+      }
       if (!absl::IsUnavailable(sent)) return sent;
     }
     if (std::chrono::steady_clock::now() >= give_up) {
@@ -76,6 +79,15 @@ absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
     }
     std::this_thread::sleep_for(kControlRetryStep);
   }
+}
+
+uint64_t NativeLink::accepted() {
+  uint64_t control;
+  {
+    MutexLock lock(control_mutex_);
+    control = control_accepted_;
+  }
+  return batcher_.accepted() + control;
 }
 
 void NativeLink::close(int linger_ms) {

@@ -10,8 +10,10 @@
 // once: one that finds the control queue full is not queued (the peer has not read the frames
 // before it; the next heartbeat says the same). A control envelope that finds it full waits up to
 // the room timeout, then is refused (ResourceExhausted) and the link marks itself stuck: its
-// member is then dropped (Membership). HelloReply also goes first on the data connection, so that
-// the peer knows this node before its first batch; Bye goes last on it, behind the last batch.
+// member is then dropped (Membership). The link counts the envelopes it accepted on both
+// connections and keeps the peer's acks (ack_ledger.h) for the tally of a node down. HelloReply
+// also goes first on the data connection, so that the peer knows this node before its first batch;
+// Bye goes last on it, behind the last batch.
 //
 // Ownership: shared (std::shared_ptr) by the node's tables and the flusher's timers; what
 // LinkContext names outlives every link. Closing a link does not free it.
@@ -33,6 +35,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "base/mutex.h"
+#include "transport/native/ack_ledger.h"
 #include "transport/native/chunk_pool.h"
 #include "transport/native/link_batcher.h"
 #include "transport/native/native_wire.h"
@@ -73,6 +76,10 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   absl::Status send_control_envelope(std::string_view envelope);
   // A control envelope found the control queue full for the whole room timeout.
   bool stuck() const { return stuck_.load(std::memory_order_relaxed); }
+  // The peer's cumulative ack (AckLedger::on_ack); false if it was ignored.
+  bool on_ack(uint64_t ack) { return ledger_.on_ack(ack, accepted()); }
+  // What the link accepted and the peer acknowledged; final once close() returned.
+  DeliveryTally tally() { return ledger_.tally(accepted()); }
   // Closes both sockets with `linger_ms`, drops what is batched and wakes senders waiting for room.
   void close(int linger_ms);
 
@@ -84,6 +91,8 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   void arm_flush(std::chrono::microseconds delay) override;
   void arm_retry() override;
   bool running() const override { return context_.running.load(); }
+  // Envelopes accepted on both connections.
+  uint64_t accepted();
 
   const LinkContext context_;
   Mutex socket_mutex_;
@@ -92,7 +101,9 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   Mutex control_mutex_;
   socket::Socket control_ ABSL_GUARDED_BY(control_mutex_);
   bool control_closed_ ABSL_GUARDED_BY(control_mutex_) = false;
+  uint64_t control_accepted_ ABSL_GUARDED_BY(control_mutex_) = 0;
   std::atomic<bool> stuck_{false};
+  AckLedger ledger_;
 };
 
 }  // namespace bossa::transport

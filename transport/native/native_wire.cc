@@ -10,6 +10,7 @@ namespace bossa::transport {
 namespace {
 
 constexpr size_t kHeaderSize = 5;
+constexpr size_t kAckSize = 8;
 // A Hello lists at most this many members, and is at most this big.
 constexpr size_t kMaxMembers = 4096;
 constexpr size_t kMaxHelloBytes = 1 << 20;
@@ -65,6 +66,25 @@ absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message
   const uint32_t sender =
       uint32_t{h[1]} | uint32_t{h[2]} << 8 | uint32_t{h[3]} << 16 | uint32_t{h[4]} << 24;
   return NativeHeader{static_cast<NativeKind>(h[0]), sender};
+}
+
+std::string encode_ack(uint64_t ack) {
+  std::string body(kAckSize, '\0');
+  for (size_t i = 0; i < kAckSize; ++i) body[i] = static_cast<char>(ack >> (8 * i));
+  return body;
+}
+
+absl::StatusOr<std::optional<uint64_t>> decode_ack(std::string_view body) {
+  if (body.empty()) return std::nullopt;
+  if (body.size() != kAckSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an ack of ", body.size(), " octets, expected ", kAckSize));
+  }
+  uint64_t ack = 0;
+  for (size_t i = 0; i < kAckSize; ++i) {
+    ack |= uint64_t{static_cast<uint8_t>(body[i])} << (8 * i);
+  }
+  return ack;
 }
 
 std::string encode_hello(const NativeHello& hello) {

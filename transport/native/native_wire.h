@@ -12,13 +12,22 @@
 //            little-endian)
 //   frame 1: for kData, a batch of one or more envelopes (transport/envelope_batch.h); for
 //            kControlEnvelope, one envelope as it is; for kHello and kHelloReply, a Hello
-//            (native_wire.capnp) in Cap'n Proto's flat format; empty otherwise
+//            (native_wire.capnp) in Cap'n Proto's flat format; for kHeartbeat and kBye, empty or
+//            an ack; empty otherwise
+//
+// An ack is 8 octets, little-endian: how many envelopes (each of a batch one, kData and
+// kControlEnvelope alike) the sender of the frame has received from its receiver since it took
+// the receiver for a member (a Hello from a member starts the count again: the member's link is
+// new). The receiver's link subtracts it from what it accepted to tell what is in doubt when the
+// sender goes down (ack_ledger.h). An empty body (a data connection's first heartbeat, or an
+// older node) carries no ack.
 //
 // The kind numbers are wire numbers and never change. Decoding is safe on untrusted bytes.
 // Thread-safety: free functions without shared state.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +70,11 @@ socket::Message native_message_around(NativeKind kind, uint32_t sender, socket::
 // Reads frame 0 of a received message. InvalidArgument unless it has two frames and a 5-octet
 // header of a known kind.
 absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message);
+
+// The body of a heartbeat or Bye carrying `ack`.
+std::string encode_ack(uint64_t ack);
+// The ack in such a body: nullopt for an empty body, InvalidArgument unless it has 0 or 8 octets.
+absl::StatusOr<std::optional<uint64_t>> decode_ack(std::string_view body);
 
 std::string encode_hello(const NativeHello& hello);
 absl::StatusOr<NativeHello> decode_hello(std::string_view bytes);

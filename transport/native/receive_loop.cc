@@ -113,25 +113,44 @@ void ReceiveLoop::handle(socket::Message message) {
     return;
   }
   switch (header->kind) {
-    case NativeKind::kData:
-      if (absl::Status read = for_each_in_batch(
-              message[1].view(),
-              [&](std::string_view envelope) { handler_->on_envelope(header->sender, envelope); });
-          !read.ok()) {
+    case NativeKind::kData: {
+      uint64_t envelopes = 0;
+      absl::Status read = for_each_in_batch(message[1].view(), [&](std::string_view envelope) {
+        ++envelopes;
+        handler_->on_envelope(header->sender, envelope);
+      });
+      liveness_.received(header->sender, envelopes);
+      if (!read.ok()) {
         handler_->on_rejected(
             absl::StrCat("the rest of a batch from node ", header->sender, ": ", read.message()));
       }
       handler_->on_batch_end();
       break;
+    }
     case NativeKind::kControlEnvelope:
+      liveness_.received(header->sender, 1);
       handler_->on_envelope(header->sender, message[1].view());
       handler_->on_batch_end();
       break;
+    case NativeKind::kHeartbeat:
+      take_ack(header->sender, message[1].view());
+      break;
     case NativeKind::kBye:
+      take_ack(header->sender, message[1].view());
       membership_.drop(header->sender, "left");
       break;
     default:
       break;
+  }
+}
+
+void ReceiveLoop::take_ack(uint32_t sender, std::string_view body) {
+  absl::StatusOr<std::optional<uint64_t>> ack = decode_ack(body);
+  if (!ack.ok()) {
+    handler_->on_rejected(
+        absl::StrCat("a heartbeat or Bye from node ", sender, ": ", ack.status().message()));
+  } else if (ack->has_value()) {
+    membership_.on_ack(sender, **ack);
   }
 }
 

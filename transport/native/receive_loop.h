@@ -7,7 +7,8 @@
 // a peer's data and control connections in turn. A Hello or HelloReply goes to Membership; a
 // frame from a member counts as a sign of life, and then a kData batch's envelopes, or a
 // kControlEnvelope, go to the TransportHandler (on_envelope for each, on_batch_end after them)
-// and a Bye drops its sender. A frame that does not decode, or one
+// and a Bye drops its sender. Envelopes received are counted per member (Liveness), and the
+// acks in heartbeats and Byes go to Membership. A frame that does not decode, or one
 // from a node that is not a member, is rejected (on_rejected).
 //
 // Ownership: the loop owns the socket and the thread; Membership, Liveness, the handler and the
@@ -49,6 +50,8 @@ class ReceiveLoop {
  private:
   void run(std::chrono::nanoseconds busy_wait);
   void handle(socket::Message message);
+  // The ack in a heartbeat's or Bye's `body`, to Membership.
+  void take_ack(uint32_t sender, std::string_view body);
   void tick(std::chrono::steady_clock::time_point now);
 
   Membership& membership_;

@@ -193,14 +193,14 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     return refuse(to, *element, sent);
   }
   if (!sent.ok()) {
+    // The node is not up (Unavailable, naming it) or did not take the envelope in time
+    // (ResourceExhausted): a dead letter, and its sender learns so from the status too.
     NodeCounters::add(counters_.undeliverable);
     // A request that node down answered meanwhile is not answered twice.
-    if (awaited && !forget_request(element->from, element->correlation_id)) {
-      return absl::OkStatus();
-    }
+    if (awaited && !forget_request(element->from, element->correlation_id)) return sent;
     runtime_.report_dead_letter(to, std::move(element), as_std(sent.message()));
   }
-  return absl::OkStatus();
+  return sent;
 }
 
 absl::Status Cluster::refuse(Pid to, const MailboxElement& element, const absl::Status& why) {

@@ -105,7 +105,8 @@ class Actor : public ReplySink {
   virtual ~Actor();
 
   Pid pid() const noexcept { return pid_; }
-  // About how many messages wait in this actor's mailbox (Mailbox::depth); any thread.
+  // How many messages wait for this actor, fetched or not (Mailbox::depth: may run ahead by what
+  // the actor handled in its current turn); any thread.
   size_t mailbox_depth() const noexcept { return mailbox_.depth(); }
   // Erlang's self(): this actor's pid.
   Pid self() const noexcept { return pid_; }

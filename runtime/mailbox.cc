@@ -102,14 +102,14 @@ Mailbox::~Mailbox() {
 }
 
 Mailbox::PushResult Mailbox::push(ElementPtr& element) noexcept {
-  const PushResult result = push_chain(element.get(), element.get());
+  const PushResult result = push_chain(element.get(), element.get(), 1);
   if (result != PushResult::kClosed) element.release();
   return result;
 }
 
 Mailbox::PushResult Mailbox::push(ElementRun& run) noexcept {
   if (run.empty()) return PushResult::kQueued;
-  const PushResult result = push_chain(run.newest_, run.oldest_);
+  const PushResult result = push_chain(run.newest_, run.oldest_, run.size_);
   if (result != PushResult::kClosed) {
     run.newest_ = run.oldest_ = nullptr;
     run.size_ = 0;
@@ -117,12 +117,16 @@ Mailbox::PushResult Mailbox::push(ElementRun& run) noexcept {
   return result;
 }
 
-Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* oldest) noexcept {
+Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* oldest,
+                                        size_t count) noexcept {
+  // Counted before they are linked: the reader's fetch never subtracts what was not added.
+  pushed_.fetch_add(count, std::memory_order_relaxed);
   uintptr_t top = head_.load(std::memory_order_relaxed);
   for (;;) {
     if (top == kClosed) {
       // A failed try may have linked the chain to elements the reader has taken since.
       oldest->next = nullptr;
+      pushed_.fetch_sub(count, std::memory_order_relaxed);
       return PushResult::kClosed;
     }
     oldest->next = (top == kEmpty || top == kBlocked) ? nullptr : as_element(top);
@@ -137,7 +141,14 @@ size_t Mailbox::fetch(ElementQueue& queue) noexcept {
   uintptr_t top = head_.load(std::memory_order_relaxed);
   if (top == kEmpty || top == kBlocked || top == kClosed) return 0;
   top = head_.exchange(kEmpty, std::memory_order_acq_rel);
-  return append_reversed(as_element(top), queue);
+  return taken(append_reversed(as_element(top), queue));
+}
+
+size_t Mailbox::taken(size_t count) noexcept {
+  // Held before no longer pushed: depth() may count them twice for a moment, never zero times.
+  held_.store(held_.load(std::memory_order_relaxed) + count, std::memory_order_relaxed);
+  pushed_.fetch_sub(count, std::memory_order_relaxed);
+  return count;
 }
 
 bool Mailbox::try_block() noexcept {
@@ -155,7 +166,7 @@ bool Mailbox::try_unblock() noexcept {
 void Mailbox::close(ElementQueue& leftover) noexcept {
   const uintptr_t top = head_.exchange(kClosed, std::memory_order_acq_rel);
   if (top != kEmpty && top != kBlocked && top != kClosed)
-    append_reversed(as_element(top), leftover);
+    taken(append_reversed(as_element(top), leftover));
 }
 
 }  // namespace bossa

@@ -12,6 +12,11 @@
 // several elements for one mailbox gathers them in an ElementRun and pushes them with one
 // compare-and-swap.
 //
+// depth() counts everything queued for the actor: a push adds to a counter before it links its
+// elements, the reader moves what it fetches from that counter to the count it says it holds
+// (set_held). It may run ahead of the truth by what the reader handled since it last said so (a
+// turn), never behind it by more than one fetch.
+//
 // Thread-safety: push() from any thread; every other method from the single reader only. An
 // ElementRun belongs to one thread.
 #pragma once
@@ -106,11 +111,12 @@ class Mailbox {
   // Reader: closes the mailbox; later pushes fail. Elements still inside are moved to `leftover`.
   void close(ElementQueue& leftover) noexcept;
 
-  // Any thread: how many elements the reader held fetched and unhandled when it last said so
-  // (set_held, after each fetch and each turn): the backlog of an actor that cannot keep up.
-  // What was pushed since its last fetch is not counted: counting pushes would cost every send
-  // an atomic increment.
-  size_t depth() const noexcept { return held_.load(std::memory_order_relaxed); }
+  // Any thread: how many elements wait for the actor, pushed but not fetched yet plus those the
+  // reader holds fetched and unhandled (as it last said with set_held, after each fetch and each
+  // turn): the backlog of an actor that cannot keep up.
+  size_t depth() const noexcept {
+    return pushed_.load(std::memory_order_relaxed) + held_.load(std::memory_order_relaxed);
+  }
   // Reader: how many fetched elements it holds unhandled (cached or stashed), for depth().
   void set_held(size_t count) noexcept { held_.store(count, std::memory_order_relaxed); }
 
@@ -127,11 +133,14 @@ class Mailbox {
   static constexpr uintptr_t kBlocked = 1;
   static constexpr uintptr_t kClosed = 2;
 
-  // Pushes the elements linked from `newest` down to `oldest` with one compare-and-swap.
-  PushResult push_chain(MailboxElement* newest, MailboxElement* oldest) noexcept;
+  // Pushes the `count` elements linked from `newest` down to `oldest` with one compare-and-swap.
+  PushResult push_chain(MailboxElement* newest, MailboxElement* oldest, size_t count) noexcept;
+  // Reader: `count` elements left the stack for the reader's hands; returns count.
+  size_t taken(size_t count) noexcept;
 
   std::atomic<uintptr_t> head_{kEmpty};
-  std::atomic<size_t> held_{0};  // for depth(); written by the reader only
+  std::atomic<size_t> pushed_{0};  // pushed and not fetched yet, for depth()
+  std::atomic<size_t> held_{0};    // for depth(); written by the reader only
 };
 
 }  // namespace bossa

@@ -25,18 +25,24 @@ TEST(MailboxTest, FetchReturnsElementsInPushOrder) {
   EXPECT_TRUE(queue.empty());
 }
 
-TEST(MailboxTest, DepthIsWhatTheReaderLastSaidItHolds) {
+TEST(MailboxTest, DepthCountsPushedAndHeldElements) {
   Mailbox mailbox;
   EXPECT_EQ(mailbox.depth(), 0u);
   for (int i = 0; i < 3; ++i) {
     ElementPtr e = element_with(i);
     mailbox.push(e);
   }
-  EXPECT_EQ(mailbox.depth(), 0u);  // pushes are not counted: the reader has not looked yet
+  EXPECT_EQ(mailbox.depth(), 3u);  // pushed, not fetched yet
+  ElementRun run;
+  run.push_back(element_with(3));
+  run.push_back(element_with(4));
+  mailbox.push(run);
+  EXPECT_EQ(mailbox.depth(), 5u);
   ElementQueue queue;
   mailbox.fetch(queue);
-  mailbox.set_held(queue.size());
-  EXPECT_EQ(mailbox.depth(), 3u);
+  EXPECT_EQ(mailbox.depth(), 5u);  // fetched: held now
+  queue.pop_front();
+  queue.pop_front();
   queue.pop_front();
   mailbox.set_held(queue.size());
   EXPECT_EQ(mailbox.depth(), 2u);

@@ -139,7 +139,8 @@ class Runtime {
   bool cancel_timer(TimerId id);
 
   // How many messages wait in the mailboxes of live actors, in all and in the fullest one: for
-  // metrics (it visits every actor). Each actor's count is Mailbox::depth's estimate.
+  // metrics (it visits every actor). Each actor's count is Mailbox::depth's: everything queued
+  // for it, fetched or not.
   struct MailboxDepths {
     uint64_t total = 0;
     uint64_t deepest = 0;

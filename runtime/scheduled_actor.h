@@ -63,8 +63,8 @@ class ScheduledActor : public Actor, public Resumable {
   void add_ref() noexcept override { intrusive_ptr_add_ref(this); }
   void release() noexcept override { intrusive_ptr_release(this); }
 
-  // Messages waiting: in the mailbox's reader queue and set aside (not counting unfetched pushes).
-  // Actor code only.
+  // Messages fetched and waiting: in the reader queue and set aside (mailbox_depth() counts what
+  // was not fetched yet too). Actor code only.
   size_t queued_messages() const noexcept { return cache_.size() + stash_.size(); }
 
  protected:

@@ -38,7 +38,9 @@ bool Actor::taken(Mailbox::PushResult pushed) {
 }
 
 bool Actor::enqueue(ElementPtr element) {
-  if (taken(mailbox_.push(element))) return true;
+  const bool signal =
+      element->kind == MessageKind::kExit || element->kind == MessageKind::kLinkExit;
+  if (taken(signal ? mailbox_.push_urgent(element) : mailbox_.push(element))) return true;
   runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
   return false;
 }
@@ -47,9 +49,7 @@ bool Actor::enqueue(ElementRun& run) {
   if (taken(mailbox_.push(run))) return true;
   ElementQueue refused;
   run.move_to(refused);
-  while (ElementPtr element = refused.pop_front()) {
-    runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
-  }
+  runtime_.dead_letters(pid_, refused, "the actor has stopped");
   return false;
 }
 
@@ -254,6 +254,19 @@ std::optional<ExitReason> Actor::apply_exit_signal(MailboxElement& signal) {
   return exit.reason;
 }
 
+std::optional<ExitReason> Actor::take_signals(ElementQueue& cache) {
+  ElementQueue signals;
+  mailbox_.fetch_urgent(signals);
+  while (ElementPtr signal = signals.pop_front()) {
+    if (std::optional<ExitReason> stop = apply_exit_signal(*signal)) return stop;
+    if (signal->kind != MessageKind::kUser) continue;  // ignored
+    // Trapped: an ExitMsg after everything that was queued before it, as in Erlang.
+    mailbox_.fetch(cache);
+    cache.push_back(std::move(signal));
+  }
+  return std::nullopt;
+}
+
 void Actor::terminate(const ExitReason& reason) {
   std::unique_ptr<Relations> relations;
   bool named;
@@ -263,20 +276,23 @@ void Actor::terminate(const ExitReason& reason) {
     relations = std::move(relations_);
     named = named_;
   }
-  ElementQueue leftover;
-  mailbox_.close(leftover);
+  Mailbox::Leftovers leftovers = mailbox_.close();
   runtime_.actor_stopped(*this, named);
-  while (ElementPtr e = leftover.pop_front()) {
-    runtime_.dead_letter(pid_, std::move(e), "the actor has stopped");
-  }
   cached_actor_.reset();  // a stopped actor holds nobody alive
-  if (relations == nullptr) return;
+  // Links and monitors hear of the stop before the leftovers (maybe millions) are dead letters.
+  if (relations != nullptr) notify_relations(*relations, reason);
+  ElementQueue leftover;
+  leftovers.move_to(leftover);
+  runtime_.dead_letters(pid_, leftover, "the actor has stopped");
+}
+
+void Actor::notify_relations(const Relations& relations, const ExitReason& reason) {
   // Through the runtime, not deliver(): the cache must stay empty from here on.
-  for (Pid linked : relations->links) {
+  for (Pid linked : relations.links) {
     (void)runtime_.deliver(
         linked, make_element<ExitMsg>(pid_, MessageKind::kLinkExit, 0, ExitMsg{pid_, reason}));
   }
-  for (const auto& [id, watcher] : relations->watchers) {
+  for (const auto& [id, watcher] : relations.watchers) {
     ElementPtr down =
         make_element<DownMsg>(pid_, MessageKind::kUser, 0, DownMsg{MonitorRef{id}, pid_, reason});
     if (watcher.node != pid_.node) {
@@ -285,7 +301,7 @@ void Actor::terminate(const ExitReason& reason) {
       watching->enqueue(std::move(down));
     }
   }
-  for (const auto& [id, target_pid] : relations->watched) {
+  for (const auto& [id, target_pid] : relations.watched) {
     if (RemoteRouter* router = runtime_.router_for(target_pid)) {
       router->demonitor(pid_, target_pid, MonitorRef{id});
     } else if (ActorPtr target = runtime_.find(target_pid)) {

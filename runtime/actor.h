@@ -8,7 +8,8 @@
 // Lifetime: actors are reference counted. The node's ActorTable holds a reference while the actor
 // is alive; senders and the scheduler hold short-lived ones. When an actor stops (terminate) it
 // closes its mailbox (what is left becomes dead letters), leaves the table, releases its name,
-// sends exit signals to its links and down messages to its monitors.
+// sends exit signals to its links and down messages to its monitors. Exit signals jump the queue
+// (Mailbox's urgent lane): they act before the messages queued ahead of them.
 #pragma once
 
 #include <atomic>
@@ -207,7 +208,13 @@ class Actor : public ReplySink {
   // with reason kill sends an ordinary signal.
   std::optional<ExitReason> apply_exit_signal(MailboxElement& signal);
 
-  // Stops this actor for good. Called once, from the actor's own thread.
+  // Applies the signals waiting in the urgent lane, in order. Returns the reason to stop with, if
+  // one stops the actor; a trapped one becomes an ExitMsg at the back of `cache` (the reader's
+  // queue), after everything the main lane held (fetched into `cache` first).
+  std::optional<ExitReason> take_signals(ElementQueue& cache);
+
+  // Stops this actor for good. Called once, from the actor's own thread. Its links and monitors
+  // hear of it before what is left in its mailbox becomes dead letters.
   void terminate(const ExitReason& reason);
 
   absl::Status deliver(Pid to, ElementPtr element);
@@ -230,6 +237,9 @@ class Actor : public ReplySink {
   };
 
   Relations& relations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_lock_);
+  // A stopping actor's exit signals to its links, down messages to its watchers, and the end of
+  // its own monitors.
+  void notify_relations(const Relations& relations, const ExitReason& reason);
   // From other actors; false if this actor has already stopped.
   bool add_link(Pid other);
   // False if there was no such link.

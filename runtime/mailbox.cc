@@ -94,11 +94,7 @@ void ElementRun::clear() noexcept {
 }
 
 Mailbox::~Mailbox() {
-  const uintptr_t top = head_.load(std::memory_order_acquire);
-  if (top != kEmpty && top != kBlocked && top != kClosed) {
-    ElementQueue drop;
-    append_reversed(as_element(top), drop);
-  }
+  (void)close();
 }
 
 Mailbox::PushResult Mailbox::push(ElementPtr& element) noexcept {
@@ -137,6 +133,33 @@ Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* 
   }
 }
 
+Mailbox::PushResult Mailbox::push_urgent(ElementPtr& element) noexcept {
+  pushed_.fetch_add(1, std::memory_order_relaxed);
+  uintptr_t top = urgent_.load(std::memory_order_relaxed);
+  do {
+    if (top == kClosed) {
+      element->next = nullptr;
+      pushed_.fetch_sub(1, std::memory_order_relaxed);
+      return PushResult::kClosed;
+    }
+    element->next = top == kEmpty ? nullptr : as_element(top);
+  } while (!urgent_.compare_exchange_weak(top, reinterpret_cast<uintptr_t>(element.get()),
+                                          std::memory_order_seq_cst, std::memory_order_relaxed));
+  element.release();
+  // Sequentially consistent with try_block: either it sees the signal or this sees it blocked.
+  uintptr_t blocked = kBlocked;
+  return head_.compare_exchange_strong(blocked, kEmpty, std::memory_order_seq_cst,
+                                       std::memory_order_relaxed)
+             ? PushResult::kReaderWasBlocked
+             : PushResult::kQueued;
+}
+
+size_t Mailbox::fetch_urgent(ElementQueue& queue) noexcept {
+  if (!has_urgent()) return 0;
+  const uintptr_t top = urgent_.exchange(kEmpty, std::memory_order_acq_rel);
+  return taken(append_reversed(as_element(top), queue));
+}
+
 size_t Mailbox::fetch(ElementQueue& queue) noexcept {
   uintptr_t top = head_.load(std::memory_order_relaxed);
   if (top == kEmpty || top == kBlocked || top == kClosed) return 0;
@@ -153,8 +176,15 @@ size_t Mailbox::taken(size_t count) noexcept {
 
 bool Mailbox::try_block() noexcept {
   uintptr_t expected = kEmpty;
-  return head_.compare_exchange_strong(expected, kBlocked, std::memory_order_acq_rel,
-                                       std::memory_order_relaxed);
+  if (!head_.compare_exchange_strong(expected, kBlocked, std::memory_order_seq_cst,
+                                     std::memory_order_relaxed)) {
+    return false;
+  }
+  const uintptr_t urgent = urgent_.load(std::memory_order_seq_cst);
+  if (urgent == kEmpty || urgent == kClosed) return true;
+  // A signal came as we blocked: stay awake, unless its push took the blocked state already
+  // (then it wakes us).
+  return !try_unblock();
 }
 
 bool Mailbox::try_unblock() noexcept {
@@ -163,10 +193,17 @@ bool Mailbox::try_unblock() noexcept {
                                        std::memory_order_relaxed);
 }
 
-void Mailbox::close(ElementQueue& leftover) noexcept {
-  const uintptr_t top = head_.exchange(kClosed, std::memory_order_acq_rel);
-  if (top != kEmpty && top != kBlocked && top != kClosed)
-    taken(append_reversed(as_element(top), leftover));
+Mailbox::Leftovers Mailbox::close() noexcept {
+  const uintptr_t main = head_.exchange(kClosed, std::memory_order_acq_rel);
+  const uintptr_t urgent = urgent_.exchange(kClosed, std::memory_order_acq_rel);
+  return Leftovers(main, urgent);
+}
+
+void Mailbox::Leftovers::move_to(ElementQueue& queue) noexcept {
+  for (uintptr_t* lane : {&main_, &urgent_}) {
+    const uintptr_t top = std::exchange(*lane, kEmpty);
+    if (top != kEmpty && top != kBlocked && top != kClosed) append_reversed(as_element(top), queue);
+  }
 }
 
 }  // namespace bossa

@@ -12,13 +12,19 @@
 // several elements for one mailbox gathers them in an ElementRun and pushes them with one
 // compare-and-swap.
 //
-// depth() counts everything queued for the actor: a push adds to a counter before it links its
-// elements, the reader moves what it fetches from that counter to the count it says it holds
-// (set_held). It may run ahead of the truth by what the reader handled since it last said so (a
-// turn), never behind it by more than one fetch.
+// Exit signals take a second stack, the urgent lane, which the reader looks at before each
+// message: a signal never waits behind a backlog. push_urgent links the signal, then takes the
+// blocked state if the reader sleeps; try_block looks at the urgent lane after it blocked and
+// takes its own wake-up back if a signal came meanwhile, so a signal wakes the reader exactly once
+// too.
 //
-// Thread-safety: push() from any thread; every other method from the single reader only. An
-// ElementRun belongs to one thread.
+// depth() counts everything queued for the actor, both lanes: a push adds to a counter before it
+// links its elements, the reader moves what it fetches from that counter to the count it says it
+// holds (set_held). It may run ahead of the truth by what the reader handled since it last said
+// so (a turn), never behind it by more than one fetch.
+//
+// Thread-safety: push() and push_urgent() from any thread; every other method from the single
+// reader only, but depth() and closed() (any thread). An ElementRun belongs to one thread.
 #pragma once
 
 #include <atomic>
@@ -99,17 +105,49 @@ class Mailbox {
   // except on kClosed, where it keeps them.
   PushResult push(ElementRun& run) noexcept;
 
+  // Any thread: pushes an exit signal onto the urgent lane (and wakes the reader, as push does).
+  // On kClosed, ownership of the element stays with `element`.
+  PushResult push_urgent(ElementPtr& element) noexcept;
+
   // Reader: moves everything pushed so far to the back of `queue`, in push order. Returns the
   // count.
   size_t fetch(ElementQueue& queue) noexcept;
+  // Reader: whether the urgent lane holds a signal; a cheap look before each message.
+  bool has_urgent() const noexcept {
+    const uintptr_t top = urgent_.load(std::memory_order_acquire);
+    return top != kEmpty && top != kClosed;
+  }
+  // Reader: moves the urgent lane's signals to the back of `queue`, in push order.
+  size_t fetch_urgent(ElementQueue& queue) noexcept;
   // Reader: goes to sleep if nothing was pushed since the last fetch. False means new elements
-  // arrived: fetch them instead of sleeping.
+  // (or a signal) arrived: fetch them instead of sleeping. True when a push took the wake-up of a
+  // sleep that had to be cut short: the pusher wakes the reader, as for any sleep.
   bool try_block() noexcept;
   // Reader: marks itself awake again after a wake-up (the blocked state was consumed by a push, so
   // this is only needed when the reader woke for another reason, e.g. a timeout).
   bool try_unblock() noexcept;
-  // Reader: closes the mailbox; later pushes fail. Elements still inside are moved to `leftover`.
-  void close(ElementQueue& leftover) noexcept;
+  // What a closed mailbox still held (both lanes), taken in one step; put in push order only when
+  // moved to a queue, a walk over every element that a stopping actor leaves for last.
+  class Leftovers {
+   public:
+    Leftovers(const Leftovers&) = delete;
+    Leftovers& operator=(const Leftovers&) = delete;
+    ~Leftovers() {
+      ElementQueue drop;
+      move_to(drop);
+    }
+    // Moves the elements to the back of `queue`: the main lane's in push order, then the urgent
+    // lane's.
+    void move_to(ElementQueue& queue) noexcept;
+
+   private:
+    friend class Mailbox;
+    Leftovers(uintptr_t main, uintptr_t urgent) : main_(main), urgent_(urgent) {}
+    uintptr_t main_;
+    uintptr_t urgent_;
+  };
+  // Reader: closes the mailbox; later pushes fail. Returns what was still inside.
+  [[nodiscard]] Leftovers close() noexcept;
 
   // Any thread: how many elements wait for the actor, pushed but not fetched yet plus those the
   // reader holds fetched and unhandled (as it last said with set_held, after each fetch and each
@@ -139,8 +177,9 @@ class Mailbox {
   size_t taken(size_t count) noexcept;
 
   std::atomic<uintptr_t> head_{kEmpty};
-  std::atomic<size_t> pushed_{0};  // pushed and not fetched yet, for depth()
-  std::atomic<size_t> held_{0};    // for depth(); written by the reader only
+  std::atomic<uintptr_t> urgent_{kEmpty};  // a stack of signals, kEmpty, or kClosed
+  std::atomic<size_t> pushed_{0};          // pushed and not fetched yet, for depth()
+  std::atomic<size_t> held_{0};            // for depth(); written by the reader only
 };
 
 }  // namespace bossa

@@ -72,7 +72,7 @@ TEST(MailboxTest, ClosedMailboxRefusesAndReturnsLeftovers) {
   ElementPtr e = element_with(7);
   mailbox.push(e);
   ElementQueue leftover;
-  mailbox.close(leftover);
+  mailbox.close().move_to(leftover);
   ASSERT_EQ(leftover.size(), 1u);
   EXPECT_EQ(*leftover.pop_front()->get_if<int>(), 7);
   ElementPtr late = element_with(8);
@@ -111,7 +111,7 @@ TEST(MailboxTest, ARunWakesABlockedReaderOnce) {
 TEST(MailboxTest, AClosedMailboxLeavesARunWithItsSender) {
   Mailbox mailbox;
   ElementQueue leftover;
-  mailbox.close(leftover);
+  mailbox.close().move_to(leftover);
   ElementRun run;
   run.push_back(element_with(1));
   run.push_back(element_with(2));
@@ -153,7 +153,7 @@ TEST(MailboxTest, RunsRefusedByAClosingMailboxKeepOnlyTheirOwnElements) {
     ElementQueue taken;
     while (taken.size() < 64) mailbox.fetch(taken);
     ElementQueue leftover;
-    mailbox.close(leftover);
+    mailbox.close().move_to(leftover);
     closed.store(true, std::memory_order_release);
     for (auto& t : writers) t.join();
     ASSERT_EQ(static_cast<int>(taken.size() + leftover.size()) + refused.load(), pushed.load())

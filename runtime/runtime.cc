@@ -226,18 +226,41 @@ void Runtime::set_dead_letter_handler(std::function<void(const DeadLetter&)> han
   dead_letter_handler_ = std::move(shared);
 }
 
+namespace {
+
+// Signals to an actor that is gone have nothing left to act on; timer ticks are internal.
+bool is_letter(const MailboxElement& element) {
+  return element.kind != MessageKind::kExit && element.kind != MessageKind::kLinkExit &&
+         element.kind != MessageKind::kTimeout;
+}
+
+}  // namespace
+
+std::shared_ptr<const std::function<void(const DeadLetter&)>> Runtime::dead_letter_handler() {
+  MutexLock lock(dead_letter_mutex_);
+  return dead_letter_handler_;
+}
+
 void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
-  // Signals to an actor that is gone have nothing left to act on; timer ticks are internal.
-  if (element->kind == MessageKind::kExit || element->kind == MessageKind::kLinkExit ||
-      element->kind == MessageKind::kTimeout) {
-    return;
-  }
+  if (!is_letter(*element)) return;
   dead_letters_.fetch_add(1, std::memory_order_relaxed);
-  std::shared_ptr<const std::function<void(const DeadLetter&)>> handler;
-  {
-    MutexLock lock(dead_letter_mutex_);
-    handler = dead_letter_handler_;
+  notify_dead_letter(to, std::move(element), reason, dead_letter_handler().get());
+}
+
+void Runtime::dead_letters(Pid to, ElementQueue& elements, std::string_view reason) {
+  if (elements.empty()) return;
+  const auto handler = dead_letter_handler();
+  uint64_t count = 0;
+  while (ElementPtr element = elements.pop_front()) {
+    if (!is_letter(*element)) continue;
+    ++count;
+    notify_dead_letter(to, std::move(element), reason, handler.get());
   }
+  dead_letters_.fetch_add(count, std::memory_order_relaxed);
+}
+
+void Runtime::notify_dead_letter(Pid to, ElementPtr element, std::string_view reason,
+                                 const std::function<void(const DeadLetter&)>* handler) {
   if (handler != nullptr) {
     (*handler)(DeadLetter{to, element->from, element->kind, &element->type(), std::string(reason)});
   }

@@ -251,6 +251,12 @@ class Runtime {
       router->request_abandoned(requester, correlation);
   }
   void dead_letter(Pid to, ElementPtr element, std::string_view reason);
+  // Makes every element of `elements` a dead letter: one look at the handler, one count.
+  void dead_letters(Pid to, ElementQueue& elements, std::string_view reason);
+  std::shared_ptr<const std::function<void(const DeadLetter&)>> dead_letter_handler();
+  // What a dead letter does, once counted: calls `handler` (if any), answers a request.
+  void notify_dead_letter(Pid to, ElementPtr element, std::string_view reason,
+                          const std::function<void(const DeadLetter&)>* handler);
   uint64_t next_monitor_id() noexcept {
     return next_monitor_id_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -25,6 +25,12 @@ void ScheduledActor::launched() {
 
 Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
   for (size_t handled = 0; handled < max_messages; ++handled) {
+    if (mailbox_.has_urgent()) {
+      if (std::optional<ExitReason> stop = take_signals(cache_)) {
+        finish(*stop);
+        return ResumeResult::kDone;
+      }
+    }
     if (cache_.empty()) {
       if (mailbox_.fetch(cache_) == 0) {
         mailbox_.set_held(stash_.size());
@@ -32,6 +38,7 @@ Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
         mailbox_.fetch(cache_);
       }
       mailbox_.set_held(cache_.size() + stash_.size());
+      if (cache_.empty()) continue;  // only a signal came: it goes first
     }
     if (std::optional<ExitReason> stop = handle(cache_.pop_front())) {
       finish(*stop);
@@ -202,9 +209,7 @@ void ScheduledActor::finish(const ExitReason& reason) {
   release_state();
   terminate(reason);
   cache_.prepend(stash_);
-  while (ElementPtr e = cache_.pop_front()) {
-    runtime().dead_letter(pid(), std::move(e), "the actor has stopped");
-  }
+  runtime().dead_letters(pid(), cache_, "the actor has stopped");
 }
 
 }  // namespace bossa

@@ -15,7 +15,9 @@ void ThreadedActor::wake() {
 bool ThreadedActor::wait_for_mail(absl::Time deadline) {
   const std::chrono::nanoseconds budget =
       std::min(runtime().busy_wait(), absl::ToChronoNanoseconds(deadline - absl::Now()));
-  if (spin_until([&] { return mailbox_.pushed_since_fetch(); }, budget)) return true;
+  if (spin_until([&] { return mailbox_.pushed_since_fetch() || mailbox_.has_urgent(); }, budget)) {
+    return true;
+  }
   if (!mailbox_.try_block()) return true;
   MutexLock lock(wait_mutex_);
   while (mailbox_.blocked()) {
@@ -48,7 +50,14 @@ ThreadedActor::Scanned ThreadedActor::scan(absl::FunctionRef<bool(ElementPtr&)> 
   // Once stopped by a signal, the actor stays stopped even if its code caught ActorExit.
   if (stopped_by_) return stop_by_signal(*stopped_by_);
   for (;;) {
-    while (ElementPtr e = cache_.pop_front()) {
+    for (;;) {
+      if (mailbox_.has_urgent()) {
+        if (std::optional<ExitReason> stop = take_signals(cache_)) {
+          return stop_by_signal(std::move(*stop));
+        }
+      }
+      ElementPtr e = cache_.pop_front();
+      if (e == nullptr) break;
       switch (e->kind) {
         case MessageKind::kExit:
         case MessageKind::kLinkExit:
@@ -163,9 +172,7 @@ void ThreadedActor::fail_current_request(const ExitReason& reason) {
 
 void ThreadedActor::finish(const ExitReason& reason) {
   terminate(reason);
-  while (ElementPtr e = cache_.pop_front()) {
-    runtime().dead_letter(pid(), std::move(e), "the actor has stopped");
-  }
+  runtime().dead_letters(pid(), cache_, "the actor has stopped");
 }
 
 ScopedActor::ScopedActor(Runtime& runtime) : actor_(runtime.make_scoped_actor()) {}

@@ -37,35 +37,147 @@ bool Actor::taken(Mailbox::PushResult pushed) {
   return false;
 }
 
+namespace {
+
+constexpr std::string_view kMailboxFull = "mailbox full";
+constexpr std::string_view kStopped = "the actor has stopped";
+
+bool is_signal(const MailboxElement& element) {
+  return element.kind == MessageKind::kExit || element.kind == MessageKind::kLinkExit;
+}
+
+// Set once by a call_when_room callback; waited for by a blocked sender.
+class RoomSignal {
+ public:
+  void notify() {
+    MutexLock lock(mutex_);
+    ready_ = true;
+    room_.notify_all();
+  }
+  // True once notified; false if `timeout` passed first.
+  bool wait_for(absl::Duration timeout) {
+    MutexLock lock(mutex_);
+    return room_.wait_for(mutex_, absl::ToChronoNanoseconds(timeout),
+                          [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return ready_; });
+  }
+
+ private:
+  Mutex mutex_;
+  CondVar room_;
+  bool ready_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+}  // namespace
+
+void Actor::stopped_letter(ElementPtr element) {
+  runtime_.dead_letter(pid_, std::move(element), kStopped);
+}
+
+absl::Status Actor::push(ElementPtr element, Actor* sender, bool may_block, bool& stopped) {
+  if (mailbox_.full_for(*element)) [[unlikely]] {
+    absl::Status status = push_to_full(std::move(element), sender, may_block);
+    stopped = mailbox_.closed();
+    return status;
+  }
+  const bool signal = is_signal(*element);
+  stopped = !taken(signal ? mailbox_.push_urgent(element) : mailbox_.push(element));
+  if (stopped) stopped_letter(std::move(element));
+  return absl::OkStatus();
+}
+
+absl::Status Actor::push_to_full(ElementPtr element, Actor* sender, bool may_block) {
+  if (mailbox_.limit().policy == OverflowPolicy::kBlock && may_block) {
+    return wait_for_room(std::move(element), sender);
+  }
+  return refuse(std::move(element));
+}
+
+absl::Status Actor::wait_for_room(ElementPtr element, Actor* sender) {
+  while (mailbox_.full_for(*element) && !mailbox_.closed()) {
+    auto room = std::make_shared<RoomSignal>();
+    mailbox_.call_when_room([room] { room->notify(); });
+    while (!room->wait_for(kRoomPollInterval)) {
+      if (runtime_.stopping()) return refuse(std::move(element));
+      if (!mailbox_.full_for(*element)) break;  // in case the reader missed our callback
+      if (sender == nullptr) continue;
+      absl::Status go_on;
+      try {
+        go_on = sender->signals_while_sending();
+      } catch (...) {
+        runtime_.dead_letter(pid_, std::move(element), kMailboxFull);
+        throw;
+      }
+      if (!go_on.ok()) {
+        runtime_.dead_letter(pid_, std::move(element), kMailboxFull);
+        return go_on;
+      }
+    }
+  }
+  if (!taken(mailbox_.push(element))) stopped_letter(std::move(element));
+  return absl::OkStatus();
+}
+
+absl::Status Actor::refuse(ElementPtr element) {
+  if (mailbox_.closed()) {
+    stopped_letter(std::move(element));
+    return absl::OkStatus();
+  }
+  runtime_.dead_letter(pid_, std::move(element), kMailboxFull);
+  const MailboxLimit& limit = mailbox_.limit();
+  if (limit.policy == OverflowPolicy::kDropNewest) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "mailbox full: ", pid_.to_string(), " holds its capacity of ", limit.capacity, " messages"));
+}
+
 bool Actor::enqueue(ElementPtr element) {
-  const bool signal =
-      element->kind == MessageKind::kExit || element->kind == MessageKind::kLinkExit;
-  if (taken(signal ? mailbox_.push_urgent(element) : mailbox_.push(element))) return true;
-  runtime_.dead_letter(pid_, std::move(element), "the actor has stopped");
-  return false;
+  bool stopped = false;
+  (void)push(std::move(element), nullptr, false, stopped);
+  return !stopped;
 }
 
 bool Actor::enqueue(ElementRun& run) {
-  if (taken(mailbox_.push(run))) return true;
-  ElementQueue refused;
-  run.move_to(refused);
-  runtime_.dead_letters(pid_, refused, "the actor has stopped");
-  return false;
+  if (!mailbox_.limit().bounded() || mailbox_.depth() < mailbox_.limit().capacity) {
+    if (taken(mailbox_.push(run))) return true;
+  }
+  // Full, or stopped: one by one, so that what must get in does.
+  ElementQueue elements;
+  run.move_to(elements);
+  bool stopped = false;
+  while (ElementPtr element = elements.pop_front()) {
+    (void)push(std::move(element), nullptr, false, stopped);
+  }
+  return !stopped;
+}
+
+OfferResult Actor::offer(ElementPtr& element) {
+  if (!is_signal(*element) && mailbox_.full_for(*element) && !mailbox_.closed()) {
+    return OfferResult::kFull;
+  }
+  const Mailbox::PushResult pushed =
+      is_signal(*element) ? mailbox_.push_urgent(element) : mailbox_.push(element);
+  if (taken(pushed)) return OfferResult::kQueued;
+  stopped_letter(std::move(element));
+  return OfferResult::kStopped;
 }
 
 absl::Status Actor::deliver(Pid to, ElementPtr element) {
   if (to != cached_to_ || cached_actor_ == nullptr) {
     ActorPtr target = runtime_.find(to);
-    if (target == nullptr) return runtime_.deliver(to, std::move(element));
+    if (target == nullptr) {
+      return runtime_.send_element(to, std::move(element), this, runtime_.may_block_here());
+    }
     cached_to_ = to;
     cached_actor_ = std::move(target);
   }
-  if (!cached_actor_->enqueue(std::move(element))) cached_actor_.reset();  // gone: let it go
-  return absl::OkStatus();
+  bool stopped = false;
+  absl::Status sent =
+      cached_actor_->push(std::move(element), this, runtime_.may_block_here(), stopped);
+  if (stopped) cached_actor_.reset();  // gone: let it go
+  return sent;
 }
 
 absl::Status Actor::deliver_to_name(std::string_view name, ElementPtr element) {
-  return runtime_.deliver_to_name(name, std::move(element));
+  return runtime_.send_to_name(name, std::move(element), this, runtime_.may_block_here());
 }
 
 TimerId Actor::schedule_delivery(absl::Duration delay, Pid to, ElementPtr element) {

@@ -10,9 +10,19 @@
 // closes its mailbox (what is left becomes dead letters), leaves the table, releases its name,
 // sends exit signals to its links and down messages to its monitors. Exit signals jump the queue
 // (Mailbox's urgent lane): they act before the messages queued ahead of them.
+//
+// Bounded mailboxes: every actor's mailbox has a MailboxLimit (mailbox_limit.h; the runtime's
+// default or the spawn's). send() applies it: under kBlock a sender that may block waits for room
+// (a threaded actor waiting so still obeys exit signals: it looks for them every
+// kRoomPollInterval, and one that stops it ends the wait: the message becomes a dead letter and
+// the actor unwinds, or a ScopedActor's send returns Cancelled). Two threaded actors that fill
+// each other's mailboxes wait for each other until a signal stops one of them: give one of them
+// kFail, or an unbounded mailbox. For a thread that must never wait (a transport's), offer()
+// and call_when_room() let the caller park a message itself.
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +41,7 @@
 #include "runtime/behavior.h"
 #include "runtime/exit_reason.h"
 #include "runtime/mailbox.h"
+#include "runtime/mailbox_limit.h"
 #include "runtime/send_result.h"
 #include "runtime/system_messages.h"
 
@@ -116,8 +127,12 @@ class Actor : public ReplySink {
   // ---- actor code ----
 
   // Sends a message: the value, or a tuple of the values (matched by a handler taking them as
-  // separate arguments). Never blocks; an undeliverable message becomes a dead letter. The result
-  // is an error only when the message cannot leave for another node (see send_result.h).
+  // separate arguments). An undeliverable message becomes a dead letter. Blocks only to wait for
+  // room in a full kBlock mailbox, and only on a thread that may block (a threaded actor, not an
+  // evented or coroutine one). The result is an error when the message cannot leave for another
+  // node (see send_result.h), and ResourceExhausted ("mailbox full", naming the target) when the
+  // target's mailbox refused it (kFail, or kBlock for a sender that may not wait); Cancelled when
+  // an exit signal stopped a ScopedActor that waited for room.
   template <class T, class... Ts>
   SendResult send(Pid to, T&& value, Ts&&... more) {
     return deliver(
@@ -177,11 +192,33 @@ class Actor : public ReplySink {
 
   // ---- any thread ----
 
-  // Delivers an element to this actor. False if the actor has stopped: the element became a
-  // dead letter.
+  // How many messages this actor's mailbox takes and what a send beyond that does.
+  const MailboxLimit& mailbox_limit() const noexcept { return mailbox_.limit(); }
+
+  // Delivers an element to this actor without ever waiting: past the mailbox's capacity a
+  // message is refused as under kFail (a dead letter, "mailbox full"); signals, replies, ticks and
+  // DownMsgs always get in. False if the actor has stopped: the element became a dead letter.
   bool enqueue(ElementPtr element);
-  // Delivers a run of elements at once. False if the actor has stopped: they became dead letters.
+  // Delivers a run of elements at once, as enqueue does each (a run that finds room goes in
+  // whole, which may pass the capacity by its length). False if the actor has stopped: they
+  // became dead letters. A run holds no exit signals.
   bool enqueue(ElementRun& run);
+
+  // Delivers an element without waiting and without refusing it: kQueued; kFull when the
+  // mailbox is at capacity (the element stays with the caller, no dead letter: park it and ask
+  // call_when_room); kStopped when the actor has stopped (the element became a dead letter).
+  // Signals, replies, ticks and DownMsgs are never kFull.
+  OfferResult offer(ElementPtr& element);
+  // Calls `callback` once, soon after the depth has fallen to the low-water mark (capacity / 2):
+  // on this actor's thread as it handles its mail, so it must be quick (post work elsewhere, or
+  // notify), or at once on the caller's thread if the depth is that low already. A stopping
+  // actor calls the callbacks still waiting (an offer then says kStopped).
+  void call_when_room(std::function<void()> callback) {
+    mailbox_.call_when_room(std::move(callback));
+  }
+
+  // How often a sender that waits for room looks whether it was told to stop.
+  static constexpr absl::Duration kRoomPollInterval = absl::Milliseconds(5);
 
   friend void intrusive_ptr_add_ref(Actor* a) noexcept {
     a->refs_.fetch_add(1, std::memory_order_relaxed);
@@ -213,6 +250,11 @@ class Actor : public ReplySink {
   // queue), after everything the main lane held (fetched into `cache` first).
   std::optional<ExitReason> take_signals(ElementQueue& cache);
 
+  // Called on this actor's own thread while it waits for room in another's mailbox: applies the
+  // exit signals that came meanwhile. OK to go on waiting; else the status its send returns, or it
+  // throws ActorExit (an actor whose code unwinds when stopped).
+  virtual absl::Status signals_while_sending() { return absl::OkStatus(); }
+
   // Stops this actor for good. Called once, from the actor's own thread. Its links and monitors
   // hear of it before what is left in its mailbox becomes dead letters.
   void terminate(const ExitReason& reason);
@@ -237,6 +279,15 @@ class Actor : public ReplySink {
   };
 
   Relations& relations() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_lock_);
+  // Delivers an element under the mailbox limit; `sender` is the actor whose thread sends
+  // (nullptr if none), `may_block` whether it may wait for room. What cannot go in is a dead
+  // letter; the status is send()'s. `stopped` tells whether this actor has stopped.
+  absl::Status push(ElementPtr element, Actor* sender, bool may_block, bool& stopped);
+  absl::Status push_to_full(ElementPtr element, Actor* sender, bool may_block);
+  absl::Status wait_for_room(ElementPtr element, Actor* sender);
+  // A message the full mailbox does not take: a dead letter, and the status its policy gives.
+  absl::Status refuse(ElementPtr element);
+  void stopped_letter(ElementPtr element);
   // A stopping actor's exit signals to its links, down messages to its watchers, and the end of
   // its own monitors.
   void notify_relations(const Relations& relations, const ExitReason& reason);

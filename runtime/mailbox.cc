@@ -1,6 +1,10 @@
 #include "runtime/mailbox.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <utility>
+
+#include "base/mutex.h"
 
 namespace bossa {
 
@@ -67,8 +71,9 @@ size_t append_reversed(MailboxElement* newest, ElementQueue& queue) noexcept {
   return count;
 }
 
+// The element at the top of a stack (without the count the main stack's head carries).
 MailboxElement* as_element(uintptr_t top) noexcept {
-  return reinterpret_cast<MailboxElement*>(top);
+  return reinterpret_cast<MailboxElement*>(top & ((uintptr_t{1} << 48) - 1));
 }
 
 }  // namespace
@@ -115,18 +120,31 @@ Mailbox::PushResult Mailbox::push(ElementRun& run) noexcept {
 
 Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* oldest,
                                         size_t count) noexcept {
-  // Counted before they are linked: the reader's fetch never subtracts what was not added.
-  pushed_.fetch_add(count, std::memory_order_relaxed);
+  const uintptr_t address = reinterpret_cast<uintptr_t>(newest);
+  if ((address & ~kAddressMask) != 0) [[unlikely]] {
+    std::fprintf(stderr, "bossa: a mailbox element at %p uses the count's bits\n", newest);
+    std::abort();  // no supported platform hands out such addresses
+  }
+  bool spilled = false;  // counted in extra_: the head's count is full
   uintptr_t top = head_.load(std::memory_order_relaxed);
   for (;;) {
     if (top == kClosed) {
       // A failed try may have linked the chain to elements the reader has taken since.
       oldest->next = nullptr;
-      pushed_.fetch_sub(count, std::memory_order_relaxed);
+      if (spilled) extra_.fetch_sub(count, std::memory_order_relaxed);
       return PushResult::kClosed;
     }
-    oldest->next = (top == kEmpty || top == kBlocked) ? nullptr : as_element(top);
-    if (head_.compare_exchange_weak(top, reinterpret_cast<uintptr_t>(newest),
+    const bool chain = top != kEmpty && top != kBlocked;
+    oldest->next = chain ? as_element(top) : nullptr;
+    uintptr_t head_count = count_of(top);
+    if (!spilled && head_count + count <= kMaxHeadCount) {
+      head_count += count;
+    } else if (!spilled) {
+      // Counted before it is linked: a fetch never subtracts what was not added.
+      extra_.fetch_add(count, std::memory_order_relaxed);
+      spilled = true;
+    }
+    if (head_.compare_exchange_weak(top, address | (head_count << kCountShift),
                                     std::memory_order_acq_rel, std::memory_order_relaxed)) {
       return top == kBlocked ? PushResult::kReaderWasBlocked : PushResult::kQueued;
     }
@@ -134,12 +152,12 @@ Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* 
 }
 
 Mailbox::PushResult Mailbox::push_urgent(ElementPtr& element) noexcept {
-  pushed_.fetch_add(1, std::memory_order_relaxed);
+  extra_.fetch_add(1, std::memory_order_relaxed);
   uintptr_t top = urgent_.load(std::memory_order_relaxed);
   do {
     if (top == kClosed) {
       element->next = nullptr;
-      pushed_.fetch_sub(1, std::memory_order_relaxed);
+      extra_.fetch_sub(1, std::memory_order_relaxed);
       return PushResult::kClosed;
     }
     element->next = top == kEmpty ? nullptr : as_element(top);
@@ -157,21 +175,23 @@ Mailbox::PushResult Mailbox::push_urgent(ElementPtr& element) noexcept {
 size_t Mailbox::fetch_urgent(ElementQueue& queue) noexcept {
   if (!has_urgent()) return 0;
   const uintptr_t top = urgent_.exchange(kEmpty, std::memory_order_acq_rel);
-  return taken(append_reversed(as_element(top), queue));
+  const size_t count = append_reversed(as_element(top), queue);
+  taken(count, count);
+  return count;
 }
 
 size_t Mailbox::fetch(ElementQueue& queue) noexcept {
   uintptr_t top = head_.load(std::memory_order_relaxed);
   if (top == kEmpty || top == kBlocked || top == kClosed) return 0;
   top = head_.exchange(kEmpty, std::memory_order_acq_rel);
-  return taken(append_reversed(as_element(top), queue));
+  const size_t count = append_reversed(as_element(top), queue);
+  taken(count, count - count_of(top));
+  return count;
 }
 
-size_t Mailbox::taken(size_t count) noexcept {
-  // Held before no longer pushed: depth() may count them twice for a moment, never zero times.
-  held_.store(held_.load(std::memory_order_relaxed) + count, std::memory_order_relaxed);
-  pushed_.fetch_sub(count, std::memory_order_relaxed);
-  return count;
+void Mailbox::taken(size_t count, size_t from_extra) noexcept {
+  held_.store(held_.load(std::memory_order_relaxed) + count, std::memory_order_release);
+  if (from_extra != 0) extra_.fetch_sub(from_extra, std::memory_order_relaxed);
 }
 
 bool Mailbox::try_block() noexcept {
@@ -180,6 +200,9 @@ bool Mailbox::try_block() noexcept {
                                      std::memory_order_relaxed)) {
     return false;
   }
+  // Sequentially consistent with call_when_room: before the reader sleeps, either it sees the
+  // depth it left or this sees its callback.
+  if (room_wanted_.load(std::memory_order_seq_cst)) call_if_room();
   const uintptr_t urgent = urgent_.load(std::memory_order_seq_cst);
   if (urgent == kEmpty || urgent == kClosed) return true;
   // A signal came as we blocked: stay awake, unless its push took the blocked state already
@@ -194,9 +217,35 @@ bool Mailbox::try_unblock() noexcept {
 }
 
 Mailbox::Leftovers Mailbox::close() noexcept {
-  const uintptr_t main = head_.exchange(kClosed, std::memory_order_acq_rel);
+  const uintptr_t main = head_.exchange(kClosed, std::memory_order_seq_cst);
   const uintptr_t urgent = urgent_.exchange(kClosed, std::memory_order_acq_rel);
+  if (room_wanted_.load(std::memory_order_seq_cst)) call_if_room();  // waiters learn it stopped
   return Leftovers(main, urgent);
+}
+
+void Mailbox::call_when_room(std::function<void()> callback) {
+  if (!limit_.bounded() || has_room()) {
+    callback();
+    return;
+  }
+  {
+    MutexLock lock(room_lock_);
+    room_callbacks_.push_back(std::move(callback));
+    room_wanted_.store(true, std::memory_order_seq_cst);
+  }
+  // The reader may have brought the depth down before it could see the callback.
+  if (has_room()) call_if_room();
+}
+
+void Mailbox::call_if_room() {
+  if (!has_room()) return;
+  std::vector<std::function<void()>> callbacks;
+  {
+    MutexLock lock(room_lock_);
+    callbacks.swap(room_callbacks_);
+    room_wanted_.store(false, std::memory_order_relaxed);
+  }
+  for (std::function<void()>& callback : callbacks) callback();
 }
 
 void Mailbox::Leftovers::move_to(ElementQueue& queue) noexcept {

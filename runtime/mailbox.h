@@ -18,19 +18,32 @@
 // takes its own wake-up back if a signal came meanwhile, so a signal wakes the reader exactly once
 // too.
 //
-// depth() counts everything queued for the actor, both lanes: a push adds to a counter before it
-// links its elements, the reader moves what it fetches from that counter to the count it says it
-// holds (set_held). It may run ahead of the truth by what the reader handled since it last said
-// so (a turn), never behind it by more than one fetch.
+// depth() counts everything queued for the actor, both lanes. The main stack's head carries the
+// count of the elements under it in its top 16 bits (a pointer uses 48), so that a push counts
+// with the same compare-and-swap that links it; past 65535 unfetched elements, and for signals,
+// a push adds to a counter instead. The reader moves what it fetches to the count it says it
+// holds (set_held). depth() may run ahead of the truth by what the reader handled since it last
+// said so (a turn), never behind it by more than one fetch.
 //
-// Thread-safety: push() and push_urgent() from any thread; every other method from the single
-// reader only, but depth() and closed() (any thread). An ElementRun belongs to one thread.
+// The mailbox keeps its MailboxLimit (mailbox_limit.h) but enforces nothing itself: full_for()
+// tells a sender whether an element would go past it, and call_when_room() waits for the reader
+// to bring the depth down to the low-water mark. Actor applies the policy.
+//
+// Thread-safety: push(), push_urgent(), full_for(), call_when_room(), depth(), limit() and
+// closed() from any thread; every other method from the single reader only (set_limit before
+// the mailbox is shared). An ElementRun belongs to one thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "base/spin_lock.h"
 #include "runtime/mailbox_element.h"
+#include "runtime/mailbox_limit.h"
+#include "runtime/system_messages.h"
 
 namespace bossa {
 
@@ -99,7 +112,26 @@ class Mailbox {
   Mailbox& operator=(const Mailbox&) = delete;
   ~Mailbox();
 
-  // Any thread. On kClosed, ownership of the element stays with `element`.
+  // Before the mailbox is shared.
+  void set_limit(MailboxLimit limit) noexcept { limit_ = limit; }
+  const MailboxLimit& limit() const noexcept { return limit_; }
+  // Any thread: whether `element` would take the mailbox past its capacity, with `extra` more
+  // elements on their way (a held run). Only messages (kUser, kRequest; not a DownMsg) count.
+  bool full_for(const MailboxElement& element, size_t extra = 0) const noexcept {
+    return limit_.bounded() && counts_against_capacity(element) &&
+           depth() + extra >= limit_.capacity;
+  }
+  static bool counts_against_capacity(const MailboxElement& element) noexcept {
+    return (element.kind == MessageKind::kUser || element.kind == MessageKind::kRequest) &&
+           !element.is<DownMsg>();
+  }
+  // Any thread: calls `callback` once, soon after the depth has fallen to the low-water mark, on
+  // the reader's thread (keep it short: it delays the actor), or at once on this thread if the
+  // depth is there already, the mailbox is unbounded, or it is closed (closing calls every
+  // waiting callback).
+  void call_when_room(std::function<void()> callback);
+
+  // Any thread, whatever the limit. On kClosed, ownership of the element stays with `element`.
   PushResult push(ElementPtr& element) noexcept;
   // Any thread: pushes a run of elements at once, in their order. The run is empty afterwards,
   // except on kClosed, where it keeps them.
@@ -153,10 +185,18 @@ class Mailbox {
   // reader holds fetched and unhandled (as it last said with set_held, after each fetch and each
   // turn): the backlog of an actor that cannot keep up.
   size_t depth() const noexcept {
-    return pushed_.load(std::memory_order_relaxed) + held_.load(std::memory_order_relaxed);
+    return count_of(head_.load(std::memory_order_relaxed)) +
+           extra_.load(std::memory_order_relaxed) + held_.load(std::memory_order_relaxed);
   }
-  // Reader: how many fetched elements it holds unhandled (cached or stashed), for depth().
-  void set_held(size_t count) noexcept { held_.store(count, std::memory_order_relaxed); }
+  // Reader: how many fetched elements it holds unhandled (cached or stashed), for depth(); calls
+  // the call_when_room callbacks if that brought the depth down to the low-water mark.
+  void set_held(size_t count) noexcept {
+    held_.store(count, std::memory_order_release);
+    // A callback registered as the depth fell may be missed here; then try_block, before the
+    // reader sleeps, or the next set_held finds it.
+    if (room_wanted_.load(std::memory_order_relaxed)) [[unlikely]]
+      call_if_room();
+  }
 
   bool closed() const noexcept { return head_.load(std::memory_order_acquire) == kClosed; }
   // Reader: whether anything was pushed since the last fetch (or the mailbox closed): a cheap look
@@ -170,16 +210,40 @@ class Mailbox {
   static constexpr uintptr_t kEmpty = 0;
   static constexpr uintptr_t kBlocked = 1;
   static constexpr uintptr_t kClosed = 2;
+  // The main stack's head: an element's address in the low bits, the count of elements in the
+  // stack (those not counted in extra_) in the top ones.
+  static constexpr int kCountShift = 48;
+  static constexpr uintptr_t kAddressMask = (uintptr_t{1} << kCountShift) - 1;
+  static constexpr uintptr_t kMaxHeadCount = ~uintptr_t{0} >> kCountShift;
+  static size_t count_of(uintptr_t top) noexcept { return top > kClosed ? top >> kCountShift : 0; }
 
   // Pushes the `count` elements linked from `newest` down to `oldest` with one compare-and-swap.
   PushResult push_chain(MailboxElement* newest, MailboxElement* oldest, size_t count) noexcept;
-  // Reader: `count` elements left the stack for the reader's hands; returns count.
-  size_t taken(size_t count) noexcept;
+  // Reader: `count` elements left a stack for the reader's hands, `from_extra` of them counted in
+  // extra_.
+  void taken(size_t count, size_t from_extra) noexcept;
+  // Sequentially consistent loads, for the handshake between set_held or close and
+  // call_when_room.
+  bool has_room() const noexcept {
+    const uintptr_t top = head_.load(std::memory_order_seq_cst);
+    return top == kClosed || count_of(top) + extra_.load(std::memory_order_seq_cst) +
+                                     held_.load(std::memory_order_seq_cst) <=
+                                 limit_.low_water();
+  }
+  // Runs the waiting callbacks if there is room.
+  void call_if_room();
 
+  // Written by pushers: the main stack, and what it holds beyond the count in its head.
   std::atomic<uintptr_t> head_{kEmpty};
+  std::atomic<size_t> extra_{0};  // pushed, not fetched, not counted in head_ (signals too)
+  // Read by pushers, written by the reader at most once a fetch.
+  std::atomic<size_t> held_{0};  // for depth(); written by the reader only
+  MailboxLimit limit_ = MailboxLimit::unbounded();
+  std::atomic<bool> room_wanted_{false};  // room_callbacks_ is not empty
+  SpinLock room_lock_;
+  std::vector<std::function<void()>> room_callbacks_ ABSL_GUARDED_BY(room_lock_);
+  // Read by the reader before each message, written by rare pushes: away from head_'s cache line.
   std::atomic<uintptr_t> urgent_{kEmpty};  // a stack of signals, kEmpty, or kClosed
-  std::atomic<size_t> pushed_{0};          // pushed and not fetched yet, for depth()
-  std::atomic<size_t> held_{0};            // for depth(); written by the reader only
 };
 
 }  // namespace bossa

@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "base/mutex.h"
 #include "runtime/runtime.h"
 
 namespace bossa {
@@ -21,9 +23,13 @@ constexpr int kFlood = 5'000'000;
 constexpr absl::Duration kKillBound = absl::Milliseconds(100);
 constexpr absl::Duration kShutdownBound = absl::Seconds(1);
 
+// Floods need mailboxes without a bound.
+const RuntimeOptions kUnbounded{.workers = 2, .mailbox = MailboxLimit::unbounded()};
+
 struct Crash {};
 
-// Lets a flooded actor's first handler return once the test has queued what it wants.
+// Lets a flooded actor's first handler return once the test has queued what it wants. Declared
+// before the runtime, it outlives the actors that wait at it.
 class Gate {
  public:
   void wait() {
@@ -85,22 +91,22 @@ absl::Duration time_kill(Runtime& runtime, Pid target, Gate& gate) {
 }
 
 TEST(SignalLaneTest, KillStopsAFloodedEventedActorAtOnce) {
-  Runtime runtime({.workers = 2});
   Gate gate;
+  Runtime runtime(kUnbounded);
   const Pid flooded = spawn_stuck_evented(runtime, gate);
   EXPECT_LT(time_kill(runtime, flooded, gate), kKillBound);
 }
 
 TEST(SignalLaneTest, KillStopsAFloodedThreadedActorAtOnce) {
-  Runtime runtime({.workers = 2});
   Gate gate;
+  Runtime runtime(kUnbounded);
   const Pid flooded = spawn_stuck_threaded(runtime, gate);
   EXPECT_LT(time_kill(runtime, flooded, gate), kKillBound);
 }
 
 TEST(SignalLaneTest, ALinkedActorsExitSignalStopsAFloodedActorAtOnce) {
-  Runtime runtime({.workers = 2});
   Gate gate;
+  Runtime runtime(kUnbounded);
   const Pid flooded = spawn_stuck_evented(runtime, gate);
   const Pid crasher = runtime.spawn(
       [](EventedActor&) -> Behavior { return {[](Crash) { throw std::runtime_error("boom"); }}; },
@@ -119,8 +125,8 @@ TEST(SignalLaneTest, ALinkedActorsExitSignalStopsAFloodedActorAtOnce) {
 }
 
 TEST(SignalLaneTest, ShutdownWithMillionsQueuedReturnsWithinASecond) {
-  auto runtime = std::make_unique<Runtime>(RuntimeOptions{.workers = 2});
   Gate gate;
+  auto runtime = std::make_unique<Runtime>(kUnbounded);
   const Pid flooded = spawn_stuck_evented(*runtime, gate);
   flood(*runtime, flooded);
   gate.open();
@@ -132,8 +138,8 @@ TEST(SignalLaneTest, ShutdownWithMillionsQueuedReturnsWithinASecond) {
 }
 
 TEST(SignalLaneTest, LeftoversOfAStoppedActorAreCountedDeadLetters) {
-  Runtime runtime({.workers = 2});
   Gate gate;
+  Runtime runtime(kUnbounded);
   const Pid flooded = spawn_stuck_evented(runtime, gate);
   ScopedActor watcher(runtime);
   watcher->monitor(flooded);
@@ -153,10 +159,10 @@ TEST(SignalLaneTest, LeftoversOfAStoppedActorAreCountedDeadLetters) {
 }
 
 TEST(SignalLaneTest, ATrappedSignalComesAfterTheMessagesQueuedBeforeIt) {
-  Runtime runtime({.workers = 2});
+  Gate gate;
+  Runtime runtime(kUnbounded);
   ScopedActor me(runtime);
   const Pid me_pid = me.pid();
-  Gate gate;
   const Pid trapper = runtime.spawn([&gate, me_pid](EventedActor& self) -> Behavior {
     self.trap_exit(true);
     return {[&gate, &self, me_pid](int n) {
@@ -224,6 +230,270 @@ TEST(SignalLaneTest, SignalsWakeASleepingThreadedActorEveryTime) {
       }
     });
   });
+}
+
+// ---- bounded mailboxes ----
+
+struct Sent {
+  std::vector<absl::StatusCode> codes;
+};
+struct Room {};
+
+// Collects the reasons of dead letters (for as long as the runtime lives).
+class DeadLetters {
+ public:
+  explicit DeadLetters(Runtime& runtime) {
+    runtime.set_dead_letter_handler([state = state_](const DeadLetter& letter) {
+      MutexLock lock(state->mutex);
+      state->reasons.push_back(letter.reason);
+    });
+  }
+  std::vector<std::string> reasons() {
+    MutexLock lock(state_->mutex);
+    return state_->reasons;
+  }
+
+ private:
+  struct State {
+    Mutex mutex;
+    std::vector<std::string> reasons ABSL_GUARDED_BY(mutex);
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+RuntimeOptions bounded(size_t capacity, OverflowPolicy policy) {
+  return RuntimeOptions{.workers = 2,
+                        .mailbox = MailboxLimit{.capacity = capacity, .policy = policy}};
+}
+
+// Waits until `pid`'s mailbox holds at least `depth` messages.
+bool await_depth(Runtime& runtime, uint64_t depth) {
+  const absl::Time deadline = absl::Now() + kWait;
+  while (runtime.mailbox_depths().deepest < depth) {
+    if (absl::Now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+// A threaded actor that, once `gate` opens, receives `count` ints and sends them to `to` in one
+// vector.
+Pid spawn_gated_collector(Runtime& runtime, Gate& gate, Pid to, int count) {
+  return runtime.spawn_thread([&gate, to, count](ThreadedActor& self) {
+    gate.wait();
+    std::vector<int> got;
+    while (static_cast<int>(got.size()) < count) {
+      if (!self.receive([&got](int n) { got.push_back(n); }).ok()) return;
+    }
+    self.send(to, got);
+  });
+}
+
+// Opens `gate` and returns what the collector behind it sends (nothing if it sends nothing).
+std::vector<int> open_and_collect(Gate& gate, ScopedActor& me) {
+  gate.open();
+  absl::StatusOr<std::vector<int>> got = me->receive_for<std::vector<int>>(kWait);
+  EXPECT_TRUE(got.ok()) << got.status();
+  return got.ok() ? *std::move(got) : std::vector<int>{};
+}
+
+TEST(MailboxLimitTest, DepthCountsMessagesNotFetchedYet) {
+  Gate gate;
+  Runtime runtime(kUnbounded);
+  const Pid stuck = spawn_stuck_threaded(runtime, gate);
+  gate.await_reached();
+  for (int i = 0; i < 10; ++i) runtime.send(stuck, i);
+  const Runtime::MailboxDepths depths = runtime.mailbox_depths();
+  EXPECT_EQ(depths.total, 10u);
+  EXPECT_EQ(depths.deepest_actor, stuck);
+  runtime.exit(stuck, ExitReason::kill());
+  gate.open();
+}
+
+TEST(MailboxLimitTest, FailRefusesWithResourceExhaustedAndADeadLetter) {
+  Gate gate;
+  Runtime runtime(bounded(3, OverflowPolicy::kFail));
+  DeadLetters letters(runtime);
+  ScopedActor me(runtime);
+  const Pid full = spawn_gated_collector(runtime, gate, me.pid(), 3);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(runtime.send(full, i).ok());
+  const SendResult refused = runtime.send(full, 3);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find(full.to_string()), std::string_view::npos);
+  EXPECT_NE(refused.status().message().find("mailbox full"), std::string_view::npos);
+  // A request is answered at once, as every dead letter's.
+  absl::StatusOr<int> answer = me->request<int>(full, kWait, 4);
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(answer.status().message().find("mailbox full"), std::string_view::npos);
+  EXPECT_EQ(letters.reasons(), (std::vector<std::string>{"mailbox full", "mailbox full"}));
+  EXPECT_EQ(runtime.dead_letter_count(), 2u);
+  EXPECT_EQ(open_and_collect(gate, me), (std::vector<int>{0, 1, 2}));
+}
+
+TEST(MailboxLimitTest, DropNewestDropsToDeadLettersWithoutTellingTheSender) {
+  Gate gate;
+  Runtime runtime(bounded(3, OverflowPolicy::kDropNewest));
+  DeadLetters letters(runtime);
+  ScopedActor me(runtime);
+  const Pid full = spawn_gated_collector(runtime, gate, me.pid(), 3);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(runtime.send(full, i).ok());
+  EXPECT_EQ(letters.reasons(), (std::vector<std::string>{"mailbox full", "mailbox full"}));
+  EXPECT_EQ(runtime.dead_letter_count(), 2u);
+  EXPECT_EQ(open_and_collect(gate, me), (std::vector<int>{0, 1, 2}));
+}
+
+TEST(MailboxLimitTest, BlockMakesAThreadedSenderWaitUntilTheReaderDrains) {
+  Gate gate;
+  constexpr int kMessages = 30;
+  Runtime runtime(bounded(10, OverflowPolicy::kBlock));
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid full = spawn_gated_collector(runtime, gate, me_pid, kMessages);
+  runtime.spawn_thread([full, me_pid](ThreadedActor& self) {
+    Sent sent;
+    for (int i = 0; i < kMessages; ++i) sent.codes.push_back(self.send(full, i).status().code());
+    self.send(me_pid, sent);
+  });
+  ASSERT_TRUE(await_depth(runtime, 10));
+  // The sender waits: nothing more gets in, and it has not finished.
+  EXPECT_EQ(me->receive_for<Sent>(absl::Milliseconds(50)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(runtime.mailbox_depths().deepest, 10u);
+  gate.open();
+  absl::StatusOr<Sent> sent = me->receive_for<Sent>(kWait);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->codes, std::vector<absl::StatusCode>(kMessages, absl::StatusCode::kOk));
+  absl::StatusOr<std::vector<int>> got = me->receive_for<std::vector<int>>(kWait);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), static_cast<size_t>(kMessages));
+  for (int i = 0; i < kMessages; ++i) EXPECT_EQ((*got)[i], i);
+  EXPECT_EQ(runtime.dead_letter_count(), 0u);
+}
+
+TEST(MailboxLimitTest, BlockRefusesAnEventedSenderWhichMustNotWait) {
+  Gate gate;
+  Runtime runtime(bounded(2, OverflowPolicy::kBlock));
+  DeadLetters letters(runtime);
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid full = spawn_gated_collector(runtime, gate, me_pid, 2);
+  const Pid sender = runtime.spawn([full, me_pid](EventedActor& self) -> Behavior {
+    return {[&self, full, me_pid](const std::string&) {
+      Sent sent;
+      for (int i = 0; i < 3; ++i) sent.codes.push_back(self.send(full, i).status().code());
+      self.send(me_pid, sent);
+    }};
+  });
+  runtime.send(sender, std::string("go"));
+  absl::StatusOr<Sent> sent = me->receive_for<Sent>(kWait);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(sent->codes,
+            (std::vector<absl::StatusCode>{absl::StatusCode::kOk, absl::StatusCode::kOk,
+                                           absl::StatusCode::kResourceExhausted}));
+  EXPECT_EQ(letters.reasons(), (std::vector<std::string>{"mailbox full"}));
+  EXPECT_EQ(open_and_collect(gate, me), (std::vector<int>{0, 1}));
+}
+
+TEST(MailboxLimitTest, AnExitSignalStopsAThreadedSenderThatWaitsForRoom) {
+  Gate gate;
+  Runtime runtime(bounded(1, OverflowPolicy::kBlock));
+  DeadLetters letters(runtime);
+  ScopedActor me(runtime);
+  const Pid full = spawn_stuck_threaded(runtime, gate);
+  const Pid sender = runtime.spawn_thread([full](ThreadedActor& self) {
+    for (int i = 0;; ++i) (void)self.send(full, i);
+  });
+  me->monitor(sender);
+  ASSERT_TRUE(await_depth(runtime, 1));
+  runtime.exit(sender, ExitReason::kill());
+  absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->reason, ExitReason::killed());
+  // The message it waited with is not lost silently.
+  EXPECT_EQ(letters.reasons(), (std::vector<std::string>{"mailbox full"}));
+  runtime.exit(full, ExitReason::kill());
+  gate.open();
+}
+
+TEST(MailboxLimitTest, SystemMessagesAreNeverRefusedAtCapacity) {
+  Gate gate;
+  Runtime runtime(bounded(1, OverflowPolicy::kFail));
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid victim = runtime.spawn([](EventedActor&) -> Behavior { return {[](int) {}}; });
+  const Pid full = runtime.spawn_thread([&gate, victim, me_pid](ThreadedActor& self) {
+    self.trap_exit(true);
+    self.monitor(victim);
+    gate.wait();
+    int seen = 0;
+    while (seen < 3) {
+      absl::Status got = self.receive([&](int) { ++seen; }, [&](const DownMsg&) { ++seen; },
+                                      [&](const ExitMsg&) { ++seen; });
+      if (!got.ok()) return;
+    }
+    self.send(me_pid, seen);
+  });
+  gate.await_reached();
+  ASSERT_TRUE(runtime.send(full, 1).ok());
+  EXPECT_EQ(runtime.send(full, 2).status().code(), absl::StatusCode::kResourceExhausted);
+  runtime.exit(victim, ExitReason::kill());          // a DownMsg for `full`
+  runtime.exit(full, ExitReason::error("trapped"));  // an exit signal, trapped
+  ASSERT_TRUE(await_depth(runtime, 3));
+  gate.open();
+  absl::StatusOr<int> seen = me->receive_for<int>(kWait);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(*seen, 3);
+  EXPECT_EQ(runtime.dead_letter_count(), 1u);
+}
+
+TEST(MailboxLimitTest, OfferLeavesTheElementWithTheCallerAndCallWhenRoomSaysWhenToRetry) {
+  Gate gate;
+  Runtime runtime(bounded(4, OverflowPolicy::kBlock));
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid full = spawn_gated_collector(runtime, gate, me_pid, 5);
+  Runtime::Recipient last;
+  for (int i = 0; i < 4; ++i) {
+    ElementPtr element = make_element<int>(Pid{}, MessageKind::kUser, 0, i);
+    ASSERT_EQ(runtime.offer_local(full, element, last), OfferResult::kQueued);
+  }
+  ElementPtr parked = make_element<int>(Pid{}, MessageKind::kUser, 0, 4);
+  ASSERT_EQ(runtime.offer_local(full, parked, last), OfferResult::kFull);
+  ASSERT_NE(parked, nullptr);  // still ours
+  ASSERT_EQ(last.actor->mailbox_limit().capacity, 4u);
+  EXPECT_EQ(runtime.dead_letter_count(), 0u);
+  last.actor->call_when_room([&runtime, me_pid] { runtime.send(me_pid, Room{}); });
+  EXPECT_EQ(me->receive_for<Room>(absl::Milliseconds(20)).status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  gate.open();
+  ASSERT_TRUE(me->receive_for<Room>(kWait).ok());
+  EXPECT_EQ(runtime.offer_local(full, parked, last), OfferResult::kQueued);
+  runtime.release(last);
+  absl::StatusOr<std::vector<int>> got = me->receive_for<std::vector<int>>(kWait);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, (std::vector<int>{0, 1, 2, 3, 4}));
+  // With room, the callback runs at once, on this thread.
+  bool called = false;
+  last.actor->call_when_room([&called] { called = true; });
+  EXPECT_TRUE(called);
+}
+
+TEST(MailboxLimitTest, AStoppingActorCallsTheCallbacksThatWaitForRoom) {
+  Gate gate;
+  Runtime runtime(bounded(1, OverflowPolicy::kBlock));
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid full = spawn_stuck_threaded(runtime, gate);
+  Runtime::Recipient last;
+  ElementPtr first = make_element<int>(Pid{}, MessageKind::kUser, 0, 0);
+  ASSERT_EQ(runtime.offer_local(full, first, last), OfferResult::kQueued);
+  ElementPtr parked = make_element<int>(Pid{}, MessageKind::kUser, 0, 1);
+  ASSERT_EQ(runtime.offer_local(full, parked, last), OfferResult::kFull);
+  last.actor->call_when_room([&runtime, me_pid] { runtime.send(me_pid, Room{}); });
+  runtime.exit(full, ExitReason::kill());
+  gate.open();
+  ASSERT_TRUE(me->receive_for<Room>(kWait).ok());
+  EXPECT_EQ(runtime.offer_local(full, parked, last), OfferResult::kStopped);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ Runtime::Runtime(RuntimeOptions options)
     : node_id_(options.node_id),
       busy_wait_(absl::ToChronoNanoseconds(
           std::clamp(options.busy_wait, absl::ZeroDuration(), absl::FromChrono(kMaxBusyWait)))),
+      mailbox_limit_(options.mailbox),
       scheduler_(Scheduler::Options{.workers = options.workers,
                                     .max_throughput = options.max_throughput,
                                     .busy_wait = busy_wait_}) {}
@@ -27,6 +28,7 @@ thread_local const Runtime* threaded_actor_runtime = nullptr;
 }  // namespace
 
 bool Runtime::admit(Actor* actor, const SpawnOptions& options) {
+  actor->mailbox_.set_limit(options.mailbox.value_or(mailbox_limit_));
   {
     MutexLock lock(lifecycle_mutex_);
     if (shut_down_) return false;
@@ -62,6 +64,7 @@ boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
   boost::intrusive_ptr<ThreadedActor> actor(
       new ThreadedActor(*this, allocate_pid(), ThreadedActor::OnStop::kReturnStatus));
   actor->counted_ = false;
+  actor->mailbox_.set_limit(mailbox_limit_);
   bool late;
   {
     // Either in the table before shutdown() signals every actor, or made after it began and
@@ -88,9 +91,13 @@ ActorPtr Runtime::find(Pid pid) const {
   return table_.find(pid.serial);
 }
 
-absl::Status Runtime::deliver(Pid to, ElementPtr element) {
+absl::Status Runtime::send_element(Pid to, ElementPtr element, Actor* sender, bool may_block) {
   if (RemoteRouter* router = router_for(to)) return router->route(to, std::move(element));
-  deliver_local(to, std::move(element));
+  if (ActorPtr actor = find(to)) {
+    bool stopped = false;
+    return actor->push(std::move(element), sender, may_block, stopped);
+  }
+  deliver_local(to, std::move(element));  // a dead letter, with its reason
   return absl::OkStatus();
 }
 
@@ -103,18 +110,39 @@ void Runtime::deliver_local(Pid to, ElementPtr element) {
               to.node == node_id_ ? "no such actor" : "the pid belongs to an unknown node");
 }
 
+void Runtime::aim(Pid to, Recipient& last) {
+  if (last.actor != nullptr && last.pid == to) return;
+  release(last);
+  last.actor = find(to);
+  last.pid = to;
+}
+
 void Runtime::deliver_local(Pid to, ElementPtr element, Recipient& last) {
-  if (last.actor == nullptr || last.pid != to) {
-    release(last);
-    last.actor = find(to);
-    last.pid = to;
-  }
+  aim(to, last);
   if (last.actor == nullptr) {
     deliver_local(to, std::move(element));  // a dead letter, with its reason
     return;
   }
   last.held.push_back(std::move(element));
   if (last.held.size() == kMaxHeldElements) release(last);
+}
+
+OfferResult Runtime::offer_local(Pid to, ElementPtr& element, Recipient& last) {
+  aim(to, last);
+  if (last.actor == nullptr) {
+    deliver_local(to, std::move(element));  // a dead letter, with its reason
+    return OfferResult::kStopped;
+  }
+  const Mailbox& mailbox = last.actor->mailbox_;
+  if (mailbox.full_for(*element, last.held.size()) || mailbox.closed()) {
+    ActorPtr actor = last.actor;
+    release(last);
+    last.actor = actor;
+    return actor->offer(element);
+  }
+  last.held.push_back(std::move(element));
+  if (last.held.size() == kMaxHeldElements) release(last);
+  return OfferResult::kQueued;
 }
 
 void Runtime::release(Recipient& last) {
@@ -160,8 +188,11 @@ void Runtime::node_down(uint32_t node) {
   });
 }
 
-absl::Status Runtime::deliver_to_name(std::string_view name, ElementPtr element) {
-  if (std::optional<Pid> pid = names_.find(name)) return deliver(*pid, std::move(element));
+absl::Status Runtime::send_to_name(std::string_view name, ElementPtr element, Actor* sender,
+                                   bool may_block) {
+  if (std::optional<Pid> pid = names_.find(name)) {
+    return send_element(*pid, std::move(element), sender, may_block);
+  }
   const std::string reason = absl::StrCat("no actor is registered as '", as_absl(name), "'");
   dead_letter(Pid{}, std::move(element), reason);
   return absl::NotFoundError(reason);

@@ -51,10 +51,16 @@ struct RuntimeOptions {
   // receive) keeps polling before it sleeps: base/spin_wait.h. Zero: sleep at once; more than
   // kMaxBusyWait (base/spin_wait.h, 10 ms) is taken as kMaxBusyWait.
   absl::Duration busy_wait = absl::Microseconds(200);
+  // Every actor's mailbox limit unless its spawn says otherwise: 1 M messages, senders that may
+  // block wait for room, evented and coroutine senders get ResourceExhausted (mailbox_limit.h).
+  MailboxLimit mailbox = {};
 };
 
 struct SpawnOptions {
-  Pid link_to;  // if valid, the new actor is linked to this actor before it runs
+  Pid link_to = {};  // if valid, the new actor is linked to this actor before it runs
+  // The new actor's mailbox limit; unset: RuntimeOptions::mailbox. MailboxLimit::unbounded() for
+  // an actor that must take everything (and whose senders must never wait or fail).
+  std::optional<MailboxLimit> mailbox = std::nullopt;
 };
 
 // A message that could not be delivered.
@@ -108,13 +114,20 @@ class Runtime {
     return actor->pid();
   }
 
-  // Sends from outside any actor (the sender is the zero pid); the status as Actor::send's.
+  // Sends from outside any actor (the sender is the zero pid); the status as Actor::send's. Waits
+  // for room in a full kBlock mailbox unless called on a scheduler worker (may_block_here).
   template <class T, class... Ts>
   SendResult send(Pid to, T&& value, Ts&&... more) {
-    return deliver(
-        to, make_element<message_type_t<T, Ts...>>(
-                Pid{}, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
+    return send_element(
+        to,
+        make_element<message_type_t<T, Ts...>>(Pid{}, MessageKind::kUser, 0, std::forward<T>(value),
+                                               std::forward<Ts>(more)...),
+        nullptr, may_block_here());
   }
+
+  // Whether a send from this thread may wait for room in a full kBlock mailbox: false on the
+  // scheduler's workers, which run evented and coroutine actors and must never wait.
+  bool may_block_here() const { return !scheduler_.on_worker_thread(); }
 
   // Sends `target` an exit signal with `reason` (from the zero pid).
   void exit(Pid target, ExitReason reason);
@@ -171,6 +184,8 @@ class Runtime {
   bool stopping() const;
 
   // ---- for the cluster layer (cluster/) ----
+  // None of these waits for room: past a mailbox's capacity a message is refused as under kFail
+  // (a dead letter, "mailbox full"), or left with the caller by offer_local.
 
   // Routes pids of other nodes through `router` from now on (nullptr: they are dead letters
   // again). The router must stay valid until it is replaced and no thread still sends.
@@ -197,8 +212,17 @@ class Runtime {
   // Delivers what `last` holds. Its owner calls this when a batch ends, and before it delivers
   // anything any other way, so that the order of what it delivers holds.
   void release(Recipient& last);
-  // Sends an element to any pid, as actors do; see RemoteRouter for the status.
-  absl::Status deliver(Pid to, ElementPtr element);
+  // deliver_local(to, element, last) for a message (kUser, kRequest, kReply) that must not be
+  // refused: kFull when `to`'s mailbox has no room for it beside what `last` holds for it. Then
+  // what `last` held is released, the element stays with the caller (no dead letter) and
+  // last.actor is the actor whose call_when_room says when to offer it again. kStopped: `to` is
+  // not alive, the element became a dead letter. See Actor::offer.
+  OfferResult offer_local(Pid to, ElementPtr& element, Recipient& last);
+  // Sends an element to any pid, as actors do but without waiting; see RemoteRouter for the
+  // status of a remote pid, Actor::send for a local one.
+  absl::Status deliver(Pid to, ElementPtr element) {
+    return send_element(to, std::move(element), nullptr, false);
+  }
   // The other half of a link or monitor made on another node. accept_*: false if `local` is not
   // alive (the caller answers noproc).
   bool accept_remote_link(Pid local, Pid remote);
@@ -212,7 +236,9 @@ class Runtime {
   // every monitor of one a DownMsg, both with reason noconnection; its watchers are forgotten.
   void node_down(uint32_t node);
   // Delivers to the local actor registered as `name`; a dead letter and NotFound if there is none.
-  absl::Status deliver_to_name(std::string_view name, ElementPtr element);
+  absl::Status deliver_to_name(std::string_view name, ElementPtr element) {
+    return send_to_name(name, std::move(element), nullptr, false);
+  }
   // A dead letter found by the cluster layer (a message for a node that is not up).
   void report_dead_letter(Pid to, ElementPtr element, std::string_view reason) {
     dead_letter(to, std::move(element), reason);
@@ -239,6 +265,13 @@ class Runtime {
   boost::intrusive_ptr<ThreadedActor> make_scoped_actor();
 
   ActorPtr find(Pid pid) const;
+  // Points `last` at `to`, releasing what it held for another pid first.
+  void aim(Pid to, Recipient& last);
+  // Sends to any pid or local name from `sender` (nullptr: not from an actor's own thread),
+  // waiting for room if `may_block`.
+  absl::Status send_element(Pid to, ElementPtr element, Actor* sender, bool may_block);
+  absl::Status send_to_name(std::string_view name, ElementPtr element, Actor* sender,
+                            bool may_block);
   // The router if `pid` belongs to another node and one is attached, else nullptr.
   RemoteRouter* router_for(Pid pid) const noexcept {
     return pid.node == node_id_ ? nullptr : router_.load(std::memory_order_acquire);
@@ -265,6 +298,7 @@ class Runtime {
 
   const uint32_t node_id_;
   const std::chrono::nanoseconds busy_wait_;
+  const MailboxLimit mailbox_limit_;
   std::atomic<RemoteRouter*> router_{nullptr};
   std::atomic<uint64_t> next_serial_{1};
   std::atomic<uint64_t> next_monitor_id_{1};

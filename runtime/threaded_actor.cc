@@ -91,6 +91,17 @@ ThreadedActor::Scanned ThreadedActor::stop_by_signal(ExitReason reason) {
   return Scanned::kStopped;
 }
 
+absl::Status ThreadedActor::signals_while_sending() {
+  if (!stopped_by_ && mailbox_.has_urgent()) {
+    std::optional<ExitReason> stop = take_signals(cache_);
+    mailbox_.set_held(cache_.size());
+    if (stop) stopped_by_ = std::move(stop);
+  }
+  if (!stopped_by_) return absl::OkStatus();
+  if (on_stop_ == OnStop::kUnwind) throw ActorExit{*stopped_by_};
+  return stopped_status();
+}
+
 absl::Status ThreadedActor::stopped_status() const {
   const bool runtime_stopped = *stopped_by_ == ExitReason::shutdown() && runtime().stopping();
   return absl::CancelledError(absl::StrCat(

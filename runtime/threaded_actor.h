@@ -92,6 +92,7 @@ class ThreadedActor final : public Actor {
 
  protected:
   void wake() override;
+  absl::Status signals_while_sending() override;
 
  private:
   enum class Scanned { kTaken, kTimedOut, kStopped };

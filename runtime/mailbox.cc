@@ -230,7 +230,10 @@ void Mailbox::call_when_room(std::function<void()> callback) {
   }
   {
     MutexLock lock(room_lock_);
-    room_callbacks_.push_back(std::move(callback));
+    if (room_callbacks_ == nullptr) {
+      room_callbacks_ = std::make_unique<std::vector<std::function<void()>>>();
+    }
+    room_callbacks_->push_back(std::move(callback));
     room_wanted_.store(true, std::memory_order_seq_cst);
   }
   // The reader may have brought the depth down before it could see the callback.
@@ -242,7 +245,7 @@ void Mailbox::call_if_room() {
   std::vector<std::function<void()>> callbacks;
   {
     MutexLock lock(room_lock_);
-    callbacks.swap(room_callbacks_);
+    if (room_callbacks_ != nullptr) callbacks.swap(*room_callbacks_);
     room_wanted_.store(false, std::memory_order_relaxed);
   }
   for (std::function<void()>& callback : callbacks) callback();

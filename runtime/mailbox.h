@@ -37,6 +37,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -239,9 +240,10 @@ class Mailbox {
   // Read by pushers, written by the reader at most once a fetch.
   std::atomic<size_t> held_{0};  // for depth(); written by the reader only
   MailboxLimit limit_ = MailboxLimit::unbounded();
-  std::atomic<bool> room_wanted_{false};  // room_callbacks_ is not empty
+  std::atomic<bool> room_wanted_{false};  // room_callbacks_ holds callbacks
   SpinLock room_lock_;
-  std::vector<std::function<void()>> room_callbacks_ ABSL_GUARDED_BY(room_lock_);
+  // Allocated on first use: most mailboxes never fill.
+  std::unique_ptr<std::vector<std::function<void()>>> room_callbacks_ ABSL_GUARDED_BY(room_lock_);
   // Read by the reader before each message, written by rare pushes: away from head_'s cache line.
   std::atomic<uintptr_t> urgent_{kEmpty};  // a stack of signals, kEmpty, or kClosed
 };

@@ -8,9 +8,11 @@
 //   bossa::ScopedActor me(runtime);
 //   me->send(echo, std::string("hello"));
 //
-// Messages between local actors move by pointer, never copied or serialized. A message that cannot
-// be delivered is a dead letter: counted, passed to the dead-letter handler if set, and answered
-// with an ErrorReply if it was a request. docs/architecture.md tells how a node runs.
+// Messages between local actors move by pointer, never copied or serialized. Every mailbox is
+// bounded (RuntimeOptions::mailbox, SpawnOptions::mailbox; mailbox_limit.h says what a send past
+// the bound does). A message that cannot be delivered is a dead letter: counted, passed to the
+// dead-letter handler if set, and answered with an ErrorReply if it was a request.
+// docs/architecture.md tells how a node runs.
 // Thread-safety: any public method from any thread. The destructor shuts down (see shutdown()).
 #pragma once
 
@@ -175,10 +177,12 @@ class Runtime {
   // Stops the node: from now on spawn refuses (zero pid); every actor gets an exit signal with
   // reason `shutdown`, and those still alive after `grace` get `kill` until none is left. Then it
   // waits for the threads of threaded actors to return; a threaded actor notices a signal only
-  // inside receive. Called from an actor (which cannot wait for itself), it starts all this and
-  // returns at once. ScopedActors are signalled but not waited for (their blocking calls return
-  // Cancelled, as do those of one made later): destroy them before the runtime. Every call after
-  // the first just waits.
+  // inside receive or while it waits for room to send. Signals jump the queue, and a stopping
+  // actor's leftovers are cheap, so millions of queued messages do not hold the shutdown up.
+  // Called from an actor (which cannot wait for itself), it starts all this and returns at once.
+  // ScopedActors are signalled but not waited for (their blocking calls return Cancelled, as do
+  // those of one made later): destroy them before the runtime. A sender still waiting for room
+  // gives up (its message a dead letter, "mailbox full"). Every call after the first just waits.
   void shutdown(absl::Duration grace = absl::Seconds(5));
   // True once shutdown() has begun.
   bool stopping() const;

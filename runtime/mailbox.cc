@@ -125,29 +125,33 @@ Mailbox::PushResult Mailbox::push_chain(MailboxElement* newest, MailboxElement* 
     std::fprintf(stderr, "bossa: a mailbox element at %p uses the count's bits\n", newest);
     std::abort();  // no supported platform hands out such addresses
   }
-  bool spilled = false;  // counted in extra_: the head's count is full
+  // Counted before they are linked, so that a fetch never subtracts what was not added: in the
+  // head's count, or (a run too long for it) in extra_.
+  const size_t to_head = count <= kMaxHeadCount ? count : 0;
+  if (to_head != count) extra_.fetch_add(count, std::memory_order_relaxed);
   uintptr_t top = head_.load(std::memory_order_relaxed);
   for (;;) {
     if (top == kClosed) {
       // A failed try may have linked the chain to elements the reader has taken since.
       oldest->next = nullptr;
-      if (spilled) extra_.fetch_sub(count, std::memory_order_relaxed);
+      if (to_head != count) extra_.fetch_sub(count, std::memory_order_relaxed);
       return PushResult::kClosed;
     }
     const bool chain = top != kEmpty && top != kBlocked;
     oldest->next = chain ? as_element(top) : nullptr;
-    uintptr_t head_count = count_of(top);
-    if (!spilled && head_count + count <= kMaxHeadCount) {
-      head_count += count;
-    } else if (!spilled) {
-      // Counted before it is linked: a fetch never subtracts what was not added.
-      extra_.fetch_add(count, std::memory_order_relaxed);
-      spilled = true;
+    size_t below = count_of(top);
+    size_t carried = 0;
+    if (below + to_head > kMaxHeadCount) {
+      // The head's count is full: what it counts moves to extra_ (once per 64 k elements).
+      carried = below;
+      below = 0;
+      extra_.fetch_add(carried, std::memory_order_relaxed);
     }
-    if (head_.compare_exchange_weak(top, address | (head_count << kCountShift),
+    if (head_.compare_exchange_weak(top, address | ((below + to_head) << kCountShift),
                                     std::memory_order_acq_rel, std::memory_order_relaxed)) {
       return top == kBlocked ? PushResult::kReaderWasBlocked : PushResult::kQueued;
     }
+    if (carried != 0) extra_.fetch_sub(carried, std::memory_order_relaxed);
   }
 }
 

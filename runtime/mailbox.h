@@ -20,10 +20,10 @@
 //
 // depth() counts everything queued for the actor, both lanes. The main stack's head carries the
 // count of the elements under it in its top 16 bits (a pointer uses 48), so that a push counts
-// with the same compare-and-swap that links it; past 65535 unfetched elements, and for signals,
-// a push adds to a counter instead. The reader moves what it fetches to the count it says it
-// holds (set_held). depth() may run ahead of the truth by what the reader handled since it last
-// said so (a turn), never behind it by more than one fetch.
+// with the same compare-and-swap that links it; when that count is full (65535), the push that
+// finds it so moves it to a counter beside (extra_), which also counts signals. The reader moves
+// what it fetches to the count it says it holds (set_held). depth() may run ahead of the truth by
+// what the reader handled since it last said so (a turn), never behind it by more than one fetch.
 //
 // The mailbox keeps its MailboxLimit (mailbox_limit.h) but enforces nothing itself: full_for()
 // tells a sender whether an element would go past it, and call_when_room() waits for the reader

@@ -48,6 +48,24 @@ TEST(MailboxTest, DepthCountsPushedAndHeldElements) {
   EXPECT_EQ(mailbox.depth(), 2u);
 }
 
+TEST(MailboxTest, DepthCountsPastWhatTheHeadsCountHolds) {
+  constexpr size_t kPushed = 200'000;  // the head counts up to 65535
+  Mailbox mailbox;
+  for (size_t i = 0; i < kPushed; ++i) {
+    ElementPtr e = element_with(static_cast<int>(i));
+    mailbox.push(e);
+  }
+  ElementPtr signal = make_element<int>(Pid{1, 1}, MessageKind::kExit, 0, -1);
+  mailbox.push_urgent(signal);
+  EXPECT_EQ(mailbox.depth(), kPushed + 1);
+  ElementQueue queue;
+  EXPECT_EQ(mailbox.fetch(queue), kPushed);
+  EXPECT_EQ(mailbox.fetch_urgent(queue), 1u);
+  mailbox.set_held(0);
+  EXPECT_EQ(mailbox.depth(), 0u);
+  for (size_t i = 0; i < kPushed; ++i) EXPECT_EQ(*queue.pop_front()->get_if<int>(), i);
+}
+
 TEST(MailboxTest, OnlyTheFirstPushAfterBlockingWakesTheReader) {
   Mailbox mailbox;
   ASSERT_TRUE(mailbox.try_block());

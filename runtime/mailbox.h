@@ -119,8 +119,8 @@ class Mailbox {
   // Any thread: whether `element` would take the mailbox past its capacity, with `extra` more
   // elements on their way (a held run). Only messages (kUser, kRequest; not a DownMsg) count.
   bool full_for(const MailboxElement& element, size_t extra = 0) const noexcept {
-    return limit_.bounded() && counts_against_capacity(element) &&
-           depth() + extra >= limit_.capacity;
+    return limit_.bounded() && depth() + extra >= limit_.capacity &&
+           counts_against_capacity(element);
   }
   static bool counts_against_capacity(const MailboxElement& element) noexcept {
     return (element.kind == MessageKind::kUser || element.kind == MessageKind::kRequest) &&

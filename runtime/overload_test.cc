@@ -431,6 +431,21 @@ TEST(MailboxLimitTest, AnExitSignalStopsAThreadedSenderThatWaitsForRoom) {
   gate.open();
 }
 
+TEST(MailboxLimitTest, AKilledScopedActorThatWaitsForRoomGetsCancelled) {
+  Gate gate;
+  Runtime runtime(bounded(1, OverflowPolicy::kBlock));
+  DeadLetters letters(runtime);
+  ScopedActor me(runtime);
+  const Pid full = spawn_stuck_threaded(runtime, gate);
+  ASSERT_TRUE(me->send(full, 1).ok());
+  runtime.exit(me.pid(), ExitReason::kill());  // seen while it waits
+  const SendResult waited = me->send(full, 2);
+  EXPECT_EQ(waited.status().code(), absl::StatusCode::kCancelled) << waited.status();
+  EXPECT_EQ(letters.reasons(), (std::vector<std::string>{"mailbox full"}));
+  runtime.exit(full, ExitReason::kill());
+  gate.open();
+}
+
 TEST(MailboxLimitTest, SystemMessagesAreNeverRefusedAtCapacity) {
   Gate gate;
   Runtime runtime(bounded(1, OverflowPolicy::kFail));

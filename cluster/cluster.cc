@@ -47,18 +47,15 @@ MessageKind message_kind(EnvelopeKind kind) {
   }
 }
 
-// Link, unlink, monitor, demonitor and the global-name protocol keep the cluster's state right and
-// never wait behind data. User messages, requests and replies are data, and so are exit and down
-// signals: an actor's signal comes after the messages it sent before it (Erlang's order per pair,
-// which the conformance suite proves), and only the data lane keeps that order.
+// User messages, requests and replies are data. Everything else (exit and down signals, links,
+// monitors, pauses, the global-name protocol) keeps the cluster's state right and never waits
+// behind data; an exit or down signal carries its watermark, with which the receiving node puts it
+// back behind the messages its sender sent before it (SignalOrder: Erlang's order per pair).
 transport::Lane lane_of(EnvelopeKind kind) {
   switch (kind) {
     case EnvelopeKind::kUser:
     case EnvelopeKind::kRequest:
     case EnvelopeKind::kReply:
-    case EnvelopeKind::kExit:
-    case EnvelopeKind::kLinkExit:
-    case EnvelopeKind::kDown:
       return transport::Lane::kData;
     default:
       return transport::Lane::kControl;
@@ -133,11 +130,13 @@ absl::Status Cluster::transmit(uint32_t node, std::string_view bytes, transport:
 
 absl::Status Cluster::send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                                    std::string payload) {
+  const bool signal =
+      kind == EnvelopeKind::kExit || kind == EnvelopeKind::kLinkExit || kind == EnvelopeKind::kDown;
   return send_envelope(Envelope{.to = to_wire(to),
                                 .from = to_wire(from),
                                 .kind = kind,
                                 .correlation_id = correlation,
-                                .type_id = 0,
+                                .type_id = signal ? transport_.data_watermark(to.node) : 0,
                                 .to_name = {},
                                 .payload = std::move(payload)});
 }
@@ -155,9 +154,11 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
   if (ExitMsg* exit = element->get_if<ExitMsg>();
       exit != nullptr &&
       (envelope.kind == EnvelopeKind::kExit || envelope.kind == EnvelopeKind::kLinkExit)) {
+    envelope.type_id = transport_.data_watermark(to.node);
     envelope.payload = encode_exit_reason(exit->reason);
   } else if (DownMsg* down = element->get_if<DownMsg>()) {
     envelope.correlation_id = down->ref.id;
+    envelope.type_id = transport_.data_watermark(to.node);
     envelope.payload = encode_exit_reason(down->reason);
   } else if ((writer = types_.value_writer(*element))) {
     envelope.type_id = writer->type_id;
@@ -310,13 +311,13 @@ void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
     }
     NodeCounters::add_one_writer(counters_.messages_in);
     NodeCounters::add_one_writer(counters_.bytes_in, bytes.size());
-    deliver_inbound(envelope);
+    deliver_inbound(from, envelope);
     return absl::OkStatus();
   });
   if (!read.ok()) reject(from, nullptr, read);
 }
 
-void Cluster::deliver_inbound(const EnvelopeView& envelope) {
+void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope) {
   const Pid to = from_wire(envelope.to);
   const Pid from = from_wire(envelope.from);
   // Only messages to a pid go through last_recipient_; what it holds goes before anything else.
@@ -333,13 +334,12 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
       absl::StatusOr<ElementPtr> element = decode_message(envelope);
       if (!element.ok()) {
         reject(from.node, &envelope, element.status());
-        return;
-      }
-      if (!envelope.to_name.empty()) {
+      } else if (!envelope.to_name.empty()) {
         deliver_to_name(envelope.to_name, *std::move(element));
       } else {
         runtime_.deliver_local(to, *std::move(element), last_recipient_);
       }
+      if (signal_order_.received_data(sender_node)) deliver_held_signals(sender_node);
       return;
     }
     case EnvelopeKind::kExit:
@@ -350,19 +350,20 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
         reject(from.node, &envelope, reason.status());
         return;
       }
-      if (envelope.kind == EnvelopeKind::kDown) {
-        // A monitor ended already (demonitor, node down) gets no DownMsg.
-        if (!runtime_.end_monitor(to, MonitorRef{envelope.correlation_id})) return;
-        runtime_.deliver_local(
-            to, make_element<DownMsg>(
-                    from, MessageKind::kUser, 0,
-                    DownMsg{MonitorRef{envelope.correlation_id}, from, *std::move(reason)}));
-      } else {
-        const MessageKind kind =
-            envelope.kind == EnvelopeKind::kExit ? MessageKind::kExit : MessageKind::kLinkExit;
-        runtime_.deliver_local(
-            to, make_element<ExitMsg>(from, kind, 0, ExitMsg{from, *std::move(reason)}));
+      SignalOrder::Held signal{.kind = envelope.kind,
+                               .to = to,
+                               .from = from,
+                               .correlation_id = envelope.correlation_id,
+                               .reason = *std::move(reason),
+                               .watermark = envelope.type_id,
+                               .since = SignalOrder::Clock::now()};
+      // exit(pid, kill) cannot be trapped: it goes at once, ahead of any message.
+      const bool untrappable =
+          envelope.kind == EnvelopeKind::kExit && signal.reason.kind() == ExitReason::Kind::kKill;
+      if (!untrappable && signal_order_.hold(sender_node, signal)) {
+        return;
       }
+      deliver_signal(signal);
       return;
     }
     case EnvelopeKind::kLink:
@@ -390,6 +391,31 @@ void Cluster::deliver_inbound(const EnvelopeView& envelope) {
       }
       return;
   }
+}
+
+void Cluster::deliver_signal(SignalOrder::Held& signal) {
+  if (signal.kind == EnvelopeKind::kDown) {
+    // A monitor ended already (demonitor, node down) gets no DownMsg.
+    const MonitorRef ref{signal.correlation_id};
+    if (!runtime_.end_monitor(signal.to, ref)) return;
+    runtime_.deliver_local(
+        signal.to, make_element<DownMsg>(signal.from, MessageKind::kUser, 0,
+                                         DownMsg{ref, signal.from, std::move(signal.reason)}));
+    return;
+  }
+  const MessageKind kind =
+      signal.kind == EnvelopeKind::kExit ? MessageKind::kExit : MessageKind::kLinkExit;
+  runtime_.deliver_local(
+      signal.to,
+      make_element<ExitMsg>(signal.from, kind, 0, ExitMsg{signal.from, std::move(signal.reason)}));
+}
+
+void Cluster::deliver_held_signals(uint32_t node) {
+  // The messages sent before them go first.
+  runtime_.release(last_recipient_);
+  std::vector<SignalOrder::Held> due;
+  signal_order_.take_due(node, SignalOrder::Clock::now(), due);
+  for (SignalOrder::Held& signal : due) deliver_signal(signal);
 }
 
 void Cluster::deliver_to_name(std::string_view name, ElementPtr element) {
@@ -457,6 +483,7 @@ void Cluster::on_connection_log(std::string_view line) {
 
 void Cluster::on_batch_end() {
   runtime_.release(last_recipient_);
+  if (signal_order_.holding()) deliver_held_signals(0);  // those that waited kMaxHold
 }
 
 void Cluster::transport_stopped() {
@@ -489,6 +516,10 @@ void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view
            absl::StrCat("node '", node.name, "' (", node.id, ") is down: ", as_absl(reason), "; ",
                         tally.accepted, " envelopes sent to it, ", tally.acked, " acknowledged, ",
                         tally.in_doubt(), " in doubt"));
+  // What the node sent before it went down comes before its noconnection signals.
+  std::vector<SignalOrder::Held> held;
+  signal_order_.node_down(node.id, held);
+  for (SignalOrder::Held& signal : held) deliver_signal(signal);
   runtime_.node_down(node.id);
   fail_requests_to(node, reason);
   names_.node_down(node.id);

@@ -31,6 +31,7 @@
 #include "cluster/global_names.h"
 #include "cluster/logger.h"
 #include "cluster/node_counters.h"
+#include "cluster/signal_order.h"
 #include "cluster/wire_types.h"
 #include "runtime/remote_router.h"
 #include "runtime/runtime.h"
@@ -96,7 +97,11 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // Sends a control envelope (link, monitor, signals) carrying `reason`, if any.
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
-  void deliver_inbound(const EnvelopeView& envelope);
+  void deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope);
+  // An exit signal or down message that came from another node, now in its order.
+  void deliver_signal(SignalOrder::Held& signal);
+  // Delivers node `node`'s held signals that are due (every node's, for 0).
+  void deliver_held_signals(uint32_t node);
   // The message of a user, request or reply envelope as a mailbox element, from its value or its
   // payload; errors as WireTypes::decode.
   absl::StatusOr<ElementPtr> decode_message(const EnvelopeView& envelope) const;
@@ -121,6 +126,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   GlobalNames names_;
 
   // Transport thread only.
+  SignalOrder signal_order_;
   Runtime::Recipient last_recipient_;
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;

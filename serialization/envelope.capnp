@@ -35,7 +35,10 @@ struct Envelope {
   from @1 :Pid;
   kind @2 :Kind;
   correlationId @3 :UInt64;  # matches a reply to its request; 0 when unused
-  typeId @4 :UInt64;         # wire type id of the payload (see serialization/codec_registry.h)
+  typeId @4 :UInt64;         # wire type id of the payload (see serialization/codec_registry.h);
+                             # exit, linkExit, down: the number of user, request and reply
+                             # envelopes the sender had sent the receiving node before this one
+                             # (they travel apart; the receiver restores their order with it)
   toName @5 :Text;           # registered name of the receiver; empty unless addressed by name
   payload @6 :Data;          # the encoded message, usually a Value (serialization/value.capnp)
   value @7 :Value;           # the message itself, in place, when its codec writes a Value; then

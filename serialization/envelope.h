@@ -59,9 +59,11 @@ struct Envelope {
   WirePid from;
   EnvelopeKind kind = EnvelopeKind::kUser;
   uint64_t correlation_id = 0;  // pairs a reply with its request; 0 when unused
-  uint64_t type_id = 0;         // wire type id of the payload (CodecRegistry)
-  std::string to_name;          // empty unless addressed by registered name
-  std::string payload;          // encoded message bytes
+  // Wire type id of the payload (CodecRegistry); for kExit, kLinkExit and kDown the data
+  // watermark instead (envelope.capnp, typeId).
+  uint64_t type_id = 0;
+  std::string to_name;  // empty unless addressed by registered name
+  std::string payload;  // encoded message bytes
 
   friend bool operator==(const Envelope&, const Envelope&) = default;
 };

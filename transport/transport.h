@@ -117,6 +117,12 @@ class Transport {
   // Queues a copy of `envelope` on `lane` for every node that is up.
   virtual void broadcast(std::string_view envelope, Lane lane = Lane::kData) = 0;
 
+  // How many data envelopes send() has accepted for node `to` since it came up: a control envelope
+  // sent now may overtake those, and its receiver can hold it until as many have arrived. 0 from
+  // a backend whose lanes keep one order (nothing overtakes) and for a node that is not up. Any
+  // thread.
+  virtual uint64_t data_watermark(uint32_t /*to*/) const { return 0; }
+
   // The nodes that are up now, this one not included.
   virtual std::vector<NodeIdentity> nodes() const = 0;
 

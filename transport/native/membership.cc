@@ -268,6 +268,17 @@ NativeHello Membership::hello() const {
   return hello;
 }
 
+uint64_t Membership::data_accepted(uint32_t to) const {
+  std::shared_ptr<NativeLink> link;
+  {
+    SharedLock lock(mutex_);
+    auto it = members_.find(to);
+    if (it == members_.end()) return 0;
+    link = it->second.link;
+  }
+  return link->data_accepted();
+}
+
 std::shared_ptr<NativeLink> Membership::link_to(const std::string& endpoint) {
   auto [it, inserted] = links_.try_emplace(endpoint);
   if (inserted) it->second = std::make_shared<NativeLink>(*link_context_, endpoint);

@@ -54,6 +54,8 @@ class Membership {
   void on_hello(const NativeHeader& header, std::string_view body, bool answer);
   // Member `id`'s cumulative ack of what this node sent it (NativeLink::on_ack).
   void on_ack(uint32_t id, uint64_t ack);
+  // The data envelopes the link to member `to` accepted (0 if `to` is not a member); any thread.
+  uint64_t data_accepted(uint32_t to) const;
   // Drops member `id`, if it is one, closes its link and reports it down with its link's tally.
   void drop(uint32_t id, std::string_view reason);
   // Sends each member of `ids` a heartbeat with its ack (Liveness::received_from) on its control

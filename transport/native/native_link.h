@@ -76,6 +76,8 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   absl::Status send_control_envelope(std::string_view envelope);
   // A control envelope found the control queue full for the whole room timeout.
   bool stuck() const { return stuck_.load(std::memory_order_relaxed); }
+  // The data envelopes the link accepted (a new link's start at 0, as its member joins).
+  uint64_t data_accepted() { return batcher_.accepted(); }
   // The peer's cumulative ack (AckLedger::on_ack); false if it was ignored.
   bool on_ack(uint64_t ack) { return ledger_.on_ack(ack, accepted()); }
   // What the link accepted and the peer acknowledged; final once close() returned.

@@ -41,6 +41,7 @@ class NativeTransport final : public Transport {
   absl::Status start(const NodeIdentity& self, TransportHandler& handler) override;
   absl::Status send(uint32_t to, std::string_view envelope, Lane lane = Lane::kData) override;
   void broadcast(std::string_view envelope, Lane lane = Lane::kData) override;
+  uint64_t data_watermark(uint32_t to) const override { return membership_.data_accepted(to); }
   std::vector<NodeIdentity> nodes() const override;
   std::string endpoint() const override { return endpoint_; }
   void stop() override;

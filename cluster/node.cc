@@ -44,7 +44,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
   if (!types.ok()) return types;
   node->runtime_ = std::make_unique<Runtime>(RuntimeOptions{.node_id = node->self_.id,
                                                             .workers = node->config_.workers,
-                                                            .busy_wait = node->config_.busy_wait});
+                                                            .busy_wait = node->config_.busy_wait,
+                                                            .mailbox = node->config_.mailbox});
+  if (node->config_.mailbox.capacity == 0) {
+    node->log_.log(LogLevel::kWarning,
+                   "[node] mailbox_capacity = 0: mailboxes are unbounded, and a slow actor can "
+                   "take all the memory its senders fill it with");
+  }
   Node* raw = node.get();
   node->cluster_ = std::make_unique<Cluster>(
       *node->runtime_, node->types_, *node->transport_, node->self_,

@@ -36,6 +36,7 @@ namespace bossa {
 namespace {
 
 constexpr int64_t kMaxWorkers = 1024;
+constexpr int64_t kMaxMailboxCapacity = int64_t{1} << 40;
 constexpr size_t kMaxNodeNameLength = 64;
 constexpr size_t kMaxExchangeLength = 127;           // leaves room for the suffixes bossa appends
 constexpr int64_t kMaxAmqpHeartbeatSeconds = 65535;  // the protocol's 16-bit field
@@ -253,8 +254,15 @@ bool is_exchange_prefix(absl::string_view name) {
          });
 }
 
+std::optional<OverflowPolicy> parse_overflow_policy(std::string_view name) {
+  if (name == "block") return OverflowPolicy::kBlock;
+  if (name == "drop_newest") return OverflowPolicy::kDropNewest;
+  if (name == "fail") return OverflowPolicy::kFail;
+  return std::nullopt;
+}
+
 void read_node(Section node, NodeConfig& config) {
-  node.reject_unknown_keys({"name", "workers", "busy_wait"});
+  node.reject_unknown_keys({"name", "workers", "busy_wait", "mailbox_capacity", "mailbox_policy"});
   if (const auto* name = node.string("name")) {
     if (is_node_name(name->get())) {
       config.name = name->get();
@@ -286,6 +294,24 @@ void read_node(Section node, NodeConfig& config) {
                 absl::StrCat("expected a duration from \"0s\" (sleep at once) to \"",
                              absl::FormatDuration(absl::FromChrono(kMaxBusyWait)), "\", got ",
                              quote(text->get())));
+    }
+  }
+  if (const auto* capacity = node.get<int64_t>("mailbox_capacity", "an integer")) {
+    if (capacity->get() >= 0 && capacity->get() <= kMaxMailboxCapacity) {
+      config.mailbox.capacity = static_cast<size_t>(capacity->get());
+    } else {
+      node.fail(*capacity, "mailbox_capacity",
+                absl::StrCat("expected an integer from 0 (unbounded) to ", kMaxMailboxCapacity,
+                             ", got ", capacity->get()));
+    }
+  }
+  if (const auto* policy = node.string("mailbox_policy")) {
+    if (std::optional<OverflowPolicy> parsed = parse_overflow_policy(policy->get())) {
+      config.mailbox.policy = *parsed;
+    } else {
+      node.fail(*policy, "mailbox_policy",
+                absl::StrCat("expected \"block\", \"drop_newest\" or \"fail\", got ",
+                             quote(policy->get())));
     }
   }
 }

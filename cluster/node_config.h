@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "runtime/mailbox_limit.h"
 #include "transport/transport_config.h"
 
 namespace bossa {
@@ -29,6 +30,9 @@ struct NodeConfig {
   // [node] busy_wait, "0s" to "10ms": how long an idle thread polls before it sleeps (the
   // scheduler's workers, threaded actors in receive, the transport's reading thread).
   absl::Duration busy_wait = absl::Microseconds(200);
+  // [node] mailbox_capacity (0: unbounded, which the node logs as a warning) and mailbox_policy
+  // ("block", "drop_newest", "fail"): every actor's mailbox unless its spawn says otherwise.
+  MailboxLimit mailbox;
   std::string source;  // the file it was read from, or the name given to parse_node_config
   transport::TransportConfig transport;
 };

@@ -35,6 +35,8 @@ TEST(NodeConfig, ReadsEveryKeyOfAFullFile) {
 name = "alpha-1.b_2"
 workers = 2
 busy_wait = "50us"
+mailbox_capacity = 5000
+mailbox_policy = "drop_newest"
 [transport]
 kind = "amqp"
 listen = "tcp://127.0.0.1:7001"
@@ -54,6 +56,8 @@ connect_timeout = "1m"
   EXPECT_EQ(config->name, "alpha-1.b_2");
   EXPECT_EQ(config->workers, 2u);
   EXPECT_EQ(config->busy_wait, absl::Microseconds(50));
+  EXPECT_EQ(config->mailbox.capacity, 5000u);
+  EXPECT_EQ(config->mailbox.policy, OverflowPolicy::kDropNewest);
   EXPECT_EQ(config->source, "full.toml");
   const transport::TransportConfig& transport = config->transport;
   EXPECT_EQ(transport.kind, transport::TransportKind::kAmqp);
@@ -77,6 +81,8 @@ TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->workers, 0u);
   EXPECT_EQ(config->busy_wait, absl::Microseconds(200));
+  EXPECT_EQ(config->mailbox.capacity, kDefaultMailboxCapacity);
+  EXPECT_EQ(config->mailbox.policy, OverflowPolicy::kBlock);
   EXPECT_EQ(config->transport.kind, transport::TransportKind::kNative);
   EXPECT_EQ(config->transport.listen, "ipc:///tmp/alpha");
   EXPECT_TRUE(config->transport.seeds.empty());
@@ -146,9 +152,25 @@ TEST(NodeConfig, UnknownTopLevelKeyIsAnError) {
             "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
 }
 
+TEST(NodeConfig, MailboxKeysNameWhatTheyExpect) {
+  EXPECT_EQ(
+      problems_in("[node]\nname = \"a\"\nmailbox_capacity = -1\n[transport]\nkind = \"amqp\"\n"),
+      "node.toml:3: node.mailbox_capacity: expected an integer from 0 (unbounded) to "
+      "1099511627776, got -1");
+  EXPECT_EQ(problems_in(
+                "[node]\nname = \"a\"\nmailbox_policy = \"drop\"\n[transport]\nkind = \"amqp\"\n"),
+            "node.toml:3: node.mailbox_policy: expected \"block\", \"drop_newest\" or \"fail\", "
+            "got \"drop\"");
+  absl::StatusOr<NodeConfig> unbounded = parse_node_config(
+      "[node]\nname = \"a\"\nmailbox_capacity = 0\n[transport]\nkind = \"amqp\"\n", "node.toml");
+  ASSERT_TRUE(unbounded.ok()) << unbounded.status();
+  EXPECT_FALSE(unbounded->mailbox.bounded());
+}
+
 TEST(NodeConfig, UnknownKeyInNodeIsAnError) {
   EXPECT_EQ(problems_in("[node]\nname = \"a\"\ntcp = 3\n[transport]\nkind = \"amqp\"\n"),
-            "node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers, busy_wait)");
+            "node.toml:3: node.tcp: unknown key (known keys in [node]: name, workers, busy_wait, "
+            "mailbox_capacity, mailbox_policy)");
 }
 
 TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
@@ -360,7 +382,8 @@ TEST(NodeConfig, ReportsEveryProblemInLineOrder) {
             "\"nativ\"\n"
             "node.toml:4: node.workers: expected an integer from 0 (one per hardware thread) to "
             "1024, got 2000\n"
-            "node.toml:5: node.nmae: unknown key (known keys in [node]: name, workers, busy_wait)\n"
+            "node.toml:5: node.nmae: unknown key (known keys in [node]: name, workers, busy_wait, "
+            "mailbox_capacity, mailbox_policy)\n"
             "node.toml: node.name: missing (required)");
 }
 

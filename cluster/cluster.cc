@@ -36,6 +36,20 @@ EnvelopeKind envelope_kind(const MailboxElement& element) {
   }
 }
 
+// A pause carries its actor's policy in its correlation id: 0 block, 1 drop_newest, 2 fail.
+std::optional<OverflowPolicy> overflow_policy_from_wire(uint64_t value) {
+  switch (value) {
+    case static_cast<uint64_t>(OverflowPolicy::kBlock):
+      return OverflowPolicy::kBlock;
+    case static_cast<uint64_t>(OverflowPolicy::kDropNewest):
+      return OverflowPolicy::kDropNewest;
+    case static_cast<uint64_t>(OverflowPolicy::kFail):
+      return OverflowPolicy::kFail;
+    default:
+      return std::nullopt;
+  }
+}
+
 MessageKind message_kind(EnvelopeKind kind) {
   switch (kind) {
     case EnvelopeKind::kRequest:
@@ -91,6 +105,10 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
                                       transport_.advertise_name(name, on);
                                       listeners_.watch_name(name, pid, on);
                                     }}),
+      flow_(runtime,
+            [this](uint32_t node, EnvelopeKind kind, Pid actor, OverflowPolicy policy) {
+              (void)send_control(kind, Pid{node, 0}, actor, static_cast<uint64_t>(policy));
+            }),
       undelivered_log_(log, LogLevel::kWarning),
       rejected_log_(log, LogLevel::kWarning),
       connection_log_(log, LogLevel::kWarning) {}
@@ -142,6 +160,22 @@ absl::Status Cluster::send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t
 }
 
 absl::Status Cluster::route(Pid to, ElementPtr element) {
+  if (element->kind == MessageKind::kUser || element->kind == MessageKind::kRequest) {
+    switch (flow_.admit(to)) {
+      case FlowControl::Admission::kSend:
+        break;
+      case FlowControl::Admission::kDrop:
+        runtime_.report_dead_letter(to, std::move(element), "mailbox full");
+        return absl::OkStatus();
+      case FlowControl::Admission::kRefuse:
+        runtime_.report_dead_letter(to, std::move(element), "mailbox full");
+        return absl::ResourceExhaustedError(
+            absl::StrCat("mailbox full: ", to.to_string(), " (its node paused sends to it)"));
+      case FlowControl::Admission::kStopped:
+        runtime_.report_dead_letter(to, std::move(element), "the node stopped");
+        return absl::CancelledError("the node stopped");
+    }
+  }
   Envelope envelope{.to = to_wire(to),
                     .from = to_wire(element->from),
                     .kind = envelope_kind(*element),
@@ -335,9 +369,11 @@ void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope
       if (!element.ok()) {
         reject(from.node, &envelope, element.status());
       } else if (!envelope.to_name.empty()) {
-        deliver_to_name(envelope.to_name, *std::move(element));
-      } else {
+        deliver_to_name(sender_node, envelope.to_name, *std::move(element));
+      } else if (envelope.kind == EnvelopeKind::kReply) {
         runtime_.deliver_local(to, *std::move(element), last_recipient_);
+      } else {
+        flow_.deliver(sender_node, to, *std::move(element), last_recipient_);
       }
       if (signal_order_.received_data(sender_node)) deliver_held_signals(sender_node);
       return;
@@ -384,6 +420,19 @@ void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope
     case EnvelopeKind::kDemonitor:
       runtime_.drop_remote_monitor(to, MonitorRef{envelope.correlation_id}, from);
       return;
+    case EnvelopeKind::kPause:
+    case EnvelopeKind::kResume:
+      if (envelope.kind == EnvelopeKind::kResume) {
+        flow_.resumed(from);
+      } else if (std::optional<OverflowPolicy> policy =
+                     overflow_policy_from_wire(envelope.correlation_id)) {
+        flow_.paused(from, *policy);
+      } else {
+        reject(from.node, nullptr,
+               absl::InvalidArgumentError(
+                   absl::StrCat("a pause with policy ", envelope.correlation_id)));
+      }
+      return;
     case EnvelopeKind::kSystem:
       if (absl::Status handled = names_.on_system(from.node, envelope.payload, limits_);
           !handled.ok()) {
@@ -398,14 +447,14 @@ void Cluster::deliver_signal(SignalOrder::Held& signal) {
     // A monitor ended already (demonitor, node down) gets no DownMsg.
     const MonitorRef ref{signal.correlation_id};
     if (!runtime_.end_monitor(signal.to, ref)) return;
-    runtime_.deliver_local(
+    flow_.deliver_signal(
         signal.to, make_element<DownMsg>(signal.from, MessageKind::kUser, 0,
                                          DownMsg{ref, signal.from, std::move(signal.reason)}));
     return;
   }
   const MessageKind kind =
       signal.kind == EnvelopeKind::kExit ? MessageKind::kExit : MessageKind::kLinkExit;
-  runtime_.deliver_local(
+  flow_.deliver_signal(
       signal.to,
       make_element<ExitMsg>(signal.from, kind, 0, ExitMsg{signal.from, std::move(signal.reason)}));
 }
@@ -418,14 +467,18 @@ void Cluster::deliver_held_signals(uint32_t node) {
   for (SignalOrder::Held& signal : due) deliver_signal(signal);
 }
 
-void Cluster::deliver_to_name(std::string_view name, ElementPtr element) {
-  // The holder may have moved to another node since the envelope left (a binding not yet
-  // updated): it follows the name.
-  if (std::optional<Pid> holder = names_.whereis(name)) {
+void Cluster::deliver_to_name(uint32_t sender_node, std::string_view name, ElementPtr element) {
+  // The holder of a global name may have moved to another node since the envelope left (a
+  // binding not yet updated): it follows the name. Else a local name.
+  std::optional<Pid> holder = names_.whereis(name);
+  if (!holder) holder = runtime_.whereis(name);
+  if (!holder) {
+    (void)runtime_.deliver_to_name(name, std::move(element));  // a dead letter, NotFound
+  } else if (holder->node == self_.id && element->kind != MessageKind::kReply) {
+    flow_.deliver(sender_node, *holder, std::move(element), last_recipient_);
+  } else {
     (void)runtime_.deliver(*holder, std::move(element));
-    return;
   }
-  (void)runtime_.deliver_to_name(name, std::move(element));
 }
 
 void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) {
@@ -487,6 +540,7 @@ void Cluster::on_batch_end() {
 }
 
 void Cluster::transport_stopped() {
+  flow_.stop();
   runtime_.release(last_recipient_);
   last_recipient_.actor.reset();
 }
@@ -520,6 +574,7 @@ void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view
   std::vector<SignalOrder::Held> held;
   signal_order_.node_down(node.id, held);
   for (SignalOrder::Held& signal : held) deliver_signal(signal);
+  flow_.node_down(node.id);
   runtime_.node_down(node.id);
   fail_requests_to(node, reason);
   names_.node_down(node.id);

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
+#include "cluster/flow_control.h"
 #include "cluster/global_names.h"
 #include "cluster/logger.h"
 #include "cluster/node_counters.h"
@@ -107,7 +108,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   absl::StatusOr<ElementPtr> decode_message(const EnvelopeView& envelope) const;
   // Delivers to the holder of global name `name` (on any node), else to the local actor
   // registered as `name`.
-  void deliver_to_name(std::string_view name, ElementPtr element);
+  void deliver_to_name(uint32_t sender_node, std::string_view name, ElementPtr element);
   void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
   // Forgets the request `correlation` of local actor `requester`, answered or given up on; false
   // if it was not open (answered already, or abandoned).
@@ -124,6 +125,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   const DecodeLimits limits_;
   NodeCounters counters_;
   GlobalNames names_;
+  FlowControl flow_;
 
   // Transport thread only.
   SignalOrder signal_order_;

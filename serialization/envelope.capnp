@@ -28,6 +28,9 @@ enum Kind {
   reply @8;      # reply to a request
   system @9;     # node-level control traffic
   linkExit @10;  # exit signal of a linked process that stopped (exit is exit(pid, reason))
+  pause @11;     # "my mailbox is full": the receiving node holds back messages to `from`;
+                 # correlationId is its policy: 0 block, 1 dropNewest, 2 fail
+  resume @12;    # "my mailbox has room again": it sends to `from` again
 }
 
 struct Envelope {

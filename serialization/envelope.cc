@@ -23,6 +23,8 @@ static_assert(static_cast<uint16_t>(wire::Kind::REQUEST) == uint16_t(EnvelopeKin
 static_assert(static_cast<uint16_t>(wire::Kind::REPLY) == uint16_t(EnvelopeKind::kReply));
 static_assert(static_cast<uint16_t>(wire::Kind::SYSTEM) == uint16_t(EnvelopeKind::kSystem));
 static_assert(static_cast<uint16_t>(wire::Kind::LINK_EXIT) == uint16_t(EnvelopeKind::kLinkExit));
+static_assert(static_cast<uint16_t>(wire::Kind::PAUSE) == uint16_t(EnvelopeKind::kPause));
+static_assert(static_cast<uint16_t>(wire::Kind::RESUME) == uint16_t(EnvelopeKind::kResume));
 
 // Fixed part of an envelope: root pointer, Envelope struct (3 data + 4 pointer words), two Pid
 // structs (2 words each), and the segment table. Sizing the first segment to fit avoids a second.
@@ -63,6 +65,10 @@ std::string_view envelope_kind_name(EnvelopeKind kind) {
       return "system";
     case EnvelopeKind::kLinkExit:
       return "link_exit";
+    case EnvelopeKind::kPause:
+      return "pause";
+    case EnvelopeKind::kResume:
+      return "resume";
   }
   return "unknown";
 }

@@ -48,8 +48,10 @@ enum class EnvelopeKind : uint8_t {
   kReply = 8,
   kSystem = 9,
   kLinkExit = 10,
+  kPause = 11,
+  kResume = 12,
 };
-inline constexpr EnvelopeKind kLastEnvelopeKind = EnvelopeKind::kLinkExit;
+inline constexpr EnvelopeKind kLastEnvelopeKind = EnvelopeKind::kResume;
 
 // "user", "exit", ...; "unknown" for a value outside the table.
 std::string_view envelope_kind_name(EnvelopeKind kind);

@@ -168,6 +168,11 @@ void TestCluster::start_process(const std::string& name, const NodeConfig& confi
   ASSERT_TRUE(ready.ok()) << ready.status();
 }
 
+pid_t TestCluster::peer_pid(const std::string& name) const {
+  auto it = processes_.find(name);
+  return it == processes_.end() ? -1 : it->second->pid();
+}
+
 void TestCluster::kill_peer(const std::string& name) {
   if (backend_ == Backend::kLocal) {
     auto it = local_peers_.find(name);

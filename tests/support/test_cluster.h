@@ -51,6 +51,8 @@ class TestCluster {
   // Ends peer `name` at once: SIGKILL for a process; for an in-process node, cut it off the
   // network first, so that the others see it vanish rather than shut down.
   void kill_peer(const std::string& name);
+  // The process id of peer `name` (native and amqp backends).
+  pid_t peer_pid(const std::string& name) const;
 
  private:
   NodeConfig config_for(const std::string& name);

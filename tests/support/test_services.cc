@@ -2,6 +2,7 @@
 
 #include "runtime/behaviours/server.h"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -80,6 +81,44 @@ Pid spawn_collector(Node& node, const int64_t&) {
   });
 }
 
+// The slow sink's state: one sink per process (the native backend's nodes are processes).
+struct SinkState {
+  std::atomic<bool> slow{true};
+  std::atomic<int64_t> received{0};
+  std::atomic<bool> in_order{true};
+};
+
+SinkState& sink_state() {
+  static SinkState state;
+  return state;
+}
+
+// A threaded actor with a mailbox of `capacity` under `policy` that takes int64 0, 1, 2, ...
+// and, while slow, handles one a millisecond.
+Pid spawn_sink(Node& node, int64_t capacity, OverflowPolicy policy) {
+  return node.runtime().spawn_thread(
+      [](ThreadedActor& self) {
+        SinkState& state = sink_state();
+        for (;;) {
+          absl::StatusOr<int64_t> next = self.receive_for<int64_t>(absl::InfiniteDuration());
+          if (!next.ok()) return;
+          if (*next != state.received.load()) state.in_order = false;
+          state.received.fetch_add(1);
+          if (state.slow) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+      },
+      SpawnOptions{.mailbox = MailboxLimit{.capacity = static_cast<size_t>(capacity),
+                                           .policy = policy}});
+}
+
+Pid spawn_slow_sink(Node& node, const int64_t& capacity) {
+  return spawn_sink(node, capacity, OverflowPolicy::kBlock);
+}
+
+Pid spawn_failing_sink(Node& node, const int64_t& capacity) {
+  return spawn_sink(node, capacity, OverflowPolicy::kFail);
+}
+
 Pid spawn_counter_server(Node& node, const int64_t&) {
   absl::StatusOr<Pid> server = spawn_server(node.runtime(), [](Server&) -> ServerSpec {
     auto count = std::make_shared<int64_t>(0);
@@ -118,6 +157,16 @@ absl::Status add_test_services(Node& node) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return ms;
   });
+  add_rpc("sink_stats", [](const int64_t&) {
+    return IntPair{sink_state().received.load(), sink_state().in_order.load() ? 1 : 0};
+  });
+  add_rpc("dead_letters", [&node](const int64_t&) {
+    return static_cast<int64_t>(node.runtime().dead_letter_count());
+  });
+  add_rpc("sink_slow", [](const int64_t& slow) {
+    sink_state().slow = slow != 0;
+    return slow;
+  });
   add_rpc("whereis", [&node](const std::string& name) {
     std::optional<Pid> holder = node.whereis_global(name);
     return holder.has_value() ? static_cast<int64_t>(holder->node) : int64_t{0};
@@ -132,6 +181,8 @@ absl::Status add_test_services(Node& node) {
   add_factory("sequence", spawn_sequence);
   add_factory("collector", spawn_collector);
   add_factory("counter_server", spawn_counter_server);
+  add_factory("slow_sink", spawn_slow_sink);
+  add_factory("failing_sink", spawn_failing_sink);
   return status;
 }
 

@@ -6,13 +6,19 @@
 //              nodes are up; "remember"(string) / "recall"(int64) -> string; "claim"(name) -> "ok"
 //              or the error of registering a fresh local actor under that global name;
 //              "whereis"(name) -> the node id of its holder as this node sees it, 0 if none;
-//              "sleep"(int64 ms) -> ms, after sleeping that long on a worker of its node
+//              "sleep"(int64 ms) -> ms, after sleeping that long on a worker of its node;
+//              "sink_stats"(int64) -> test.pair (messages the slow sink took, 1 if all in order);
+//              "sink_slow"(int64 1 or 0) makes the slow sink slow (the start) or fast;
+//              "dead_letters"(int64) -> the node's dead letters so far
 //   factories  "echo" answers a request with its string and sends a string back; "silent" never
 //              answers; "crasher" stops with error "crash" on the string "crash"; "sequence" takes
 //              int64 0, 1, 2, ... and a request answers how many came in order (-1 once one did
 //              not); "collector" takes int64 >= 0 and a request (int64 < 0) answers test.pair (how
 //              many, 1 if each was greater than the one before); "counter_server" a Server whose
-//              casts (int64) add to a count and whose call (string "get") returns it
+//              casts (int64) add to a count and whose call (string "get") returns it;
+//              "slow_sink"(capacity) a threaded actor whose mailbox holds `capacity` (policy
+//              block) and which takes int64 0, 1, 2, ..., one a millisecond while slow (one
+//              slow sink per process); "failing_sink"(capacity) the same under policy fail
 #pragma once
 
 #include <cstdint>

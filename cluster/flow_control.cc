@@ -1,0 +1,145 @@
+#include "cluster/flow_control.h"
+
+#include <utility>
+#include <vector>
+
+namespace bossa {
+
+FlowControl::FlowControl(Runtime& runtime, SendSignal send_signal)
+    : runtime_(runtime), send_signal_(std::move(send_signal)) {}
+
+FlowControl::~FlowControl() {
+  stop();
+}
+
+FlowControl::Admission FlowControl::admit_paused(Pid to) {
+  MutexLock lock(mutex_);
+  auto it = paused_.find(to);
+  if (it == paused_.end()) return Admission::kSend;
+  if (it->second == OverflowPolicy::kDropNewest) return Admission::kDrop;
+  if (it->second == OverflowPolicy::kFail || !runtime_.may_block_here()) return Admission::kRefuse;
+  // In slices, to notice a runtime that is shutting down (which waits for this thread).
+  while (!stopped_ && paused_.contains(to)) {
+    if (runtime_.stopping()) return Admission::kStopped;
+    resumed_.wait_for(mutex_, kStopCheckInterval);
+  }
+  return stopped_ ? Admission::kStopped : Admission::kSend;
+}
+
+void FlowControl::paused(Pid actor, OverflowPolicy policy) {
+  MutexLock lock(mutex_);
+  if (paused_.insert_or_assign(actor, policy).second) paused_count_.fetch_add(1);
+}
+
+void FlowControl::resumed(Pid actor) {
+  {
+    MutexLock lock(mutex_);
+    if (paused_.erase(actor) == 0) return;
+    paused_count_.fetch_sub(1);
+  }
+  resumed_.notify_all();
+}
+
+bool FlowControl::park_behind(Pid to, ElementPtr& element, uint32_t from,
+                              std::vector<uint32_t>& to_pause) {
+  if (parked_count_.load(std::memory_order_acquire) == 0) return false;
+  MutexLock lock(mutex_);
+  auto it = parked_.find(to);
+  if (it == parked_.end() || it->second.policy != OverflowPolicy::kBlock) return false;
+  // Behind what is parked already: the order per sender holds.
+  Parked& parked = it->second;
+  if (from != 0 && parked.paused_nodes.insert(from).second) to_pause.push_back(from);
+  parked.messages.push_back(std::move(element));
+  return true;
+}
+
+void FlowControl::deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last) {
+  std::vector<uint32_t> to_pause;
+  if (park_behind(to, element, from, to_pause)) {
+    for (uint32_t node : to_pause) {
+      send_signal_(node, EnvelopeKind::kPause, to, OverflowPolicy::kBlock);
+    }
+    return;
+  }
+  if (runtime_.offer_local(to, element, last) != OfferResult::kFull) return;
+  const ActorPtr actor = last.actor;
+  const OverflowPolicy policy = actor->mailbox_limit().policy;
+  bool added;
+  {
+    MutexLock lock(mutex_);
+    auto [it, inserted] = parked_.try_emplace(to);
+    added = inserted;
+    Parked& parked = it->second;
+    if (added) {
+      parked_count_.fetch_add(1, std::memory_order_release);
+      parked.actor = actor;
+      parked.policy = policy;
+    }
+    if (parked.paused_nodes.insert(from).second) to_pause.push_back(from);
+    if (policy == OverflowPolicy::kBlock) parked.messages.push_back(std::move(element));
+  }
+  if (element != nullptr) runtime_.report_dead_letter(to, std::move(element), "mailbox full");
+  for (uint32_t node : to_pause) send_signal_(node, EnvelopeKind::kPause, to, policy);
+  if (added) await_room(actor);
+}
+
+void FlowControl::deliver_signal(Pid to, ElementPtr element) {
+  std::vector<uint32_t> none;
+  if (park_behind(to, element, 0, none)) return;
+  runtime_.deliver_local(to, std::move(element));
+}
+
+void FlowControl::await_room(const ActorPtr& actor) {
+  // At once, on this thread, if the mailbox has drained meanwhile.
+  actor->call_when_room([this, pid = actor->pid()] { on_room(pid); });
+}
+
+void FlowControl::on_room(Pid pid) {
+  std::vector<uint32_t> to_resume;
+  ActorPtr still_full;
+  {
+    MutexLock lock(mutex_);
+    auto it = parked_.find(pid);
+    if (it == parked_.end()) return;
+    Parked& parked = it->second;
+    // Each goes in, or becomes a dead letter if the actor has stopped meanwhile.
+    while (!parked.messages.empty() &&
+           parked.actor->offer(parked.messages.front()) != OfferResult::kFull) {
+      parked.messages.pop_front();
+    }
+    if (parked.messages.empty()) {
+      to_resume.assign(parked.paused_nodes.begin(), parked.paused_nodes.end());
+      parked_.erase(it);
+      parked_count_.fetch_sub(1, std::memory_order_release);
+    } else {
+      still_full = parked.actor;
+    }
+  }
+  if (still_full != nullptr) {
+    await_room(still_full);  // full again before all went in
+    return;
+  }
+  for (uint32_t node : to_resume) {
+    send_signal_(node, EnvelopeKind::kResume, pid, OverflowPolicy::kBlock);
+  }
+}
+
+void FlowControl::node_down(uint32_t node) {
+  {
+    MutexLock lock(mutex_);
+    absl::erase_if(paused_, [&](const auto& entry) { return entry.first.node == node; });
+    paused_count_.store(paused_.size());
+    for (auto& [actor, parked] : parked_) parked.paused_nodes.erase(node);
+  }
+  resumed_.notify_all();
+}
+
+void FlowControl::stop() {
+  {
+    MutexLock lock(mutex_);
+    stopped_ = true;
+  }
+  resumed_.notify_all();
+}
+
+}  // namespace bossa

@@ -36,16 +36,6 @@ std::unique_ptr<Node> start_node(const std::string& name, const std::string& con
   return *std::move(node);
 }
 
-// Waits (in bounded steps, checking the peer) until global name `name` is known.
-Pid await_global(Node& node, const std::string& name, PeerProcess* peer) {
-  for (int i = 0; i < 3000; ++i) {
-    if (std::optional<Pid> pid = node.whereis_global(name)) return *pid;
-    if (peer != nullptr && i % 100 == 0) peer->check_running("global name " + name);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  throw std::runtime_error("global name " + name + " never appeared");
-}
-
 void run_thr() {
   std::unique_ptr<Node> node = start_node("measure", "");
   const uint64_t messages = setup->messages();
@@ -117,6 +107,15 @@ void echo(const std::vector<std::string>& args) {
 }
 
 }  // namespace
+
+Pid await_global(Node& node, const std::string& name, PeerProcess* peer) {
+  for (int i = 0; i < 3000; ++i) {
+    if (std::optional<Pid> pid = node.whereis_global(name)) return *pid;
+    if (peer != nullptr && i % 100 == 0) peer->check_running("global name " + name);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  throw std::runtime_error("global name " + name + " never appeared");
+}
 
 int bossa_remote_bench_main(int argc, char** argv, const BossaRemoteSetup& chosen) {
   setup = &chosen;

@@ -30,6 +30,12 @@ struct BossaRemoteSetup {
   std::uint64_t (*messages)();  // how many messages *_thr sends
 };
 
+class PeerProcess;
+
+// Waits, in bounded steps (checking `peer`, if not null, now and then), until global name `name`
+// is known on `node`; throws std::runtime_error if it has not appeared in 30 s.
+Pid await_global(Node& node, const std::string& name, PeerProcess* peer);
+
 // The program: remote_bench_main with the two cases and their peer roles over `setup`.
 int bossa_remote_bench_main(int argc, char** argv, const BossaRemoteSetup& setup);
 

@@ -115,6 +115,7 @@ void Runtime::aim(Pid to, Recipient& last) {
   release(last);
   last.actor = find(to);
   last.pid = to;
+  last.room = 0;
 }
 
 void Runtime::deliver_local(Pid to, ElementPtr element, Recipient& last) {
@@ -133,12 +134,21 @@ OfferResult Runtime::offer_local(Pid to, ElementPtr& element, Recipient& last) {
     deliver_local(to, std::move(element));  // a dead letter, with its reason
     return OfferResult::kStopped;
   }
-  const Mailbox& mailbox = last.actor->mailbox_;
-  if (mailbox.full_for(*element, last.held.size()) || mailbox.closed()) {
-    ActorPtr actor = last.actor;
-    release(last);
-    last.actor = actor;
-    return actor->offer(element);
+  const MailboxLimit& limit = last.actor->mailbox_limit();
+  if (limit.bounded() && Mailbox::counts_against_capacity(*element)) {
+    // The depth is read once per stretch of room, not per message: it sits on cache lines the
+    // actor's reader writes all the time.
+    if (last.room == 0) {
+      const ActorPtr actor = last.actor;
+      release(last);  // what it holds goes first (and may find the actor stopped)
+      last.actor = actor;
+      const Mailbox& mailbox = actor->mailbox_;
+      const size_t depth = mailbox.depth();
+      last.room = depth < limit.capacity && !mailbox.closed() ? limit.capacity - depth : 0;
+      // kFull, or a stopped actor's dead letter (or kQueued, if room came meanwhile).
+      if (last.room == 0) return actor->offer(element);
+    }
+    --last.room;
   }
   last.held.push_back(std::move(element));
   if (last.held.size() == kMaxHeldElements) release(last);

@@ -205,6 +205,9 @@ class Runtime {
     Pid pid;
     ActorPtr actor;
     ElementRun held;
+    // offer_local: how many more messages the actor's mailbox takes, as last measured less what
+    // went in since (its reader may have made more room meanwhile, never less); 0: look again.
+    size_t room = 0;
   };
   // deliver_local for such a thread: a run of elements for one actor (a batch from another node)
   // costs one lookup, and they reach its mailbox together (one push, at most one wake-up) when an

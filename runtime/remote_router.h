@@ -5,7 +5,9 @@
 // message, request, reply, exit signal and down message for another node's pid goes through it,
 // as do links and monitors that cross nodes.
 //
-// Thread-safety: every method is called from any thread, concurrently; none may block for long.
+// Thread-safety: every method is called from any thread, concurrently; none may block for long,
+// but route() on a thread that may block (Runtime::may_block_here), which waits while the target
+// actor's node has paused sends to it (its mailbox is full under policy block).
 #pragma once
 
 #include <cstdint>
@@ -22,12 +24,13 @@ class RemoteRouter {
   virtual ~RemoteRouter() = default;
 
   // Sends `element` towards the node of `to`; the element is consumed whatever happens. A message
-  // that cannot leave returns why: its type has no codec (FailedPrecondition), or it is larger
-  // than the transport carries (InvalidArgument). A node that is not up makes it a dead letter of
-  // the runtime and route returns OK, as a send to a local pid that died does. A request that
-  // cannot leave is answered with an ErrorReply carrying the reason; one that left is answered with
-  // an ErrorReply if its target's node goes down before the reply comes (as an Erlang call fails
-  // with nodedown), unless its requester gave up first (request_abandoned).
+  // that cannot leave returns why: its type has no codec (FailedPrecondition), it is larger than
+  // the transport carries (InvalidArgument), its node is not up (Unavailable, naming the node; the
+  // message is a dead letter too), or the target's full mailbox refuses it (ResourceExhausted,
+  // "mailbox full", a dead letter: policy fail, or block for a sender that may not wait). A
+  // request that cannot leave is answered with an ErrorReply carrying the reason; one that left
+  // is answered with an ErrorReply if its target's node goes down before the reply comes (as an
+  // Erlang call fails with nodedown), unless its requester gave up first (request_abandoned).
   virtual absl::Status route(Pid to, ElementPtr element) = 0;
 
   // `local` has recorded a link to `remote`; the router asks remote's node to record the other

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cluster/node.h"
 #include "serialization/codec.h"
 #include "serialization/envelope.h"
 #include "tests/support/child_process.h"
+#include "tests/support/process_memory.h"
 #include "transport/envelope_batch.h"
 #include "transport/native/native_wire.h"
 #include "transport/socket/core/context.h"
@@ -39,18 +39,11 @@ using socket::testing::RawClient;
 
 constexpr absl::Duration kWait = absl::Seconds(15);
 
-// The resident memory of process `pid`, in octets (VmRSS).
-std::uint64_t resident_memory(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    std::uint64_t kib = 0;
-    const std::string digits = line.substr(line.find_first_of("0123456789"));
-    EXPECT_TRUE(absl::SimpleAtoi(digits.substr(0, digits.find(' ')), &kib)) << line;
-    return kib * 1024;
-  }
-  ADD_FAILURE() << "no VmRSS for process " << pid;
-  return 0;
+// The resident memory of process `pid`, in octets.
+std::uint64_t memory_of(pid_t pid) {
+  absl::StatusOr<std::uint64_t> octets = resident_memory(pid);
+  EXPECT_TRUE(octets.ok()) << octets.status();
+  return octets.value_or(0);
 }
 
 std::string long_header(std::uint64_t size) {
@@ -137,7 +130,7 @@ TEST_F(HostileInputTest, ANodeSurvivesEveryKindOfBadInputAndStillServes) {
   ASSERT_TRUE((*member)->start().ok());
   ASSERT_TRUE((*member)->await_nodes({"target"}, kWait));
   ASSERT_FALSE(status_of_target(**member).empty());
-  const std::uint64_t rss_before = resident_memory(target_->pid());
+  const std::uint64_t rss_before = memory_of(target_->pid());
 
   // Random bytes, 200 connections of 1 KiB each.
   std::mt19937_64 random(20261207);
@@ -241,7 +234,7 @@ TEST_F(HostileInputTest, ANodeSurvivesEveryKindOfBadInputAndStillServes) {
   EXPECT_TRUE((*late)->await_nodes({"target", "member"}, kWait));
   EXPECT_FALSE(status_of_target(**late).empty());
   // And the node's memory grew by less than 50 MB through all of it.
-  const std::uint64_t rss_after = resident_memory(target_->pid());
+  const std::uint64_t rss_after = memory_of(target_->pid());
   std::printf("target's resident memory: %.1f MB before the attack, %.1f MB after\n",
               rss_before / 1e6, rss_after / 1e6);
   EXPECT_LT(rss_after, rss_before + 50'000'000)

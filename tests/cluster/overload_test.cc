@@ -6,13 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/support/process_memory.h"
 #include "tests/support/test_cluster.h"
 #include "tests/support/test_services.h"
 
@@ -27,18 +26,11 @@ constexpr auto kFlood = std::chrono::seconds(30);
 // when beta paused it (a link batch of 4 MiB, the tcp buffers), parked at beta as elements.
 constexpr uint64_t kBudgetAboveBaseline = kCapacity * 128 + (uint64_t{64} << 20);
 
-// The resident memory of process `pid`, in octets (VmRSS).
-uint64_t resident_memory(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    uint64_t kib = 0;
-    const std::string digits = line.substr(line.find_first_of("0123456789"));
-    EXPECT_TRUE(absl::SimpleAtoi(digits.substr(0, digits.find(' ')), &kib)) << line;
-    return kib * 1024;
-  }
-  ADD_FAILURE() << "no VmRSS for process " << pid;
-  return 0;
+// The resident memory of process `pid`, in octets.
+uint64_t memory_of(pid_t pid) {
+  absl::StatusOr<uint64_t> octets = resident_memory(pid);
+  EXPECT_TRUE(octets.ok()) << octets.status();
+  return octets.value_or(0);
 }
 
 class Overload : public ::testing::Test {
@@ -68,7 +60,7 @@ TEST_F(Overload, ASlowRemoteActorHoldsUpOnlyItsSendersAndLosesNothing) {
   ScopedActor watcher(main().runtime());
   main().monitor_nodes(watcher.pid());
   const pid_t beta = cluster_.peer_pid("beta");
-  const uint64_t baseline = resident_memory(beta);
+  const uint64_t baseline = memory_of(beta);
 
   // The producer: a plain thread, which may wait, sending as fast as its sends return.
   std::atomic<bool> flooding{true};
@@ -96,7 +88,7 @@ TEST_F(Overload, ASlowRemoteActorHoldsUpOnlyItsSendersAndLosesNothing) {
     ASSERT_TRUE(back.ok()) << back.status();
     slowest_echo = std::max(slowest_echo, absl::Now() - asked);
     ++echoes;
-    peak = std::max(peak, resident_memory(beta));
+    peak = std::max(peak, memory_of(beta));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   flooding = false;

@@ -13,6 +13,7 @@
 
 #include "base/mutex.h"
 #include "runtime/runtime.h"
+#include "tests/support/actor_probes.h"
 
 namespace bossa {
 namespace {
@@ -42,27 +43,6 @@ constexpr absl::Duration kShutdownBound = kSanitized ? absl::InfiniteDuration() 
 const RuntimeOptions kUnbounded{.workers = 2, .mailbox = MailboxLimit::unbounded()};
 
 struct Crash {};
-
-// Lets a flooded actor's first handler return once the test has queued what it wants. Declared
-// before the runtime, it outlives the actors that wait at it.
-class Gate {
- public:
-  void wait() {
-    reached_.store(true);
-    reached_.notify_all();
-    open_.wait(false);
-  }
-  // Returns once an actor waits at the gate.
-  void await_reached() const { reached_.wait(false); }
-  void open() {
-    open_.store(true);
-    open_.notify_all();
-  }
-
- private:
-  std::atomic<bool> reached_{false};
-  std::atomic<bool> open_{false};
-};
 
 // An evented actor stuck in its first handler until `gate` opens; it takes ints.
 Pid spawn_stuck_evented(Runtime& runtime, Gate& gate) {
@@ -255,28 +235,6 @@ struct Sent {
 };
 struct Room {};
 
-// Collects the reasons of dead letters (for as long as the runtime lives).
-class DeadLetters {
- public:
-  explicit DeadLetters(Runtime& runtime) {
-    runtime.set_dead_letter_handler([state = state_](const DeadLetter& letter) {
-      MutexLock lock(state->mutex);
-      state->reasons.push_back(letter.reason);
-    });
-  }
-  std::vector<std::string> reasons() {
-    MutexLock lock(state_->mutex);
-    return state_->reasons;
-  }
-
- private:
-  struct State {
-    Mutex mutex;
-    std::vector<std::string> reasons ABSL_GUARDED_BY(mutex);
-  };
-  std::shared_ptr<State> state_ = std::make_shared<State>();
-};
-
 RuntimeOptions bounded(size_t capacity, OverflowPolicy policy) {
   return RuntimeOptions{.workers = 2,
                         .mailbox = MailboxLimit{.capacity = capacity, .policy = policy}};
@@ -329,7 +287,7 @@ TEST(MailboxLimitTest, DepthCountsMessagesNotFetchedYet) {
 TEST(MailboxLimitTest, FailRefusesWithResourceExhaustedAndADeadLetter) {
   Gate gate;
   Runtime runtime(bounded(3, OverflowPolicy::kFail));
-  DeadLetters letters(runtime);
+  DeadLetterLog letters(runtime);
   ScopedActor me(runtime);
   const Pid full = spawn_gated_collector(runtime, gate, me.pid(), 3);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(runtime.send(full, i).ok());
@@ -349,7 +307,7 @@ TEST(MailboxLimitTest, FailRefusesWithResourceExhaustedAndADeadLetter) {
 TEST(MailboxLimitTest, DropNewestDropsToDeadLettersWithoutTellingTheSender) {
   Gate gate;
   Runtime runtime(bounded(3, OverflowPolicy::kDropNewest));
-  DeadLetters letters(runtime);
+  DeadLetterLog letters(runtime);
   ScopedActor me(runtime);
   const Pid full = spawn_gated_collector(runtime, gate, me.pid(), 3);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(runtime.send(full, i).ok());
@@ -389,7 +347,7 @@ TEST(MailboxLimitTest, BlockMakesAThreadedSenderWaitUntilTheReaderDrains) {
 TEST(MailboxLimitTest, BlockRefusesAnEventedSenderWhichMustNotWait) {
   Gate gate;
   Runtime runtime(bounded(2, OverflowPolicy::kBlock));
-  DeadLetters letters(runtime);
+  DeadLetterLog letters(runtime);
   ScopedActor me(runtime);
   const Pid me_pid = me.pid();
   const Pid full = spawn_gated_collector(runtime, gate, me_pid, 2);
@@ -413,7 +371,7 @@ TEST(MailboxLimitTest, BlockRefusesAnEventedSenderWhichMustNotWait) {
 TEST(MailboxLimitTest, AnExitSignalStopsAThreadedSenderThatWaitsForRoom) {
   Gate gate;
   Runtime runtime(bounded(1, OverflowPolicy::kBlock));
-  DeadLetters letters(runtime);
+  DeadLetterLog letters(runtime);
   ScopedActor me(runtime);
   const Pid full = spawn_stuck_threaded(runtime, gate);
   const Pid sender = runtime.spawn_thread([full](ThreadedActor& self) {
@@ -434,7 +392,7 @@ TEST(MailboxLimitTest, AnExitSignalStopsAThreadedSenderThatWaitsForRoom) {
 TEST(MailboxLimitTest, AKilledScopedActorThatWaitsForRoomGetsCancelled) {
   Gate gate;
   Runtime runtime(bounded(1, OverflowPolicy::kBlock));
-  DeadLetters letters(runtime);
+  DeadLetterLog letters(runtime);
   ScopedActor me(runtime);
   const Pid full = spawn_stuck_threaded(runtime, gate);
   ASSERT_TRUE(me->send(full, 1).ok());

@@ -46,6 +46,13 @@ bool is_signal(const MailboxElement& element) {
   return element.kind == MessageKind::kExit || element.kind == MessageKind::kLinkExit;
 }
 
+// exit(pid, kill), which nothing can trap.
+bool is_kill(MailboxElement& element) {
+  const ExitMsg* exit = element.get_if<ExitMsg>();
+  return element.kind == MessageKind::kExit && exit != nullptr &&
+         exit->reason.kind() == ExitReason::Kind::kKill;
+}
+
 // Set once by a call_when_room callback; waited for by a blocked sender.
 class RoomSignal {
  public:
@@ -69,6 +76,12 @@ class RoomSignal {
 
 }  // namespace
 
+bool Actor::urgent(MailboxElement& element) const noexcept {
+  // A signal that a trapping actor turns into a message keeps its place among the messages (its
+  // sender's order); one that stops the actor acts before them.
+  return is_signal(element) && (!trap_exit_.load(std::memory_order_relaxed) || is_kill(element));
+}
+
 void Actor::stopped_letter(ElementPtr element) {
   runtime_.dead_letter(pid_, std::move(element), kStopped);
 }
@@ -79,8 +92,7 @@ absl::Status Actor::push(ElementPtr element, Actor* sender, bool may_block, bool
     stopped = mailbox_.closed();
     return status;
   }
-  const bool signal = is_signal(*element);
-  stopped = !taken(signal ? mailbox_.push_urgent(element) : mailbox_.push(element));
+  stopped = !taken(urgent(*element) ? mailbox_.push_urgent(element) : mailbox_.push(element));
   if (stopped) stopped_letter(std::move(element));
   return absl::OkStatus();
 }
@@ -154,7 +166,7 @@ OfferResult Actor::offer(ElementPtr& element) {
     return OfferResult::kFull;
   }
   const Mailbox::PushResult pushed =
-      is_signal(*element) ? mailbox_.push_urgent(element) : mailbox_.push(element);
+      urgent(*element) ? mailbox_.push_urgent(element) : mailbox_.push(element);
   if (taken(pushed)) return OfferResult::kQueued;
   stopped_letter(std::move(element));
   return OfferResult::kStopped;
@@ -358,7 +370,7 @@ std::optional<ExitReason> Actor::apply_exit_signal(MailboxElement& signal) {
   } else if (exit.reason.kind() == ExitReason::Kind::kKill) {
     return ExitReason::killed();  // exit(pid, kill) cannot be trapped
   }
-  if (trap_exit_) {
+  if (trapping_exit()) {
     signal.kind = MessageKind::kUser;
     return std::nullopt;
   }

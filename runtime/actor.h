@@ -8,8 +8,9 @@
 // Lifetime: actors are reference counted. The node's ActorTable holds a reference while the actor
 // is alive; senders and the scheduler hold short-lived ones. When an actor stops (terminate) it
 // closes its mailbox (what is left becomes dead letters), leaves the table, releases its name,
-// sends exit signals to its links and down messages to its monitors. Exit signals jump the queue
-// (Mailbox's urgent lane): they act before the messages queued ahead of them.
+// sends exit signals to its links and down messages to its monitors. Exit signals that stop the
+// actor jump the queue (Mailbox's urgent lane): they act before the messages queued ahead of them;
+// those it traps (all but kill, with trap_exit on) keep their place among the messages.
 //
 // Bounded mailboxes: every actor's mailbox has a MailboxLimit (mailbox_limit.h; the runtime's
 // default or the spawn's). send() applies it: under kBlock a sender that may block waits for room
@@ -173,8 +174,8 @@ class Actor : public ReplySink {
   // Stops monitoring; a DownMsg already in the mailbox stays there.
   void demonitor(MonitorRef ref);
   // With trap_exit on, exit signals (but kill) arrive as ExitMsg messages instead of stopping us.
-  void trap_exit(bool on) noexcept { trap_exit_ = on; }
-  bool trapping_exit() const noexcept { return trap_exit_; }
+  void trap_exit(bool on) noexcept { trap_exit_.store(on, std::memory_order_relaxed); }
+  bool trapping_exit() const noexcept { return trap_exit_.load(std::memory_order_relaxed); }
 
   // Registers this actor under a local name; see Runtime::register_name.
   absl::Status register_name(std::string name);
@@ -288,6 +289,9 @@ class Actor : public ReplySink {
   // A message the full mailbox does not take: a dead letter, and the status its policy gives.
   absl::Status refuse(ElementPtr element);
   void stopped_letter(ElementPtr element);
+  // Whether a signal takes the urgent lane: yes, unless this actor traps it (then it is a message
+  // like the others, in its sender's order).
+  bool urgent(MailboxElement& element) const noexcept;
   // A stopping actor's exit signals to its links, down messages to its watchers, and the end of
   // its own monitors.
   void notify_relations(const Relations& relations, const ExitReason& reason);
@@ -312,7 +316,8 @@ class Actor : public ReplySink {
   bool set_named();
 
   std::atomic<uint32_t> refs_{0};
-  bool trap_exit_ = false;
+  // Written by the actor's code, read by senders choosing a signal's lane (urgent()).
+  std::atomic<bool> trap_exit_{false};
   bool counted_ = true;  // in Runtime::actor_count (not a ScopedActor)
   // The last local actor this one sent to. Pids are never reused, so the entry stays exact; a
   // stopped target refuses the message as a dead letter. Cleared when this actor stops.

@@ -485,5 +485,35 @@ TEST(MailboxLimitTest, AStoppingActorCallsTheCallbacksThatWaitForRoom) {
   EXPECT_EQ(runtime.offer_local(full, parked, last), OfferResult::kStopped);
 }
 
+TEST(SignalLaneTest, ATrappedSignalKeepsItsPlaceBeforeItsSendersLaterMessages) {
+  Gate gate;
+  Runtime runtime(kUnbounded);
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid trapper = runtime.spawn([&gate, me_pid](EventedActor& self) -> Behavior {
+    self.trap_exit(true);
+    return {[&gate, &self, me_pid](int n) {
+              if (n == 0) gate.wait();
+              self.send(me_pid, n);
+            },
+            [&self, me_pid](const ExitMsg&) { self.send(me_pid, -1); }};
+  });
+  runtime.send(trapper, 0);
+  gate.await_reached();
+  // From one sender (the zero pid), in this order: an exit signal, then two messages.
+  runtime.exit(trapper, ExitReason::error("trapped"));
+  runtime.send(trapper, 1);
+  runtime.send(trapper, 2);
+  gate.open();
+  std::vector<int> seen;
+  for (int i = 0; i < 4; ++i) {
+    absl::StatusOr<int> n = me->receive_for<int>(kWait);
+    ASSERT_TRUE(n.ok()) << n.status();
+    seen.push_back(*n);
+  }
+  EXPECT_EQ(seen, (std::vector<int>{0, -1, 1, 2}));
+  runtime.exit(trapper, ExitReason::kill());
+}
+
 }  // namespace
 }  // namespace bossa

@@ -98,7 +98,8 @@ absl::Status Actor::push(ElementPtr element, Actor* sender, bool may_block, bool
 }
 
 absl::Status Actor::push_to_full(ElementPtr element, Actor* sender, bool may_block) {
-  if (mailbox_.limit().policy == OverflowPolicy::kBlock && may_block) {
+  // An actor waiting for room in its own mailbox would wait for itself.
+  if (mailbox_.limit().policy == OverflowPolicy::kBlock && may_block && sender != this) {
     return wait_for_room(std::move(element), sender);
   }
   return refuse(std::move(element));
@@ -110,7 +111,9 @@ absl::Status Actor::wait_for_room(ElementPtr element, Actor* sender) {
     mailbox_.call_when_room([room] { room->notify(); });
     while (!room->wait_for(kRoomPollInterval)) {
       if (runtime_.stopping()) return refuse(std::move(element));
-      if (!mailbox_.full_for(*element)) break;  // in case the reader missed our callback
+      // In case the reader missed our callback: the same mark as the callback's, so that a
+      // waiter does not leave one behind every time the depth dips below the capacity.
+      if (mailbox_.depth() <= mailbox_.limit().low_water()) break;
       if (sender == nullptr) continue;
       absl::Status go_on;
       try {

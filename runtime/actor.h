@@ -16,9 +16,10 @@
 // default or the spawn's). send() applies it: under kBlock a sender that may block waits for room
 // (a threaded actor waiting so still obeys exit signals: it looks for them every
 // kRoomPollInterval, and one that stops it ends the wait: the message becomes a dead letter and
-// the actor unwinds, or a ScopedActor's send returns Cancelled). Two threaded actors that fill
-// each other's mailboxes wait for each other until a signal stops one of them: give one of them
-// kFail, or an unbounded mailbox. For a thread that must never wait (a transport's), offer()
+// the actor unwinds, or a ScopedActor's send returns Cancelled). A send into the sender's own
+// full mailbox is refused as under kFail: waiting would be for itself. Two threaded actors that
+// fill each other's mailboxes wait for each other until a signal stops one of them: give one of
+// them kFail, or an unbounded mailbox. For a thread that must never wait (a transport's), offer()
 // and call_when_room() let the caller park a message itself.
 #pragma once
 

@@ -515,5 +515,28 @@ TEST(SignalLaneTest, ATrappedSignalKeepsItsPlaceBeforeItsSendersLaterMessages) {
   runtime.exit(trapper, ExitReason::kill());
 }
 
+TEST(MailboxLimitTest, AThreadedActorSendingToItsOwnFullMailboxIsRefusedNotStuck) {
+  Gate gate;
+  Runtime runtime(bounded(2, OverflowPolicy::kBlock));
+  DeadLetterLog letters(runtime);
+  ScopedActor me(runtime);
+  const Pid me_pid = me.pid();
+  const Pid self_sender = runtime.spawn_thread([&gate, me_pid](ThreadedActor& self) {
+    gate.wait();
+    const absl::Status sent = self.send(self.self(), 99).status();
+    self.send(me_pid, std::string(sent.ok() ? "sent" : sent.message()));
+    for (;;) (void)self.receive([](int) {});
+  });
+  gate.await_reached();
+  runtime.send(self_sender, 1);
+  runtime.send(self_sender, 2);  // full
+  gate.open();
+  absl::StatusOr<std::string> said = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(said.ok()) << "a send to its own full mailbox never returned: " << said.status();
+  EXPECT_NE(said->find("mailbox full"), std::string::npos) << *said;
+  EXPECT_EQ(letters.reasons(), (std::vector<std::string>{"mailbox full"}));
+  runtime.exit(self_sender, ExitReason::kill());
+}
+
 }  // namespace
 }  // namespace bossa

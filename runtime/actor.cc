@@ -164,6 +164,14 @@ bool Actor::enqueue(ElementRun& run) {
   return !stopped;
 }
 
+bool Actor::enqueue_admitted(ElementRun& run) {
+  if (taken(mailbox_.push(run))) return true;
+  ElementQueue refused;
+  run.move_to(refused);
+  runtime_.dead_letters(pid_, refused, kStopped);
+  return false;
+}
+
 OfferResult Actor::offer(ElementPtr& element) {
   if (!is_signal(*element) && mailbox_.full_for(*element) && !mailbox_.closed()) {
     return OfferResult::kFull;

@@ -293,6 +293,10 @@ class Actor : public ReplySink {
   // Whether a signal takes the urgent lane: yes, unless this actor traps it (then it is a message
   // like the others, in its sender's order).
   bool urgent(MailboxElement& element) const noexcept;
+  // Delivers a run that Runtime::offer_local admitted under the limit already (its room, measured
+  // at most kMaxHeldElements messages before): pushed whole. False if this actor has stopped:
+  // the run became dead letters.
+  bool enqueue_admitted(ElementRun& run);
   // A stopping actor's exit signals to its links, down messages to its watchers, and the end of
   // its own monitors.
   void notify_relations(const Relations& relations, const ExitReason& reason);

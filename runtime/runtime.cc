@@ -119,13 +119,10 @@ void Runtime::aim(Pid to, Recipient& last) {
 }
 
 void Runtime::deliver_local(Pid to, ElementPtr element, Recipient& last) {
-  aim(to, last);
-  if (last.actor == nullptr) {
-    deliver_local(to, std::move(element));  // a dead letter, with its reason
-    return;
+  // Refused past the bound, as under kFail.
+  if (offer_local(to, element, last) == OfferResult::kFull) {
+    (void)last.actor->refuse(std::move(element));
   }
-  last.held.push_back(std::move(element));
-  if (last.held.size() == kMaxHeldElements) release(last);
 }
 
 OfferResult Runtime::offer_local(Pid to, ElementPtr& element, Recipient& last) {
@@ -136,8 +133,6 @@ OfferResult Runtime::offer_local(Pid to, ElementPtr& element, Recipient& last) {
   }
   const MailboxLimit& limit = last.actor->mailbox_limit();
   if (limit.bounded() && Mailbox::counts_against_capacity(*element)) {
-    // The depth is read once per stretch of room, not per message: it sits on cache lines the
-    // actor's reader writes all the time.
     if (last.room == 0) {
       const ActorPtr actor = last.actor;
       release(last);  // what it holds goes first (and may find the actor stopped)
@@ -156,8 +151,9 @@ OfferResult Runtime::offer_local(Pid to, ElementPtr& element, Recipient& last) {
 }
 
 void Runtime::release(Recipient& last) {
+  last.room = 0;  // measured again for the next run
   if (last.held.empty()) return;
-  if (!last.actor->enqueue(last.held)) last.actor.reset();  // stopped: let it go
+  if (!last.actor->enqueue_admitted(last.held)) last.actor.reset();  // stopped: let it go
 }
 
 bool Runtime::accept_remote_link(Pid local, Pid remote) {

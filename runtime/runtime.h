@@ -205,13 +205,16 @@ class Runtime {
     Pid pid;
     ActorPtr actor;
     ElementRun held;
-    // offer_local: how many more messages the actor's mailbox takes, as last measured less what
-    // went in since (its reader may have made more room meanwhile, never less); 0: look again.
+    // offer_local: the room the actor's mailbox had when this run began, less what the run took;
+    // 0: look again. Measured once a run (other senders may take some of it meanwhile, so a run
+    // passes the bound by its length at most), since the depth sits on cache lines the actor's
+    // reader writes all the time.
     size_t room = 0;
   };
   // deliver_local for such a thread: a run of elements for one actor (a batch from another node)
   // costs one lookup, and they reach its mailbox together (one push, at most one wake-up) when an
-  // element for another pid comes, when kMaxHeldElements are held, or at release(). `last` keeps a
+  // element for another pid comes, when kMaxHeldElements are held, or at release(). A message
+  // past the bound is refused as under kFail. `last` keeps a
   // reference to the actor (a stopped one too) until an element for another pid, or a failed
   // delivery, replaces it; its owner must release() it and then let the actor go before the
   // runtime is destroyed (held elements destroyed with it are lost without a dead letter).

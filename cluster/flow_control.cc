@@ -40,27 +40,22 @@ void FlowControl::resumed(Pid actor) {
   resumed_.notify_all();
 }
 
-bool FlowControl::park_behind(Pid to, ElementPtr& element, uint32_t from,
-                              std::vector<uint32_t>& to_pause) {
+bool FlowControl::park_behind(Pid to, ElementPtr& element, uint32_t from) {
   if (parked_count_.load(std::memory_order_acquire) == 0) return false;
   MutexLock lock(mutex_);
   auto it = parked_.find(to);
   if (it == parked_.end() || it->second.policy != OverflowPolicy::kBlock) return false;
   // Behind what is parked already: the order per sender holds.
   Parked& parked = it->second;
-  if (from != 0 && parked.paused_nodes.insert(from).second) to_pause.push_back(from);
+  if (from != 0 && parked.paused_nodes.insert(from).second) {
+    send_signal_(from, EnvelopeKind::kPause, to, OverflowPolicy::kBlock);
+  }
   parked.messages.push_back(std::move(element));
   return true;
 }
 
 void FlowControl::deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last) {
-  std::vector<uint32_t> to_pause;
-  if (park_behind(to, element, from, to_pause)) {
-    for (uint32_t node : to_pause) {
-      send_signal_(node, EnvelopeKind::kPause, to, OverflowPolicy::kBlock);
-    }
-    return;
-  }
+  if (park_behind(to, element, from)) return;
   if (runtime_.offer_local(to, element, last) != OfferResult::kFull) return;
   const ActorPtr actor = last.actor;
   const OverflowPolicy policy = actor->mailbox_limit().policy;
@@ -75,17 +70,17 @@ void FlowControl::deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Re
       parked.actor = actor;
       parked.policy = policy;
     }
-    if (parked.paused_nodes.insert(from).second) to_pause.push_back(from);
+    if (parked.paused_nodes.insert(from).second) {
+      send_signal_(from, EnvelopeKind::kPause, to, policy);
+    }
     if (policy == OverflowPolicy::kBlock) parked.messages.push_back(std::move(element));
   }
   if (element != nullptr) runtime_.report_dead_letter(to, std::move(element), "mailbox full");
-  for (uint32_t node : to_pause) send_signal_(node, EnvelopeKind::kPause, to, policy);
   if (added) await_room(actor);
 }
 
 void FlowControl::deliver_signal(Pid to, ElementPtr element) {
-  std::vector<uint32_t> none;
-  if (park_behind(to, element, 0, none)) return;
+  if (park_behind(to, element, 0)) return;
   runtime_.deliver_local(to, std::move(element));
 }
 
@@ -95,32 +90,39 @@ void FlowControl::await_room(const ActorPtr& actor) {
 }
 
 void FlowControl::on_room(Pid pid) {
-  std::vector<uint32_t> to_resume;
-  ActorPtr still_full;
-  {
+  for (;;) {
+    ActorPtr actor;
+    std::deque<ElementPtr> batch;
+    {
+      MutexLock lock(mutex_);
+      auto it = parked_.find(pid);
+      if (it == parked_.end()) return;
+      actor = it->second.actor;
+      batch.swap(it->second.messages);
+    }
+    // Outside the lock: an offer to an actor that has stopped makes a dead letter, which runs the
+    // dead-letter handler. What arrives meanwhile parks behind.
+    while (!batch.empty() && actor->offer(batch.front()) != OfferResult::kFull) batch.pop_front();
     MutexLock lock(mutex_);
-    auto it = parked_.find(pid);
-    if (it == parked_.end()) return;
+    auto it = parked_.find(pid);  // only on_room erases it, and one runs at a time
     Parked& parked = it->second;
-    // Each goes in, or becomes a dead letter if the actor has stopped meanwhile.
-    while (!parked.messages.empty() &&
-           parked.actor->offer(parked.messages.front()) != OfferResult::kFull) {
-      parked.messages.pop_front();
+    if (!batch.empty()) {
+      // Full again before all went in: the rest goes back ahead of what came meanwhile.
+      while (!batch.empty()) {
+        parked.messages.push_front(std::move(batch.back()));
+        batch.pop_back();
+      }
+      lock.unlock();
+      await_room(actor);
+      return;
     }
-    if (parked.messages.empty()) {
-      to_resume.assign(parked.paused_nodes.begin(), parked.paused_nodes.end());
-      parked_.erase(it);
-      parked_count_.fetch_sub(1, std::memory_order_release);
-    } else {
-      still_full = parked.actor;
+    if (!parked.messages.empty()) continue;  // more came meanwhile
+    for (uint32_t node : parked.paused_nodes) {
+      send_signal_(node, EnvelopeKind::kResume, pid, OverflowPolicy::kBlock);
     }
-  }
-  if (still_full != nullptr) {
-    await_room(still_full);  // full again before all went in
+    parked_.erase(it);
+    parked_count_.fetch_sub(1, std::memory_order_release);
     return;
-  }
-  for (uint32_t node : to_resume) {
-    send_signal_(node, EnvelopeKind::kResume, pid, OverflowPolicy::kBlock);
   }
 }
 

@@ -99,9 +99,8 @@ class FlowControl {
   // Has on_room called once `actor` has room (at once if it has some now).
   void await_room(const ActorPtr& actor) ABSL_LOCKS_EXCLUDED(mutex_);
   // Parks `element` if `to` has messages parked under policy block (pausing `from`, unless 0, if
-  // it was not yet: added to `to_pause`); false otherwise.
-  bool park_behind(Pid to, ElementPtr& element, uint32_t from, std::vector<uint32_t>& to_pause)
-      ABSL_LOCKS_EXCLUDED(mutex_);
+  // it was not yet); false otherwise.
+  bool park_behind(Pid to, ElementPtr& element, uint32_t from) ABSL_LOCKS_EXCLUDED(mutex_);
 
   Runtime& runtime_;
   const SendSignal send_signal_;

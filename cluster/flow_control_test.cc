@@ -30,6 +30,15 @@ ElementPtr message(int n) {
   return make_element<int>(Pid{}, MessageKind::kUser, 0, n);
 }
 
+// An evented actor stuck in its first handler (int 0) until `gate` opens.
+Pid spawn_stuck(Runtime& runtime, Gate& gate) {
+  return runtime.spawn([&gate](EventedActor&) -> Behavior {
+    return {[&gate](int n) {
+      if (n == 0) gate.wait();
+    }};
+  });
+}
+
 struct Signal {
   uint32_t node;
   EnvelopeKind kind;
@@ -60,6 +69,52 @@ TEST(FlowControlTest, ParksAMessageThatLocalSendersLeftNoRoomForAndPausesItsNode
   runtime.exit(full, ExitReason::kill());
   gate.open();
   runtime.shutdown();  // its room callback calls into `flow`, which goes first
+}
+
+TEST(FlowControlTest, AResumeNeverOvertakesThePauseItAnswers) {
+  Gate gate;
+  Runtime runtime(bounded(2));
+  const Pid slow = spawn_stuck(runtime, gate);
+  runtime.send(slow, 0);
+  gate.await_reached();
+  runtime.send(slow, 1);  // full
+  // Node 3's sending side, fed with what this node sends it.
+  Runtime node3_runtime(RuntimeOptions{.node_id = 3, .workers = 1});
+  FlowControl node3(node3_runtime, [](uint32_t, EnvelopeKind, Pid, OverflowPolicy) {});
+  Mutex mutex;
+  std::vector<EnvelopeKind> to_node3;
+  std::atomic<bool> resumed{false};
+  FlowControl flow(runtime, [&](uint32_t node, EnvelopeKind kind, Pid actor, OverflowPolicy p) {
+    if (node != 3) return;
+    if (kind == EnvelopeKind::kPause) {
+      // The actor drains while this pause is on its way: its room callback must not send the
+      // resume ahead of it.
+      gate.open();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      node3.paused(actor, p);
+    } else {
+      node3.resumed(actor);
+      resumed = true;
+    }
+    MutexLock lock(mutex);
+    to_node3.push_back(kind);
+  });
+  Runtime::Recipient last;
+  flow.deliver(2, slow, message(10), last);  // parked, node 2 paused
+  flow.deliver(3, slow, message(11), last);  // parked behind, node 3 paused
+  for (const absl::Time deadline = absl::Now() + kWait; !resumed && absl::Now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  {
+    MutexLock lock(mutex);
+    EXPECT_EQ(to_node3, (std::vector<EnvelopeKind>{EnvelopeKind::kPause, EnvelopeKind::kResume}));
+  }
+  auto admitted = std::async(std::launch::async, [&] { return node3.admit(slow); });
+  EXPECT_EQ(admitted.wait_for(std::chrono::seconds(5)), std::future_status::ready)
+      << "a sender on node 3 stays paused";
+  node3.stop();
+  EXPECT_EQ(admitted.get(), FlowControl::Admission::kSend);
+  runtime.shutdown();  // before `flow` goes
 }
 
 }  // namespace

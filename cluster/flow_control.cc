@@ -40,6 +40,17 @@ void FlowControl::resumed(Pid actor) {
   resumed_.notify_all();
 }
 
+namespace {
+
+// exit(pid, kill), which nothing can trap.
+bool is_kill(MailboxElement& element) {
+  const ExitMsg* exit = element.get_if<ExitMsg>();
+  return element.kind == MessageKind::kExit && exit != nullptr &&
+         exit->reason.kind() == ExitReason::Kind::kKill;
+}
+
+}  // namespace
+
 bool FlowControl::park_behind(Pid to, ElementPtr& element, uint32_t from) {
   if (parked_count_.load(std::memory_order_acquire) == 0) return false;
   MutexLock lock(mutex_);
@@ -80,7 +91,8 @@ void FlowControl::deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Re
 }
 
 void FlowControl::deliver_signal(Pid to, ElementPtr element) {
-  if (park_behind(to, element, 0)) return;
+  // A kill acts at once, whatever is parked: nothing can trap it, so no order is seen.
+  if (!is_kill(*element) && park_behind(to, element, 0)) return;
   runtime_.deliver_local(to, std::move(element));
 }
 

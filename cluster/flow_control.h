@@ -70,7 +70,8 @@ class FlowControl {
   // (Runtime::deliver_local), parking it or refusing it as above when the mailbox is full.
   void deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last);
 
-  // An exit signal or down message for local actor `to`: behind its parked messages, if any.
+  // An exit signal or down message for local actor `to`: behind its parked messages, if any,
+  // but exit(pid, kill), which acts at once.
   void deliver_signal(Pid to, ElementPtr element);
 
   // ---- both ----

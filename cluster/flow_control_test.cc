@@ -117,5 +117,34 @@ TEST(FlowControlTest, AResumeNeverOvertakesThePauseItAnswers) {
   runtime.shutdown();  // before `flow` goes
 }
 
+TEST(FlowControlTest, AKillActsAheadOfTheParkedMessages) {
+  Gate gate;
+  Runtime runtime(bounded(2));
+  ScopedActor me(runtime);
+  auto handled = std::make_shared<std::atomic<int>>(0);
+  // A threaded actor that takes no mail until the gate opens.
+  const Pid busy = runtime.spawn_thread([&gate, handled](ThreadedActor& self) {
+    gate.wait();
+    for (;;) (void)self.receive([handled](int) { ++*handled; });
+  });
+  me->monitor(busy);
+  gate.await_reached();
+  runtime.send(busy, 1);
+  runtime.send(busy, 2);  // full
+  FlowControl flow(runtime, [](uint32_t, EnvelopeKind, Pid, OverflowPolicy) {});
+  Runtime::Recipient last;
+  flow.deliver(2, busy, message(10), last);  // parked
+  const Pid killer{2, 7};
+  flow.deliver_signal(busy, make_element<ExitMsg>(killer, MessageKind::kExit, 0,
+                                                  ExitMsg{killer, ExitReason::kill()}));
+  gate.open();
+  absl::StatusOr<DownMsg> down = me->receive_for<DownMsg>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->reason, ExitReason::killed());
+  // Parked behind message 10, the kill would have come after 1 and 2 were handled.
+  EXPECT_EQ(handled->load(), 0);
+  runtime.shutdown();  // before `flow` goes
+}
+
 }  // namespace
 }  // namespace bossa

@@ -56,15 +56,21 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
       *node->runtime_, node->types_, *node->transport_, node->self_,
       claim_timeout(node->config_.transport), node->log_,
       Cluster::Listeners{
+          // Never waiting for room: these run on the transport's thread, which must not wait.
           .node_changed =
               [raw](const transport::NodeIdentity& changed, bool up, std::string_view reason,
                     const transport::DeliveryTally& tally) {
-                raw->runtime_->send(service_pid(raw->self_.id),
-                                    NodeChanged{changed, up, std::string(reason), tally});
+                (void)raw->runtime_->deliver(
+                    service_pid(raw->self_.id),
+                    make_element<NodeChanged>(
+                        Pid{}, MessageKind::kUser, 0,
+                        NodeChanged{changed, up, std::string(reason), tally}));
               },
           .watch_name =
               [raw](const std::string& name, Pid pid, bool on) {
-                raw->runtime_->send(service_pid(raw->self_.id), WatchName{name, pid, on});
+                (void)raw->runtime_->deliver(service_pid(raw->self_.id),
+                                             make_element<WatchName>(Pid{}, MessageKind::kUser, 0,
+                                                                     WatchName{name, pid, on}));
               }});
   const Pid service = node->runtime_->spawn([raw](EventedActor& self) {
     return node_service(self, raw->functions_, raw->cluster_->names());

@@ -65,9 +65,14 @@ bool FlowControl::park_behind(Pid to, ElementPtr& element, uint32_t from) {
   return true;
 }
 
-void FlowControl::deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last) {
+void FlowControl::deliver_past_room(uint32_t from, Pid to, ElementPtr element,
+                                    Runtime::Recipient& last) {
   if (park_behind(to, element, from)) return;
   if (runtime_.offer_local(to, element, last) != OfferResult::kFull) return;
+  refuse_full(from, to, std::move(element), last);
+}
+
+void FlowControl::refuse_full(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last) {
   const ActorPtr actor = last.actor;
   const OverflowPolicy policy = actor->mailbox_limit().policy;
   bool added;

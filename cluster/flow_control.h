@@ -68,7 +68,15 @@ class FlowControl {
 
   // Delivers a message from node `from` to local actor `to` through `last`
   // (Runtime::deliver_local), parking it or refusing it as above when the mailbox is full.
-  void deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last);
+  void deliver(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last) {
+    // The common case, inline: nothing parked here, and room in the mailbox.
+    if (parked_count_.load(std::memory_order_acquire) == 0) {
+      if (runtime_.offer_local(to, element, last) != OfferResult::kFull) return;
+      refuse_full(from, to, std::move(element), last);
+      return;
+    }
+    deliver_past_room(from, to, std::move(element), last);
+  }
 
   // An exit signal or down message for local actor `to`: behind its parked messages, if any,
   // but exit(pid, kill), which acts at once.
@@ -95,6 +103,11 @@ class FlowControl {
   static constexpr auto kStopCheckInterval = std::chrono::milliseconds(5);
 
   Admission admit_paused(Pid to);
+  // deliver() while some actor has messages parked.
+  void deliver_past_room(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last);
+  // `to`'s mailbox is full (last.actor): parks `element` or makes it a dead letter, by policy,
+  // and pauses `from`.
+  void refuse_full(uint32_t from, Pid to, ElementPtr element, Runtime::Recipient& last);
   // `actor`'s mailbox has room: parked messages go in, then paused nodes resume.
   void on_room(Pid actor);
   // Has on_room called once `actor` has room (at once if it has some now).

@@ -12,12 +12,6 @@ SignalOrder::Inbound& SignalOrder::inbound(uint32_t from) {
   return *cached_inbound_;
 }
 
-bool SignalOrder::received_data(uint32_t from) {
-  Inbound& in = inbound(from);
-  ++in.received;
-  return !in.held.empty() && in.held.front().watermark <= in.received;
-}
-
 bool SignalOrder::hold(uint32_t from, Held& signal) {
   Inbound& in = inbound(from);
   // Behind one already held, it waits too: signals keep their own order.

@@ -44,7 +44,12 @@ class SignalOrder {
 
   // Counts a data envelope from `from`; true when a held signal of that node is now due
   // (take_due).
-  bool received_data(uint32_t from);
+  bool received_data(uint32_t from) {
+    Inbound& in =
+        cached_inbound_ != nullptr && cached_from_ == from ? *cached_inbound_ : inbound(from);
+    ++in.received;
+    return !in.held.empty() && in.held.front().watermark <= in.received;
+  }
   // Holds `signal` if messages sent before it are still to come; false: deliver it now.
   bool hold(uint32_t from, Held& signal);
   // Moves the signals that are due (their watermark reached, or waited kMaxHold) to `due`, oldest

@@ -154,22 +154,27 @@ TEST(SignalLaneTest, LeftoversOfAStoppedActorAreCountedDeadLetters) {
   EXPECT_EQ(runtime.dead_letter_count(), expected);
 }
 
+// An evented actor that traps exits: it sends `me` each int it takes (waiting at `gate` on 0),
+// and -1 for an exit signal with reason error "trapped"; another signal stops it.
+Pid spawn_trapper(Runtime& runtime, Gate& gate, Pid me) {
+  return runtime.spawn([&gate, me](EventedActor& self) -> Behavior {
+    self.trap_exit(true);
+    return {[&gate, &self, me](int n) {
+              if (n == 0) gate.wait();
+              self.send(me, n);
+            },
+            [&self, me](const ExitMsg& exit) {
+              if (exit.reason != ExitReason::error("trapped")) self.exit(exit.reason);
+              self.send(me, -1);
+            }};
+  });
+}
+
 TEST(SignalLaneTest, ATrappedSignalComesAfterTheMessagesQueuedBeforeIt) {
   Gate gate;
   Runtime runtime(kUnbounded);
   ScopedActor me(runtime);
-  const Pid me_pid = me.pid();
-  const Pid trapper = runtime.spawn([&gate, me_pid](EventedActor& self) -> Behavior {
-    self.trap_exit(true);
-    return {[&gate, &self, me_pid](int n) {
-              if (n == 0) gate.wait();
-              self.send(me_pid, n);
-            },
-            [&self, me_pid](const ExitMsg& exit) {
-              if (exit.reason != ExitReason::error("trapped")) self.exit(exit.reason);
-              self.send(me_pid, -1);
-            }};
-  });
+  const Pid trapper = spawn_trapper(runtime, gate, me.pid());
   for (int i = 0; i < 4; ++i) runtime.send(trapper, i);
   runtime.exit(trapper, ExitReason::error("trapped"));
   gate.open();
@@ -489,15 +494,7 @@ TEST(SignalLaneTest, ATrappedSignalKeepsItsPlaceBeforeItsSendersLaterMessages) {
   Gate gate;
   Runtime runtime(kUnbounded);
   ScopedActor me(runtime);
-  const Pid me_pid = me.pid();
-  const Pid trapper = runtime.spawn([&gate, me_pid](EventedActor& self) -> Behavior {
-    self.trap_exit(true);
-    return {[&gate, &self, me_pid](int n) {
-              if (n == 0) gate.wait();
-              self.send(me_pid, n);
-            },
-            [&self, me_pid](const ExitMsg&) { self.send(me_pid, -1); }};
-  });
+  const Pid trapper = spawn_trapper(runtime, gate, me.pid());
   runtime.send(trapper, 0);
   gate.await_reached();
   // From one sender (the zero pid), in this order: an exit signal, then two messages.

@@ -107,8 +107,8 @@ Pid spawn_sink(Node& node, int64_t capacity, OverflowPolicy policy) {
           if (state.slow) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
       },
-      SpawnOptions{.mailbox = MailboxLimit{.capacity = static_cast<size_t>(capacity),
-                                           .policy = policy}});
+      SpawnOptions{.mailbox =
+                       MailboxLimit{.capacity = static_cast<size_t>(capacity), .policy = policy}});
 }
 
 Pid spawn_slow_sink(Node& node, const int64_t& capacity) {

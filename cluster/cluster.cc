@@ -104,7 +104,9 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
                                     [this](const std::string& name, Pid pid, bool on) {
                                       transport_.advertise_name(name, on);
                                       listeners_.watch_name(name, pid, on);
-                                    }}),
+                                    },
+                                .lost = [this](const std::string& name, Pid loser,
+                                               Pid winner) { name_lost(name, loser, winner); }}),
       flow_(runtime,
             [this](uint32_t node, EnvelopeKind kind, Pid actor, OverflowPolicy policy) {
               (void)send_control(kind, Pid{node, 0}, actor, static_cast<uint64_t>(policy));
@@ -532,6 +534,15 @@ void Cluster::on_rejected(std::string_view what) {
 void Cluster::on_connection_log(std::string_view line) {
   MutexLock lock(connection_log_mutex_);
   connection_log_.log(line);
+}
+
+void Cluster::name_lost(const std::string& name, Pid loser, Pid winner) {
+  const std::string why =
+      absl::StrCat("global name '", name, "' went to ", winner.to_string(), ", which held it too",
+                   " when the nodes met again after a partition");
+  log_.log(LogLevel::kWarning, absl::StrCat(loser.to_string(), " lost ", why));
+  runtime_.deliver_local(loser, make_element<ExitMsg>(winner, MessageKind::kExit, 0,
+                                                      ExitMsg{winner, ExitReason::shutdown(why)}));
 }
 
 void Cluster::on_batch_end() {

@@ -113,6 +113,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // Forgets the request `correlation` of local actor `requester`, answered or given up on; false
   // if it was not open (answered already, or abandoned).
   bool forget_request(Pid requester, uint64_t correlation);
+  // Local actor `loser` held global name `name` until a conflict gave it to `winner`: it gets an
+  // exit signal from the winner, reason shutdown saying so.
+  void name_lost(const std::string& name, Pid loser, Pid winner);
   // Answers every request still waiting on an actor of `node` with an ErrorReply saying why.
   void fail_requests_to(const transport::NodeIdentity& node, std::string_view reason);
 

@@ -133,8 +133,11 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
     MutexLock lock(mutex_);
     claim = std::move(claims_.at(id));
     claims_.erase(id);
-    if (decided && !claim.denied_by.has_value()) {
-      commit_locked(name, pid, effects);
+    // A commit synced from a node that was away (a partition) may have taken the name meanwhile.
+    if (decided && !claim.denied_by.has_value() && !commit_locked(name, pid, effects)) {
+      claim.denied_by = entries_.at(name).committed;
+      effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
+    } else if (decided && !claim.denied_by.has_value()) {
       effects.sends.emplace_back(0, entry_message(/*commit=*/true, name, pid));
     } else {
       release_locked(name, pid, effects);
@@ -199,13 +202,18 @@ std::vector<std::string> GlobalNames::names() const {
   return names;
 }
 
-void GlobalNames::commit_locked(const std::string& name, Pid pid, Effects& effects) {
+bool GlobalNames::commit_locked(const std::string& name, Pid pid, Effects& effects) {
   Entry& entry = entries_[name];
   entry.pending.erase(pid);
-  if (entry.committed == pid || (entry.committed.valid() && entry.committed < pid)) return;
-  if (entry.committed.node == self_) effects.watches.emplace_back(name, entry.committed, false);
+  if (entry.committed == pid) return true;
+  if (entry.committed.valid() && entry.committed < pid) return false;
+  if (entry.committed.valid() && entry.committed.node == self_) {
+    effects.watches.emplace_back(name, entry.committed, false);
+    effects.lost.emplace_back(name, entry.committed, pid);
+  }
   entry.committed = pid;
   if (pid.node == self_) effects.watches.emplace_back(name, pid, true);
+  return true;
 }
 
 void GlobalNames::release_locked(const std::string& name, Pid pid, Effects& effects) {
@@ -234,6 +242,7 @@ void GlobalNames::perform(Effects& effects) {
     for (uint32_t each : everyone) hooks_.send(each, payload);
   }
   for (auto& [name, pid, on] : effects.watches) hooks_.watch(name, pid, on);
+  for (auto& [name, loser, winner] : effects.lost) hooks_.lost(name, loser, winner);
 }
 
 absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,

@@ -48,6 +48,8 @@ class GlobalNames {
     // A name of a local actor was committed (on) or released (off): watch the actor and release
     // the name when it stops, or stop watching.
     std::function<void(const std::string& name, Pid pid, bool on)> watch;
+    // Local actor `loser` held `name` until a conflict gave it to `winner` (a partition healed).
+    std::function<void(const std::string& name, Pid loser, Pid winner)> lost;
   };
 
   GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
@@ -81,10 +83,12 @@ class GlobalNames {
     std::optional<Pid> denied_by;           // the holder a deny named
   };
   // What a change of the table makes this node do once mutex_ is released: messages to send
-  // (to one node, or to every node up when the target is 0) and watches to start or end.
+  // (to one node, or to every node up when the target is 0), watches to start or end, and local
+  // actors to tell they lost a name (name, loser, winner).
   struct Effects {
     std::vector<std::pair<uint32_t, std::string>> sends;
     std::vector<std::tuple<std::string, Pid, bool>> watches;
+    std::vector<std::tuple<std::string, Pid, Pid>> lost;
   };
 
   // The pid that may keep `entry`: the committed one, else the lowest pending; zero if neither.
@@ -93,8 +97,8 @@ class GlobalNames {
   // local ones directly, remote ones by a deny.
   void add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Applies a commit; the lower pid wins a conflict.
-  void commit_locked(const std::string& name, Pid pid, Effects& effects)
+  // Applies a commit; the lower pid wins a conflict. False if `pid` lost one.
+  bool commit_locked(const std::string& name, Pid pid, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void release_locked(const std::string& name, Pid pid, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

@@ -1,12 +1,14 @@
 // GlobalNames' claim protocol, driven message by message: each node's outgoing system messages
 // wait in a queue until the test delivers them, so the interleavings that races produce on a
 // real network are played out exactly.
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,16 +31,72 @@ class NameNetwork {
               .up_nodes =
                   [this, id] {
                     std::vector<uint32_t> others;
+                    std::lock_guard<std::mutex> lock(mutex_);
                     for (const auto& [other, names] : nodes_) {
-                      if (other != id) others.push_back(other);
+                      if (other != id && !cut_.contains({id, other})) others.push_back(other);
                     }
                     return others;
                   },
-              .watch = [](const std::string&, Pid, bool) {}});
+              .watch = [](const std::string&, Pid, bool) {},
+              .lost =
+                  [this, id](const std::string& name, Pid loser, Pid winner) {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    lost_.push_back(Lost{id, name, loser, winner});
+                  }});
     }
   }
 
   GlobalNames& node(uint32_t id) { return *nodes_.at(id); }
+
+  // A name a node's actor lost in a conflict, as the node's Hooks::lost heard it.
+  struct Lost {
+    uint32_t node;
+    std::string name;
+    Pid loser;
+    Pid winner;
+    friend bool operator==(const Lost&, const Lost&) = default;
+  };
+  std::vector<Lost> lost() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lost_;
+  }
+
+  // Cuts `x` off every other node: what is queued between them is lost, and each side sees the
+  // other go down.
+  void isolate(uint32_t x) {
+    std::vector<uint32_t> others;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& [other, names] : nodes_) {
+        if (other == x) continue;
+        others.push_back(other);
+        cut_.insert({x, other});
+        cut_.insert({other, x});
+      }
+      std::erase_if(queue_, [&](const Queued& m) { return cut_.contains({m.from, m.to}); });
+    }
+    for (uint32_t other : others) {
+      node(x).node_down(other);
+      node(other).node_down(x);
+    }
+  }
+  // Joins `x` to the others again: each side sees the other come up.
+  void rejoin(uint32_t x) {
+    std::vector<uint32_t> others;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& [other, names] : nodes_) {
+        if (other == x) continue;
+        others.push_back(other);
+        cut_.erase({x, other});
+        cut_.erase({other, x});
+      }
+    }
+    for (uint32_t other : others) {
+      node(x).node_up(other);
+      node(other).node_up(x);
+    }
+  }
 
   // Waits until a message from `from` to `to` is queued, then delivers the oldest such one.
   void deliver(uint32_t from, uint32_t to) {
@@ -100,6 +158,7 @@ class NameNetwork {
   void enqueue(uint32_t from, uint32_t to, std::string payload) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (cut_.contains({from, to})) return;
       queue_.push_back(Queued{from, to, std::move(payload)});
     }
     queued_.notify_all();
@@ -109,6 +168,8 @@ class NameNetwork {
   std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Queued> queue_;
+  std::set<std::pair<uint32_t, uint32_t>> cut_;  // (from, to) pairs that cannot talk
+  std::vector<Lost> lost_;
 };
 
 constexpr uint32_t kA = 1, kB = 2, kM = 3;
@@ -186,6 +247,37 @@ TEST(GlobalNames, ANodeGoingDownCountsAsAGrantAndTakesItsNamesAlong) {
   EXPECT_EQ(net.node(kB).whereis("x"), a);
   net.node(kB).node_down(kA);
   EXPECT_FALSE(net.node(kB).whereis("x").has_value());
+}
+
+TEST(GlobalNames, APartitionThatHealsLeavesTheLowerPidOnEveryNodeAndTellsTheLoser) {
+  NameNetwork net({kA, kB, kM});
+  const Pid m{kM, 5};  // a < b < m
+  // B holds both names before the partition.
+  for (const char* name : {"low", "high"}) {
+    auto claims =
+        std::async(std::launch::async, [&, name] { return net.node(kB).register_name(name, b); });
+    net.deliver_until_decided({&claims});
+    ASSERT_TRUE(claims.get().ok()) << name;
+  }
+  net.isolate(kB);
+  // Each side commits what the other holds: "low" for a lower pid, "high" for a higher one.
+  auto a_low = std::async(std::launch::async, [&] { return net.node(kA).register_name("low", a); });
+  auto m_high =
+      std::async(std::launch::async, [&] { return net.node(kM).register_name("high", m); });
+  net.deliver_until_decided({&a_low, &m_high});
+  ASSERT_TRUE(a_low.get().ok());
+  ASSERT_TRUE(m_high.get().ok());
+  EXPECT_EQ(net.node(kB).whereis("low"), b);
+
+  net.rejoin(kB);
+  net.deliver_all();
+  for (uint32_t id : {kA, kB, kM}) {
+    EXPECT_EQ(net.node(id).whereis("low"), a) << "on node " << id;
+    EXPECT_EQ(net.node(id).whereis("high"), b) << "on node " << id;
+  }
+  std::vector<NameNetwork::Lost> lost = net.lost();
+  std::sort(lost.begin(), lost.end(), [](const auto& x, const auto& y) { return x.node < y.node; });
+  EXPECT_EQ(lost, (std::vector<NameNetwork::Lost>{{kB, "low", b, a}, {kM, "high", m, b}}));
 }
 
 TEST(GlobalNames, ClaimsSpeakingForAnotherNodesActorAreRefused) {

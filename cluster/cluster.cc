@@ -113,6 +113,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
             }),
       undelivered_log_(log, LogLevel::kWarning),
       rejected_log_(log, LogLevel::kWarning),
+      refused_log_(log, LogLevel::kError),
       connection_log_(log, LogLevel::kWarning) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
@@ -543,6 +544,10 @@ void Cluster::name_lost(const std::string& name, Pid loser, Pid winner) {
   log_.log(LogLevel::kWarning, absl::StrCat(loser.to_string(), " lost ", why));
   runtime_.deliver_local(loser, make_element<ExitMsg>(winner, MessageKind::kExit, 0,
                                                       ExitMsg{winner, ExitReason::shutdown(why)}));
+}
+
+void Cluster::on_join_refused(std::string_view why) {
+  refused_log_.log(absl::StrCat("this node cannot join: ", as_absl(why)));
 }
 
 void Cluster::on_batch_end() {

@@ -86,6 +86,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
   void on_rejected(std::string_view what) override;
   void on_connection_log(std::string_view line) override;
+  void on_join_refused(std::string_view why) override;
 
  private:
   // Encodes and sends; the transport's status.
@@ -135,6 +136,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   Runtime::Recipient last_recipient_;
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;
+  ThrottledLog refused_log_;
 
   Mutex connection_log_mutex_;
   ThrottledLog connection_log_ ABSL_GUARDED_BY(connection_log_mutex_);

@@ -96,8 +96,12 @@ class TransportHandler {
   // that does not decode. `what` says which and from where, for logs. The connection goes on.
   virtual void on_rejected(std::string_view what) = 0;
   // A line about the backend's connections, for the node's log: one closed for bad input, one
-  // refused at a limit. Any of the backend's threads; a flood of them may arrive.
+  // refused at a limit, seeds that do not answer. Any of the backend's threads; a flood of them
+  // may arrive.
   virtual void on_connection_log(std::string_view line) = 0;
+  // A member refused to let this node join, saying why (`why`: another node, running, has this
+  // node's name). The node keeps trying; this comes again at each refusal.
+  virtual void on_join_refused(std::string_view why) = 0;
 };
 
 class Transport {

@@ -73,11 +73,10 @@ class RawPeer {
     EXPECT_TRUE(push_.connect(target).ok());
   }
   void hello() {
-    send(
-        transport::NativeKind::kHello,
-        transport::encode_hello(transport::NativeHello{
-            transport::NativeMember{transport::NodeIdentity{id_, "mallory"}, pull_.last_endpoint()},
-            {}}));
+    send(transport::NativeKind::kHello,
+         transport::encode_hello(transport::NativeHello{
+             .self = transport::NativeMember{transport::NodeIdentity{id_, "mallory"},
+                                             pull_.last_endpoint()}}));
   }
   void send(transport::NativeKind kind, std::string body) {
     ASSERT_TRUE(push_.send(transport::native_message(kind, id_, std::move(body))).ok());

@@ -157,15 +157,26 @@ void TestCluster::start_peer(const std::string& name) {
 }
 
 void TestCluster::start_process(const std::string& name, const NodeConfig& config) {
-  const std::string path = absl::StrCat(directory_, "/", name, ".toml");
+  std::unique_ptr<ChildProcess> child = start_child(config, /*capture_log=*/false);
+  if (child != nullptr) processes_[name] = std::move(child);
+}
+
+std::unique_ptr<ChildProcess> TestCluster::launch(const NodeConfig& config) {
+  return start_child(config, /*capture_log=*/true);
+}
+
+std::unique_ptr<ChildProcess> TestCluster::start_child(const NodeConfig& config, bool capture_log) {
+  const std::string path = absl::StrCat(directory_, "/", config.name, "-", ++started_, ".toml");
   std::ofstream(path) << to_toml(config);
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
-      BOSSA_TEST_NODE_PATH, {path}, {.capture_stdout = true, .pipe_stdin = true});
-  ASSERT_TRUE(child.ok()) << child.status();
+      BOSSA_TEST_NODE_PATH, {path},
+      {.capture_stdout = true, .capture_stderr = capture_log, .pipe_stdin = true});
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return nullptr;
   absl::StatusOr<std::string> ready =
-      (*child)->await_line(ChildProcess::kStdout, "READY " + name, absl::Seconds(20));
-  processes_[name] = *std::move(child);
-  ASSERT_TRUE(ready.ok()) << ready.status();
+      (*child)->await_line(ChildProcess::kStdout, "READY " + config.name, absl::Seconds(20));
+  EXPECT_TRUE(ready.ok()) << ready.status();
+  return *std::move(child);
 }
 
 pid_t TestCluster::peer_pid(const std::string& name) const {

@@ -54,14 +54,23 @@ class TestCluster {
   // The process id of peer `name` (native and amqp backends).
   pid_t peer_pid(const std::string& name) const;
 
- private:
+  // The config a peer `name` of this cluster starts with (seeded with main, on native).
   NodeConfig config_for(const std::string& name);
+  // Starts a test_node process with `config` (native and amqp backends) and waits until it has
+  // started; it is not a peer of the cluster: the caller owns it, and main need not see it. Its
+  // stdout and stderr (the node's log) are captured: read what it logs, or it may stall.
+  std::unique_ptr<ChildProcess> launch(const NodeConfig& config);
+
+ private:
   void start_process(const std::string& name, const NodeConfig& config);
+  // A test_node process with `config`, once it said READY; null (and a test failure) if not.
+  std::unique_ptr<ChildProcess> start_child(const NodeConfig& config, bool capture_log);
 
   const Backend backend_;
   const AmqpOptions amqp_;
   std::string directory_;  // config files and ipc paths of this cluster
   std::string exchange_;   // amqp: this cluster's exchange prefix
+  int started_ = 0;        // processes started, for their config files' names
   transport::LocalNetwork network_{"conformance"};
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;

@@ -31,6 +31,33 @@ Pid spawn_silent(Node& node, const int64_t&) {
   });
 }
 
+// The exit signals the name holders of this process took, one line each: "<name>: <reason>".
+struct HolderExits {
+  std::mutex mutex;
+  std::string lines;
+};
+
+HolderExits& holder_exits() {
+  static HolderExits exits;
+  return exits;
+}
+
+// An actor to hold global name `name`: it traps exits, notes the first exit signal it takes
+// (holder_exits) and stops with that signal's reason.
+Pid spawn_name_holder(Node& node, const std::string& name) {
+  return node.runtime().spawn([name](EventedActor& self) -> Behavior {
+    self.trap_exit(true);
+    return {[&self, name](const ExitMsg& exit) {
+      {
+        HolderExits& exits = holder_exits();
+        std::lock_guard<std::mutex> lock(exits.mutex);
+        exits.lines += name + ": " + exit.reason.to_string() + "\n";
+      }
+      self.exit(exit.reason);
+    }};
+  });
+}
+
 Pid spawn_crasher(Node& node, const int64_t&) {
   return node.runtime().spawn([](EventedActor& self) -> Behavior {
     return {[&self](const std::string& text) {
@@ -149,9 +176,15 @@ absl::Status add_test_services(Node& node) {
     return remembered->second;
   });
   add_rpc("claim", [&node](const std::string& name) {
-    const Pid holder = spawn_silent(node, 0);
+    const Pid holder = spawn_name_holder(node, name);
     absl::Status claimed = node.register_global(name, holder);
+    if (!claimed.ok()) node.runtime().exit(holder, ExitReason::kill());
     return claimed.ok() ? std::string("ok") : std::string(claimed.message());
+  });
+  add_rpc("holder_exits", [](const int64_t&) {
+    HolderExits& exits = holder_exits();
+    std::lock_guard<std::mutex> lock(exits.mutex);
+    return exits.lines;
   });
   add_rpc("sleep", [](const int64_t& ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));

@@ -4,7 +4,9 @@
 //   types      "test.pair" = std::tuple<int64_t, int64_t>
 //   rpc        "add"(pair) -> int64; "node_name"(int64) -> string; "nodes"(int64) -> how many other
 //              nodes are up; "remember"(string) / "recall"(int64) -> string; "claim"(name) -> "ok"
-//              or the error of registering a fresh local actor under that global name;
+//              or the error of registering a fresh local actor under that global name (a holder
+//              that traps exits, notes the first exit signal it takes and stops with it);
+//              "holder_exits"(int64) -> those notes, a line "<name>: <reason>" each;
 //              "whereis"(name) -> the node id of its holder as this node sees it, 0 if none;
 //              "sleep"(int64 ms) -> ms, after sleeping that long on a worker of its node;
 //              "sink_stats"(int64) -> test.pair (messages the slow sink took, 1 if all in order);

@@ -26,6 +26,12 @@ bool Liveness::heard(uint32_t id, TimePoint now) {
   return true;
 }
 
+bool Liveness::heard_lately(uint32_t id, TimePoint now) const {
+  auto it = members_.find(id);
+  return it != members_.end() &&
+         now - it->second.last_heard <= 2 * absl::ToChronoNanoseconds(heartbeat_interval_);
+}
+
 void Liveness::received(uint32_t id, uint64_t envelopes) {
   if (auto it = members_.find(id); it != members_.end()) it->second.received += envelopes;
 }

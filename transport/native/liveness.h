@@ -36,6 +36,9 @@ class Liveness {
   void forget_all() { members_.clear(); }
   // Notes a frame from `id` at `now`. False when `id` is not a member.
   bool heard(uint32_t id, TimePoint now);
+  // Whether member `id` was heard from within two heartbeat intervals before `now`: it is running,
+  // not merely not yet declared down.
+  bool heard_lately(uint32_t id, TimePoint now) const;
   // Notes `envelopes` received from member `id`, if it is one.
   void received(uint32_t id, uint64_t envelopes);
   // Counts member `id`'s envelopes from zero again: its link to this node is new.

@@ -2,11 +2,15 @@
 //
 // Nodes meet through Hellos (a node, its endpoint and the members it knows): a starting node
 // greets each seed, a node answers a Hello with its own and greets the members it learns of, so
-// the cluster is a full mesh. A Hello from a new run of a member (same name or endpoint) drops
-// the old run first ("restarted"). Seeds that are not members are greeted every kSeedHelloPeriod,
-// and so, for kRegreetFormerMembersFor, are members dropped for anything but leaving or
-// restarting: a cluster split by the network joins up again when it heals. Every join and drop
-// goes to Liveness and to the TransportHandler (on_node_up, on_node_down).
+// the cluster is a full mesh. A node name is one node's: a Hello under the name of a member that
+// is running is refused, with a reply that names both. A Hello from a new run of a member (same
+// name or endpoint, the old run silent) drops the old run first ("restarted"). Seeds that are not
+// members are greeted every kSeedHelloPeriod (a node that has none logs so, every
+// kSeedWaitLogInterval), and so, for kRegreetDeclaredDownFor, are peers this node declared down.
+// Failure knowledge is symmetric: a peer declared down is told so (in the Hellos that greet it,
+// and in answer to any frame it still sends) and drops this node before the two meet again, so
+// both see the other go down and come up. Every join and drop goes to Liveness and to the
+// TransportHandler (on_node_up, on_node_down).
 //
 // Links are kept by endpoint (at most kMaxLinks) until stop(); a dropped member's is closed.
 // Thread-safety: send() and nodes() from any thread; the rest from the receive thread, which
@@ -56,8 +60,15 @@ class Membership {
   void on_ack(uint32_t id, uint64_t ack);
   // The data envelopes the link to member `to` accepted (0 if `to` is not a member); any thread.
   uint64_t data_accepted(uint32_t to) const;
+  // A frame from node `id`, which is not a member, arrived at `now`. True if it is a peer this
+  // node declared down: it is reminded (a Hello saying so, at most once a heartbeat_interval), and
+  // the frame is no error.
+  bool on_stranger(uint32_t id, TimePoint now);
+  // Why a member is dropped: it left (Bye), a new run replaced it, or anything else (it went
+  // silent, its queue stuck, it declared this node down): then it is declared down here.
+  enum class DropCause { kLeft, kReplaced, kDeclaredDown };
   // Drops member `id`, if it is one, closes its link and reports it down with its link's tally.
-  void drop(uint32_t id, std::string_view reason);
+  void drop(uint32_t id, DropCause cause, std::string_view reason);
   // Sends each member of `ids` a heartbeat with its ack (Liveness::received_from) on its control
   // connection; drops, instead, one whose
   // control queue stayed full for node_down_after (NativeLink::stuck).
@@ -74,7 +85,22 @@ class Membership {
     std::shared_ptr<NativeLink> link;
   };
 
-  NativeHello hello() const;
+  // A peer this node declared down: greeted until `until`, with `episode` in the Hellos.
+  struct DeclaredDown {
+    std::string endpoint;
+    uint64_t episode;
+    TimePoint until;
+    TimePoint next_reminder;  // a frame from it before then is not answered with a Hello
+  };
+
+  // This node's Hello to node `to` (0: to an endpoint whose node is not known): itself, its
+  // members, and the notice if it declared `to` down.
+  NativeHello hello_to(uint32_t to) const;
+  void send_hello(uint32_t to, const std::string& endpoint);
+  // Acts on the notice in `hello`, if it tells that its sender declared this node down.
+  void take_notice(const NativeHello& hello);
+  // The running member, other than `member`, that has `member`'s name.
+  std::optional<NativeMember> running_namesake(const NativeMember& member, TimePoint now) const;
   // Drops members that `member` replaces: an earlier run of it (same name or same endpoint).
   void drop_replaced(const NativeMember& member);
   void add(const NativeMember& member);
@@ -96,9 +122,14 @@ class Membership {
 
   // Receive thread only.
   absl::flat_hash_map<std::string, std::shared_ptr<NativeLink>> links_;  // by endpoint
-  // Endpoints of members that went silent, greeted with the seeds until the time given.
-  absl::flat_hash_map<std::string, TimePoint> former_;
+  absl::flat_hash_map<uint32_t, DeclaredDown> declared_down_;            // by node id
+  uint64_t next_episode_ = 1;
+  // Per peer, the last of its notices (downEpisode) that this node acted on; at most
+  // 2 * kMaxLinks, those of peers neither members nor declared down forgotten first.
+  absl::flat_hash_map<uint32_t, uint64_t> notices_taken_;
   TimePoint next_greeting_;
+  TimePoint alone_since_;  // when this node last had no member and began to wait for its seeds
+  TimePoint next_seed_log_;
 };
 
 }  // namespace bossa::transport

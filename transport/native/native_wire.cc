@@ -14,6 +14,8 @@ constexpr size_t kAckSize = 8;
 // A Hello lists at most this many members, and is at most this big.
 constexpr size_t kMaxMembers = 4096;
 constexpr size_t kMaxHelloBytes = 1 << 20;
+// A refusal's text is cut to this many octets.
+constexpr size_t kMaxRefusedBytes = 1024;
 
 void fill_member(wire::Member::Builder out, const NativeMember& member) {
   out.setId(member.identity.id);
@@ -95,6 +97,10 @@ std::string encode_hello(const NativeHello& hello) {
   for (size_t i = 0; i < hello.members.size(); ++i) {
     fill_member(members[static_cast<unsigned>(i)], hello.members[i]);
   }
+  root.setDownNode(hello.down_node);
+  root.setDownEpisode(hello.down_episode);
+  root.setEchoEpisode(hello.echo_episode);
+  root.setRefused(hello.refused.substr(0, kMaxRefusedBytes));
   return capnp_frame::write(message);
 }
 
@@ -114,6 +120,11 @@ absl::StatusOr<NativeHello> decode_hello(std::string_view bytes) {
               absl::StrCat("hello: ", members.size(), " members, at most ", kMaxMembers));
         }
         for (auto member : members) hello.members.push_back(read_member(member));
+        hello.down_node = root.getDownNode();
+        hello.down_episode = root.getDownEpisode();
+        hello.echo_episode = root.getEchoEpisode();
+        const std::string_view refused(root.getRefused().cStr(), root.getRefused().size());
+        hello.refused = std::string(refused.substr(0, kMaxRefusedBytes));
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

@@ -52,9 +52,14 @@ struct NativeMember {
   std::string endpoint;
 };
 
+// A Hello or HelloReply (native_wire.capnp says what each field means).
 struct NativeHello {
-  NativeMember self;
-  std::vector<NativeMember> members;
+  NativeMember self{};
+  std::vector<NativeMember> members{};
+  uint32_t down_node = 0;  // the receiver, declared down by the sender
+  uint64_t down_episode = 0;
+  uint64_t echo_episode = 0;  // a reply: the down_episode of the Hello it answers
+  std::string refused{};      // a reply: why the receiver is refused; empty if it is not
 };
 
 struct NativeHeader {

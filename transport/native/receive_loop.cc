@@ -106,8 +106,10 @@ void ReceiveLoop::handle(socket::Message message) {
     default:
       break;
   }
-  // Liveness watches exactly the members.
-  if (!liveness_.heard(header->sender, Clock::now())) {
+  // Liveness watches exactly the members. A peer declared down that still speaks is told so.
+  const Clock::time_point now = Clock::now();
+  if (!liveness_.heard(header->sender, now)) {
+    if (membership_.on_stranger(header->sender, now)) return;
     handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
                                        " from node ", header->sender, ", which is not a member"));
     return;
@@ -137,7 +139,7 @@ void ReceiveLoop::handle(socket::Message message) {
       break;
     case NativeKind::kBye:
       take_ack(header->sender, message[1].view());
-      membership_.drop(header->sender, "left");
+      membership_.drop(header->sender, Membership::DropCause::kLeft, "left");
       break;
     default:
       break;
@@ -157,7 +159,9 @@ void ReceiveLoop::take_ack(uint32_t sender, std::string_view body) {
 void ReceiveLoop::tick(Clock::time_point now) {
   if (std::optional<Liveness::Round> round = liveness_.round(now)) {
     membership_.send_heartbeats(round->alive);
-    for (uint32_t id : round->silent) membership_.drop(id, liveness_.silence_reason());
+    for (uint32_t id : round->silent) {
+      membership_.drop(id, Membership::DropCause::kDeclaredDown, liveness_.silence_reason());
+    }
   }
   membership_.greet(now);
   if (now >= next_sweep_) {

@@ -9,7 +9,8 @@
 // kControlEnvelope, go to the TransportHandler (on_envelope for each, on_batch_end after them)
 // and a Bye drops its sender. Envelopes received are counted per member (Liveness), and the
 // acks in heartbeats and Byes go to Membership. A frame that does not decode, or one
-// from a node that is not a member, is rejected (on_rejected).
+// from a node that is not a member, is rejected (on_rejected), unless it comes from a peer
+// declared down, which Membership reminds of it.
 //
 // Ownership: the loop owns the socket and the thread; Membership, Liveness, the handler and the
 // running flag outlive it. Thread-safety: bind(), start(), join() and close() from the thread that

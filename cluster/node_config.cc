@@ -40,6 +40,8 @@ constexpr int64_t kMaxMailboxCapacity = int64_t{1} << 40;
 constexpr size_t kMaxNodeNameLength = 64;
 constexpr size_t kMaxExchangeLength = 127;           // leaves room for the suffixes bossa appends
 constexpr int64_t kMaxAmqpHeartbeatSeconds = 65535;  // the protocol's 16-bit field
+// Past this a broker is not restarting: its nodes had better know they are apart.
+constexpr absl::Duration kMaxReconnectGrace = absl::Minutes(10);
 // transport.max_message_size: at least a batch chunk of 64 KiB with room to spare; at most what
 // the envelope decoder could ever be asked to read.
 constexpr int64_t kMinMessageSize = int64_t{1} << 20;
@@ -317,8 +319,8 @@ void read_node(Section node, NodeConfig& config) {
 }
 
 void read_amqp(Section amqp, transport::AmqpConfig& config) {
-  amqp.reject_unknown_keys(
-      {"url", "exchange", "publisher_confirms", "heartbeat", "connect_timeout", "ca_file"});
+  amqp.reject_unknown_keys({"url", "exchange", "publisher_confirms", "heartbeat", "connect_timeout",
+                            "ca_file", "reconnect_grace"});
   if (const auto* url = amqp.string("url")) {
     if (absl::StartsWith(url->get(), "amqp://") || absl::StartsWith(url->get(), "amqps://")) {
       config.url = url->get();
@@ -356,6 +358,20 @@ void read_amqp(Section amqp, transport::AmqpConfig& config) {
     config.connect_timeout = *timeout;
   }
   if (const auto* ca_file = amqp.string("ca_file")) config.ca_file = ca_file->get();
+  if (const auto* text =
+          amqp.get<std::string>("reconnect_grace", "a duration string such as \"15s\"")) {
+    absl::Duration grace;
+    if (absl::ParseDuration(text->get(), &grace) && grace >= absl::ZeroDuration() &&
+        grace <= kMaxReconnectGrace) {
+      config.reconnect_grace = grace;
+    } else {
+      amqp.fail(
+          *text, "reconnect_grace",
+          absl::StrCat("expected a duration from \"0s\" (no grace: peers go down as the "
+                       "broker is lost) to \"",
+                       absl::FormatDuration(kMaxReconnectGrace), "\", got ", quote(text->get())));
+    }
+  }
 }
 
 // heartbeat_interval < node_down_after, reported at whichever of the two the file sets.

@@ -50,6 +50,7 @@ exchange = "bossa.test"
 publisher_confirms = true
 heartbeat = "30s"
 connect_timeout = "1m"
+reconnect_grace = "30s"
 )",
                                                         "full.toml");
   ASSERT_TRUE(config.ok()) << config.status();
@@ -73,6 +74,7 @@ connect_timeout = "1m"
   EXPECT_TRUE(transport.amqp.publisher_confirms);
   EXPECT_EQ(transport.amqp.heartbeat, absl::Seconds(30));
   EXPECT_EQ(transport.amqp.connect_timeout, absl::Minutes(1));
+  EXPECT_EQ(transport.amqp.reconnect_grace, absl::Seconds(30));
 }
 
 TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
@@ -98,6 +100,7 @@ TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
   EXPECT_FALSE(config->transport.amqp.publisher_confirms);
   EXPECT_EQ(config->transport.amqp.heartbeat, absl::Seconds(10));
   EXPECT_EQ(config->transport.amqp.connect_timeout, absl::Seconds(5));
+  EXPECT_EQ(config->transport.amqp.reconnect_grace, absl::Seconds(15));
 }
 
 TEST(NodeConfig, AmqpKindNeedsOnlyANodeName) {
@@ -183,7 +186,7 @@ TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
 TEST(NodeConfig, UnknownKeyInTransportAmqpIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\nuri = \"amqp://\"\n")),
             "node.toml:6: transport.amqp.uri: unknown key (known keys in [transport.amqp]: url, "
-            "exchange, publisher_confirms, heartbeat, connect_timeout, ca_file)");
+            "exchange, publisher_confirms, heartbeat, connect_timeout, ca_file, reconnect_grace)");
 }
 
 TEST(NodeConfig, ValueOfTheWrongTypeIsAnError) {
@@ -313,6 +316,26 @@ TEST(NodeConfig, AmqpHeartbeatMustBeWholeSeconds) {
                                        "heartbeat = \"1500ms\"\n")),
             "node.toml:6: transport.amqp.heartbeat: expected a whole number of seconds from "
             "\"1s\" to \"65535s\", got \"1.5s\"");
+}
+
+TEST(NodeConfig, AmqpReconnectGraceIsZeroOrAPositiveDurationUpToTenMinutes) {
+  absl::StatusOr<NodeConfig> none = parse_node_config(
+      with_transport("kind = \"amqp\"\n[transport.amqp]\nreconnect_grace = \"0s\"\n"), "n.toml");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->transport.amqp.reconnect_grace, absl::ZeroDuration());
+  for (const char* grace : {"-1s", "11m", "soon", ""}) {
+    SCOPED_TRACE(grace);
+    EXPECT_EQ(problems_in(with_transport(absl::StrCat(
+                  "kind = \"amqp\"\n[transport.amqp]\nreconnect_grace = \"", grace, "\"\n"))),
+              absl::StrCat("node.toml:6: transport.amqp.reconnect_grace: expected a duration from "
+                           "\"0s\" (no grace: peers go down as the broker is lost) to \"10m\", "
+                           "got \"",
+                           grace, "\""));
+  }
+  EXPECT_EQ(
+      problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\nreconnect_grace = 15\n")),
+      "node.toml:6: transport.amqp.reconnect_grace: expected a duration string such as "
+      "\"15s\", got integer 15");
 }
 
 TEST(NodeConfig, AmqpExchangeMustBeAUsableName) {

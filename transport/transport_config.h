@@ -35,6 +35,9 @@ struct AmqpConfig {
   absl::Duration heartbeat = absl::Seconds(10);  // AMQP connection heartbeat
   absl::Duration connect_timeout = absl::Seconds(5);
   std::string ca_file;  // amqps: CA certificates to trust; empty: the system's
+  // How long a node that lost the broker keeps its peers while it reconnects; zero: not at all,
+  // every peer goes down as the broker is lost.
+  absl::Duration reconnect_grace = absl::Seconds(15);
 };
 
 struct TransportConfig {

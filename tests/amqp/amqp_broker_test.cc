@@ -1,6 +1,7 @@
 // The amqp backend against real RabbitMQ brokers: a node that cannot reach its broker, a plain
 // AMQP client reaching a named actor, an envelope for a vanished queue coming back to its sender,
-// and a broker restart in the middle of traffic with publisher confirms on.
+// hellos that make a node start over with a peer, and a broker restart in the middle of traffic
+// with publisher confirms on.
 // (The cluster conformance suite runs on amqp too: tests/cluster/conformance_test.cc.)
 #include <netinet/in.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #include "tests/support/test_services.h"
 #include "transport/amqp/amqp_connection.h"
 #include "transport/amqp/amqp_topology.h"
+#include "transport/envelope_batch.h"
 
 namespace bossa::cluster_test {
 namespace {
@@ -81,6 +83,33 @@ void announce_ghost(AmqpConnection& connection, const std::string& prefix, uint3
   properties.reply_to = amqp_cstring_bytes(key.c_str());
   properties.type = amqp_cstring_bytes("alive");
   ASSERT_TRUE(connection.publish(prefix + ".presence", "", false, properties, "").ok());
+}
+
+// What a node sends another on its queue, sent for a node that does not exist: a hello
+// (`epoch` set) or batch number `number` of `envelopes` (transport/envelope_batch.h).
+void send_as_ghost(AmqpConnection& connection, const std::string& prefix, uint32_t id, uint32_t to,
+                   uint64_t number, std::optional<uint64_t> epoch,
+                   std::string_view envelopes = {}) {
+  const std::string key = transport::node_key(id);
+  const std::string message_id = absl::StrCat(number);
+  const std::string epoch_text = absl::StrCat(epoch.value_or(0));
+  amqp_basic_properties_t properties{};
+  properties._flags =
+      AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
+  properties.app_id = amqp_cstring_bytes("ghost");
+  properties.reply_to = amqp_cstring_bytes(key.c_str());
+  properties.message_id = amqp_cstring_bytes(message_id.c_str());
+  if (epoch) {
+    properties._flags |= AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_CORRELATION_ID_FLAG;
+    properties.type = amqp_cstring_bytes("hello");
+    properties.correlation_id = amqp_cstring_bytes(epoch_text.c_str());
+  } else {
+    properties._flags |= AMQP_BASIC_CONTENT_TYPE_FLAG;
+    properties.content_type = amqp_cstring_bytes(transport::kBatchContentType.data());
+  }
+  ASSERT_TRUE(
+      connection.publish(prefix + ".nodes", transport::node_key(to), false, properties, envelopes)
+          .ok());
 }
 
 NodeConfig amqp_node(const std::string& url, absl::Duration connect_timeout) {
@@ -253,6 +282,60 @@ TEST(AmqpUndelivered, AnEnvelopeForAQueueThatIsGoneComesBackToItsSender) {
   }
   EXPECT_EQ(main.runtime().dead_letter_count(), dead_letters + 1);
   EXPECT_EQ(main.counters().undeliverable.load(), undeliverable + 1);
+}
+
+TEST(AmqpHello, ANodeStartsOverWithAPeerThatHadItDownOrWhoseBatchesWereLost) {
+  TestCluster cluster(Backend::kAmqp);
+  Node& main = cluster.main();
+  ScopedActor me(main.runtime());
+  main.monitor_nodes(me.pid());
+  // monitor_nodes is a message to the node service: a round trip through it says it has been read.
+  ASSERT_TRUE(main.rpc_blocking_call<int64_t>(main.name(), "nodes", int64_t{0}).ok());
+  std::unique_ptr<AmqpConnection> client = raw_connection(test_amqp_url());
+  ASSERT_NE(client, nullptr);
+  const std::string& prefix = cluster.amqp_exchange();
+  constexpr uint32_t kGhost = 78;
+  announce_ghost(*client, prefix, kGhost, "ghost");
+  absl::StatusOr<NodeUp> up = me->receive_for<NodeUp>(kWait);
+  ASSERT_TRUE(up.ok()) << up.status();
+  ASSERT_EQ(up->id, kGhost);
+
+  // The ghost's first hello pairs main's incarnation of it; one with a greater epoch says the
+  // ghost had main down meanwhile: main starts over too.
+  send_as_ghost(*client, prefix, kGhost, main.id(), 0, /*epoch=*/1);
+  announce_ghost(*client, prefix, kGhost, "ghost");
+  send_as_ghost(*client, prefix, kGhost, main.id(), 0, /*epoch=*/2);
+  absl::StatusOr<NodeDown> down = me->receive_for<NodeDown>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->id, kGhost);
+  EXPECT_EQ(down->reason, "it had this node down");
+  up = me->receive_for<NodeUp>(kWait);
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->id, kGhost);
+
+  // That hello said no batch came before; batch 3 says two were lost on the way.
+  announce_ghost(*client, prefix, kGhost, "ghost");
+  send_as_ghost(*client, prefix, kGhost, main.id(), 3, std::nullopt);
+  down = me->receive_for<NodeDown>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->reason, "2 batches it sent were lost on the way");
+  up = me->receive_for<NodeUp>(kWait);
+  ASSERT_TRUE(up.ok()) << up.status();
+  // Batch 4 follows 3, and what it carries arrives: nothing more happens.
+  const uint64_t downs = main.counters().nodes_down.load();
+  Envelope envelope{.to = WirePid{main.id(), me.pid().serial},
+                    .from = WirePid{kGhost, 1},
+                    .type_id = wire_type_id("string"),
+                    .to_name = {},
+                    .payload = encode(std::string("in order")).value()};
+  std::string batch;
+  transport::append_to_batch(batch, encode_envelope(envelope));
+  send_as_ghost(*client, prefix, kGhost, main.id(), 4, std::nullopt, batch);
+  absl::StatusOr<std::string> text = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "in order");
+  EXPECT_EQ(main.counters().nodes_down.load(), downs);
+  EXPECT_TRUE(main.resolve_node("ghost").has_value());
 }
 
 // A broker of the test's own, so that restarting it disturbs no other test.

@@ -14,18 +14,21 @@ AmqpPeers::Heard AmqpPeers::heard(const NodeIdentity& node, uint64_t session,
     heard.stale = true;
     return heard;
   }
-  if (auto known = sessions_.find(node.id); known != sessions_.end() && session < known->second) {
-    heard.stale = true;
+  if (auto it = peers_.find(node.id); it != peers_.end()) {
+    Peer& peer = it->second;
+    if (session < peer.first_session) {
+      heard.stale = true;
+      return heard;
+    }
+    peer.last_heard = now;
+    if (session > peer.session) {
+      peer.session = sessions_[node.id] = session;
+      heard.reconnected = true;
+    }
     return heard;
   }
-  if (auto it = peers_.find(node.id); it != peers_.end()) {
-    it->second.last_heard = now;
-    if (session > it->second.session) {
-      it->second.session = session;
-      sessions_[node.id] = session;
-      heard.reconnected = true;
-      heard.came_up = true;
-    }
+  if (auto known = sessions_.find(node.id); known != sessions_.end() && session < known->second) {
+    heard.stale = true;
     return heard;
   }
   for (auto it = peers_.begin(); it != peers_.end();) {
@@ -37,14 +40,45 @@ AmqpPeers::Heard AmqpPeers::heard(const NodeIdentity& node, uint64_t session,
       ++it;
     }
   }
-  peers_.emplace(node.id, Peer{node, session, now});
+  peers_.emplace(node.id, Peer{node, session, session, now, std::nullopt});
   sessions_[node.id] = session;
+  ++epochs_[node.id];
   heard.came_up = true;
   return heard;
 }
 
 void AmqpPeers::heard_all(Clock::time_point now) {
   for (auto& [id, peer] : peers_) peer.last_heard = now;
+}
+
+AmqpPeers::Hello AmqpPeers::hello(uint32_t id, uint64_t epoch) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return Hello::kSame;
+  std::optional<uint64_t>& paired = it->second.paired;
+  if (!paired) {
+    paired = epoch;
+    return Hello::kFirst;
+  }
+  if (epoch <= *paired) return Hello::kSame;
+  paired = epoch;
+  return Hello::kRenewed;
+}
+
+std::optional<NodeIdentity> AmqpPeers::renew(uint32_t id, bool ours) {
+  auto it = peers_.find(id);
+  if (it == peers_.end()) return std::nullopt;
+  if (ours) {
+    // The node's next hello pairs the new incarnation, whatever its epoch: it may have broken off
+    // too meanwhile, and then neither has to start over again.
+    ++epochs_[id];
+    it->second.paired.reset();
+  }
+  return it->second.node;
+}
+
+uint64_t AmqpPeers::epoch(uint32_t id) const {
+  auto it = epochs_.find(id);
+  return it == epochs_.end() ? 0 : it->second;
 }
 
 std::optional<NodeIdentity> AmqpPeers::remove(uint32_t id, bool left) {
@@ -86,6 +120,7 @@ void AmqpPeers::bury(uint32_t id) {
   if (gone_.size() >= kMaxGoneIds) gone_.clear();
   gone_.insert(id);
   sessions_.erase(id);
+  epochs_.erase(id);
 }
 
 }  // namespace bossa::transport

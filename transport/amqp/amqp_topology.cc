@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
 #include "transport/amqp/amqp_bytes.h"
@@ -40,6 +41,14 @@ std::optional<std::string_view> message_property(const amqp_basic_properties_t& 
                                                  amqp_flags_t flag, const amqp_bytes_t& value) {
   if ((properties._flags & flag) == 0) return std::nullopt;
   return view_of(value);
+}
+
+std::optional<uint64_t> number_property(const amqp_basic_properties_t& properties,
+                                        amqp_flags_t flag, const amqp_bytes_t& value) {
+  std::optional<std::string_view> text = message_property(properties, flag, value);
+  uint64_t number = 0;
+  if (!text || !absl::SimpleAtoi(as_absl(*text), &number)) return std::nullopt;
+  return number;
 }
 
 uint64_t session_of(const amqp_basic_properties_t& properties) {

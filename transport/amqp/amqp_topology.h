@@ -9,8 +9,10 @@
 //   P.presence.<name>.<id>  queue: presence announcements, one per node
 // Node traffic carries app_id = the sender's name, reply_to = its id, timestamp = its session
 // (amqp_peers.h), a content type (a batch of envelopes, or one from outside), type "alive" on
-// presence and "bye" on a leaving node's last word to each peer, and with publisher confirms a
-// per-destination sequence number as message_id. Plain values and free functions; no shared state.
+// presence and "bye" on a leaving node's last word to each peer. A batch's message_id is its
+// number, counted per destination from 1; a message of type "hello" (empty) carries as message_id
+// the last number its sender gave a batch for the receiver, and as correlation_id the epoch the
+// receiver is known under there. Plain values and free functions; no shared state.
 #pragma once
 
 #include <amqp.h>
@@ -28,6 +30,7 @@ inline constexpr std::string_view kEnvelopeContentType = "application/vnd.bossa.
 inline constexpr std::string_view kBatchContentType = "application/vnd.bossa.envelope-batch";
 inline constexpr std::string_view kPresenceAlive = "alive";  // type of an announcement
 inline constexpr std::string_view kPresenceBye = "bye";      // type of a leaving node's last word
+inline constexpr std::string_view kPresenceHello = "hello";  // type of where a node stands
 
 struct AmqpTopology {
   explicit AmqpTopology(std::string_view prefix);
@@ -48,6 +51,9 @@ std::optional<uint32_t> parse_node_key(std::string_view key);
 // The property of `properties` that `flag` marks, if it is present (it points into them).
 std::optional<std::string_view> message_property(const amqp_basic_properties_t& properties,
                                                  amqp_flags_t flag, const amqp_bytes_t& value);
+// The property as a number in decimal; nullopt if it is absent or is not one.
+std::optional<uint64_t> number_property(const amqp_basic_properties_t& properties,
+                                        amqp_flags_t flag, const amqp_bytes_t& value);
 // The sender's session (amqp_peers.h), carried as the message's timestamp; 0 if absent.
 uint64_t session_of(const amqp_basic_properties_t& properties);
 // Who sent a node envelope or an announcement: app_id names it, reply_to is its id; nullopt if

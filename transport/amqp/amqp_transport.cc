@@ -222,7 +222,7 @@ void AmqpTransport::run(Session first) {
 absl::Status AmqpTransport::serve(Session& session) {
   if (absl::Status status = check_heartbeats(session); !status.ok()) return status;
   if (absl::Status status = apply_bindings(session); !status.ok()) return status;
-  batch_outbound(session);
+  batch_outbound(/*all=*/false);
   if (absl::Status status = publish_pending(session); !status.ok()) return status;
   const Clock::time_point now = Clock::now();
   if (now >= next_announce_ && !session.blocked) {
@@ -281,7 +281,7 @@ absl::Status AmqpTransport::check_heartbeats(const Session& session) const {
 
 void AmqpTransport::lose(Session& session, const absl::Status& why) {
   const std::string reason = absl::StrCat("lost the broker: ", why.message());
-  report_in_flight(session, reason);
+  report_in_flight(&session, reason);
   std::vector<NodeIdentity> peers;
   {
     MutexLock lock(mutex_);
@@ -294,7 +294,7 @@ void AmqpTransport::lose(Session& session, const absl::Status& why) {
 void AmqpTransport::leave(Session& session) {
   // What actors sent before the node stopped still leaves if it can; then each peer hears bye
   // after the last envelope for it, on the same path.
-  batch_outbound(session);
+  batch_outbound(/*all=*/true);
   session.writable = true;
   absl::Status left = check_heartbeats(session);  // a silent broker would hold a publish forever
   if (left.ok()) left = publish_pending(session);
@@ -310,7 +310,7 @@ void AmqpTransport::leave(Session& session) {
                           /*mandatory=*/false));
     }
   }
-  report_in_flight(session, "the node stopped");
+  report_in_flight(&session, "the node stopped");
   if (left.ok() && config_.amqp.publisher_confirms) (void)session.consumer->delete_queue(queue_);
 }
 
@@ -319,7 +319,7 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
   if (session != nullptr) {
     work = session->consumer->has_buffered_input() || session->publisher->has_buffered_input();
     MutexLock lock(mutex_);
-    work = work || ((!outbound_.empty() || !session->pending.empty()) && can_publish(*session) &&
+    work = work || ((!outbound_.empty() || !pending_.empty()) && can_publish(*session) &&
                     session->writable);
   }
   // Heartbeats are sent as frames are read: wake at least twice per heartbeat period.
@@ -330,7 +330,7 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
                             : std::chrono::duration_cast<std::chrono::milliseconds>(
                                   deadline - Clock::now() + std::chrono::microseconds(999));
   pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
-  const bool waiting_to_publish = session != nullptr && !session->pending.empty();
+  const bool waiting_to_publish = session != nullptr && !pending_.empty();
   if (session != nullptr) {
     fds[1].fd = session->consumer->fd();
     fds[2].fd = session->publisher->fd();

@@ -1,19 +1,21 @@
 // AmqpTransport: the `amqp` backend of Transport, over a RabbitMQ broker through rabbitmq-c.
 //
 // Every node owns a queue on the broker. Envelopes travel in batches through a direct exchange
-// keyed by node id, published mandatory; global names are bindings of the holder's queue, so the
-// broker routes by name and any AMQP client can reach a named actor; membership is announced on a
-// fanout exchange (amqp_topology.h names it all, amqp_peers.h tells sessions apart). One thread
-// per node owns a publishing and a consuming connection. docs/transports.md explains the design,
-// broker failures, flow control and publisher confirms.
+// keyed by node id, published mandatory and numbered per destination; global names are bindings of
+// the holder's queue, so the broker routes by name and any AMQP client can reach a named actor;
+// membership is announced on a fanout exchange, and a hello on a node's queue tells it where it
+// stands (amqp_topology.h names it all, amqp_peers.h tells sessions and incarnations apart). One
+// thread per node owns a publishing and a consuming connection. docs/transports.md explains the
+// design, broker failures, flow control and publisher confirms.
 //
 // send() queues for that thread and wakes it; a full queue makes it wait up to node_down_after,
 // then fail with ResourceExhausted. A Lane::kControl envelope does not wait for that room, but
 // travels the peer's node queue in order with data: liveness does not depend on it (presence has
-// queues of its own), and a control queue per node is not there yet. On broker loss every peer
-// goes down here, envelopes not yet published or confirmed are reported undelivered (with
-// confirms, one may have been delivered all the same), and the thread reconnects with backoff and
-// announces a new session.
+// queues of its own), and a control queue per node is not there yet. A gap in the numbers a peer
+// sends, or a hello saying it broke off, makes both sides start over with each other (node down,
+// then up). On broker loss every peer goes down here, envelopes not yet published or confirmed are
+// reported undelivered (with confirms, one may have been delivered all the same), and the thread
+// reconnects with backoff and announces a new session.
 // Thread-safety: as Transport.
 #pragma once
 
@@ -60,10 +62,12 @@ class AmqpTransport final : public Transport {
     uint32_t to;
     std::string envelope;
   };
-  // Envelopes for one node in one AMQP message (transport/envelope_batch.h).
+  // What goes to one node in one AMQP message: envelopes (transport/envelope_batch.h), or a hello
+  // carrying the epoch the node is known under here.
   struct Batch {
     uint32_t to;
     std::string envelopes;
+    std::optional<uint64_t> hello;
   };
   struct Unconfirmed {
     uint64_t tag;
@@ -77,7 +81,6 @@ class AmqpTransport final : public Transport {
     Clock::time_point began;
     Clock::time_point consumer_heard;  // when the broker last sent something to consume
     bool writable = true;              // the publishing socket could take more when last polled
-    std::deque<Batch> pending;         // batched, waiting for the publishing socket
     uint64_t next_publish_tag = 1;
     std::deque<Unconfirmed> unconfirmed;  // with confirms: published, not yet confirmed
     uint64_t unacked_delivery = 0;        // with confirms: the last delivery not yet acknowledged
@@ -91,16 +94,17 @@ class AmqpTransport final : public Transport {
   absl::Status apply_bindings(Session& session);
   // Not while the broker blocks this node, nor with kMaxUnconfirmed envelopes unconfirmed.
   bool can_publish(const Session& session) const;
-  // Moves what send() queued into the session's pending batches.
-  void batch_outbound(Session& session);
+  // Moves what send() queued into the pending batches; unless `all`, only while they are few.
+  void batch_outbound(bool all);
   // Publishes pending batches while the socket can take them, up to kMaxBytesPerTurn.
   absl::Status publish_pending(Session& session);
   absl::Status publish(Session& session, std::string_view exchange, std::string_view key,
                        amqp_basic_properties_t& properties, std::string_view body, bool mandatory);
   // Tells the handler that each envelope of `batch` was not delivered.
   void report_undelivered(const Batch& batch, std::string_view reason);
-  // Reports whatever the session still holds: pending batches, unconfirmed ones, queued envelopes.
-  void report_in_flight(Session& session, std::string_view reason);
+  // Reports whatever is still on its way: the session's unconfirmed batches (if there is a
+  // session), pending batches, queued envelopes.
+  void report_in_flight(Session* session, std::string_view reason);
   absl::Status announce(Session& session);
   // Fails if the broker has sent nothing to consume for one and a half heartbeat periods.
   absl::Status check_heartbeats(const Session& session) const;
@@ -111,9 +115,18 @@ class AmqpTransport final : public Transport {
   void on_delivery(Session& session, const amqp_envelope_t& delivery);
   void on_presence(const amqp_basic_properties_t& properties);
   void on_node_envelope(const amqp_envelope_t& delivery);
+  // A hello from `node`: `sequence` is the last number it gave a batch for this node.
+  void on_hello(const NodeIdentity& node, uint64_t session, uint64_t sequence, uint64_t epoch);
   void on_outside_message(const amqp_envelope_t& delivery);
   // Tells the handler what hearing from `node` in `session` changed; false if it was stale.
   bool note_heard(const NodeIdentity& node, uint64_t session);
+  // Queues a hello for node `to` after whatever send() queued for it before.
+  void say_hello(uint32_t to, uint64_t epoch);
+  // After a batch for node `to` was lost (returned, refused): a hello, if the node is up, so that
+  // it notices the gap now rather than at its next batch.
+  void hello_again(uint32_t to);
+  // Starts over with `node`, which stays up: down, then up again; `ours` as in AmqpPeers::renew.
+  void renew(const NodeIdentity& node, bool ours, std::string_view reason);
   void expire_silent();
   // Reports what the session had in flight and every peer down; the session is over.
   void lose(Session& session, const absl::Status& why);
@@ -143,9 +156,12 @@ class AmqpTransport final : public Transport {
   // Node thread only.
   absl::flat_hash_set<std::string> bound_names_;  // names this node's queue is bound with
   uint64_t last_session_ = 0;
+  std::deque<Batch> pending_;  // batched, waiting for the publishing socket
 
-  absl::flat_hash_map<uint32_t, uint64_t> next_sequence_;  // with confirms: per destination
-  absl::flat_hash_map<uint32_t, uint64_t> last_sequence_;  // with confirms: per sender
+  absl::flat_hash_map<uint32_t, uint64_t> next_sequence_;  // per destination: the last one given
+  absl::flat_hash_map<uint32_t, uint64_t> last_sequence_;  // per sender: the last one received
+  // Senders whose numbers count in their incarnation here: a gap after the last one is a loss.
+  absl::flat_hash_set<uint32_t> counting_;
   Clock::time_point next_announce_;
 
   std::atomic<std::thread::id> thread_id_;  // the node thread, set as it starts

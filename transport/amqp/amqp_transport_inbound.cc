@@ -3,9 +3,9 @@
 #include "base/mutex.h"
 #include "transport/amqp/amqp_transport.h"
 
+#include <algorithm>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
 #include "transport/amqp/amqp_bytes.h"
@@ -77,8 +77,11 @@ absl::Status AmqpTransport::handle_frame(Session& session, const amqp_frame_t& f
           (publisher ? session.publisher : session.consumer)->read_content(frame.channel);
       if (!body.ok()) return body.status();
       if (std::optional<uint32_t> to = parse_node_key(key)) {
-        report_undelivered(Batch{*to, *std::move(body)},
+        // A hello has an empty body: one that comes back does not call for another.
+        const bool batch = !body->empty();
+        report_undelivered(Batch{*to, *std::move(body), std::nullopt},
                            absl::StrCat("the broker has no queue for node ", *to, " (", why, ")"));
+        if (batch) hello_again(*to);
       }
       return absl::OkStatus();
     }
@@ -161,20 +164,33 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
     if (gone) handler_->on_node_down(*gone, "left", DeliveryTally{});
     return;
   }
-  if (config_.amqp.publisher_confirms) {
-    uint64_t sequence = 0;
-    std::optional<std::string_view> id =
-        message_property(properties, AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id);
-    if (!id || !absl::SimpleAtoi(as_absl(*id), &sequence)) {
-      handler_->on_rejected(absl::StrCat("a node message from node ", sender->id,
-                                         " without a sequence number in its message id"));
+  const std::optional<uint64_t> sequence =
+      number_property(properties, AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id);
+  if (!sequence) {
+    handler_->on_rejected(absl::StrCat("a node message from node ", sender->id,
+                                       " without a sequence number in its message id"));
+    return;
+  }
+  const uint64_t session = session_of(properties);
+  if (message_property(properties, AMQP_BASIC_TYPE_FLAG, properties.type) == kPresenceHello) {
+    const std::optional<uint64_t> epoch =
+        number_property(properties, AMQP_BASIC_CORRELATION_ID_FLAG, properties.correlation_id);
+    if (!epoch) {
+      handler_->on_rejected(absl::StrCat("a hello from node ", sender->id,
+                                         " without an epoch in its correlation id"));
       return;
     }
-    uint64_t& last = last_sequence_[sender->id];
-    if (sequence <= last) return;  // seen before the connection dropped: redelivered
-    last = sequence;
+    on_hello(*sender, session, *sequence, *epoch);
+    return;
   }
-  if (!note_heard(*sender, session_of(properties))) return;  // from a run or session now over
+  if (*sequence <= last_sequence_[sender->id]) return;  // seen before the connection dropped
+  if (!note_heard(*sender, session)) return;            // from a run or session now over
+  const uint64_t last = std::exchange(last_sequence_[sender->id], *sequence);
+  if (counting_.contains(sender->id) && *sequence > last + 1) {
+    renew(*sender, /*ours=*/true,
+          absl::StrCat(*sequence - last - 1, " batches it sent were lost on the way"));
+  }
+  counting_.insert(sender->id);
   if (message_property(properties, AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type) !=
       kBatchContentType) {
     handler_->on_rejected(absl::StrCat("a node message from node ", sender->id,
@@ -209,19 +225,79 @@ void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
   handler_->on_batch_end();
 }
 
+void AmqpTransport::on_hello(const NodeIdentity& node, uint64_t session, uint64_t sequence,
+                             uint64_t epoch) {
+  if (!note_heard(node, session)) return;
+  AmqpPeers::Hello said;
+  {
+    MutexLock lock(mutex_);
+    said = peers_.hello(node.id, epoch);
+  }
+  const uint64_t last = last_sequence_[node.id];
+  if (said == AmqpPeers::Hello::kRenewed) {
+    renew(node, /*ours=*/false, "it had this node down");
+  } else if (counting_.contains(node.id) && sequence > last) {
+    renew(node, /*ours=*/true,
+          absl::StrCat(sequence - last, " batches it sent were lost on the way"));
+  }
+  last_sequence_[node.id] = std::max(last, sequence);
+  counting_.insert(node.id);
+}
+
 bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
   AmqpPeers::Heard heard;
+  uint64_t epoch = 0;
   {
     MutexLock lock(mutex_);
     heard = peers_.heard(node, session, Clock::now());
+    epoch = peers_.epoch(node.id);
   }
   if (heard.stale) return false;
   for (const NodeIdentity& replaced : heard.replaced) {
+    counting_.erase(replaced.id);
     handler_->on_node_down(replaced, "restarted", DeliveryTally{});
   }
-  if (heard.reconnected) handler_->on_node_down(node, "reconnected to the broker", DeliveryTally{});
-  if (heard.came_up) handler_->on_node_up(node);
+  if (heard.came_up) {
+    // Its numbers count from the first message of this incarnation.
+    counting_.erase(node.id);
+    say_hello(node.id, epoch);
+    handler_->on_node_up(node);
+  } else if (heard.reconnected) {
+    // Its queue may have gone with its connection: the hello tells it what it should have had.
+    say_hello(node.id, epoch);
+  }
   return true;
+}
+
+void AmqpTransport::say_hello(uint32_t to, uint64_t epoch) {
+  batch_outbound(/*all=*/true);
+  pending_.push_back(Batch{to, {}, epoch});
+}
+
+void AmqpTransport::hello_again(uint32_t to) {
+  std::optional<uint64_t> epoch;
+  {
+    MutexLock lock(mutex_);
+    if (peers_.is_up(to)) epoch = peers_.epoch(to);
+  }
+  if (epoch) say_hello(to, *epoch);
+}
+
+void AmqpTransport::renew(const NodeIdentity& node, bool ours, std::string_view reason) {
+  std::optional<NodeIdentity> renewed;
+  uint64_t epoch = 0;
+  {
+    MutexLock lock(mutex_);
+    renewed = peers_.renew(node.id, ours);
+    epoch = peers_.epoch(node.id);
+  }
+  if (!renewed) return;
+  counting_.erase(node.id);
+  // What this node sent before leaves ahead of the hello; what it sends once the handler hears the
+  // node is up again, after it.
+  say_hello(node.id, epoch);
+  handler_->on_node_down(*renewed, reason, DeliveryTally{});
+  handler_->on_node_up(*renewed);
 }
 
 void AmqpTransport::expire_silent() {

@@ -24,10 +24,12 @@ constexpr size_t kMaxPendingBytes = 4 * 1024 * 1024;  // batched, waiting for th
 
 }  // namespace
 
-void AmqpTransport::batch_outbound(Session& session) {
-  size_t pending_bytes = 0;
-  for (const Batch& batch : session.pending) pending_bytes += batch.envelopes.size();
-  if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
+void AmqpTransport::batch_outbound(bool all) {
+  if (!all) {
+    size_t pending_bytes = 0;
+    for (const Batch& batch : pending_) pending_bytes += batch.envelopes.size();
+    if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
+  }
   std::vector<Outbound> queued;
   {
     MutexLock lock(mutex_);
@@ -39,9 +41,9 @@ void AmqpTransport::batch_outbound(Session& session) {
   // ones already pending, so the order per node holds.
   absl::flat_hash_map<uint32_t, size_t> filling;  // destination -> its batch being filled
   for (const Outbound& out : queued) {
-    auto [it, fresh] = filling.try_emplace(out.to, session.pending.size());
-    if (fresh) session.pending.push_back(Batch{out.to, {}});
-    std::string& envelopes = session.pending[it->second].envelopes;
+    auto [it, fresh] = filling.try_emplace(out.to, pending_.size());
+    if (fresh) pending_.push_back(Batch{out.to, {}, std::nullopt});
+    std::string& envelopes = pending_[it->second].envelopes;
     append_to_batch(envelopes, out.envelope);
     if (envelopes.size() >= kMaxBatchBytes) filling.erase(it);
   }
@@ -52,32 +54,46 @@ absl::Status AmqpTransport::publish_pending(Session& session) {
   const std::string self_key = node_key(self_.id);
   amqp_basic_properties_t properties{};
   properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_APP_ID_FLAG |
-                      AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
+                      AMQP_BASIC_REPLY_TO_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+                      AMQP_BASIC_MESSAGE_ID_FLAG;
   properties.content_type = bytes_of(kBatchContentType);
   properties.app_id = bytes_of(self_.name);
   properties.reply_to = bytes_of(self_key);
   properties.delivery_mode = confirms ? AMQP_DELIVERY_PERSISTENT : AMQP_DELIVERY_NONPERSISTENT;
+  amqp_basic_properties_t hello = properties;
+  hello._flags = (properties._flags & ~AMQP_BASIC_CONTENT_TYPE_FLAG) | AMQP_BASIC_TYPE_FLAG |
+                 AMQP_BASIC_CORRELATION_ID_FLAG;
+  hello.type = bytes_of(kPresenceHello);
   std::string sequence;
-  if (confirms) properties._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
+  std::string epoch;
 
   size_t published_bytes = 0;
-  while (!session.pending.empty() && can_publish(session) && session.writable &&
+  while (!pending_.empty() && can_publish(session) && session.writable &&
          published_bytes < kMaxBytesPerTurn) {
-    Batch& batch = session.pending.front();
-    if (confirms) {
-      sequence = absl::StrCat(++next_sequence_[batch.to]);
+    Batch& batch = pending_.front();
+    uint64_t& last = next_sequence_[batch.to];
+    amqp_basic_properties_t* sent = &properties;
+    if (batch.hello) {
+      sequence = absl::StrCat(last);
+      epoch = absl::StrCat(*batch.hello);
+      hello.message_id = bytes_of(sequence);
+      hello.correlation_id = bytes_of(epoch);
+      sent = &hello;
+    } else {
+      sequence = absl::StrCat(last + 1);
       properties.message_id = bytes_of(sequence);
     }
     if (absl::Status published = publish(session, topology_.nodes_exchange, node_key(batch.to),
-                                         properties, batch.envelopes, /*mandatory=*/true);
+                                         *sent, batch.envelopes, /*mandatory=*/true);
         !published.ok()) {
       return published;  // lose() reports the batch, still pending
     }
+    if (!batch.hello) ++last;  // only a batch that left takes its number: no gap otherwise
     published_bytes += batch.envelopes.size();
     if (confirms) {
       session.unconfirmed.push_back(Unconfirmed{session.next_publish_tag - 1, std::move(batch)});
     }
-    session.pending.pop_front();
+    pending_.pop_front();
     // The socket's room is looked at again before the next batch: a broker that stopped reading
     // must not leave the thread blocked in a write.
     pollfd out{session.publisher->fd(), POLLOUT, 0};
@@ -103,15 +119,17 @@ void AmqpTransport::report_undelivered(const Batch& batch, std::string_view reas
   });
 }
 
-void AmqpTransport::report_in_flight(Session& session, std::string_view reason) {
-  const std::string unconfirmed =
-      absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
-  for (const Unconfirmed& pending : session.unconfirmed) {
-    report_undelivered(pending.batch, unconfirmed);
+void AmqpTransport::report_in_flight(Session* session, std::string_view reason) {
+  if (session != nullptr) {
+    const std::string unconfirmed =
+        absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
+    for (const Unconfirmed& pending : session->unconfirmed) {
+      report_undelivered(pending.batch, unconfirmed);
+    }
+    session->unconfirmed.clear();
   }
-  session.unconfirmed.clear();
-  for (const Batch& batch : session.pending) report_undelivered(batch, reason);
-  session.pending.clear();
+  for (const Batch& batch : pending_) report_undelivered(batch, reason);
+  pending_.clear();
   std::vector<Outbound> queued;
   {
     MutexLock lock(mutex_);
@@ -151,7 +169,9 @@ absl::Status AmqpTransport::read_publisher(Session& session) {
 
 void AmqpTransport::settle(Session& session, uint64_t tag, bool multiple, bool refused) {
   auto report = [&](const Unconfirmed& settled) {
-    if (refused) report_undelivered(settled.batch, "the broker refused it (basic.nack)");
+    if (!refused || settled.batch.hello) return;
+    report_undelivered(settled.batch, "the broker refused it (basic.nack)");
+    hello_again(settled.batch.to);
   };
   std::deque<Unconfirmed>& pending = session.unconfirmed;
   if (multiple) {

@@ -87,15 +87,58 @@ TEST(AmqpPeers, ANodeComesUpOnceAndANewRunReplacesTheOld) {
   EXPECT_TRUE(peers.is_up(2));
 }
 
-TEST(AmqpPeers, ALaterSessionMeansTheNodeReconnectedAndAnEarlierOneIsStale) {
+TEST(AmqpPeers, ANodeThatReconnectedStaysUpAndItsEarlierSessionsStayValid) {
   AmqpPeers peers;
   const auto now = AmqpPeers::Clock::now();
   peers.heard(NodeIdentity{1, "alpha"}, 100, now);
   AmqpPeers::Heard again = peers.heard(NodeIdentity{1, "alpha"}, 200, now);
   EXPECT_TRUE(again.reconnected);
-  EXPECT_TRUE(again.came_up);
-  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).stale);
+  EXPECT_FALSE(again.came_up);
+  EXPECT_FALSE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).stale) << "one incarnation";
+  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 50, now).stale) << "before it came up";
   EXPECT_TRUE(peers.is_up(1));
+  // Once it went down, what it sent before the session it was last heard in is stale.
+  peers.remove(1, /*left=*/false);
+  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 100, now).stale);
+  EXPECT_TRUE(peers.heard(NodeIdentity{1, "alpha"}, 200, now).came_up);
+}
+
+TEST(AmqpPeers, TheEpochGrowsEachTimeANodeComesUpOrThisNodeBreaksOff) {
+  AmqpPeers peers;
+  const auto now = AmqpPeers::Clock::now();
+  EXPECT_EQ(peers.epoch(1), 0u);
+  peers.heard(NodeIdentity{1, "alpha"}, 100, now);
+  EXPECT_EQ(peers.epoch(1), 1u);
+  peers.remove(1, /*left=*/false);
+  peers.heard(NodeIdentity{1, "alpha"}, 100, now);
+  EXPECT_EQ(peers.epoch(1), 2u);
+  EXPECT_EQ(peers.renew(1, /*ours=*/true), (NodeIdentity{1, "alpha"}));
+  EXPECT_EQ(peers.epoch(1), 3u);
+  EXPECT_EQ(peers.renew(1, /*ours=*/false), (NodeIdentity{1, "alpha"}));
+  EXPECT_EQ(peers.epoch(1), 3u) << "starting over in answer says nothing new";
+  EXPECT_FALSE(peers.renew(2, /*ours=*/true).has_value());
+  // A node that left is forgotten with its epoch.
+  peers.remove(1, /*left=*/true);
+  EXPECT_EQ(peers.epoch(1), 0u);
+}
+
+TEST(AmqpPeers, AHelloWithAGreaterEpochSaysTheNodeStartedOver) {
+  AmqpPeers peers;
+  const auto now = AmqpPeers::Clock::now();
+  peers.heard(NodeIdentity{1, "alpha"}, 100, now);
+  EXPECT_EQ(peers.hello(1, 4), AmqpPeers::Hello::kFirst);
+  EXPECT_EQ(peers.hello(1, 4), AmqpPeers::Hello::kSame);
+  EXPECT_EQ(peers.hello(1, 3), AmqpPeers::Hello::kSame);
+  EXPECT_EQ(peers.hello(1, 5), AmqpPeers::Hello::kRenewed);
+  EXPECT_EQ(peers.hello(1, 5), AmqpPeers::Hello::kSame);
+  // After this node broke off, the next hello pairs anew, whatever it says: both started over.
+  peers.renew(1, /*ours=*/true);
+  EXPECT_EQ(peers.hello(1, 9), AmqpPeers::Hello::kFirst);
+  // A node heard again after it went down is a new incarnation, paired by its next hello.
+  peers.remove(1, /*left=*/false);
+  peers.heard(NodeIdentity{1, "alpha"}, 100, now);
+  EXPECT_EQ(peers.hello(1, 9), AmqpPeers::Hello::kFirst);
+  EXPECT_EQ(peers.hello(2, 1), AmqpPeers::Hello::kSame) << "a node that is not up";
 }
 
 TEST(AmqpPeers, ANodeThatLeftIsNotBroughtBackByWhatArrivesAfterItsBye) {

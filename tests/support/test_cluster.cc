@@ -29,10 +29,12 @@ std::string to_toml(const NodeConfig& config) {
     absl::StrAppend(&toml, "listen = \"", config.transport.listen, "\"\n");
   }
   if (config.transport.kind == transport::TransportKind::kAmqp) {
-    absl::StrAppend(&toml, "[transport.amqp]\nurl = \"", config.transport.amqp.url,
-                    "\"\nexchange = \"", config.transport.amqp.exchange,
-                    "\"\npublisher_confirms = ",
-                    config.transport.amqp.publisher_confirms ? "true" : "false", "\n");
+    absl::StrAppend(
+        &toml, "[transport.amqp]\nurl = \"", config.transport.amqp.url, "\"\nexchange = \"",
+        config.transport.amqp.exchange,
+        "\"\npublisher_confirms = ", config.transport.amqp.publisher_confirms ? "true" : "false",
+        "\nreconnect_grace = \"", absl::FormatDuration(config.transport.amqp.reconnect_grace),
+        "\"\n");
   }
   return toml;
 }
@@ -127,6 +129,7 @@ NodeConfig TestCluster::config_for(const std::string& name) {
     config.transport.amqp.url = amqp_.url.empty() ? test_amqp_url() : amqp_.url;
     config.transport.amqp.exchange = exchange_;
     config.transport.amqp.publisher_confirms = amqp_.publisher_confirms;
+    if (amqp_.reconnect_grace) config.transport.amqp.reconnect_grace = *amqp_.reconnect_grace;
     return config;
   }
   config.transport.kind = transport::TransportKind::kNative;

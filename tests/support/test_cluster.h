@@ -10,10 +10,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
 #include "cluster/node.h"
 #include "tests/support/child_process.h"
 #include "transport/local/local_network.h"
@@ -36,6 +38,7 @@ std::string test_amqp_ca_file();
 struct AmqpOptions {
   std::string url;  // empty: test_amqp_url()
   bool publisher_confirms = false;
+  std::optional<absl::Duration> reconnect_grace;  // unset: the default
 };
 
 class TestCluster {

@@ -14,7 +14,10 @@
 //   - on_node_up(X) comes before any envelope from X, and on_node_down(X) after the last one;
 //   - every run of on_envelope calls (a batch, or one envelope) ends with on_batch_end before the
 //     backend waits for more;
-//   - a node that stops answering is declared down within `node_down_after` of its silence;
+//   - a node that stops answering is declared down within `node_down_after` of its silence; on
+//     amqp, silence while this node has lost the broker says nothing, so a peer that vanished
+//     during a broker outage is declared down once reconnect_grace has passed since the loss (or
+//     node_down_after after the reconnection, if later);
 //   - control envelopes (Lane::kControl) never wait behind data: each backend carries them apart
 //     from the data lane or ahead of it. Order holds within a lane, not across the two.
 //
@@ -84,12 +87,16 @@ class TransportHandler {
   // `reason` says why, for logs: "left", "silent for 2s", "connection lost". `tally` accounts for
   // what this node sent `node`: native counts and acknowledges every envelope; local says zeros
   // (nothing is in flight in one process); amqp says zeros too, since what the broker confirmed
-  // waits in the peer's queue and what it did not is reported through on_undelivered.
+  // waits in the peer's queue and what it did not is reported through on_undelivered. (Without
+  // publisher confirms, what sat in a queue that a broker restart destroyed is counted nowhere: its
+  // receiver sees the gap in the numbers and the pair goes down and up again, reason "N batches it
+  // sent were lost on the way" on one side and "it had this node down" on the other.)
   virtual void on_node_down(const NodeIdentity& node, std::string_view reason,
                             const DeliveryTally& tally) = 0;
   // An envelope this node sent `to` that the backend learned was not delivered after send()
-  // accepted it (amqp: the broker returned it as unroutable, refused it, or the connection dropped
-  // before the broker confirmed it). `envelope` is valid only during the call.
+  // accepted it (amqp: the broker returned it as unroutable or refused it; or the connection
+  // dropped before it was published or confirmed and the broker was not back within
+  // reconnect_grace, or this node stopped meanwhile). `envelope` is valid only during the call.
   virtual void on_undelivered(uint32_t to, std::string_view envelope, std::string_view reason) = 0;
   // Something arrived that the backend dropped before it could hand it over as an envelope from a
   // member: framing that does not parse, a sender that is not a member, an outside AMQP message

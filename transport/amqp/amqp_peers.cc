@@ -1,5 +1,7 @@
 #include "transport/amqp/amqp_peers.h"
 
+#include <algorithm>
+
 namespace bossa::transport {
 namespace {
 
@@ -20,7 +22,9 @@ AmqpPeers::Heard AmqpPeers::heard(const NodeIdentity& node, uint64_t session,
       heard.stale = true;
       return heard;
     }
-    peer.last_heard = now;
+    // A message that waited in a queue is a sign of life all the same: it never shortens a
+    // deadline set after a reconnection.
+    peer.deadline = std::max(peer.deadline, now + down_after_);
     if (session > peer.session) {
       peer.session = sessions_[node.id] = session;
       heard.reconnected = true;
@@ -40,7 +44,7 @@ AmqpPeers::Heard AmqpPeers::heard(const NodeIdentity& node, uint64_t session,
       ++it;
     }
   }
-  peers_.emplace(node.id, Peer{node, session, session, now, std::nullopt});
+  peers_.emplace(node.id, Peer{node, session, session, now + down_after_, std::nullopt});
   sessions_[node.id] = session;
   ++epochs_[node.id];
   heard.came_up = true;
@@ -48,7 +52,11 @@ AmqpPeers::Heard AmqpPeers::heard(const NodeIdentity& node, uint64_t session,
 }
 
 void AmqpPeers::heard_all(Clock::time_point now) {
-  for (auto& [id, peer] : peers_) peer.last_heard = now;
+  for (auto& [id, peer] : peers_) peer.deadline = std::max(peer.deadline, now + down_after_);
+}
+
+void AmqpPeers::expect_all(Clock::time_point deadline) {
+  for (auto& [id, peer] : peers_) peer.deadline = std::max(peer.deadline, deadline);
 }
 
 AmqpPeers::Hello AmqpPeers::hello(uint32_t id, uint64_t epoch) {
@@ -90,10 +98,10 @@ std::optional<NodeIdentity> AmqpPeers::remove(uint32_t id, bool left) {
   return node;
 }
 
-std::vector<NodeIdentity> AmqpPeers::remove_silent(Clock::time_point deadline) {
+std::vector<NodeIdentity> AmqpPeers::remove_silent(Clock::time_point now) {
   std::vector<NodeIdentity> silent;
   for (auto it = peers_.begin(); it != peers_.end();) {
-    if (it->second.last_heard < deadline) {
+    if (it->second.deadline < now) {
       silent.push_back(std::move(it->second.node));
       peers_.erase(it++);
     } else {

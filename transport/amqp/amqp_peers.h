@@ -2,8 +2,8 @@
 //
 // Every message a node sends carries its session: the time, in milliseconds since the epoch, at
 // which it last connected to the broker, greater at each reconnection. A node is up from the first
-// sign of it until it says bye, stays silent for the configured time, or this node loses the
-// broker. Then:
+// sign of it until it says bye, stays silent past its deadline (node_down_after after it was last
+// heard, or a later time the transport sets after a reconnection), or is removed. Then:
 //   - a node heard with a later session reconnected to the broker: it stays up, one incarnation
 //     across its sessions; a message from a session earlier than the one it came up with is stale;
 //   - a node that says bye, or whose name comes back under another id (a new run), is done: its id
@@ -31,6 +31,9 @@ class AmqpPeers {
  public:
   using Clock = std::chrono::steady_clock;
 
+  // `down_after`: the silence after which a node is down.
+  explicit AmqpPeers(Clock::duration down_after) : down_after_(down_after) {}
+
   // What hearing from a node changed, in the order to tell it: earlier runs it replaces went down,
   // it came up. A stale message changes nothing.
   struct Heard {
@@ -43,6 +46,8 @@ class AmqpPeers {
   Heard heard(const NodeIdentity& node, uint64_t session, Clock::time_point now);
   // Every node that is up counts as heard at `now`.
   void heard_all(Clock::time_point now);
+  // Every node that is up has until `deadline` at least to be heard again.
+  void expect_all(Clock::time_point deadline);
 
   // What a hello from node `id` (up) with the epoch it knows this node under says.
   enum class Hello {
@@ -59,8 +64,8 @@ class AmqpPeers {
 
   // The node, if it was up; it is not any more. If it `left`, nothing from it counts again.
   std::optional<NodeIdentity> remove(uint32_t id, bool left);
-  // The nodes silent since before `deadline`; they are not up any more.
-  std::vector<NodeIdentity> remove_silent(Clock::time_point deadline);
+  // The nodes whose deadline passed before `now`; they are not up any more.
+  std::vector<NodeIdentity> remove_silent(Clock::time_point now);
   // Every node; none is up any more.
   std::vector<NodeIdentity> remove_all();
 
@@ -70,13 +75,14 @@ class AmqpPeers {
  private:
   struct Peer {
     NodeIdentity node;
-    uint64_t first_session = 0;  // the session it came up with
-    uint64_t session = 0;        // the latest heard
-    Clock::time_point last_heard;
+    uint64_t first_session = 0;      // the session it came up with
+    uint64_t session = 0;            // the latest heard
+    Clock::time_point deadline;      // down if not heard by then
     std::optional<uint64_t> paired;  // the epoch its hellos carry, once one came
   };
   void bury(uint32_t id);
 
+  const Clock::duration down_after_;
   absl::flat_hash_map<uint32_t, Peer> peers_;
   // Ids that left or were replaced; ids are drawn at random per run, so a few thousand are plenty.
   absl::flat_hash_set<uint32_t> gone_;

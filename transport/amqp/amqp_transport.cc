@@ -23,16 +23,25 @@ constexpr size_t kSendQueueLimit = 10000;  // envelopes waiting for the node thr
 constexpr uint16_t kPrefetch = 1000;       // with confirms: unacknowledged deliveries
 constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
 constexpr auto kMaxBackoff = std::chrono::seconds(5);
+constexpr auto kGraceBackoff = std::chrono::seconds(1);  // while the peers are kept
 // A session shorter than this does not reset the backoff: a broker that accepts connections and
 // drops them at once is not hammered.
 constexpr auto kHealthySession = std::chrono::seconds(10);
 // A durable queue of a node that vanished without leaving is deleted after this long unused.
 constexpr absl::Duration kOrphanQueueExpiry = absl::Minutes(1);
 
+// `duration` for a log line, to the millisecond: "6.519s".
+std::string rounded(std::chrono::steady_clock::duration duration) {
+  return absl::FormatDuration(absl::Trunc(absl::FromChrono(duration), absl::Milliseconds(1)));
+}
+
 }  // namespace
 
 AmqpTransport::AmqpTransport(TransportConfig config, AmqpUrl url)
-    : config_(std::move(config)), url_(std::move(url)), topology_(config_.amqp.exchange) {}
+    : config_(std::move(config)),
+      url_(std::move(url)),
+      topology_(config_.amqp.exchange),
+      peers_(absl::ToChronoNanoseconds(config_.node_down_after)) {}
 
 AmqpTransport::~AmqpTransport() {
   stop();
@@ -191,32 +200,42 @@ void AmqpTransport::run(Session first) {
   std::optional<Session> session(std::move(first));
   auto backoff = std::chrono::duration_cast<Clock::duration>(kFirstBackoff);
   Clock::time_point next_attempt;
+  auto retry_later = [&] {
+    // While the peers are kept, the broker is tried at least each kGraceBackoff: its return is
+    // what they wait for.
+    const Clock::duration most = grace_ends_ ? kGraceBackoff : kMaxBackoff;
+    next_attempt = Clock::now() + std::min(backoff, most);
+    backoff = std::min<Clock::duration>(backoff * 2, kMaxBackoff);
+  };
   next_announce_ = Clock::now() + absl::ToChronoNanoseconds(config_.heartbeat_interval);
   while (running_.load()) {
     if (!session) {
+      if (grace_ends_ && Clock::now() >= *grace_ends_) give_up();
       if (Clock::now() < next_attempt) {
-        wait_for_input(nullptr, next_attempt);
+        wait_for_input(nullptr, std::min(next_attempt, grace_ends_.value_or(next_attempt)));
         continue;
       }
       absl::StatusOr<Session> connected = connect();
-      if (connected.ok()) {
-        session = *std::move(connected);
-        next_announce_ = Clock::now();
-      } else {
-        next_attempt = Clock::now() + backoff;
-        backoff = std::min<Clock::duration>(backoff * 2, kMaxBackoff);
+      if (!connected.ok()) {
+        retry_later();
         continue;
       }
+      session = *std::move(connected);
+      next_announce_ = Clock::now();
+      resume();
     }
     if (absl::Status served = serve(*session); !served.ok()) {
       if (Clock::now() - session->began >= kHealthySession) backoff = kFirstBackoff;
       lose(*session, served);
       session.reset();
-      next_attempt = Clock::now() + backoff;
-      backoff = std::min<Clock::duration>(backoff * 2, kMaxBackoff);
+      retry_later();
     }
   }
-  if (session) leave(*session);
+  if (session) {
+    leave(*session);
+  } else {
+    report_in_flight(nullptr, "the node stopped");
+  }
 }
 
 absl::Status AmqpTransport::serve(Session& session) {
@@ -281,14 +300,70 @@ absl::Status AmqpTransport::check_heartbeats(const Session& session) const {
 
 void AmqpTransport::lose(Session& session, const absl::Status& why) {
   const std::string reason = absl::StrCat("lost the broker: ", why.message());
-  report_in_flight(&session, reason);
+  const absl::Duration grace = config_.amqp.reconnect_grace;
+  if (grace <= absl::ZeroDuration()) {
+    report_in_flight(&session, reason);
+    drop_peers(reason);
+    return;
+  }
+  // What the broker did not confirm leaves again once it is back, ahead of the rest and under its
+  // number: a receiver that had it already drops it.
+  for (auto it = session.unconfirmed.rbegin(); it != session.unconfirmed.rend(); ++it) {
+    pending_.push_front(std::move(it->batch));
+  }
+  session.unconfirmed.clear();
+  const Clock::time_point now = Clock::now();
+  // A session too short to hear the peers in does not start the grace again: a broker that takes
+  // connections and drops them keeps no dead peer up for ever.
+  if (!grace_ends_ || now - session.began >= absl::ToChronoNanoseconds(config_.node_down_after)) {
+    grace_ends_ = now + absl::ToChronoNanoseconds(grace);
+    lost_at_ = now;
+  }
+  lost_reason_ = reason;
+  handler_->on_connection_log(
+      absl::StrCat(reason, "; the peers stay up while this node reconnects, for up to ",
+                   rounded(std::max(*grace_ends_ - now, Clock::duration::zero()))));
+}
+
+void AmqpTransport::give_up() {
+  const std::string reason =
+      absl::StrCat(lost_reason_, " (not back within ", rounded(*grace_ends_ - lost_at_), ")");
+  grace_ends_.reset();
+  report_in_flight(nullptr, reason);
+  drop_peers(reason);
+}
+
+void AmqpTransport::drop_peers(std::string_view reason) {
   std::vector<NodeIdentity> peers;
   {
     MutexLock lock(mutex_);
     peers = peers_.remove_all();
   }
+  held_.clear();
   room_.notify_all();
   for (const NodeIdentity& node : peers) handler_->on_node_down(node, reason, DeliveryTally{});
+}
+
+void AmqpTransport::resume() {
+  if (!grace_ends_) return;                         // no peer was kept
+  std::vector<std::pair<uint32_t, uint64_t>> kept;  // id, epoch
+  const Clock::time_point now = Clock::now();
+  {
+    MutexLock lock(mutex_);
+    for (const NodeIdentity& node : peers_.nodes()) {
+      kept.emplace_back(node.id, peers_.epoch(node.id));
+    }
+    // Each peer reconnects on its own time: until the grace ends, its silence says nothing.
+    peers_.expect_all(
+        std::max(now + absl::ToChronoNanoseconds(config_.node_down_after), *grace_ends_));
+  }
+  // The hello tells each what it should have had, once its queue is known to be back.
+  for (const auto& [id, epoch] : kept) {
+    held_.insert(id);
+    say_hello(id, epoch);
+  }
+  handler_->on_connection_log(absl::StrCat("reconnected to the broker after ",
+                                           rounded(now - lost_at_), "; peers kept: ", kept.size()));
 }
 
 void AmqpTransport::leave(Session& session) {
@@ -318,8 +393,13 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
   bool work = false;
   if (session != nullptr) {
     work = session->consumer->has_buffered_input() || session->publisher->has_buffered_input();
-    MutexLock lock(mutex_);
-    work = work || ((!outbound_.empty() || !pending_.empty()) && can_publish(*session) &&
+    bool queued = false;
+    {
+      MutexLock lock(mutex_);
+      queued = !outbound_.empty();
+    }
+    // Batches held for a node not heard since the reconnection are no work yet.
+    work = work || (((queued && !pending_full()) || has_publishable()) && can_publish(*session) &&
                     session->writable);
   }
   // Heartbeats are sent as frames are read: wake at least twice per heartbeat period.
@@ -330,7 +410,7 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
                             : std::chrono::duration_cast<std::chrono::milliseconds>(
                                   deadline - Clock::now() + std::chrono::microseconds(999));
   pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
-  const bool waiting_to_publish = session != nullptr && !pending_.empty();
+  const bool waiting_to_publish = session != nullptr && has_publishable();
   if (session != nullptr) {
     fds[1].fd = session->consumer->fd();
     fds[2].fd = session->publisher->fd();

@@ -13,9 +13,11 @@
 // travels the peer's node queue in order with data: liveness does not depend on it (presence has
 // queues of its own), and a control queue per node is not there yet. A gap in the numbers a peer
 // sends, or a hello saying it broke off, makes both sides start over with each other (node down,
-// then up). On broker loss every peer goes down here, envelopes not yet published or confirmed are
-// reported undelivered (with confirms, one may have been delivered all the same), and the thread
-// reconnects with backoff and announces a new session.
+// then up). On broker loss the thread reconnects with backoff and announces a new session; the
+// peers stay up meanwhile, for up to reconnect_grace, and what send() accepted waits to leave
+// after the reconnection. Without a grace, or once it ends, every peer goes down here and what was
+// not yet published or confirmed is reported undelivered (with confirms, one may have been
+// delivered all the same).
 // Thread-safety: as Transport.
 #pragma once
 
@@ -68,6 +70,7 @@ class AmqpTransport final : public Transport {
     uint32_t to;
     std::string envelopes;
     std::optional<uint64_t> hello;
+    uint64_t number = 0;  // given as it first leaves, and kept should it have to leave again
   };
   struct Unconfirmed {
     uint64_t tag;
@@ -96,6 +99,9 @@ class AmqpTransport final : public Transport {
   bool can_publish(const Session& session) const;
   // Moves what send() queued into the pending batches; unless `all`, only while they are few.
   void batch_outbound(bool all);
+  bool pending_full() const;
+  // A pending batch may leave: its node is not held.
+  bool has_publishable() const;
   // Publishes pending batches while the socket can take them, up to kMaxBytesPerTurn.
   absl::Status publish_pending(Session& session);
   absl::Status publish(Session& session, std::string_view exchange, std::string_view key,
@@ -128,8 +134,15 @@ class AmqpTransport final : public Transport {
   // Starts over with `node`, which stays up: down, then up again; `ours` as in AmqpPeers::renew.
   void renew(const NodeIdentity& node, bool ours, std::string_view reason);
   void expire_silent();
-  // Reports what the session had in flight and every peer down; the session is over.
+  // The session is over. Without a grace, what it had in flight is reported and every peer goes
+  // down; with one, the peers stay, and what the broker did not confirm waits to leave again.
   void lose(Session& session, const absl::Status& why);
+  // The grace ended without the broker: what waits is reported and every peer goes down.
+  void give_up();
+  void drop_peers(std::string_view reason);
+  // After a reconnection: the peers kept have until the grace ends (node_down_after at least) to
+  // be heard, and what is for each waits until it is, after a hello.
+  void resume();
   // Publishes what is left, says bye to each peer after it, and lets go of the queue; the thread
   // is stopping.
   void leave(Session& session);
@@ -157,6 +170,13 @@ class AmqpTransport final : public Transport {
   absl::flat_hash_set<std::string> bound_names_;  // names this node's queue is bound with
   uint64_t last_session_ = 0;
   std::deque<Batch> pending_;  // batched, waiting for the publishing socket
+  // While the peers are kept through a broker outage: when the grace ends, and why it began.
+  std::optional<Clock::time_point> grace_ends_;
+  Clock::time_point lost_at_;
+  std::string lost_reason_;
+  // Peers kept through the outage and not heard since the reconnection: their queue may not be
+  // back yet, so what is for them waits.
+  absl::flat_hash_set<uint32_t> held_;
 
   absl::flat_hash_map<uint32_t, uint64_t> next_sequence_;  // per destination: the last one given
   absl::flat_hash_map<uint32_t, uint64_t> last_sequence_;  // per sender: the last one received

@@ -79,7 +79,7 @@ absl::Status AmqpTransport::handle_frame(Session& session, const amqp_frame_t& f
       if (std::optional<uint32_t> to = parse_node_key(key)) {
         // A hello has an empty body: one that comes back does not call for another.
         const bool batch = !body->empty();
-        report_undelivered(Batch{*to, *std::move(body), std::nullopt},
+        report_undelivered(Batch{*to, *std::move(body), std::nullopt, 0},
                            absl::StrCat("the broker has no queue for node ", *to, " (", why, ")"));
         if (batch) hello_again(*to);
       }
@@ -142,7 +142,8 @@ void AmqpTransport::on_presence(const amqp_basic_properties_t& properties) {
     return;
   }
   if (sender->id == self_.id || *kind != kPresenceAlive) return;
-  note_heard(*sender, session_of(properties));
+  // An announcement heard since this node reconnected was made since: the node's queue is back.
+  if (note_heard(*sender, session_of(properties))) held_.erase(sender->id);
 }
 
 void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
@@ -160,6 +161,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
       MutexLock lock(mutex_);
       gone = peers_.remove(sender->id, /*left=*/true);
     }
+    held_.erase(sender->id);
     room_.notify_all();
     if (gone) handler_->on_node_down(*gone, "left", DeliveryTally{});
     return;
@@ -255,6 +257,7 @@ bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
   if (heard.stale) return false;
   for (const NodeIdentity& replaced : heard.replaced) {
     counting_.erase(replaced.id);
+    held_.erase(replaced.id);
     handler_->on_node_down(replaced, "restarted", DeliveryTally{});
   }
   if (heard.came_up) {
@@ -271,7 +274,7 @@ bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
 
 void AmqpTransport::say_hello(uint32_t to, uint64_t epoch) {
   batch_outbound(/*all=*/true);
-  pending_.push_back(Batch{to, {}, epoch});
+  pending_.push_back(Batch{to, {}, epoch, 0});
 }
 
 void AmqpTransport::hello_again(uint32_t to) {
@@ -304,14 +307,18 @@ void AmqpTransport::expire_silent() {
   std::vector<NodeIdentity> silent;
   {
     MutexLock lock(mutex_);
-    silent =
-        peers_.remove_silent(Clock::now() - absl::ToChronoNanoseconds(config_.node_down_after));
+    silent = peers_.remove_silent(Clock::now());
   }
   if (silent.empty()) return;
   room_.notify_all();
   const std::string reason =
       absl::StrCat("silent for ", absl::FormatDuration(config_.node_down_after));
-  for (const NodeIdentity& node : silent) handler_->on_node_down(node, reason, DeliveryTally{});
+  for (const NodeIdentity& node : silent) {
+    const bool kept = held_.erase(node.id) != 0;
+    handler_->on_node_down(node,
+                           kept ? "not heard from since this node got the broker back" : reason,
+                           DeliveryTally{});
+  }
 }
 
 }  // namespace bossa::transport

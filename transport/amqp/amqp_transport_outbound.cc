@@ -24,12 +24,20 @@ constexpr size_t kMaxPendingBytes = 4 * 1024 * 1024;  // batched, waiting for th
 
 }  // namespace
 
+bool AmqpTransport::pending_full() const {
+  size_t pending_bytes = 0;
+  for (const Batch& batch : pending_) pending_bytes += batch.envelopes.size();
+  return pending_bytes >= kMaxPendingBytes;
+}
+
+bool AmqpTransport::has_publishable() const {
+  if (held_.empty()) return !pending_.empty();
+  return std::any_of(pending_.begin(), pending_.end(),
+                     [&](const Batch& batch) { return !held_.contains(batch.to); });
+}
+
 void AmqpTransport::batch_outbound(bool all) {
-  if (!all) {
-    size_t pending_bytes = 0;
-    for (const Batch& batch : pending_) pending_bytes += batch.envelopes.size();
-    if (pending_bytes >= kMaxPendingBytes) return;  // send() waits for room meanwhile
-  }
+  if (!all && pending_full()) return;  // send() waits for room meanwhile
   std::vector<Outbound> queued;
   {
     MutexLock lock(mutex_);
@@ -42,7 +50,7 @@ void AmqpTransport::batch_outbound(bool all) {
   absl::flat_hash_map<uint32_t, size_t> filling;  // destination -> its batch being filled
   for (const Outbound& out : queued) {
     auto [it, fresh] = filling.try_emplace(out.to, pending_.size());
-    if (fresh) pending_.push_back(Batch{out.to, {}, std::nullopt});
+    if (fresh) pending_.push_back(Batch{out.to, {}, std::nullopt, 0});
     std::string& envelopes = pending_[it->second].envelopes;
     append_to_batch(envelopes, out.envelope);
     if (envelopes.size() >= kMaxBatchBytes) filling.erase(it);
@@ -68,11 +76,16 @@ absl::Status AmqpTransport::publish_pending(Session& session) {
   std::string epoch;
 
   size_t published_bytes = 0;
-  while (!pending_.empty() && can_publish(session) && session.writable &&
-         published_bytes < kMaxBytesPerTurn) {
-    Batch& batch = pending_.front();
+  for (auto it = pending_.begin(); it != pending_.end() && can_publish(session) &&
+                                   session.writable && published_bytes < kMaxBytesPerTurn;) {
+    if (held_.contains(it->to)) {  // after it, the others for its node wait too
+      ++it;
+      continue;
+    }
+    Batch& batch = *it;
     uint64_t& last = next_sequence_[batch.to];
     amqp_basic_properties_t* sent = &properties;
+    const uint64_t number = batch.number != 0 ? batch.number : last + 1;
     if (batch.hello) {
       sequence = absl::StrCat(last);
       epoch = absl::StrCat(*batch.hello);
@@ -80,20 +93,24 @@ absl::Status AmqpTransport::publish_pending(Session& session) {
       hello.correlation_id = bytes_of(epoch);
       sent = &hello;
     } else {
-      sequence = absl::StrCat(last + 1);
+      sequence = absl::StrCat(number);
       properties.message_id = bytes_of(sequence);
     }
     if (absl::Status published = publish(session, topology_.nodes_exchange, node_key(batch.to),
                                          *sent, batch.envelopes, /*mandatory=*/true);
         !published.ok()) {
-      return published;  // lose() reports the batch, still pending
+      return published;  // still pending: lose() keeps it or reports it
     }
-    if (!batch.hello) ++last;  // only a batch that left takes its number: no gap otherwise
+    if (!batch.hello) {
+      // Only a batch that left takes its number, or there would be a gap.
+      batch.number = number;
+      last = std::max(last, number);
+    }
     published_bytes += batch.envelopes.size();
     if (confirms) {
       session.unconfirmed.push_back(Unconfirmed{session.next_publish_tag - 1, std::move(batch)});
     }
-    pending_.pop_front();
+    it = pending_.erase(it);
     // The socket's room is looked at again before the next batch: a broker that stopped reading
     // must not leave the thread blocked in a write.
     pollfd out{session.publisher->fd(), POLLOUT, 0};
@@ -120,15 +137,18 @@ void AmqpTransport::report_undelivered(const Batch& batch, std::string_view reas
 }
 
 void AmqpTransport::report_in_flight(Session* session, std::string_view reason) {
+  const std::string unconfirmed =
+      absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
   if (session != nullptr) {
-    const std::string unconfirmed =
-        absl::StrCat(as_absl(reason), " before the broker confirmed it (it may have arrived)");
     for (const Unconfirmed& pending : session->unconfirmed) {
       report_undelivered(pending.batch, unconfirmed);
     }
     session->unconfirmed.clear();
   }
-  for (const Batch& batch : pending_) report_undelivered(batch, reason);
+  // A numbered batch left once and waited to leave again.
+  for (const Batch& batch : pending_) {
+    report_undelivered(batch, batch.number != 0 ? std::string_view(unconfirmed) : reason);
+  }
   pending_.clear();
   std::vector<Outbound> queued;
   {

@@ -68,8 +68,10 @@ TEST(AmqpTopology, NodeKeysAreDecimalIdsAndNothingElse) {
   }
 }
 
+constexpr auto kDownAfter = std::chrono::seconds(2);
+
 TEST(AmqpPeers, ANodeComesUpOnceAndANewRunReplacesTheOld) {
-  AmqpPeers peers;
+  AmqpPeers peers(kDownAfter);
   const auto now = AmqpPeers::Clock::now();
   AmqpPeers::Heard first = peers.heard(NodeIdentity{1, "alpha"}, 100, now);
   EXPECT_TRUE(first.came_up);
@@ -88,7 +90,7 @@ TEST(AmqpPeers, ANodeComesUpOnceAndANewRunReplacesTheOld) {
 }
 
 TEST(AmqpPeers, ANodeThatReconnectedStaysUpAndItsEarlierSessionsStayValid) {
-  AmqpPeers peers;
+  AmqpPeers peers(kDownAfter);
   const auto now = AmqpPeers::Clock::now();
   peers.heard(NodeIdentity{1, "alpha"}, 100, now);
   AmqpPeers::Heard again = peers.heard(NodeIdentity{1, "alpha"}, 200, now);
@@ -104,7 +106,7 @@ TEST(AmqpPeers, ANodeThatReconnectedStaysUpAndItsEarlierSessionsStayValid) {
 }
 
 TEST(AmqpPeers, TheEpochGrowsEachTimeANodeComesUpOrThisNodeBreaksOff) {
-  AmqpPeers peers;
+  AmqpPeers peers(kDownAfter);
   const auto now = AmqpPeers::Clock::now();
   EXPECT_EQ(peers.epoch(1), 0u);
   peers.heard(NodeIdentity{1, "alpha"}, 100, now);
@@ -123,7 +125,7 @@ TEST(AmqpPeers, TheEpochGrowsEachTimeANodeComesUpOrThisNodeBreaksOff) {
 }
 
 TEST(AmqpPeers, AHelloWithAGreaterEpochSaysTheNodeStartedOver) {
-  AmqpPeers peers;
+  AmqpPeers peers(kDownAfter);
   const auto now = AmqpPeers::Clock::now();
   peers.heard(NodeIdentity{1, "alpha"}, 100, now);
   EXPECT_EQ(peers.hello(1, 4), AmqpPeers::Hello::kFirst);
@@ -142,7 +144,7 @@ TEST(AmqpPeers, AHelloWithAGreaterEpochSaysTheNodeStartedOver) {
 }
 
 TEST(AmqpPeers, ANodeThatLeftIsNotBroughtBackByWhatArrivesAfterItsBye) {
-  AmqpPeers peers;
+  AmqpPeers peers(kDownAfter);
   const auto now = AmqpPeers::Clock::now();
   peers.heard(NodeIdentity{1, "alpha"}, 100, now);
   EXPECT_EQ(peers.remove(1, /*left=*/true), (NodeIdentity{1, "alpha"}));
@@ -151,12 +153,13 @@ TEST(AmqpPeers, ANodeThatLeftIsNotBroughtBackByWhatArrivesAfterItsBye) {
 }
 
 TEST(AmqpPeers, SilentNodesGoDownAndComeBackWhenHeardAgain) {
-  AmqpPeers peers;
+  AmqpPeers peers(kDownAfter);
   const auto start = AmqpPeers::Clock::now();
   peers.heard(NodeIdentity{1, "quiet"}, 100, start);
   peers.heard(NodeIdentity{2, "talkative"}, 100, start);
   peers.heard(NodeIdentity{2, "talkative"}, 100, start + std::chrono::seconds(3));
-  std::vector<NodeIdentity> silent = peers.remove_silent(start + std::chrono::seconds(1));
+  EXPECT_TRUE(peers.remove_silent(start + std::chrono::seconds(2)).empty());
+  std::vector<NodeIdentity> silent = peers.remove_silent(start + std::chrono::seconds(3));
   ASSERT_EQ(silent.size(), 1u);
   EXPECT_EQ(silent[0].name, "quiet");
   AmqpPeers::Heard back = peers.heard(NodeIdentity{1, "quiet"}, 100, start);
@@ -166,6 +169,23 @@ TEST(AmqpPeers, SilentNodesGoDownAndComeBackWhenHeardAgain) {
   EXPECT_FALSE(peers.remove(2, /*left=*/false).has_value());
   EXPECT_EQ(peers.remove_all().size(), 1u);
   EXPECT_TRUE(peers.nodes().empty());
+}
+
+TEST(AmqpPeers, AfterAReconnectionEveryNodeHasUntilTheGivenDeadlineToBeHeard) {
+  AmqpPeers peers(kDownAfter);
+  const auto start = AmqpPeers::Clock::now();
+  peers.heard(NodeIdentity{1, "alpha"}, 100, start);
+  peers.heard(NodeIdentity{2, "beta"}, 100, start);
+  peers.expect_all(start + std::chrono::seconds(15));
+  EXPECT_TRUE(peers.remove_silent(start + std::chrono::seconds(15)).empty());
+  // Heard at 14 s, beta has node_down_after from then; a message never shortens a deadline.
+  peers.heard(NodeIdentity{2, "beta"}, 200, start + std::chrono::seconds(14));
+  peers.heard(NodeIdentity{1, "alpha"}, 100, start + std::chrono::seconds(1));
+  std::vector<NodeIdentity> silent = peers.remove_silent(start + std::chrono::seconds(16));
+  ASSERT_EQ(silent.size(), 1u);
+  EXPECT_EQ(silent[0].name, "alpha");
+  EXPECT_TRUE(peers.is_up(2));
+  EXPECT_EQ(peers.remove_silent(start + std::chrono::seconds(17)).size(), 1u);
 }
 
 // Decodes what envelope_from_outside made, checking the addressing every kind of body gets.

@@ -1,7 +1,8 @@
 // The amqp backend against real RabbitMQ brokers: a node that cannot reach its broker, a plain
 // AMQP client reaching a named actor, an envelope for a vanished queue coming back to its sender,
-// hellos that make a node start over with a peer, a silent broker, and a broker restart within
-// the nodes' reconnect grace in the middle of traffic with publisher confirms on.
+// hellos that make a node start over with a peer, a silent broker, and broker restarts within the
+// nodes' reconnect grace: quiet, in the middle of traffic with publisher confirms on, and with a
+// peer killed meanwhile.
 // (The cluster conformance suite runs on amqp too: tests/cluster/conformance_test.cc.)
 #include <netinet/in.h>
 #include <signal.h>
@@ -359,6 +360,9 @@ class PrivateBroker {
     std::filesystem::remove_all(directory_, ignored);
   }
   bool restart() { return run_program({BOSSA_LOCAL_RABBITMQ, "restart", directory_}).has_value(); }
+  // Stops the broker, or starts it again (same port, same data).
+  bool stop() { return run_program({BOSSA_LOCAL_RABBITMQ, "stop", directory_}).has_value(); }
+  bool start() { return run_program({BOSSA_LOCAL_RABBITMQ, "start", directory_}).has_value(); }
   // rabbitmqctl `args` against this broker.
   bool control(std::vector<std::string> args) {
     args.insert(args.begin(), {BOSSA_LOCAL_RABBITMQ, "ctl", directory_});
@@ -439,6 +443,7 @@ class CollectorCluster {
     main().monitor_nodes(me_.pid());
   }
 
+  TestCluster& cluster() { return cluster_; }
   Node& main() { return cluster_.main(); }
   ScopedActor& me() { return me_; }
   Pid collector() const { return collector_; }
@@ -463,6 +468,58 @@ class CollectorCluster {
 
 // Longer than a restart of the test's broker takes, even on a busy machine (5-8 s here).
 constexpr absl::Duration kRestartGrace = absl::Seconds(30);
+
+// The value of the reply `answer` if it came, for an EXPECT.
+std::string reply_of(const absl::StatusOr<std::string>& answer) {
+  return answer.ok() ? *answer : std::string(answer.status().message());
+}
+
+TEST(AmqpBrokerRestart, PeersStayMembersAndKeepTheirLinksMonitorsAndNames) {
+  PrivateBroker broker;
+  ASSERT_TRUE(broker.url().starts_with("amqp://")) << broker.url();
+  CollectorCluster cluster(broker, /*publisher_confirms=*/false, kRestartGrace);
+  Node& main = cluster.main();
+  ScopedActor& me = cluster.me();
+  // me links to an actor on alpha and monitors another: a node down on either side would end the
+  // link (the actor on alpha does not trap exits, so it would die) or the monitor.
+  absl::StatusOr<Pid> linked = main.spawn_remote("alpha", "echo", int64_t{0}, kWait);
+  absl::StatusOr<Pid> watched = main.spawn_remote("alpha", "echo", int64_t{0}, kWait);
+  ASSERT_TRUE(linked.ok() && watched.ok());
+  me->trap_exit(true);
+  me->link(*linked);
+  me->monitor(*watched);
+  ScopedActor inbox(main.runtime());
+  ASSERT_TRUE(main.register_global("inbox", inbox.pid()).ok());
+  // The link is in place on alpha once a request behind it has been answered (ordered per pair).
+  ASSERT_EQ(reply_of(me->request<std::string>(*linked, kWait, std::string("before"))), "before");
+  const uint64_t downs = main.counters().nodes_down.load();
+
+  ASSERT_TRUE(broker.restart());
+  // The nodes reconnect within a second or so of the broker's return; what is sent meanwhile
+  // waits for them.
+  EXPECT_EQ(reply_of(me->request<std::string>(*linked, absl::Seconds(20), std::string("after"))),
+            "after");
+  EXPECT_EQ(reply_of(me->request<std::string>(*watched, kWait, std::string("after"))), "after");
+  EXPECT_EQ(main.counters().nodes_down.load(), downs) << "alpha went down";
+  EXPECT_FALSE(me->receive_for<NodeDown>(absl::ZeroDuration()).ok());
+  EXPECT_FALSE(me->receive_for<ExitMsg>(absl::ZeroDuration()).ok());
+  EXPECT_FALSE(me->receive_for<DownMsg>(absl::ZeroDuration()).ok());
+
+  // Global names survive: the cluster's, and the broker's bindings, which the node made again
+  // on its new queue (without confirms, the old one went with its connection).
+  EXPECT_TRUE(main.whereis_global("echo@alpha").has_value());
+  absl::StatusOr<int64_t> seen =
+      main.rpc_blocking_call<int64_t>("alpha", "whereis", std::string("inbox"));
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_EQ(*seen, main.id());
+  ASSERT_TRUE(
+      run_program({"amqp-publish", "--url=" + broker.url(),
+                   "--exchange=" + cluster.cluster().amqp_exchange() + ".names",
+                   "--routing-key=inbox", "--content-type=text/plain", "--body=from outside"}));
+  absl::StatusOr<std::string> outside = inbox->receive_for<std::string>(kWait);
+  ASSERT_TRUE(outside.ok()) << outside.status();
+  EXPECT_EQ(*outside, "from outside");
+}
 
 TEST(AmqpBrokerRestart, WithConfirmsPeersStayAndEveryMessageArrivesOnceOrIsReported) {
   PrivateBroker broker;
@@ -511,6 +568,34 @@ TEST(AmqpBrokerRestart, WithConfirmsPeersStayAndEveryMessageArrivesOnceOrIsRepor
   EXPECT_EQ(increasing, 1) << "a number arrived twice or out of order";
   EXPECT_EQ(received + reported(), sent.load());
   EXPECT_EQ(main.counters().nodes_down.load(), downs) << "alpha went down";
+}
+
+TEST(AmqpBrokerRestart, APeerKilledWhileTheBrokerIsDownGoesDownOnceTheGraceEnds) {
+  PrivateBroker broker;
+  ASSERT_TRUE(broker.url().starts_with("amqp://")) << broker.url();
+  CollectorCluster cluster(broker, /*publisher_confirms=*/false, kRestartGrace);
+  Node& main = cluster.main();
+  cluster.cluster().start_peer("beta");
+  ScopedActor& me = cluster.me();
+  const uint64_t downs = main.counters().nodes_down.load();
+
+  const auto lost_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(broker.stop());
+  cluster.cluster().kill_peer("alpha");
+  ASSERT_TRUE(broker.start());
+  // main keeps alpha until it has been silent for the grace; beta, which came back, stays.
+  absl::StatusOr<NodeDown> down = me->receive_for<NodeDown>(kRestartGrace + kWait);
+  const auto down_after = std::chrono::steady_clock::now() - lost_at;
+  ASSERT_TRUE(down.ok()) << "alpha was never declared down";
+  EXPECT_EQ(down->name, "alpha");
+  EXPECT_EQ(down->reason, "not heard from since this node got the broker back");
+  EXPECT_GE(down_after, absl::ToChronoNanoseconds(kRestartGrace));
+  EXPECT_TRUE(main.resolve_node("beta").has_value());
+  absl::StatusOr<std::string> echoed =
+      main.rpc_blocking_call<std::string>("beta", "node_name", int64_t{0});
+  ASSERT_TRUE(echoed.ok()) << echoed.status();
+  EXPECT_EQ(*echoed, "beta");
+  EXPECT_EQ(main.counters().nodes_down.load(), downs + 1);
 }
 
 TEST(AmqpBrokerAlarm, ABlockedBrokerHoldsMessagesBackAndTakesNoNodeDown) {

@@ -162,6 +162,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
       gone = peers_.remove(sender->id, /*left=*/true);
     }
     held_.erase(sender->id);
+    last_sequence_.erase(sender->id);  // nothing from it counts any more
     room_.notify_all();
     if (gone) handler_->on_node_down(*gone, "left", DeliveryTally{});
     return;
@@ -185,8 +186,11 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
     on_hello(*sender, session, *sequence, *epoch);
     return;
   }
-  if (*sequence <= last_sequence_[sender->id]) return;  // seen before the connection dropped
-  if (!note_heard(*sender, session)) return;            // from a run or session now over
+  if (auto seen = last_sequence_.find(sender->id);
+      seen != last_sequence_.end() && *sequence <= seen->second) {
+    return;  // seen before the connection dropped
+  }
+  if (!note_heard(*sender, session)) return;  // from a run or session now over
   const uint64_t last = std::exchange(last_sequence_[sender->id], *sequence);
   if (counting_.contains(sender->id) && *sequence > last + 1) {
     renew(*sender, /*ours=*/true,
@@ -258,6 +262,7 @@ bool AmqpTransport::note_heard(const NodeIdentity& node, uint64_t session) {
   for (const NodeIdentity& replaced : heard.replaced) {
     counting_.erase(replaced.id);
     held_.erase(replaced.id);
+    last_sequence_.erase(replaced.id);
     handler_->on_node_down(replaced, "restarted", DeliveryTally{});
   }
   if (heard.came_up) {

@@ -60,6 +60,8 @@ class Node {
   const NodeCounters& counters() const noexcept { return cluster_->counters(); }
   // What the transport's listen endpoint holds and turned away; any thread.
   transport::ConnectionStats connection_stats() const { return transport_->connection_stats(); }
+  // What the transport has sent other nodes, its own traffic included; see Transport::bytes_sent.
+  uint64_t transport_bytes_sent() const { return transport_->bytes_sent(); }
 
   // ---- before start ----
 

@@ -80,6 +80,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.messages_out = load(counters.messages_out);
   m.bytes_in = load(counters.bytes_in);
   m.bytes_out = load(counters.bytes_out);
+  m.transport_bytes_out = node.transport_bytes_sent();
   m.undeliverable = load(counters.undeliverable);
   m.decode_errors = load(counters.decode_errors);
   m.rejected = load(counters.rejected);
@@ -111,6 +112,10 @@ std::string format_prometheus(const NodeMetrics& m) {
               m.messages_out);
   out.counter("bossa_received_bytes_total", "Bytes of the envelopes received.", m.bytes_in);
   out.counter("bossa_sent_bytes_total", "Bytes of the envelopes sent.", m.bytes_out);
+  out.counter("bossa_transport_sent_bytes_total",
+              "Bytes the transport sent other nodes: the envelopes and its own traffic (native: "
+              "hellos, heartbeats, acks), without socket framing; 0 where it does not count.",
+              m.transport_bytes_out);
   out.counter("bossa_dead_letters_total",
               "Messages that could not be delivered, undeliverable ones included.", m.dead_letters);
   out.counter("bossa_undeliverable_total",
@@ -159,7 +164,8 @@ std::string format_status(const NodeMetrics& m) {
   absl::StrAppend(&out, "  peers         ", m.peers.size(), " up", m.peers.empty() ? "" : ": ",
                   absl::StrJoin(m.peers, ", "), "\n");
   absl::StrAppend(&out, "  messages      in ", m.messages_in, " (", bytes(m.bytes_in), "), out ",
-                  m.messages_out, " (", bytes(m.bytes_out), ")\n");
+                  m.messages_out, " (", bytes(m.bytes_out), "); the transport sent ",
+                  bytes(m.transport_bytes_out), "\n");
   absl::StrAppend(&out, "  dead letters  ", m.dead_letters, " (", m.undeliverable,
                   " bound for other nodes), decode errors ", m.decode_errors, ", rejected ",
                   m.rejected, "\n");

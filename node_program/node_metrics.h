@@ -33,6 +33,8 @@ struct NodeMetrics {
   uint64_t messages_out = 0;
   uint64_t bytes_in = 0;
   uint64_t bytes_out = 0;
+  // Octets the transport sent other nodes: the envelopes and its own frames (Transport::bytes_sent)
+  uint64_t transport_bytes_out = 0;
   uint64_t dead_letters = 0;   // all of them, undeliverable included
   uint64_t undeliverable = 0;  // for a node that is not up
   uint64_t decode_errors = 0;

@@ -24,6 +24,7 @@ NodeMetrics sample() {
   m.messages_out = 20;
   m.bytes_in = 1000;
   m.bytes_out = 20480;
+  m.transport_bytes_out = 30720;
   m.dead_letters = 3;
   m.undeliverable = 1;
   m.decode_errors = 2;
@@ -48,6 +49,7 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_messages_sent_total{node=\"alpha\"} 20\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_received_bytes_total{node=\"alpha\"} 1000\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_sent_bytes_total{node=\"alpha\"} 20480\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_transport_sent_bytes_total{node=\"alpha\"} 30720\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_dead_letters_total{node=\"alpha\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_undeliverable_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_decode_errors_total{node=\"alpha\"} 2\n"));
@@ -91,7 +93,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 23);
+  EXPECT_EQ(samples, 24);
   EXPECT_EQ(helped, typed);
 }
 
@@ -107,7 +109,8 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
   EXPECT_THAT(text, HasSubstr("peers         2 up: beta, gamma\n"));
   EXPECT_THAT(text, HasSubstr("connections   3 open (1 in their handshake), 11 refused, 13 closed "
                               "for bad input\n"));
-  EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB)\n"));
+  EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB); the transport sent "
+                              "30.0 KiB\n"));
   EXPECT_THAT(
       text, HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected 8\n"));
   EXPECT_THAT(text, HasSubstr("node events   4 up, 1 down (17 envelopes in doubt)\n"));

@@ -153,6 +153,12 @@ class Transport {
   // The connections the backend's listen endpoint has accepted (native; zeros elsewhere). Any
   // thread.
   virtual ConnectionStats connection_stats() const { return {}; }
+
+  // Octets this node has sent other nodes since start: envelopes and the backend's own frames
+  // (native: Hellos, heartbeats, acks, Bye; the octets of its messages as its sockets accepted
+  // them, without the ZMTP and TCP framing around them). 0 from a backend that does not count
+  // (local, amqp). Any thread.
+  virtual uint64_t bytes_sent() const { return 0; }
 };
 
 class LocalNetwork;

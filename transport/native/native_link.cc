@@ -46,14 +46,14 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
 
 void NativeLink::send_control(NativeKind kind, std::string body) {
   MutexLock lock(control_mutex_);
-  (void)control_.send(native_message(kind, context_.self_id, std::move(body)),
-                      socket::Flags::kDontwait);
+  (void)send_counted(control_, native_message(kind, context_.self_id, std::move(body)),
+                     socket::Flags::kDontwait);
 }
 
 void NativeLink::send_on_data(NativeKind kind, std::string body) {
   MutexLock lock(socket_mutex_);
-  (void)push_.send(native_message(kind, context_.self_id, std::move(body)),
-                   socket::Flags::kDontwait);
+  (void)send_counted(push_, native_message(kind, context_.self_id, std::move(body)),
+                     socket::Flags::kDontwait);
 }
 
 absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
@@ -65,7 +65,7 @@ absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
     {
       MutexLock lock(control_mutex_);
       if (control_closed_) return absl::UnavailableError("the link is closed");
-      absl::Status sent = control_.send(std::move(message), socket::Flags::kDontwait);
+      absl::Status sent = send_counted(control_, std::move(message), socket::Flags::kDontwait);
       if (sent.ok()) {
         ++control_accepted_;
         return sent;
@@ -88,6 +88,14 @@ uint64_t NativeLink::accepted() {
     control = control_accepted_;
   }
   return batcher_.accepted() + control;
+}
+
+absl::Status NativeLink::send_counted(socket::Socket& socket, socket::Message&& message,
+                                      socket::Flags flags) {
+  const uint64_t octets = message.bytes();
+  absl::Status sent = socket.send(std::move(message), flags);
+  if (sent.ok()) context_.bytes_sent.fetch_add(octets, std::memory_order_relaxed);
+  return sent;
 }
 
 void NativeLink::close(int linger_ms) {
@@ -114,7 +122,7 @@ void NativeLink::send_inline(std::vector<std::string> chunks) {
   for (std::string& chunk : chunks) {
     socket::Message message = frame(std::move(chunk));
     for (;;) {
-      absl::Status sent = push_.send(std::move(message));
+      absl::Status sent = send_counted(push_, std::move(message), socket::Flags::kNone);
       if (sent.ok()) break;
       if (!absl::IsDeadlineExceeded(sent) || std::chrono::steady_clock::now() >= give_up) return;
       lock.unlock();
@@ -132,7 +140,7 @@ absl::Status NativeLink::send_queued(std::deque<socket::Message>& messages) {
   absl::Status sent;
   MutexLock lock(socket_mutex_);
   while (!messages.empty()) {
-    sent = push_.send(std::move(messages.front()), socket::Flags::kDontwait);
+    sent = send_counted(push_, std::move(messages.front()), socket::Flags::kDontwait);
     if (!sent.ok()) break;
     messages.pop_front();
   }

@@ -52,6 +52,9 @@ struct LinkContext {
   const std::atomic<bool>& running;       // false once the node stops
   uint32_t self_id;                       // the sender of every frame
   std::chrono::nanoseconds room_timeout;  // node_down_after
+  // Octets of every message the links' sockets accepted (both frames of each, data and control
+  // alike: batches, Hellos, heartbeats, Bye); the transport's bytes_sent().
+  std::atomic<uint64_t>& bytes_sent;
 };
 
 class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_this<NativeLink> {
@@ -95,6 +98,9 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   bool running() const override { return context_.running.load(); }
   // Envelopes accepted on both connections.
   uint64_t accepted();
+  // Socket::send of `message` on `socket` (which keeps the message unless it accepts it) that
+  // counts the octets of an accepted one in LinkContext::bytes_sent.
+  absl::Status send_counted(socket::Socket& socket, socket::Message&& message, socket::Flags flags);
 
   const LinkContext context_;
   Mutex socket_mutex_;

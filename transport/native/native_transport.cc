@@ -31,9 +31,13 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
   endpoint_ = *std::move(endpoint);
   context_.set_log_sink([&handler](std::string_view line) { handler.on_connection_log(line); });
   running_.store(true);
-  const LinkContext links{context_, chunk_pool_,
-                          flusher_, running_,
-                          self.id,  absl::ToChronoNanoseconds(config_.node_down_after)};
+  const LinkContext links{.sockets = context_,
+                          .chunk_pool = chunk_pool_,
+                          .flusher = flusher_,
+                          .running = running_,
+                          .self_id = self.id,
+                          .room_timeout = absl::ToChronoNanoseconds(config_.node_down_after),
+                          .bytes_sent = bytes_sent_};
   const auto now = std::chrono::steady_clock::now();
   liveness_.start(now);
   membership_.start(self, endpoint_, links, handler, now);

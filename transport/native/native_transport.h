@@ -46,6 +46,7 @@ class NativeTransport final : public Transport {
   std::string endpoint() const override { return endpoint_; }
   void stop() override;
   ConnectionStats connection_stats() const override;
+  uint64_t bytes_sent() const override { return bytes_sent_.load(std::memory_order_relaxed); }
 
  private:
   // Room kept in a message for the native frame and the batch's length prefix around one envelope.
@@ -55,6 +56,7 @@ class NativeTransport final : public Transport {
   socket::Context context_{1};
   ChunkPool chunk_pool_;  // the buffers of sent chunks, for new ones
   std::atomic<bool> running_{false};
+  std::atomic<uint64_t> bytes_sent_{0};  // LinkContext::bytes_sent
 
   // The flusher: sends the links' batches and retries refused ones.
   boost::asio::io_context flusher_;

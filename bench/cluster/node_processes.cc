@@ -89,6 +89,7 @@ std::vector<absl::StatusOr<std::string>> NodeProcesses::scrape(
 
 void NodeProcesses::check_running(size_t index) {
   Node& node = nodes_[index];
+  if (node.killed) return;
   absl::StatusOr<int> code = node.process->wait(absl::ZeroDuration());
   if (code.ok()) {
     throw std::runtime_error(absl::StrCat("node ", node.name, " exited (status ", *code,
@@ -98,6 +99,7 @@ void NodeProcesses::check_running(size_t index) {
 
 void NodeProcesses::kill(size_t index) {
   Node& node = nodes_[index];
+  node.killed = true;
   node.process->signal(SIGKILL);
   absl::StatusOr<int> code = node.process->wait(kScrapeTimeout);
   if (!code.ok()) {

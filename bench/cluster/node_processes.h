@@ -32,6 +32,7 @@ class NodeProcesses {
     std::unique_ptr<ChildProcess> process;
     std::string endpoint;       // where it listens, from its ready line
     uint16_t metrics_port = 0;  // where it serves its metrics, likewise
+    bool killed = false;        // by kill(), on purpose
   };
 
   // Nodes of the program at `program`, reading the config file at `config_path`.
@@ -53,7 +54,7 @@ class NodeProcesses {
   // The metrics pages of the nodes `indices` names, in that order (metrics_scrape.h); a failure
   // names the node.
   std::vector<absl::StatusOr<std::string>> scrape(const std::vector<size_t>& indices) const;
-  // Throws if node `index` has exited.
+  // Throws if node `index` has exited, unless kill() ended it.
   void check_running(size_t index);
   // Kills node `index` with SIGKILL and reaps it.
   void kill(size_t index);

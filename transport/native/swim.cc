@@ -1,0 +1,291 @@
+// SwimMembership: its life (start, leave) and what it does on its own, on time: the period's
+// probe, gossip while there is news, anti-entropy, reconnection and joining.
+#include "transport/native/swim.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace bossa::transport {
+namespace {
+
+using Duration = SwimMembership::Duration;
+
+Duration chrono(absl::Duration duration) {
+  return std::chrono::duration_cast<Duration>(absl::ToChronoNanoseconds(duration));
+}
+
+// `duration` times a factor drawn from [0.5, 1.5): periodic tasks of many nodes drift apart.
+Duration jittered(Duration duration, SwimRandom& random) {
+  return duration / 2 + duration * random.below(1024) / 1024;
+}
+
+}  // namespace
+
+SwimMembership::SwimMembership(const Config& config, uint64_t random_seed)
+    : config_(config),
+      period_(chrono(config.protocol_period)),
+      probe_timeout_(chrono(config.probe_timeout)),
+      random_(random_seed),
+      queue_(config.max_queued_updates) {}
+
+void SwimMembership::start(SwimNodeRef self, std::vector<std::string> seeds, TimePoint now) {
+  self_ = std::move(self);
+  phase_ = Phase::kRunning;
+  for (std::string& seed : seeds) {
+    if (seed != self_->endpoint) seeds_.push_back(make_swim_node(0, "", std::move(seed)));
+  }
+  seed_up_.assign(seeds_.size(), false);
+  joined_ = seeds_.empty();
+  next_probe_ = now + period_ * random_.below(1024) / 1024;
+  next_gossip_ = now;
+  next_sync_ = now + jittered(chrono(config_.anti_entropy_period), random_);
+  next_reconnect_ = now + jittered(chrono(config_.reconnect_period), random_);
+  next_join_ = now;
+  // A node with seeds is announced by the one that admits it; one without announces itself.
+  if (seeds_.empty()) queue_.push(self_->id);
+}
+
+void SwimMembership::tick(TimePoint now) {
+  if (phase_ != Phase::kRunning) return;
+  run_suspicions(now);
+  if (probe_ && !probe_->indirect_sent && probe_->indirect_at <= now) send_indirect(*probe_);
+  if (probe_ && probe_->deadline <= now) conclude_probe(now);
+  for (size_t i = 0; i < checks_.size();) {
+    Check& check = checks_[i];
+    if (!check.probe.indirect_sent && check.probe.indirect_at <= now) send_indirect(check.probe);
+    if (check.probe.deadline > now) {
+      ++i;
+      continue;
+    }
+    Check done = std::move(check);
+    checks_.erase(checks_.begin() + static_cast<ptrdiff_t>(i));
+    conclude_check(done, now);
+  }
+  run_confirmations(now);
+  run_forwards(now);
+  if (next_probe_ <= now) start_probe(now);
+  if (!queue_.empty() && next_gossip_ <= now) gossip(now);
+  if (next_sync_ <= now) sync(now);
+  if (next_reconnect_ <= now) reconnect(now);
+  if (!joined_ && next_join_ <= now) send_joins(now);
+  members_.expire_tombstones(now, chrono(config_.tombstone_lifetime), config_.max_tombstones);
+}
+
+SwimMembership::TimePoint SwimMembership::next_deadline() const {
+  if (phase_ != Phase::kRunning) return TimePoint::max();
+  TimePoint next = std::min({next_probe_, next_sync_, next_reconnect_,
+                             members_.next_expiry(chrono(config_.tombstone_lifetime))});
+  if (!queue_.empty()) next = std::min(next, next_gossip_);
+  if (!joined_) next = std::min(next, next_join_);
+  if (!suspicion_deadlines_.empty()) next = std::min(next, suspicion_deadlines_.top().first);
+  auto probe_due = [](const Probe& probe) {
+    return probe.indirect_sent ? probe.deadline : std::min(probe.indirect_at, probe.deadline);
+  };
+  if (probe_) next = std::min(next, probe_due(*probe_));
+  for (const Check& check : checks_) next = std::min(next, probe_due(check.probe));
+  for (const Probe& probe : confirmations_) next = std::min(next, probe_due(probe));
+  for (const Forward& forward : forwards_) {
+    next = std::min({next, forward.nack_at, forward.expires});
+  }
+  return next;
+}
+
+void SwimMembership::leave(TimePoint now) {
+  (void)now;
+  if (phase_ != Phase::kRunning) return;
+  ++incarnation_;
+  phase_ = Phase::kLeft;
+  for (const Member* member : members_.random_live(2 * config_.gossip_fanout, 0, random_)) {
+    SwimMessage bye = message(SwimKind::kGossip, member->node->id);
+    bye.updates.push_back(self_update());
+    outbox_.push_back(Outgoing{member->node, std::move(bye)});
+  }
+}
+
+// anti_entropy_period, once more for each doubling of the cluster past 1,000 nodes: a whole
+// state grows with the cluster, the bytes a node spends on them a second should not.
+Duration SwimMembership::anti_entropy_period() const {
+  const double n = static_cast<double>(members_.live_count() + 1);
+  const double scale = n <= 1000 ? 1 : 1 + std::log2(n / 1000);
+  return std::chrono::duration_cast<Duration>(chrono(config_.anti_entropy_period) * scale);
+}
+
+bool SwimMembership::is_up(uint32_t id) const {
+  const Member* member = members_.find(id);
+  return member != nullptr && is_live(member->status());
+}
+
+std::optional<SwimStatus> SwimMembership::status_of(uint32_t id) const {
+  const Member* member = members_.find(id);
+  if (member == nullptr) return std::nullopt;
+  return member->status();
+}
+
+void SwimMembership::start_probe(TimePoint now) {
+  next_probe_ = now + stretched(period_);
+  const Member* target = members_.next_to_probe(random_);
+  if (target == nullptr) return;
+  Probe probe{
+      target->node->id, ++next_seq_, now + stretched(probe_timeout_), next_probe_, false, {}, 0};
+  SwimMessage ping = message(SwimKind::kPing, probe.target);
+  ping.seq = probe.seq;
+  // Lifeguard's buddy system: a suspected member hears of it from whoever probes it.
+  if (target->status() == SwimStatus::kSuspect) ping.updates.push_back(*update_of(probe.target));
+  send(target->node, std::move(ping));
+  probe_ = std::move(probe);
+}
+
+// The probe's ack is late: k members are asked to probe the target too, and it is pinged again.
+void SwimMembership::send_indirect(Probe& probe) {
+  probe.indirect_sent = true;
+  const Member* target = members_.find(probe.target);
+  if (target == nullptr) return;
+  for (const Member* helper :
+       members_.random_live(config_.indirect_probes, probe.target, random_)) {
+    SwimMessage request = message(SwimKind::kPingReq, helper->node->id);
+    request.seq = probe.seq;
+    request.probe = target->node;
+    send(helper->node, std::move(request));
+    probe.helpers.push_back(helper->node->id);
+  }
+  SwimMessage ping = message(SwimKind::kPing, probe.target);
+  ping.seq = probe.seq;
+  send(target->node, std::move(ping));
+}
+
+// The period ended without an ack: the target is suspected, and told so at once.
+void SwimMembership::conclude_probe(TimePoint now) {
+  const Probe probe = std::move(*probe_);
+  probe_.reset();
+  // Lifeguard's local health: a helper that did not even say "no answer" (a Nack) hints that
+  // this node, not the target, is the slow one.
+  stretch(probe.helpers.empty() ? 1 : static_cast<int>(probe.helpers.size() - probe.nacks));
+  suspect_unanswered(probe, now);
+}
+
+void SwimMembership::suspect_unanswered(const Probe& probe, TimePoint now) {
+  const Member* target = members_.find(probe.target);
+  if (target == nullptr || !is_live(target->status())) return;
+  const SwimNodeRef node = target->node;
+  apply(SwimUpdate{node, SwimStatus::kSuspect, target->incarnation, target->epoch, self_->id, false,
+                   epoch_},
+        now);
+  const Member* suspected = members_.find(node->id);
+  if (suspected == nullptr || suspected->status() != SwimStatus::kSuspect) return;
+  SwimMessage tell = message(SwimKind::kGossip, node->id);
+  tell.updates.push_back(*update_of(node->id));
+  send(node, std::move(tell));
+}
+
+// A member this node hears is suspected is probed at once, out of turn, with a chance that has
+// about indirect_probes members do so: their verdicts confirm the suspicion (or it is refuted)
+// within a period, where the members' turns would take several.
+void SwimMembership::probe_suspect(const Member& member, TimePoint now) {
+  constexpr size_t kMaxConfirmations = 8;
+  const double members = static_cast<double>(std::max<size_t>(1, members_.live_count()));
+  if (confirmations_.size() >= kMaxConfirmations ||
+      !random_.chance(config_.indirect_probes / members)) {
+    return;
+  }
+  Probe probe{member.node->id, ++next_seq_, now + probe_timeout_, now + period_, false, {}, 0};
+  SwimMessage ping = message(SwimKind::kPing, probe.target);
+  ping.seq = probe.seq;
+  ping.updates.push_back(update_of(member));
+  send(member.node, std::move(ping));
+  confirmations_.push_back(std::move(probe));
+}
+
+void SwimMembership::run_confirmations(TimePoint now) {
+  for (size_t i = 0; i < confirmations_.size();) {
+    Probe& probe = confirmations_[i];
+    if (!probe.indirect_sent && probe.indirect_at <= now) send_indirect(probe);
+    if (probe.deadline > now) {
+      ++i;
+      continue;
+    }
+    const Probe done = std::move(probe);
+    confirmations_.erase(confirmations_.begin() + static_cast<ptrdiff_t>(i));
+    suspect_unanswered(done, now);
+  }
+}
+
+// No ack from the holder of the joiner's name: an earlier run, declared dead; the joiner is
+// considered again.
+void SwimMembership::conclude_check(Check& check, TimePoint now) {
+  const Member* holder = members_.find(check.probe.target);
+  if (holder != nullptr && is_live(holder->status())) {
+    declare_dead(*holder, check.joiner->id, true,
+                 "replaced by a new run (id " + std::to_string(check.joiner->id) + ")", now);
+  }
+  consider(check.joiner, check.joiner_incarnation, check.joiner_epoch, now);
+}
+
+void SwimMembership::run_forwards(TimePoint now) {
+  for (Forward& forward : forwards_) {
+    if (forward.nack_at > now) continue;
+    forward.nack_at = TimePoint::max();
+    SwimMessage nack = message(SwimKind::kNack, forward.requester->id);
+    nack.seq = forward.requester_seq;
+    send(forward.requester, std::move(nack));
+  }
+  std::erase_if(forwards_, [now](const Forward& forward) { return forward.expires <= now; });
+}
+
+void SwimMembership::gossip(TimePoint now) {
+  next_gossip_ = now + chrono(config_.gossip_interval);
+  for (const Member* member : members_.random_live(config_.gossip_fanout, 0, random_)) {
+    SwimMessage news = message(SwimKind::kGossip, member->node->id);
+    piggyback(news.updates, static_cast<size_t>(config_.max_updates_per_message));
+    if (news.updates.empty()) break;
+    outbox_.push_back(Outgoing{member->node, std::move(news)});
+  }
+}
+
+void SwimMembership::sync(TimePoint now) {
+  next_sync_ = now + jittered(anti_entropy_period(), random_);
+  for (const Member* member : members_.random_live(1, 0, random_)) {
+    SwimMessage request = message(SwimKind::kSync, member->node->id);
+    request.digests = coarse_digests();
+    send(member->node, std::move(request));
+  }
+}
+
+// A dead member may be alive on the far side of a healed partition, and a seed may have come
+// back: one of each is contacted, with a chance that makes each of them contacted about once a
+// period by the whole cluster (the members up share the work), not once by every member.
+void SwimMembership::reconnect(TimePoint now) {
+  next_reconnect_ = now + jittered(chrono(config_.reconnect_period), random_);
+  const double up = static_cast<double>(std::max<size_t>(1, members_.live_count()));
+  const size_t tombstones = members_.size() - members_.live_count();
+  if (random_.chance(static_cast<double>(tombstones) / up)) {
+    // A ping: if the tombstone answers, one of the two learns it was held dead.
+    if (const Member* tombstone = members_.random_tombstone(random_)) {
+      send(tombstone->node, message(SwimKind::kPing, tombstone->node->id));
+    }
+  }
+  if (!joined_ || seeds_.empty()) return;
+  const size_t seeds_down =
+      static_cast<size_t>(std::count(seed_up_.begin(), seed_up_.end(), false));
+  if (seeds_down == 0 || !random_.chance(static_cast<double>(seeds_down) / up)) return;
+  size_t seed = next_seed_++ % seeds_.size();
+  while (seed_up_[seed]) seed = next_seed_++ % seeds_.size();
+  SwimMessage request = message(SwimKind::kSync, 0);
+  request.digests = coarse_digests();
+  send(seeds_[seed], std::move(request));
+}
+
+void SwimMembership::send_joins(TimePoint now) {
+  next_join_ = now + chrono(config_.join_retry);
+  auto join = [&](const SwimNodeRef& node) { send(node, message(SwimKind::kJoin, node->id)); };
+  for (const SwimNodeRef& seed : seeds_) join(seed);
+  for (size_t i = 0; i < 3 && !rejoin_targets_.empty(); ++i) {
+    join(rejoin_targets_[random_.below(static_cast<uint32_t>(rejoin_targets_.size()))]);
+  }
+  // A node that rejoins may already have met members again (the one that told it, say).
+  if (rejoin_targets_.empty()) {
+    for (const Member* member : members_.random_live(3, 0, random_)) join(member->node);
+  }
+}
+
+}  // namespace bossa::transport

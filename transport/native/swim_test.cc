@@ -1,0 +1,277 @@
+// SwimMembership (swim.h) among a handful of nodes on virtual time (the simulation of
+// tests/support/swim_simulation.h, whose filter delays or drops chosen messages).
+#include "transport/native/swim.h"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/swim_simulation.h"
+
+namespace bossa::transport {
+namespace {
+
+using namespace std::chrono_literals;
+using Swim = SwimMembership;
+using Kind = Swim::Event::Kind;
+
+struct Seen {
+  size_t node;
+  Kind kind;
+  uint32_t about;
+  std::string reason;
+};
+
+// A simulation of `n` nodes joined through node 0, converged, whose events from then on are kept.
+class SwimTest : public ::testing::Test {
+ protected:
+  void form(size_t n) {
+    for (size_t i = 0; i < n; ++i) sim_.add(i == 0 ? std::vector<size_t>{} : std::vector{0ul});
+    ASSERT_TRUE(converge(5s));
+    seen_.clear();
+  }
+
+  bool converge(std::chrono::nanoseconds limit) {
+    return sim_.run_until([&] { return sim_.converged(); }, sim_.now() + limit);
+  }
+
+  // The events node `node` reported about `about`, of `kind`.
+  std::vector<Seen> seen(size_t node, Kind kind, uint32_t about) const {
+    std::vector<Seen> found;
+    for (const Seen& event : seen_) {
+      if (event.node == node && event.kind == kind && event.about == about) found.push_back(event);
+    }
+    return found;
+  }
+
+  size_t count(Kind kind, uint32_t about) const {
+    size_t found = 0;
+    for (const Seen& event : seen_) found += event.kind == kind && event.about == about;
+    return found;
+  }
+
+  SwimSimulation sim_{11};
+  std::vector<Seen> seen_;
+
+ private:
+  void SetUp() override {
+    sim_.set_observer([this](size_t node, const Swim::Event& event) {
+      seen_.push_back(Seen{node, event.kind, event.node->id, event.reason});
+    });
+  }
+};
+
+bool has_update(const SwimMessage& message, uint32_t about, SwimStatus status) {
+  for (const SwimUpdate& update : message.updates) {
+    if (update.node->id == about && update.status == status) return true;
+  }
+  return false;
+}
+
+TEST_F(SwimTest, NodesJoiningThroughOneSeedAllSeeEachOtherUpOnce) {
+  form(5);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(sim_.swim(i).up_count(), 4u);
+    EXPECT_TRUE(sim_.swim(i).joined());
+  }
+  sim_.run_for(10s);
+  EXPECT_TRUE(seen_.empty()) << "no event once converged";
+}
+
+TEST_F(SwimTest, AStoppedNodeIsReportedDownByEveryOtherNodeWithinThreeSeconds) {
+  form(8);
+  const uint32_t victim = sim_.id_of(3);
+  const auto crashed = sim_.now();
+  sim_.crash(3);
+  ASSERT_TRUE(sim_.run_until([&] { return count(Kind::kDown, victim) == 7; }, crashed + 3s));
+  for (size_t i = 0; i < 8; ++i) {
+    if (i == 3) continue;
+    ASSERT_EQ(seen(i, Kind::kDown, victim).size(), 1u);
+    EXPECT_EQ(seen(i, Kind::kDown, victim)[0].reason.rfind("suspected by ", 0), 0u)
+        << seen(i, Kind::kDown, victim)[0].reason;
+  }
+  EXPECT_TRUE(sim_.converged());
+}
+
+TEST_F(SwimTest, ANodeWhoseAcksComeLateButThatAnswersIndirectProbesIsNotSuspected) {
+  form(5);
+  const uint32_t slow = sim_.id_of(1);
+  // Node 1's acks to node 0 arrive after the protocol period, and its pings are never answered
+  // directly; what the others relay for it arrives in time.
+  sim_.set_filter([](size_t from, size_t to, const SwimMessage& message) {
+    if (from == 1 && to == 0 && message.kind == SwimKind::kAck) {
+      return SwimSimulation::Verdict{false, 400ms};
+    }
+    return SwimSimulation::Verdict{};
+  });
+  sim_.reset_counters();
+  sim_.run_for(30s);
+  EXPECT_GT(sim_.counters().by_kind[static_cast<size_t>(SwimKind::kPingReq)], 0u);
+  EXPECT_EQ(count(Kind::kDown, slow), 0u);
+  EXPECT_EQ(sim_.swim(1).incarnation(), 0u) << "never suspected, so never refuted";
+  EXPECT_TRUE(sim_.converged());
+}
+
+TEST_F(SwimTest, ASuspectedNodeThatComesBackRefutesTheSuspicionAndStaysUp) {
+  form(5);
+  const uint32_t cut = sim_.id_of(4);
+  bool suspected = false;
+  bool cut_off = true;
+  sim_.set_filter([&](size_t from, size_t to, const SwimMessage& message) {
+    if (has_update(message, cut, SwimStatus::kSuspect)) suspected = true;
+    return SwimSimulation::Verdict{cut_off && (from == 4 || to == 4), 0ns};
+  });
+  ASSERT_TRUE(sim_.run_until([&] { return suspected; }, sim_.now() + 10s));
+  cut_off = false;
+  sim_.run_for(10s);
+
+  EXPECT_EQ(count(Kind::kDown, cut), 0u);
+  EXPECT_GE(sim_.swim(4).incarnation(), 1u);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(sim_.swim(i).status_of(cut), SwimStatus::kAlive);
+}
+
+TEST_F(SwimTest, ANodeTheClusterDeclaredDeadRejoinsAndEveryNodeSeesItGoDownAndUp) {
+  form(5);
+  const uint32_t x = sim_.id_of(2);
+  // Only node 2 hears that node 1 declared it dead: the others never process that death.
+  SwimMessage news;
+  news.kind = SwimKind::kGossip;
+  news.sender = sim_.swim(1).self();
+  news.target = x;
+  news.updates.push_back(SwimUpdate{sim_.swim(2).self(), SwimStatus::kDead, 0, 0, sim_.id_of(1)});
+  sim_.inject(2, news);
+
+  ASSERT_EQ(seen(2, Kind::kDeclaredDown, x).size(), 1u);
+  EXPECT_EQ(sim_.swim(2).epoch(), 1u);
+  EXPECT_LE(sim_.swim(2).up_count(), 1u) << "but the sender of the news";
+  for (size_t i : {0, 1, 3, 4}) {
+    ASSERT_EQ(seen(2, Kind::kDown, sim_.id_of(i)).size(), 1u) << "node 2 reports node " << i;
+  }
+  ASSERT_TRUE(sim_.run_until([&] { return count(Kind::kUp, x) == 4 && sim_.converged(); },
+                             sim_.now() + 5s));
+  for (size_t i : {0, 1, 3, 4}) {
+    ASSERT_EQ(seen(i, Kind::kDown, x).size(), 1u) << "node " << i;
+    EXPECT_EQ(seen(i, Kind::kDown, x)[0].reason, "rejoined after being declared down");
+    EXPECT_EQ(seen(i, Kind::kUp, x).size(), 1u) << "node " << i;
+    EXPECT_EQ(seen(2, Kind::kUp, sim_.id_of(i)).size(), 1u) << "node 2 sees node " << i;
+  }
+}
+
+TEST_F(SwimTest, ANodeClaimingTheNameOfALiveMemberIsRefusedWithBothNamed) {
+  form(3);
+  const size_t impostor = sim_.start(3, {0}, "node-1");
+  sim_.run_for(3s);
+  std::vector<Seen> refused = seen(impostor, Kind::kRefused, sim_.id_of(impostor));
+  ASSERT_FALSE(refused.empty());
+  const std::string& reason = refused[0].reason;
+  EXPECT_NE(reason.find("the name 'node-1'"), std::string::npos) << reason;
+  EXPECT_NE(reason.find(std::to_string(sim_.id_of(impostor))), std::string::npos) << reason;
+  EXPECT_NE(reason.find(std::to_string(sim_.id_of(1))), std::string::npos) << reason;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_FALSE(sim_.swim(i).is_up(sim_.id_of(impostor))) << "node " << i;
+    if (i != 1) {
+      EXPECT_TRUE(sim_.swim(i).is_up(sim_.id_of(1))) << "node " << i;
+    }
+  }
+  EXPECT_EQ(count(Kind::kDown, sim_.id_of(1)), 0u);
+}
+
+TEST_F(SwimTest, ANewRunOfANodeReplacesTheOldOneThatNoLongerAnswers) {
+  form(4);
+  const uint32_t old_run = sim_.id_of(2);
+  const auto restarted = sim_.now();
+  sim_.start(2, {0});  // the same name and endpoint, a new id
+  const uint32_t new_run = sim_.id_of(2);
+  ASSERT_TRUE(converge(5s));
+  EXPECT_LT(sim_.now() - restarted, 2s) << "replaced, not waited out as a suspect";
+  for (size_t i : {0, 1, 3}) {
+    ASSERT_EQ(seen(i, Kind::kDown, old_run).size(), 1u) << "node " << i;
+    EXPECT_EQ(seen(i, Kind::kDown, old_run)[0].reason,
+              "replaced by a new run (id " + std::to_string(new_run) + ")");
+    EXPECT_EQ(seen(i, Kind::kUp, new_run).size(), 1u) << "node " << i;
+  }
+}
+
+TEST_F(SwimTest, TwoHalvesOfAPartitionFindEachOtherAgainAndEachPairWentDownAndUpOnBothSides) {
+  form(8);
+  sim_.partition({0, 0, 0, 0, 1, 1, 1, 1});
+  sim_.run_for(60s);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(sim_.swim(i).up_count(), 3u) << "node " << i;
+  sim_.partition({});
+  ASSERT_TRUE(converge(30s));
+  for (size_t a = 0; a < 4; ++a) {
+    for (size_t b = 4; b < 8; ++b) {
+      for (auto [i, j] : {std::pair{a, b}, std::pair{b, a}}) {
+        EXPECT_FALSE(seen(i, Kind::kDown, sim_.id_of(j)).empty()) << i << " saw " << j << " down";
+        EXPECT_FALSE(seen(i, Kind::kUp, sim_.id_of(j)).empty()) << i << " saw " << j << " up";
+      }
+    }
+  }
+}
+
+TEST_F(SwimTest, ANodeCutOffAloneRejoinsAloneWhenItComesBack) {
+  form(8);
+  const uint32_t alone = sim_.id_of(5);
+  sim_.partition({0, 0, 0, 0, 0, 1, 0, 0});
+  sim_.run_for(60s);
+  EXPECT_EQ(sim_.swim(5).up_count(), 0u);
+  sim_.partition({});
+  ASSERT_TRUE(sim_.run_until([&] { return count(Kind::kUp, alone) == 7; }, sim_.now() + 30s));
+  ASSERT_TRUE(converge(10s));
+  for (const Seen& event : seen_) {
+    if (event.kind == Kind::kDeclaredDown) {
+      EXPECT_EQ(event.node, 5u) << "only it rejoins";
+    }
+    if (event.kind == Kind::kDown && event.node != 5) {
+      EXPECT_EQ(event.about, alone) << "node " << event.node << ": " << event.reason;
+    }
+  }
+  for (size_t i = 0; i < 8; ++i) {
+    if (i == 5) continue;
+    EXPECT_EQ(seen(5, Kind::kDown, sim_.id_of(i)).size(), 1u) << "it saw node " << i << " go";
+    EXPECT_EQ(seen(5, Kind::kUp, sim_.id_of(i)).size(), 1u) << "and come back";
+  }
+}
+
+TEST_F(SwimTest, ANodeThatLeavesIsReportedAsLeftAtOnce) {
+  form(5);
+  const uint32_t gone = sim_.id_of(2);
+  sim_.leave(2);
+  ASSERT_TRUE(sim_.run_until([&] { return count(Kind::kDown, gone) == 4; }, sim_.now() + 1s));
+  for (size_t i : {0, 1, 3, 4}) EXPECT_EQ(seen(i, Kind::kDown, gone)[0].reason, "left");
+}
+
+TEST(SwimMachineTest, WithoutSeedsANodeFormsAClusterOfItsOwnAndIdlesUntilItsNextProbe) {
+  Swim swim({}, 1);
+  const Swim::TimePoint start{};
+  swim.start(make_swim_node(7, "solo", "tcp://127.0.0.1:4000"), {"tcp://127.0.0.1:4000"}, start);
+  EXPECT_TRUE(swim.joined());
+  swim.tick(start);
+  EXPECT_TRUE(swim.take_messages().empty());
+  EXPECT_TRUE(swim.take_events().empty());
+  EXPECT_GT(swim.next_deadline(), start);
+}
+
+TEST(SwimMachineTest, ANodeWithSeedsSendsThemAJoinAddressedByEndpoint) {
+  Swim swim({}, 1);
+  const Swim::TimePoint start{};
+  swim.start(make_swim_node(7, "a", "tcp://127.0.0.1:4000"), {"tcp://127.0.0.1:4001"}, start);
+  swim.tick(start);
+  std::vector<Swim::Outgoing> out = swim.take_messages();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].to->id, 0u);
+  EXPECT_EQ(out[0].to->endpoint, "tcp://127.0.0.1:4001");
+  EXPECT_EQ(out[0].message.kind, SwimKind::kJoin);
+  EXPECT_EQ(out[0].message.sender->name, "a");
+  // Unanswered, it asks again a join_retry later.
+  swim.tick(start + 999ms);
+  EXPECT_TRUE(swim.take_messages().empty());
+  swim.tick(start + 1s);
+  EXPECT_EQ(swim.take_messages().size(), 1u);
+}
+
+}  // namespace
+}  // namespace bossa::transport

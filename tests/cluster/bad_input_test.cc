@@ -11,6 +11,7 @@
 #include "serialization/envelope.h"
 #include "transport/envelope_batch.h"
 #include "transport/native/native_wire.h"
+#include "transport/native/swim_wire.h"
 #include "transport/socket/core/socket.h"
 #include "transport/socket/tests/raw_client.h"
 
@@ -72,11 +73,12 @@ class RawPeer {
     EXPECT_TRUE(pull_.bind("tcp://127.0.0.1:*").ok());
     EXPECT_TRUE(push_.connect(target).ok());
   }
+  // Asks to join the cluster, as node "mallory".
   void hello() {
-    send(transport::NativeKind::kHello,
-         transport::encode_hello(transport::NativeHello{
-             .self = transport::NativeMember{transport::NodeIdentity{id_, "mallory"},
-                                             pull_.last_endpoint()}}));
+    transport::SwimMessage join;
+    join.kind = transport::SwimKind::kJoin;
+    join.sender = transport::make_swim_node(id_, "mallory", pull_.last_endpoint());
+    send(transport::NativeKind::kSwim, transport::encode_swim(join));
   }
   void send(transport::NativeKind kind, std::string body) {
     ASSERT_TRUE(push_.send(transport::native_message(kind, id_, std::move(body))).ok());

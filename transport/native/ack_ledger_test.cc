@@ -1,17 +1,11 @@
 #include "transport/native/ack_ledger.h"
 
-#include <chrono>
-
 #include <gtest/gtest.h>
 
-#include "absl/time/time.h"
-#include "transport/native/liveness.h"
 #include "transport/native/native_wire.h"
 
 namespace bossa::transport {
 namespace {
-
-using TimePoint = std::chrono::steady_clock::time_point;
 
 TEST(AckLedger, WhatWasNeverAcknowledgedIsInDoubt) {
   AckLedger ledger;
@@ -65,26 +59,6 @@ TEST(NativeAck, AnEmptyBodyCarriesNoneAndAnyOtherSizeIsRefused) {
   absl::StatusOr<std::optional<uint64_t>> bad = decode_ack("1234");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(bad.status().message(), "an ack of 4 octets, expected 8");
-}
-
-TEST(LivenessCount, CountsWhatEachMemberSentSinceItJoined) {
-  Liveness liveness(absl::Milliseconds(100), absl::Seconds(2));
-  const TimePoint now{};
-  liveness.watch(1, now);
-  liveness.watch(2, now);
-  liveness.received(1, 10);
-  liveness.received(1, 1);
-  liveness.received(2, 4);
-  liveness.received(3, 99);  // not a member
-  EXPECT_EQ(liveness.received_from(1), 11u);
-  EXPECT_EQ(liveness.received_from(2), 4u);
-  EXPECT_EQ(liveness.received_from(3), 0u);
-  liveness.restart_count(1);
-  liveness.received(1, 2);
-  EXPECT_EQ(liveness.received_from(1), 2u);
-  liveness.forget(2);
-  liveness.watch(2, now);  // joins again: counted anew
-  EXPECT_EQ(liveness.received_from(2), 0u);
 }
 
 }  // namespace

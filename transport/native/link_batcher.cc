@@ -152,4 +152,15 @@ void LinkBatcher::close() {
   batch_taken_.notify_all();
 }
 
+bool LinkBatcher::close_if_accepted(uint64_t accepted) {
+  {
+    MutexLock lock(mutex_);
+    if (closed_) return true;
+    if (accepted_ != accepted || !batch_.empty() || in_flight_ || !stalled_.empty()) return false;
+    closed_ = true;
+  }
+  batch_taken_.notify_all();
+  return true;
+}
+
 }  // namespace bossa::transport

@@ -97,6 +97,9 @@ class LinkBatcher {
 
   // Drops what is batched, refuses later sends and wakes senders waiting for room.
   void close();
+  // Closes as close() does if send() accepted exactly `accepted` envelopes so far and none is
+  // batched or on its way: nothing is dropped. False (and nothing changes) otherwise.
+  bool close_if_accepted(uint64_t accepted);
 
   // The envelopes send() accepted (kQueued) so far. Once close() returned, the final count.
   uint64_t accepted();

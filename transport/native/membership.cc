@@ -1,10 +1,9 @@
 #include "transport/native/membership.h"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
@@ -14,26 +13,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::chrono::seconds kSeedHelloPeriod{1};
-// How long a peer declared down is greeted again, in case it comes back (a partition that heals,
-// a frozen process that resumes).
-constexpr auto kRegreetDeclaredDownFor = std::chrono::minutes(10);
-// Connections a node keeps at most: a Hello listing more new endpoints than that is not followed.
-// It bounds the peers remembered as declared down too.
-constexpr size_t kMaxLinks = 1024;
-// How long a node without members waits for its seeds before it says so, and then how often.
-constexpr auto kSeedWaitLogInterval = std::chrono::seconds(10);
 // What a closing link may still flush to a peer that is up.
 constexpr int kLingerOnLeaveMs = 500;
+// A link that carried nothing for this long, everything it carried acknowledged, is closed: the
+// links to the members a node probes in turn do not pile up.
+constexpr auto kIdleLinkAfter = std::chrono::seconds(5);
+constexpr auto kIdleCheckPeriod = std::chrono::seconds(1);
+// How long a member the protocol says left may still deliver what it sent before its Bye.
+constexpr auto kLeftGrace = std::chrono::seconds(2);
+// How long a node without members waits for its seeds before it says so, and then how often.
+constexpr auto kSeedWaitLogInterval = std::chrono::seconds(10);
 
 absl::Status not_up(uint32_t id) {
   return absl::UnavailableError(absl::StrCat("node ", id, " is not up"));
 }
 
+SwimMembership::Config swim_config(const TransportConfig& config) {
+  SwimMembership::Config swim;
+  swim.protocol_period = config.heartbeat_interval;
+  return swim;
+}
+
 }  // namespace
 
-Membership::Membership(const TransportConfig& config, Liveness& liveness)
-    : config_(config), liveness_(liveness) {}
+Membership::Membership(const TransportConfig& config)
+    : config_(config), swim_(swim_config(config), std::random_device{}()) {}
 
 void Membership::start(const NodeIdentity& self, std::string endpoint, const LinkContext& links,
                        TransportHandler& handler, TimePoint now) {
@@ -41,39 +45,56 @@ void Membership::start(const NodeIdentity& self, std::string endpoint, const Lin
   endpoint_ = std::move(endpoint);
   link_context_.emplace(links);
   handler_ = &handler;
-  next_greeting_ = now;
+  next_acks_ = now;
+  next_idle_check_ = now + kIdleCheckPeriod;
   alone_since_ = now;
   next_seed_log_ = now + kSeedWaitLogInterval;
+  std::vector<std::string> seeds;
+  for (const std::string& seed : config_.seeds) {
+    if (seed != endpoint_ && seed != config_.listen) seeds.push_back(seed);
+  }
+  swim_.start(make_swim_node(self.id, self.name, endpoint_), std::move(seeds), now);
+  drain(now);
 }
 
 absl::Status Membership::send(uint32_t to, std::string_view envelope, Lane lane) {
-  if (lane == Lane::kControl) {
-    std::shared_ptr<NativeLink> link;
-    {
-      SharedLock lock(mutex_);
-      auto it = members_.find(to);
-      if (it == members_.end()) return not_up(to);
-      link = it->second.link;
+  if (lane == Lane::kData) {
+    // While the members' lock is held the member's link stays. Most sends only append to its
+    // batch under that lock; one that may wait, or that hands the link on, takes a reference to
+    // it and lets the lock go, so that the receive thread is never kept from changing the members
+    // for long.
+    SharedLock lock(mutex_);
+    auto it = members_.find(to);
+    if (it == members_.end()) return not_up(to);
+    if (it->second.link != nullptr) {
+      std::shared_ptr<NativeLink> kept;
+      // Lets the lock go from inside link.send(), where the analysis cannot follow it.
+      const LinkBatcher::SendResult sent =
+          it->second.link->send(envelope, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+            if (lock.owns_lock()) {
+              kept = it->second.link;
+              lock.unlock();
+            }
+          });
+      // Closed as idle, or the member went: a new link below if it is still a member.
+      if (sent != LinkBatcher::SendResult::kClosed) return status_of(to, sent);
     }
-    absl::Status sent = link->send_control_envelope(envelope);
-    if (absl::IsUnavailable(sent)) return not_up(to);
-    return sent;
   }
-  // While the members' lock is held the member's link stays. Most sends only append to its batch
-  // under that lock; one that may wait, or that hands the link on, takes a reference to it and
-  // lets the lock go, so that the receive thread is never kept from changing the members for long.
-  SharedLock lock(mutex_);
-  auto it = members_.find(to);
-  if (it == members_.end()) return not_up(to);
-  NativeLink& link = *it->second.link;
-  std::shared_ptr<NativeLink> kept;
-  // Lets the lock go from inside link.send(), where the analysis cannot follow it.
-  const LinkBatcher::SendResult sent = link.send(envelope, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    if (lock.owns_lock()) {
-      kept = it->second.link;
-      lock.unlock();
+  // The member has no link (or its link just closed): one is opened.
+  std::shared_ptr<NativeLink> link = member_link(to);
+  if (link == nullptr) return not_up(to);
+  if (lane == Lane::kControl) {
+    absl::Status sent = link->send_control_envelope(envelope);
+    if (absl::IsUnavailable(sent)) {
+      link = member_link(to);  // closed as idle meanwhile
+      sent = link == nullptr ? not_up(to) : link->send_control_envelope(envelope);
     }
-  });
+    return absl::IsUnavailable(sent) ? not_up(to) : sent;
+  }
+  return status_of(to, link->send(envelope, [] {}));
+}
+
+absl::Status Membership::status_of(uint32_t to, LinkBatcher::SendResult sent) const {
   switch (sent) {
     case LinkBatcher::SendResult::kQueued:
       return absl::OkStatus();
@@ -87,320 +108,299 @@ absl::Status Membership::send(uint32_t to, std::string_view envelope, Lane lane)
   return not_up(to);
 }
 
-std::vector<NodeIdentity> Membership::nodes() const {
-  SharedLock lock(mutex_);
-  std::vector<NodeIdentity> nodes;
-  nodes.reserve(members_.size());
-  for (const auto& [id, member] : members_) nodes.push_back(member.member.identity);
-  return nodes;
-}
-
-void Membership::on_hello(const NativeHeader& header, std::string_view body, bool answer) {
-  absl::StatusOr<NativeHello> hello = decode_hello(body);
-  if (!hello.ok()) {
-    handler_->on_rejected(absl::StrCat("a Hello from node ", header.sender,
-                                       " that does not decode: ", hello.status().message()));
-    return;
-  }
-  const NativeMember& peer = hello->self;
-  if (peer.identity.id != header.sender || peer.identity.id == self_.id ||
-      peer.identity.name == self_.name) {
-    handler_->on_rejected(absl::StrCat("a Hello from node ", header.sender, " introducing node '",
-                                       peer.identity.name, "' (", peer.identity.id,
-                                       "): another sender's, or this node's own name or id"));
-    return;
-  }
-  const auto now = Clock::now();
-  take_notice(*hello);
-  if (!answer) {
-    if (!hello->refused.empty()) {
-      handler_->on_join_refused(absl::StrCat("node '", peer.identity.name, "' (", peer.identity.id,
-                                             ") refused this node (", self_.id,
-                                             "): ", hello->refused));
-      return;
-    }
-    // A peer this node declared down comes back only through a reply to a Hello that told it so:
-    // it has then dropped this node too. An older reply gets the reminder.
-    if (auto it = declared_down_.find(peer.identity.id);
-        it != declared_down_.end() && hello->echo_episode != it->second.episode) {
-      (void)on_stranger(peer.identity.id, now);
-      return;
-    }
-  }
-  if (std::optional<NativeMember> namesake = running_namesake(peer, now)) {
-    const std::string why =
-        absl::StrCat("node name '", peer.identity.name, "' is taken by node ",
-                     namesake->identity.id, " at ", namesake->endpoint, ", a running member; node ",
-                     peer.identity.id, " at ", peer.endpoint, " is refused");
-    if (answer) {
-      NativeHello reply = hello_to(peer.identity.id);
-      reply.refused = why;
-      link_to(peer.endpoint)->send_control(NativeKind::kHelloReply, encode_hello(reply));
-    }
-    handler_->on_rejected(absl::StrCat("a Hello from node ", peer.identity.id, ": ", why));
-    return;
-  }
-  // An earlier run of this node (same name or same endpoint, another id) goes first, so that the
-  // answer and what follows travel a fresh connection.
-  drop_replaced(peer);
-  // A member greets only a node it does not take for a member: its link here is new, and so is
-  // the count of what came over it.
-  if (answer) liveness_.restart_count(peer.identity.id);
-  // The answer goes first, on both connections: on each it then precedes anything node-up makes
-  // us send, so the peer knows us before our first envelope arrives.
-  if (answer) {
-    NativeHello reply = hello_to(peer.identity.id);
-    if (hello->down_node == self_.id) reply.echo_episode = hello->down_episode;
-    std::shared_ptr<NativeLink> link = link_to(peer.endpoint);
-    std::string bytes = encode_hello(reply);
-    link->send_on_data(NativeKind::kHelloReply, bytes);
-    link->send_control(NativeKind::kHelloReply, std::move(bytes));
-  }
-  add(peer);
-  for (const NativeMember& other : hello->members) {
-    if (other.identity.id == self_.id || other.identity.name == self_.name) continue;
-    bool known;
-    {
-      SharedLock lock(mutex_);
-      known = members_.contains(other.identity.id);
-    }
-    if (known || running_namesake(other, now)) continue;
-    if (!links_.contains(other.endpoint) && links_.size() >= kMaxLinks) {
-      handler_->on_rejected(absl::StrCat("a member ", other.endpoint, " named by node ",
-                                         header.sender, ": this node keeps at most ", kMaxLinks,
-                                         " connections"));
-      continue;
-    }
-    send_hello(other.identity.id, other.endpoint);
-  }
-}
-
-void Membership::take_notice(const NativeHello& hello) {
-  if (hello.down_node != self_.id || hello.down_episode == 0) return;
-  const uint32_t peer = hello.self.identity.id;
-  if (!notices_taken_.contains(peer) && notices_taken_.size() >= 2 * kMaxLinks) {
-    // Bounded whatever ids Hellos claim: only members' and declared-down peers' numbers matter.
-    SharedLock lock(mutex_);
-    absl::erase_if(notices_taken_, [this](const auto& entry) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return !members_.contains(entry.first) && !declared_down_.contains(entry.first);
-    });
-  }
-  uint64_t& taken = notices_taken_[peer];
-  if (hello.down_episode <= taken) return;
-  taken = hello.down_episode;
-  drop(peer, DropCause::kDeclaredDown,
-       absl::StrCat("node '", hello.self.identity.name, "' declared this node down"));
-}
-
-bool Membership::on_stranger(uint32_t id, TimePoint now) {
-  auto it = declared_down_.find(id);
-  if (it == declared_down_.end()) return false;
-  if (now >= it->second.next_reminder) {
-    it->second.next_reminder = now + absl::ToChronoNanoseconds(config_.heartbeat_interval);
-    send_hello(id, it->second.endpoint);
-  }
-  return true;
-}
-
-std::optional<NativeMember> Membership::running_namesake(const NativeMember& member,
-                                                         TimePoint now) const {
-  SharedLock lock(mutex_);
-  for (const auto& [id, known] : members_) {
-    if (id != member.identity.id && known.member.identity.name == member.identity.name &&
-        liveness_.heard_lately(id, now)) {
-      return known.member;
-    }
-  }
-  return std::nullopt;
-}
-
-void Membership::drop_replaced(const NativeMember& member) {
-  std::vector<uint32_t> replaced;
-  {
-    SharedLock lock(mutex_);
-    for (const auto& [id, known] : members_) {
-      if (id != member.identity.id && (known.member.identity.name == member.identity.name ||
-                                       known.member.endpoint == member.endpoint)) {
-        replaced.push_back(id);
-      }
-    }
-  }
-  for (uint32_t id : replaced) drop(id, DropCause::kReplaced, "restarted");
-}
-
-void Membership::add(const NativeMember& member) {
-  {
-    SharedLock lock(mutex_);
-    if (members_.contains(member.identity.id)) {
-      (void)liveness_.heard(member.identity.id, Clock::now());
-      return;
-    }
-  }
-  declared_down_.erase(member.identity.id);
-  std::shared_ptr<NativeLink> link = link_to(member.endpoint);
-  // The data connection speaks at once, so that it is bound to this node (sender_binding.h)
-  // before any other connection could claim the node's id.
-  link->send_on_data(NativeKind::kHeartbeat, {});
-  {
-    MutexLock lock(mutex_);
-    members_.emplace(member.identity.id, Member{member, std::move(link)});
-  }
-  liveness_.watch(member.identity.id, Clock::now());
-  handler_->on_node_up(member.identity);
-}
-
-void Membership::drop(uint32_t id, DropCause cause, std::string_view reason) {
-  Member gone;
-  {
-    MutexLock lock(mutex_);
-    auto it = members_.find(id);
-    if (it == members_.end()) return;
-    gone = std::move(it->second);
-    members_.erase(it);
-  }
-  liveness_.forget(id);
-  links_.erase(gone.member.endpoint);
-  gone.link->close(0);
-  const DeliveryTally tally = gone.link->tally();
-  // A peer that went silent may come back when the network heals: keep greeting it a while, and
-  // tell it that it was declared down.
-  if (cause == DropCause::kDeclaredDown) {
-    if (declared_down_.size() >= kMaxLinks) {
-      declared_down_.erase(std::min_element(
-          declared_down_.begin(), declared_down_.end(),
-          [](const auto& a, const auto& b) { return a.second.until < b.second.until; }));
-    }
-    const auto now = Clock::now();
-    declared_down_[id] =
-        DeclaredDown{gone.member.endpoint, next_episode_++, now + kRegreetDeclaredDownFor, now};
-  }
-  handler_->on_node_down(gone.member.identity, reason, tally);
-}
-
-void Membership::on_ack(uint32_t id, uint64_t ack) {
-  std::shared_ptr<NativeLink> link;
-  {
-    SharedLock lock(mutex_);
-    auto it = members_.find(id);
-    if (it == members_.end()) return;
-    link = it->second.link;
-  }
-  if (!link->on_ack(ack)) {
-    handler_->on_rejected(absl::StrCat("an ack of ", ack, " envelopes from node ", id,
-                                       ", more than its link accepted"));
-  }
-}
-
-void Membership::send_heartbeats(const std::vector<uint32_t>& ids) {
-  std::vector<std::pair<uint32_t, std::shared_ptr<NativeLink>>> links;
-  std::vector<uint32_t> stuck;
-  {
-    SharedLock lock(mutex_);
-    for (uint32_t id : ids) {
-      auto it = members_.find(id);
-      if (it == members_.end()) continue;
-      if (it->second.link->stuck()) {
-        stuck.push_back(id);
-      } else {
-        links.emplace_back(id, it->second.link);
-      }
-    }
-  }
-  for (const auto& [id, link] : links) {
-    link->send_control(NativeKind::kHeartbeat, encode_ack(liveness_.received_from(id)));
-  }
-  for (uint32_t id : stuck) {
-    drop(id, DropCause::kDeclaredDown,
-         absl::StrCat("its control queue stayed full for ",
-                      absl::FormatDuration(config_.node_down_after)));
-  }
-}
-
-void Membership::greet(TimePoint now) {
-  if (now < next_greeting_) return;
-  next_greeting_ = now + kSeedHelloPeriod;
-  absl::erase_if(declared_down_, [now](const auto& entry) { return entry.second.until <= now; });
-  absl::flat_hash_set<std::string> greeted;
-  for (const auto& [id, down] : declared_down_) {
-    send_hello(id, down.endpoint);
-    greeted.insert(down.endpoint);
-  }
-  std::vector<std::string> waiting_for;
-  for (const std::string& seed : config_.seeds) {
-    if (seed == endpoint_ || seed == config_.listen || has_member_at(seed)) continue;
-    waiting_for.push_back(seed);
-    if (greeted.insert(seed).second) send_hello(0, seed);
-  }
-  bool alone;
-  {
-    SharedLock lock(mutex_);
-    alone = members_.empty();
-  }
-  if (!alone || waiting_for.empty()) {
-    alone_since_ = now;
-    next_seed_log_ = now + kSeedWaitLogInterval;
-  } else if (now >= next_seed_log_) {
-    next_seed_log_ = now + kSeedWaitLogInterval;
-    handler_->on_connection_log(
-        absl::StrCat("no seed has answered in ",
-                     std::chrono::duration_cast<std::chrono::seconds>(now - alone_since_).count(),
-                     " s; still greeting ", absl::StrJoin(waiting_for, ", "), " every second"));
-  }
-}
-
-bool Membership::has_member_at(const std::string& endpoint) const {
-  SharedLock lock(mutex_);
-  for (const auto& [id, known] : members_) {
-    if (known.member.endpoint == endpoint) return true;
-  }
-  return false;
-}
-
-void Membership::stop() {
-  MutexLock lock(mutex_);
-  for (auto& [id, member] : members_) {
-    // The rest of a batch the peer's full queue refused, if any, then, if all of that left, what
-    // was batched after it: never later envelopes without the earlier ones.
-    if (member.link->flush()) (void)member.link->flush();
-    // Bye goes behind the last batch, on its connection: the peer reads every envelope first.
-    member.link->send_on_data(NativeKind::kBye, encode_ack(liveness_.received_from(id)));
-  }
-  members_.clear();
-  liveness_.forget_all();
-  for (auto& [endpoint, link] : links_) link->close(kLingerOnLeaveMs);
-  links_.clear();
-}
-
-NativeHello Membership::hello_to(uint32_t to) const {
-  NativeHello hello{.self = NativeMember{self_, endpoint_}};
-  if (auto it = declared_down_.find(to); to != 0 && it != declared_down_.end()) {
-    hello.down_node = to;
-    hello.down_episode = it->second.episode;
-  }
-  SharedLock lock(mutex_);
-  for (const auto& [id, member] : members_) hello.members.push_back(member.member);
-  return hello;
-}
-
-void Membership::send_hello(uint32_t to, const std::string& endpoint) {
-  link_to(endpoint)->send_control(NativeKind::kHello, encode_hello(hello_to(to)));
-}
-
-uint64_t Membership::data_accepted(uint32_t to) const {
-  std::shared_ptr<NativeLink> link;
+std::shared_ptr<NativeLink> Membership::member_link(uint32_t to) {
   {
     SharedLock lock(mutex_);
     auto it = members_.find(to);
-    if (it == members_.end()) return 0;
-    link = it->second.link;
+    if (it == members_.end()) return nullptr;
+    if (it->second.link != nullptr && !it->second.link->closed()) return it->second.link;
   }
-  return link->data_accepted();
+  MutexLock lock(mutex_);
+  auto it = members_.find(to);
+  if (it == members_.end()) return nullptr;
+  Member& member = it->second;
+  if (member.link == nullptr || member.link->closed()) member.link = link_to(member.endpoint);
+  introduce(*member.link);
+  return member.link;
 }
 
 std::shared_ptr<NativeLink> Membership::link_to(const std::string& endpoint) {
   auto [it, inserted] = links_.try_emplace(endpoint);
-  if (inserted) it->second = std::make_shared<NativeLink>(*link_context_, endpoint);
+  if (inserted || it->second->closed()) {
+    it->second = std::make_shared<NativeLink>(*link_context_, endpoint);
+    // The data connection speaks at once, so that it is bound to this node (sender_binding.h)
+    // before any other connection could claim the node's id.
+    it->second->send_on_data(NativeKind::kHeartbeat, {});
+  }
   return it->second;
+}
+
+void Membership::introduce(NativeLink& link) {
+  if (!link.begin_introduction()) return;
+  SwimMessage intro;
+  intro.kind = SwimKind::kGossip;
+  intro.sender = swim_.self();
+  intro.incarnation = swim_.incarnation();
+  intro.epoch = swim_.epoch();
+  std::string bytes = encode_swim(intro);
+  link.send_on_data(NativeKind::kSwim, bytes);
+  link.send_control(NativeKind::kSwim, std::move(bytes));
+}
+
+std::vector<NodeIdentity> Membership::nodes() const {
+  SharedLock lock(mutex_);
+  std::vector<NodeIdentity> nodes;
+  nodes.reserve(members_.size());
+  for (const auto& [id, member] : members_) nodes.push_back(member.identity);
+  return nodes;
+}
+
+uint64_t Membership::data_accepted(uint32_t to) const {
+  SharedLock lock(mutex_);
+  auto it = members_.find(to);
+  if (it == members_.end()) return 0;
+  const Member& member = it->second;
+  return member.data_before + (member.link != nullptr ? member.link->data_accepted() : 0);
+}
+
+bool Membership::is_member(uint32_t id) const {
+  SharedLock lock(mutex_);
+  return members_.contains(id);
+}
+
+void Membership::on_swim(uint32_t sender, std::string_view body, TimePoint now) {
+  absl::StatusOr<SwimMessage> message = decode_swim(body);
+  if (!message.ok()) {
+    handler_->on_rejected(absl::StrCat("a membership message from node ", sender,
+                                       " that does not decode: ", message.status().message()));
+    return;
+  }
+  if (message->sender->id != sender) {
+    handler_->on_rejected(absl::StrCat("a membership message from node ", sender,
+                                       " speaking for node ", message->sender->id));
+    return;
+  }
+  swim_.on_message(*message, now);
+  drain(now);
+}
+
+void Membership::received(uint32_t id, uint64_t envelopes) {
+  SharedLock lock(mutex_);
+  if (auto it = members_.find(id); it != members_.end()) it->second.received += envelopes;
+}
+
+void Membership::on_ack(uint32_t id, uint64_t ack) {
+  bool counted;
+  {
+    SharedLock lock(mutex_);
+    auto it = members_.find(id);
+    if (it == members_.end()) return;
+    Member& member = it->second;
+    const uint64_t accepted =
+        member.accepted_before + (member.link != nullptr ? member.link->accepted() : 0);
+    counted = member.ledger.on_ack(ack, accepted);
+  }
+  if (!counted) {
+    handler_->on_rejected(absl::StrCat("an ack of ", ack, " envelopes from node ", id,
+                                       ", more than this node sent it"));
+  }
+}
+
+void Membership::on_bye(uint32_t id) {
+  drop(id, "left");
+}
+
+void Membership::tick(TimePoint now) {
+  if (now >= swim_.next_deadline()) {
+    swim_.tick(now);
+    drain(now);
+  }
+  if (now >= next_acks_) {
+    next_acks_ = now + absl::ToChronoNanoseconds(config_.heartbeat_interval);
+    send_acks();
+    // Members that left and sent no Bye within kLeftGrace.
+    std::vector<uint32_t> gone;
+    {
+      SharedLock lock(mutex_);
+      for (const auto& [id, member] : members_) {
+        if (member.left_at && now - *member.left_at >= kLeftGrace) gone.push_back(id);
+      }
+    }
+    for (uint32_t id : gone) drop(id, "left");
+  }
+  if (now >= next_idle_check_) {
+    next_idle_check_ = now + kIdleCheckPeriod;
+    close_idle_links();
+  }
+  log_waiting_for_seeds(now);
+}
+
+Membership::TimePoint Membership::next_deadline() const {
+  return std::min({swim_.next_deadline(), next_acks_, next_idle_check_});
+}
+
+void Membership::send_protocol_messages() {
+  for (SwimMembership::Outgoing& out : swim_.take_messages()) {
+    std::string bytes = encode_swim(out.message);
+    std::shared_ptr<NativeLink> link;
+    {
+      MutexLock lock(mutex_);
+      link = link_to(out.to->endpoint);
+    }
+    link->send_control(NativeKind::kSwim, std::move(bytes));
+  }
+}
+
+void Membership::drain(TimePoint now) {
+  send_protocol_messages();
+  for (SwimMembership::Event& event : swim_.take_events()) {
+    switch (event.kind) {
+      case SwimMembership::Event::Kind::kUp:
+        add(event.node);
+        break;
+      case SwimMembership::Event::Kind::kDown: {
+        // A member that left may still have envelopes on their way, ahead of its Bye.
+        bool wait_for_bye = false;
+        if (swim_.status_of(event.node->id) == SwimStatus::kLeft) {
+          MutexLock lock(mutex_);
+          auto it = members_.find(event.node->id);
+          if (it != members_.end() && it->second.received > 0) {
+            it->second.left_at = now;
+            wait_for_bye = true;
+          }
+        }
+        if (!wait_for_bye) drop(event.node->id, event.reason);
+        break;
+      }
+      case SwimMembership::Event::Kind::kDeclaredDown:
+        handler_->on_connection_log(
+            absl::StrCat("this node was declared down (", event.reason, "); it rejoins"));
+        break;
+      case SwimMembership::Event::Kind::kRefused:
+        handler_->on_join_refused(event.reason);
+        break;
+    }
+  }
+}
+
+void Membership::add(const SwimNodeRef& node) {
+  const NodeIdentity identity{node->id, node->name};
+  {
+    MutexLock lock(mutex_);
+    auto [it, inserted] = members_.try_emplace(node->id);
+    if (!inserted) return;
+    it->second.identity = identity;
+    it->second.endpoint = node->endpoint;
+    // A link that carried only protocol messages so far (it accepted no envelope) becomes the
+    // member's.
+    if (auto link = links_.find(node->endpoint); link != links_.end()) {
+      it->second.link = link->second;
+    }
+  }
+  handler_->on_node_up(identity);
+}
+
+void Membership::drop(uint32_t id, std::string_view reason) {
+  NodeIdentity identity;
+  DeliveryTally tally;
+  {
+    MutexLock lock(mutex_);
+    auto it = members_.find(id);
+    if (it == members_.end()) return;
+    Member& gone = it->second;
+    identity = gone.identity;
+    if (gone.link != nullptr) {
+      gone.link->close(0);
+      if (auto link = links_.find(gone.endpoint);
+          link != links_.end() && link->second == gone.link) {
+        links_.erase(link);
+      }
+    }
+    tally = this->tally(gone);
+    members_.erase(it);
+  }
+  handler_->on_node_down(identity, reason, tally);
+}
+
+DeliveryTally Membership::tally(Member& member) {
+  const uint64_t accepted =
+      member.accepted_before + (member.link != nullptr ? member.link->accepted() : 0);
+  return member.ledger.tally(accepted);
+}
+
+void Membership::send_acks() {
+  std::vector<std::pair<uint32_t, uint64_t>> due;
+  {
+    SharedLock lock(mutex_);
+    for (auto& [id, member] : members_) {
+      if (member.received == member.acked) continue;
+      member.acked = member.received;
+      due.emplace_back(id, member.received);
+    }
+  }
+  for (const auto& [id, ack] : due) {
+    if (std::shared_ptr<NativeLink> link = member_link(id)) {
+      link->send_control(NativeKind::kHeartbeat, encode_ack(ack));
+    }
+  }
+}
+
+void Membership::close_idle_links() {
+  const auto idle_for = std::chrono::duration_cast<std::chrono::seconds>(kIdleLinkAfter).count() /
+                        std::chrono::duration_cast<std::chrono::seconds>(kIdleCheckPeriod).count();
+  MutexLock lock(mutex_);
+  for (auto& [id, member] : members_) {
+    if (member.link == nullptr || member.link->quiet_checks() < idle_for) continue;
+    // Everything the link accepted is acknowledged: it closes only if that is still all.
+    const uint64_t acked = member.ledger.tally(~uint64_t{0}).acked;
+    if (acked < member.accepted_before) continue;
+    const uint64_t data = member.link->data_accepted();
+    if (!member.link->close_if_accepted(acked - member.accepted_before)) continue;
+    member.accepted_before = acked;
+    member.data_before += data;
+    links_.erase(member.endpoint);
+    member.link = nullptr;
+  }
+  // Links to endpoints that are not members (seeds, nodes probed before they joined): no member
+  // and no sender holds them.
+  absl::erase_if(links_, [idle_for](auto& entry) {
+    const std::shared_ptr<NativeLink>& link = entry.second;
+    if (link.use_count() > 1 || link->quiet_checks() < idle_for) return false;
+    link->close(0);
+    return true;
+  });
+}
+
+void Membership::log_waiting_for_seeds(TimePoint now) {
+  if (swim_.up_count() > 0 || config_.seeds.empty()) {
+    alone_since_ = now;
+    next_seed_log_ = now + kSeedWaitLogInterval;
+    return;
+  }
+  if (now < next_seed_log_) return;
+  next_seed_log_ = now + kSeedWaitLogInterval;
+  handler_->on_connection_log(
+      absl::StrCat("no seed has answered in ",
+                   std::chrono::duration_cast<std::chrono::seconds>(now - alone_since_).count(),
+                   " s; still greeting ", absl::StrJoin(config_.seeds, ", ")));
+}
+
+void Membership::stop() {
+  swim_.leave(Clock::now());
+  send_protocol_messages();
+  (void)swim_.take_events();  // the handler hears no more
+  MutexLock lock(mutex_);
+  for (auto& [id, member] : members_) {
+    if (member.link == nullptr) continue;
+    // The rest of a batch the peer's full queue refused, if any, then, if all of that left, what
+    // was batched after it: never later envelopes without the earlier ones.
+    if (member.link->flush()) (void)member.link->flush();
+    // Bye goes behind the last batch, on its connection: the peer reads every envelope first.
+    member.link->send_on_data(NativeKind::kBye, encode_ack(member.received));
+  }
+  members_.clear();
+  for (auto& [endpoint, link] : links_) link->close(kLingerOnLeaveMs);
+  links_.clear();
 }
 
 }  // namespace bossa::transport

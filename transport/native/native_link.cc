@@ -45,6 +45,7 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
 }
 
 void NativeLink::send_control(NativeKind kind, std::string body) {
+  mark_used();
   MutexLock lock(control_mutex_);
   (void)send_counted(control_, native_message(kind, context_.self_id, std::move(body)),
                      socket::Flags::kDontwait);
@@ -57,6 +58,7 @@ void NativeLink::send_on_data(NativeKind kind, std::string body) {
 }
 
 absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
+  mark_used();
   // The lock is let go between tries, so that heartbeats and other control senders go on.
   const auto give_up = std::chrono::steady_clock::now() + context_.room_timeout;
   socket::Message message =
@@ -73,7 +75,6 @@ absl::Status NativeLink::send_control_envelope(std::string_view envelope) {
       if (!absl::IsUnavailable(sent)) return sent;
     }
     if (std::chrono::steady_clock::now() >= give_up) {
-      stuck_.store(true, std::memory_order_relaxed);
       return absl::ResourceExhaustedError(
           "the control queue towards the peer stayed full for the room timeout");
     }
@@ -98,7 +99,35 @@ absl::Status NativeLink::send_counted(socket::Socket& socket, socket::Message&& 
   return sent;
 }
 
+int NativeLink::quiet_checks() {
+  if (used_.exchange(false, std::memory_order_relaxed)) {
+    quiet_checks_ = 0;
+  } else {
+    ++quiet_checks_;
+  }
+  return quiet_checks_;
+}
+
+bool NativeLink::close_if_accepted(uint64_t accepted) {
+  {
+    MutexLock lock(control_mutex_);
+    if (control_closed_ || accepted < control_accepted_ ||
+        !batcher_.close_if_accepted(accepted - control_accepted_)) {
+      return false;
+    }
+    control_closed_ = true;
+    closed_.store(true, std::memory_order_release);
+    (void)control_.set(Option::kLinger, 0);
+    control_.close();
+  }
+  MutexLock lock(socket_mutex_);
+  (void)push_.set(Option::kLinger, 0);
+  push_.close();
+  return true;
+}
+
 void NativeLink::close(int linger_ms) {
+  closed_.store(true, std::memory_order_release);
   {
     MutexLock lock(control_mutex_);
     control_closed_ = true;

@@ -4,21 +4,18 @@
 // Data (send) goes through the batcher, whose sends and timers the link carries out: an idle
 // link's sender sends on its own thread and may wait while the peer's queue is full (up to the
 // room timeout); batches leave from the node's flusher thread (an io_context), which never waits.
-// The control connection carries Hello, HelloReply, heartbeats and control envelopes
+// The control connection carries the membership protocol's messages, acks and control envelopes
 // (Lane::kControl); the peer's PULL socket reads its connections in turn, so a control frame
-// never waits behind the data connection's backlog. Hello, HelloReply and heartbeats are sent at
-// once: one that finds the control queue full is not queued (the peer has not read the frames
-// before it; the next heartbeat says the same). A control envelope that finds it full waits up to
-// the room timeout, then is refused (ResourceExhausted) and the link marks itself stuck: its
-// member is then dropped (Membership). The link counts the envelopes it accepted on both
-// connections and keeps the peer's acks (ack_ledger.h) for the tally of a node down. HelloReply
-// also goes first on the data connection, so that the peer knows this node before its first batch;
-// Bye goes last on it, behind the last batch.
+// never waits behind the data connection's backlog. Protocol messages and acks are sent at once:
+// one that finds the control queue full is not queued (the peer has not read the frames before
+// it; the protocol and the next ack say the same again). A control envelope that finds it full
+// waits up to the room timeout, then is refused (ResourceExhausted). The link counts the
+// envelopes it accepted on both connections, for its member's tally (membership.h).
 //
 // Ownership: shared (std::shared_ptr) by the node's tables and the flusher's timers; what
 // LinkContext names outlives every link. Closing a link does not free it.
-// Thread-safety: thread-safe. Locks: the batcher's, then socket_mutex_ (never the other way);
-// control_mutex_ is held alone, never while waiting.
+// Thread-safety: thread-safe. Locks: control_mutex_, then the batcher's, then socket_mutex_
+// (never the other way); control_mutex_ is never held while waiting.
 #pragma once
 
 #include <atomic>
@@ -35,7 +32,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "base/mutex.h"
-#include "transport/native/ack_ledger.h"
 #include "transport/native/chunk_pool.h"
 #include "transport/native/link_batcher.h"
 #include "transport/native/native_wire.h"
@@ -64,29 +60,35 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
 
   // An envelope, sent or batched (LinkBatcher::send).
   LinkBatcher::SendResult send(std::string_view envelope, absl::FunctionRef<void()> keep_link) {
+    mark_used();
     return batcher_.send(envelope, keep_link);
   }
   // LinkBatcher::flush(/*retry=*/false): what stop() sends before Bye.
   bool flush() { return batcher_.flush(/*retry=*/false); }
-  // A control frame (Hello, HelloReply, heartbeat) on the control connection, without waiting.
+  // A control frame (a protocol message, an ack) on the control connection, without waiting.
   void send_control(NativeKind kind, std::string body);
-  // A frame on the data connection, without waiting: HelloReply before any batch, Bye after the
-  // last one.
+  // A frame on the data connection, without waiting: the introduction before any batch, Bye
+  // after the last one.
   void send_on_data(NativeKind kind, std::string body);
   // A control envelope (kControlEnvelope) on the control connection: waits up to the room
-  // timeout while the control queue is full, then ResourceExhausted and stuck() turns true.
-  // Unavailable once the link is closed.
+  // timeout while the control queue is full, then ResourceExhausted. Unavailable once the link is
+  // closed.
   absl::Status send_control_envelope(std::string_view envelope);
-  // A control envelope found the control queue full for the whole room timeout.
-  bool stuck() const { return stuck_.load(std::memory_order_relaxed); }
-  // The data envelopes the link accepted (a new link's start at 0, as its member joins).
+  // The data envelopes the link accepted.
   uint64_t data_accepted() { return batcher_.accepted(); }
-  // The peer's cumulative ack (AckLedger::on_ack); false if it was ignored.
-  bool on_ack(uint64_t ack) { return ledger_.on_ack(ack, accepted()); }
-  // What the link accepted and the peer acknowledged; final once close() returned.
-  DeliveryTally tally() { return ledger_.tally(accepted()); }
+  // The envelopes the link accepted on both connections; final once it is closed.
+  uint64_t accepted();
+  // How many times in a row this was asked while the link carried nothing since the last time;
+  // one caller (the idle check).
+  int quiet_checks();
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+  // True the first time only: the caller then sends the link's introduction.
+  bool begin_introduction() { return !introduced_.exchange(true, std::memory_order_acq_rel); }
   // Closes both sockets with `linger_ms`, drops what is batched and wakes senders waiting for room.
   void close(int linger_ms);
+  // Closes as close(0) does if the link accepted exactly `accepted` envelopes, none of them still
+  // batched or on its way: nothing is lost. False, and the link goes on, otherwise.
+  bool close_if_accepted(uint64_t accepted);
 
  private:
   // LinkBatcher::Io.
@@ -96,8 +98,9 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   void arm_flush(std::chrono::microseconds delay) override;
   void arm_retry() override;
   bool running() const override { return context_.running.load(); }
-  // Envelopes accepted on both connections.
-  uint64_t accepted();
+  void mark_used() {
+    if (!used_.load(std::memory_order_relaxed)) used_.store(true, std::memory_order_relaxed);
+  }
   // Socket::send of `message` on `socket` (which keeps the message unless it accepts it) that
   // counts the octets of an accepted one in LinkContext::bytes_sent.
   absl::Status send_counted(socket::Socket& socket, socket::Message&& message, socket::Flags flags);
@@ -110,8 +113,10 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   socket::Socket control_ ABSL_GUARDED_BY(control_mutex_);
   bool control_closed_ ABSL_GUARDED_BY(control_mutex_) = false;
   uint64_t control_accepted_ ABSL_GUARDED_BY(control_mutex_) = 0;
-  std::atomic<bool> stuck_{false};
-  AckLedger ledger_;
+  std::atomic<bool> closed_{false};
+  std::atomic<bool> introduced_{false};
+  std::atomic<bool> used_{false};  // since the last quiet_checks()
+  int quiet_checks_ = 0;           // the idle check's
 };
 
 }  // namespace bossa::transport

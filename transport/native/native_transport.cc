@@ -10,9 +10,8 @@ namespace bossa::transport {
 
 NativeTransport::NativeTransport(TransportConfig config)
     : config_(std::move(config)),
-      liveness_(config_.heartbeat_interval, config_.node_down_after),
-      membership_(config_, liveness_),
-      receive_loop_(context_, membership_, liveness_) {}
+      membership_(config_),
+      receive_loop_(context_, membership_, absl::ToChronoNanoseconds(config_.node_down_after)) {}
 
 NativeTransport::~NativeTransport() {
   stop();
@@ -38,9 +37,7 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
                           .self_id = self.id,
                           .room_timeout = absl::ToChronoNanoseconds(config_.node_down_after),
                           .bytes_sent = bytes_sent_};
-  const auto now = std::chrono::steady_clock::now();
-  liveness_.start(now);
-  membership_.start(self, endpoint_, links, handler, now);
+  membership_.start(self, endpoint_, links, handler, std::chrono::steady_clock::now());
   flusher_work_.emplace(flusher_.get_executor());
   flusher_thread_ = std::thread([this] { flusher_.run(); });
   receive_loop_.start(handler, config_.busy_wait, running_);

@@ -1,18 +1,19 @@
 // NativeTransport: the brokerless `native` backend of Transport, over bossa::socket.
 //
-// Each node binds one PULL socket at its `listen` endpoint and connects two PUSH sockets to every
-// peer's, data and control (native_wire.h), so what one node sends another on one lane travels
-// one ordered connection, and control never waits behind data. The work is split:
-// Membership (members, Hellos, seeds; membership.h), Liveness (heartbeats, silence; liveness.h),
-// the ReceiveLoop (the thread reading the PULL socket; receive_loop.h) and, per link, a
-// LinkBatcher (batching and back-pressure; link_batcher.h) whose batches the node's flusher
-// thread sends. This class owns them and wires them together; docs/cluster.md tells the whole.
+// Each node binds one PULL socket at its `listen` endpoint and, towards each peer it talks to,
+// connects two PUSH sockets to the peer's, data and control (native_wire.h), so what one node
+// sends another on one lane travels one ordered connection, and control never waits behind data.
+// The work is split: Membership (the members, as the membership protocol of swim.h tells, and
+// the links, opened on demand; membership.h), the ReceiveLoop (the thread reading the PULL
+// socket and keeping the time; receive_loop.h) and, per link, a LinkBatcher (batching and
+// back-pressure; link_batcher.h) whose batches the node's flusher thread sends. This class owns
+// them and wires them together; docs/cluster.md tells the whole.
 //
 // Trust: a peer that can reach the listen endpoint can claim any node's id (as Erlang
 // distribution without TLS): bind it to loopback or a private network.
-// Thread-safety: as Transport. Locks are taken in the order Membership's, a link's batch lock,
-// its socket lock; a thread that may wait for the second or the third holds a reference to the
-// link instead of the first.
+// Thread-safety: as Transport. Locks are taken in the order Membership's, a link's control lock,
+// its batch lock, its socket lock; a thread that may wait for the second or the third holds a
+// reference to the link instead of the first.
 #pragma once
 
 #include <atomic>
@@ -25,7 +26,6 @@
 #include <boost/asio/io_context.hpp>
 
 #include "transport/native/chunk_pool.h"
-#include "transport/native/liveness.h"
 #include "transport/native/membership.h"
 #include "transport/native/receive_loop.h"
 #include "transport/socket/core/context.h"
@@ -64,7 +64,6 @@ class NativeTransport final : public Transport {
       flusher_work_;
   std::thread flusher_thread_;
 
-  Liveness liveness_;
   Membership membership_;
   ReceiveLoop receive_loop_;
   std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()

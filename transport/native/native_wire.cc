@@ -1,32 +1,12 @@
 #include "transport/native/native_wire.h"
 
-#include <capnp/message.h>
-
 #include "absl/strings/str_cat.h"
-#include "serialization/capnp_frame.h"
-#include "transport/native/native_wire.capnp.h"
 
 namespace bossa::transport {
 namespace {
 
 constexpr size_t kHeaderSize = 5;
 constexpr size_t kAckSize = 8;
-// A Hello lists at most this many members, and is at most this big.
-constexpr size_t kMaxMembers = 4096;
-constexpr size_t kMaxHelloBytes = 1 << 20;
-// A refusal's text is cut to this many octets.
-constexpr size_t kMaxRefusedBytes = 1024;
-
-void fill_member(wire::Member::Builder out, const NativeMember& member) {
-  out.setId(member.identity.id);
-  out.setName(member.identity.name);
-  out.setEndpoint(member.endpoint);
-}
-
-NativeMember read_member(wire::Member::Reader in) {
-  return NativeMember{NodeIdentity{in.getId(), std::string(in.getName().cStr())},
-                      std::string(in.getEndpoint().cStr())};
-}
 
 }  // namespace
 
@@ -60,8 +40,8 @@ absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message
                                                    " octets, expected ", kHeaderSize));
   }
   const uint8_t* h = header.data();
-  if (h[0] < static_cast<uint8_t>(NativeKind::kHello) ||
-      h[0] > static_cast<uint8_t>(NativeKind::kControlEnvelope)) {
+  if (h[0] < static_cast<uint8_t>(NativeKind::kHeartbeat) ||
+      h[0] > static_cast<uint8_t>(NativeKind::kSwim)) {
     return absl::InvalidArgumentError(
         absl::StrCat("native transport message of unknown kind ", h[0]));
   }
@@ -87,52 +67,6 @@ absl::StatusOr<std::optional<uint64_t>> decode_ack(std::string_view body) {
     ack |= uint64_t{static_cast<uint8_t>(body[i])} << (8 * i);
   }
   return ack;
-}
-
-std::string encode_hello(const NativeHello& hello) {
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<wire::Hello>();
-  fill_member(root.initSelf(), hello.self);
-  auto members = root.initMembers(static_cast<unsigned>(hello.members.size()));
-  for (size_t i = 0; i < hello.members.size(); ++i) {
-    fill_member(members[static_cast<unsigned>(i)], hello.members[i]);
-  }
-  root.setDownNode(hello.down_node);
-  root.setDownEpisode(hello.down_episode);
-  root.setEchoEpisode(hello.echo_episode);
-  root.setRefused(hello.refused.substr(0, kMaxRefusedBytes));
-  return capnp_frame::write(message);
-}
-
-absl::StatusOr<NativeHello> decode_hello(std::string_view bytes) {
-  DecodeLimits limits;
-  limits.max_bytes = kMaxHelloBytes;
-  limits.traversal_limit_words = kMaxHelloBytes / 8 * 2;
-  NativeHello hello;
-  absl::Status status =
-      capnp_frame::read(bytes, limits, "hello", [&](capnp::MessageReader& reader) {
-        auto root = reader.getRoot<wire::Hello>();
-        if (!root.hasSelf()) return absl::InvalidArgumentError("hello: no sender");
-        hello.self = read_member(root.getSelf());
-        auto members = root.getMembers();
-        if (members.size() > kMaxMembers) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("hello: ", members.size(), " members, at most ", kMaxMembers));
-        }
-        for (auto member : members) hello.members.push_back(read_member(member));
-        hello.down_node = root.getDownNode();
-        hello.down_episode = root.getDownEpisode();
-        hello.echo_episode = root.getEchoEpisode();
-        const std::string_view refused(root.getRefused().cStr(), root.getRefused().size());
-        hello.refused = std::string(refused.substr(0, kMaxRefusedBytes));
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
-  if (hello.self.identity.id == 0 || hello.self.identity.name.empty() ||
-      hello.self.endpoint.empty()) {
-    return absl::InvalidArgumentError("hello: the sender's id, name and endpoint must be set");
-  }
-  return hello;
 }
 
 }  // namespace bossa::transport

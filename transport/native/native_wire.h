@@ -1,9 +1,10 @@
 // The native transport's wire: how nodes frame what they send one another over bossa::socket.
 //
 // Every message is two ZMTP frames on a PUSH -> PULL connection. Each node binds one PULL at its
-// listen endpoint and connects two PUSH sockets to every peer's: the data connection carries
-// kData batches (Lane::kData), preceded by a HelloReply and followed by Bye; the control
-// connection carries kHello, kHelloReply, kHeartbeat and kControlEnvelope (Lane::kControl). PULL
+// listen endpoint and connects two PUSH sockets to the peer's of each link it opens: the data
+// connection carries kData batches (Lane::kData), preceded by the sender's introduction (a kSwim)
+// and followed by Bye; the control connection carries the introduction, the membership
+// protocol's messages (kSwim), acks (kHeartbeat) and kControlEnvelope (Lane::kControl). PULL
 // reads its connections in turn, one message each, so control never waits behind a data
 // backlog; order holds per connection, not across the two. A node speaks on at most two open
 // connections (sender_binding.h); a peer that uses one for everything is understood as well.
@@ -11,55 +12,36 @@
 //   frame 0, 5 octets: kind (1 octet, the numbers below) and the sender's node id (4 octets,
 //            little-endian)
 //   frame 1: for kData, a batch of one or more envelopes (transport/envelope_batch.h); for
-//            kControlEnvelope, one envelope as it is; for kHello and kHelloReply, a Hello
-//            (native_wire.capnp) in Cap'n Proto's flat format; for kHeartbeat and kBye, empty or
-//            an ack; empty otherwise
+//            kControlEnvelope, one envelope as it is; for kSwim, a membership message
+//            (swim_wire.h); for kHeartbeat and kBye, empty or an ack (an empty heartbeat opens
+//            a link's data connection, binding it to its node)
 //
 // An ack is 8 octets, little-endian: how many envelopes (each of a batch one, kData and
 // kControlEnvelope alike) the sender of the frame has received from its receiver since it took
-// the receiver for a member (a Hello from a member starts the count again: the member's link is
-// new). The receiver's link subtracts it from what it accepted to tell what is in doubt when the
-// sender goes down (ack_ledger.h). An empty body (a data connection's first heartbeat, or an
-// older node) carries no ack.
+// the receiver for a member. The receiver subtracts it from what it sent to tell what is in doubt
+// when the sender goes down (ack_ledger.h).
 //
-// The kind numbers are wire numbers and never change. Decoding is safe on untrusted bytes.
-// Thread-safety: free functions without shared state.
+// The kind numbers are wire numbers and never change: 1 and 2 (the Hellos of a full mesh) are
+// retired. Decoding is safe on untrusted bytes. Thread-safety: free functions without shared
+// state.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "transport/socket/core/message.h"
-#include "transport/transport.h"
 
 namespace bossa::transport {
 
 enum class NativeKind : uint8_t {
-  kHello = 1,            // a node introduces itself; the receiver answers with kHelloReply
-  kHelloReply = 2,       // the answer: no answer is due
-  kHeartbeat = 3,        // "still here", every heartbeat_interval
-  kData = 4,             // an envelope
+  kHeartbeat = 3,        // an ack of what the sender received
+  kData = 4,             // a batch of envelopes
   kBye = 5,              // the sender leaves the cluster
   kControlEnvelope = 6,  // one control envelope (Lane::kControl)
-};
-
-struct NativeMember {
-  NodeIdentity identity;
-  std::string endpoint;
-};
-
-// A Hello or HelloReply (native_wire.capnp says what each field means).
-struct NativeHello {
-  NativeMember self{};
-  std::vector<NativeMember> members{};
-  uint32_t down_node = 0;  // the receiver, declared down by the sender
-  uint64_t down_episode = 0;
-  uint64_t echo_episode = 0;  // a reply: the down_episode of the Hello it answers
-  std::string refused{};      // a reply: why the receiver is refused; empty if it is not
+  kSwim = 7,             // a membership protocol message, or the introduction that opens a link
 };
 
 struct NativeHeader {
@@ -80,8 +62,5 @@ absl::StatusOr<NativeHeader> decode_native_header(const socket::Message& message
 std::string encode_ack(uint64_t ack);
 // The ack in such a body: nullopt for an empty body, InvalidArgument unless it has 0 or 8 octets.
 absl::StatusOr<std::optional<uint64_t>> decode_ack(std::string_view body);
-
-std::string encode_hello(const NativeHello& hello);
-absl::StatusOr<NativeHello> decode_hello(std::string_view bytes);
 
 }  // namespace bossa::transport

@@ -18,11 +18,20 @@ constexpr int kMaxDrain = 10000;
 constexpr auto kMaxDrainTime = std::chrono::milliseconds(10);
 // How often the bindings of closed connections are forgotten.
 constexpr auto kSweepInterval = std::chrono::seconds(1);
+// The longest the loop sleeps in recv before it keeps the time again.
+constexpr int64_t kMaxSleepMs = 50;
+// Frames of nodes not yet members held at most (stranger_hold.h): per node, and octets in all.
+constexpr size_t kMaxStrangerFrames = 1024;
+constexpr size_t kMaxStrangerBytes = size_t{16} << 20;
 
 }  // namespace
 
-ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership, Liveness& liveness)
-    : membership_(membership), liveness_(liveness), pull_(sockets, socket::SocketType::kPull) {}
+ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership,
+                         std::chrono::nanoseconds quiet_limit)
+    : membership_(membership),
+      pull_(sockets, socket::SocketType::kPull),
+      senders_(quiet_limit),
+      strangers_(quiet_limit, kMaxStrangerFrames, kMaxStrangerBytes) {}
 
 absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
   using socket::Option;
@@ -31,19 +40,21 @@ absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
     return std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1))));
   };
   for (const auto& [option, value] : {
-           std::pair{Option::kRcvtimeo, int64_t{50}},
+           std::pair{Option::kRcvtimeo, kMaxSleepMs},
            std::pair{Option::kMaxmsgsize, config.max_message_size},
            std::pair{Option::kMaxConnections, config.max_connections},
            std::pair{Option::kMaxHandshakes, config.max_handshakes},
            std::pair{Option::kHandshakeIvl, ms(config.handshake_timeout)},
            // ZMTP heartbeats close a connection whose peer vanished without a word (a crashed
-           // host, a lost FIN), so that the node's next connection may speak for it.
-           std::pair{Option::kHeartbeatIvl, ms(config.heartbeat_interval)},
-           std::pair{Option::kHeartbeatTimeout, ms(config.node_down_after)},
+           // host, a lost FIN). The membership protocol, not they, tells a node down, so they
+           // can be slow: every connection a node holds costs its ping and pong.
+           std::pair{Option::kHeartbeatIvl, ms(config.node_down_after)},
+           std::pair{Option::kHeartbeatTimeout, ms(2 * config.node_down_after)},
        }) {
     if (absl::Status status = pull_.set(option, value); !status.ok()) return status;
   }
   if (absl::Status status = pull_.bind(config.listen); !status.ok()) return status;
+  receive_timeout_ms_ = kMaxSleepMs;
   return pull_.last_endpoint();
 }
 
@@ -68,21 +79,24 @@ void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
     if (!message.ok() &&
         !spin_until([&] { return (message = pull_.recv(socket::Flags::kDontwait)).ok(); },
                     busy_wait)) {
+      sleep_until(membership_.next_deadline());
       message = pull_.recv();
     }
-    // Whatever else has arrived is read before silence is judged (so that a handler that took a
+    // Whatever else has arrived is read before the time is kept (so that a handler that took a
     // while does not make every peer look silent), up to kMaxDrain messages or kMaxDrainTime.
-    const Clock::time_point drain_until = Clock::now() + kMaxDrainTime;
+    Clock::time_point now = Clock::now();
+    const Clock::time_point drain_until = now + kMaxDrainTime;
     for (int handled = 0; message.ok(); ++handled) {
-      handle(*std::move(message));
-      if (handled + 1 == kMaxDrain || Clock::now() >= drain_until) break;
+      handle(*std::move(message), now);
+      now = Clock::now();
+      if (handled + 1 == kMaxDrain || now >= drain_until) break;
       message = pull_.recv(socket::Flags::kDontwait);
     }
-    tick(Clock::now());
+    tick(now);
   }
 }
 
-void ReceiveLoop::handle(socket::Message message) {
+void ReceiveLoop::handle(socket::Message message, Clock::time_point now) {
   absl::StatusOr<NativeHeader> header = decode_native_header(message);
   if (!header.ok()) {
     handler_->on_rejected(
@@ -91,59 +105,72 @@ void ReceiveLoop::handle(socket::Message message) {
   }
   // A node speaks on one connection; another one claiming its id is refused.
   if (absl::Status admitted =
-          senders_.admit(header->sender, message.pipe_id(),
+          senders_.admit(header->sender, message.pipe_id(), now,
                          [this](uint64_t pipe) { return pull_.connection_state(pipe); });
       !admitted.ok()) {
     handler_->on_rejected(
         absl::StrCat("a frame of kind ", static_cast<int>(header->kind), ": ", admitted.message()));
     return;
   }
-  switch (header->kind) {
-    case NativeKind::kHello:
-    case NativeKind::kHelloReply:
-      membership_.on_hello(*header, message[1].view(), header->kind == NativeKind::kHello);
-      return;
-    default:
-      break;
-  }
-  // Liveness watches exactly the members. A peer declared down that still speaks is told so.
-  const Clock::time_point now = Clock::now();
-  if (!liveness_.heard(header->sender, now)) {
-    if (membership_.on_stranger(header->sender, now)) return;
-    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
-                                       " from node ", header->sender, ", which is not a member"));
+  if (header->kind == NativeKind::kSwim) {
+    membership_.on_swim(header->sender, message[1].view(), now);
+    if (!strangers_.empty()) release_strangers(now);
     return;
   }
-  switch (header->kind) {
+  if (!membership_.is_member(header->sender)) {
+    // An empty heartbeat opens a link's data connection: it binds it, and says nothing else.
+    if (header->kind == NativeKind::kHeartbeat && message[1].size() == 0) return;
+    if (strangers_.hold(header->sender, message, now)) return;
+    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
+                                       " from node ", header->sender,
+                                       ", which is not a member (and no more can wait)"));
+    return;
+  }
+  take(*header, message);
+}
+
+void ReceiveLoop::take(const NativeHeader& header, const socket::Message& message) {
+  switch (header.kind) {
     case NativeKind::kData: {
       uint64_t envelopes = 0;
       absl::Status read = for_each_in_batch(message[1].view(), [&](std::string_view envelope) {
         ++envelopes;
-        handler_->on_envelope(header->sender, envelope);
+        handler_->on_envelope(header.sender, envelope);
       });
-      liveness_.received(header->sender, envelopes);
+      membership_.received(header.sender, envelopes);
       if (!read.ok()) {
         handler_->on_rejected(
-            absl::StrCat("the rest of a batch from node ", header->sender, ": ", read.message()));
+            absl::StrCat("the rest of a batch from node ", header.sender, ": ", read.message()));
       }
       handler_->on_batch_end();
       break;
     }
     case NativeKind::kControlEnvelope:
-      liveness_.received(header->sender, 1);
-      handler_->on_envelope(header->sender, message[1].view());
+      membership_.received(header.sender, 1);
+      handler_->on_envelope(header.sender, message[1].view());
       handler_->on_batch_end();
       break;
     case NativeKind::kHeartbeat:
-      take_ack(header->sender, message[1].view());
+      take_ack(header.sender, message[1].view());
       break;
     case NativeKind::kBye:
-      take_ack(header->sender, message[1].view());
-      membership_.drop(header->sender, Membership::DropCause::kLeft, "left");
+      take_ack(header.sender, message[1].view());
+      membership_.on_bye(header.sender);
       break;
     default:
       break;
   }
+}
+
+void ReceiveLoop::release_strangers(Clock::time_point now) {
+  strangers_.release(
+      now, [this](uint32_t id) { return membership_.is_member(id); },
+      // Held frames decoded before: their header reads again.
+      [this](uint32_t, socket::Message message) { take(*decode_native_header(message), message); },
+      [this](uint32_t sender, size_t frames) {
+        handler_->on_rejected(absl::StrCat(frames, " frames from node ", sender,
+                                           ", which did not become a member while they waited"));
+      });
 }
 
 void ReceiveLoop::take_ack(uint32_t sender, std::string_view body) {
@@ -157,17 +184,19 @@ void ReceiveLoop::take_ack(uint32_t sender, std::string_view body) {
 }
 
 void ReceiveLoop::tick(Clock::time_point now) {
-  if (std::optional<Liveness::Round> round = liveness_.round(now)) {
-    membership_.send_heartbeats(round->alive);
-    for (uint32_t id : round->silent) {
-      membership_.drop(id, Membership::DropCause::kDeclaredDown, liveness_.silence_reason());
-    }
-  }
-  membership_.greet(now);
+  membership_.tick(now);
+  if (!strangers_.empty()) release_strangers(now);
   if (now >= next_sweep_) {
     senders_.sweep([this](uint64_t pipe) { return pull_.connection_state(pipe); });
     next_sweep_ = now + kSweepInterval;
   }
+}
+
+void ReceiveLoop::sleep_until(Clock::time_point deadline) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  const int64_t timeout = std::clamp<int64_t>(left, 1, kMaxSleepMs);
+  if (timeout == receive_timeout_ms_) return;
+  if (pull_.set(socket::Option::kRcvtimeo, timeout).ok()) receive_timeout_ms_ = timeout;
 }
 
 }  // namespace bossa::transport

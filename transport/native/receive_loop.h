@@ -2,19 +2,19 @@
 //
 // Every message a node receives arrives on the one PULL socket bound at its listen endpoint. The
 // loop reads what has arrived (polling for up to busy_wait before it sleeps in recv, and up to
-// kMaxDrain messages or kMaxDrainTime at a time, so that a flood does not hold heartbeats back),
-// then runs Liveness's round when one is due and has Membership greet the seeds. The socket reads
-// a peer's data and control connections in turn. A Hello or HelloReply goes to Membership; a
-// frame from a member counts as a sign of life, and then a kData batch's envelopes, or a
-// kControlEnvelope, go to the TransportHandler (on_envelope for each, on_batch_end after them)
-// and a Bye drops its sender. Envelopes received are counted per member (Liveness), and the
-// acks in heartbeats and Byes go to Membership. A frame that does not decode, or one
-// from a node that is not a member, is rejected (on_rejected), unless it comes from a peer
-// declared down, which Membership reminds of it.
+// kMaxDrain messages or kMaxDrainTime at a time, so that a flood does not hold the membership
+// protocol back), then lets Membership keep the time (the protocol's probes and timeouts, acks,
+// idle links); it sleeps no longer than Membership's next deadline. The socket reads a peer's
+// data and control connections in turn. A membership message (kSwim) goes to Membership; from a
+// member, a kData batch's envelopes, or a kControlEnvelope, go to the TransportHandler
+// (on_envelope for each, on_batch_end after them), counted for the ack, the acks in heartbeats
+// and Byes go to Membership, and a Bye ends the member. A frame from a node that is not a member
+// waits a moment for it to come up (stranger_hold.h). A frame that does not decode, or one from a
+// node that did not come up in time, is rejected (on_rejected).
 //
-// Ownership: the loop owns the socket and the thread; Membership, Liveness, the handler and the
-// running flag outlive it. Thread-safety: bind(), start(), join() and close() from the thread that
-// owns the transport, in that order; the rest runs on the loop's thread.
+// Ownership: the loop owns the socket and the thread; Membership, the handler and the running
+// flag outlive it. Thread-safety: bind(), start(), join() and close() from the thread that owns
+// the transport, in that order; the rest runs on the loop's thread.
 #pragma once
 
 #include <atomic>
@@ -24,9 +24,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "transport/native/liveness.h"
 #include "transport/native/membership.h"
 #include "transport/native/sender_binding.h"
+#include "transport/native/stranger_hold.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket.h"
 #include "transport/transport.h"
@@ -35,7 +35,10 @@ namespace bossa::transport {
 
 class ReceiveLoop {
  public:
-  ReceiveLoop(socket::Context& sockets, Membership& membership, Liveness& liveness);
+  // A connection of a node that carried nothing for `quiet_limit` gives way to a new one of the
+  // node's (sender_binding.h).
+  ReceiveLoop(socket::Context& sockets, Membership& membership,
+              std::chrono::nanoseconds quiet_limit);
 
   // Binds the PULL socket at config.listen with the config's limits on what it admits; the
   // endpoint bound, its port resolved.
@@ -50,16 +53,24 @@ class ReceiveLoop {
 
  private:
   void run(std::chrono::nanoseconds busy_wait);
-  void handle(socket::Message message);
+  void handle(socket::Message message, std::chrono::steady_clock::time_point now);
+  // A frame from a member, past every check.
+  void take(const NativeHeader& header, const socket::Message& message);
+  // Hands over the held frames of nodes that became members; drops those that waited too long.
+  void release_strangers(std::chrono::steady_clock::time_point now);
   // The ack in a heartbeat's or Bye's `body`, to Membership.
   void take_ack(uint32_t sender, std::string_view body);
   void tick(std::chrono::steady_clock::time_point now);
 
+  // Sets the socket's receive timeout to what is left until `deadline` (at most kMaxSleep).
+  void sleep_until(std::chrono::steady_clock::time_point deadline);
+
   Membership& membership_;
-  Liveness& liveness_;
   socket::Socket pull_;
+  int64_t receive_timeout_ms_ = 0;
   // The receive thread's own, like pull_ once started.
   SenderBinding senders_;
+  StrangerHold strangers_;
   std::chrono::steady_clock::time_point next_sweep_{};
   // Constant after start().
   TransportHandler* handler_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <set>
 
@@ -17,7 +18,7 @@ class SenderBindingTest : public ::testing::Test {
     return closing_.count(pipe) != 0 ? State::kClosing : State::kGone;
   }
   absl::Status admit(uint32_t sender, uint64_t pipe) {
-    return binding_.admit(sender, pipe, [this](uint64_t p) { return state(p); });
+    return binding_.admit(sender, pipe, now_, [this](uint64_t p) { return state(p); });
   }
   void sweep() {
     binding_.sweep([this](uint64_t p) { return state(p); });
@@ -27,7 +28,9 @@ class SenderBindingTest : public ::testing::Test {
     closing_.insert(pipe);
   }
 
-  SenderBinding binding_;
+  static constexpr auto kQuietLimit = std::chrono::seconds(2);
+  SenderBinding binding_{kQuietLimit};
+  SenderBinding::TimePoint now_{};
   std::set<uint64_t> open_ = {1, 2, 3, 4, 5};
   std::set<uint64_t> closing_;
 };
@@ -56,6 +59,19 @@ TEST_F(SenderBindingTest, AThirdConnectionCannotSpeakForANodeWhoseTwoConnections
             "node 10 speaks on connections 1 and 2, which are open, not on connection 3");
   EXPECT_TRUE(admit(10, 1).ok());  // the node itself goes on
   EXPECT_TRUE(admit(10, 2).ok());
+}
+
+TEST_F(SenderBindingTest, ANodeMovesToANewConnectionOnceBothOpenOnesWereQuietForTheLimit) {
+  EXPECT_TRUE(admit(10, 1).ok());
+  EXPECT_TRUE(admit(10, 2).ok());
+  now_ += kQuietLimit + std::chrono::milliseconds(1);
+  EXPECT_TRUE(admit(10, 2).ok());   // 2 speaks: 1 alone is quiet
+  EXPECT_FALSE(admit(10, 3).ok());  // so no new connection takes a place
+  now_ += kQuietLimit + std::chrono::milliseconds(1);
+  EXPECT_TRUE(admit(10, 3).ok());   // both quiet: takes the place of the quietest, 1
+  EXPECT_FALSE(admit(10, 1).ok());  // which speaks no more
+  EXPECT_TRUE(admit(10, 2).ok());
+  EXPECT_FALSE(admit(20, 3).ok());
 }
 
 TEST_F(SenderBindingTest, AConnectionCannotSpeakForASecondNode) {

@@ -20,9 +20,9 @@ constexpr auto kMaxDrainTime = std::chrono::milliseconds(10);
 constexpr auto kSweepInterval = std::chrono::seconds(1);
 // The longest the loop sleeps in recv before it keeps the time again.
 constexpr int64_t kMaxSleepMs = 50;
-// Frames of nodes not yet members held at most (stranger_hold.h): per node, and octets in all.
-constexpr size_t kMaxStrangerFrames = 1024;
-constexpr size_t kMaxStrangerBytes = size_t{16} << 20;
+// Frames held at most (frame_hold.h), of each hold: per node or connection, and octets in all.
+constexpr size_t kMaxHeldFrames = 1024;
+constexpr size_t kMaxHeldBytes = size_t{16} << 20;
 
 }  // namespace
 
@@ -31,7 +31,9 @@ ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership,
     : membership_(membership),
       pull_(sockets, socket::SocketType::kPull),
       senders_(quiet_limit),
-      strangers_(quiet_limit, kMaxStrangerFrames, kMaxStrangerBytes) {}
+      strangers_(quiet_limit, kMaxHeldFrames, kMaxHeldBytes),
+      // A connection's wait: its node's old ones fall quiet within the limit once it has moved.
+      unbound_(2 * quiet_limit, kMaxHeldFrames, kMaxHeldBytes) {}
 
 absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
   using socket::Option;
@@ -103,30 +105,44 @@ void ReceiveLoop::handle(socket::Message message, Clock::time_point now) {
         absl::StrCat("a message that is not a native frame: ", header.status().message()));
     return;
   }
-  // A node speaks on one connection; another one claiming its id is refused.
-  if (absl::Status admitted =
-          senders_.admit(header->sender, message.pipe_id(), now,
-                         [this](uint64_t pipe) { return pull_.connection_state(pipe); });
-      !admitted.ok()) {
+  // A node speaks on its own connections only (sender_binding.h). A frame its node's older
+  // connections keep out waits, and the frames after it on its connection wait behind it.
+  const uint64_t pipe = message.pipe_id();
+  absl::Status admitted =
+      !unbound_.empty() && unbound_.holds(pipe)
+          ? absl::UnavailableError(absl::StrCat("frames before it on connection ", pipe, " wait"))
+          : senders_.admit(header->sender, pipe, now,
+                           [this](uint64_t p) { return pull_.connection_state(p); });
+  if (absl::IsUnavailable(admitted)) {
+    if (unbound_.hold(pipe, header->sender, message, now)) return;
+    admitted =
+        absl::UnavailableError(absl::StrCat(admitted.message(), " (and no more frames can wait)"));
+  }
+  if (!admitted.ok()) {
     handler_->on_rejected(
         absl::StrCat("a frame of kind ", static_cast<int>(header->kind), ": ", admitted.message()));
     return;
   }
-  if (header->kind == NativeKind::kSwim) {
-    membership_.on_swim(header->sender, message[1].view(), now);
+  dispatch(*header, message, now);
+}
+
+void ReceiveLoop::dispatch(const NativeHeader& header, socket::Message& message,
+                           Clock::time_point now) {
+  if (header.kind == NativeKind::kSwim) {
+    membership_.on_swim(header.sender, message[1].view(), now);
     if (!strangers_.empty()) release_strangers(now);
     return;
   }
-  if (!membership_.is_member(header->sender)) {
+  if (!membership_.is_member(header.sender)) {
     // An empty heartbeat opens a link's data connection: it binds it, and says nothing else.
-    if (header->kind == NativeKind::kHeartbeat && message[1].size() == 0) return;
-    if (strangers_.hold(header->sender, message, now)) return;
-    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
-                                       " from node ", header->sender,
+    if (header.kind == NativeKind::kHeartbeat && message[1].size() == 0) return;
+    if (strangers_.hold(header.sender, header.sender, message, now)) return;
+    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
+                                       " from node ", header.sender,
                                        ", which is not a member (and no more can wait)"));
     return;
   }
-  take(*header, message);
+  take(header, message);
 }
 
 void ReceiveLoop::take(const NativeHeader& header, const socket::Message& message) {
@@ -162,12 +178,30 @@ void ReceiveLoop::take(const NativeHeader& header, const socket::Message& messag
   }
 }
 
+void ReceiveLoop::release_held(Clock::time_point now) {
+  unbound_.release(
+      now,
+      [&](uint64_t pipe, uint32_t sender) {
+        return senders_
+            .admit(sender, pipe, now, [this](uint64_t p) { return pull_.connection_state(p); })
+            .ok();
+      },
+      // Each goes through every check again: a later frame may name another node.
+      [&](socket::Message message) { handle(std::move(message), now); },
+      [this](uint64_t pipe, uint32_t sender, size_t frames) {
+        handler_->on_rejected(absl::StrCat(frames, " frames from node ", sender, " on connection ",
+                                           pipe,
+                                           ", which its older connections kept out while they "
+                                           "waited"));
+      });
+}
+
 void ReceiveLoop::release_strangers(Clock::time_point now) {
   strangers_.release(
-      now, [this](uint32_t id) { return membership_.is_member(id); },
+      now, [this](uint64_t, uint32_t sender) { return membership_.is_member(sender); },
       // Held frames decoded before: their header reads again.
-      [this](uint32_t, socket::Message message) { take(*decode_native_header(message), message); },
-      [this](uint32_t sender, size_t frames) {
+      [this](socket::Message message) { take(*decode_native_header(message), message); },
+      [this](uint64_t, uint32_t sender, size_t frames) {
         handler_->on_rejected(absl::StrCat(frames, " frames from node ", sender,
                                            ", which did not become a member while they waited"));
       });
@@ -185,6 +219,7 @@ void ReceiveLoop::take_ack(uint32_t sender, std::string_view body) {
 
 void ReceiveLoop::tick(Clock::time_point now) {
   membership_.tick(now);
+  if (!unbound_.empty()) release_held(now);
   if (!strangers_.empty()) release_strangers(now);
   if (now >= next_sweep_) {
     senders_.sweep([this](uint64_t pipe) { return pull_.connection_state(pipe); });

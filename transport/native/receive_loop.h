@@ -9,8 +9,10 @@
 // member, a kData batch's envelopes, or a kControlEnvelope, go to the TransportHandler
 // (on_envelope for each, on_batch_end after them), counted for the ack, the acks in heartbeats
 // and Byes go to Membership, and a Bye ends the member. A frame from a node that is not a member
-// waits a moment for it to come up (stranger_hold.h). A frame that does not decode, or one from a
-// node that did not come up in time, is rejected (on_rejected).
+// waits a moment for it to come up, and a frame on a connection that cannot speak for its node
+// yet waits for the node's old connections to close or fall quiet (frame_hold.h). A frame that
+// does not decode, one on a connection that speaks for another node, or one that waited in vain
+// is rejected (on_rejected).
 //
 // Ownership: the loop owns the socket and the thread; Membership, the handler and the running
 // flag outlive it. Thread-safety: bind(), start(), join() and close() from the thread that owns
@@ -24,9 +26,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "transport/native/frame_hold.h"
 #include "transport/native/membership.h"
 #include "transport/native/sender_binding.h"
-#include "transport/native/stranger_hold.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket.h"
 #include "transport/transport.h"
@@ -54,9 +56,14 @@ class ReceiveLoop {
  private:
   void run(std::chrono::nanoseconds busy_wait);
   void handle(socket::Message message, std::chrono::steady_clock::time_point now);
+  // A frame its connection may carry for its sender.
+  void dispatch(const NativeHeader& header, socket::Message& message,
+                std::chrono::steady_clock::time_point now);
   // A frame from a member, past every check.
   void take(const NativeHeader& header, const socket::Message& message);
-  // Hands over the held frames of nodes that became members; drops those that waited too long.
+  // Hand over the held frames (of connections, of strangers) that may be taken now; drop those
+  // that waited too long.
+  void release_held(std::chrono::steady_clock::time_point now);
   void release_strangers(std::chrono::steady_clock::time_point now);
   // The ack in a heartbeat's or Bye's `body`, to Membership.
   void take_ack(uint32_t sender, std::string_view body);
@@ -70,7 +77,8 @@ class ReceiveLoop {
   int64_t receive_timeout_ms_ = 0;
   // The receive thread's own, like pull_ once started.
   SenderBinding senders_;
-  StrangerHold strangers_;
+  FrameHold strangers_;  // by node: frames of nodes that are not members yet
+  FrameHold unbound_;    // by connection: frames its node's older connections keep out for now
   std::chrono::steady_clock::time_point next_sweep_{};
   // Constant after start().
   TransportHandler* handler_ = nullptr;

@@ -40,9 +40,9 @@ absl::Status SenderBinding::admit(uint32_t sender, uint64_t pipe, TimePoint now,
       free = quietest;
     }
     if (free == nullptr) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("node ", sender, " speaks on connections ", absl::StrJoin(pipes, " and "),
-                       ", which are open, not on connection ", pipe));
+      return absl::UnavailableError(absl::StrCat("node ", sender, " speaks on connections ",
+                                                 absl::StrJoin(pipes, " and "),
+                                                 ", which are open, not on connection ", pipe));
     }
     *free = pipe;
     last_speaker_ = &(node_of_pipe_[pipe] = Speaker{sender, now});

@@ -38,8 +38,9 @@ class SenderBinding {
 
   // Whether connection `pipe` may carry a frame of node `sender` that arrived at `now`, binding
   // the two when it may. PermissionDenied naming both when `pipe` already speaks for another
-  // node, or when `sender` speaks on kConnectionsPerNode other connections whose `state` is open,
-  // one of which carried a frame within the quiet limit.
+  // node. Unavailable, naming the connections, when `sender` speaks on kConnectionsPerNode other
+  // connections whose `state` is open, one of which carried a frame within the quiet limit: `pipe`
+  // may speak for it once they close or fall quiet.
   absl::Status admit(uint32_t sender, uint64_t pipe, TimePoint now,
                      absl::FunctionRef<State(uint64_t)> state);
   // Forgets the connections whose `state` is gone.

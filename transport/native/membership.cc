@@ -186,7 +186,10 @@ void Membership::on_swim(uint32_t sender, std::string_view body, TimePoint now) 
 
 void Membership::received(uint32_t id, uint64_t envelopes) {
   SharedLock lock(mutex_);
-  if (auto it = members_.find(id); it != members_.end()) it->second.received += envelopes;
+  if (auto it = members_.find(id); it != members_.end()) {
+    it->second.received += envelopes;
+    acks_owed_ = true;
+  }
 }
 
 void Membership::on_ack(uint32_t id, uint64_t ack) {
@@ -215,19 +218,12 @@ void Membership::tick(TimePoint now) {
     swim_.tick(now);
     drain(now);
   }
-  if (now >= next_acks_) {
+  if (now >= next_acks_ && (acks_owed_ || leaving_)) {
     next_acks_ = now + absl::ToChronoNanoseconds(config_.heartbeat_interval);
     send_acks();
-    // Members that left and sent no Bye within kLeftGrace.
-    std::vector<uint32_t> gone;
-    {
-      SharedLock lock(mutex_);
-      for (const auto& [id, member] : members_) {
-        if (member.left_at && now - *member.left_at >= kLeftGrace) gone.push_back(id);
-      }
-    }
-    for (uint32_t id : gone) drop(id, "left");
+    drop_left(now);
   }
+  // Not a deadline of its own: the protocol ticks at least once a period anyway.
   if (now >= next_idle_check_) {
     next_idle_check_ = now + kIdleCheckPeriod;
     close_idle_links();
@@ -235,8 +231,29 @@ void Membership::tick(TimePoint now) {
   log_waiting_for_seeds(now);
 }
 
+// An idle node owes no ack and waits for no Bye: then only the protocol's deadlines wake it.
 Membership::TimePoint Membership::next_deadline() const {
-  return std::min({swim_.next_deadline(), next_acks_, next_idle_check_});
+  if (!acks_owed_ && !leaving_) return swim_.next_deadline();
+  return std::min(swim_.next_deadline(), next_acks_);
+}
+
+// Members that left and sent no Bye within kLeftGrace.
+void Membership::drop_left(TimePoint now) {
+  std::vector<uint32_t> gone;
+  bool waiting = false;
+  {
+    SharedLock lock(mutex_);
+    for (const auto& [id, member] : members_) {
+      if (!member.left_at) continue;
+      if (now - *member.left_at >= kLeftGrace) {
+        gone.push_back(id);
+      } else {
+        waiting = true;
+      }
+    }
+  }
+  leaving_ = waiting;
+  for (uint32_t id : gone) drop(id, "left");
 }
 
 void Membership::send_protocol_messages() {
@@ -267,6 +284,7 @@ void Membership::drain(TimePoint now) {
           if (it != members_.end() && it->second.received > 0) {
             it->second.left_at = now;
             wait_for_bye = true;
+            leaving_ = true;
           }
         }
         if (!wait_for_bye) drop(event.node->id, event.reason);
@@ -329,6 +347,7 @@ DeliveryTally Membership::tally(Member& member) {
 }
 
 void Membership::send_acks() {
+  acks_owed_ = false;
   std::vector<std::pair<uint32_t, uint64_t>> due;
   {
     SharedLock lock(mutex_);

@@ -115,6 +115,7 @@ class Membership {
   std::shared_ptr<NativeLink> member_link(uint32_t to);
   DeliveryTally tally(Member& member) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void send_acks();
+  void drop_left(TimePoint now);
   void close_idle_links();
   void log_waiting_for_seeds(TimePoint now);
 
@@ -133,6 +134,8 @@ class Membership {
       ABSL_GUARDED_BY(mutex_);  // by endpoint
 
   // Receive thread only.
+  bool acks_owed_ = false;  // envelopes received since the last acks
+  bool leaving_ = false;    // a member that left may still say Bye
   TimePoint next_acks_;
   TimePoint next_idle_check_;
   TimePoint alone_since_;

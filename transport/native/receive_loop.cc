@@ -1,6 +1,7 @@
 #include "transport/native/receive_loop.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,13 +17,14 @@ using Clock = std::chrono::steady_clock;
 // (heartbeats, silence): a flood of batches delays a heartbeat round by kMaxDrainTime at most.
 constexpr int kMaxDrain = 10000;
 constexpr auto kMaxDrainTime = std::chrono::milliseconds(10);
-// How often the bindings of closed connections are forgotten.
+// How often the bindings of closed connections are forgotten (at the first tick after).
 constexpr auto kSweepInterval = std::chrono::seconds(1);
-// The longest the loop sleeps in recv before it keeps the time again.
-constexpr int64_t kMaxSleepMs = 50;
 // Frames held at most (frame_hold.h), of each hold: per node or connection, and octets in all.
 constexpr size_t kMaxHeldFrames = 1024;
 constexpr size_t kMaxHeldBytes = size_t{16} << 20;
+// While frames are held, how often the loop wakes to see whether they may go (a connection that
+// fell quiet or closed wakes nobody).
+constexpr auto kHeldCheckInterval = std::chrono::milliseconds(50);
 
 }  // namespace
 
@@ -42,7 +44,6 @@ absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
     return std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1))));
   };
   for (const auto& [option, value] : {
-           std::pair{Option::kRcvtimeo, kMaxSleepMs},
            std::pair{Option::kMaxmsgsize, config.max_message_size},
            std::pair{Option::kMaxConnections, config.max_connections},
            std::pair{Option::kMaxHandshakes, config.max_handshakes},
@@ -56,7 +57,6 @@ absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
     if (absl::Status status = pull_.set(option, value); !status.ok()) return status;
   }
   if (absl::Status status = pull_.bind(config.listen); !status.ok()) return status;
-  receive_timeout_ms_ = kMaxSleepMs;
   return pull_.last_endpoint();
 }
 
@@ -68,6 +68,7 @@ void ReceiveLoop::start(TransportHandler& handler, absl::Duration busy_wait,
 }
 
 void ReceiveLoop::join() {
+  pull_.core().notify();  // out of its sleep, to see `running` turned false
   thread_.join();
 }
 
@@ -76,13 +77,25 @@ void ReceiveLoop::close() {
 }
 
 void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
+  socket::SocketCore& core = pull_.core();
   while (running_->load(std::memory_order_relaxed)) {
+    // Read before the socket is looked at: a message (or join()) after it moves it, and the wait
+    // below returns at once.
+    const uint64_t seen = core.generation();
     absl::StatusOr<socket::Message> message = pull_.recv(socket::Flags::kDontwait);
     if (!message.ok() &&
         !spin_until([&] { return (message = pull_.recv(socket::Flags::kDontwait)).ok(); },
                     busy_wait)) {
-      sleep_until(membership_.next_deadline());
-      message = pull_.recv();
+      // Asleep until a message comes or the next deadline passes, and no sooner: an idle node
+      // wakes for what its protocol has to do, not to look.
+      Clock::time_point deadline = membership_.next_deadline();
+      if (!unbound_.empty() || !strangers_.empty()) {
+        deadline = std::min(deadline, Clock::now() + kHeldCheckInterval);
+      }
+      (void)core.wait(seen, deadline == Clock::time_point::max()
+                                ? std::nullopt
+                                : std::optional<Clock::time_point>(deadline));
+      message = pull_.recv(socket::Flags::kDontwait);
     }
     // Whatever else has arrived is read before the time is kept (so that a handler that took a
     // while does not make every peer look silent), up to kMaxDrain messages or kMaxDrainTime.
@@ -225,13 +238,6 @@ void ReceiveLoop::tick(Clock::time_point now) {
     senders_.sweep([this](uint64_t pipe) { return pull_.connection_state(pipe); });
     next_sweep_ = now + kSweepInterval;
   }
-}
-
-void ReceiveLoop::sleep_until(Clock::time_point deadline) {
-  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  const int64_t timeout = std::clamp<int64_t>(left, 1, kMaxSleepMs);
-  if (timeout == receive_timeout_ms_) return;
-  if (pull_.set(socket::Option::kRcvtimeo, timeout).ok()) receive_timeout_ms_ = timeout;
 }
 
 }  // namespace bossa::transport

@@ -4,9 +4,12 @@
 // loop reads what has arrived (polling for up to busy_wait before it sleeps in recv, and up to
 // kMaxDrain messages or kMaxDrainTime at a time, so that a flood does not hold the membership
 // protocol back), then lets Membership keep the time (the protocol's probes and timeouts, acks,
-// idle links); it sleeps no longer than Membership's next deadline. The socket reads a peer's
-// data and control connections in turn. A membership message (kSwim) goes to Membership; from a
-// member, a kData batch's envelopes, or a kControlEnvelope, go to the TransportHandler
+// idle links). It sleeps until a message comes or Membership's next deadline passes, never to
+// look: the bindings of closed connections are forgotten on the ticks that come anyway, at least
+// one a protocol period; only while frames are held does it wake every 50 ms to see whether they
+// may go. The socket reads a
+// peer's data and control connections in turn. A membership message (kSwim) goes to Membership;
+// from a member, a kData batch's envelopes, or a kControlEnvelope, go to the TransportHandler
 // (on_envelope for each, on_batch_end after them), counted for the ack, the acks in heartbeats
 // and Byes go to Membership, and a Bye ends the member. A frame from a node that is not a member
 // waits a moment for it to come up, and a frame on a connection that cannot speak for its node
@@ -49,7 +52,7 @@ class ReceiveLoop {
   socket::SocketStats socket_stats() const { return pull_.stats(); }
   // Starts the thread, which runs until `running` turns false.
   void start(TransportHandler& handler, absl::Duration busy_wait, const std::atomic<bool>& running);
-  // Waits for the thread to end, once `running` turned false.
+  // Wakes the thread and waits for it to end, once `running` turned false.
   void join();
   void close();
 
@@ -69,12 +72,8 @@ class ReceiveLoop {
   void take_ack(uint32_t sender, std::string_view body);
   void tick(std::chrono::steady_clock::time_point now);
 
-  // Sets the socket's receive timeout to what is left until `deadline` (at most kMaxSleep).
-  void sleep_until(std::chrono::steady_clock::time_point deadline);
-
   Membership& membership_;
   socket::Socket pull_;
-  int64_t receive_timeout_ms_ = 0;
   // The receive thread's own, like pull_ once started.
   SenderBinding senders_;
   FrameHold strangers_;  // by node: frames of nodes that are not members yet

@@ -234,6 +234,10 @@ Membership::TimePoint Membership::next_deadline() const {
   return std::min(swim_.next_deadline(), next_acks_);
 }
 
+void Membership::woke(TimePoint deadline, TimePoint now) {
+  swim_.on_late(now - deadline);
+}
+
 // Members that left and sent no Bye within kLeftGrace.
 void Membership::drop_left(TimePoint now) {
   std::vector<uint32_t> gone;

@@ -77,6 +77,8 @@ class Membership {
   void tick(TimePoint now);
   // When tick() is next due.
   TimePoint next_deadline() const;
+  // The receive thread slept until `deadline`, which was then ahead, and woke at `now`.
+  void woke(TimePoint deadline, TimePoint now);
 
   // Leaves: sends what each member's link has batched, then Bye with its ack, tells a few members
   // that this node leaves, and closes every link.

@@ -92,9 +92,15 @@ void ReceiveLoop::run(std::chrono::nanoseconds busy_wait) {
       if (!unbound_.empty() || !strangers_.empty()) {
         deadline = std::min(deadline, Clock::now() + kHeldCheckInterval);
       }
-      (void)core.wait(seen, deadline == Clock::time_point::max()
-                                ? std::nullopt
-                                : std::optional<Clock::time_point>(deadline));
+      if (deadline == Clock::time_point::max()) {
+        (void)core.wait(seen, std::nullopt);
+      } else if (deadline > Clock::now()) {
+        (void)core.wait(seen, deadline);
+        // How late this thread runs after its deadline: a node starved of CPU learns it here.
+        if (const Clock::time_point woke = Clock::now(); woke > deadline) {
+          membership_.woke(deadline, woke);
+        }
+      }
       message = pull_.recv(socket::Flags::kDontwait);
     }
     // Whatever else has arrived is read before the time is kept (so that a handler that took a

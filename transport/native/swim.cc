@@ -26,6 +26,7 @@ SwimMembership::SwimMembership(const Config& config, uint64_t random_seed)
     : config_(config),
       period_(chrono(config.protocol_period)),
       probe_timeout_(chrono(config.probe_timeout)),
+      late_tick_(chrono(config.late_tick)),
       random_(random_seed),
       queue_(config.max_queued_updates) {}
 
@@ -230,6 +231,35 @@ void SwimMembership::run_forwards(TimePoint now) {
     send(forward.requester, std::move(nack));
   }
   std::erase_if(forwards_, [now](const Forward& forward) { return forward.expires <= now; });
+}
+
+// What this node waits for moves by the time it lost and by a probe_timeout to read what came
+// meanwhile (an ack, a refutation may be on its way in, behind its own I/O), and the loss counts
+// against this node's health, not the members'.
+void SwimMembership::on_late(Duration lost) {
+  if (phase_ != Phase::kRunning || lost <= late_tick_) return;
+  const Duration by = lost + probe_timeout_;
+  stretch(1);
+  auto move = [by](Probe& probe) {
+    probe.indirect_at += by;
+    probe.deadline += by;
+  };
+  if (probe_) {
+    move(*probe_);
+    next_probe_ = std::max(next_probe_, probe_->deadline);  // the next one starts after it
+  }
+  for (Check& check : checks_) move(check.probe);
+  for (Probe& probe : confirmations_) move(probe);
+  for (Forward& forward : forwards_) {
+    if (forward.nack_at != TimePoint::max()) forward.nack_at += by;
+    forward.expires += by;
+  }
+  suspicion_deadlines_ = {};
+  for (auto& [id, suspicion] : suspicions_) {
+    suspicion.start += by;  // a confirmation's deadline counts from it
+    suspicion.deadline += by;
+    suspicion_deadlines_.emplace(suspicion.deadline, id);
+  }
 }
 
 void SwimMembership::gossip(TimePoint now) {

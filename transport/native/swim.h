@@ -82,6 +82,11 @@ class SwimMembership {
     // this node's probe period and timeout by one more time their length, up to max_awareness
     // times; each probe answered takes one back.
     int max_awareness = 8;
+    // An owner that woke later than next_deadline() by more than late_tick (on_late) was not
+    // run (starved of CPU, paused): the time it lost does not count against the members it
+    // waits for (its probes' and suspicions' deadlines move by it, and by a probe_timeout more
+    // to read what arrived meanwhile), and it stretches as for a failed probe.
+    absl::Duration late_tick = absl::Milliseconds(50);
   };
 
   struct Outgoing {
@@ -104,6 +109,9 @@ class SwimMembership {
   void start(SwimNodeRef self, std::vector<std::string> seeds, TimePoint now);
   void on_message(const SwimMessage& message, TimePoint now);
   void tick(TimePoint now);
+  // The owner slept until next_deadline() (which was then ahead) and woke `lost` after it
+  // (Config::late_tick says what follows when that is long).
+  void on_late(Duration lost);
   // Tells a few members that this node leaves; it then answers nothing more.
   void leave(TimePoint now);
   // When tick() is next due; TimePoint::max() before start() and after leave().
@@ -237,6 +245,7 @@ class SwimMembership {
   const Config config_;
   const Duration period_;
   const Duration probe_timeout_;
+  const Duration late_tick_;
   SwimRandom random_;
 
   enum class Phase { kIdle, kRunning, kLeft };

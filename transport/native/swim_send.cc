@@ -43,6 +43,15 @@ void SwimMembership::send_state(const SwimNodeRef& to, std::vector<uint64_t> fin
     members_.for_each(add);
   } else {
     members_.for_each(fine, add);
+    // An answer to a Sync is bounded: a random part of what differs when more does (a cluster in
+    // turmoil differs everywhere); the next swaps bring the rest.
+    if (state.updates.size() > kMaxSyncState) {
+      for (size_t i = 0; i < kMaxSyncState; ++i) {
+        const size_t left = state.updates.size() - i;
+        std::swap(state.updates[i], state.updates[i + random_.below(static_cast<uint32_t>(left))]);
+      }
+      state.updates.resize(kMaxSyncState);
+    }
   }
   state.fine = std::move(fine);
   outbox_.push_back(Outgoing{to, std::move(state)});

@@ -308,8 +308,15 @@ void SwimMembership::reconnect(TimePoint now) {
 void SwimMembership::send_joins(TimePoint now) {
   next_join_ = now + chrono(config_.join_retry);
   auto join = [&](const SwimNodeRef& node) { send(node, message(SwimKind::kJoin, node->id)); };
-  for (const SwimNodeRef& seed : seeds_) join(seed);
-  for (size_t i = 0; i < 3 && !rejoin_targets_.empty(); ++i) {
+  // Each Join is answered with a whole State. A node declared down rejoins through the members
+  // it knew, and asks the seeds only every kSeedEvery tries: when many are declared down at once
+  // (a cluster starved of CPU), their rejoins do not all fall on the seeds, which every node
+  // knows, each a State a second.
+  constexpr uint32_t kSeedEvery = 4;
+  if (rejoin_targets_.empty() || join_tries_++ % kSeedEvery == kSeedEvery - 1) {
+    for (const SwimNodeRef& seed : seeds_) join(seed);
+  }
+  for (size_t i = 0; i < 2 && !rejoin_targets_.empty(); ++i) {
     join(rejoin_targets_[random_.below(static_cast<uint32_t>(rejoin_targets_.size()))]);
   }
   // A node that rejoins may already have met members again (the one that told it, say).

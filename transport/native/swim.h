@@ -263,6 +263,7 @@ class SwimMembership {
   int awareness_ = 0;
   uint32_t next_seq_ = 0;
   size_t next_seed_ = 0;
+  uint32_t join_tries_ = 0;  // since this node was last declared down
 
   SwimMembers members_;
   SwimQueue queue_;

@@ -229,6 +229,7 @@ void SwimMembership::declared_down(const std::string& reason, const SwimUpdate& 
   epoch_ = std::min(std::max(epoch_, update.epoch) + 1, kSwimMaxEpoch);
   incarnation_ = std::max(incarnation_, update.incarnation) + 1;
   joined_ = false;
+  join_tries_ = 0;
   next_join_ = now;
   queue_.push(self_->id);
 }

@@ -128,6 +128,9 @@ std::shared_ptr<NativeLink> Membership::link_to(const std::string& endpoint) {
   auto [it, inserted] = links_.try_emplace(endpoint);
   if (inserted || it->second->closed()) {
     it->second = std::make_shared<NativeLink>(*link_context_, endpoint);
+    // The data connection speaks at once, so that it is bound to this node (sender_binding.h)
+    // before any other connection could claim the node's id.
+    it->second->send_on_data(NativeKind::kHeartbeat, {});
   }
   return it->second;
 }

@@ -1,6 +1,7 @@
 #include "transport/socket/core/options.h"
 
 #include "absl/strings/str_cat.h"
+#include "transport/socket/zmtp/keys.h"
 
 namespace bossa::socket {
 namespace {
@@ -71,6 +72,24 @@ std::string_view option_name(Option option) {
       return "last_endpoint";
     case Option::kType:
       return "type";
+    case Option::kPlainServer:
+      return "plain_server";
+    case Option::kPlainUsername:
+      return "plain_username";
+    case Option::kPlainPassword:
+      return "plain_password";
+    case Option::kCurveServer:
+      return "curve_server";
+    case Option::kCurvePublickey:
+      return "curve_publickey";
+    case Option::kCurveSecretkey:
+      return "curve_secretkey";
+    case Option::kCurveServerkey:
+      return "curve_serverkey";
+    case Option::kZapDomain:
+      return "zap_domain";
+    case Option::kMechanism:
+      return "mechanism";
   }
   return "unknown";
 }
@@ -134,6 +153,16 @@ absl::Status Options::set(Option option, std::int64_t value) {
       return flag(req_correlate);
     case Option::kConflate:
       return flag(conflate);
+    case Option::kPlainServer:
+    case Option::kCurveServer: {
+      bool server = false;
+      if (absl::Status s = flag(server); !s.ok()) return s;
+      as_server = server;
+      mechanism = !server                          ? Security::kNull
+                  : option == Option::kPlainServer ? Security::kPlain
+                                                   : Security::kCurve;
+      return absl::OkStatus();
+    }
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("option ", std::string(option_name(option)), " does not take an integer"));
@@ -141,6 +170,45 @@ absl::Status Options::set(Option option, std::int64_t value) {
 }
 
 absl::Status Options::set(Option option, std::string_view value) {
+  switch (option) {
+    case Option::kPlainUsername:
+    case Option::kPlainPassword:
+      if (value.size() > 255) {
+        return absl::InvalidArgumentError(absl::StrCat("option ", std::string(option_name(option)),
+                                                       ": ", value.size(),
+                                                       " octets, at most 255 allowed"));
+      }
+      (option == Option::kPlainUsername ? plain_username : plain_password) = std::string(value);
+      as_server = false;
+      mechanism = value.empty() ? Security::kNull : Security::kPlain;
+      return absl::OkStatus();
+    case Option::kCurvePublickey:
+    case Option::kCurveSecretkey:
+    case Option::kCurveServerkey: {
+      absl::StatusOr<std::string> key = zmtp::curve_key_bytes(value);
+      if (!key.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("option ", std::string(option_name(option)),
+                                                       ": ", key.status().message()));
+      }
+      if (option == Option::kCurvePublickey) curve_publickey = *std::move(key);
+      if (option == Option::kCurveSecretkey) curve_secretkey = *std::move(key);
+      if (option == Option::kCurveServerkey) {
+        curve_serverkey = *std::move(key);
+        as_server = false;
+      }
+      mechanism = Security::kCurve;
+      return absl::OkStatus();
+    }
+    case Option::kZapDomain:
+      if (value.size() > 255) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("option zap_domain: ", value.size(), " octets, at most 255 allowed"));
+      }
+      zap_domain = std::string(value);
+      return absl::OkStatus();
+    default:
+      break;
+  }
   if (option != Option::kRoutingId) {
     return absl::InvalidArgumentError(
         absl::StrCat("option ", std::string(option_name(option)), " does not take a string"));
@@ -205,10 +273,56 @@ absl::StatusOr<std::int64_t> Options::get_int(Option option) const {
       return req_correlate ? 1 : 0;
     case Option::kConflate:
       return conflate ? 1 : 0;
+    case Option::kPlainServer:
+      return mechanism == Security::kPlain && as_server ? 1 : 0;
+    case Option::kCurveServer:
+      return mechanism == Security::kCurve && as_server ? 1 : 0;
+    case Option::kMechanism:
+      return static_cast<std::int64_t>(mechanism);
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("option ", std::string(option_name(option)), " is not an integer option"));
   }
+}
+
+absl::StatusOr<std::string> Options::get_string(Option option) const {
+  auto z85 = [](const std::string& key) -> std::string {
+    return key.empty() ? std::string() : *zmtp::z85_encode(key);
+  };
+  switch (option) {
+    case Option::kRoutingId:
+      return routing_id;
+    case Option::kPlainUsername:
+      return plain_username;
+    case Option::kPlainPassword:
+      return plain_password;
+    case Option::kCurvePublickey:
+      return z85(curve_publickey);
+    case Option::kCurveSecretkey:
+      return z85(curve_secretkey);
+    case Option::kCurveServerkey:
+      return z85(curve_serverkey);
+    case Option::kZapDomain:
+      return zap_domain;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("option ", std::string(option_name(option)), " is not a string option"));
+  }
+}
+
+absl::Status Options::check_security() const {
+  if (mechanism != Security::kCurve) return absl::OkStatus();
+  if (curve_secretkey.empty()) {
+    return absl::FailedPreconditionError("CURVE: curve_secretkey is not set");
+  }
+  if (as_server) return absl::OkStatus();
+  if (curve_serverkey.empty()) {
+    return absl::FailedPreconditionError("CURVE client: curve_serverkey is not set");
+  }
+  if (curve_publickey.empty()) {
+    return absl::FailedPreconditionError("CURVE client: curve_publickey is not set");
+  }
+  return absl::OkStatus();
 }
 
 bool conflates_inbound(zmtp::SocketType type, const Options& options) {

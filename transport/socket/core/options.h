@@ -49,7 +49,22 @@ enum class Option {
   kLastEndpoint,      // string: the endpoint of the last bind/connect, ephemeral port resolved
                       // (read-only)
   kType,              // int: the SocketType (read-only)
+  // Security (docs/socket-engine.md "Security"). A socket is a NULL, PLAIN or CURVE client or
+  // server; the options below switch it as libzmq's do, for connections made afterwards.
+  kPlainServer,     // bool: 1 = PLAIN server; 0 = back to NULL
+  kPlainUsername,   // string: PLAIN client user name (sets PLAIN client; empty = back to NULL)
+  kPlainPassword,   // string: PLAIN client password (sets PLAIN client; empty = back to NULL)
+  kCurveServer,     // bool: 1 = CURVE server (needs curve_secretkey); 0 = back to NULL
+  kCurvePublickey,  // key: this side's long-term public key (CURVE client)
+  kCurveSecretkey,  // key: this side's long-term secret key (CURVE client and server)
+  kCurveServerkey,  // key: the server's long-term public key (sets CURVE client)
+  kZapDomain,       // string (0-255 octets): the authentication domain of a PLAIN/CURVE server
+  kMechanism,       // int: 0 NULL, 1 PLAIN, 2 CURVE, as libzmq's ZMQ_MECHANISM (read-only)
 };
+// A key option takes 32 raw octets or 40 characters of Z85; get_string gives it as Z85.
+
+// The security mechanism of a socket's tcp and ipc connections (inproc is never secured).
+enum class Security { kNull = 0, kPlain = 1, kCurve = 2 };
 
 // 256 MiB: what one inbound message (its frames and 64 octets a frame) may hold by default.
 inline constexpr std::int64_t kDefaultMaxmsgsize = std::int64_t{256} << 20;
@@ -79,12 +94,26 @@ struct Options {
   bool req_relaxed = false;
   bool req_correlate = false;
   bool conflate = false;
+  Security mechanism = Security::kNull;
+  bool as_server = false;  // PLAIN or CURVE server
+  std::string plain_username;
+  std::string plain_password;
+  std::string curve_publickey;  // 32 raw octets each; empty until set
+  std::string curve_secretkey;
+  std::string curve_serverkey;
+  std::string zap_domain;
 
   // Sets an integer or boolean option; InvalidArgument for a value out of range or a string option.
   absl::Status set(Option option, std::int64_t value);
-  // Sets a string option (routing_id); InvalidArgument for other options.
+  // Sets a string or key option; InvalidArgument for other options or a malformed value.
   absl::Status set(Option option, std::string_view value);
   absl::StatusOr<std::int64_t> get_int(Option option) const;
+  // The string and key options this struct holds; InvalidArgument for others.
+  absl::StatusOr<std::string> get_string(Option option) const;
+
+  // OK when the mechanism has what it needs to connect or bind (a CURVE server its secret key, a
+  // CURVE client all three keys); FailedPrecondition naming what is missing otherwise.
+  absl::Status check_security() const;
 };
 
 std::string_view option_name(Option option);

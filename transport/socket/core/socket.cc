@@ -195,6 +195,7 @@ absl::Status SocketImpl::bind(std::string_view text) {
     last_endpoint_ = ep->text;
     return absl::OkStatus();
   }
+  if (absl::Status s = options_.check_security(); !s.ok()) return s;
   absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
   if (!io.ok()) return io.status();
   TransportArgs args{**io, core_, options_};
@@ -227,6 +228,7 @@ absl::Status SocketImpl::connect(std::string_view text) {
     return absl::InvalidArgumentError(
         absl::StrCat("endpoint '", ep->text, "': connect needs a concrete path"));
   }
+  if (absl::Status s = options_.check_security(); !s.ok()) return s;
   absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
   if (!io.ok()) return io.status();
   LinkedPipe persistent;
@@ -418,9 +420,7 @@ absl::StatusOr<std::int64_t> Socket::get_int(Option option) const {
 
 absl::StatusOr<std::string> Socket::get_string(Option option) const {
   if (option == Option::kLastEndpoint) return impl_->last_endpoint_;
-  if (option == Option::kRoutingId) return impl_->options_.routing_id;
-  return absl::InvalidArgumentError(
-      absl::StrCat("option ", std::string(option_name(option)), " is not a string option"));
+  return impl_->options_.get_string(option);
 }
 
 namespace {

@@ -111,7 +111,7 @@ void append_command(std::string& out, std::string_view name, std::string_view da
   append_command_parts(out, name, {data});
 }
 
-void append_ready(std::string& out, const Metadata& metadata) {
+std::string encode_metadata(const Metadata& metadata) {
   std::string props;
   for (const auto& [name, value] : metadata) {
     props.push_back(static_cast<char>(name.size()));
@@ -119,7 +119,11 @@ void append_ready(std::string& out, const Metadata& metadata) {
     append_big32(props, static_cast<std::uint32_t>(value.size()));
     props.append(value);
   }
-  append_command_parts(out, kReady, {props});
+  return props;
+}
+
+void append_ready(std::string& out, const Metadata& metadata) {
+  append_command_parts(out, kReady, {encode_metadata(metadata)});
 }
 
 void append_error(std::string& out, std::string_view reason) {

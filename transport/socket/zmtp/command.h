@@ -39,6 +39,8 @@ struct Ping {
 absl::StatusOr<Command> parse_command(std::string_view body);
 
 absl::StatusOr<Metadata> parse_metadata(std::string_view data);
+// The wire form of `metadata` (READY's data; PLAIN's INITIATE and CURVE's boxes carry it too).
+std::string encode_metadata(const Metadata& metadata);
 std::optional<std::string_view> find_property(const Metadata& metadata, std::string_view name);
 
 absl::StatusOr<Ping> parse_ping(std::string_view data);

@@ -49,6 +49,17 @@ class NullMechanism final : public Mechanism {
 
 }  // namespace
 
+absl::Status Mechanism::on_auth_reply(const AuthReply&, std::string&) {
+  return absl::FailedPreconditionError("this mechanism asks no authenticator");
+}
+
+void Mechanism::encode_frame(std::string_view, std::uint8_t, std::string&) {}
+
+absl::StatusOr<std::string_view> Mechanism::decode_frame(std::string_view, std::string&,
+                                                         std::uint8_t&) {
+  return absl::FailedPreconditionError("this mechanism does not transform frames");
+}
+
 std::unique_ptr<Mechanism> make_null_mechanism(Metadata own) {
   return std::make_unique<NullMechanism>(std::move(own));
 }

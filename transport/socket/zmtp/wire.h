@@ -41,6 +41,11 @@ inline constexpr std::string_view kSubscribe = "SUBSCRIBE";
 inline constexpr std::string_view kCancel = "CANCEL";
 inline constexpr std::string_view kPing = "PING";
 inline constexpr std::string_view kPong = "PONG";
+// PLAIN (RFC 24) and CURVE (RFC 26) handshake commands, and CURVE's MESSAGE.
+inline constexpr std::string_view kHello = "HELLO";
+inline constexpr std::string_view kWelcome = "WELCOME";
+inline constexpr std::string_view kInitiate = "INITIATE";
+inline constexpr std::string_view kMessage = "MESSAGE";
 
 // PING body: a 2-octet big-endian TTL in tenths of a second, then up to 16 octets of context.
 inline constexpr std::size_t kPingTtlSize = 2;

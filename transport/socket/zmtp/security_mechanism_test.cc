@@ -1,0 +1,222 @@
+// PLAIN and CURVE mechanisms through their pure API: handshakes between two instances, refusals,
+// CURVE's MESSAGE boxes, and every command cut short or grown too long.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "transport/socket/zmtp/frame.h"
+#include "transport/socket/zmtp/keys.h"
+#include "transport/socket/zmtp/mechanism.h"
+#include "transport/socket/zmtp/wire.h"
+
+namespace bossa::zmtp {
+namespace {
+
+using Decide = std::function<AuthReply(const AuthRequest&)>;
+
+AuthReply allow(const AuthRequest&) {
+  return AuthReply{true, "200", "OK", "user"};
+}
+
+// Takes the frames out of `wire`, one command body each.
+std::vector<std::string> bodies(std::string& wire) {
+  std::vector<std::string> out;
+  std::string_view in = wire;
+  FrameDecoder d(FrameLimits{});
+  while (!in.empty()) {
+    auto f = d.next(in);
+    EXPECT_TRUE(f.ok());
+    if (!f.ok() || !f->has_value()) break;
+    out.emplace_back((*f)->body);
+  }
+  wire.clear();
+  return out;
+}
+
+// Runs the handshake between `client` and `server`; the status of the first failure.
+absl::Status handshake(Mechanism& client, Mechanism& server, const Decide& decide) {
+  std::string to_server, to_client;
+  client.start(to_server);
+  server.start(to_client);
+  for (int round = 0; round < 8 && !(client.done() && server.done()); ++round) {
+    for (const std::string& b : bodies(to_server)) {
+      absl::Status s = server.on_command(*parse_command(b), to_client);
+      if (!s.ok()) return s;
+      if (auto request = server.take_auth_request()) {
+        s = server.on_auth_reply(decide(*request), to_client);
+        if (!s.ok()) {
+          for (const std::string& e : bodies(to_client))
+            (void)client.on_command(*parse_command(e), to_server);
+          return s;
+        }
+      }
+    }
+    for (const std::string& b : bodies(to_client)) {
+      absl::Status s = client.on_command(*parse_command(b), to_server);
+      if (!s.ok()) return s;
+    }
+  }
+  return client.done() && server.done() ? absl::OkStatus() : absl::UnknownError("stalled");
+}
+
+struct CurvePair {
+  CurveKeyPair server = curve_keypair();
+  CurveKeyPair client = curve_keypair();
+  SecurityConfig server_config() const {
+    SecurityConfig c;
+    c.as_server = true;
+    c.curve_secretkey = *z85_decode(server.secret_key);
+    return c;
+  }
+  SecurityConfig client_config() const {
+    SecurityConfig c;
+    c.curve_publickey = *z85_decode(client.public_key);
+    c.curve_secretkey = *z85_decode(client.secret_key);
+    c.curve_serverkey = *z85_decode(server.public_key);
+    return c;
+  }
+};
+
+TEST(PlainMechanism, ClientAndServerExchangeCredentialsAndMetadata) {
+  SecurityConfig client_config{false, "admin", "secret", "", "", ""};
+  auto client = make_plain_mechanism({{"Socket-Type", "REQ"}}, client_config);
+  auto server =
+      make_plain_mechanism({{"Socket-Type", "REP"}}, SecurityConfig{true, "", "", "", "", ""});
+  AuthRequest seen;
+  ASSERT_TRUE(handshake(*client, *server, [&](const AuthRequest& r) {
+                seen = r;
+                return allow(r);
+              }).ok());
+  EXPECT_EQ(seen.mechanism, "PLAIN");
+  EXPECT_EQ(seen.credentials, (std::vector<std::string>{"admin", "secret"}));
+  EXPECT_EQ(find_property(server->peer_metadata(), "Socket-Type"), "REQ");
+  EXPECT_EQ(find_property(client->peer_metadata(), "Socket-Type"), "REP");
+  EXPECT_FALSE(client->transforms_frames());
+}
+
+TEST(PlainMechanism, ARefusedClientGetsErrorWithTheReason) {
+  auto client = make_plain_mechanism({}, SecurityConfig{false, "admin", "wrong", "", "", ""});
+  auto server = make_plain_mechanism({}, SecurityConfig{true, "", "", "", "", ""});
+  absl::Status s = handshake(*client, *server, [](const AuthRequest&) {
+    return AuthReply{false, "400", "wrong password", ""};
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(s.message().find("wrong password"), std::string::npos);
+}
+
+TEST(PlainMechanism, HelloWhoseSizesDoNotAddUpIsRefused) {
+  EXPECT_TRUE(parse_plain_hello(std::string("\x01u\x01p", 4)).ok());
+  EXPECT_FALSE(parse_plain_hello("").ok());
+  EXPECT_FALSE(parse_plain_hello(std::string("\x05u", 2)).ok());
+  EXPECT_FALSE(parse_plain_hello(std::string("\x01u\x02p", 4)).ok());
+  EXPECT_FALSE(parse_plain_hello(std::string("\x01u\x01pp", 5)).ok());
+}
+
+TEST(CurveMechanism, HandshakeAuthenticatesTheClientsLongTermKey) {
+  CurvePair keys;
+  auto client = make_curve_mechanism({{"Socket-Type", "DEALER"}}, keys.client_config());
+  auto server = make_curve_mechanism({{"Socket-Type", "ROUTER"}}, keys.server_config());
+  AuthRequest seen;
+  ASSERT_TRUE(handshake(*client, *server, [&](const AuthRequest& r) {
+                seen = r;
+                return allow(r);
+              }).ok());
+  EXPECT_EQ(seen.mechanism, "CURVE");
+  ASSERT_EQ(seen.credentials.size(), 1u);
+  EXPECT_EQ(*z85_encode(seen.credentials[0]), keys.client.public_key);
+  EXPECT_EQ(find_property(server->peer_metadata(), "Socket-Type"), "DEALER");
+  EXPECT_EQ(find_property(client->peer_metadata(), "Socket-Type"), "ROUTER");
+}
+
+TEST(CurveMechanism, AWrongServerKeyFailsAtWelcome) {
+  CurvePair keys;
+  SecurityConfig cc = keys.client_config();
+  cc.curve_serverkey = *z85_decode(curve_keypair().public_key);
+  auto client = make_curve_mechanism({}, cc);
+  auto server = make_curve_mechanism({}, keys.server_config());
+  EXPECT_FALSE(handshake(*client, *server, allow).ok());
+  EXPECT_FALSE(client->done());
+}
+
+TEST(CurveMechanism, MessagesOpenOnTheOtherSideOnlyOnceAndInOrder) {
+  CurvePair keys;
+  auto client = make_curve_mechanism({}, keys.client_config());
+  auto server = make_curve_mechanism({}, keys.server_config());
+  ASSERT_TRUE(handshake(*client, *server, allow).ok());
+  for (std::size_t size : {0u, 1u, 255u, 256u, 70000u}) {
+    std::string wire;
+    client->encode_frame(std::string(size, 'x'), kFlagMore, wire);
+    std::vector<std::string> b = bodies(wire);
+    ASSERT_EQ(b.size(), 1u);
+    EXPECT_EQ(b[0].size(), size + client->frame_overhead());
+    std::string scratch;
+    std::uint8_t flags = 0;
+    absl::StatusOr<std::string_view> payload = server->decode_frame(b[0], scratch, flags);
+    ASSERT_TRUE(payload.ok()) << payload.status();
+    EXPECT_EQ(*payload, std::string(size, 'x'));
+    EXPECT_EQ(flags, kFlagMore);
+    // The same box again: its nonce did not increase.
+    EXPECT_FALSE(server->decode_frame(b[0], scratch, flags).ok());
+  }
+  std::string wire;
+  server->encode_frame("PING", kFlagCommand, wire);
+  std::string body = bodies(wire)[0];
+  body[body.size() - 1] ^= 1;  // tampered
+  std::string scratch;
+  std::uint8_t flags = 0;
+  EXPECT_FALSE(client->decode_frame(body, scratch, flags).ok());
+}
+
+TEST(CurveMechanism, EveryCommandCutShortOrGrownIsRefused) {
+  CurvePair keys;
+  auto fresh_server = [&] { return make_curve_mechanism({}, keys.server_config()); };
+  auto client = make_curve_mechanism({}, keys.client_config());
+  std::string to_server, to_client;
+  client->start(to_server);
+  const std::string hello = bodies(to_server)[0];
+  auto server = fresh_server();
+  ASSERT_TRUE(server->on_command(*parse_command(hello), to_client).ok());
+  const std::string welcome = bodies(to_client)[0];
+  // Each variant of a command goes to a peer in the state that expects that command.
+  auto variants = [](const std::string& good) {
+    return std::vector<std::string>{good.substr(0, 8), good.substr(0, good.size() - 1),
+                                    good.substr(0, good.size() / 2), good + std::string(1, '\0')};
+  };
+  for (const std::string& bad : variants(hello)) {
+    std::string out;
+    auto cmd = parse_command(bad);
+    ASSERT_TRUE(cmd.ok());
+    EXPECT_FALSE(fresh_server()->on_command(*cmd, out).ok()) << bad.size();
+    EXPECT_TRUE(out.empty());
+  }
+  for (const std::string& bad : variants(welcome)) {
+    auto c = make_curve_mechanism({}, keys.client_config());
+    std::string out;
+    c->start(out);
+    out.clear();
+    EXPECT_FALSE(c->on_command(*parse_command(bad), out).ok()) << bad.size();
+    EXPECT_TRUE(out.empty());
+  }
+  ASSERT_TRUE(client->on_command(*parse_command(welcome), to_server).ok());
+  const std::string initiate = bodies(to_server)[0];
+  for (const std::string& bad : {initiate.substr(0, 9 + 247), initiate.substr(0, 100)}) {
+    auto s = fresh_server();
+    std::string out;
+    ASSERT_TRUE(s->on_command(*parse_command(hello), out).ok());
+    EXPECT_FALSE(s->on_command(*parse_command(bad), out).ok()) << bad.size();
+  }
+  // The good INITIATE passes its own server; READY and MESSAGE boxes too short are refused.
+  ASSERT_TRUE(server->on_command(*parse_command(initiate), to_client).ok());
+  std::string scratch;
+  std::uint8_t flags = 0;
+  EXPECT_FALSE(
+      server->decode_frame(std::string("\x07MESSAGE", 8) + std::string(24, '\0'), scratch, flags)
+          .ok());
+  EXPECT_FALSE(
+      client->on_command(Command{kReady, std::string_view("\0\0\0\0\0\0\0\x01", 8)}, to_server)
+          .ok());
+}
+
+}  // namespace
+}  // namespace bossa::zmtp

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "transport/socket/core/zap_client.h"
+
 namespace bossa::socket {
 
 Context::Context(int io_threads) {
@@ -18,6 +20,12 @@ Context::Context(int io_threads) {
 }
 
 Context::~Context() {
+  std::shared_ptr<ZapClient> zap;
+  {
+    MutexLock lock(auth_mu_);
+    zap = std::move(zap_);
+  }
+  if (zap) zap->stop();
   for (auto& g : guards_) g.reset();
   for (auto& t : threads_) t.join();
 }
@@ -30,6 +38,32 @@ void Context::set_log_sink(std::function<void(std::string_view)> sink) {
 void Context::log(std::string_view line) {
   MutexLock lock(log_mu_);
   if (log_sink_) log_sink_(line);
+}
+
+void Context::set_authenticator(std::shared_ptr<Authenticator> authenticator) {
+  MutexLock lock(auth_mu_);
+  authenticator_ = std::move(authenticator);
+}
+
+void Context::authenticate(ZapRequest request, std::function<void(zmtp::AuthReply)> done) {
+  std::shared_ptr<Authenticator> authenticator;
+  std::shared_ptr<ZapClient> zap;
+  {
+    MutexLock lock(auth_mu_);
+    authenticator = authenticator_;
+    if (!authenticator && !ios_.empty() &&
+        inproc_.is_bound(std::string(kZapEndpoint.substr(std::string_view("inproc://").size())))) {
+      if (!zap_) zap_ = std::make_shared<ZapClient>(*this, *ios_.front());
+      zap = zap_;
+    }
+  }
+  if (authenticator) {
+    done(authenticator->decide(request));
+  } else if (zap) {
+    zap->request(std::move(request), std::move(done));
+  } else {
+    done(zmtp::AuthReply{false, "500", "no authenticator", ""});
+  }
 }
 
 boost::asio::io_context* Context::next_io() {

@@ -23,9 +23,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "base/mutex.h"
+#include "transport/socket/core/authenticator.h"
 #include "transport/socket/transports/inproc.h"
 
 namespace bossa::socket {
+
+class ZapClient;
 
 class Context {
  public:
@@ -47,6 +50,13 @@ class Context {
 
   InprocRegistry& inproc() { return inproc_; }
 
+  // The in-process authenticator of PLAIN and CURVE servers (authenticator.h); null removes it.
+  void set_authenticator(std::shared_ptr<Authenticator> authenticator);
+  // Decides a handshake: by the authenticator, else by the ZAP handler at
+  // inproc://zeromq.zap.01, else refused with "no authenticator". `done` runs exactly once
+  // (at once, or later on an I/O thread), unless the context is destroyed first.
+  void authenticate(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
+
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
 
@@ -55,6 +65,9 @@ class Context {
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_io_{0};
   InprocRegistry inproc_;
+  Mutex auth_mu_;
+  std::shared_ptr<Authenticator> authenticator_ ABSL_GUARDED_BY(auth_mu_);
+  std::shared_ptr<ZapClient> zap_ ABSL_GUARDED_BY(auth_mu_);
   Mutex log_mu_;
   std::function<void(std::string_view)> log_sink_ ABSL_GUARDED_BY(log_mu_);
 };

@@ -30,6 +30,8 @@ class SocketCore;
 struct PeerInfo {
   std::optional<SocketType> type;
   std::string routing_id;  // the peer's Identity; empty when it announced none
+  std::string user_id;     // who the authenticator said the client is (PLAIN/CURVE servers)
+  std::string address;     // the peer's IP address (tcp); empty otherwise
 };
 
 // The I/O-thread side of a tcp/ipc pipe: the engine writes `to_socket` and reads `from_socket`.

@@ -62,6 +62,11 @@ class SocketImpl final : public ProtocolHost {
     return it->second->terminating ? Socket::ConnectionState::kClosing
                                    : Socket::ConnectionState::kOpen;
   }
+  const Pipe* find_pipe(std::uint64_t pipe_id) {
+    housekeeping();
+    auto it = pipes_.find(pipe_id);
+    return it == pipes_.end() ? nullptr : it->second.get();
+  }
   bool readable() {
     if (closed_) return false;
     housekeeping();
@@ -338,6 +343,23 @@ bool Socket::readable() {
 Socket::ConnectionState Socket::connection_state(std::uint64_t pipe_id) {
   return impl_->connection_state(pipe_id);
 }
+absl::StatusOr<std::string> Socket::message_property(const Message& m, std::string_view name) {
+  const Pipe* p = impl_->find_pipe(m.pipe_id());
+  std::string value;
+  if (p != nullptr) {
+    const PeerInfo& peer = p->peer();
+    if (name == "User-Id") value = peer.user_id;
+    if (name == "Peer-Address") value = peer.address;
+    if (name == "Identity") value = peer.routing_id;
+    if (name == "Socket-Type" && peer.type) value = std::string(zmtp::socket_type_name(*peer.type));
+  }
+  if (value.empty()) {
+    return absl::NotFoundError(absl::StrCat("message property '", std::string(name),
+                                            "': not known for this message's connection"));
+  }
+  return value;
+}
+
 bool Socket::writable() {
   return impl_->writable();
 }

@@ -80,6 +80,12 @@ class Socket {
   // gave.
   enum class ConnectionState { kOpen, kClosing, kGone };
   ConnectionState connection_state(std::uint64_t pipe_id);
+  // A property of the connection a received message came on, as libzmq's zmq_msg_gets: "User-Id"
+  // (on a PLAIN or CURVE server, who the authenticator said the client is: its user name, its
+  // CURVE key in Z85, or the ZAP handler's user id), "Peer-Address" (tcp), "Socket-Type",
+  // "Identity". NotFound when the connection has no such property or is gone (read it before the
+  // connection's last message is taken, or while it is open).
+  absl::StatusOr<std::string> message_property(const Message& m, std::string_view name);
 
   // Whether recv / send would succeed now (for pollers).
   bool readable();

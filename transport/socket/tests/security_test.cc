@@ -65,5 +65,215 @@ TEST(SecurityOptions, ACurveSocketWithoutItsKeysCannotBindOrConnect) {
   EXPECT_NE(s.message().find("curve_publickey"), std::string::npos);
 }
 
+using testing::LogLines;
+
+struct Keys {
+  CurveKeyPair server = curve_keypair();
+  CurveKeyPair client = curve_keypair();
+};
+
+void make_curve_server(Socket& s, const Keys& k) {
+  ASSERT_TRUE(s.set(Option::kCurveServer, 1).ok());
+  ASSERT_TRUE(s.set(Option::kCurveSecretkey, k.server.secret_key).ok());
+}
+
+void make_curve_client(Socket& s, const Keys& k, const std::string& server_key) {
+  ASSERT_TRUE(s.set(Option::kCurveServerkey, server_key).ok());
+  ASSERT_TRUE(s.set(Option::kCurvePublickey, k.client.public_key).ok());
+  ASSERT_TRUE(s.set(Option::kCurveSecretkey, k.client.secret_key).ok());
+}
+
+// Sends one message of each size from `from` to `to` and back (REQ/REP), checking the octets.
+void round_trips(Socket& req, Socket& rep) {
+  for (std::size_t size : {0u, 1u, 255u, 256u, 70000u}) {
+    std::string body(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) body[i] = static_cast<char>(i * 7);
+    ASSERT_TRUE(req.send(Message{body, "tail"}).ok());
+    absl::StatusOr<Message> got = rep.recv();
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->size(), 2u);
+    EXPECT_EQ((*got)[0].view(), body);
+    ASSERT_TRUE(rep.send(std::move(*got)).ok());
+    absl::StatusOr<Message> back = req.recv();
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ((*back)[0].view(), body);
+  }
+}
+
+class SecureTransports : public ::testing::TestWithParam<testing::Transport> {};
+
+TEST_P(SecureTransports, CurveClientAndServerTalkAndTheServerKnowsTheClientsKey) {
+  Context ctx(1);
+  Keys k;
+  auto auth = std::make_shared<Authenticator>();
+  ASSERT_TRUE(auth->allow_curve("", k.client.public_key).ok());
+  ctx.set_authenticator(auth);
+  Socket rep(ctx, SocketType::kRep);
+  make_curve_server(rep, k);
+  ASSERT_TRUE(rep.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(rep.bind(testing::bind_endpoint(GetParam())).ok());
+  Socket req(ctx, SocketType::kReq);
+  make_curve_client(req, k, k.server.public_key);
+  ASSERT_TRUE(req.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(req.connect(rep.last_endpoint()).ok());
+  ASSERT_NO_FATAL_FAILURE(round_trips(req, rep));
+  ASSERT_TRUE(req.send("who").ok());
+  absl::StatusOr<Message> m = rep.recv();
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(*rep.message_property(*m, "User-Id"), k.client.public_key);
+  EXPECT_EQ(*rep.message_property(*m, "Socket-Type"), "REQ");
+}
+
+TEST_P(SecureTransports, PlainClientWithTheRightPasswordIsServedItsUserNameKnown) {
+  Context ctx(1);
+  auto auth = std::make_shared<Authenticator>();
+  auth->allow_plain("", "admin", "secret");
+  ctx.set_authenticator(auth);
+  Socket rep(ctx, SocketType::kRep);
+  ASSERT_TRUE(rep.set(Option::kPlainServer, 1).ok());
+  ASSERT_TRUE(rep.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(rep.bind(testing::bind_endpoint(GetParam())).ok());
+  Socket req(ctx, SocketType::kReq);
+  ASSERT_TRUE(req.set(Option::kPlainUsername, "admin").ok());
+  ASSERT_TRUE(req.set(Option::kPlainPassword, "secret").ok());
+  ASSERT_TRUE(req.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(req.connect(rep.last_endpoint()).ok());
+  ASSERT_NO_FATAL_FAILURE(round_trips(req, rep));
+  ASSERT_TRUE(req.send("who").ok());
+  absl::StatusOr<Message> m = rep.recv();
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(*rep.message_property(*m, "User-Id"), "admin");
+}
+
+INSTANTIATE_TEST_SUITE_P(Streams, SecureTransports,
+                         ::testing::Values(testing::Transport::kTcp, testing::Transport::kIpc),
+                         [](const auto& info) { return testing::transport_name(info.param); });
+
+// Binds a secured server, connects a client, and waits until the server refused it.
+void expect_refused(Context& ctx, LogLines& log, Socket& server, Socket& client,
+                    std::string_view reason) {
+  ASSERT_TRUE(server.bind("tcp://127.0.0.1:*").ok());
+  ASSERT_TRUE(client.connect(server.last_endpoint()).ok());
+  ASSERT_TRUE(testing::eventually([&] { return server.stats().protocol_errors > 0; }));
+  EXPECT_TRUE(testing::eventually([&] { return log.contains(reason); })) << reason;
+  EXPECT_EQ(server.stats().connections_established, 0u);
+  (void)ctx;
+}
+
+TEST(Authenticator, ACurveServerWithoutOneRefusesEveryClient) {
+  Context ctx(1);
+  LogLines log(ctx);
+  Keys k;
+  Socket server(ctx, SocketType::kPull);
+  make_curve_server(server, k);
+  Socket client(ctx, SocketType::kPush);
+  make_curve_client(client, k, k.server.public_key);
+  expect_refused(ctx, log, server, client, "no authenticator");
+}
+
+TEST(Authenticator, APlainServerWithoutOneRefusesEveryClient) {
+  Context ctx(1);
+  LogLines log(ctx);
+  Socket server(ctx, SocketType::kPull);
+  ASSERT_TRUE(server.set(Option::kPlainServer, 1).ok());
+  Socket client(ctx, SocketType::kPush);
+  ASSERT_TRUE(client.set(Option::kPlainUsername, "admin").ok());
+  expect_refused(ctx, log, server, client, "no authenticator");
+  // The client heard why.
+  EXPECT_TRUE(testing::eventually([&] { return client.stats().protocol_errors > 0; }));
+}
+
+TEST(Authenticator, AWrongPasswordIsRefused) {
+  Context ctx(1);
+  LogLines log(ctx);
+  auto auth = std::make_shared<Authenticator>();
+  auth->allow_plain("", "admin", "secret");
+  ctx.set_authenticator(auth);
+  Socket server(ctx, SocketType::kPull);
+  ASSERT_TRUE(server.set(Option::kPlainServer, 1).ok());
+  Socket client(ctx, SocketType::kPush);
+  ASSERT_TRUE(client.set(Option::kPlainUsername, "admin").ok());
+  ASSERT_TRUE(client.set(Option::kPlainPassword, "guess").ok());
+  expect_refused(ctx, log, server, client, "wrong user name or password");
+}
+
+TEST(Authenticator, AnUnknownKeyADeniedAddressAndAnotherDomainAreRefused) {
+  Context ctx(1);
+  LogLines log(ctx);
+  Keys k;
+  auto auth = std::make_shared<Authenticator>();
+  auth->allow_any_curve("open");
+  auth->deny_address("open", "127.0.0.1");
+  ASSERT_TRUE(auth->allow_curve("", curve_keypair().public_key).ok());
+  ctx.set_authenticator(auth);
+  {
+    Socket server(ctx, SocketType::kPull);
+    make_curve_server(server, k);
+    Socket client(ctx, SocketType::kPush);
+    make_curve_client(client, k, k.server.public_key);
+    expect_refused(ctx, log, server, client, "unknown CURVE key");
+  }
+  {
+    Socket server(ctx, SocketType::kPull);
+    make_curve_server(server, k);
+    ASSERT_TRUE(server.set(Option::kZapDomain, "open").ok());
+    Socket client(ctx, SocketType::kPush);
+    make_curve_client(client, k, k.server.public_key);
+    expect_refused(ctx, log, server, client, "address denied");
+  }
+  {
+    Socket server(ctx, SocketType::kPull);
+    make_curve_server(server, k);
+    ASSERT_TRUE(server.set(Option::kZapDomain, "elsewhere").ok());
+    Socket client(ctx, SocketType::kPush);
+    make_curve_client(client, k, k.server.public_key);
+    expect_refused(ctx, log, server, client, "nothing is allowed");
+  }
+}
+
+TEST(Authenticator, AClientWithTheWrongServerKeyNeverConnects) {
+  Context ctx(1);
+  LogLines log(ctx);
+  Keys k;
+  auto auth = std::make_shared<Authenticator>();
+  auth->allow_any_curve("");
+  ctx.set_authenticator(auth);
+  Socket server(ctx, SocketType::kPull);
+  make_curve_server(server, k);
+  Socket client(ctx, SocketType::kPush);
+  make_curve_client(client, k, curve_keypair().public_key);
+  expect_refused(ctx, log, server, client, "HELLO signature box does not open");
+}
+
+TEST(ZapHandler, DecidesWhenNoAuthenticatorIsSetAndNamesTheUser) {
+  Context ctx(1);
+  Keys k;
+  Socket handler(ctx, SocketType::kRep);
+  ASSERT_TRUE(handler.bind("inproc://zeromq.zap.01").ok());
+  Socket server(ctx, SocketType::kPull);
+  make_curve_server(server, k);
+  ASSERT_TRUE(server.set(Option::kZapDomain, "zone").ok());
+  ASSERT_TRUE(server.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(server.bind("tcp://127.0.0.1:*").ok());
+  Socket client(ctx, SocketType::kPush);
+  make_curve_client(client, k, k.server.public_key);
+  ASSERT_TRUE(client.connect(server.last_endpoint()).ok());
+  ASSERT_TRUE(client.send("hello").ok());
+  ASSERT_TRUE(handler.set(Option::kRcvtimeo, 10000).ok());
+  absl::StatusOr<Message> request = handler.recv();
+  ASSERT_TRUE(request.ok());
+  ASSERT_EQ(request->size(), 7u);
+  EXPECT_EQ((*request)[0], "1.0");
+  EXPECT_EQ((*request)[2], "zone");
+  EXPECT_EQ((*request)[3], "127.0.0.1");
+  EXPECT_EQ((*request)[5], "CURVE");
+  EXPECT_EQ(*z85_encode((*request)[6].view()), k.client.public_key);
+  ASSERT_TRUE(handler.send(Message{"1.0", (*request)[1].view(), "200", "OK", "alice", ""}).ok());
+  absl::StatusOr<Message> m = server.recv();
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)[0], "hello");
+  EXPECT_EQ(*server.message_property(*m, "User-Id"), "alice");
+}
+
 }  // namespace
 }  // namespace bossa::socket

@@ -67,10 +67,10 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
                    std::make_shared<SocketWaker>(binder), std::make_shared<SocketWaker>(side.core));
   auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
   auto theirs = std::make_shared<Pipe>(binder->next_pipe_id(), to_binder, to_connector);
-  mine->peer() = PeerInfo{bound_copy.type, bound_copy.routing_id};
+  mine->peer() = PeerInfo{bound_copy.type, bound_copy.routing_id, {}, {}};
   mine->set_ready(true);
   mine->set_inproc_peer(binder, theirs->id());
-  theirs->peer() = PeerInfo{side.type, side.routing_id};
+  theirs->peer() = PeerInfo{side.type, side.routing_id, {}, {}};
   theirs->set_ready(true);
   theirs->set_inproc_peer(side.core, mine->id());
   PipeEvent ev{PipeEvent::Kind::kAttach, theirs->id(), theirs, theirs->peer(), true, {}, 0};
@@ -112,13 +112,13 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
     p.to_connector->set_limit(sum_hwm(side.sndhwm, p.connector.rcvhwm));
     p.binder_waker->retarget(side.core);
     auto theirs = std::make_shared<Pipe>(side.core->next_pipe_id(), p.to_binder, p.to_connector);
-    theirs->peer() = PeerInfo{p.connector.type, p.connector.routing_id};
+    theirs->peer() = PeerInfo{p.connector.type, p.connector.routing_id, {}, {}};
     theirs->set_ready(true);
     theirs->set_inproc_peer(connector, p.connector_pipe_id);
     PipeEvent ev{PipeEvent::Kind::kReady,
                  p.connector_pipe_id,
                  nullptr,
-                 PeerInfo{side.type, side.routing_id},
+                 PeerInfo{side.type, side.routing_id, {}, {}},
                  true,
                  side.core,
                  theirs->id()};
@@ -126,6 +126,12 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
     pipes.push_back(std::move(theirs));
   }
   return pipes;
+}
+
+bool InprocRegistry::is_bound(const std::string& name) {
+  MutexLock lock(mu_);
+  auto it = bound_.find(name);
+  return it != bound_.end() && !it->second.core.expired();
 }
 
 void InprocRegistry::unbind(const std::string& name, const SocketCore* core) {

@@ -40,6 +40,8 @@ class InprocRegistry {
   // Connects to `name`; returns the connector's pipe (ready when the name is bound already; the
   // binder is told through its mailbox). InvalidArgument for incompatible socket types.
   absl::StatusOr<std::shared_ptr<Pipe>> connect(const std::string& name, const InprocSide& side);
+  // Whether a live socket holds `name`.
+  bool is_bound(const std::string& name);
   // Releases `name` if `core` holds it.
   void unbind(const std::string& name, const SocketCore* core);
   // Releases every name `core` holds and forgets its pending connects.

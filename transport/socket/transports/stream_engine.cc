@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
@@ -16,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "transport/socket/core/context.h"
 #include "transport/socket/zmtp/greeting.h"
 #include "transport/socket/zmtp/socket_type.h"
 #include "transport/socket/zmtp/wire.h"
@@ -40,7 +42,20 @@ StreamEngine<Stream>::StreamEngine(Stream stream, EngineConfig cfg)
   if (!cfg_.options.routing_id.empty()) {
     own.emplace_back(std::string(zmtp::kPropertyIdentity), cfg_.options.routing_id);
   }
-  mechanism_ = zmtp::make_null_mechanism(std::move(own));
+  const Options& o = cfg_.options;
+  zmtp::SecurityConfig security{o.as_server,       o.plain_username,  o.plain_password,
+                                o.curve_publickey, o.curve_secretkey, o.curve_serverkey};
+  switch (o.mechanism) {
+    case Security::kNull:
+      mechanism_ = zmtp::make_null_mechanism(std::move(own));
+      break;
+    case Security::kPlain:
+      mechanism_ = zmtp::make_plain_mechanism(std::move(own), std::move(security));
+      break;
+    case Security::kCurve:
+      mechanism_ = zmtp::make_curve_mechanism(std::move(own), std::move(security));
+      break;
+  }
 }
 
 template <typename Stream>
@@ -50,8 +65,9 @@ StreamEngine<Stream>::~StreamEngine() {
 
 template <typename Stream>
 void StreamEngine<Stream>::start() {
+  const bool as_server = cfg_.options.mechanism != Security::kNull && cfg_.options.as_server;
   zmtp::append_greeting(control_, zmtp::Greeting{zmtp::kVersionMajor, zmtp::kVersionMinor,
-                                                 std::string(zmtp::kMechanismNull), false});
+                                                 std::string(mechanism_->name()), as_server});
   if (const std::int64_t ms = cfg_.options.handshake_ivl; ms > 0) {
     handshake_timer_.expires_after(std::chrono::milliseconds(ms));
     handshake_timer_.async_wait(
@@ -101,8 +117,14 @@ bool StreamEngine<Stream>::on_greeting() {
   absl::StatusOr<zmtp::Greeting> g = zmtp::decode_greeting(greeting_in_);
   if (!g.ok()) return fail(g.status());
   if (g->mechanism != mechanism_->name()) {
-    return fail(absl::InvalidArgumentError(
-        absl::StrCat("peer uses the ", g->mechanism, " mechanism, this socket uses NULL")));
+    return fail(absl::InvalidArgumentError(absl::StrCat("peer uses the ", g->mechanism,
+                                                        " mechanism, this socket uses ",
+                                                        std::string(mechanism_->name()))));
+  }
+  if (cfg_.options.mechanism != Security::kNull && g->as_server == cfg_.options.as_server) {
+    return fail(
+        absl::InvalidArgumentError(absl::StrCat("both peers are ", std::string(mechanism_->name()),
+                                                cfg_.options.as_server ? " servers" : " clients")));
   }
   peer_v31_ = g->major > 3 || g->minor >= 1;
   state_ = State::kHandshake;
@@ -126,7 +148,7 @@ bool StreamEngine<Stream>::on_handshake_done() {
                                                         " socket cannot talk to a ",
                                                         std::string(*type_name), " peer")));
   }
-  PeerInfo info{peer_type, {}};
+  PeerInfo info{peer_type, {}, user_id_, peer_address()};
   if (auto id = zmtp::find_property(md, zmtp::kPropertyIdentity)) {
     if (id->size() > zmtp::kIdentityMax) {
       return fail(absl::InvalidArgumentError("peer's Identity is longer than 255 octets"));
@@ -136,8 +158,17 @@ bool StreamEngine<Stream>::on_handshake_done() {
   handshake_timer_.cancel();
   release_inbound(/*closing=*/false);
   const std::int64_t max = cfg_.options.maxmsgsize;
-  decoder_.set_limits(
-      zmtp::FrameLimits{max >= 0 ? static_cast<std::uint64_t>(max) : UINT64_MAX, 64 * 1024, true});
+  transforms_ = mechanism_->transforms_frames();
+  if (transforms_) {
+    // Every frame arrives as one box (data, or a command with the command flag inside).
+    const std::uint64_t boxed =
+        max >= 0 ? static_cast<std::uint64_t>(max) + mechanism_->frame_overhead() : UINT64_MAX;
+    decoder_.set_limits(
+        zmtp::FrameLimits{boxed, std::max<std::uint64_t>(boxed, 64 * 1024 + 64), true});
+  } else {
+    decoder_.set_limits(zmtp::FrameLimits{max >= 0 ? static_cast<std::uint64_t>(max) : UINT64_MAX,
+                                          64 * 1024, true});
+  }
   state_ = State::kActive;
   std::shared_ptr<EngineHook> me = this->shared_from_this();
   bool posted;
@@ -174,6 +205,55 @@ bool StreamEngine<Stream>::on_handshake_done() {
 }
 
 template <typename Stream>
+std::string StreamEngine<Stream>::peer_address() {
+  if constexpr (std::is_same_v<Stream, TcpStream>) {
+    boost::system::error_code ec;
+    auto ep = stream_.remote_endpoint(ec);
+    if (!ec) return ep.address().to_string();
+  }
+  return {};
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::start_auth(zmtp::AuthRequest request) {
+  ZapRequest zap{cfg_.options.zap_domain, peer_address(), cfg_.options.routing_id,
+                 std::move(request)};
+  auto self = this->shared_from_this();
+  cfg_.core->context().authenticate(std::move(zap), [self](zmtp::AuthReply reply) {
+    boost::asio::post(self->stream_.get_executor(),
+                      [self, reply = std::move(reply)] { self->on_auth_reply(reply); });
+  });
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::on_auth_reply(const zmtp::AuthReply& reply) {
+  if (state_ != State::kHandshake || refused_) return;
+  user_id_ = reply.user_id;
+  if (absl::Status s = mechanism_->on_auth_reply(reply, control_); !s.ok()) {
+    refuse(s);
+    return;
+  }
+  if (mechanism_->done()) {
+    on_handshake_done();
+    return;
+  }
+  pump_out();
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::refuse(const absl::Status& why) {
+  if (state_ == State::kClosed || refused_) return false;
+  cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
+  if (control_.empty() && !writing_) {
+    shutdown();
+    return false;
+  }
+  refused_ = true;
+  pump_out();
+  return false;
+}
+
+template <typename Stream>
 void StreamEngine<Stream>::arm_heartbeat() {
   const std::int64_t ivl = cfg_.options.heartbeat_ivl;
   if (ivl <= 0) return;
@@ -203,7 +283,9 @@ void StreamEngine<Stream>::on_heartbeat() {
       now - *ping_sent_ >= std::chrono::milliseconds(ivl)) {
     if (!ping_sent_ || last_recv_ >= *ping_sent_) ping_sent_ = now;
     const auto ttl = static_cast<std::uint16_t>(cfg_.options.heartbeat_ttl / 100);
+    const std::size_t at = control_.size();
     zmtp::append_ping(control_, ttl, {});
+    if (transforms_) seal_control(at);
     pump_out();
   }
   arm_heartbeat();

@@ -113,6 +113,11 @@ class StreamEngine final : public Engine,
 
   bool on_greeting();
   bool on_handshake_done();
+  // Asks the context's authenticator about the request the mechanism made; its reply comes back
+  // on this engine's thread (on_auth_reply).
+  void start_auth(zmtp::AuthRequest request);
+  void on_auth_reply(const zmtp::AuthReply& reply);
+  std::string peer_address();
 
   // ---- reading ----
 
@@ -144,6 +149,12 @@ class StreamEngine final : public Engine,
 
   void pump_out();
   void encode(Message& m);
+  // encode() for a mechanism that transforms frames (CURVE): each frame becomes one box.
+  void encode_secure(Message& m);
+  // Transforms the command frames appended to control_ from `from` on (after the handshake).
+  void seal_control(std::size_t from);
+  // A received frame, opened by the mechanism.
+  bool on_secure_frame(const zmtp::DecodedFrame& f);
   void on_written(boost::system::error_code ec);
 
   // ---- timers ----
@@ -157,6 +168,8 @@ class StreamEngine final : public Engine,
 
   // Closes for bad input: counted and logged. Returns false for use in `return fail(...)`.
   bool fail(const absl::Status& why);
+  // As fail, but what control_ holds (the mechanism's ERROR) goes out first.
+  bool refuse(const absl::Status& why);
   void shutdown();
   // Gives back the listener's count of connections in their handshake, then (`closing`) of open
   // ones; each at most once.
@@ -166,6 +179,10 @@ class StreamEngine final : public Engine,
   EngineConfig cfg_;
   State state_ = State::kGreeting;
   std::unique_ptr<zmtp::Mechanism> mechanism_;
+  bool transforms_ = false;  // the mechanism transforms frames: set once the handshake is done
+  bool refused_ = false;     // closing once control_ is written
+  std::string user_id_;
+  std::string scratch_;  // a frame opened by the mechanism
   zmtp::FrameDecoder decoder_;
   bool peer_v31_ = true;
   std::string greeting_in_;

@@ -110,7 +110,7 @@ bool StreamEngine<Stream>::admit_frame(std::uint64_t size) {
 
 template <typename Stream>
 bool StreamEngine<Stream>::take_over(std::string_view in) {
-  if (!decoder_.at_frame_boundary()) return false;
+  if (transforms_ || !decoder_.at_frame_boundary()) return false;
   absl::StatusOr<zmtp::FrameHeader> h = zmtp::parse_frame_header(in, decoder_.limits());
   if (!h.ok()) return false;  // errors are reported by the decoder itself
   if (h->header_size == 0) {
@@ -190,11 +190,18 @@ bool StreamEngine<Stream>::process() {
 
 template <typename Stream>
 bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
+  if (transforms_) return on_secure_frame(f);
+  if (refused_) return false;
   if (f.header.command()) {
     absl::StatusOr<zmtp::Command> c = zmtp::parse_command(f.body);
     if (!c.ok()) return fail(c.status());
     if (state_ == State::kHandshake) {
-      if (absl::Status s = mechanism_->on_command(*c, control_); !s.ok()) return fail(s);
+      if (absl::Status s = mechanism_->on_command(*c, control_); !s.ok()) {
+        return absl::IsPermissionDenied(s) ? refuse(s) : fail(s);
+      }
+      if (std::optional<zmtp::AuthRequest> request = mechanism_->take_auth_request()) {
+        start_auth(*std::move(request));
+      }
       if (mechanism_->done()) return on_handshake_done();
       pump_out();
       return true;
@@ -207,6 +214,27 @@ bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
   if (!admit_frame(f.body.size())) return false;
   partial_.push_back(Frame(f.body.data(), f.body.size()));
   if (!f.header.more()) {
+    deliver(std::move(partial_));
+    partial_.clear();
+    partial_bytes_ = 0;
+  }
+  return true;
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::on_secure_frame(const zmtp::DecodedFrame& f) {
+  std::uint8_t flags = 0;
+  absl::StatusOr<std::string_view> payload = mechanism_->decode_frame(f.body, scratch_, flags);
+  if (!payload.ok()) return fail(payload.status());
+  if ((flags & zmtp::kFlagCommand) != 0) {
+    if (!partial_.empty()) return fail(absl::InvalidArgumentError("a command inside a message"));
+    absl::StatusOr<zmtp::Command> c = zmtp::parse_command(*payload);
+    if (!c.ok()) return fail(c.status());
+    return on_command(*c);
+  }
+  if (!admit_frame(payload->size())) return false;
+  partial_.push_back(Frame(payload->data(), payload->size()));
+  if ((flags & zmtp::kFlagMore) == 0) {
     deliver(std::move(partial_));
     partial_.clear();
     partial_bytes_ = 0;
@@ -228,7 +256,9 @@ bool StreamEngine<Stream>::on_command(const zmtp::Command& c) {
   if (c.name == zmtp::kPing) {
     absl::StatusOr<zmtp::Ping> ping = zmtp::parse_ping(c.data);
     if (!ping.ok()) return fail(ping.status());
+    const std::size_t at = control_.size();
     zmtp::append_pong(control_, ping->context);
+    if (transforms_) seal_control(at);
     if (ping->ttl_deciseconds > 0) arm_ttl(std::chrono::milliseconds(100 * ping->ttl_deciseconds));
     pump_out();
     return true;
@@ -268,6 +298,7 @@ template bool StreamEngine<TcpStream>::admit_frame(std::uint64_t);
 template void StreamEngine<TcpStream>::on_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<TcpStream>::process();
 template bool StreamEngine<TcpStream>::on_frame(const zmtp::DecodedFrame&);
+template bool StreamEngine<TcpStream>::on_secure_frame(const zmtp::DecodedFrame&);
 template void StreamEngine<TcpStream>::deliver(Message&&);
 template bool StreamEngine<TcpStream>::on_command(const zmtp::Command&);
 template void StreamEngine<IpcStream>::read_more();
@@ -278,6 +309,7 @@ template bool StreamEngine<IpcStream>::admit_frame(std::uint64_t);
 template void StreamEngine<IpcStream>::on_read(boost::system::error_code, std::size_t);
 template bool StreamEngine<IpcStream>::process();
 template bool StreamEngine<IpcStream>::on_frame(const zmtp::DecodedFrame&);
+template bool StreamEngine<IpcStream>::on_secure_frame(const zmtp::DecodedFrame&);
 template void StreamEngine<IpcStream>::deliver(Message&&);
 template bool StreamEngine<IpcStream>::on_command(const zmtp::Command&);
 

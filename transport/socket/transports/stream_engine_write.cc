@@ -62,6 +62,10 @@ void StreamEngine<Stream>::pump_out() {
 
 template <typename Stream>
 void StreamEngine<Stream>::encode(Message& m) {
+  if (transforms_) {
+    encode_secure(m);
+    return;
+  }
   if (peer_v31_ && (type() == SocketType::kSub || type() == SocketType::kXsub) && m.size() == 1 &&
       !m[0].empty() &&
       (m[0].data()[0] == zmtp::kSubscribePrefix || m[0].data()[0] == zmtp::kCancelPrefix)) {
@@ -98,10 +102,52 @@ void StreamEngine<Stream>::encode(Message& m) {
 }
 
 template <typename Stream>
+void StreamEngine<Stream>::encode_secure(Message& m) {
+  if ((type() == SocketType::kSub || type() == SocketType::kXsub) && m.size() == 1 &&
+      !m[0].empty() &&
+      (m[0].data()[0] == zmtp::kSubscribePrefix || m[0].data()[0] == zmtp::kCancelPrefix)) {
+    const std::size_t at = control_.size();
+    const std::string_view topic = m[0].view().substr(1);
+    if (m[0].data()[0] == zmtp::kSubscribePrefix) {
+      zmtp::append_subscribe(control_, topic);
+    } else {
+      zmtp::append_cancel(control_, topic);
+    }
+    seal_control(at);
+    out_.append(control_, at);
+    control_.resize(at);
+    return;
+  }
+  const std::size_t n = m.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    mechanism_->encode_frame(m[i].view(), i + 1 < n ? zmtp::kFlagMore : 0, out_);
+    batch_bytes_ += m[i].size();
+  }
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::seal_control(std::size_t from) {
+  std::string plain = control_.substr(from);
+  control_.resize(from);
+  std::string_view in = plain;
+  const zmtp::FrameLimits any{UINT64_MAX, UINT64_MAX, true};
+  while (!in.empty()) {
+    absl::StatusOr<zmtp::FrameHeader> h = zmtp::parse_frame_header(in, any);
+    if (!h.ok() || h->header_size == 0) return;  // our own frames: cannot happen
+    mechanism_->encode_frame(in.substr(h->header_size, h->size), zmtp::kFlagCommand, control_);
+    in.remove_prefix(h->header_size + h->size);
+  }
+}
+
+template <typename Stream>
 void StreamEngine<Stream>::on_written(boost::system::error_code ec) {
   writing_ = false;
   inflight_.clear();
   if (state_ == State::kClosed) return;
+  if (refused_ && control_.empty()) {
+    shutdown();
+    return;
+  }
   if (ec) {
     shutdown();
     return;
@@ -112,9 +158,13 @@ void StreamEngine<Stream>::on_written(boost::system::error_code ec) {
 // The members above, for the streams that stream_engine.cc instantiates the engine for.
 template void StreamEngine<TcpStream>::pump_out();
 template void StreamEngine<TcpStream>::encode(Message&);
+template void StreamEngine<TcpStream>::encode_secure(Message&);
+template void StreamEngine<TcpStream>::seal_control(std::size_t);
 template void StreamEngine<TcpStream>::on_written(boost::system::error_code);
 template void StreamEngine<IpcStream>::pump_out();
 template void StreamEngine<IpcStream>::encode(Message&);
+template void StreamEngine<IpcStream>::encode_secure(Message&);
+template void StreamEngine<IpcStream>::seal_control(std::size_t);
 template void StreamEngine<IpcStream>::on_written(boost::system::error_code);
 
 }  // namespace bossa::socket

@@ -1,0 +1,50 @@
+// ZapClient: a Context's side of RFC 27 (ZAP), asking a handler bound at inproc://zeromq.zap.01.
+//
+// Requests go out on one DEALER socket that lives on one of the context's I/O threads; every
+// socket operation runs there. Request: "" "1.0" request-id domain address identity mechanism
+// credentials...; reply: "" "1.0" request-id status-code status-text user-id metadata. A reply
+// with status 200 allows the client; anything else refuses it with its status text.
+// Thread-safety: request() from any thread; stop() once, from the Context's destructor, not from
+// an I/O thread. Lifetime: shared_ptr, kept alive by its pending operations.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "transport/socket/core/authenticator.h"
+
+namespace bossa::socket {
+
+class Context;
+class Socket;
+
+inline constexpr std::string_view kZapEndpoint = "inproc://zeromq.zap.01";
+
+class ZapClient : public std::enable_shared_from_this<ZapClient> {
+ public:
+  ZapClient(Context& context, boost::asio::io_context& io);
+  ~ZapClient();
+
+  // Sends `request`; `done` runs once with the handler's reply, on the I/O thread.
+  void request(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
+  // Closes the socket (on its thread) and forgets the requests still waiting.
+  void stop();
+
+ private:
+  void send(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
+  void receive();
+
+  Context& context_;
+  boost::asio::io_context& io_;
+  // Used on io_ only.
+  std::unique_ptr<Socket> dealer_;
+  std::uint64_t next_id_ = 1;
+  absl::flat_hash_map<std::string, std::function<void(zmtp::AuthReply)>> pending_;
+};
+
+}  // namespace bossa::socket

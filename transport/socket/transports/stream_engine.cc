@@ -121,11 +121,8 @@ bool StreamEngine<Stream>::on_greeting() {
                                                         " mechanism, this socket uses ",
                                                         std::string(mechanism_->name()))));
   }
-  if (cfg_.options.mechanism != Security::kNull && g->as_server == cfg_.options.as_server) {
-    return fail(
-        absl::InvalidArgumentError(absl::StrCat("both peers are ", std::string(mechanism_->name()),
-                                                cfg_.options.as_server ? " servers" : " clients")));
-  }
+  // The greeting's as-server flag is not checked: libzmq 4.3 sends it clear from a CURVE server
+  // that connects. Two clients, or two servers, stall until handshake_ivl.
   peer_v31_ = g->major > 3 || g->minor >= 1;
   state_ = State::kHandshake;
   mechanism_->start(control_);

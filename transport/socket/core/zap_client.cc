@@ -6,7 +6,9 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/string_view_bridge.h"
 #include "transport/socket/core/socket.h"
 
 namespace bossa::socket {
@@ -32,15 +34,31 @@ void ZapClient::send(ZapRequest request, std::function<void(zmtp::AuthReply)> do
     }
     receive();
   }
-  const std::string id = absl::StrCat(next_id_++);
-  Message m{
-      "", "1.0", id, request.domain, request.address, request.routing_id, request.auth.mechanism};
+  expire_pending();
+  const std::uint64_t id = next_id_++;
+  Message m{"",
+            "1.0",
+            absl::StrCat(id),
+            request.domain,
+            request.address,
+            request.routing_id,
+            request.auth.mechanism};
   for (const std::string& c : request.auth.credentials) m.push_back(c);
   if (!dealer_->send(std::move(m), Flags::kDontwait).ok()) {
     done(zmtp::AuthReply{false, "500", "ZAP handler busy", ""});
     return;
   }
-  pending_.emplace(id, std::move(done));
+  pending_.emplace(id, Pending{std::chrono::steady_clock::now(), std::move(done)});
+}
+
+void ZapClient::expire_pending() {
+  const auto too_old = std::chrono::steady_clock::now() - kZapAnswerTimeout;
+  while (!pending_.empty() &&
+         (pending_.size() >= kMaxZapPending || pending_.begin()->second.asked < too_old)) {
+    auto done = std::move(pending_.begin()->second.done);
+    pending_.erase(pending_.begin());
+    done(zmtp::AuthReply{false, "500", "the ZAP handler did not answer", ""});
+  }
 }
 
 void ZapClient::receive() {
@@ -49,9 +67,11 @@ void ZapClient::receive() {
         if (!m.ok() || !self->dealer_) return;  // stopped
         // "" version request-id status-code status-text user-id metadata
         if (m->size() >= 6 && (*m)[0].empty() && (*m)[1] == std::string_view("1.0")) {
-          auto it = self->pending_.find((*m)[2].to_string());
+          std::uint64_t id = 0;
+          auto it = absl::SimpleAtoi(as_absl((*m)[2].view()), &id) ? self->pending_.find(id)
+                                                                   : self->pending_.end();
           if (it != self->pending_.end()) {
-            auto done = std::move(it->second);
+            auto done = std::move(it->second.done);
             self->pending_.erase(it);
             const std::string code = (*m)[3].to_string();
             done(zmtp::AuthReply{code == "200", code, (*m)[4].to_string(), (*m)[5].to_string()});

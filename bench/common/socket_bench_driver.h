@@ -1,6 +1,6 @@
 // The interface a socket library implements to be measured by the socket benchmark harness
-// (socket_bench_main.h): open a PUSH/PULL/REQ/REP socket by binding or connecting, then send and
-// receive whole messages, blocking.
+// (socket_bench_main.h): open a PUSH/PULL/REQ/REP socket by binding or connecting, plain or with
+// CURVE, then send and receive whole messages, blocking.
 //
 // The harness runs the same cases over every driver, so bossa's engine and libzmq are measured by
 // the same loops and clocks; a driver only translates these calls to its library.
@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace bossa::bench {
 
@@ -38,6 +39,15 @@ class BenchSocket {
   virtual std::size_t receive(std::span<std::byte> buffer) = 0;
 };
 
+// The CURVE keys of a case, each 40 characters of Z85: the bound side is the server and allows the
+// client's key, the connecting side is the client.
+struct CurveKeys {
+  std::string server_public;
+  std::string server_secret;
+  std::string client_public;
+  std::string client_secret;
+};
+
 // A socket bound to a local endpoint, with the endpoint peers should connect to.
 struct BoundSocket {
   std::unique_ptr<BenchSocket> socket;
@@ -53,11 +63,18 @@ class SocketBenchDriver {
   virtual std::string_view impl() const = 0;
 
   // Opens a socket of `pattern` bound to `endpoint` (tcp://127.0.0.1:*, ipc://<path> or
-  // inproc://<name>); it accepts peers once this returns.
-  virtual BoundSocket bind(Pattern pattern, const std::string& endpoint) = 0;
+  // inproc://<name>); it accepts peers once this returns. With `curve`, a CURVE server that lets
+  // in the client's key alone.
+  virtual BoundSocket bind(Pattern pattern, const std::string& endpoint,
+                           const CurveKeys* curve) = 0;
 
-  // Opens a socket of `pattern` connected (or connecting in the background) to `endpoint`.
-  virtual std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint) = 0;
+  // Opens a socket of `pattern` connected (or connecting in the background) to `endpoint`; with
+  // `curve`, as a CURVE client.
+  virtual std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint,
+                                               const CurveKeys* curve) = 0;
+
+  // A fresh CURVE key pair: public and secret key, Z85.
+  virtual std::pair<std::string, std::string> curve_keypair() = 0;
 };
 
 }  // namespace bossa::bench

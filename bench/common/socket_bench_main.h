@@ -3,14 +3,19 @@
 //
 //   socket_thr_<tcp|ipc|inproc>_<size>  PUSH -> PULL; metric msgs_per_s
 //   socket_lat_<tcp|ipc|inproc>_<size>  REQ <-> REP; metric round_trip_us
-// for size in 16, 256, 4096 and 65536 bytes (run_all.py matches rows with peers' by these names).
+// for size in 16, 256, 4096 and 65536 bytes, then the same over tcp with CURVE (the bound side the
+// server, its authenticator letting in the client's key):
+//   socket_thr_tcp_curve_<size>         for size in 16, 256 and 4096
+//   socket_lat_tcp_curve_16
+// (run_all.py matches rows with peers' by these names).
 //
 //   int main(int argc, char** argv) {
 //     MyDriver driver;  // a SocketBenchDriver (socket_bench_driver.h)
 //     return bossa::bench::socket_bench_main(argc, argv, driver);
 //   }
 //
-// Command line: `[filter]` runs the cases whose name contains it (`--role ...`: the peer side). A
+// Command line: `[filter]` runs the cases whose name contains it (`--role ...`: the peer side, with
+// the case's CURVE keys after its other arguments when it has them). A
 // failure or a hung case prints the case and why and returns 1; docs/benchmarks.md tells more.
 #pragma once
 
@@ -32,10 +37,12 @@
 #include <functional>
 #include <latch>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "bench/common/result_line.h"
@@ -51,13 +58,15 @@ enum class SocketTransport { kTcp, kIpc, kInproc };
 struct SocketCase {
   bool throughput;  // PUSH -> PULL if true, REQ <-> REP otherwise
   SocketTransport transport;
-  std::size_t size;   // bytes per message
-  std::size_t count;  // messages (throughput) or timed round trips (latency)
+  std::size_t size;    // bytes per message
+  std::size_t count;   // messages (throughput) or timed round trips (latency)
+  bool curve = false;  // CURVE between the two sides
 
   std::string name() const {
     static constexpr std::string_view kTransports[] = {"tcp", "ipc", "inproc"};
     return std::string(throughput ? "socket_thr_" : "socket_lat_") +
-           std::string(kTransports[static_cast<int>(transport)]) + "_" + std::to_string(size);
+           std::string(kTransports[static_cast<int>(transport)]) + (curve ? "_curve_" : "_") +
+           std::to_string(size);
   }
 };
 
@@ -89,6 +98,13 @@ inline std::vector<SocketCase> standard_socket_cases() {
       }
     }
   }
+  // CURVE encrypts and authenticates every message: fewer of them, for about a second each.
+  for (const Scale& scale : kScales) {
+    if (scale.size > 4096) continue;
+    cases.push_back(
+        {true, SocketTransport::kTcp, scale.size, scale.throughput_count / 4, /*curve=*/true});
+  }
+  cases.push_back({false, SocketTransport::kTcp, 16, kLatencyRoundTrips, /*curve=*/true});
   return cases;
 }
 
@@ -118,15 +134,15 @@ inline void check_size(std::size_t got, std::size_t want) {
 // first, as a receiver may drop what it has not read yet when its peer disconnects (libzmq's bound
 // PULL does).
 inline void run_peer(SocketBenchDriver& driver, std::string_view role, const std::string& endpoint,
-                     std::size_t size, std::size_t count,
+                     std::size_t size, std::size_t count, const CurveKeys* curve,
                      const std::function<void()>& await_release) {
   std::vector<std::byte> buffer(size, std::byte{0x5a});
   if (role == "push") {
-    auto socket = driver.connect(Pattern::kPush, endpoint);
+    auto socket = driver.connect(Pattern::kPush, endpoint, curve);
     for (std::size_t i = 0; i < count; ++i) socket->send(buffer);
     await_release();
   } else if (role == "rep") {
-    auto socket = driver.connect(Pattern::kRep, endpoint);
+    auto socket = driver.connect(Pattern::kRep, endpoint, curve);
     for (std::size_t i = 0; i < count; ++i) {
       check_size(socket->receive(buffer), size);
       socket->send(buffer);
@@ -153,11 +169,13 @@ inline void await_stdin_closed() {
 class Peer {
  public:
   Peer(SocketBenchDriver& driver, const SocketCase& c, std::string_view role,
-       const std::string& endpoint, std::size_t count) {
+       const std::string& endpoint, std::size_t count, const CurveKeys* curve) {
     if (c.transport == SocketTransport::kInproc) {
-      thread_ = std::thread([&driver, role, endpoint, size = c.size, count, state = thread_state_] {
+      thread_ = std::thread([&driver, role, endpoint, size = c.size, count, state = thread_state_,
+                             curve = curve ? std::optional<CurveKeys>(*curve) : std::nullopt] {
         try {
-          run_peer(driver, role, endpoint, size, count, [&state] { state->released.wait(); });
+          run_peer(driver, role, endpoint, size, count, curve ? &*curve : nullptr,
+                   [&state] { state->released.wait(); });
         } catch (...) {
           state->error = std::current_exception();
         }
@@ -174,6 +192,9 @@ class Peer {
     std::vector<std::string> args = {"/proc/self/exe",       "--role",
                                      std::string(role),      endpoint,
                                      std::to_string(c.size), std::to_string(count)};
+    if (curve != nullptr) {
+      args.insert(args.end(), {curve->server_public, curve->client_public, curve->client_secret});
+    }
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -255,9 +276,16 @@ inline std::string endpoint_for(const SocketCase& c, const std::filesystem::path
 inline void run_case(SocketBenchDriver& driver, const SocketCase& c,
                      const std::filesystem::path& ipc_dir) {
   std::vector<std::byte> buffer(c.size, std::byte{0xa5});
+  std::optional<CurveKeys> keys;
+  if (c.curve) {
+    keys.emplace();
+    std::tie(keys->server_public, keys->server_secret) = driver.curve_keypair();
+    std::tie(keys->client_public, keys->client_secret) = driver.curve_keypair();
+  }
+  const CurveKeys* curve = keys ? &*keys : nullptr;
   if (c.throughput) {
-    BoundSocket pull = driver.bind(Pattern::kPull, endpoint_for(c, ipc_dir));
-    Peer peer(driver, c, "push", pull.endpoint, c.count);
+    BoundSocket pull = driver.bind(Pattern::kPull, endpoint_for(c, ipc_dir), curve);
+    Peer peer(driver, c, "push", pull.endpoint, c.count, curve);
     check_size(pull.socket->receive(buffer), c.size);
     Stopwatch first_to_last;
     for (std::size_t i = 1; i < c.count; ++i) check_size(pull.socket->receive(buffer), c.size);
@@ -265,8 +293,8 @@ inline void run_case(SocketBenchDriver& driver, const SocketCase& c,
     peer.finish();
     print_result(c.name(), driver.impl(), "msgs_per_s", static_cast<double>(c.count - 1) / seconds);
   } else {
-    BoundSocket req = driver.bind(Pattern::kReq, endpoint_for(c, ipc_dir));
-    Peer peer(driver, c, "rep", req.endpoint, c.count + 1);
+    BoundSocket req = driver.bind(Pattern::kReq, endpoint_for(c, ipc_dir), curve);
+    Peer peer(driver, c, "rep", req.endpoint, c.count + 1, curve);
     req.socket->send(buffer);
     check_size(req.socket->receive(buffer), c.size);
     Stopwatch timed;
@@ -309,16 +337,21 @@ class TempDir {
 inline int socket_bench_main(int argc, char** argv, SocketBenchDriver& driver) {
   std::string_view program = argc > 0 ? argv[0] : "socket bench";
   if (argc > 1 && std::string_view(argv[1]) == "--role") {
-    if (argc != 6) {
-      std::fprintf(stderr, "usage: %s --role push|rep <endpoint> <size> <count>\n", argv[0]);
+    if (argc != 6 && argc != 9) {
+      std::fprintf(stderr,
+                   "usage: %s --role push|rep <endpoint> <size> <count> "
+                   "[<server public key> <client public key> <client secret key>]\n",
+                   argv[0]);
       return 2;
     }
     // The peer must not outlive a parent that died or gave up.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     detail::arm_watchdog();
+    std::optional<CurveKeys> curve;
+    if (argc == 9) curve = CurveKeys{argv[6], "", argv[7], argv[8]};
     try {
       detail::run_peer(driver, argv[2], argv[3], std::stoul(argv[4]), std::stoul(argv[5]),
-                       detail::await_stdin_closed);
+                       curve ? &*curve : nullptr, detail::await_stdin_closed);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s --role %s: %s\n", argv[0], argv[2], e.what());
       return 1;

@@ -12,12 +12,15 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "bench/common/peak_rss.h"
 #include "bench/common/result_line.h"
 #include "bench/common/socket_bench_driver.h"
 #include "bench/common/socket_bench_main.h"
+#include "transport/socket/core/authenticator.h"
 #include "transport/socket/core/context.h"
+#include "transport/socket/core/keys.h"
 #include "transport/socket/core/socket.h"
 
 namespace bossa::bench {
@@ -75,23 +78,52 @@ class BossaDriver : public SocketBenchDriver {
  public:
   std::string_view impl() const override { return "bossa"; }
 
-  BoundSocket bind(Pattern pattern, const std::string& endpoint) override {
+  BoundSocket bind(Pattern pattern, const std::string& endpoint, const CurveKeys* curve) override {
     auto socket = std::make_unique<BossaSocket>(context_, pattern);
+    if (curve != nullptr) {
+      // A CURVE server takes no client without an authenticator: this one lets in the case's.
+      if (absl::Status s = authenticator_->allow_curve("", curve->client_public); !s.ok()) {
+        Throw("allow_curve", s);
+      }
+      Set(socket->socket(), bs::Option::kCurveServer, 1);
+      Set(socket->socket(), bs::Option::kCurveSecretkey, curve->server_secret);
+    }
     if (absl::Status s = socket->socket().bind(endpoint); !s.ok()) Throw("bind " + endpoint, s);
     std::string resolved = socket->socket().last_endpoint();
     return {std::move(socket), std::move(resolved)};
   }
 
-  std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint) override {
+  std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint,
+                                       const CurveKeys* curve) override {
     auto socket = std::make_unique<BossaSocket>(context_, pattern);
+    if (curve != nullptr) {
+      Set(socket->socket(), bs::Option::kCurveServerkey, curve->server_public);
+      Set(socket->socket(), bs::Option::kCurvePublickey, curve->client_public);
+      Set(socket->socket(), bs::Option::kCurveSecretkey, curve->client_secret);
+    }
     if (absl::Status s = socket->socket().connect(endpoint); !s.ok()) {
       Throw("connect " + endpoint, s);
     }
     return socket;
   }
 
+  std::pair<std::string, std::string> curve_keypair() override {
+    bs::CurveKeyPair pair = bs::curve_keypair();
+    return {pair.public_key, pair.secret_key};
+  }
+
  private:
+  template <typename Value>
+  static void Set(bs::Socket& socket, bs::Option option, const Value& value) {
+    if (absl::Status s = socket.set(option, value); !s.ok()) Throw("set", s);
+  }
+
   bs::Context context_{1};
+  std::shared_ptr<bs::Authenticator> authenticator_ = [this] {
+    auto authenticator = std::make_shared<bs::Authenticator>();
+    context_.set_authenticator(authenticator);
+    return authenticator;
+  }();
 };
 
 constexpr int kIdleConnections = 1000;

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "bench/common/socket_bench_driver.h"
 #include "bench/common/socket_bench_main.h"
@@ -80,8 +81,13 @@ class ZmqDriver : public SocketBenchDriver {
 
   std::string_view impl() const override { return "libzmq"; }
 
-  BoundSocket bind(Pattern pattern, const std::string& endpoint) override {
+  BoundSocket bind(Pattern pattern, const std::string& endpoint, const CurveKeys* curve) override {
     auto socket = std::make_unique<ZmqSocket>(context_, pattern);
+    if (curve != nullptr) {
+      // Without a ZAP handler libzmq's CURVE server takes any client; the handshake is not timed.
+      set(*socket, ZMQ_CURVE_SERVER, 1);
+      set(*socket, ZMQ_CURVE_SECRETKEY, curve->server_secret);
+    }
     if (zmq_bind(socket->handle(), endpoint.c_str()) != 0) {
       throw_zmq_error("zmq_bind(" + endpoint + ")");
     }
@@ -93,15 +99,40 @@ class ZmqDriver : public SocketBenchDriver {
     return {std::move(socket), resolved};
   }
 
-  std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint) override {
+  std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint,
+                                       const CurveKeys* curve) override {
     auto socket = std::make_unique<ZmqSocket>(context_, pattern);
+    if (curve != nullptr) {
+      set(*socket, ZMQ_CURVE_SERVERKEY, curve->server_public);
+      set(*socket, ZMQ_CURVE_PUBLICKEY, curve->client_public);
+      set(*socket, ZMQ_CURVE_SECRETKEY, curve->client_secret);
+    }
     if (zmq_connect(socket->handle(), endpoint.c_str()) != 0) {
       throw_zmq_error("zmq_connect(" + endpoint + ")");
     }
     return socket;
   }
 
+  std::pair<std::string, std::string> curve_keypair() override {
+    char public_key[41];
+    char secret_key[41];
+    if (zmq_curve_keypair(public_key, secret_key) != 0) throw_zmq_error("zmq_curve_keypair");
+    return {public_key, secret_key};
+  }
+
  private:
+  static void set(ZmqSocket& socket, int option, int value) {
+    if (zmq_setsockopt(socket.handle(), option, &value, sizeof value) != 0) {
+      throw_zmq_error("zmq_setsockopt");
+    }
+  }
+  // A Z85 key: 40 characters and the terminating NUL, as libzmq takes them.
+  static void set(ZmqSocket& socket, int option, const std::string& key) {
+    if (zmq_setsockopt(socket.handle(), option, key.c_str(), key.size() + 1) != 0) {
+      throw_zmq_error("zmq_setsockopt");
+    }
+  }
+
   void* context_;
 };
 

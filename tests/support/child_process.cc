@@ -190,6 +190,14 @@ absl::StatusOr<int> ChildProcess::wait(absl::Duration timeout) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // What the child wrote last may still be in the pipes: read up to their end, which comes as the
+  // child is gone (unless a process it started holds them: then for a second at most).
+  const absl::Time drained_by = absl::Now() + absl::Seconds(1);
+  for (int s = 0; s < 2; ++s) {
+    while (captured_[s].fd >= 0 && absl::Now() < drained_by &&
+           read_some(static_cast<Stream>(s), drained_by - absl::Now())) {
+    }
+  }
   return *exit_code_;
 }
 

@@ -64,8 +64,8 @@ class ChildProcess {
 
   // Sends `signal`; a no-op once the child has been reaped.
   void signal(int signal);
-  // Waits for the child to end: its exit code, or 128 + the signal that ended it.
-  // DeadlineExceeded if it still runs after `timeout`.
+  // Waits for the child to end: its exit code, or 128 + the signal that ended it; output() then
+  // holds everything it wrote. DeadlineExceeded if it still runs after `timeout`.
   absl::StatusOr<int> wait(absl::Duration timeout);
   bool running() const noexcept { return pid_ > 0 && !exit_code_.has_value(); }
 

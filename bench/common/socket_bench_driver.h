@@ -48,6 +48,15 @@ struct CurveKeys {
   std::string client_secret;
 };
 
+// A streamer device (a PULL frontend, a PUSH backend, the library's own proxy between them)
+// running on a thread of its own until destroyed.
+class BenchDevice {
+ public:
+  virtual ~BenchDevice() = default;
+  // Where producers connect: the frontend's resolved endpoint.
+  virtual const std::string& frontend() const = 0;
+};
+
 // A socket bound to a local endpoint, with the endpoint peers should connect to.
 struct BoundSocket {
   std::unique_ptr<BenchSocket> socket;
@@ -72,6 +81,10 @@ class SocketBenchDriver {
   // `curve`, as a CURVE client.
   virtual std::unique_ptr<BenchSocket> connect(Pattern pattern, const std::string& endpoint,
                                                const CurveKeys* curve) = 0;
+
+  // Starts a streamer device whose frontend binds to tcp://127.0.0.1:* and whose backend
+  // connects to `backend`.
+  virtual std::unique_ptr<BenchDevice> start_streamer(const std::string& backend) = 0;
 
   // A fresh CURVE key pair: public and secret key, Z85.
   virtual std::pair<std::string, std::string> curve_keypair() = 0;

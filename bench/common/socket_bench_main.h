@@ -7,6 +7,9 @@
 // server, its authenticator letting in the client's key):
 //   socket_thr_tcp_curve_<size>         for size in 16, 256 and 4096
 //   socket_lat_tcp_curve_16
+// and through a streamer device (the library's own proxy, on a thread of the measuring process,
+// between the producer's process and the measuring PULL):
+//   socket_proxy_thr_tcp_16             metric msgs_per_s
 // (run_all.py matches rows with peers' by these names).
 //
 //   int main(int argc, char** argv) {
@@ -58,13 +61,16 @@ enum class SocketTransport { kTcp, kIpc, kInproc };
 struct SocketCase {
   bool throughput;  // PUSH -> PULL if true, REQ <-> REP otherwise
   SocketTransport transport;
-  std::size_t size;    // bytes per message
-  std::size_t count;   // messages (throughput) or timed round trips (latency)
-  bool curve = false;  // CURVE between the two sides
+  std::size_t size;      // bytes per message
+  std::size_t count;     // messages (throughput) or timed round trips (latency)
+  bool curve = false;    // CURVE between the two sides
+  bool proxied = false;  // through a streamer device
 
   std::string name() const {
     static constexpr std::string_view kTransports[] = {"tcp", "ipc", "inproc"};
-    return std::string(throughput ? "socket_thr_" : "socket_lat_") +
+    return std::string(proxied      ? "socket_proxy_thr_"
+                       : throughput ? "socket_thr_"
+                                    : "socket_lat_") +
            std::string(kTransports[static_cast<int>(transport)]) + (curve ? "_curve_" : "_") +
            std::to_string(size);
   }
@@ -105,6 +111,9 @@ inline std::vector<SocketCase> standard_socket_cases() {
         {true, SocketTransport::kTcp, scale.size, scale.throughput_count / 4, /*curve=*/true});
   }
   cases.push_back({false, SocketTransport::kTcp, 16, kLatencyRoundTrips, /*curve=*/true});
+  // Two tcp hops and a proxy between them.
+  cases.push_back({true, SocketTransport::kTcp, 16, kScales[0].throughput_count / 2,
+                   /*curve=*/false, /*proxied=*/true});
   return cases;
 }
 
@@ -285,7 +294,9 @@ inline void run_case(SocketBenchDriver& driver, const SocketCase& c,
   const CurveKeys* curve = keys ? &*keys : nullptr;
   if (c.throughput) {
     BoundSocket pull = driver.bind(Pattern::kPull, endpoint_for(c, ipc_dir), curve);
-    Peer peer(driver, c, "push", pull.endpoint, c.count, curve);
+    std::unique_ptr<BenchDevice> device;
+    if (c.proxied) device = driver.start_streamer(pull.endpoint);
+    Peer peer(driver, c, "push", device ? device->frontend() : pull.endpoint, c.count, curve);
     check_size(pull.socket->receive(buffer), c.size);
     Stopwatch first_to_last;
     for (std::size_t i = 1; i < c.count; ++i) check_size(pull.socket->receive(buffer), c.size);

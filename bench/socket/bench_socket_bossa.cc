@@ -4,6 +4,7 @@
 //   counted (a ROUTER and a DEALER in this process joined by kIdleConnections connections).
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/keys.h"
 #include "transport/socket/core/socket.h"
+#include "transport/socket/devices/proxy.h"
 
 namespace bossa::bench {
 namespace {
@@ -74,6 +76,40 @@ class BossaSocket : public BenchSocket {
   bs::Socket socket_;
 };
 
+// bossa's streamer: proxy_steerable on a thread of its own, ended by TERMINATE on its control.
+class Streamer : public BenchDevice {
+ public:
+  Streamer(bs::Context& context, const std::string& backend)
+      : frontend_socket_(context, bs::SocketType::kPull),
+        backend_socket_(context, bs::SocketType::kPush),
+        control_(context, bs::SocketType::kPair),
+        steer_(context, bs::SocketType::kPair) {
+    const std::string control_endpoint =
+        "inproc://bench-streamer-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    if (absl::Status s = frontend_socket_.bind("tcp://127.0.0.1:*"); !s.ok()) Throw("bind", s);
+    if (absl::Status s = backend_socket_.connect(backend); !s.ok()) Throw("connect", s);
+    if (absl::Status s = control_.bind(control_endpoint); !s.ok()) Throw("bind", s);
+    if (absl::Status s = steer_.connect(control_endpoint); !s.ok()) Throw("connect", s);
+    frontend_ = frontend_socket_.last_endpoint();
+    thread_ = std::thread([this] {
+      (void)bs::proxy_steerable(frontend_socket_, backend_socket_, nullptr, &control_);
+    });
+  }
+  ~Streamer() override {
+    (void)steer_.send("TERMINATE");
+    thread_.join();
+  }
+  const std::string& frontend() const override { return frontend_; }
+
+ private:
+  bs::Socket frontend_socket_;
+  bs::Socket backend_socket_;
+  bs::Socket control_;
+  bs::Socket steer_;
+  std::string frontend_;
+  std::thread thread_;
+};
+
 class BossaDriver : public SocketBenchDriver {
  public:
   std::string_view impl() const override { return "bossa"; }
@@ -105,6 +141,10 @@ class BossaDriver : public SocketBenchDriver {
       Throw("connect " + endpoint, s);
     }
     return socket;
+  }
+
+  std::unique_ptr<BenchDevice> start_streamer(const std::string& backend) override {
+    return std::make_unique<Streamer>(context_, backend);
   }
 
   std::pair<std::string, std::string> curve_keypair() override {

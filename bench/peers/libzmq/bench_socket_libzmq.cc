@@ -4,11 +4,13 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "bench/common/socket_bench_driver.h"
@@ -70,6 +72,49 @@ class ZmqSocket : public BenchSocket {
   void* socket_;
 };
 
+// libzmq's streamer: zmq_proxy_steerable on a thread of its own, ended by TERMINATE.
+class Streamer : public BenchDevice {
+ public:
+  Streamer(void* context, const std::string& backend)
+      : frontend_socket_(context, Pattern::kPull),
+        backend_socket_(context, Pattern::kPush),
+        control_(zmq_socket(context, ZMQ_PAIR)),
+        steer_(zmq_socket(context, ZMQ_PAIR)) {
+    const std::string control_endpoint =
+        "inproc://bench-streamer-" + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    if (zmq_bind(frontend_socket_.handle(), "tcp://127.0.0.1:*") != 0) throw_zmq_error("zmq_bind");
+    if (zmq_connect(backend_socket_.handle(), backend.c_str()) != 0) {
+      throw_zmq_error("zmq_connect");
+    }
+    if (zmq_bind(control_, control_endpoint.c_str()) != 0) throw_zmq_error("zmq_bind control");
+    if (zmq_connect(steer_, control_endpoint.c_str()) != 0) throw_zmq_error("zmq_connect control");
+    char resolved[256];
+    std::size_t length = sizeof resolved;
+    if (zmq_getsockopt(frontend_socket_.handle(), ZMQ_LAST_ENDPOINT, resolved, &length) != 0) {
+      throw_zmq_error("zmq_getsockopt(ZMQ_LAST_ENDPOINT)");
+    }
+    frontend_ = resolved;
+    thread_ = std::thread([this] {
+      zmq_proxy_steerable(frontend_socket_.handle(), backend_socket_.handle(), nullptr, control_);
+    });
+  }
+  ~Streamer() override {
+    zmq_send(steer_, "TERMINATE", 9, 0);
+    thread_.join();
+    zmq_close(control_);
+    zmq_close(steer_);
+  }
+  const std::string& frontend() const override { return frontend_; }
+
+ private:
+  ZmqSocket frontend_socket_;
+  ZmqSocket backend_socket_;
+  void* control_;
+  void* steer_;
+  std::string frontend_;
+  std::thread thread_;
+};
+
 class ZmqDriver : public SocketBenchDriver {
  public:
   ZmqDriver() : context_(zmq_ctx_new()) {
@@ -111,6 +156,10 @@ class ZmqDriver : public SocketBenchDriver {
       throw_zmq_error("zmq_connect(" + endpoint + ")");
     }
     return socket;
+  }
+
+  std::unique_ptr<BenchDevice> start_streamer(const std::string& backend) override {
+    return std::make_unique<Streamer>(context_, backend);
   }
 
   std::pair<std::string, std::string> curve_keypair() override {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/string_view_bridge.h"
+#include "cluster/name_home.h"
 #include "cluster/system.capnp.h"
 #include "serialization/capnp_frame.h"
 
@@ -48,35 +49,38 @@ std::string entry_message(bool commit, const std::string& name, Pid pid) {
   });
 }
 
+std::string answer_message(uint64_t claim, std::optional<Pid> denied_by) {
+  return system_message([&](wire::SystemMessage::Builder m) {
+    if (!denied_by.has_value()) {
+      m.setNameGrant(claim);
+      return;
+    }
+    auto deny = m.initNameDeny();
+    deny.setClaim(claim);
+    set_pid(deny.initHolder(), *denied_by);
+  });
+}
+
+absl::Status taken(const std::string& name, Pid holder, bool committed) {
+  return absl::AlreadyExistsError(absl::StrCat("global name '", name, "' is ",
+                                               committed ? "registered" : "being registered",
+                                               " to ", holder.to_string()));
+}
+
 }  // namespace
 
 GlobalNames::GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks)
     : self_(self), claim_timeout_(claim_timeout), hooks_(std::move(hooks)) {}
 
-Pid GlobalNames::candidate(const Entry& entry) {
-  if (entry.committed.valid()) return entry.committed;
-  return entry.pending.empty() ? Pid{} : entry.pending.begin()->first;
-}
-
-void GlobalNames::add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects) {
-  entry.pending[pid] = claim;
-  for (auto it = entry.pending.upper_bound(pid); it != entry.pending.end(); ++it) {
-    // Not a structured binding: clang 14 cannot capture one in the lambda below.
-    const Pid revoked = it->first;
-    const uint64_t revoked_claim = it->second;
-    if (revoked.node == self_) {
-      if (auto open = claims_.find(revoked_claim); open != claims_.end()) {
-        open->second.denied_by = pid;
-        decided_.notify_all();
-      }
-      continue;
-    }
-    effects.sends.emplace_back(revoked.node, system_message([&](wire::SystemMessage::Builder m) {
-                                 auto deny = m.initNameDeny();
-                                 deny.setClaim(revoked_claim);
-                                 set_pid(deny.initHolder(), pid);
-                               }));
+std::optional<Pid> GlobalNames::blocker_locked(const std::string& name, Pid pid) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& entry = it->second;
+  if (entry.committed.valid() && entry.committed != pid) return entry.committed;
+  if (entry.reserved.valid() && entry.reserved != pid && Clock::now() < entry.reserved_until) {
+    return entry.reserved;
   }
+  return std::nullopt;
 }
 
 absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
@@ -86,73 +90,100 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
                                                    pid.to_string(),
                                                    ": register a name on the actor's own node"));
   }
-  uint64_t id;
-  {
+  const Clock::time_point deadline = Clock::now() + absl::ToChronoNanoseconds(claim_timeout_);
+  uint64_t id = 0;
+  for (;;) {
+    uint64_t downs;
+    {
+      MutexLock lock(mutex_);
+      downs = downs_;
+    }
+    // The view is read after `downs`: a home that goes down from here on bumps it, and the claim
+    // is routed again; one already gone is not in the view.
+    std::vector<uint32_t> nodes = hooks_.up_nodes();
+    nodes.push_back(self_);
+    const uint32_t home = name_home(name, nodes);
     MutexLock send_lock(send_mutex_);
     Effects effects;
+    std::optional<absl::Status> decided;
     {
       MutexLock lock(mutex_);
-      Entry& entry = entries_[name];
-      const Pid holder = candidate(entry);
-      if (holder == pid && entry.committed == pid) return absl::OkStatus();
-      if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
-        return absl::AlreadyExistsError(
-            absl::StrCat("global name '", name, "' is ",
-                         entry.committed.valid() ? "registered" : "being registered", " to ",
-                         holder.to_string()));
-      }
-      id = next_claim_++;
-      add_pending_locked(entry, pid, id, effects);
-      claims_[id] = Claim{name, pid, {}, std::nullopt};
+      if (downs != downs_) continue;
+      decided = route_locked(id, name, pid, home, effects);
     }
-    // The nodes to ask, read after the claim is recorded: a node that goes down from here on is
-    // taken off `waiting` by node_down, one already gone is not in the list.
-    const std::vector<uint32_t> nodes = hooks_.up_nodes();
-    {
-      MutexLock lock(mutex_);
-      claims_.at(id).waiting.insert(nodes.begin(), nodes.end());
-    }
-    const std::string request = claim_message(id, name, pid);
-    for (uint32_t node : nodes) effects.sends.emplace_back(node, request);
     perform(effects);
+    if (decided.has_value()) return *decided;
+    send_lock.unlock();
+    if (await_answer(id, deadline)) return finish(id);
   }
+}
 
-  MutexLock wait_lock(mutex_);
-  const bool decided =
-      decided_.wait_for(mutex_, absl::ToChronoNanoseconds(claim_timeout_),
-                        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-                          const Claim& claim = claims_.at(id);
-                          return claim.denied_by.has_value() || claim.waiting.empty();
-                        });
-  wait_lock.unlock();
+std::optional<absl::Status> GlobalNames::route_locked(uint64_t& id, const std::string& name,
+                                                      Pid pid, uint32_t home, Effects& effects) {
+  auto it = entries_.find(name);
+  const bool held = it != entries_.end() && it->second.committed == pid;
+  const std::optional<Pid> blocker = blocker_locked(name, pid);
+  if (held || blocker.has_value() || home == self_) {
+    if (id != 0) claims_.erase(id);
+    if (held) return absl::OkStatus();
+    if (blocker.has_value()) return taken(name, *blocker, entries_.at(name).committed.valid());
+    commit_locked(name, pid, effects);
+    effects.sends.emplace_back(0, entry_message(/*commit=*/true, name, pid));
+    return absl::OkStatus();
+  }
+  if (id == 0) {
+    id = next_claim_++;
+    claims_[id] = Claim{.name = name, .pid = pid, .denied_by = std::nullopt};
+  }
+  claims_.at(id).home = home;
+  effects.sends.emplace_back(home, claim_message(id, name, pid));
+  return std::nullopt;
+}
 
+bool GlobalNames::await_answer(uint64_t id, Clock::time_point deadline) {
+  MutexLock lock(mutex_);
+  // Looked up at each wake: another claim may move it meanwhile.
+  auto answered = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    const Claim& claim = claims_.at(id);
+    return claim.granted || claim.denied_by.has_value();
+  };
+  const bool woken =
+      decided_.wait_until(mutex_, deadline, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+        return answered() || claims_.at(id).home == 0;
+      });
+  return !woken || answered();
+}
+
+absl::Status GlobalNames::finish(uint64_t id) {
   MutexLock send_lock(send_mutex_);
   Effects effects;
-  Claim claim;
+  absl::Status status;
   {
     MutexLock lock(mutex_);
-    claim = std::move(claims_.at(id));
+    Claim claim = std::move(claims_.at(id));
     claims_.erase(id);
-    // A commit synced from a node that was away (a partition) may have taken the name meanwhile.
-    if (decided && !claim.denied_by.has_value() && !commit_locked(name, pid, effects)) {
-      claim.denied_by = entries_.at(name).committed;
-      effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
-    } else if (decided && !claim.denied_by.has_value()) {
-      effects.sends.emplace_back(0, entry_message(/*commit=*/true, name, pid));
+    if (claim.denied_by.has_value()) {
+      status = taken(claim.name, *claim.denied_by, /*committed=*/true);
+    } else if (!claim.granted) {
+      status = absl::DeadlineExceededError(absl::StrCat(
+          "global name '", claim.name, "': ",
+          claim.home == 0 ? std::string("its home nodes went down")
+                          : absl::StrCat("its home node ", claim.home, " did not answer"),
+          " within ", absl::FormatDuration(claim_timeout_)));
+    } else if (commit_locked(claim.name, claim.pid, effects)) {
+      effects.sends.emplace_back(0, entry_message(/*commit=*/true, claim.name, claim.pid));
+      claim.home = 0;  // the commit frees the reservation
     } else {
-      release_locked(name, pid, effects);
-      effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
+      // A commit synced from a node that was away (a partition) took the name meanwhile.
+      status = taken(claim.name, entries_.at(claim.name).committed, /*committed=*/true);
+    }
+    if (claim.home != 0 && !claim.denied_by.has_value()) {
+      effects.sends.emplace_back(claim.home,
+                                 entry_message(/*commit=*/false, claim.name, claim.pid));
     }
   }
   perform(effects);
-  if (decided && !claim.denied_by.has_value()) return absl::OkStatus();
-  if (!decided) {
-    return absl::DeadlineExceededError(
-        absl::StrCat("global name '", name, "': ", claim.waiting.size(),
-                     " node(s) did not answer within ", absl::FormatDuration(claim_timeout_)));
-  }
-  return absl::AlreadyExistsError(
-      absl::StrCat("global name '", name, "' is registered to ", claim.denied_by->to_string()));
+  return status;
 }
 
 absl::Status GlobalNames::unregister_name(std::string_view name) {
@@ -167,7 +198,7 @@ absl::Status GlobalNames::unregister_name(std::string_view name) {
     }
     const Pid holder = it->second.committed;
     effects.sends.emplace_back(0, entry_message(/*commit=*/false, it->first, holder));
-    release_locked(std::string(name), holder, effects);
+    release_locked(std::string(name), holder, /*reservation=*/true, effects);
   }
   perform(effects);
   return absl::OkStatus();
@@ -180,7 +211,7 @@ void GlobalNames::release(const std::string& name, Pid pid) {
     MutexLock lock(mutex_);
     auto it = entries_.find(as_absl(name));
     if (it == entries_.end() || it->second.committed != pid) return;
-    release_locked(name, pid, effects);
+    release_locked(name, pid, /*reservation=*/true, effects);
     effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
   }
   perform(effects);
@@ -204,7 +235,7 @@ std::vector<std::string> GlobalNames::names() const {
 
 bool GlobalNames::commit_locked(const std::string& name, Pid pid, Effects& effects) {
   Entry& entry = entries_[name];
-  entry.pending.erase(pid);
+  if (entry.reserved == pid) entry.reserved = Pid{};
   if (entry.committed == pid) return true;
   if (entry.committed.valid() && entry.committed < pid) return false;
   if (entry.committed.valid() && entry.committed.node == self_) {
@@ -216,15 +247,16 @@ bool GlobalNames::commit_locked(const std::string& name, Pid pid, Effects& effec
   return true;
 }
 
-void GlobalNames::release_locked(const std::string& name, Pid pid, Effects& effects) {
+void GlobalNames::release_locked(const std::string& name, Pid pid, bool reservation,
+                                 Effects& effects) {
   auto it = entries_.find(as_absl(name));
   if (it == entries_.end()) return;
-  it->second.pending.erase(pid);
+  if (reservation && it->second.reserved == pid) it->second.reserved = Pid{};
   if (it->second.committed == pid) {
     it->second.committed = Pid{};
     if (pid.node == self_) effects.watches.emplace_back(name, pid, false);
   }
-  if (!it->second.committed.valid() && it->second.pending.empty()) entries_.erase(it);
+  if (!it->second.committed.valid() && !it->second.reserved.valid()) entries_.erase(it);
 }
 
 void GlobalNames::perform(Effects& effects) {
@@ -245,9 +277,27 @@ void GlobalNames::perform(Effects& effects) {
   for (auto& [name, loser, winner] : effects.lost) hooks_.lost(name, loser, winner);
 }
 
+void GlobalNames::answer_claim_locked(uint32_t from, uint64_t claim, const std::string& name,
+                                      Pid pid, Effects& effects) {
+  const std::optional<Pid> blocker = blocker_locked(name, pid);
+  if (!blocker.has_value()) {
+    Entry& entry = entries_[name];
+    if (entry.committed != pid) {
+      entry.reserved = pid;
+      entry.reserved_until = Clock::now() + absl::ToChronoNanoseconds(claim_timeout_);
+    }
+  }
+  effects.sends.emplace_back(from, answer_message(claim, blocker));
+}
+
 absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,
                                        Effects& effects) {
-  auto untrusted = [&](Pid pid) {
+  // A claim, commit or sync must name a name and an actor of its sender.
+  auto refused = [&](const std::string& name, Pid pid) -> std::optional<absl::Status> {
+    if (name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("node ", from, " sent an empty global name"));
+    }
+    if (pid.node == from) return std::nullopt;
     return absl::InvalidArgumentError(
         absl::StrCat("node ", from, " spoke for ", pid.to_string(), ", an actor of another node"));
   };
@@ -256,56 +306,47 @@ absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage:
       auto claim = message.getNameClaim();
       const std::string name = claim.getEntry().getName().cStr();
       const Pid pid = get_pid(claim.getEntry().getPid());
-      if (pid.node != from) return untrusted(pid);
-      Entry& entry = entries_[name];
-      const Pid holder = candidate(entry);
-      if (holder.valid() && holder != pid && (entry.committed.valid() || holder < pid)) {
-        effects.sends.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
-                                     auto deny = m.initNameDeny();
-                                     deny.setClaim(claim.getClaim());
-                                     set_pid(deny.initHolder(), holder);
-                                   }));
-      } else {
-        add_pending_locked(entry, pid, claim.getClaim(), effects);
-        effects.sends.emplace_back(from, system_message([&](wire::SystemMessage::Builder m) {
-                                     m.setNameGrant(claim.getClaim());
-                                   }));
-      }
+      if (auto refusal = refused(name, pid)) return *refusal;
+      answer_claim_locked(from, claim.getClaim(), name, pid, effects);
       return absl::OkStatus();
     }
-    case wire::SystemMessage::NAME_GRANT: {
-      if (auto it = claims_.find(message.getNameGrant()); it != claims_.end()) {
-        it->second.waiting.erase(from);
-        decided_.notify_all();
-      }
-      return absl::OkStatus();
-    }
+    case wire::SystemMessage::NAME_GRANT:
     case wire::SystemMessage::NAME_DENY: {
-      auto deny = message.getNameDeny();
-      if (auto it = claims_.find(deny.getClaim()); it != claims_.end()) {
-        it->second.denied_by = get_pid(deny.getHolder());
-        decided_.notify_all();
+      const bool grant = message.isNameGrant();
+      const uint64_t id = grant ? message.getNameGrant() : message.getNameDeny().getClaim();
+      // Only the home asked answers; a late answer from a home that went down is ignored.
+      auto it = claims_.find(id);
+      if (it == claims_.end() || it->second.home != from) return absl::OkStatus();
+      if (grant) {
+        it->second.granted = true;
+      } else {
+        it->second.denied_by = get_pid(message.getNameDeny().getHolder());
       }
+      decided_.notify_all();
       return absl::OkStatus();
     }
     case wire::SystemMessage::NAME_COMMIT: {
       auto entry = message.getNameCommit();
+      const std::string name = entry.getName().cStr();
       const Pid pid = get_pid(entry.getPid());
-      if (pid.node != from) return untrusted(pid);
-      commit_locked(entry.getName().cStr(), pid, effects);
+      if (auto refusal = refused(name, pid)) return *refusal;
+      commit_locked(name, pid, effects);
       return absl::OkStatus();
     }
     case wire::SystemMessage::NAME_RELEASE: {
       // Any node may unregister any name (unregister_global), as in Erlang.
       auto entry = message.getNameRelease();
-      release_locked(entry.getName().cStr(), get_pid(entry.getPid()), effects);
+      // A reservation is let go only by the claimant's own node.
+      const Pid pid = get_pid(entry.getPid());
+      release_locked(entry.getName().cStr(), pid, /*reservation=*/pid.node == from, effects);
       return absl::OkStatus();
     }
     case wire::SystemMessage::NAME_SYNC: {
       for (auto entry : message.getNameSync()) {
+        const std::string name = entry.getName().cStr();
         const Pid pid = get_pid(entry.getPid());
-        if (pid.node != from) return untrusted(pid);
-        commit_locked(entry.getName().cStr(), pid, effects);
+        if (auto refusal = refused(name, pid)) return *refusal;
+        commit_locked(name, pid, effects);
       }
       return absl::OkStatus();
     }
@@ -353,10 +394,13 @@ void GlobalNames::node_down(uint32_t node) {
     absl::erase_if(entries_, [node](auto& item) {
       Entry& entry = item.second;
       if (entry.committed.node == node) entry.committed = Pid{};
-      std::erase_if(entry.pending, [node](const auto& claim) { return claim.first.node == node; });
-      return !entry.committed.valid() && entry.pending.empty();
+      if (entry.reserved.node == node) entry.reserved = Pid{};
+      return !entry.committed.valid() && !entry.reserved.valid();
     });
-    for (auto& [id, claim] : claims_) claim.waiting.erase(node);
+    for (auto& [id, claim] : claims_) {
+      if (claim.home == node && !claim.granted && !claim.denied_by.has_value()) claim.home = 0;
+    }
+    ++downs_;
   }
   decided_.notify_all();
 }

@@ -1,22 +1,27 @@
 // GlobalNames: names that mean one actor in the whole cluster, replicated on every node.
 //
-// Every node keeps the full table, so whereis is a local lookup. register_name asks every node that
-// is up: a node grants the claim unless the name is committed to another pid there or a lower
-// pid's claim is pending there, and a grant revokes the pending claims of higher pids; with every
-// grant in, the claimant commits. So of two racing claims exactly one wins, and a committed name
-// never yields. A name is released when its actor stops, on unregister, and when its node goes
-// down. Claims, commits and syncs are taken only from the node that hosts the pid they name.
-// docs/cluster.md ("Global names") gives the protocol and why it holds.
+// Every node keeps the full table, so whereis is a local lookup. Each name has a home: of the
+// nodes up as this node sees them, itself included, the one name_home (cluster/name_home.h)
+// picks. register_name sends one claim to the home, or decides at once if it is the home; the
+// home grants unless the name is committed to another pid or reserved for another claim there,
+// and a grant reserves the name until the claimant commits, goes down, or `claim_timeout` ends.
+// With the grant the claimant commits and tells every node up. Two claimants that see different
+// members may ask different homes and both commit: then every node keeps the lower pid and the
+// loser's node tells its actor (Hooks::lost), as after a partition. A name is released when its
+// actor stops, on unregister, and when its node goes down. Claims, commits and syncs are taken
+// only from the node that hosts the pid they name. docs/cluster.md ("Global names") gives the
+// protocol and why it holds.
 //
 // Thread-safety: any method from any thread; register_name blocks until the claim is decided (at
 // most `claim_timeout`), so never on the transport's handler thread, which delivers the answers.
 // What a node sends about names leaves in the order its table changed (send_mutex_ is held from
-// change to send). Lock order: send_mutex_, then mutex_; hooks run with at most send_mutex_ held.
+// change to send). Lock order: send_mutex_, then mutex_; hooks run with at most send_mutex_ held
+// (up_nodes with none).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +31,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
@@ -55,8 +59,9 @@ class GlobalNames {
   GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
 
   // Registers `name` for `pid` (an actor of this node). AlreadyExists naming the holder if
-  // another pid has or wins it; DeadlineExceeded if some node neither answered nor went down in
-  // time; InvalidArgument for an empty name or a pid of another node.
+  // another pid has it or the home reserved it for another; DeadlineExceeded if the home neither
+  // answered nor went down in time (one that goes down is replaced by the next home);
+  // InvalidArgument for an empty name or a pid of another node.
   absl::Status register_name(const std::string& name, Pid pid);
   // NotFound if the name is not registered.
   absl::Status unregister_name(std::string_view name);
@@ -72,15 +77,18 @@ class GlobalNames {
   void node_down(uint32_t node);
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Entry {
-    Pid committed;                    // the holder, or the zero pid
-    std::map<Pid, uint64_t> pending;  // claims granted here and not yet decided -> claim id
+    Pid committed;  // the holder, or the zero pid
+    Pid reserved;   // granted here as the home and not yet committed, or zero
+    Clock::time_point reserved_until;
   };
   struct Claim {
     std::string name;
     Pid pid;
-    absl::flat_hash_set<uint32_t> waiting;  // nodes that have not answered
-    std::optional<Pid> denied_by;           // the holder a deny named
+    uint32_t home = 0;  // the node asked; 0 once it went down unanswered
+    bool granted = false;
+    std::optional<Pid> denied_by;  // the holder a deny named
   };
   // What a change of the table makes this node do once mutex_ is released: messages to send
   // (to one node, or to every node up when the target is 0), watches to start or end, and local
@@ -91,17 +99,27 @@ class GlobalNames {
     std::vector<std::tuple<std::string, Pid, Pid>> lost;
   };
 
-  // The pid that may keep `entry`: the committed one, else the lowest pending; zero if neither.
-  static Pid candidate(const Entry& entry);
-  // Records the pending claim `claim` of `pid` and revokes every pending claim with a higher pid:
-  // local ones directly, remote ones by a deny.
-  void add_pending_locked(Entry& entry, Pid pid, uint64_t claim, Effects& effects)
+  // The pid that keeps `pid` from `name` here: its holder, or the pid of a live reservation.
+  std::optional<Pid> blocker_locked(const std::string& name, Pid pid) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // One step of claim `id` (0 for a new one, then set) with `home` as this node sees it now:
+  // decided here (the name is held, or this node is the home), or sent to the home (nullopt).
+  std::optional<absl::Status> route_locked(uint64_t& id, const std::string& name, Pid pid,
+                                           uint32_t home, Effects& effects)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Waits until claim `id` is answered or `deadline` passes: false if it must go to a new home.
+  bool await_answer(uint64_t id, Clock::time_point deadline) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Ends claim `id` as its answer (or lack of one) says: commits it, or tells the home to let go.
+  absl::Status finish(uint64_t id) ABSL_LOCKS_EXCLUDED(mutex_);
   // Applies a commit; the lower pid wins a conflict. False if `pid` lost one.
   bool commit_locked(const std::string& name, Pid pid, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  void release_locked(const std::string& name, Pid pid, Effects& effects)
+  // Releases `name` if `pid` holds it, and its reservation for `pid` if `reservation`.
+  void release_locked(const std::string& name, Pid pid, bool reservation, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // As a home: grants or denies claim `claim` of `pid` from node `from`.
+  void answer_claim_locked(uint32_t from, uint64_t claim, const std::string& name, Pid pid,
+                           Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Handles one decoded system message from node `from`.
   absl::Status apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,
                             Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -119,6 +137,8 @@ class GlobalNames {
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_map<uint64_t, Claim> claims_ ABSL_GUARDED_BY(mutex_);  // open claims by id
   uint64_t next_claim_ ABSL_GUARDED_BY(mutex_) = 1;
+  // Counts node_down calls: a claim routed on a view read before one is routed again.
+  uint64_t downs_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace bossa

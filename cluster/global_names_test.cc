@@ -1,6 +1,8 @@
 // GlobalNames' claim protocol, driven message by message: each node's outgoing system messages
 // wait in a queue until the test delivers them, so the interleavings that races produce on a
-// real network are played out exactly.
+// real network are played out exactly. Names are picked for the home node a test needs.
+#include <capnp/message.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -12,19 +14,24 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "cluster/global_names.h"
+#include "cluster/name_home.h"
+#include "cluster/system.capnp.h"
 #include "gtest/gtest.h"
+#include "serialization/capnp_frame.h"
 
 namespace bossa {
 namespace {
 
-// Three nodes whose messages go through one queue the test drains by hand.
+// Nodes whose messages go through one queue the test drains by hand.
 class NameNetwork {
  public:
-  explicit NameNetwork(std::vector<uint32_t> ids) {
+  explicit NameNetwork(std::vector<uint32_t> ids,
+                       absl::Duration claim_timeout = absl::Seconds(10)) {
     for (uint32_t id : ids) {
       nodes_[id] = std::make_unique<GlobalNames>(
-          id, absl::Seconds(10),
+          id, claim_timeout,
           GlobalNames::Hooks{
               .send = [this, id](uint32_t to,
                                  std::string payload) { enqueue(id, to, std::move(payload)); },
@@ -33,7 +40,10 @@ class NameNetwork {
                     std::vector<uint32_t> others;
                     std::lock_guard<std::mutex> lock(mutex_);
                     for (const auto& [other, names] : nodes_) {
-                      if (other != id && !cut_.contains({id, other})) others.push_back(other);
+                      if (other != id && !cut_.contains({id, other}) &&
+                          !hidden_.contains({id, other})) {
+                        others.push_back(other);
+                      }
                     }
                     return others;
                   },
@@ -96,6 +106,36 @@ class NameNetwork {
       node(x).node_up(other);
       node(other).node_up(x);
     }
+  }
+
+  // `viewer` sees `node` go down (hidden) or come up again, while their messages still flow: two
+  // nodes' views of the members differ for a moment.
+  void hide(uint32_t viewer, uint32_t node) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      hidden_.insert({viewer, node});
+    }
+    this->node(viewer).node_down(node);
+  }
+  void unhide(uint32_t viewer, uint32_t node) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      hidden_.erase({viewer, node});
+    }
+    this->node(viewer).node_up(node);
+  }
+
+  // Waits until a message from `from` to `to` is queued.
+  void await_queued(uint32_t from, uint32_t to) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ASSERT_TRUE(queued_.wait_for(lock, std::chrono::seconds(10),
+                                 [&] {
+                                   return std::any_of(queue_.begin(), queue_.end(),
+                                                      [&](const Queued& m) {
+                                                        return m.from == from && m.to == to;
+                                                      });
+                                 }))
+        << "no message from " << from << " to " << to;
   }
 
   // Waits until a message from `from` to `to` is queued, then delivers the oldest such one.
@@ -168,7 +208,8 @@ class NameNetwork {
   std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Queued> queue_;
-  std::set<std::pair<uint32_t, uint32_t>> cut_;  // (from, to) pairs that cannot talk
+  std::set<std::pair<uint32_t, uint32_t>> cut_;     // (from, to) pairs that cannot talk
+  std::set<std::pair<uint32_t, uint32_t>> hidden_;  // (viewer, node): viewer thinks node is down
   std::vector<Lost> lost_;
 };
 
@@ -176,74 +217,181 @@ constexpr uint32_t kA = 1, kB = 2, kM = 3;
 const Pid a{kA, 5};
 const Pid b{kB, 5};
 
-TEST(GlobalNames, ALowerClaimRevokesAHigherOneGrantedBeforeItExisted) {
+// The first name (after `skip` others) whose home, seen from each view in `homes`, is the node
+// paired with it.
+std::string name_homed(std::vector<std::pair<std::vector<uint32_t>, uint32_t>> homes,
+                       int skip = 0) {
+  for (int i = 0;; ++i) {
+    std::string name = absl::StrCat("n", i);
+    if (std::all_of(homes.begin(), homes.end(),
+                    [&](const auto& view) { return name_home(name, view.first) == view.second; }) &&
+        skip-- == 0) {
+      return name;
+    }
+  }
+}
+
+// A system message as node `from` would send it, for the tests of untrusted input.
+std::string commit_payload(const std::string& name, Pid pid) {
+  capnp::MallocMessageBuilder message;
+  auto entry = message.initRoot<wire::SystemMessage>().initNameCommit();
+  entry.setName(name);
+  entry.initPid().setNode(pid.node);
+  entry.getPid().setSerial(pid.serial);
+  return capnp_frame::write(message);
+}
+std::string claim_payload(uint64_t claim, const std::string& name, Pid pid) {
+  capnp::MallocMessageBuilder message;
+  auto group = message.initRoot<wire::SystemMessage>().initNameClaim();
+  group.setClaim(claim);
+  group.initEntry().setName(name);
+  group.getEntry().initPid().setNode(pid.node);
+  group.getEntry().getPid().setSerial(pid.serial);
+  return capnp_frame::write(message);
+}
+std::string grant_payload(uint64_t claim) {
+  capnp::MallocMessageBuilder message;
+  message.initRoot<wire::SystemMessage>().setNameGrant(claim);
+  return capnp_frame::write(message);
+}
+
+TEST(GlobalNames, OfTwoClaimsRacingForANameTheHomeGrantsTheFirst) {
   NameNetwork net({kA, kB, kM});
-  // b claims first; its claim reaches A before A's own claim exists, and M too: both grant.
-  auto b_claims =
-      std::async(std::launch::async, [&] { return net.node(kB).register_name("x", b); });
-  net.deliver(kB, kA);
-  net.deliver(kB, kM);
-  // Now a, lower, claims: A revokes b at once, and b must lose although A had granted it.
+  const std::string name = name_homed({{{kA, kB, kM}, kM}});
   auto a_claims =
-      std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
-  net.deliver(kA, kB);  // A's grant of b
-  net.deliver(kA, kB);  // the revoke (a deny naming a), before M's grant of b reaches B
-  net.deliver(kA, kM);  // a's claim
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  auto b_claims =
+      std::async(std::launch::async, [&] { return net.node(kB).register_name(name, b); });
+  // b's claim reaches the home first: b wins although a is the lower pid.
+  net.deliver(kB, kM);
+  net.deliver(kA, kM);
   net.deliver_until_decided({&a_claims, &b_claims});
-  absl::Status b_result = b_claims.get();
   absl::Status a_result = a_claims.get();
-  EXPECT_TRUE(a_result.ok()) << a_result;
-  EXPECT_TRUE(absl::IsAlreadyExists(b_result)) << b_result;
-  EXPECT_NE(b_result.message().find(a.to_string()), absl::string_view::npos) << b_result;
-  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis("x"), a) << "on node " << id;
+  EXPECT_TRUE(b_claims.get().ok());
+  EXPECT_TRUE(absl::IsAlreadyExists(a_result)) << a_result;
+  EXPECT_NE(a_result.message().find(b.to_string()), absl::string_view::npos) << a_result;
+  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(name), b) << "on node " << id;
+  EXPECT_TRUE(net.lost().empty());
+}
+
+TEST(GlobalNames, AHomeDecidesItsOwnClaimsAtOnceAndHonoursItsReservations) {
+  NameNetwork net({kA, kB, kM});
+  const std::string name = name_homed({{{kA, kB, kM}, kA}});
+  auto b_claims =
+      std::async(std::launch::async, [&] { return net.node(kB).register_name(name, b); });
+  net.deliver(kB, kA);  // A, the home, grants b and reserves the name for it
+  absl::Status a_result = net.node(kA).register_name(name, a);
+  EXPECT_TRUE(absl::IsAlreadyExists(a_result)) << a_result;
+  EXPECT_NE(a_result.message().find("being registered to " + b.to_string()),
+            absl::string_view::npos)
+      << a_result;
+  net.deliver_until_decided({&b_claims});
+  EXPECT_TRUE(b_claims.get().ok());
+  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(name), b) << "on node " << id;
+  // The home registers its own names without a message: nothing is delivered here.
+  const std::string own = name_homed({{{kA, kB, kM}, kA}}, 1);
+  ASSERT_TRUE(net.node(kA).register_name(own, a).ok());
+  EXPECT_EQ(net.node(kA).whereis(own), a);
+  net.deliver_all();
+  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(own), a) << "on node " << id;
 }
 
 TEST(GlobalNames, ACommittedNameNeverYieldsToALowerLaterClaim) {
   NameNetwork net({kA, kB, kM});
+  const std::string name = name_homed({{{kA, kB, kM}, kM}});
   auto b_claims =
-      std::async(std::launch::async, [&] { return net.node(kB).register_name("x", b); });
-  net.deliver(kB, kA);
+      std::async(std::launch::async, [&] { return net.node(kB).register_name(name, b); });
   net.deliver(kB, kM);
-  net.deliver(kA, kB);
   net.deliver(kM, kB);
   ASSERT_TRUE(b_claims.get().ok());
-  net.deliver_all();  // the commit
-  absl::Status late = net.node(kA).register_name("x", a);
+  net.deliver(kB, kM);  // the commit reaches the home, and not yet A
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  net.deliver(kA, kM);
+  net.deliver(kM, kA);  // the home denies, naming b
+  absl::Status late = a_claims.get();
   EXPECT_TRUE(absl::IsAlreadyExists(late)) << late;
-  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis("x"), b) << "on node " << id;
+  EXPECT_NE(late.message().find(b.to_string()), absl::string_view::npos) << late;
+  net.deliver_all();
+  // Once the commit is in, a node refuses a claim for a held name without asking the home.
+  late = net.node(kA).register_name(name, a);
+  EXPECT_TRUE(absl::IsAlreadyExists(late)) << late;
+  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(name), b) << "on node " << id;
 }
 
-TEST(GlobalNames, ARevokedClaimLosesOnlyThatName) {
+TEST(GlobalNames, AClaimWhoseHomeGoesDownGoesToTheNewHome) {
   NameNetwork net({kA, kB, kM});
-  // b claims "x" and "y"; A and M grant both, but M's grants are held back.
-  auto b_x = std::async(std::launch::async, [&] { return net.node(kB).register_name("x", b); });
+  const std::string name = name_homed({{{kA, kB, kM}, kM}, {{kA, kB}, kB}});
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  net.await_queued(kA, kM);
+  net.isolate(kM);  // the claim to M is lost with it, and M going down is no grant
+  net.deliver(kA, kB);
   net.deliver(kB, kA);
-  net.deliver(kB, kM);
-  auto b_y = std::async(std::launch::async, [&] { return net.node(kB).register_name("y", b); });
-  net.deliver(kB, kA);
-  net.deliver(kB, kM);
-  // a, lower, claims "x": A revokes b's claim on "x" only.
-  auto a_x = std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
-  for (int i = 0; i < 4; ++i) net.deliver(kA, kB);  // grant x, grant y, the revoke, a's claim
-  net.deliver_until_decided({&b_x, &b_y, &a_x});
-  EXPECT_TRUE(a_x.get().ok());
-  EXPECT_TRUE(absl::IsAlreadyExists(b_x.get()));
-  EXPECT_TRUE(b_y.get().ok());
-  for (uint32_t id : {kA, kB, kM}) {
-    EXPECT_EQ(net.node(id).whereis("x"), a) << "on node " << id;
-    EXPECT_EQ(net.node(id).whereis("y"), b) << "on node " << id;
-  }
+  ASSERT_TRUE(a_claims.get().ok());
+  net.deliver_all();
+  EXPECT_EQ(net.node(kA).whereis(name), a);
+  EXPECT_EQ(net.node(kB).whereis(name), a);
+  EXPECT_FALSE(net.node(kM).whereis(name).has_value());
 }
 
-TEST(GlobalNames, ANodeGoingDownCountsAsAGrantAndTakesItsNamesAlong) {
+TEST(GlobalNames, AReservationEndsWhenItsClaimantGoesDown) {
+  NameNetwork net({kA, kB, kM});
+  const std::string name = name_homed({{{kA, kB, kM}, kM}});
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  net.deliver(kA, kM);  // M reserves the name for a; its grant is lost with A
+  net.isolate(kA);
+  // Alone, A is its own home now and takes the name on its side.
+  EXPECT_TRUE(a_claims.get().ok());
+  auto b_claims =
+      std::async(std::launch::async, [&] { return net.node(kB).register_name(name, b); });
+  net.deliver_until_decided({&b_claims});
+  EXPECT_TRUE(b_claims.get().ok());
+  EXPECT_EQ(net.node(kB).whereis(name), b);
+  EXPECT_EQ(net.node(kM).whereis(name), b);
+}
+
+TEST(GlobalNames, AClaimTheHomeLeavesUnansweredTimesOutAndLetsGoOfItsReservation) {
+  NameNetwork net({kA, kB, kM}, absl::Milliseconds(200));
+  const std::string name = name_homed({{{kA, kB, kM}, kM}});
+  absl::Status result = net.node(kA).register_name(name, a);
+  EXPECT_TRUE(absl::IsDeadlineExceeded(result)) << result;
+  net.deliver(kA, kM);  // the claim: M reserves the name for a
+  net.deliver(kA, kM);  // the release a's node sent when it gave up
+  net.deliver_all();    // the late grant, ignored
+  EXPECT_FALSE(net.node(kA).whereis(name).has_value());
+  auto b_claims =
+      std::async(std::launch::async, [&] { return net.node(kB).register_name(name, b); });
+  net.deliver_until_decided({&b_claims});
+  EXPECT_TRUE(b_claims.get().ok());
+  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(name), b) << "on node " << id;
+}
+
+TEST(GlobalNames, ClaimantsWithDifferentViewsBothCommitAndTheLowerPidWinsEverywhere) {
+  NameNetwork net({kA, kB, kM});
+  // A sees every node and asks M; B does not see M yet and is its own home.
+  const std::string name = name_homed({{{kA, kB, kM}, kM}, {{kA, kB}, kB}});
+  net.hide(kB, kM);
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  ASSERT_TRUE(net.node(kB).register_name(name, b).ok());
+  net.deliver(kA, kM);
+  net.deliver(kM, kA);  // A commits a before b's commit reaches it
+  ASSERT_TRUE(a_claims.get().ok());
+  net.deliver_all();
+  net.unhide(kB, kM);
+  net.deliver_all();
+  for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(name), a) << "on node " << id;
+  EXPECT_EQ(net.lost(), (std::vector<NameNetwork::Lost>{{kB, name, b, a}}));
+}
+
+TEST(GlobalNames, ANodeGoingDownTakesItsNamesAlong) {
   NameNetwork net({kA, kB, kM});
   auto a_claims =
       std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
-  net.deliver(kA, kB);
-  net.deliver(kB, kA);
-  net.node(kA).node_down(kM);  // M never answers: it went down
+  net.deliver_until_decided({&a_claims});
   ASSERT_TRUE(a_claims.get().ok());
-  net.deliver_all();
   EXPECT_EQ(net.node(kB).whereis("x"), a);
   net.node(kB).node_down(kA);
   EXPECT_FALSE(net.node(kB).whereis("x").has_value());
@@ -285,6 +433,32 @@ TEST(GlobalNames, ClaimsSpeakingForAnotherNodesActorAreRefused) {
   absl::Status own = net.node(kA).register_name("x", b);
   EXPECT_TRUE(absl::IsInvalidArgument(own)) << own;
   EXPECT_FALSE(net.node(kA).whereis("x").has_value());
+}
+
+TEST(GlobalNames, NamesAreTakenOnlyFromTheNodeOfThePidTheyName) {
+  NameNetwork net({kA, kB, kM});
+  const Pid m{kM, 5};
+  // B speaks for M's actor, or names no name: refused, and nothing changes.
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(net.node(kA).on_system(kB, commit_payload("x", m), DecodeLimits{})));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      net.node(kA).on_system(kB, claim_payload(7, "x", m), DecodeLimits{})));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(net.node(kA).on_system(kB, claim_payload(7, "", b), DecodeLimits{})));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(net.node(kA).on_system(kB, commit_payload("", b), DecodeLimits{})));
+  net.deliver_all();
+  EXPECT_FALSE(net.node(kA).whereis("x").has_value());
+  // A grant from a node that is not the claim's home does not decide it.
+  const std::string name = name_homed({{{kA, kB, kM}, kM}});
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  net.await_queued(kA, kM);
+  ASSERT_TRUE(net.node(kA).on_system(kB, grant_payload(1), DecodeLimits{}).ok());
+  EXPECT_EQ(a_claims.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  EXPECT_FALSE(net.node(kA).whereis(name).has_value());
+  net.deliver_until_decided({&a_claims});
+  EXPECT_TRUE(a_claims.get().ok());
 }
 
 }  // namespace

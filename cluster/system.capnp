@@ -45,7 +45,8 @@ struct Call {
   args @2 :Data;
 }
 
-# Global names (see cluster/global_names.h for the protocol).
+# Global names (see cluster/global_names.h for the protocol): a claim goes to the name's home
+# node, which answers with a grant or a deny; the claimant then sends its commit to every node.
 struct NameEntry {
   name @0 :Text;
   pid @1 :Envelope.Pid;
@@ -53,17 +54,17 @@ struct NameEntry {
 
 struct SystemMessage {
   union {
-    nameClaim :group {      # may `entry.pid` have `entry.name`? answered by grant or deny
+    nameClaim :group {      # to the home: may entry.pid have entry.name? answered by grant or deny
       claim @0 :UInt64;
       entry @1 :NameEntry;
     }
-    nameGrant @2 :UInt64;   # the claim id
-    nameDeny :group {
+    nameGrant @2 :UInt64;   # from the home: the claim id; the name is reserved for the claimant
+    nameDeny :group {       # from the home: the name is held, or reserved for `holder`
       claim @3 :UInt64;
       holder @4 :Envelope.Pid;
     }
-    nameCommit @5 :NameEntry;   # the claimant won: the name is registered
-    nameRelease @6 :NameEntry;  # the claimant lost, or the name is unregistered
+    nameCommit @5 :NameEntry;   # to every node: the claimant won, the name is registered
+    nameRelease @6 :NameEntry;  # to every node: unregistered; to the home: the claimant gave up
     nameSync @7 :List(NameEntry);  # to a node that came up: the names the sender's actors hold
   }
 }

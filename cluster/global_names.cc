@@ -90,6 +90,22 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
                                                    pid.to_string(),
                                                    ": register a name on the actor's own node"));
   }
+  {
+    MutexLock lock(outbox_mutex_);
+    ++registering_;
+  }
+  uint64_t ticket = 0;
+  absl::Status status = claim(name, pid, ticket);
+  if (ticket == 0) {
+    MutexLock lock(outbox_mutex_);
+    --registering_;
+    outbox_changed_.notify_all();
+  }
+  flush(ticket);
+  return status;
+}
+
+absl::Status GlobalNames::claim(const std::string& name, Pid pid, uint64_t& ticket) {
   const Clock::time_point deadline = Clock::now() + absl::ToChronoNanoseconds(claim_timeout_);
   uint64_t id = 0;
   for (;;) {
@@ -111,10 +127,10 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
       if (downs != downs_) continue;
       decided = route_locked(id, name, pid, home, effects);
     }
-    perform(effects);
-    if (decided.has_value()) return *decided;
+    ticket = perform(effects);
     send_lock.unlock();
-    if (await_answer(id, deadline)) return finish(id);
+    if (decided.has_value()) return *decided;
+    if (await_answer(id, deadline)) return finish(id, ticket);
   }
 }
 
@@ -128,7 +144,8 @@ std::optional<absl::Status> GlobalNames::route_locked(uint64_t& id, const std::s
     if (held) return absl::OkStatus();
     if (blocker.has_value()) return taken(name, *blocker, entries_.at(name).committed.valid());
     commit_locked(name, pid, effects);
-    effects.sends.emplace_back(0, entry_message(/*commit=*/true, name, pid));
+    effects.broadcasts.push_back(Broadcast{.commit = true, .name = name, .pid = pid});
+    effects.registration = true;
     return absl::OkStatus();
   }
   if (id == 0) {
@@ -154,7 +171,7 @@ bool GlobalNames::await_answer(uint64_t id, Clock::time_point deadline) {
   return !woken || answered();
 }
 
-absl::Status GlobalNames::finish(uint64_t id) {
+absl::Status GlobalNames::finish(uint64_t id, uint64_t& ticket) {
   MutexLock send_lock(send_mutex_);
   Effects effects;
   absl::Status status;
@@ -171,7 +188,8 @@ absl::Status GlobalNames::finish(uint64_t id) {
                           : absl::StrCat("its home node ", claim.home, " did not answer"),
           " within ", absl::FormatDuration(claim_timeout_)));
     } else if (commit_locked(claim.name, claim.pid, effects)) {
-      effects.sends.emplace_back(0, entry_message(/*commit=*/true, claim.name, claim.pid));
+      effects.broadcasts.push_back(Broadcast{.commit = true, .name = claim.name, .pid = claim.pid});
+      effects.registration = true;
       claim.home = 0;  // the commit frees the reservation
     } else {
       // A commit synced from a node that was away (a partition) took the name meanwhile.
@@ -182,7 +200,7 @@ absl::Status GlobalNames::finish(uint64_t id) {
                                  entry_message(/*commit=*/false, claim.name, claim.pid));
     }
   }
-  perform(effects);
+  ticket = perform(effects);
   return status;
 }
 
@@ -197,10 +215,12 @@ absl::Status GlobalNames::unregister_name(std::string_view name) {
           absl::StrCat("no actor is registered as global name '", as_absl(name), "'"));
     }
     const Pid holder = it->second.committed;
-    effects.sends.emplace_back(0, entry_message(/*commit=*/false, it->first, holder));
+    effects.broadcasts.push_back(Broadcast{.commit = false, .name = it->first, .pid = holder});
     release_locked(std::string(name), holder, /*reservation=*/true, effects);
   }
-  perform(effects);
+  const uint64_t ticket = perform(effects);
+  send_lock.unlock();
+  flush(ticket);
   return absl::OkStatus();
 }
 
@@ -212,9 +232,11 @@ void GlobalNames::release(const std::string& name, Pid pid) {
     auto it = entries_.find(as_absl(name));
     if (it == entries_.end() || it->second.committed != pid) return;
     release_locked(name, pid, /*reservation=*/true, effects);
-    effects.sends.emplace_back(0, entry_message(/*commit=*/false, name, pid));
+    effects.broadcasts.push_back(Broadcast{.commit = false, .name = name, .pid = pid});
   }
-  perform(effects);
+  const uint64_t ticket = perform(effects);
+  send_lock.unlock();
+  flush(ticket);
 }
 
 std::optional<Pid> GlobalNames::whereis(std::string_view name) const {
@@ -259,22 +281,71 @@ void GlobalNames::release_locked(const std::string& name, Pid pid, bool reservat
   if (!it->second.committed.valid() && !it->second.reserved.valid()) entries_.erase(it);
 }
 
-void GlobalNames::perform(Effects& effects) {
-  std::vector<uint32_t> everyone;
-  bool everyone_known = false;
-  for (auto& [node, payload] : effects.sends) {
-    if (node != 0) {
-      hooks_.send(node, std::move(payload));
-      continue;
-    }
-    if (!everyone_known) {
-      everyone = hooks_.up_nodes();
-      everyone_known = true;
-    }
-    for (uint32_t each : everyone) hooks_.send(each, payload);
-  }
+uint64_t GlobalNames::perform(Effects& effects) {
+  for (auto& [node, payload] : effects.sends) hooks_.send(node, std::move(payload));
   for (auto& [name, pid, on] : effects.watches) hooks_.watch(name, pid, on);
   for (auto& [name, loser, winner] : effects.lost) hooks_.lost(name, loser, winner);
+  if (effects.broadcasts.empty()) return 0;
+  MutexLock lock(outbox_mutex_);
+  for (Broadcast& broadcast : effects.broadcasts) outbox_.push_back(std::move(broadcast));
+  queued_ += effects.broadcasts.size();
+  if (effects.registration) --registering_;
+  outbox_changed_.notify_all();
+  return queued_;
+}
+
+void GlobalNames::flush(uint64_t ticket) {
+  MutexLock lock(outbox_mutex_);
+  while (sent_ < ticket) {
+    if (flushing_) {
+      outbox_changed_.wait(outbox_mutex_);
+      continue;
+    }
+    // This thread sends what is queued, and what registrations under way queue within kLinger:
+    // of registrations that run side by side, one message carries the commits to each node.
+    flushing_ = true;
+    const Clock::time_point until = Clock::now() + kLinger;
+    while (registering_ > 0 && outbox_.size() < kCommitsPerMessage &&
+           outbox_changed_.wait_until(outbox_mutex_, until)) {
+    }
+    std::vector<Broadcast> batch = std::exchange(outbox_, {});
+    const uint64_t last = queued_;
+    lock.unlock();
+    const std::vector<std::string> messages = broadcast_messages(batch);
+    const std::vector<uint32_t> everyone = hooks_.up_nodes();
+    for (const std::string& message : messages) {
+      for (uint32_t node : everyone) hooks_.send(node, message);
+    }
+    lock.lock();
+    sent_ = last;
+    flushing_ = false;
+    outbox_changed_.notify_all();
+  }
+}
+
+std::vector<std::string> GlobalNames::broadcast_messages(const std::vector<Broadcast>& batch) {
+  std::vector<std::string> messages;
+  for (size_t i = 0; i < batch.size();) {
+    if (!batch[i].commit) {
+      messages.push_back(entry_message(/*commit=*/false, batch[i].name, batch[i].pid));
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < batch.size() && batch[end].commit && end - i < kCommitsPerMessage) ++end;
+    if (end - i == 1) {
+      messages.push_back(entry_message(/*commit=*/true, batch[i].name, batch[i].pid));
+    } else {
+      messages.push_back(system_message([&](wire::SystemMessage::Builder m) {
+        auto list = m.initNameCommits(static_cast<unsigned>(end - i));
+        for (size_t k = i; k < end; ++k) {
+          set_entry(list[static_cast<unsigned>(k - i)], batch[k].name, batch[k].pid);
+        }
+      }));
+    }
+    i = end;
+  }
+  return messages;
 }
 
 void GlobalNames::answer_claim_locked(uint32_t from, uint64_t claim, const std::string& name,
@@ -341,13 +412,17 @@ absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage:
       release_locked(entry.getName().cStr(), pid, /*reservation=*/pid.node == from, effects);
       return absl::OkStatus();
     }
-    case wire::SystemMessage::NAME_SYNC: {
-      for (auto entry : message.getNameSync()) {
-        const std::string name = entry.getName().cStr();
-        const Pid pid = get_pid(entry.getPid());
-        if (auto refusal = refused(name, pid)) return *refusal;
-        commit_locked(name, pid, effects);
+    case wire::SystemMessage::NAME_SYNC:
+    case wire::SystemMessage::NAME_COMMITS: {
+      // All or nothing: every entry is checked before any is applied.
+      const auto entries = message.isNameSync() ? message.getNameSync() : message.getNameCommits();
+      for (auto entry : entries) {
+        if (auto refusal = refused(entry.getName().cStr(), get_pid(entry.getPid()))) {
+          return *refusal;
+        }
       }
+      for (auto entry : entries)
+        commit_locked(entry.getName().cStr(), get_pid(entry.getPid()), effects);
       return absl::OkStatus();
     }
   }

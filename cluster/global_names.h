@@ -14,12 +14,15 @@
 //
 // Thread-safety: any method from any thread; register_name blocks until the claim is decided (at
 // most `claim_timeout`), so never on the transport's handler thread, which delivers the answers.
-// What a node sends about names leaves in the order its table changed (send_mutex_ is held from
-// change to send). Lock order: send_mutex_, then mutex_; hooks run with at most send_mutex_ held
-// (up_nodes with none).
+// Commits and releases for every node leave in the order the table changed, in batches: one
+// thread at a time sends what is queued, and what other threads queue meanwhile goes in its next
+// batch. Messages to one node leave in the order their changes were made (send_mutex_ is held
+// from change to send). Lock order: send_mutex_, then mutex_, then outbox_mutex_; hooks run with
+// at most send_mutex_ held (up_nodes and the broadcasts' sends with none).
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -58,10 +61,11 @@ class GlobalNames {
 
   GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
 
-  // Registers `name` for `pid` (an actor of this node). AlreadyExists naming the holder if
-  // another pid has it or the home reserved it for another; DeadlineExceeded if the home neither
-  // answered nor went down in time (one that goes down is replaced by the next home);
-  // InvalidArgument for an empty name or a pid of another node.
+  // Registers `name` for `pid` (an actor of this node); OK once the name is committed here and
+  // the commit sent to every node up. AlreadyExists naming the holder if another pid has it or
+  // the home reserved it for another; DeadlineExceeded if the home neither answered nor went
+  // down in time (one that goes down is replaced by the next home); InvalidArgument for an empty
+  // name or a pid of another node.
   absl::Status register_name(const std::string& name, Pid pid);
   // NotFound if the name is not registered.
   absl::Status unregister_name(std::string_view name);
@@ -90,11 +94,19 @@ class GlobalNames {
     bool granted = false;
     std::optional<Pid> denied_by;  // the holder a deny named
   };
-  // What a change of the table makes this node do once mutex_ is released: messages to send
-  // (to one node, or to every node up when the target is 0), watches to start or end, and local
-  // actors to tell they lost a name (name, loser, winner).
+  // A commit or release for every node up, queued in the order the table changed.
+  struct Broadcast {
+    bool commit = false;
+    std::string name;
+    Pid pid;
+  };
+  // What a change of the table makes this node do once mutex_ is released: messages to send to
+  // one node, commits and releases for every node, watches to start or end, and local actors to
+  // tell they lost a name (name, loser, winner).
   struct Effects {
     std::vector<std::pair<uint32_t, std::string>> sends;
+    std::vector<Broadcast> broadcasts;
+    bool registration = false;  // the broadcasts hold the commit of a register_name
     std::vector<std::tuple<std::string, Pid, bool>> watches;
     std::vector<std::tuple<std::string, Pid, Pid>> lost;
   };
@@ -107,10 +119,14 @@ class GlobalNames {
   std::optional<absl::Status> route_locked(uint64_t& id, const std::string& name, Pid pid,
                                            uint32_t home, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // register_name but for the sending of its commit: sets `ticket` once it queues the commit.
+  absl::Status claim(const std::string& name, Pid pid, uint64_t& ticket)
+      ABSL_LOCKS_EXCLUDED(send_mutex_, mutex_);
   // Waits until claim `id` is answered or `deadline` passes: false if it must go to a new home.
   bool await_answer(uint64_t id, Clock::time_point deadline) ABSL_LOCKS_EXCLUDED(mutex_);
-  // Ends claim `id` as its answer (or lack of one) says: commits it, or tells the home to let go.
-  absl::Status finish(uint64_t id) ABSL_LOCKS_EXCLUDED(mutex_);
+  // Ends claim `id` as its answer (or lack of one) says: commits it (and sets `ticket`), or tells
+  // the home to let go.
+  absl::Status finish(uint64_t id, uint64_t& ticket) ABSL_LOCKS_EXCLUDED(mutex_);
   // Applies a commit; the lower pid wins a conflict. False if `pid` lost one.
   bool commit_locked(const std::string& name, Pid pid, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -123,9 +139,20 @@ class GlobalNames {
   // Handles one decoded system message from node `from`.
   absl::Status apply_locked(uint32_t from, const wire::SystemMessage::Reader& message,
                             Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  // Carries out `effects`.
-  void perform(Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mutex_)
+  // Carries out `effects`, but for the broadcasts, which it queues: flush(the ticket returned)
+  // sends them, once send_mutex_ is released.
+  uint64_t perform(Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mutex_)
       ABSL_LOCKS_EXCLUDED(mutex_);
+  // Returns once every broadcast queued up to `ticket` (0: none) has been sent to every node up:
+  // by this thread, which then sends all that is queued, or by one already sending. A thread
+  // that sends first waits up to kLinger while registrations under way may queue their commits.
+  void flush(uint64_t ticket) ABSL_LOCKS_EXCLUDED(send_mutex_, mutex_, outbox_mutex_);
+  // The messages that carry `batch` in order: runs of commits as nameCommits lists of up to
+  // kCommitsPerMessage (a lone one as nameCommit), each release as nameRelease.
+  static std::vector<std::string> broadcast_messages(const std::vector<Broadcast>& batch);
+
+  static constexpr size_t kCommitsPerMessage = 256;
+  static constexpr std::chrono::milliseconds kLinger{2};
 
   const uint32_t self_;
   const absl::Duration claim_timeout_;
@@ -139,6 +166,15 @@ class GlobalNames {
   uint64_t next_claim_ ABSL_GUARDED_BY(mutex_) = 1;
   // Counts node_down calls: a claim routed on a view read before one is routed again.
   uint64_t downs_ ABSL_GUARDED_BY(mutex_) = 0;
+
+  Mutex outbox_mutex_;
+  CondVar outbox_changed_;  // queued, sent, or a registration ended
+  std::vector<Broadcast> outbox_ ABSL_GUARDED_BY(outbox_mutex_);  // queued, not yet sent
+  uint64_t queued_ ABSL_GUARDED_BY(outbox_mutex_) = 0;  // broadcasts queued since the start
+  uint64_t sent_ ABSL_GUARDED_BY(outbox_mutex_) = 0;    // of which sent
+  bool flushing_ ABSL_GUARDED_BY(outbox_mutex_) = false;
+  // register_name calls under way that have not yet queued a commit (and may).
+  int registering_ ABSL_GUARDED_BY(outbox_mutex_) = 0;
 };
 
 }  // namespace bossa

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -125,6 +126,29 @@ class NameNetwork {
     this->node(viewer).node_up(node);
   }
 
+  // While held, a thread of node `from` that sends waits in the send (as on a full link).
+  void hold_sends(uint32_t from) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    held_from_ = from;
+  }
+  // Waits until a thread waits in a held send.
+  void await_held_send() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ASSERT_TRUE(queued_.wait_for(lock, std::chrono::seconds(10), [&] { return held_ > 0; }));
+  }
+  void release_sends() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_from_ = 0;
+    }
+    queued_.notify_all();
+  }
+  size_t queued(uint32_t from, uint32_t to) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::count_if(queue_.begin(), queue_.end(),
+                         [&](const Queued& m) { return m.from == from && m.to == to; });
+  }
+
   // Waits until a message from `from` to `to` is queued.
   void await_queued(uint32_t from, uint32_t to) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -197,7 +221,13 @@ class NameNetwork {
 
   void enqueue(uint32_t from, uint32_t to, std::string payload) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (held_from_ == from) {
+        ++held_;
+        queued_.notify_all();
+        queued_.wait(lock, [&] { return held_from_ != from; });
+        --held_;
+      }
       if (cut_.contains({from, to})) return;
       queue_.push_back(Queued{from, to, std::move(payload)});
     }
@@ -211,6 +241,8 @@ class NameNetwork {
   std::set<std::pair<uint32_t, uint32_t>> cut_;     // (from, to) pairs that cannot talk
   std::set<std::pair<uint32_t, uint32_t>> hidden_;  // (viewer, node): viewer thinks node is down
   std::vector<Lost> lost_;
+  uint32_t held_from_ = 0;  // the node whose sends wait, or 0
+  int held_ = 0;            // threads waiting in a held send
 };
 
 constexpr uint32_t kA = 1, kB = 2, kM = 3;
@@ -238,6 +270,17 @@ std::string commit_payload(const std::string& name, Pid pid) {
   entry.setName(name);
   entry.initPid().setNode(pid.node);
   entry.getPid().setSerial(pid.serial);
+  return capnp_frame::write(message);
+}
+std::string commits_payload(const std::vector<std::pair<std::string, Pid>>& entries) {
+  capnp::MallocMessageBuilder message;
+  auto list = message.initRoot<wire::SystemMessage>().initNameCommits(
+      static_cast<unsigned>(entries.size()));
+  for (unsigned i = 0; i < entries.size(); ++i) {
+    list[i].setName(entries[i].first);
+    list[i].initPid().setNode(entries[i].second.node);
+    list[i].getPid().setSerial(entries[i].second.serial);
+  }
   return capnp_frame::write(message);
 }
 std::string claim_payload(uint64_t claim, const std::string& name, Pid pid) {
@@ -386,6 +429,39 @@ TEST(GlobalNames, ClaimantsWithDifferentViewsBothCommitAndTheLowerPidWinsEverywh
   EXPECT_EQ(net.lost(), (std::vector<NameNetwork::Lost>{{kB, name, b, a}}));
 }
 
+TEST(GlobalNames, CommitsQueuedWhileOneIsSentLeaveTogether) {
+  NameNetwork net({kA, kB});
+  std::vector<std::string> names;
+  for (int i = 0; i < 3; ++i) names.push_back(name_homed({{{kA, kB}, kA}}, i));  // A decides
+  net.hold_sends(kA);
+  auto first = std::async(std::launch::async, [&] {
+    return net.node(kA).register_name(names[0], Pid{kA, 5});
+  });
+  net.await_held_send();  // the first commit is on its way
+  auto second = std::async(std::launch::async, [&] {
+    return net.node(kA).register_name(names[1], Pid{kA, 6});
+  });
+  auto third = std::async(std::launch::async, [&] {
+    return net.node(kA).register_name(names[2], Pid{kA, 7});
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (const std::string& name : {names[1], names[2]}) {
+    while (!net.node(kA).whereis(name).has_value()) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << name << " never committed";
+      std::this_thread::yield();
+    }
+  }
+  // A commit is queued before its registrant lets go of the node's send lock, which this takes.
+  ASSERT_TRUE(absl::IsNotFound(net.node(kA).unregister_name("nobody")));
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
+      << "returned before its commit was sent";
+  net.release_sends();
+  for (auto* registered : {&first, &second, &third}) EXPECT_TRUE(registered->get().ok());
+  EXPECT_EQ(net.queued(kA, kB), 2u) << "the second and third commits share a message";
+  net.deliver_all();
+  for (const std::string& name : names) EXPECT_TRUE(net.node(kB).whereis(name).has_value()) << name;
+}
+
 TEST(GlobalNames, ANodeGoingDownTakesItsNamesAlong) {
   NameNetwork net({kA, kB, kM});
   auto a_claims =
@@ -447,6 +523,9 @@ TEST(GlobalNames, NamesAreTakenOnlyFromTheNodeOfThePidTheyName) {
       absl::IsInvalidArgument(net.node(kA).on_system(kB, claim_payload(7, "", b), DecodeLimits{})));
   EXPECT_TRUE(
       absl::IsInvalidArgument(net.node(kA).on_system(kB, commit_payload("", b), DecodeLimits{})));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      net.node(kA).on_system(kB, commits_payload({{"y", b}, {"x", m}}), DecodeLimits{})));
+  EXPECT_FALSE(net.node(kA).whereis("y").has_value()) << "a list with a culprit is refused whole";
   net.deliver_all();
   EXPECT_FALSE(net.node(kA).whereis("x").has_value());
   // A grant from a node that is not the claim's home does not decide it.

@@ -66,5 +66,6 @@ struct SystemMessage {
     nameCommit @5 :NameEntry;   # to every node: the claimant won, the name is registered
     nameRelease @6 :NameEntry;  # to every node: unregistered; to the home: the claimant gave up
     nameSync @7 :List(NameEntry);  # to a node that came up: the names the sender's actors hold
+    nameCommits @8 :List(NameEntry);  # to every node: several commits at once, in order
   }
 }

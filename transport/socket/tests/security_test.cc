@@ -231,6 +231,30 @@ TEST(Authenticator, AnUnknownKeyADeniedAddressAndAnotherDomainAreRefused) {
   }
 }
 
+// With ipv6 a wildcard listener is dual-stack: an IPv4 client arrives as ::ffff:127.0.0.1, and
+// the rules written for 127.0.0.1 must hold for it all the same.
+TEST(Authenticator, AddressRulesHoldForIpv4ClientsOfADualStackListener) {
+  Context ctx(1);
+  LogLines log(ctx);
+  Keys k;
+  auto auth = std::make_shared<Authenticator>();
+  auth->allow_any_curve("");
+  auth->deny_address("", "127.0.0.1");
+  ctx.set_authenticator(auth);
+  Socket server(ctx, SocketType::kPull);
+  make_curve_server(server, k);
+  ASSERT_TRUE(server.set(Option::kIpv6, 1).ok());
+  ASSERT_TRUE(server.bind("tcp://*:*").ok());
+  const std::string bound = server.last_endpoint();
+  const std::string port = bound.substr(bound.rfind(':') + 1);
+  Socket client(ctx, SocketType::kPush);
+  make_curve_client(client, k, k.server.public_key);
+  ASSERT_TRUE(client.connect("tcp://127.0.0.1:" + port).ok());
+  ASSERT_TRUE(testing::eventually([&] { return server.stats().protocol_errors > 0; }));
+  EXPECT_TRUE(testing::eventually([&] { return log.contains("address denied"); }));
+  EXPECT_EQ(server.stats().connections_established, 0u);
+}
+
 TEST(Authenticator, AClientWithTheWrongServerKeyNeverConnects) {
   Context ctx(1);
   LogLines log(ctx);

@@ -206,7 +206,7 @@ std::string StreamEngine<Stream>::peer_address() {
   if constexpr (std::is_same_v<Stream, TcpStream>) {
     boost::system::error_code ec;
     auto ep = stream_.remote_endpoint(ec);
-    if (!ec) return ep.address().to_string();
+    if (!ec) return unmapped(ep.address()).to_string();
   }
   return {};
 }
@@ -355,6 +355,13 @@ void StreamEngine<Stream>::shutdown() {
     }
   }
   if (auto on_closed = std::exchange(cfg_.on_closed, nullptr)) on_closed(was_active);
+}
+
+boost::asio::ip::address unmapped(const boost::asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+  }
+  return address;
 }
 
 template class StreamEngine<TcpStream>;

@@ -63,6 +63,11 @@ class Engine : public EngineHook {
 using TcpStream = boost::asio::ip::tcp::socket;
 using IpcStream = boost::asio::local::stream_protocol::socket;
 
+// A peer's IP address as authenticators and log lines see it: an IPv4 client of a dual-stack
+// listener (ipv6) arrives as ::ffff:a.b.c.d and is named a.b.c.d, so that address rules written
+// for IPv4 hold whatever the listener's family.
+boost::asio::ip::address unmapped(const boost::asio::ip::address& address);
+
 template <typename Stream>
 class StreamEngine final : public Engine,
                            public std::enable_shared_from_this<StreamEngine<Stream>> {

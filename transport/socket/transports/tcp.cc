@@ -25,9 +25,10 @@ struct StreamTraits<tcp> {
     boost::system::error_code ec;
     tcp::endpoint remote = s.remote_endpoint(ec);
     if (ec) return fallback;
-    const std::string host = remote.address().to_string();
-    return absl::StrCat("tcp://", remote.address().is_v6() ? absl::StrCat("[", host, "]") : host,
-                        ":", remote.port());
+    const boost::asio::ip::address address = unmapped(remote.address());
+    const std::string host = address.to_string();
+    return absl::StrCat("tcp://", address.is_v6() ? absl::StrCat("[", host, "]") : host, ":",
+                        remote.port());
   }
   static void cancel(Resolver& r) { r.cancel(); }
   // A numeric address is connected at once; a host name goes through the resolver's thread

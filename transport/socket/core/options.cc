@@ -173,14 +173,16 @@ absl::Status Options::set(Option option, std::string_view value) {
   switch (option) {
     case Option::kPlainUsername:
     case Option::kPlainPassword:
-      if (value.size() > 255) {
+      // libzmq refuses an empty value too (EINVAL); clearing the mechanism through it would turn
+      // a PLAIN server into a NULL one that lets everyone in. A PLAIN server stays one.
+      if (value.empty() || value.size() > 255) {
         return absl::InvalidArgumentError(absl::StrCat("option ", std::string(option_name(option)),
                                                        ": ", value.size(),
-                                                       " octets, at most 255 allowed"));
+                                                       " octets, expected 1 to 255"));
       }
       (option == Option::kPlainUsername ? plain_username : plain_password) = std::string(value);
-      as_server = false;
-      mechanism = value.empty() ? Security::kNull : Security::kPlain;
+      if (mechanism != Security::kPlain) as_server = false;
+      mechanism = Security::kPlain;
       return absl::OkStatus();
     case Option::kCurvePublickey:
     case Option::kCurveSecretkey:

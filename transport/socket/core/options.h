@@ -52,8 +52,8 @@ enum class Option {
   // Security (docs/socket-engine.md "Security"). A socket is a NULL, PLAIN or CURVE client or
   // server; the options below switch it as libzmq's do, for connections made afterwards.
   kPlainServer,     // bool: 1 = PLAIN server; 0 = back to NULL
-  kPlainUsername,   // string: PLAIN client user name (sets PLAIN client; empty = back to NULL)
-  kPlainPassword,   // string: PLAIN client password (sets PLAIN client; empty = back to NULL)
+  kPlainUsername,   // string, 1-255 octets: PLAIN client user name (sets PLAIN client)
+  kPlainPassword,   // string, 1-255 octets: PLAIN client password (sets PLAIN client)
   kCurveServer,     // bool: 1 = CURVE server (needs curve_secretkey); 0 = back to NULL
   kCurvePublickey,  // key: this side's long-term public key (CURVE client)
   kCurveSecretkey,  // key: this side's long-term secret key (CURVE client and server)

@@ -19,11 +19,6 @@ TEST(SecurityOptions, SwitchTheMechanismAsLibzmqsDo) {
   ASSERT_TRUE(s.set(Option::kPlainServer, 1).ok());
   EXPECT_EQ(*s.get_int(Option::kMechanism), 1);
   EXPECT_EQ(*s.get_int(Option::kPlainServer), 1);
-  ASSERT_TRUE(s.set(Option::kPlainUsername, "admin").ok());
-  EXPECT_EQ(*s.get_int(Option::kPlainServer), 0);  // a user name makes it a PLAIN client
-  EXPECT_EQ(*s.get_string(Option::kPlainUsername), "admin");
-  ASSERT_TRUE(s.set(Option::kPlainUsername, "").ok());
-  EXPECT_EQ(*s.get_int(Option::kMechanism), 0);
   ASSERT_TRUE(s.set(Option::kCurveServer, 1).ok());
   EXPECT_EQ(*s.get_int(Option::kMechanism), 2);
   EXPECT_EQ(*s.get_int(Option::kCurveServer), 1);
@@ -31,6 +26,39 @@ TEST(SecurityOptions, SwitchTheMechanismAsLibzmqsDo) {
   ASSERT_TRUE(s.set(Option::kCurveServer, 0).ok());
   EXPECT_EQ(*s.get_int(Option::kMechanism), 0);
   EXPECT_FALSE(s.set(Option::kMechanism, 1).ok());  // read-only
+}
+
+TEST(SecurityOptions, AUserNameMakesAPlainClientAndNeverTurnsAPlainServerIntoAnother) {
+  Context ctx(1);
+  Socket client(ctx, SocketType::kDealer);
+  ASSERT_TRUE(client.set(Option::kPlainUsername, "admin").ok());
+  EXPECT_EQ(*client.get_int(Option::kMechanism), 1);
+  EXPECT_EQ(*client.get_int(Option::kPlainServer), 0);
+  EXPECT_EQ(*client.get_string(Option::kPlainUsername), "admin");
+  Socket server(ctx, SocketType::kDealer);
+  ASSERT_TRUE(server.set(Option::kPlainServer, 1).ok());
+  ASSERT_TRUE(server.set(Option::kPlainPassword, "secret").ok());
+  EXPECT_EQ(*server.get_int(Option::kPlainServer), 1);
+  EXPECT_EQ(*server.get_int(Option::kMechanism), 1);
+}
+
+// An empty value is refused, as libzmq's EINVAL: it used to clear the mechanism, turning a PLAIN
+// server silently into a NULL one that lets every client in.
+TEST(SecurityOptions, AnEmptyUserNameOrPasswordIsRefusedAndLeavesAPlainServerAlone) {
+  Context ctx(1);
+  Socket s(ctx, SocketType::kDealer);
+  ASSERT_TRUE(s.set(Option::kPlainServer, 1).ok());
+  for (Option o : {Option::kPlainUsername, Option::kPlainPassword}) {
+    absl::Status st = s.set(o, "");
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(st.message().find(o == Option::kPlainUsername ? "plain_username" : "plain_password"),
+              std::string::npos)
+        << st;
+    EXPECT_EQ(*s.get_int(Option::kMechanism), 1);
+    EXPECT_EQ(*s.get_int(Option::kPlainServer), 1);
+  }
+  EXPECT_FALSE(s.set(Option::kPlainUsername, std::string(256, 'u')).ok());
+  EXPECT_EQ(*s.get_int(Option::kPlainServer), 1);
 }
 
 TEST(SecurityOptions, KeysAreTakenRawOrAsZ85AndReadBackAsZ85) {

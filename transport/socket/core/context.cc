@@ -53,7 +53,7 @@ void Context::authenticate(ZapRequest request, std::function<void(zmtp::AuthRepl
     authenticator = authenticator_;
     if (!authenticator && !ios_.empty() &&
         inproc_.is_bound(std::string(kZapEndpoint.substr(std::string_view("inproc://").size())))) {
-      if (!zap_) zap_ = std::make_shared<ZapClient>(*this, *ios_.front());
+      if (!zap_) zap_ = std::make_shared<ZapClient>(*this, *ios_.front(), zap_limits_);
       zap = zap_;
     }
   }
@@ -64,6 +64,11 @@ void Context::authenticate(ZapRequest request, std::function<void(zmtp::AuthRepl
   } else {
     done(zmtp::AuthReply{false, "500", "no authenticator", ""});
   }
+}
+
+void Context::set_zap_limits(ZapLimits limits) {
+  MutexLock lock(auth_mu_);
+  zap_limits_ = limits;
 }
 
 boost::asio::io_context* Context::next_io() {

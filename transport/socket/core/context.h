@@ -24,11 +24,10 @@
 #include "absl/base/thread_annotations.h"
 #include "base/mutex.h"
 #include "transport/socket/core/authenticator.h"
+#include "transport/socket/core/zap_client.h"
 #include "transport/socket/transports/inproc.h"
 
 namespace bossa::socket {
-
-class ZapClient;
 
 class Context {
  public:
@@ -56,6 +55,9 @@ class Context {
   // inproc://zeromq.zap.01, else refused with "no authenticator". `done` runs exactly once
   // (at once, or later on an I/O thread), unless the context is destroyed first.
   void authenticate(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
+  // How long a ZAP request may wait and how many at once (zap_client.h); applies from the next
+  // ZAP client made, i.e. set it before the first handshake that asks a ZAP handler.
+  void set_zap_limits(ZapLimits limits);
 
  private:
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
@@ -68,6 +70,7 @@ class Context {
   Mutex auth_mu_;
   std::shared_ptr<Authenticator> authenticator_ ABSL_GUARDED_BY(auth_mu_);
   std::shared_ptr<ZapClient> zap_ ABSL_GUARDED_BY(auth_mu_);
+  ZapLimits zap_limits_ ABSL_GUARDED_BY(auth_mu_);
   Mutex log_mu_;
   std::function<void(std::string_view)> log_sink_ ABSL_GUARDED_BY(log_mu_);
 };

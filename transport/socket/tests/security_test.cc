@@ -2,7 +2,10 @@
 // rule (none installed = every client refused) and the peer's authenticated identity.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/keys.h"
@@ -325,6 +328,170 @@ TEST(ZapHandler, DecidesWhenNoAuthenticatorIsSetAndNamesTheUser) {
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)[0], "hello");
   EXPECT_EQ(*server.message_property(*m, "User-Id"), "alice");
+}
+
+// A ZAP handler that answers by hand: a ROUTER at inproc://zeromq.zap.01, so that a test can
+// leave a request unanswered, answer out of order or answer twice.
+class ZapRouter {
+ public:
+  explicit ZapRouter(Context& ctx) : socket_(ctx, SocketType::kRouter) {
+    EXPECT_TRUE(socket_.bind("inproc://zeromq.zap.01").ok());
+    EXPECT_TRUE(socket_.set(Option::kRcvtimeo, 10000).ok());
+  }
+  // The next request: routing id, "", "1.0", request id, domain, address, identity, mechanism,
+  // credentials.
+  Message next() {
+    absl::StatusOr<Message> m = socket_.recv();
+    EXPECT_TRUE(m.ok()) << m.status();
+    if (!m.ok()) return {};
+    EXPECT_EQ(m->size(), 9u);
+    return *std::move(m);
+  }
+  void reply(const Message& request, std::string_view id, std::string_view code,
+             std::string_view text) {
+    ASSERT_TRUE(
+        socket_.send(Message{request[0].view(), "", "1.0", id, code, text, "user", ""}).ok());
+  }
+  void reply(const Message& request, std::string_view code, std::string_view text) {
+    reply(request, request[3].view(), code, text);
+  }
+  Socket& socket() { return socket_; }
+
+ private:
+  Socket socket_;
+};
+
+// A CURVE server bound on tcp loopback that waits long for a handshake, and a client of it.
+struct ZapPair {
+  ZapPair(Context& ctx, const Keys& k)
+      : server(ctx, SocketType::kPull), client(ctx, SocketType::kPush) {
+    make_curve_server(server, k);
+    EXPECT_TRUE(server.set(Option::kHandshakeIvl, 60000).ok());
+    EXPECT_TRUE(server.set(Option::kRcvtimeo, 10000).ok());
+    EXPECT_TRUE(server.bind("tcp://127.0.0.1:*").ok());
+    make_curve_client(client, k, k.server.public_key);
+    EXPECT_TRUE(client.set(Option::kReconnectIvl, 60000).ok());
+    EXPECT_TRUE(client.set(Option::kLinger, 0).ok());  // "hello" may never go
+    EXPECT_TRUE(client.connect(server.last_endpoint()).ok());
+    EXPECT_TRUE(client.send("hello").ok());
+  }
+  Socket server;
+  Socket client;
+};
+
+TEST(ZapHandler, ARequestLeftUnansweredIsRefusedOnceItsTimeoutPasses) {
+  Context ctx(1);
+  LogLines log(ctx);
+  ctx.set_zap_limits(ZapLimits{std::chrono::milliseconds(200)});
+  ZapRouter handler(ctx);
+  Keys k;
+  const auto start = std::chrono::steady_clock::now();
+  ZapPair pair(ctx, k);
+  Message request = handler.next();
+  ASSERT_EQ(request.size(), 9u);
+  // No other request comes (the client waits a minute to reconnect): the timer alone refuses it.
+  ASSERT_TRUE(testing::eventually([&] { return log.contains("the ZAP handler did not answer"); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(pair.server.stats().connections_established, 0u);
+  // An answer after that finds nothing waiting.
+  handler.reply(request, "200", "OK");
+  EXPECT_TRUE(testing::eventually([&] { return log.contains("which is not waiting"); }));
+  EXPECT_EQ(pair.server.stats().connections_established, 0u);
+}
+
+TEST(ZapHandler, Status300400And500RefuseTheClientWithTheirText) {
+  for (const char* code : {"300", "400", "500"}) {
+    Context ctx(1);
+    LogLines log(ctx);
+    ZapRouter handler(ctx);
+    Keys k;
+    ZapPair pair(ctx, k);
+    Message request = handler.next();
+    ASSERT_EQ(request.size(), 9u);
+    const std::string text = absl::StrCat("go away ", code);
+    handler.reply(request, code, text);
+    ASSERT_TRUE(testing::eventually([&] { return log.contains("client refused: " + text); }))
+        << code;
+    EXPECT_EQ(pair.server.stats().connections_established, 0u);
+  }
+}
+
+TEST(ZapHandler, AReplyToAnUnknownRequestOrAMalformedOneIsDroppedAndTheRightOneCounts) {
+  Context ctx(1);
+  LogLines log(ctx);
+  ZapRouter handler(ctx);
+  Keys k;
+  ZapPair pair(ctx, k);
+  Message request = handler.next();
+  ASSERT_EQ(request.size(), 9u);
+  handler.reply(request, "12345678", "200", "OK");
+  ASSERT_TRUE(testing::eventually([&] { return log.contains("which is not waiting"); }));
+  handler.reply(request, "999", "strange");  // no such status
+  ASSERT_TRUE(handler.socket().send(Message{request[0].view(), "", "2.0", request[3].view()}).ok());
+  ASSERT_TRUE(handler.socket()
+                  .send(Message{request[0].view(), "", "1.0", "not a number", "200", "", "", ""})
+                  .ok());
+  ASSERT_TRUE(testing::eventually([&] {
+    int malformed = 0;
+    for (const std::string& line : log.lines()) {
+      if (line.find("a malformed ZAP reply was dropped") != std::string::npos) ++malformed;
+    }
+    return malformed == 3;
+  }));
+  EXPECT_EQ(pair.server.stats().connections_established, 0u);
+  handler.reply(request, "200", "OK");
+  absl::StatusOr<Message> m = pair.server.recv();
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)[0], "hello");
+}
+
+// Requests from one address past its share push out that address's oldest, never another's.
+TEST(ZapHandler, OneAddressCannotPushOutAnothersRequests) {
+  Context ctx(1);
+  LogLines log(ctx);
+  ctx.set_zap_limits(ZapLimits{std::chrono::seconds(60), 3, 2});
+  ZapRouter handler(ctx);
+  Keys k;
+  Socket server(ctx, SocketType::kPull);
+  make_curve_server(server, k);
+  ASSERT_TRUE(server.set(Option::kHandshakeIvl, 60000).ok());
+  ASSERT_TRUE(server.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(server.bind(testing::bind_endpoint(testing::Transport::kIpc)).ok());
+  const std::string ipc = server.last_endpoint();
+  ASSERT_TRUE(server.bind("tcp://127.0.0.1:*").ok());
+  const std::string tcp = server.last_endpoint();
+  auto connect = [&](Socket& s, const std::string& to, std::string_view body) {
+    make_curve_client(s, k, k.server.public_key);
+    ASSERT_TRUE(s.set(Option::kReconnectIvl, 60000).ok());
+    ASSERT_TRUE(s.set(Option::kLinger, 0).ok());
+    ASSERT_TRUE(s.connect(to).ok());
+    ASSERT_TRUE(s.send(body).ok());
+  };
+  Socket local(ctx, SocketType::kPush);  // ipc: address ""
+  ASSERT_NO_FATAL_FAILURE(connect(local, ipc, "local"));
+  Message first = handler.next();
+  ASSERT_EQ(first.size(), 9u);
+  ASSERT_EQ(first[5], "");
+  std::vector<std::unique_ptr<Socket>> remote;  // tcp: address 127.0.0.1
+  for (int i = 0; i < 4; ++i) {
+    remote.push_back(std::make_unique<Socket>(ctx, SocketType::kPush));
+    ASSERT_NO_FATAL_FAILURE(connect(*remote.back(), tcp, "remote"));
+    EXPECT_EQ(handler.next()[5], "127.0.0.1");
+  }
+  // Two of the four remote ones were pushed out, by their own address's cap.
+  ASSERT_TRUE(testing::eventually([&] {
+    int pushed = 0;
+    for (const std::string& line : log.lines()) {
+      if (line.find("client refused: too many ZAP requests waiting") != std::string::npos) {
+        ++pushed;  // the server's line (the client logs one of its own)
+      }
+    }
+    return pushed == 2;
+  }));
+  handler.reply(first, "200", "OK");
+  absl::StatusOr<Message> m = server.recv();
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ((*m)[0], "local");
 }
 
 }  // namespace

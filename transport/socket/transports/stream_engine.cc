@@ -215,11 +215,14 @@ template <typename Stream>
 void StreamEngine<Stream>::start_auth(zmtp::AuthRequest request) {
   ZapRequest zap{cfg_.options.zap_domain, peer_address(), cfg_.options.routing_id,
                  std::move(request)};
-  auto self = this->shared_from_this();
-  cfg_.core->context().authenticate(std::move(zap), [self](zmtp::AuthReply reply) {
-    boost::asio::post(self->stream_.get_executor(),
-                      [self, reply = std::move(reply)] { self->on_auth_reply(reply); });
-  });
+  // A weak reference: a connection closed while its request waits is not kept alive by it.
+  std::weak_ptr<StreamEngine> weak = this->shared_from_this();
+  cfg_.core->context().authenticate(
+      std::move(zap), [weak, executor = stream_.get_executor()](zmtp::AuthReply reply) {
+        boost::asio::post(executor, [weak, reply = std::move(reply)] {
+          if (auto self = weak.lock()) self->on_auth_reply(reply);
+        });
+      });
 }
 
 template <typename Stream>

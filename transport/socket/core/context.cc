@@ -23,6 +23,7 @@ Context::~Context() {
   std::shared_ptr<ZapClient> zap;
   {
     MutexLock lock(auth_mu_);
+    stopping_ = true;
     zap = std::move(zap_);
   }
   if (zap) zap->stop();
@@ -50,6 +51,11 @@ void Context::authenticate(ZapRequest request, std::function<void(zmtp::AuthRepl
   std::shared_ptr<ZapClient> zap;
   {
     MutexLock lock(auth_mu_);
+    if (stopping_) {
+      lock.unlock();
+      done(zmtp::AuthReply{false, "500", "the context is shutting down", ""});
+      return;
+    }
     authenticator = authenticator_;
     if (!authenticator && !ios_.empty() &&
         inproc_.is_bound(std::string(kZapEndpoint.substr(std::string_view("inproc://").size())))) {

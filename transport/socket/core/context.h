@@ -52,8 +52,9 @@ class Context {
   // The in-process authenticator of PLAIN and CURVE servers (authenticator.h); null removes it.
   void set_authenticator(std::shared_ptr<Authenticator> authenticator);
   // Decides a handshake: by the authenticator, else by the ZAP handler at
-  // inproc://zeromq.zap.01, else refused with "no authenticator". `done` runs exactly once
-  // (at once, or later on an I/O thread), unless the context is destroyed first.
+  // inproc://zeromq.zap.01, else refused with "no authenticator"; refused with "the context is
+  // shutting down" once its destructor has begun. `done` runs exactly once (at once, or later on
+  // an I/O thread), unless the context is destroyed first.
   void authenticate(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
   // How long a ZAP request may wait and how many at once (zap_client.h); applies from the next
   // ZAP client made, i.e. set it before the first handshake that asks a ZAP handler.
@@ -71,6 +72,7 @@ class Context {
   std::shared_ptr<Authenticator> authenticator_ ABSL_GUARDED_BY(auth_mu_);
   std::shared_ptr<ZapClient> zap_ ABSL_GUARDED_BY(auth_mu_);
   ZapLimits zap_limits_ ABSL_GUARDED_BY(auth_mu_);
+  bool stopping_ ABSL_GUARDED_BY(auth_mu_) = false;  // the destructor has begun
   Mutex log_mu_;
   std::function<void(std::string_view)> log_sink_ ABSL_GUARDED_BY(log_mu_);
 };

@@ -26,13 +26,26 @@ ZapClient::ZapClient(Context& context, boost::asio::io_context& io, ZapLimits li
 
 ZapClient::~ZapClient() = default;
 
+bool ZapClient::stopped() const {
+  MutexLock lock(mu_);
+  return stopped_;
+}
+
 void ZapClient::request(ZapRequest request, std::function<void(zmtp::AuthReply)> done) {
+  if (stopped()) {
+    done(refused("the context is shutting down"));
+    return;
+  }
   boost::asio::post(
       io_, [self = shared_from_this(), request = std::move(request),
             done = std::move(done)]() mutable { self->send(std::move(request), std::move(done)); });
 }
 
 void ZapClient::send(ZapRequest request, std::function<void(zmtp::AuthReply)> done) {
+  if (stopped()) {
+    done(refused("the context is shutting down"));
+    return;
+  }
   if (!dealer_) {
     dealer_ = std::make_unique<Socket>(context_, SocketType::kDealer);
     (void)dealer_->set(Option::kLinger, 0);
@@ -141,6 +154,10 @@ void ZapClient::on_reply(const Message& m) {
 }
 
 void ZapClient::stop() {
+  {
+    MutexLock lock(mu_);
+    stopped_ = true;
+  }
   std::promise<void> stopped;
   boost::asio::post(io_, [this, &stopped] {
     expiry_.cancel();

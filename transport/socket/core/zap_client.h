@@ -10,7 +10,8 @@
 // past either, the oldest request of that address, or of the address with the most waiting, is
 // refused ("too many ZAP requests waiting"), so that one address cannot push out the others'.
 // Thread-safety: request() from any thread; stop() once, from the Context's destructor, not from
-// an I/O thread. Lifetime: shared_ptr, kept alive by its pending operations.
+// an I/O thread; a request after stop() is refused. Lifetime: shared_ptr, kept alive by its
+// pending operations.
 #pragma once
 
 #include <chrono>
@@ -25,7 +26,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "base/mutex.h"
 #include "transport/socket/core/authenticator.h"
 #include "transport/socket/core/message.h"
 
@@ -47,7 +50,8 @@ class ZapClient : public std::enable_shared_from_this<ZapClient> {
   ZapClient(Context& context, boost::asio::io_context& io, ZapLimits limits = {});
   ~ZapClient();
 
-  // Sends `request`; `done` runs once with the handler's reply, on the I/O thread.
+  // Sends `request`; `done` runs once with the handler's reply, on the I/O thread (or at once,
+  // refused, after stop()).
   void request(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
   // Closes the socket (on its thread) and forgets the requests still waiting.
   void stop();
@@ -59,6 +63,7 @@ class ZapClient : public std::enable_shared_from_this<ZapClient> {
     std::function<void(zmtp::AuthReply)> done;
   };
 
+  bool stopped() const;
   void send(ZapRequest request, std::function<void(zmtp::AuthReply)> done);
   void receive();
   void on_reply(const Message& m);
@@ -73,6 +78,8 @@ class ZapClient : public std::enable_shared_from_this<ZapClient> {
   Context& context_;
   boost::asio::io_context& io_;
   const ZapLimits limits_;
+  mutable Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   // Used on io_ only.
   std::unique_ptr<Socket> dealer_;
   boost::asio::steady_timer expiry_;

@@ -4,12 +4,14 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/keys.h"
 #include "transport/socket/core/socket.h"
+#include "transport/socket/core/zap_client.h"
 #include "transport/socket/tests/test_util.h"
 
 namespace bossa::socket {
@@ -492,6 +494,20 @@ TEST(ZapHandler, OneAddressCannotPushOutAnothersRequests) {
   absl::StatusOr<Message> m = server.recv();
   ASSERT_TRUE(m.ok()) << m.status();
   EXPECT_EQ((*m)[0], "local");
+}
+
+// A Context stops its ZAP client as it is destroyed; a request that comes after that (a
+// handshake racing the destructor) is refused at once instead of opening a socket on it.
+TEST(ZapHandler, AStoppedClientRefusesRequestsWithoutOpeningASocket) {
+  Context ctx(1);
+  auto zap = std::make_shared<ZapClient>(ctx, *ctx.next_io());
+  zap->stop();
+  std::optional<zmtp::AuthReply> reply;
+  zap->request(ZapRequest{"", "127.0.0.1", "", zmtp::AuthRequest{"PLAIN", {"admin", "secret"}}},
+               [&](zmtp::AuthReply r) { reply = std::move(r); });
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_FALSE(reply->allowed);
+  EXPECT_EQ(reply->status_text, "the context is shutting down");
 }
 
 }  // namespace

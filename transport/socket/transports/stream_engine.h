@@ -187,7 +187,7 @@ class StreamEngine final : public Engine,
   bool transforms_ = false;  // the mechanism transforms frames: set once the handshake is done
   bool refused_ = false;     // closing once control_ is written
   std::string user_id_;
-  std::string scratch_;  // a frame opened by the mechanism
+  std::string scratch_;  // a frame of up to kReadChunk octets opened by the mechanism
   zmtp::FrameDecoder decoder_;
   bool peer_v31_ = true;
   std::string greeting_in_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -224,7 +225,12 @@ bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
 template <typename Stream>
 bool StreamEngine<Stream>::on_secure_frame(const zmtp::DecodedFrame& f) {
   std::uint8_t flags = 0;
-  absl::StatusOr<std::string_view> payload = mechanism_->decode_frame(f.body, scratch_, flags);
+  // A large frame is opened into a buffer of its own that its Frame then adopts: no copy after
+  // the box is opened, and no scratch buffer left at the size of the largest frame.
+  const bool large = f.body.size() > kReadChunk;
+  std::unique_ptr<std::string> own = large ? std::make_unique<std::string>() : nullptr;
+  absl::StatusOr<std::string_view> payload =
+      mechanism_->decode_frame(f.body, large ? *own : scratch_, flags);
   if (!payload.ok()) return fail(payload.status());
   if ((flags & zmtp::kFlagCommand) != 0) {
     if (!partial_.empty()) return fail(absl::InvalidArgumentError("a command inside a message"));
@@ -233,7 +239,14 @@ bool StreamEngine<Stream>::on_secure_frame(const zmtp::DecodedFrame& f) {
     return on_command(*c);
   }
   if (!admit_frame(payload->size())) return false;
-  partial_.push_back(Frame(payload->data(), payload->size()));
+  if (large) {
+    const auto release = [](void*, void* hint) { delete static_cast<std::string*>(hint); };
+    void* data = const_cast<char*>(payload->data());
+    partial_.push_back(Frame::adopt(data, payload->size(), release, own.get()));
+    own.release();
+  } else {
+    partial_.push_back(Frame(payload->data(), payload->size()));
+  }
   if ((flags & zmtp::kFlagMore) == 0) {
     deliver(std::move(partial_));
     partial_.clear();

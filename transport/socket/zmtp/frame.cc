@@ -68,6 +68,8 @@ void append_frame(std::string& out, std::string_view body, bool more) {
 
 absl::StatusOr<std::optional<DecodedFrame>> FrameDecoder::next(std::string_view& in) {
   if (!pending_) {
+    // The last large body gathered (its frame handled by now) does not keep its room.
+    if (body_.capacity() > kMaxReserve) std::string().swap(body_);
     // Fast path: a whole header at the front of `in` and nothing carried over.
     std::string_view src = in;
     if (header_have_ > 0) {

@@ -62,7 +62,8 @@ class FrameDecoder {
   explicit FrameDecoder(FrameLimits limits) : limits_(limits) {}
 
   // Consumes octets from the front of `in` until one frame is complete (returned) or `in` is empty
-  // (nullopt). An error leaves the decoder unusable: the connection must close.
+  // (nullopt). A returned body is valid until the next call, which frees the room a body of over
+  // kMaxReserve gathered. An error leaves the decoder unusable: the connection must close.
   absl::StatusOr<std::optional<DecodedFrame>> next(std::string_view& in);
 
   void set_limits(FrameLimits limits) { limits_ = limits; }

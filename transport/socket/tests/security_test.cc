@@ -264,6 +264,32 @@ TEST(Authenticator, AnUnknownKeyADeniedAddressAndAnotherDomainAreRefused) {
   }
 }
 
+TEST(Authenticator, AClientOfAnotherMechanismIsRefusedAtTheGreeting) {
+  Context ctx(1);
+  LogLines log(ctx);
+  Keys k;
+  auto auth = std::make_shared<Authenticator>();
+  auth->allow_any_curve("");
+  auth->allow_plain("", "admin", "secret");
+  ctx.set_authenticator(auth);
+  {
+    Socket server(ctx, SocketType::kPull);
+    make_curve_server(server, k);
+    Socket client(ctx, SocketType::kPush);  // NULL
+    expect_refused(ctx, log, server, client,
+                   "peer uses the NULL mechanism, this socket uses CURVE");
+  }
+  {
+    Socket server(ctx, SocketType::kPull);
+    make_curve_server(server, k);
+    Socket client(ctx, SocketType::kPush);
+    ASSERT_TRUE(client.set(Option::kPlainUsername, "admin").ok());
+    ASSERT_TRUE(client.set(Option::kPlainPassword, "secret").ok());
+    expect_refused(ctx, log, server, client,
+                   "peer uses the PLAIN mechanism, this socket uses CURVE");
+  }
+}
+
 // With ipv6 a wildcard listener is dual-stack: an IPv4 client arrives as ::ffff:127.0.0.1, and
 // the rules written for 127.0.0.1 must hold for it all the same.
 TEST(Authenticator, AddressRulesHoldForIpv4ClientsOfADualStackListener) {

@@ -218,5 +218,66 @@ TEST(CurveMechanism, EveryCommandCutShortOrGrownIsRefused) {
           .ok());
 }
 
+// One command body from `wire`, which must hold exactly one.
+std::string only(std::string& wire) {
+  std::vector<std::string> b = bodies(wire);
+  EXPECT_EQ(b.size(), 1u);
+  return b.empty() ? std::string() : b[0];
+}
+
+TEST(CurveMechanism, AnInitiateWithAnotherConnectionsCookieIsRefused) {
+  CurvePair keys;
+  auto client_a = make_curve_mechanism({}, keys.client_config());
+  auto server_a = make_curve_mechanism({}, keys.server_config());
+  auto client_b = make_curve_mechanism({}, keys.client_config());
+  auto server_b = make_curve_mechanism({}, keys.server_config());
+  std::string to_a, to_b, back;
+  client_a->start(to_a);
+  client_b->start(to_b);
+  ASSERT_TRUE(server_a->on_command(*parse_command(only(to_a)), back).ok());
+  back.clear();
+  ASSERT_TRUE(server_b->on_command(*parse_command(only(to_b)), back).ok());
+  ASSERT_TRUE(client_b->on_command(*parse_command(only(back)), to_b).ok());
+  // B's INITIATE (its cookie from server B) at server A.
+  absl::Status s = server_a->on_command(*parse_command(only(to_b)), back);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cookie is not this connection's"), std::string::npos) << s;
+  EXPECT_FALSE(server_a->take_auth_request().has_value());
+}
+
+TEST(CurveMechanism, ASecondHelloIsRefused) {
+  CurvePair keys;
+  auto client = make_curve_mechanism({}, keys.client_config());
+  auto server = make_curve_mechanism({}, keys.server_config());
+  std::string hello, back;
+  client->start(hello);
+  const std::string body = only(hello);
+  ASSERT_TRUE(server->on_command(*parse_command(body), back).ok());
+  absl::Status s = server->on_command(*parse_command(body), back);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("unexpected command 'HELLO'"), std::string::npos) << s;
+}
+
+TEST(CurveMechanism, MessagesOutOfOrderOrReflectedBackDoNotOpen) {
+  CurvePair keys;
+  auto client = make_curve_mechanism({}, keys.client_config());
+  auto server = make_curve_mechanism({}, keys.server_config());
+  ASSERT_TRUE(handshake(*client, *server, allow).ok());
+  std::string wire;
+  client->encode_frame("first", 0, wire);
+  const std::string first = only(wire);
+  client->encode_frame("second", 0, wire);
+  const std::string second = only(wire);
+  std::string scratch;
+  std::uint8_t flags = 0;
+  // A client's box sent back to it: it is sealed for the server's side only.
+  absl::StatusOr<std::string_view> reflected = client->decode_frame(second, scratch, flags);
+  EXPECT_FALSE(reflected.ok());
+  ASSERT_TRUE(server->decode_frame(second, scratch, flags).ok());
+  absl::StatusOr<std::string_view> late = server->decode_frame(first, scratch, flags);
+  EXPECT_FALSE(late.ok());
+  EXPECT_NE(late.status().message().find("did not increase"), std::string::npos) << late.status();
+}
+
 }  // namespace
 }  // namespace bossa::zmtp

@@ -122,7 +122,8 @@ bool StreamEngine<Stream>::on_greeting() {
                                                         std::string(mechanism_->name()))));
   }
   // The greeting's as-server flag is not checked: libzmq 4.3 sends it clear from a CURVE server
-  // that connects. Two clients, or two servers, stall until handshake_ivl.
+  // that connects. Each side's role comes from its own options, so two clients, or two servers,
+  // fail at the first command the other did not expect.
   peer_v31_ = g->major > 3 || g->minor >= 1;
   state_ = State::kHandshake;
   mechanism_->start(control_);

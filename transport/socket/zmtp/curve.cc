@@ -180,7 +180,7 @@ class CurveMechanism final : public Mechanism {
     std::string data = n;
     data.append(seal(encode_metadata(own_), nonce("CurveZMQREADY---", n)));
     append_command(out, kReady, data);
-    step_ = Step::kDone;
+    finish();
     return absl::OkStatus();
   }
 
@@ -255,6 +255,15 @@ class CurveMechanism final : public Mechanism {
     plain.resize(boxed.size() - kBoxMac);
     return crypto_box_open_easy_afternm(u8(plain), u8(boxed), boxed.size(), n.data(),
                                         shared_.data()) == 0;
+  }
+
+  // The handshake is over: from now on only the shared key of the short-term pair is needed, and
+  // the secret keys are wiped so that a later leak of this process's memory cannot open this
+  // connection's past boxes with them.
+  void finish() {
+    sodium_memzero(secret_.data(), secret_.size());
+    sodium_memzero(short_secret_.data(), short_secret_.size());
+    step_ = Step::kDone;
   }
 
   absl::Status check_nonce(std::string_view n) {
@@ -391,7 +400,7 @@ class CurveMechanism final : public Mechanism {
     absl::StatusOr<Metadata> md = parse_metadata(plain);
     if (!md.ok()) return md.status();
     peer_ = *std::move(md);
-    step_ = Step::kDone;
+    finish();
     return absl::OkStatus();
   }
 

@@ -292,7 +292,8 @@ TEST(NativeBadInput, ASecondConnectionCannotSpeakForAMember) {
                                                  .to_name = {},
                                                  .payload = *payload}));
   mallory.send(transport::NativeKind::kBye, {});
-  for (const absl::Time deadline = absl::Now() + kWait;
+  // Her frames wait up to 4 x node_down_after (2 s by default), then go.
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(8) + kWait;
        (*main)->counters().rejected.load() == rejected_before && absl::Now() < deadline;) {
     absl::SleepFor(absl::Milliseconds(10));
   }

@@ -34,8 +34,11 @@ ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership,
       pull_(sockets, socket::SocketType::kPull),
       senders_(quiet_limit),
       strangers_(quiet_limit, kMaxHeldFrames, kMaxHeldBytes),
-      // A connection's wait: its node's old ones fall quiet within the limit once it has moved.
-      unbound_(2 * quiet_limit, kMaxHeldFrames, kMaxHeldBytes) {}
+      // A connection's wait: its node's old ones fall quiet within the limit once it has moved,
+      // or, when one stays busy and the other is dead without a word, the ZMTP heartbeats close
+      // the dead one (bind() below: a PING within the limit, then 2 x the limit without an
+      // answer); a fourth limit is the margin.
+      unbound_(4 * quiet_limit, kMaxHeldFrames, kMaxHeldBytes) {}
 
 absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
   using socket::Option;

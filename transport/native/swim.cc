@@ -258,7 +258,9 @@ void SwimMembership::on_late(Duration lost) {
   for (auto& [id, suspicion] : suspicions_) {
     suspicion.start += by;  // a confirmation's deadline counts from it
     suspicion.deadline += by;
+    suspicion.recheck += by;
     suspicion_deadlines_.emplace(suspicion.deadline, id);
+    if (!suspicion.rechecked) suspicion_deadlines_.emplace(suspicion.recheck, id);
   }
 }
 

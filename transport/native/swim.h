@@ -161,10 +161,12 @@ class SwimMembership {
   struct Suspicion {
     TimePoint start;
     TimePoint deadline;
+    TimePoint recheck;  // halfway to the deadline (recheck_suspicion)
     uint32_t incarnation;
     uint32_t epoch;
     uint32_t accusers[4];  // distinct, the first one first
     uint8_t count;
+    bool rechecked;
   };
 
   // Receiving (swim_receive.cc).
@@ -175,6 +177,7 @@ class SwimMembership {
   void on_sender(const SwimMessage& message, TimePoint now);
   void on_updates(const std::vector<SwimUpdate>& updates, bool rumors, TimePoint now);
   void take(const SwimUpdate& update, bool rumor, TimePoint now);
+  void answer_stale(const SwimNodeRef& sender);
   void on_join(const SwimMessage& message, TimePoint now);
   void consider(const SwimNodeRef& joiner, uint32_t incarnation, uint32_t epoch, TimePoint now);
   void check(const SwimNodeRef& joiner, uint32_t incarnation, uint32_t epoch, const Member& holder,
@@ -185,16 +188,20 @@ class SwimMembership {
   void on_sync(const SwimMessage& message);
 
   // The rules (swim_rules.cc): what an update changes here. kKnown: exactly what this node
-  // holds already (but a suspicion, whose accuser may be new).
-  enum class Applied { kChanged, kKnown, kIgnored };
+  // holds already (but a suspicion, whose accuser may be new). kStale: a suspicion that this
+  // node knows was refuted (the member is alive here at a higher incarnation); its sender is
+  // answered with the refutation (answer_stale).
+  enum class Applied { kChanged, kKnown, kIgnored, kStale };
   Applied apply(const SwimUpdate& update, TimePoint now);
   Applied apply_to_self(const SwimUpdate& update, TimePoint now);
   void apply_new_epoch(const Member& member, const SwimUpdate& update, TimePoint now);
-  void apply_same_epoch(const Member& member, const SwimUpdate& update, TimePoint now);
+  Applied apply_same_epoch(const Member& member, const SwimUpdate& update, TimePoint now);
+  Applied apply_to_tombstone(const Member& member, const SwimUpdate& update, TimePoint now);
   void change(const Member& member, const SwimUpdate& update, TimePoint now);
   void set_member(const SwimUpdate& update, TimePoint now);
   void suspect(const Member& member, uint32_t accuser, TimePoint now);
   void confirm(const Member& member, uint32_t accuser);
+  void recheck_suspicion(const Member& member);
   void declare_dead(const Member& member, uint32_t by, bool replaced, std::string reason,
                     TimePoint now);
   void declared_down(const std::string& reason, const SwimUpdate& update, TimePoint now);
@@ -268,7 +275,7 @@ class SwimMembership {
   SwimMembers members_;
   SwimQueue queue_;
   absl::flat_hash_map<uint32_t, Suspicion> suspicions_;
-  // (deadline, id); an entry whose suspicion has another deadline by now is stale.
+  // (deadline or recheck, id); an entry that is neither of its suspicion's by now is stale.
   std::priority_queue<std::pair<TimePoint, uint32_t>, std::vector<std::pair<TimePoint, uint32_t>>,
                       std::greater<>>
       suspicion_deadlines_;
@@ -286,6 +293,7 @@ class SwimMembership {
   std::vector<Outgoing> outbox_;
   std::vector<Event> events_;
   std::vector<uint32_t> scratch_;
+  std::vector<uint32_t> stale_;  // members a message brought stale verdicts of (take)
 };
 
 }  // namespace bossa::transport

@@ -8,6 +8,7 @@
 // updates, deaths come before lives, so that the death of an earlier run and the life of the run
 // that replaced it can travel in one message.
 #include <bit>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +47,7 @@ void SwimMembership::on_message(const SwimMessage& message, TimePoint now) {
 // What `message` says of this node, of its sender, and of the others, in that order.
 void SwimMembership::on_news(const SwimMessage& message, TimePoint now) {
   const bool rumors = message.kind != SwimKind::kState;
+  stale_.clear();
   for (const SwimUpdate& update : message.updates) {
     if (update.node->id != self_->id) continue;
     if (!is_live(update.status) && void_verdict(update.by, update.by_epoch)) {
@@ -66,6 +68,7 @@ void SwimMembership::on_news(const SwimMessage& message, TimePoint now) {
   spreading_ = rumors;
   on_updates(message.updates, rumors, now);
   spreading_ = true;
+  answer_stale(message.sender);
 }
 
 // What `message` asks of this node, if its sender is a member.
@@ -155,9 +158,29 @@ void SwimMembership::on_updates(const std::vector<SwimUpdate>& updates, bool rum
 // did not would declare a live node dead.
 void SwimMembership::take(const SwimUpdate& update, bool rumor, TimePoint now) {
   const bool refutation = update.status == SwimStatus::kAlive && update.incarnation > 0;
-  if (apply(update, now) == Applied::kKnown && rumor && !refutation) {
+  const Applied applied = apply(update, now);
+  if (applied == Applied::kStale) stale_.push_back(update.node->id);
+  if (applied == Applied::kKnown && rumor && !refutation) {
     queue_.heard(update.node->id, retransmit_limit());
   }
+}
+
+// The sender of a suspicion or death this node knows was refuted holds it still (an update goes
+// out as its sender holds it then): it is sent the refutation at once. Gossip alone sends a
+// refutation to each node about a dozen times; under loss, among thousands of nodes and hundreds
+// of refutations a minute, a few nodes miss every copy, and one that hears the suspicion only
+// afterwards would hold it to its end and declare a live member dead. Such a node spreads the
+// suspicion, and whoever it tells answers it.
+void SwimMembership::answer_stale(const SwimNodeRef& sender) {
+  if (stale_.empty()) return;
+  SwimMessage answer = message(SwimKind::kGossip, sender->id);
+  const size_t max = static_cast<size_t>(config_.max_updates_per_message);
+  for (uint32_t id : stale_) {
+    if (answer.updates.size() == max) break;
+    if (std::optional<SwimUpdate> update = update_of(id)) answer.updates.push_back(*update);
+  }
+  stale_.clear();
+  if (!answer.updates.empty()) send(sender, std::move(answer));
 }
 
 void SwimMembership::on_join(const SwimMessage& message, TimePoint now) {

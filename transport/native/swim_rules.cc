@@ -3,10 +3,12 @@
 //
 // An update is about one life of a node: its epoch. Within an epoch, dead and left are final,
 // and alive and suspect are ordered by incarnation, suspect above alive at an equal one (SWIM,
-// section 4.2). A later epoch replaces whatever was known: the node came back after it learned
-// it was declared dead, so a member still up here goes down and up again. A node learns of its
-// own suspicion and refutes it with a higher incarnation; of its own death, and starts its next
-// epoch.
+// section 4.2). A suspicion at an incarnation below the one held here is stale: the member
+// refuted it; its sender, which still holds it, is answered with the refutation (answer_stale),
+// for a node every copy of a refutation missed would otherwise declare a live member dead. A
+// later epoch replaces whatever was known: the node came back after it learned it was declared
+// dead, so a member still up here goes down and up again. A node learns of its own suspicion
+// and refutes it with a higher incarnation; of its own death, and starts its next epoch.
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -52,10 +54,10 @@ SwimMembership::Applied SwimMembership::apply(const SwimUpdate& update, TimePoin
   }
   if (update.epoch > member->epoch) {
     apply_new_epoch(*member, update, now);
-  } else if (update.epoch == member->epoch) {
-    apply_same_epoch(*member, update, now);
+    return Applied::kChanged;
   }
-  return Applied::kChanged;
+  if (update.epoch < member->epoch) return Applied::kIgnored;
+  return apply_same_epoch(*member, update, now);
 }
 
 void SwimMembership::apply_new_epoch(const Member& member, const SwimUpdate& update,
@@ -71,19 +73,37 @@ void SwimMembership::apply_new_epoch(const Member& member, const SwimUpdate& upd
   change(before, update, now);
 }
 
-void SwimMembership::apply_same_epoch(const Member& member, const SwimUpdate& update,
-                                      TimePoint now) {
-  // Dead and left are final in an epoch, but for a void death.
-  if (!member.live()) {
-    if (is_live(update.status) && void_death(member)) change(member, update, now);
-    return;
+SwimMembership::Applied SwimMembership::apply_same_epoch(const Member& member,
+                                                         const SwimUpdate& update, TimePoint now) {
+  if (!member.live()) return apply_to_tombstone(member, update, now);
+  if (update.status == Status::kSuspect && update.incarnation < member.incarnation) {
+    return Applied::kStale;
   }
   if (!is_live(update.status) || update.incarnation > member.incarnation) {
-    return change(member, update, now);
+    change(member, update, now);
+    return Applied::kChanged;
   }
-  if (update.incarnation < member.incarnation || update.status == Status::kAlive) return;
-  if (member.status() == Status::kAlive) return change(member, update, now);
-  confirm(member, update.by);
+  if (update.incarnation < member.incarnation || update.status == Status::kAlive) {
+    return Applied::kIgnored;
+  }
+  if (member.status() == Status::kAlive) {
+    change(member, update, now);
+  } else {
+    confirm(member, update.by);
+  }
+  return Applied::kChanged;
+}
+
+// Dead and left are final in an epoch, but for a void death.
+SwimMembership::Applied SwimMembership::apply_to_tombstone(const Member& member,
+                                                           const SwimUpdate& update,
+                                                           TimePoint now) {
+  if (!is_live(update.status)) return Applied::kIgnored;
+  if (void_death(member)) {
+    change(member, update, now);
+    return Applied::kChanged;
+  }
+  return Applied::kIgnored;
 }
 
 // Moves `member` (as it is before: possibly not in the table yet, or not up) to what `update`
@@ -123,8 +143,10 @@ SwimMembership::Applied SwimMembership::apply_to_self(const SwimUpdate& update, 
                   update, now);
     return Applied::kChanged;
   }
-  if (update.incarnation < incarnation_ ||
-      (update.incarnation == incarnation_ && update.status == Status::kAlive)) {
+  if (update.incarnation < incarnation_) {
+    return update.status == Status::kSuspect ? Applied::kStale : Applied::kIgnored;
+  }
+  if (update.incarnation == incarnation_ && update.status == Status::kAlive) {
     return Applied::kIgnored;
   }
   incarnation_ = update.incarnation + 1;
@@ -141,10 +163,13 @@ SwimMembership::Applied SwimMembership::apply_to_self(const SwimUpdate& update, 
 }
 
 void SwimMembership::suspect(const Member& member, uint32_t accuser, TimePoint now) {
-  Suspicion suspicion{now, now + suspicion_timeout(0), member.incarnation, member.epoch, {}, 1};
+  const TimePoint deadline = now + suspicion_timeout(0);
+  Suspicion suspicion{
+      now, deadline, now + (deadline - now) / 2, member.incarnation, member.epoch, {}, 1, false};
   suspicion.accusers[0] = accuser;
   suspicions_[member.node->id] = suspicion;
   suspicion_deadlines_.emplace(suspicion.deadline, member.node->id);
+  suspicion_deadlines_.emplace(suspicion.recheck, member.node->id);
 }
 
 // Another member suspects `member` too: the suspicion ends sooner (Lifeguard, section 4.2), and
@@ -163,21 +188,46 @@ void SwimMembership::confirm(const Member& member, uint32_t accuser) {
   if (deadline < suspicion.deadline) {
     suspicion.deadline = deadline;
     suspicion_deadlines_.emplace(deadline, member.node->id);
+    const TimePoint recheck = suspicion.start + (deadline - suspicion.start) / 2;
+    if (!suspicion.rechecked && recheck < suspicion.recheck) {
+      suspicion.recheck = recheck;
+      suspicion_deadlines_.emplace(recheck, member.node->id);
+    }
   }
   queue_.push(member.node->id);
 }
 
+// Halfway through a suspicion, a few members are told of it again, and one that knows it was
+// refuted answers with the refutation (answer_stale). A node that heard the suspicion only after
+// the refutation had gone by learns of it so before the end: the members it told of the
+// suspicion when it heard it may not have had the refutation yet either.
+void SwimMembership::recheck_suspicion(const Member& member) {
+  const SwimUpdate suspicion = update_of(member);
+  for (const Member* other :
+       members_.random_live(config_.gossip_fanout, member.node->id, random_)) {
+    SwimMessage ask = message(SwimKind::kGossip, other->node->id);
+    ask.updates.push_back(suspicion);
+    send(other->node, std::move(ask));
+  }
+}
+
 void SwimMembership::run_suspicions(TimePoint now) {
   while (!suspicion_deadlines_.empty() && suspicion_deadlines_.top().first <= now) {
-    const auto [deadline, id] = suspicion_deadlines_.top();
+    const auto [at, id] = suspicion_deadlines_.top();
     suspicion_deadlines_.pop();
     auto it = suspicions_.find(id);
-    if (it == suspicions_.end() || it->second.deadline != deadline) continue;
-    const Suspicion suspicion = it->second;
+    if (it == suspicions_.end()) continue;
+    Suspicion& suspicion = it->second;
+    if (at != suspicion.deadline && (at != suspicion.recheck || suspicion.rechecked)) continue;
     const Member* member = members_.find(id);
     if (member == nullptr || member->status() != Status::kSuspect ||
         member->incarnation != suspicion.incarnation || member->epoch != suspicion.epoch) {
       suspicions_.erase(it);
+      continue;
+    }
+    if (at != suspicion.deadline) {
+      suspicion.rechecked = true;
+      recheck_suspicion(*member);
       continue;
     }
     const uint32_t first = suspicion.accusers[0];
@@ -185,10 +235,10 @@ void SwimMembership::run_suspicions(TimePoint now) {
     const std::string by = first == self_->id   ? "this node"
                            : accuser != nullptr ? absl::StrCat("'", accuser->node->name, "'")
                                                 : absl::StrCat("node ", first);
-    declare_dead(*member, self_->id, false,
-                 absl::StrCat("suspected by ", by, " and not refuted in ",
-                              format(deadline - suspicion.start)),
-                 now);
+    declare_dead(
+        *member, self_->id, false,
+        absl::StrCat("suspected by ", by, " and not refuted in ", format(at - suspicion.start)),
+        now);
   }
 }
 

@@ -188,9 +188,9 @@ class SwimMembership {
   void on_sync(const SwimMessage& message);
 
   // The rules (swim_rules.cc): what an update changes here. kKnown: exactly what this node
-  // holds already (but a suspicion, whose accuser may be new). kStale: a suspicion that this
-  // node knows was refuted (the member is alive here at a higher incarnation); its sender is
-  // answered with the refutation (answer_stale).
+  // holds already (but a suspicion, whose accuser may be new). kStale: a suspicion or death
+  // that this node knows was refuted (the member is alive here at a higher incarnation); its
+  // sender is answered with the refutation (answer_stale).
   enum class Applied { kChanged, kKnown, kIgnored, kStale };
   Applied apply(const SwimUpdate& update, TimePoint now);
   Applied apply_to_self(const SwimUpdate& update, TimePoint now);

@@ -1,14 +1,21 @@
 // SwimMembership's rules: what an update about a node changes in this node's table, and the
 // events it makes.
 //
-// An update is about one life of a node: its epoch. Within an epoch, dead and left are final,
-// and alive and suspect are ordered by incarnation, suspect above alive at an equal one (SWIM,
-// section 4.2). A suspicion at an incarnation below the one held here is stale: the member
-// refuted it; its sender, which still holds it, is answered with the refutation (answer_stale),
-// for a node every copy of a refutation missed would otherwise declare a live member dead. A
-// later epoch replaces whatever was known: the node came back after it learned it was declared
-// dead, so a member still up here goes down and up again. A node learns of its own suspicion
-// and refutes it with a higher incarnation; of its own death, and starts its next epoch.
+// An update is about one life of a node: its epoch. Within an epoch, alive and suspect are
+// ordered by incarnation, suspect above alive at an equal one, and a death outranks both at the
+// incarnation it was declared at and above (SWIM, section 4.2). A death or suspicion at an
+// incarnation below the one held here is stale: the member refuted it, and the news of its death
+// or suspicion is ignored and not passed on (as SWIM implementations do); its sender, which still
+// holds it, is answered with the refutation (answer_stale), for a node every copy of a
+// refutation missed would otherwise declare a live member dead. Dead and left are final in an
+// epoch: a node that holds a member dead (a tombstone) and is sent anything by it tells it so,
+// whatever its incarnation, and the member starts its next epoch; so does a tombstone's holder
+// that hears the member alive at a higher incarnation than its death (its verdict was stale, and
+// the member does not know of it). This is symmetric failure knowledge: a node that reported a
+// member down is never left the only one that did. A later epoch replaces whatever was known: the
+// node came back after it learned it was declared dead, so a member still up here goes down and
+// up again. A node learns of its own suspicion and refutes it with a higher incarnation; of its
+// own death, at any incarnation of its epoch, and starts its next epoch.
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -76,9 +83,10 @@ void SwimMembership::apply_new_epoch(const Member& member, const SwimUpdate& upd
 SwimMembership::Applied SwimMembership::apply_same_epoch(const Member& member,
                                                          const SwimUpdate& update, TimePoint now) {
   if (!member.live()) return apply_to_tombstone(member, update, now);
-  if (update.status == Status::kSuspect && update.incarnation < member.incarnation) {
-    return Applied::kStale;
-  }
+  // A replaced run's death is no verdict on its life: a new run holds its name.
+  const bool verdict =
+      update.status == Status::kSuspect || (update.status == Status::kDead && !update.replaced);
+  if (verdict && update.incarnation < member.incarnation) return Applied::kStale;
   if (!is_live(update.status) || update.incarnation > member.incarnation) {
     change(member, update, now);
     return Applied::kChanged;
@@ -94,7 +102,10 @@ SwimMembership::Applied SwimMembership::apply_same_epoch(const Member& member,
   return Applied::kChanged;
 }
 
-// Dead and left are final in an epoch, but for a void death.
+// Dead and left are final in an epoch, but for a void death. A member heard alive at a higher
+// incarnation than the one it was declared dead at here refuted a suspicion after this node
+// last heard of it: it lives, and does not know that this node reported it down. It is told, and
+// starts its next epoch.
 SwimMembership::Applied SwimMembership::apply_to_tombstone(const Member& member,
                                                            const SwimUpdate& update,
                                                            TimePoint now) {
@@ -102,6 +113,9 @@ SwimMembership::Applied SwimMembership::apply_to_tombstone(const Member& member,
   if (void_death(member)) {
     change(member, update, now);
     return Applied::kChanged;
+  }
+  if (member.status() == Status::kDead && update.incarnation > member.incarnation) {
+    send_notice(member.node, member);
   }
   return Applied::kIgnored;
 }

@@ -180,6 +180,23 @@ TEST_F(SwimStaleTest, ANodeThatHearsASuspicionAfterItsRefutationWentByLearnsOfTh
   }
 }
 
+TEST_F(SwimStaleTest, AStaleDeathDoesNotSpreadButItsHolderTellsTheMemberWhichRejoins) {
+  const uint32_t victim = refute_unseen_by_node_3();
+  hide_ = false;
+  sim_.inject(3, rumor(1, SwimStatus::kDead));  // node 3 holds it dead at incarnation 0
+  ASSERT_EQ(seen(3, Kind::kDown, victim).size(), 1u);
+  ASSERT_TRUE(sim_.run_until([&] { return count(Kind::kUp, victim) == 7 && sim_.converged(); },
+                             sim_.now() + 10s));
+  // The others ignored the death, below the incarnation they hold; node 4 learned that node 3
+  // reported it down and started its next epoch, which every node saw.
+  EXPECT_EQ(seen(4, Kind::kDeclaredDown, victim).size(), 1u);
+  EXPECT_EQ(sim_.swim(4).epoch(), 1u);
+  for (size_t i : {0, 1, 2, 5, 6, 7}) {
+    ASSERT_EQ(seen(i, Kind::kDown, victim).size(), 1u) << "node " << i;
+    EXPECT_EQ(seen(i, Kind::kDown, victim)[0].reason, "rejoined after being declared down");
+  }
+}
+
 TEST_F(SwimTest, ANodeTheClusterDeclaredDeadRejoinsAndEveryNodeSeesItGoDownAndUp) {
   form(5);
   const uint32_t x = sim_.id_of(2);

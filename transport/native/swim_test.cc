@@ -1,5 +1,6 @@
 // SwimMembership (swim.h) among a handful of nodes on virtual time (the simulation of
-// tests/support/swim_simulation.h, whose filter delays or drops chosen messages).
+// tests/support/swim_simulation.h, whose filter delays or drops chosen messages), and one machine
+// alone on a clock of the test's, for what the simulation never does (an owner that wakes late).
 #include "transport/native/swim.h"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/support/swim_simulation.h"
 
@@ -335,6 +337,124 @@ TEST(SwimMachineTest, ANodeWithSeedsSendsThemAJoinAddressedByEndpoint) {
   EXPECT_TRUE(swim.take_messages().empty());
   swim.tick(start + 1s);
   EXPECT_EQ(swim.take_messages().size(), 1u);
+}
+
+// Node a (id 7) on a clock of the test's, alone until the members in `ids` join it; they answer
+// only what the test answers for them. Two Lone machines fed the same calls draw alike.
+struct Lone {
+  explicit Lone(std::vector<uint32_t> ids) {
+    swim.start(make_swim_node(7, "a", "tcp://127.0.0.1:4000"), {}, now);
+    for (uint32_t id : ids) {
+      SwimMessage join;
+      join.kind = SwimKind::kJoin;
+      join.sender =
+          make_swim_node(id, absl::StrCat("m", id), absl::StrCat("tcp://127.0.0.1:", 4000 + id));
+      swim.on_message(join, now);
+    }
+    swim.take_messages();
+    swim.take_events();
+  }
+
+  // Ticks at each deadline up to `until`; the messages that went out.
+  std::vector<Swim::Outgoing> run_to(Swim::TimePoint until) {
+    std::vector<Swim::Outgoing> sent;
+    while (swim.next_deadline() <= until) {
+      now = swim.next_deadline();
+      swim.tick(now);
+      for (Swim::Outgoing& out : swim.take_messages()) sent.push_back(std::move(out));
+    }
+    now = until;
+    return sent;
+  }
+
+  // Ticks until a Ping goes out; that Ping.
+  SwimMessage next_ping() {
+    for (;;) {
+      for (Swim::Outgoing& out : run_to(swim.next_deadline())) {
+        if (out.message.kind == SwimKind::kPing) return out.message;
+      }
+    }
+  }
+
+  void ack(const SwimMessage& ping, Swim::TimePoint at) {
+    SwimMessage ack;
+    ack.kind = SwimKind::kAck;
+    ack.sender = ping.probe ? ping.probe : make_swim_node(ping.target, "", "");
+    ack.target = 7;
+    ack.seq = ping.seq;
+    swim.on_message(ack, at);
+  }
+
+  Swim swim{{}, 1};
+  Swim::TimePoint now{};
+};
+
+bool sends(const std::vector<Swim::Outgoing>& sent, SwimKind kind) {
+  return std::any_of(sent.begin(), sent.end(),
+                     [kind](const Swim::Outgoing& out) { return out.message.kind == kind; });
+}
+
+TEST(SwimMachineTest, ANodeThatWakesLateDoesNotSuspectTheMemberItProbedMeanwhile) {
+  Lone late({8});
+  Lone control({8});
+  const SwimMessage ping = late.next_ping();
+  control.next_ping();
+  // Both owners slept past the probe's timeout and its period, and woke 2 s after the deadline
+  // they slept until; the member's ack waits to be read.
+  const Swim::TimePoint woke = late.swim.next_deadline() + 2s;
+  late.swim.on_late(2s);
+  late.swim.tick(woke);
+  control.swim.tick(woke);
+  EXPECT_EQ(control.swim.status_of(8), SwimStatus::kSuspect) << "a wake-up not known as late";
+  ASSERT_EQ(late.swim.status_of(8), SwimStatus::kAlive);
+  late.ack(ping, woke + 1ms);
+  late.run_to(woke + 200ms);  // the next probe is not due yet
+  EXPECT_EQ(late.swim.status_of(8), SwimStatus::kAlive);
+  EXPECT_TRUE(late.swim.take_events().empty());
+}
+
+TEST(SwimMachineTest, ANodeThatWakesLateMovesItsSuspicionsEndByTheTimeLostAndAProbeTimeout) {
+  Lone late({8});
+  Lone control({8});
+  Swim::TimePoint suspected;
+  while (late.swim.status_of(8) != SwimStatus::kSuspect) {
+    late.run_to(late.swim.next_deadline());
+    control.run_to(late.now);
+    suspected = late.now;
+  }
+  // Alone with one member, a suspicion stands 2 periods (2 x max(1, log10 2) x 250 ms).
+  const Swim::TimePoint end = suspected + 500ms;
+  const Swim::TimePoint slept_until = late.swim.next_deadline();
+  ASSERT_LT(slept_until, end);
+  const Swim::TimePoint woke = end + 1s;
+  late.swim.on_late(woke - slept_until);
+  late.swim.tick(woke);
+  control.swim.tick(woke);
+  EXPECT_EQ(control.swim.status_of(8), SwimStatus::kDead) << "a wake-up not known as late";
+  const Swim::TimePoint moved = end + (woke - slept_until) + 100ms;
+  late.run_to(moved - 1ms);
+  EXPECT_EQ(late.swim.status_of(8), SwimStatus::kSuspect);
+  late.run_to(moved);
+  EXPECT_EQ(late.swim.status_of(8), SwimStatus::kDead);
+}
+
+TEST(SwimMachineTest, ANodeThatWakesLateWaitsLongerForItsNextProbesAck) {
+  Lone late({8, 9});
+  Lone control({8, 9});
+  const SwimMessage first = late.next_ping();
+  control.next_ping();
+  late.ack(first, late.now);
+  control.ack(first, control.now);
+  // Woken 1 s late between two probes: nothing was in flight, but it now trusts itself less.
+  late.swim.on_late(1s);
+  const SwimMessage second = late.next_ping();
+  ASSERT_EQ(control.next_ping().target, second.target);
+  ASSERT_EQ(late.now, control.now);
+  const Swim::TimePoint sent = late.now;
+  // The probe timeout is 100 ms, and twice that for a node with one late wake-up against it.
+  EXPECT_TRUE(sends(control.run_to(sent + 150ms), SwimKind::kPingReq));
+  EXPECT_FALSE(sends(late.run_to(sent + 150ms), SwimKind::kPingReq));
+  EXPECT_TRUE(sends(late.run_to(sent + 200ms), SwimKind::kPingReq));
 }
 
 }  // namespace

@@ -324,6 +324,18 @@ absl::Status Options::check_security() const {
   if (curve_publickey.empty()) {
     return absl::FailedPreconditionError("CURVE client: curve_publickey is not set");
   }
+  // The handshake presents the public key of the secret key: one set apart that does not match
+  // would be shown by get_string but never used.
+  absl::StatusOr<std::string> own_public = zmtp::curve_public(curve_secretkey);
+  if (!own_public.ok() || zmtp::curve_key_bytes(*own_public).value_or("") != curve_publickey) {
+    return absl::FailedPreconditionError(
+        "CURVE client: curve_publickey is not the public key of curve_secretkey");
+  }
+  if (!zmtp::curve_key_usable(curve_serverkey, curve_secretkey)) {
+    return absl::FailedPreconditionError(
+        "CURVE client: curve_serverkey is a weak key (a point of small order), which no server "
+        "can hold");
+  }
   return absl::OkStatus();
 }
 

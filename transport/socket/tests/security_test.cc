@@ -98,6 +98,26 @@ TEST(SecurityOptions, ACurveSocketWithoutItsKeysCannotBindOrConnect) {
   EXPECT_NE(s.message().find("curve_publickey"), std::string::npos);
 }
 
+TEST(SecurityOptions, ACurveClientWithAMismatchedOrWeakKeyCannotConnect) {
+  Context ctx(1);
+  const CurveKeyPair own = curve_keypair();
+  Socket mismatched(ctx, SocketType::kReq);
+  ASSERT_TRUE(mismatched.set(Option::kCurveServerkey, curve_keypair().public_key).ok());
+  ASSERT_TRUE(mismatched.set(Option::kCurveSecretkey, own.secret_key).ok());
+  ASSERT_TRUE(mismatched.set(Option::kCurvePublickey, curve_keypair().public_key).ok());
+  absl::Status s = mismatched.connect("tcp://127.0.0.1:5555");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("not the public key of curve_secretkey"), std::string::npos) << s;
+
+  Socket weak(ctx, SocketType::kReq);
+  ASSERT_TRUE(weak.set(Option::kCurveServerkey, std::string(32, '\0')).ok());
+  ASSERT_TRUE(weak.set(Option::kCurveSecretkey, own.secret_key).ok());
+  ASSERT_TRUE(weak.set(Option::kCurvePublickey, own.public_key).ok());
+  s = weak.connect("tcp://127.0.0.1:5555");
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("curve_serverkey is a weak key"), std::string::npos) << s;
+}
+
 using testing::LogLines;
 
 struct Keys {

@@ -105,4 +105,15 @@ absl::StatusOr<std::string> curve_public(std::string_view secret_key) {
   return z85_encode(std::string_view(reinterpret_cast<char*>(pub), sizeof pub));
 }
 
+bool curve_key_usable(std::string_view public_key, std::string_view own_secret_key) {
+  if (public_key.size() != kCurveKeySize || own_secret_key.size() != kCurveKeySize) return false;
+  sodium_ready();
+  std::uint8_t shared[crypto_box_BEFORENMBYTES];
+  const bool usable =
+      crypto_box_beforenm(shared, reinterpret_cast<const std::uint8_t*>(public_key.data()),
+                          reinterpret_cast<const std::uint8_t*>(own_secret_key.data())) == 0;
+  sodium_memzero(shared, sizeof shared);
+  return usable;
+}
+
 }  // namespace bossa::zmtp

@@ -34,6 +34,10 @@ CurveKeyPair curve_keypair();
 // The public key of a secret key given as 40 characters of Z85 (or 32 raw octets).
 absl::StatusOr<std::string> curve_public(std::string_view secret_key);
 
+// Whether a peer's public key (32 raw octets) is one a shared key can be made with: false for a
+// point of small order (all zeros, say), with which every box would be open to anyone.
+bool curve_key_usable(std::string_view public_key, std::string_view own_secret_key);
+
 // A key given as 32 raw octets or 40 characters of Z85, as 32 raw octets.
 absl::StatusOr<std::string> curve_key_bytes(std::string_view key);
 

@@ -231,7 +231,7 @@ class SwimMembership {
   SwimMessage message(SwimKind kind, uint32_t target) const;
   void send(const SwimNodeRef& to, SwimMessage message, bool piggyback = true);
   // The members a State that answers a Sync holds at most.
-  static constexpr size_t kMaxSyncState = 64;
+  static constexpr size_t kMaxSyncState = 1024;
   void send_state(const SwimNodeRef& to, std::vector<uint64_t> fine);
   void send_notice(const SwimNodeRef& to, const Member& member);
   void piggyback(std::vector<SwimUpdate>& out, size_t max);

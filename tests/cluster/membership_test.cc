@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -182,11 +183,19 @@ TEST_F(Membership, ANodeRestartedUnderItsNameReplacesItsKilledRun) {
   const uint32_t first = *main().resolve_node("beta");
   cluster_.kill_peer("beta");
   cluster_.start_peer("beta");  // at once: the killed run is not yet declared down
+  // The old run may go down a moment before the new one comes up, or after it: wait until the
+  // new run alone is left, for 10 s at most.
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (main().resolve_node("beta") == first && absl::Now() < deadline) {
+  auto replaced = [&] {
+    const std::optional<uint32_t> beta = main().resolve_node("beta");
+    return beta.has_value() && *beta != first && main().nodes().size() == 1u;
+  };
+  while (!replaced() && absl::Now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_NE(main().resolve_node("beta"), first);
+  const std::optional<uint32_t> beta = main().resolve_node("beta");
+  ASSERT_TRUE(beta.has_value());
+  EXPECT_NE(*beta, first);
   EXPECT_EQ(main().nodes().size(), 1u);
 }
 

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <utility>
+
 #include "transport/socket/zmtp/keys.h"
 #include "transport/socket/zmtp/wire.h"
 
@@ -47,6 +49,12 @@ absl::Status Authenticator::allow_curve(std::string_view domain, std::string_vie
 void Authenticator::allow_any_curve(std::string_view domain) {
   MutexLock lock(mu_);
   domains_[std::string(domain)].any_curve = true;
+}
+
+void Authenticator::set_curve_keys(std::string_view domain,
+                                   absl::flat_hash_set<std::string> public_keys) {
+  MutexLock lock(mu_);
+  domains_[std::string(domain)].curve_keys = std::move(public_keys);
 }
 
 zmtp::AuthReply Authenticator::decide(const ZapRequest& r) const {

@@ -46,6 +46,10 @@ class Authenticator {
   // InvalidArgument for a key that is neither 32 octets nor 40 characters of Z85.
   absl::Status allow_curve(std::string_view domain, std::string_view public_key);
   void allow_any_curve(std::string_view domain);
+  // Replaces the CURVE keys `domain` allows by `public_keys` (32 octets each, as allow_curve's
+  // after decoding): a key left out is refused at its next handshake. Connections already made
+  // stay.
+  void set_curve_keys(std::string_view domain, absl::flat_hash_set<std::string> public_keys);
 
   zmtp::AuthReply decide(const ZapRequest& request) const;
 

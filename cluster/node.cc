@@ -3,6 +3,7 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace bossa {
@@ -50,6 +51,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
     node->log_.log(LogLevel::kWarning,
                    "[node] mailbox_capacity = 0: mailboxes are unbounded, and a slow actor can "
                    "take all the memory its senders fill it with");
+  }
+  if (node->config_.transport.kind == transport::TransportKind::kNative &&
+      node->config_.transport.security == transport::Security::kNone) {
+    node->log_.log(LogLevel::kWarning,
+                   absl::StrCat("[transport] security = \"none\": links are neither authenticated "
+                                "nor encrypted; anyone who reaches ",
+                                node->config_.transport.listen,
+                                " can join this cluster and speak for any node"));
   }
   Node* raw = node.get();
   node->cluster_ = std::make_unique<Cluster>(

@@ -27,6 +27,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "base/spin_wait.h"
+#include "transport/node_keys.h"
 #include "transport/socket/core/endpoint.h"
 
 static_assert(TOML_EXCEPTIONS,
@@ -246,6 +247,9 @@ bool has_wildcard_host(std::string_view text) {
 
 constexpr absl::string_view kEndpointExpected =
     "expected tcp://host:port (an explicit port 1-65535) or ipc:///absolute/path";
+constexpr absl::string_view kSeedExpected =
+    "expected tcp://host:port or ipc:///absolute/path (an explicit port 1-65535), after the seed's "
+    "public key and @ if it does not share this node's key";
 constexpr absl::string_view kListenExpected =
     "expected tcp://host:port (a port 1-65535, or * for any free port) or ipc:///absolute/path";
 
@@ -393,10 +397,82 @@ void check_failure_detector(Section& transport, const transport::TransportConfig
   }
 }
 
-void read_transport(Section transport, transport::TransportConfig& config) {
+// `path` as the config names it, relative to the directory of the config file `source`.
+std::string config_relative(absl::string_view source, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  const size_t slash = source.rfind('/');
+  if (slash == absl::string_view::npos) return path;
+  return absl::StrCat(source.substr(0, slash + 1), path);
+}
+
+void read_security(Section& transport, absl::string_view source, bool native,
+                   transport::TransportConfig& config) {
+  if (const auto* security = transport.string("security")) {
+    if (std::optional<transport::Security> parsed = transport::parse_security(security->get())) {
+      config.security = *parsed;
+    } else {
+      transport.fail(
+          *security, "security",
+          absl::StrCat(R"(expected one of "curve", "none", got )", quote(security->get())));
+    }
+  }
+  if (const auto* file = transport.string("key_file")) {
+    config.key_file = config_relative(source, file->get());
+    absl::StatusOr<transport::NodeKeyPair> keys = transport::read_node_key_pair(config.key_file);
+    if (keys.ok()) {
+      config.public_key = std::move(keys->public_key);
+      config.secret_key = std::move(keys->secret_key);
+    } else {
+      transport.fail(*file, "key_file",
+                     absl::StrCat("expected a key pair file written by `bossa-node keygen`: ",
+                                  keys.status().message()));
+    }
+  } else if (native && config.security == transport::Security::kCurve &&
+             transport.find("key_file") == nullptr) {
+    transport.missing("key_file",
+                      "required when transport.security = \"curve\", the default: this node's key "
+                      "pair, written by `bossa-node keygen FILE`; or security = \"none\", which "
+                      "admits anyone");
+  }
+  if (const toml::node* keys = transport.find("trusted_keys")) {
+    if (const toml::array* list = keys->as_array()) {
+      for (size_t i = 0; i < list->size(); ++i) {
+        const toml::node& key = *list->get(i);
+        const auto* text = key.as_string();
+        absl::StatusOr<std::string> decoded = text != nullptr
+                                                  ? transport::decode_z85_key(text->get())
+                                                  : absl::InvalidArgumentError(describe(key));
+        if (decoded.ok()) {
+          config.trusted_keys.push_back(*std::move(decoded));
+        } else {
+          transport.fail(key, absl::StrCat("trusted_keys[", i, "]"),
+                         absl::StrCat("expected a public key (40 characters of Z85), got ",
+                                      text != nullptr ? quote(text->get()) : describe(key)));
+        }
+      }
+    } else {
+      transport.fail(*keys, "trusted_keys",
+                     absl::StrCat("expected an array of public keys, got ", describe(*keys)));
+    }
+  }
+  if (const auto* dir = transport.string("trusted_keys_dir")) {
+    config.trusted_keys_dir = config_relative(source, dir->get());
+    if (absl::StatusOr<std::vector<std::string>> listed =
+            transport::read_trusted_keys_dir(config.trusted_keys_dir);
+        !listed.ok()) {
+      transport.fail(
+          *dir, "trusted_keys_dir",
+          absl::StrCat("expected a directory of .pub files: ", listed.status().message()));
+    }
+  }
+}
+
+void read_transport(Section transport, absl::string_view source,
+                    transport::TransportConfig& config) {
   transport.reject_unknown_keys({"kind", "listen", "seeds", "network", "heartbeat_interval",
                                  "node_down_after", "max_message_size", "max_connections",
-                                 "max_handshakes", "handshake_timeout", "amqp"});
+                                 "max_handshakes", "handshake_timeout", "security", "key_file",
+                                 "trusted_keys", "trusted_keys_dir", "amqp"});
   bool kind_ok = true;
   if (const auto* kind = transport.string("kind")) {
     if (std::optional<transport::TransportKind> parsed =
@@ -436,11 +512,13 @@ void read_transport(Section transport, transport::TransportConfig& config) {
       for (size_t i = 0; i < endpoints->size(); ++i) {
         const toml::node& seed = *endpoints->get(i);
         const auto* text = seed.as_string();
-        if (text != nullptr && is_endpoint(text->get(), /*listening=*/false)) {
+        const std::optional<transport::Seed> parsed =
+            text != nullptr ? transport::parse_seed(text->get()) : std::nullopt;
+        if (parsed && is_endpoint(parsed->endpoint, /*listening=*/false)) {
           config.seeds.push_back(text->get());
         } else {
           transport.fail(seed, absl::StrCat("seeds[", i, "]"),
-                         absl::StrCat(kEndpointExpected, ", got ",
+                         absl::StrCat(kSeedExpected, ", got ",
                                       text != nullptr ? quote(text->get()) : describe(seed)));
         }
       }
@@ -479,6 +557,8 @@ void read_transport(Section transport, transport::TransportConfig& config) {
     config.max_handshakes = *count;
   }
   if (auto timeout = transport.duration("handshake_timeout")) config.handshake_timeout = *timeout;
+  read_security(transport, source, kind_ok && config.kind == transport::TransportKind::kNative,
+                config);
 
   read_amqp(transport.section("amqp"), config.amqp);
 }
@@ -502,7 +582,7 @@ absl::StatusOr<NodeConfig> parse_node_config(std::string_view toml_text,
   Section root(&document, "", problems);
   root.reject_unknown_keys({"node", "transport"});
   read_node(root.section("node"), config);
-  read_transport(root.section("transport"), config.transport);
+  read_transport(root.section("transport"), to_absl(source_name), config.transport);
   if (!problems.empty()) return problems.status();
   return config;
 }

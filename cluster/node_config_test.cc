@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "transport/node_keys.h"
 
 namespace bossa {
 namespace {
@@ -25,10 +27,19 @@ std::string problems_in(std::string_view text) {
   return std::string(config.status().message());
 }
 
-// A valid file with `transport_lines` as its [transport] section (lines 3 on).
+// A valid file with `transport_lines` as its [transport] section (lines 4 on), without security
+// (which the tests of its keys below set apart) unless the lines end in a table of their own.
 std::string with_transport(const std::string& transport_lines) {
-  return absl::StrCat("[node]\nname = \"alpha\"\n[transport]\n", transport_lines);
+  const bool subtable = transport_lines.find("\n[") != std::string::npos;
+  return absl::StrCat("[node]\nname = \"alpha\"\n[transport]\n", transport_lines,
+                      subtable ? "" : "security = \"none\"\n");
 }
+
+// The problem of a native config without a key file or `security = "none"`.
+constexpr char kKeyFileMissing[] =
+    "node.toml: transport.key_file: missing (required when transport.security = \"curve\", the "
+    "default: this node's key pair, written by `bossa-node keygen FILE`; or security = \"none\", "
+    "which admits anyone)";
 
 TEST(NodeConfig, ReadsEveryKeyOfAFullFile) {
   absl::StatusOr<NodeConfig> config = parse_node_config(R"([node]
@@ -79,7 +90,8 @@ reconnect_grace = "30s"
 
 TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
   absl::StatusOr<NodeConfig> config = parse_node_config(
-      "[node]\nname = \"alpha\"\n[transport]\nlisten = \"ipc:///tmp/alpha\"\n", "node.toml");
+      "[node]\nname = \"alpha\"\n[transport]\nlisten = \"ipc:///tmp/alpha\"\nsecurity = \"none\"\n",
+      "node.toml");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->workers, 0u);
   EXPECT_EQ(config->busy_wait, absl::Microseconds(200));
@@ -150,9 +162,12 @@ TEST(NodeConfig, NameOf64CharactersIsAcceptedAnd65IsNot) {
 TEST(NodeConfig, UnknownTopLevelKeyIsAnError) {
   EXPECT_EQ(problems_in("colour = \"blue\"\n[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n"),
             "node.toml:1: colour: unknown key (known keys at the top level: node, transport)");
-  EXPECT_EQ(problems_in("[node]\nname = \"a\"\n[transprt]\nkind = \"amqp\"\n"),
-            "node.toml:3: transprt: unknown key (known keys at the top level: node, transport)\n"
-            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+  EXPECT_EQ(
+      problems_in("[node]\nname = \"a\"\n[transprt]\nkind = \"amqp\"\n"),
+      absl::StrCat(
+          "node.toml:3: transprt: unknown key (known keys at the top level: node, transport)\n"
+          "node.toml: transport.listen: missing (required when transport.kind = \"native\")\n",
+          kKeyFileMissing));
 }
 
 TEST(NodeConfig, MailboxKeysNameWhatTheyExpect) {
@@ -180,7 +195,8 @@ TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat = \"1s\"\n")),
             "node.toml:5: transport.heartbeat: unknown key (known keys in [transport]: kind, "
             "listen, seeds, network, heartbeat_interval, node_down_after, max_message_size, "
-            "max_connections, max_handshakes, handshake_timeout, amqp)");
+            "max_connections, max_handshakes, handshake_timeout, security, key_file, trusted_keys, "
+            "trusted_keys_dir, amqp)");
 }
 
 TEST(NodeConfig, UnknownKeyInTransportAmqpIsAnError) {
@@ -204,10 +220,13 @@ TEST(NodeConfig, ValueOfTheWrongTypeIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nheartbeat_interval = 250\n")),
             "node.toml:5: transport.heartbeat_interval: expected a duration string such as "
             "\"250ms\", got integer 250");
-  EXPECT_EQ(problems_in("node = \"alpha\"\n"),
-            "node.toml:1: node: expected a table, got string \"alpha\"\n"
-            "node.toml: node.name: missing (required)\n"
-            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+  EXPECT_EQ(
+      problems_in("node = \"alpha\"\n"),
+      absl::StrCat(
+          "node.toml:1: node: expected a table, got string \"alpha\"\n"
+          "node.toml: node.name: missing (required)\n"
+          "node.toml: transport.listen: missing (required when transport.kind = \"native\")\n",
+          kKeyFileMissing));
 }
 
 TEST(NodeConfig, UnknownKindIsAnError) {
@@ -219,8 +238,11 @@ TEST(NodeConfig, UnknownKindIsAnError) {
 TEST(NodeConfig, NativeKindWithoutListenIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"native\"\n")),
             "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
-  EXPECT_EQ(problems_in("[node]\nname = \"a\"\n"),
-            "node.toml: transport.listen: missing (required when transport.kind = \"native\")");
+  EXPECT_EQ(
+      problems_in("[node]\nname = \"a\"\n"),
+      absl::StrCat(
+          "node.toml: transport.listen: missing (required when transport.kind = \"native\")\n",
+          kKeyFileMissing));
 }
 
 TEST(NodeConfig, LocalKindWithoutNetworkIsAnError) {
@@ -269,10 +291,59 @@ TEST(NodeConfig, EachSeedMustBeAnEndpointAndIsReportedOnItsOwnLine) {
                                        "seeds = [\"tcp://127.0.0.1:7000\",\n"
                                        "         \"tcp://127.0.0.1\",\n"
                                        "         7002]\n")),
-            "node.toml:6: transport.seeds[1]: expected tcp://host:port (an explicit port "
-            "1-65535) or ipc:///absolute/path, got \"tcp://127.0.0.1\"\n"
-            "node.toml:7: transport.seeds[2]: expected tcp://host:port (an explicit port "
-            "1-65535) or ipc:///absolute/path, got integer 7002");
+            "node.toml:6: transport.seeds[1]: expected tcp://host:port or ipc:///absolute/path (an "
+            "explicit port 1-65535), after the seed's public key and @ if it does not share this "
+            "node's key, got \"tcp://127.0.0.1\"\n"
+            "node.toml:7: transport.seeds[2]: expected tcp://host:port or ipc:///absolute/path (an "
+            "explicit port 1-65535), after the seed's public key and @ if it does not share this "
+            "node's key, got integer 7002");
+}
+
+TEST(NodeConfig, SecurityReadsTheKeyPairTheTrustedKeysAndKeyedSeeds) {
+  char pattern[] = "/tmp/bossa-config-keys-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  const transport::NodeKeyPair own = transport::generate_node_key_pair();
+  const transport::NodeKeyPair other = transport::generate_node_key_pair();
+  ASSERT_TRUE(transport::write_node_key_files(dir + "/alpha.key", own).ok());
+  ASSERT_TRUE(transport::write_node_key_files(dir + "/beta.key", other).ok());
+  const std::string other_key = transport::encode_z85_key(other.public_key);
+  // The key file is named relative to the config file's directory.
+  absl::StatusOr<NodeConfig> config = parse_node_config(
+      absl::StrCat("[node]\nname = \"alpha\"\n[transport]\nlisten = \"tcp://127.0.0.1:7001\"\n",
+                   "key_file = \"alpha.key\"\ntrusted_keys = [\"", other_key, "\"]\n",
+                   "trusted_keys_dir = \"", dir, "\"\nseeds = [\"", other_key,
+                   "@tcp://127.0.0.1:7002\", \"tcp://127.0.0.1:7003\"]\n"),
+      dir + "/alpha.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport.security, transport::Security::kCurve);
+  EXPECT_EQ(config->transport.key_file, dir + "/alpha.key");
+  EXPECT_EQ(config->transport.public_key, own.public_key);
+  EXPECT_EQ(config->transport.secret_key, own.secret_key);
+  EXPECT_EQ(config->transport.trusted_keys, std::vector<std::string>{other.public_key});
+  EXPECT_EQ(config->transport.trusted_keys_dir, dir);
+  EXPECT_EQ(transport::read_trusted_keys_dir(dir).value(),
+            (std::vector<std::string>{own.public_key, other.public_key}));
+  const std::optional<transport::Seed> keyed = transport::parse_seed(config->transport.seeds[0]);
+  ASSERT_TRUE(keyed.has_value());
+  EXPECT_EQ(keyed->endpoint, "tcp://127.0.0.1:7002");
+  EXPECT_EQ(keyed->key, other.public_key);
+  EXPECT_EQ(transport::parse_seed(config->transport.seeds[1])->key, "");
+
+  EXPECT_EQ(problems_in(with_transport("kind = \"native\"\nlisten = \"tcp://127.0.0.1:7001\"\n"
+                                       "key_file = \"/nonexistent/alpha.key\"\n"
+                                       "trusted_keys = [\"short\"]\n"
+                                       "seeds = [\"0123456789@tcp://127.0.0.1:7002\"]\n")),
+            "node.toml:6: transport.key_file: expected a key pair file written by `bossa-node "
+            "keygen`: /nonexistent/alpha.key: no such key file\n"
+            "node.toml:7: transport.trusted_keys[0]: expected a public key (40 characters of Z85), "
+            "got \"short\"\n"
+            "node.toml:8: transport.seeds[0]: expected tcp://host:port or ipc:///absolute/path (an "
+            "explicit port 1-65535), after the seed's public key and @ if it does not share this "
+            "node's key, got \"0123456789@tcp://127.0.0.1:7002\"");
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\nsecurity = \"tls\"\n"),
+            "node.toml:5: transport.security: expected one of \"curve\", \"none\", got \"tls\"");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(NodeConfig, BadDurationStringIsAnError) {
@@ -426,7 +497,8 @@ class TempFile {
 
 TEST(NodeConfig, LoadsAFileAndRecordsItsPath) {
   TempFile file("beta",
-                "[node]\nname = \"beta\"\n[transport]\nlisten = \"tcp://127.0.0.1:7002\"\n");
+                "[node]\nname = \"beta\"\n[transport]\nlisten = \"tcp://127.0.0.1:7002\"\n"
+                "security = \"none\"\n");
   absl::StatusOr<NodeConfig> config = load_node_config(file.path());
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "beta");

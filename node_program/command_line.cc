@@ -204,7 +204,10 @@ void set_node_usage(const std::string& program) {
       "SIGINT or SIGTERM, then leaves the cluster\n  ",
       program,
       " status --config node.toml --node NAME\n      joins the cluster for a moment "
-      "and prints node NAME's counters"));
+      "and prints node NAME's counters\n  ",
+      program,
+      " keygen FILE\n      writes a new key pair to FILE (mode 0600) and its public key to "
+      "FILE.pub, and prints the public key"));
 }
 
 absl::StatusOr<NodeCommandLine> parse_command_line(int argc, char** argv) {
@@ -217,11 +220,20 @@ absl::StatusOr<NodeCommandLine> parse_command_line(int argc, char** argv) {
   if (absl::Status checked = check_flags(argc, argv); !checked.ok()) return checked;
   const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
 
+  if (positional.size() >= 2 && std::string_view(positional[1]) == "keygen") {
+    if (positional.size() != 3) {
+      return absl::InvalidArgumentError(
+          "keygen: expected one argument, the file to write the key pair to");
+    }
+    line.command = NodeCommandLine::Command::kKeygen;
+    line.keygen_path = positional[2];
+    return line;
+  }
   if (positional.size() > 2 ||
       (positional.size() == 2 && std::string_view(positional[1]) != "status")) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected argument \"", positional.back(),
-                     "\" (the only command is \"status\"; flags start with --)"));
+                     "\" (the commands are \"status\" and \"keygen\"; flags start with --)"));
   }
   if (positional.size() == 2) line.command = NodeCommandLine::Command::kStatus;
 

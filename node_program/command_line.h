@@ -4,6 +4,7 @@
 //   bossa-node --config alpha.toml [--transport amqp] [--name n] [--listen tcp://h:p]
 //              [--seeds tcp://h:p,tcp://h:q] [--metrics_port 9464|-1] [--log_level info]
 //   bossa-node status --config alpha.toml --node beta [--timeout 10s]
+//   bossa-node keygen alpha.key
 //
 // `--help` (or --helpfull, --helpshort, --help=text) is the help command: the usage and the
 // program's flags with their help and defaults, never the source files that define them (Abseil's
@@ -26,7 +27,7 @@
 namespace bossa {
 
 struct NodeCommandLine {
-  enum class Command { kRun, kStatus, kHelp };
+  enum class Command { kRun, kStatus, kKeygen, kHelp };
   Command command = Command::kRun;
   std::string config_path;               // --config
   ConfigOverrides overrides;             // --name --transport --listen --seeds
@@ -34,6 +35,7 @@ struct NodeCommandLine {
   LogLevel log_level = LogLevel::kInfo;  // --log_level
   std::string status_node;               // --node (status)
   absl::Duration status_timeout = absl::Seconds(10);  // --timeout (status)
+  std::string keygen_path;                            // keygen: the key pair file to write
   std::string help;  // kHelp: the text to print (usage and flags); the other fields are unset
 };
 

@@ -18,6 +18,7 @@ workers = 2
 kind = "native"
 listen = "tcp://127.0.0.1:47101"
 seeds = ["tcp://127.0.0.1:47102"]
+security = "none"  # no key file to read in these tests
 )";
 
 TEST(ConfigOverrides, WithoutOverridesTheFileIsTakenAsItIs) {
@@ -100,6 +101,7 @@ TEST(ConfigOverrides, TheNameFlagSuppliesANameTheFileLacks) {
   constexpr char kNameless[] = R"([transport]
 kind = "native"
 listen = "tcp://127.0.0.1:*"
+security = "none"
 )";
   EXPECT_FALSE(parse_config_with_overrides(kNameless, "n.toml", {}).ok());
   absl::StatusOr<NodeConfig> config =

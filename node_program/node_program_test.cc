@@ -31,12 +31,20 @@ class NodeProgramTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // A node config on a free loopback port, quick to notice a silent peer.
+  // A node config on a free loopback port, quick to notice a silent peer, secure with the key
+  // pair every node of the test shares (written by `bossa-node keygen` on first use).
   std::string write_config(const std::string& name) {
+    const std::string key_file = dir_ + "/cluster.key";
+    if (!std::filesystem::exists(key_file)) {
+      const Run keygen = run({"keygen", key_file});
+      EXPECT_EQ(keygen.code, 0) << keygen.err;
+      EXPECT_EQ(keygen.out.size(), 41u) << keygen.out;  // 40 characters of Z85 and a newline
+    }
     const std::string path = dir_ + "/" + name + ".toml";
     std::ofstream(path) << "[node]\nname = \"" << name << "\"\nworkers = 2\n\n[transport]\n"
                         << "kind = \"native\"\nlisten = \"tcp://127.0.0.1:*\"\n"
-                        << "heartbeat_interval = \"100ms\"\nnode_down_after = \"1s\"\n";
+                        << "heartbeat_interval = \"100ms\"\nnode_down_after = \"1s\"\n"
+                        << "key_file = \"cluster.key\"\n";
     return path;
   }
 
@@ -165,6 +173,32 @@ TEST_F(NodeProgramTest, BadFlagsAndConfigsExitTwoNamingTheProblem) {
   bad = run({"--config", alpha_toml, "stauts"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_THAT(bad.err, HasSubstr("unexpected argument \"stauts\""));
+}
+
+TEST_F(NodeProgramTest, KeysAreWrittenOnceAndASecretOthersCanReadIsRefused) {
+  const std::string alpha_toml = write_config("alpha");  // writes cluster.key and its .pub
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/cluster.key.pub"));
+  EXPECT_EQ(std::filesystem::status(dir_ + "/cluster.key").permissions() &
+                (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  Run again = run({"keygen", dir_ + "/cluster.key"});
+  EXPECT_EQ(again.code, 1);
+  EXPECT_THAT(again.err, HasSubstr("never overwritten"));
+
+  std::filesystem::permissions(dir_ + "/cluster.key", std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  Run bad = run({"--config", alpha_toml});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("transport.key_file: expected a key pair file"));
+  EXPECT_THAT(bad.err, HasSubstr("must be mode 0600"));
+
+  const std::string keyless = dir_ + "/keyless.toml";
+  std::ofstream(keyless) << "[node]\nname = \"keyless\"\n[transport]\nkind = \"native\"\n"
+                         << "listen = \"tcp://127.0.0.1:*\"\n";
+  bad = run({"--config", keyless});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("transport.key_file: missing (required when "
+                                 "transport.security = \"curve\", the default"));
 }
 
 TEST_F(NodeProgramTest, HelpListsTheFlagsAndExitsZeroWithoutBuildPaths) {

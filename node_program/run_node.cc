@@ -16,6 +16,7 @@
 #include "node_program/node_metrics.h"
 #include "node_program/status_service.h"
 #include "node_program/stop_signals.h"
+#include "transport/node_keys.h"
 
 namespace bossa {
 namespace {
@@ -104,6 +105,15 @@ int run_node(int argc, char** argv, const RegisterServices& register_services) {
   if (!line.ok()) return complain(program, line.status().message(), kBadUsage);
   if (line->command == NodeCommandLine::Command::kHelp) {
     std::fwrite(line->help.data(), 1, line->help.size(), stdout);
+    return 0;
+  }
+  if (line->command == NodeCommandLine::Command::kKeygen) {
+    const transport::NodeKeyPair keys = transport::generate_node_key_pair();
+    if (absl::Status written = transport::write_node_key_files(line->keygen_path, keys);
+        !written.ok()) {
+      return complain(program, written.message(), kFailed);
+    }
+    std::printf("%s\n", transport::encode_z85_key(keys.public_key).c_str());
     return 0;
   }
   absl::StatusOr<NodeConfig> config =

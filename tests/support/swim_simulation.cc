@@ -34,8 +34,9 @@ size_t SwimSimulation::start(size_t index, const std::vector<size_t>& seeds, std
   by_id_[id] = static_cast<uint32_t>(index);
   at_endpoint_[endpoint] = static_cast<uint32_t>(index);
   ++running_;
-  std::vector<std::string> seed_endpoints;
-  for (size_t seed : seeds) seed_endpoints.push_back(endpoint_of(seed));
+  std::vector<transport::SwimNodeRef> seed_endpoints;
+  for (size_t seed : seeds)
+    seed_endpoints.push_back(transport::make_swim_node(0, "", endpoint_of(seed)));
   if (name.empty()) name = absl::StrCat("node-", index);
   node.swim->start(transport::make_swim_node(id, std::move(name), endpoint),
                    std::move(seed_endpoints), now_);

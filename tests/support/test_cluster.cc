@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_services.h"
+#include "transport/node_keys.h"
 
 namespace bossa::cluster_test {
 namespace {
@@ -28,6 +29,20 @@ std::string to_toml(const NodeConfig& config) {
   if (!config.transport.listen.empty()) {
     absl::StrAppend(&toml, "listen = \"", config.transport.listen, "\"\n");
   }
+  absl::StrAppend(&toml, "security = \"", transport::security_name(config.transport.security),
+                  "\"\n");
+  if (!config.transport.key_file.empty()) {
+    absl::StrAppend(&toml, "key_file = \"", config.transport.key_file, "\"\n");
+  }
+  if (!config.transport.trusted_keys_dir.empty()) {
+    absl::StrAppend(&toml, "trusted_keys_dir = \"", config.transport.trusted_keys_dir, "\"\n");
+  }
+  std::string trusted;
+  for (const std::string& key : config.transport.trusted_keys) {
+    absl::StrAppend(&trusted, trusted.empty() ? "" : ", ", "\"", transport::encode_z85_key(key),
+                    "\"");
+  }
+  absl::StrAppend(&toml, "trusted_keys = [", trusted, "]\n");
   if (config.transport.kind == transport::TransportKind::kAmqp) {
     absl::StrAppend(
         &toml, "[transport.amqp]\nurl = \"", config.transport.amqp.url, "\"\nexchange = \"",
@@ -86,13 +101,15 @@ TestCluster::TestCluster(Backend backend, AmqpOptions amqp)
   char pattern[] = "/tmp/bossa-cluster-XXXXXX";
   directory_ = ::mkdtemp(pattern);
   exchange_ = absl::StrCat("bossa-test-", std::filesystem::path(directory_).filename().string());
+  const NodeConfig main_config = config_for("main");
   absl::StatusOr<std::unique_ptr<Node>> node =
-      Node::create(config_for("main"), transport::TransportEnvironment{&network_});
+      Node::create(main_config, transport::TransportEnvironment{&network_});
   if (!node.ok()) {
     ADD_FAILURE() << node.status();
     std::abort();
   }
   main_ = *std::move(node);
+  main_public_key_ = main_config.transport.public_key;
   main_->log().set_level(LogLevel::kWarning);
   absl::Status started = start_test_node(*main_);
   if (!started.ok()) {
@@ -134,8 +151,23 @@ NodeConfig TestCluster::config_for(const std::string& name) {
   }
   config.transport.kind = transport::TransportKind::kNative;
   config.transport.listen = "tcp://127.0.0.1:*";  // a free port; Hellos tell the peers
-  if (main_ != nullptr) config.transport.seeds.push_back(main_->endpoint());
+  // Secure, as by default: a key pair of its own, and every key of the cluster trusted, through
+  // the directory its public key is written to.
+  const std::string keys = absl::StrCat(directory_, "/keys");
+  std::filesystem::create_directories(keys);
+  config.transport.key_file = absl::StrCat(keys, "/", name, "-", ++keys_made_, ".key");
+  const transport::NodeKeyPair key_pair = transport::generate_node_key_pair();
+  const absl::Status written = transport::write_node_key_files(config.transport.key_file, key_pair);
+  EXPECT_TRUE(written.ok()) << written;
+  config.transport.public_key = key_pair.public_key;
+  config.transport.secret_key = key_pair.secret_key;
+  config.transport.trusted_keys_dir = keys;
+  if (main_ != nullptr) config.transport.seeds.push_back(main_seed());
   return config;
+}
+
+std::string TestCluster::main_seed() const {
+  return absl::StrCat(transport::encode_z85_key(main_public_key_), "@", main_->endpoint());
 }
 
 void TestCluster::start_peer(const std::string& name) {

@@ -57,8 +57,13 @@ class TestCluster {
   // The process id of peer `name` (native and amqp backends).
   pid_t peer_pid(const std::string& name) const;
 
-  // The config a peer `name` of this cluster starts with (seeded with main, on native).
+  // The config a peer `name` of this cluster starts with. On native: seeded with main, and
+  // secure, with a new key pair of its own that every node of the cluster trusts.
   NodeConfig config_for(const std::string& name);
+  // native: main as a seed, with its key (KEY@ENDPOINT).
+  std::string main_seed() const;
+  // native: the directory whose .pub files every node of the cluster trusts.
+  std::string keys_directory() const { return directory_ + "/keys"; }
   // Starts a test_node process with `config` (native and amqp backends) and waits until it has
   // started; it is not a peer of the cluster: the caller owns it, and main need not see it. Its
   // stdout and stderr (the node's log) are captured: read what it logs, or it may stall.
@@ -74,6 +79,8 @@ class TestCluster {
   std::string directory_;  // config files and ipc paths of this cluster
   std::string exchange_;   // amqp: this cluster's exchange prefix
   int started_ = 0;        // processes started, for their config files' names
+  int keys_made_ = 0;      // key pairs made, for their files' names
+  std::string main_public_key_;
   transport::LocalNetwork network_{"conformance"};
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;

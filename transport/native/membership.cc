@@ -24,6 +24,8 @@ constexpr auto kLeftGrace = std::chrono::seconds(2);
 // How long a node without members waits for its seeds before it says so, and then how often.
 constexpr auto kSeedWaitLogInterval = std::chrono::seconds(10);
 
+const std::string kNoKey;
+
 absl::Status not_up(uint32_t id) {
   return absl::UnavailableError(absl::StrCat("node ", id, " is not up"));
 }
@@ -49,11 +51,21 @@ void Membership::start(const NodeIdentity& self, std::string endpoint, const Lin
   next_idle_check_ = now + kIdleCheckPeriod;
   alone_since_ = now;
   next_seed_log_ = now + kSeedWaitLogInterval;
-  std::vector<std::string> seeds;
-  for (const std::string& seed : config_.seeds) {
-    if (seed != endpoint_ && seed != config_.listen) seeds.push_back(seed);
+  // Without security no key is told or asked for; with it, a seed named without its key holds
+  // this node's own (a cluster sharing one key pair).
+  const std::string& own_key = links.secret_key.empty() ? kNoKey : config_.public_key;
+  std::vector<SwimNodeRef> seeds;
+  for (const std::string& text : config_.seeds) {
+    std::optional<Seed> seed = parse_seed(text);
+    if (!seed) {
+      handler.on_connection_log(absl::StrCat("seed '", text, "' is not KEY@ENDPOINT: skipped"));
+      continue;
+    }
+    if (seed->endpoint == endpoint_ || seed->endpoint == config_.listen) continue;
+    std::string key = own_key.empty() || !seed->key.empty() ? std::move(seed->key) : own_key;
+    seeds.push_back(make_swim_node(0, "", std::move(seed->endpoint), std::move(key)));
   }
-  swim_.start(make_swim_node(self.id, self.name, endpoint_), std::move(seeds), now);
+  swim_.start(make_swim_node(self.id, self.name, endpoint_, own_key), std::move(seeds), now);
   drain(now);
 }
 
@@ -119,15 +131,20 @@ std::shared_ptr<NativeLink> Membership::member_link(uint32_t to) {
   auto it = members_.find(to);
   if (it == members_.end()) return nullptr;
   Member& member = it->second;
-  if (member.link == nullptr || member.link->closed()) member.link = link_to(member.endpoint);
+  if (member.link == nullptr || member.link->closed()) {
+    member.link = link_to(member.endpoint, member.key);
+  }
   introduce(*member.link);
   return member.link;
 }
 
-std::shared_ptr<NativeLink> Membership::link_to(const std::string& endpoint) {
+std::shared_ptr<NativeLink> Membership::link_to(const std::string& endpoint,
+                                                const std::string& key) {
   auto [it, inserted] = links_.try_emplace(endpoint);
+  // A link to the endpoint that expects another key was to a node that ran there before.
+  if (!inserted && !it->second->closed() && it->second->server_key() != key) it->second->close(0);
   if (inserted || it->second->closed()) {
-    it->second = std::make_shared<NativeLink>(*link_context_, endpoint);
+    it->second = std::make_shared<NativeLink>(*link_context_, endpoint, key);
     // The data connection speaks at once, so that it is bound to this node (sender_binding.h)
     // before any other connection could claim the node's id.
     it->second->send_on_data(NativeKind::kHeartbeat, {});
@@ -168,7 +185,15 @@ bool Membership::is_member(uint32_t id) const {
   return members_.contains(id);
 }
 
-void Membership::on_swim(uint32_t sender, std::string_view body, TimePoint now) {
+Membership::Speaker Membership::speaks_as(uint32_t id, std::string_view key) const {
+  SharedLock lock(mutex_);
+  auto it = members_.find(id);
+  if (it == members_.end()) return Speaker::kStranger;
+  return it->second.key == key ? Speaker::kMember : Speaker::kOtherKey;
+}
+
+void Membership::on_swim(uint32_t sender, std::string_view body, std::string_view key,
+                         TimePoint now) {
   absl::StatusOr<SwimMessage> message = decode_swim(body);
   if (!message.ok()) {
     handler_->on_rejected(absl::StrCat("a membership message from node ", sender,
@@ -178,6 +203,12 @@ void Membership::on_swim(uint32_t sender, std::string_view body, TimePoint now) 
   if (message->sender->id != sender) {
     handler_->on_rejected(absl::StrCat("a membership message from node ", sender,
                                        " speaking for node ", message->sender->id));
+    return;
+  }
+  if (message->sender->key != key || speaks_as(sender, key) == Speaker::kOtherKey) {
+    handler_->on_rejected(absl::StrCat("a membership message from node ", sender, " ('",
+                                       message->sender->name,
+                                       "') on a connection whose key is not the node's"));
     return;
   }
   swim_.on_message(*message, now);
@@ -266,7 +297,7 @@ void Membership::send_protocol_messages() {
     std::shared_ptr<NativeLink> link;
     {
       MutexLock lock(mutex_);
-      link = link_to(out.to->endpoint);
+      link = link_to(out.to->endpoint, out.to->key);
     }
     link->send_control(NativeKind::kSwim, std::move(bytes));
   }
@@ -313,6 +344,7 @@ void Membership::add(const SwimNodeRef& node) {
     if (!inserted) return;
     it->second.identity = identity;
     it->second.endpoint = node->endpoint;
+    it->second.key = node->key;
     // A link that carried only protocol messages so far (it accepted no envelope) becomes the
     // member's.
     if (auto link = links_.find(node->endpoint); link != links_.end()) {

@@ -62,10 +62,15 @@ class Membership {
   // member); any thread.
   uint64_t data_accepted(uint32_t to) const;
 
-  // Whether `id` is a member: its envelopes are taken.
+  // What node `id`, on a connection that authenticated with `key` (empty without security), is
+  // to this node: a member (its envelopes are taken), a stranger (not a member, yet), or a member
+  // known by another key (the connection cannot speak for it).
+  enum class Speaker { kMember, kStranger, kOtherKey };
+  Speaker speaks_as(uint32_t id, std::string_view key) const;
   bool is_member(uint32_t id) const;
-  // The body of a kSwim frame from node `sender` (untrusted), at `now`.
-  void on_swim(uint32_t sender, std::string_view body, TimePoint now);
+  // The body of a kSwim frame from node `sender` (untrusted) on a connection that authenticated
+  // with `key`, at `now`. The message must name the connection's key as its sender's.
+  void on_swim(uint32_t sender, std::string_view body, std::string_view key, TimePoint now);
   // `envelopes` more received from member `id`.
   void received(uint32_t id, uint64_t envelopes);
   // Member `id`'s cumulative ack of what this node sent it.
@@ -87,6 +92,7 @@ class Membership {
   struct Member {
     NodeIdentity identity;
     std::string endpoint;
+    std::string key;                   // CURVE public key; empty without security
     std::shared_ptr<NativeLink> link;  // null while this node sends it nothing
     // What links closed since it came up accepted: all envelopes, and data envelopes.
     uint64_t accepted_before = 0;
@@ -104,8 +110,9 @@ class Membership {
   void send_protocol_messages();
   void add(const SwimNodeRef& node);
   void drop(uint32_t id, std::string_view reason);
-  // The link to `endpoint`, opened if there is none.
-  std::shared_ptr<NativeLink> link_to(const std::string& endpoint)
+  // The link to `endpoint`, whose node holds `key`, opened if there is none (or the one there
+  // expects another key).
+  std::shared_ptr<NativeLink> link_to(const std::string& endpoint, const std::string& key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Sends this node's introduction on both of a member's link's connections, once: the member
   // knows this node (in its epoch) before its first envelope, on either connection. A link that

@@ -24,8 +24,10 @@ constexpr int kFlushStepMs = 100;
 
 }  // namespace
 
-NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
+NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint,
+                       std::string server_key)
     : context_(context),
+      server_key_(std::move(server_key)),
       push_(context.sockets, socket::SocketType::kPush),
       batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout),
       control_(context.sockets, socket::SocketType::kPush) {
@@ -35,13 +37,23 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint)
     (void)push_.set(Option::kSndtimeo, kFlushStepMs);
     (void)push_.set(Option::kReconnectIvl, 100);
     (void)push_.set(Option::kReconnectIvlMax, 1000);
+    secure(push_);
     (void)push_.connect(endpoint);
   }
   MutexLock lock(control_mutex_);
   (void)control_.set(Option::kSndhwm, kControlQueueLimit);
   (void)control_.set(Option::kReconnectIvl, 100);
   (void)control_.set(Option::kReconnectIvlMax, 1000);
+  secure(control_);
   (void)control_.connect(endpoint);
+}
+
+void NativeLink::secure(socket::Socket& socket) {
+  if (context_.secret_key.empty()) return;
+  // Keys the config checked: a refusal here would be a bug, and the handshake would fail loudly.
+  (void)socket.set(Option::kCurveServerkey, server_key_);
+  (void)socket.set(Option::kCurvePublickey, context_.public_key);
+  (void)socket.set(Option::kCurveSecretkey, context_.secret_key);
 }
 
 void NativeLink::send_control(NativeKind kind, std::string body) {

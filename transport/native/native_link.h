@@ -51,12 +51,19 @@ struct LinkContext {
   // Octets of every message the links' sockets accepted (both frames of each, data and control
   // alike: batches, Hellos, heartbeats, Bye); the transport's bytes_sent().
   std::atomic<uint64_t>& bytes_sent;
+  // This node's CURVE key pair (32 octets each), with which each link's connections
+  // authenticate; empty when links run without security.
+  std::string_view public_key;
+  std::string_view secret_key;
 };
 
 class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_this<NativeLink> {
  public:
-  // Connects to `endpoint`; messages queue until the connection is up.
-  NativeLink(const LinkContext& context, const std::string& endpoint);
+  // Connects to `endpoint`, whose node proves it holds the secret key of `server_key` (CURVE;
+  // unused when the context has no key pair); messages queue until the connection is up.
+  NativeLink(const LinkContext& context, const std::string& endpoint, std::string server_key);
+
+  const std::string& server_key() const { return server_key_; }
 
   // An envelope, sent or batched (LinkBatcher::send).
   LinkBatcher::SendResult send(std::string_view envelope, absl::FunctionRef<void()> keep_link) {
@@ -105,7 +112,11 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   // counts the octets of an accepted one in LinkContext::bytes_sent.
   absl::Status send_counted(socket::Socket& socket, socket::Message&& message, socket::Flags flags);
 
+  // Sets this node's keys and `server_key_` on `socket`, if the context has a key pair.
+  void secure(socket::Socket& socket);
+
   const LinkContext context_;
+  const std::string server_key_;
   Mutex socket_mutex_;
   socket::Socket push_ ABSL_GUARDED_BY(socket_mutex_);
   LinkBatcher batcher_;

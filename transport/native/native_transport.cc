@@ -8,10 +8,24 @@
 
 namespace bossa::transport {
 
+namespace {
+
+std::optional<TrustedKeys> trusted_keys_of(const TransportConfig& config,
+                                           socket::Context& context) {
+  if (config.security != Security::kCurve) return std::nullopt;
+  auto authenticator = std::make_shared<socket::Authenticator>();
+  context.set_authenticator(authenticator);
+  return std::optional<TrustedKeys>(std::in_place, config, std::move(authenticator));
+}
+
+}  // namespace
+
 NativeTransport::NativeTransport(TransportConfig config)
     : config_(std::move(config)),
       membership_(config_),
-      receive_loop_(context_, membership_, absl::ToChronoNanoseconds(config_.node_down_after)) {}
+      trusted_keys_(trusted_keys_of(config_, context_)),
+      receive_loop_(context_, membership_, absl::ToChronoNanoseconds(config_.node_down_after),
+                    trusted_keys_ ? &*trusted_keys_ : nullptr) {}
 
 NativeTransport::~NativeTransport() {
   stop();
@@ -21,6 +35,13 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
   if (running_.load()) return absl::FailedPreconditionError("the transport is already started");
   if (config_.listen.empty()) {
     return absl::InvalidArgumentError("the native transport needs transport.listen");
+  }
+  if (trusted_keys_) {
+    if (config_.public_key.size() != kSwimKeyBytes || config_.secret_key.size() != kSwimKeyBytes) {
+      return absl::InvalidArgumentError(
+          "transport.security = \"curve\" needs this node's key pair (transport.key_file)");
+    }
+    if (absl::Status loaded = trusted_keys_->load(); !loaded.ok()) return loaded;
   }
   absl::StatusOr<std::string> endpoint = receive_loop_.bind(config_);
   if (!endpoint.ok()) {
@@ -36,7 +57,9 @@ absl::Status NativeTransport::start(const NodeIdentity& self, TransportHandler& 
                           .running = running_,
                           .self_id = self.id,
                           .room_timeout = absl::ToChronoNanoseconds(config_.node_down_after),
-                          .bytes_sent = bytes_sent_};
+                          .bytes_sent = bytes_sent_,
+                          .public_key = trusted_keys_ ? config_.public_key : std::string_view(),
+                          .secret_key = trusted_keys_ ? config_.secret_key : std::string_view()};
   membership_.start(self, endpoint_, links, handler, std::chrono::steady_clock::now());
   flusher_work_.emplace(flusher_.get_executor());
   flusher_thread_ = std::thread([this] { flusher_.run(); });

@@ -9,8 +9,11 @@
 // back-pressure; link_batcher.h) whose batches the node's flusher thread sends. This class owns
 // them and wires them together; docs/cluster.md tells the whole.
 //
-// Trust: a peer that can reach the listen endpoint can claim any node's id (as Erlang
-// distribution without TLS): bind it to loopback or a private network.
+// Trust (docs/security.md): with security "curve", the default, every connection is CURVE:
+// encrypted, the listen endpoint proves the node's key, and a connecting node is admitted only
+// with a key it trusts (trusted_keys.h); a node id is then taken only from a connection that
+// authenticated with the key the node is known by (receive_loop.h). With security "none" a peer
+// that can reach the listen endpoint can claim any node's id (the node warns of it at start).
 // Thread-safety: as Transport. Locks are taken in the order Membership's, a link's control lock,
 // its batch lock, its socket lock; a thread that may wait for the second or the third holds a
 // reference to the link instead of the first.
@@ -28,6 +31,7 @@
 #include "transport/native/chunk_pool.h"
 #include "transport/native/membership.h"
 #include "transport/native/receive_loop.h"
+#include "transport/native/trusted_keys.h"
 #include "transport/socket/core/context.h"
 #include "transport/transport.h"
 
@@ -65,6 +69,7 @@ class NativeTransport final : public Transport {
   std::thread flusher_thread_;
 
   Membership membership_;
+  std::optional<TrustedKeys> trusted_keys_;  // with security only
   ReceiveLoop receive_loop_;
   std::string endpoint_;  // the bound listen endpoint, port resolved; set by start()
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/spin_wait.h"
 #include "transport/envelope_batch.h"
+#include "transport/node_keys.h"
 
 namespace bossa::transport {
 namespace {
@@ -29,8 +30,9 @@ constexpr auto kHeldCheckInterval = std::chrono::milliseconds(50);
 }  // namespace
 
 ReceiveLoop::ReceiveLoop(socket::Context& sockets, Membership& membership,
-                         std::chrono::nanoseconds quiet_limit)
+                         std::chrono::nanoseconds quiet_limit, TrustedKeys* trusted)
     : membership_(membership),
+      trusted_(trusted),
       pull_(sockets, socket::SocketType::kPull),
       senders_(quiet_limit),
       strangers_(quiet_limit, kMaxHeldFrames, kMaxHeldBytes),
@@ -58,6 +60,13 @@ absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
            std::pair{Option::kHeartbeatTimeout, ms(2 * config.node_down_after)},
        }) {
     if (absl::Status status = pull_.set(option, value); !status.ok()) return status;
+  }
+  if (config.security == Security::kCurve) {
+    // Clients are admitted by the context's authenticator (trusted_keys.h).
+    for (absl::Status status : {pull_.set(Option::kCurveServer, 1),
+                                pull_.set(Option::kCurveSecretkey, config.secret_key)}) {
+      if (!status.ok()) return status;
+    }
   }
   if (absl::Status status = pull_.bind(config.listen); !status.ok()) return status;
   return pull_.last_endpoint();
@@ -150,18 +159,58 @@ void ReceiveLoop::handle(socket::Message message, Clock::time_point now) {
 
 void ReceiveLoop::dispatch(const NativeHeader& header, socket::Message& message,
                            Clock::time_point now) {
+  const std::string_view key = connection_key(message);
   if (header.kind == NativeKind::kSwim) {
-    membership_.on_swim(header.sender, message[1].view(), now);
+    membership_.on_swim(header.sender, message[1].view(), key, now);
     if (!strangers_.empty()) release_strangers(now);
     return;
   }
-  if (!membership_.is_member(header.sender)) {
-    // An empty heartbeat opens a link's data connection: it binds it, and says nothing else.
-    if (header.kind == NativeKind::kHeartbeat && message[1].size() == 0) return;
-    if (strangers_.hold(header.sender, header.sender, message, now)) return;
+  switch (membership_.speaks_as(header.sender, key)) {
+    case Membership::Speaker::kMember:
+      take(header, message);
+      return;
+    case Membership::Speaker::kOtherKey:
+      handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
+                                         " from node ", header.sender,
+                                         " on a connection whose key is not the node's"));
+      return;
+    case Membership::Speaker::kStranger:
+      break;
+  }
+  // An empty heartbeat opens a link's data connection: it binds it, and says nothing else.
+  if (header.kind == NativeKind::kHeartbeat && message[1].size() == 0) return;
+  if (strangers_.hold(header.sender, header.sender, message, now)) return;
+  handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
+                                     " from node ", header.sender,
+                                     ", which is not a member (and no more can wait)"));
+}
+
+std::string_view ReceiveLoop::connection_key(const socket::Message& message) {
+  if (trusted_ == nullptr) return {};
+  auto [it, inserted] = keys_of_pipes_.try_emplace(message.pipe_id());
+  if (inserted) {
+    // The authenticator's user id of a CURVE client: its key in Z85.
+    absl::StatusOr<std::string> user = pull_.message_property(message, "User-Id");
+    absl::StatusOr<std::string> key =
+        user.ok() ? decode_z85_key(*user) : absl::StatusOr<std::string>(user.status());
+    if (key.ok()) {
+      it->second = *std::move(key);
+    } else {
+      keys_of_pipes_.erase(it);
+      return {};
+    }
+  }
+  return it->second;
+}
+
+void ReceiveLoop::take_stranger(socket::Message message) {
+  // Held frames decoded before: their header reads again.
+  const NativeHeader header = *decode_native_header(message);
+  if (membership_.speaks_as(header.sender, connection_key(message)) !=
+      Membership::Speaker::kMember) {
     handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
                                        " from node ", header.sender,
-                                       ", which is not a member (and no more can wait)"));
+                                       " on a connection whose key is not the node's"));
     return;
   }
   take(header, message);
@@ -221,8 +270,7 @@ void ReceiveLoop::release_held(Clock::time_point now) {
 void ReceiveLoop::release_strangers(Clock::time_point now) {
   strangers_.release(
       now, [this](uint64_t, uint32_t sender) { return membership_.is_member(sender); },
-      // Held frames decoded before: their header reads again.
-      [this](socket::Message message) { take(*decode_native_header(message), message); },
+      [this](socket::Message message) { take_stranger(std::move(message)); },
       [this](uint64_t, uint32_t sender, size_t frames) {
         handler_->on_rejected(absl::StrCat(frames, " frames from node ", sender,
                                            ", which did not become a member while they waited"));
@@ -243,8 +291,14 @@ void ReceiveLoop::tick(Clock::time_point now) {
   membership_.tick(now);
   if (!unbound_.empty()) release_held(now);
   if (!strangers_.empty()) release_strangers(now);
+  if (trusted_ != nullptr) {
+    trusted_->refresh(now, [this](std::string_view line) { handler_->on_connection_log(line); });
+  }
   if (now >= next_sweep_) {
     senders_.sweep([this](uint64_t pipe) { return pull_.connection_state(pipe); });
+    absl::erase_if(keys_of_pipes_, [this](const auto& entry) {
+      return pull_.connection_state(entry.first) == socket::Socket::ConnectionState::kGone;
+    });
     next_sweep_ = now + kSweepInterval;
   }
 }

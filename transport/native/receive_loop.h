@@ -27,11 +27,13 @@
 #include <string>
 #include <thread>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "transport/native/frame_hold.h"
 #include "transport/native/membership.h"
 #include "transport/native/sender_binding.h"
+#include "transport/native/trusted_keys.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket.h"
 #include "transport/transport.h"
@@ -41,12 +43,14 @@ namespace bossa::transport {
 class ReceiveLoop {
  public:
   // A connection of a node that carried nothing for `quiet_limit` gives way to a new one of the
-  // node's (sender_binding.h).
+  // node's (sender_binding.h). `trusted` (null without security) is refreshed on the loop's
+  // ticks; it outlives the loop.
   ReceiveLoop(socket::Context& sockets, Membership& membership,
-              std::chrono::nanoseconds quiet_limit);
+              std::chrono::nanoseconds quiet_limit, TrustedKeys* trusted);
 
-  // Binds the PULL socket at config.listen with the config's limits on what it admits; the
-  // endpoint bound, its port resolved.
+  // Binds the PULL socket at config.listen with the config's limits on what it admits, as a
+  // CURVE server with the config's key pair unless its security is none; the endpoint bound, its
+  // port resolved.
   absl::StatusOr<std::string> bind(const TransportConfig& config);
   // The listening socket's counters; any thread.
   socket::SocketStats socket_stats() const { return pull_.stats(); }
@@ -68,17 +72,26 @@ class ReceiveLoop {
   // that waited too long.
   void release_held(std::chrono::steady_clock::time_point now);
   void release_strangers(std::chrono::steady_clock::time_point now);
+  // The key the connection `message` came on authenticated with (32 octets), empty without
+  // security or for a connection that is gone.
+  std::string_view connection_key(const socket::Message& message);
+  // A held frame of a node that was a stranger, once it is a member: the frame's connection is
+  // checked again.
+  void take_stranger(socket::Message message);
   // The ack in a heartbeat's or Bye's `body`, to Membership.
   void take_ack(uint32_t sender, std::string_view body);
   void tick(std::chrono::steady_clock::time_point now);
 
   Membership& membership_;
+  TrustedKeys* const trusted_;
   socket::Socket pull_;
   // The receive thread's own, like pull_ once started.
   SenderBinding senders_;
   FrameHold strangers_;  // by node: frames of nodes that are not members yet
   FrameHold unbound_;    // by connection: frames its node's older connections keep out for now
   std::chrono::steady_clock::time_point next_sweep_{};
+  // With security: the key each connection authenticated with, forgotten with its binding.
+  absl::flat_hash_map<uint64_t, std::string> keys_of_pipes_;
   // Constant after start().
   TransportHandler* handler_ = nullptr;
   const std::atomic<bool>* running_ = nullptr;

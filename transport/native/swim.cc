@@ -30,11 +30,11 @@ SwimMembership::SwimMembership(const Config& config, uint64_t random_seed)
       random_(random_seed),
       queue_(config.max_queued_updates) {}
 
-void SwimMembership::start(SwimNodeRef self, std::vector<std::string> seeds, TimePoint now) {
+void SwimMembership::start(SwimNodeRef self, std::vector<SwimNodeRef> seeds, TimePoint now) {
   self_ = std::move(self);
   phase_ = Phase::kRunning;
-  for (std::string& seed : seeds) {
-    if (seed != self_->endpoint) seeds_.push_back(make_swim_node(0, "", std::move(seed)));
+  for (SwimNodeRef& seed : seeds) {
+    if (seed->endpoint != self_->endpoint) seeds_.push_back(std::move(seed));
   }
   seed_up_.assign(seeds_.size(), false);
   joined_ = seeds_.empty();

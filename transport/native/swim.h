@@ -104,9 +104,10 @@ class SwimMembership {
   // `random_seed` seeds every random choice (probe order, indirect probers, gossip targets).
   SwimMembership(const Config& config, uint64_t random_seed);
 
-  // This node is `self` (a fresh id each run); it joins through `seeds` (endpoints; its own is
-  // skipped). With no seed it forms a cluster of its own, which others join.
-  void start(SwimNodeRef self, std::vector<std::string> seeds, TimePoint now);
+  // This node is `self` (a fresh id each run); it joins through `seeds` (nodes known by endpoint
+  // and key alone, id 0 and no name; its own endpoint is skipped). With no seed it forms a
+  // cluster of its own, which others join.
+  void start(SwimNodeRef self, std::vector<SwimNodeRef> seeds, TimePoint now);
   void on_message(const SwimMessage& message, TimePoint now);
   void tick(TimePoint now);
   // The owner slept until next_deadline() (which was then ahead) and woke `lost` after it

@@ -313,7 +313,8 @@ TEST_F(SwimTest, ANodeThatLeavesIsReportedAsLeftAtOnce) {
 TEST(SwimMachineTest, WithoutSeedsANodeFormsAClusterOfItsOwnAndIdlesUntilItsNextProbe) {
   Swim swim({}, 1);
   const Swim::TimePoint start{};
-  swim.start(make_swim_node(7, "solo", "tcp://127.0.0.1:4000"), {"tcp://127.0.0.1:4000"}, start);
+  swim.start(make_swim_node(7, "solo", "tcp://127.0.0.1:4000"),
+             {make_swim_node(0, "", "tcp://127.0.0.1:4000")}, start);
   EXPECT_TRUE(swim.joined());
   swim.tick(start);
   EXPECT_TRUE(swim.take_messages().empty());
@@ -324,7 +325,8 @@ TEST(SwimMachineTest, WithoutSeedsANodeFormsAClusterOfItsOwnAndIdlesUntilItsNext
 TEST(SwimMachineTest, ANodeWithSeedsSendsThemAJoinAddressedByEndpoint) {
   Swim swim({}, 1);
   const Swim::TimePoint start{};
-  swim.start(make_swim_node(7, "a", "tcp://127.0.0.1:4000"), {"tcp://127.0.0.1:4001"}, start);
+  swim.start(make_swim_node(7, "a", "tcp://127.0.0.1:4000"),
+             {make_swim_node(0, "", "tcp://127.0.0.1:4001")}, start);
   swim.tick(start);
   std::vector<Swim::Outgoing> out = swim.take_messages();
   ASSERT_EQ(out.size(), 1u);

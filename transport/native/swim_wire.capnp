@@ -12,6 +12,7 @@ struct Node {
   id @0 :UInt32;         # drawn at start, new on every start
   name @1 :Text;         # unique in the cluster
   endpoint @2 :Text;     # where its inbound socket listens
+  key @3 :Data;          # its CURVE public key, 32 octets; empty when it runs without security
 }
 
 # What one node says of another: its status in one of its lives.

@@ -23,6 +23,10 @@ void fill_node(swim_wire::Node::Builder out, const SwimNode& node) {
   out.setId(node.id);
   out.setName(text_of(node.name));
   out.setEndpoint(text_of(node.endpoint));
+  if (!node.key.empty()) {
+    out.setKey(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(node.key.data()),
+                                   node.key.size()));
+  }
 }
 
 void fill_update(swim_wire::Update::Builder out, const SwimUpdate& update) {
@@ -54,7 +58,13 @@ absl::StatusOr<SwimNodeRef> read_node(swim_wire::Node::Reader in, const char* wh
   if (name.find('\0') != std::string::npos || endpoint.find('\0') != std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": a NUL in a node name or endpoint"));
   }
-  return make_swim_node(in.getId(), std::move(name), std::move(endpoint));
+  const capnp::Data::Reader key = in.getKey();
+  if (key.size() != 0 && key.size() != kSwimKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": a key of ", key.size(), " octets, not ", kSwimKeyBytes));
+  }
+  return make_swim_node(in.getId(), std::move(name), std::move(endpoint),
+                        std::string(reinterpret_cast<const char*>(key.begin()), key.size()));
 }
 
 absl::Status read_updates(capnp::List<swim_wire::Update>::Reader in, std::vector<SwimUpdate>& out) {

@@ -1,9 +1,9 @@
 // The membership protocol's messages (swim.h) and their codec: one message is one Cap'n Proto
 // message (swim_wire.capnp) in the flat format, carried as the body of a native frame.
 //
-// Every message names its sender (id, name, endpoint), the sender's incarnation, epoch and count
-// of members up, and the id it is meant for (0 when the sender knows only an endpoint: a seed).
-// By kind:
+// Every message names its sender (id, name, endpoint, key), the sender's incarnation, epoch and
+// count of members up, and the id it is meant for (0 when the sender knows only an endpoint: a
+// seed). By kind:
 //   kPing     seq: "ack this"; updates piggybacked
 //   kPingReq  seq, probe: "ping `probe` for me and pass its ack back with this seq"
 //   kAck      seq: the answer to a Ping (or one passed back for a PingReq)
@@ -48,17 +48,21 @@ namespace bossa::transport {
 
 // A node: one run of a bossa node. Immutable once made, and shared by reference count.
 struct SwimNode : boost::intrusive_ref_counter<SwimNode, boost::thread_safe_counter> {
-  SwimNode(uint32_t id, std::string name, std::string endpoint)
-      : id(id), name(std::move(name)), endpoint(std::move(endpoint)) {}
+  SwimNode(uint32_t id, std::string name, std::string endpoint, std::string key)
+      : id(id), name(std::move(name)), endpoint(std::move(endpoint)), key(std::move(key)) {}
 
   const uint32_t id;
   const std::string name;
   const std::string endpoint;
+  // Its CURVE public key (kSwimKeyBytes octets): what its listen endpoint proves and its links
+  // authenticate with. Empty for a node that runs without security.
+  const std::string key;
 };
 using SwimNodeRef = boost::intrusive_ptr<const SwimNode>;
 
-inline SwimNodeRef make_swim_node(uint32_t id, std::string name, std::string endpoint) {
-  return SwimNodeRef(new SwimNode(id, std::move(name), std::move(endpoint)));
+inline SwimNodeRef make_swim_node(uint32_t id, std::string name, std::string endpoint,
+                                  std::string key = {}) {
+  return SwimNodeRef(new SwimNode(id, std::move(name), std::move(endpoint), std::move(key)));
 }
 
 enum class SwimStatus : uint8_t { kAlive = 0, kSuspect = 1, kDead = 2, kLeft = 3 };
@@ -122,6 +126,7 @@ inline constexpr size_t kSwimMaxUpdates = size_t{1} << 17;
 inline constexpr size_t kSwimMaxMessageBytes = size_t{32} << 20;
 inline constexpr size_t kSwimMaxNameBytes = 255;
 inline constexpr size_t kSwimMaxEndpointBytes = 1024;
+inline constexpr size_t kSwimKeyBytes = 32;
 inline constexpr size_t kSwimMaxReasonBytes = 4096;
 inline constexpr uint32_t kSwimMaxEpoch = (uint32_t{1} << 29) - 1;
 

@@ -16,7 +16,7 @@ namespace {
 SwimMessage sample() {
   SwimMessage message;
   message.kind = SwimKind::kPingReq;
-  message.sender = make_swim_node(7, "alpha", "tcp://127.0.0.1:4000");
+  message.sender = make_swim_node(7, "alpha", "tcp://127.0.0.1:4000", std::string(32, 'k'));
   message.incarnation = 3;
   message.epoch = 2;
   message.target = 9;
@@ -60,6 +60,8 @@ TEST(SwimWireTest, AMessageReadsBackAsItWasWritten) {
   EXPECT_EQ(got->sender->id, 7u);
   EXPECT_EQ(got->sender->name, "alpha");
   EXPECT_EQ(got->sender->endpoint, "tcp://127.0.0.1:4000");
+  EXPECT_EQ(got->sender->key, std::string(32, 'k'));
+  EXPECT_EQ(got->probe->key, "");  // a node without security
   EXPECT_EQ(got->incarnation, 3u);
   EXPECT_EQ(got->epoch, 2u);
   EXPECT_EQ(got->target, 9u);
@@ -112,6 +114,15 @@ TEST(SwimWireTest, ANodeWithoutIdNameOrEndpointIsRefused) {
   EXPECT_NE(no_sender.find("no sender"), std::string::npos) << no_sender;
   const std::string update = error(raw([](auto root) { root.initUpdates(1); }));
   EXPECT_NE(update.find("without its node"), std::string::npos) << update;
+}
+
+TEST(SwimWireTest, AKeyThatIsNotThirtyTwoOctetsIsRefused) {
+  EXPECT_EQ(error(raw([](swim_wire::Message::Builder root) {
+              const std::string key(31, 'k');
+              root.getSender().setKey(capnp::Data::Reader(
+                  reinterpret_cast<const capnp::byte*>(key.data()), key.size()));
+            })),
+            "swim message: sender: a key of 31 octets, not 32");
 }
 
 TEST(SwimWireTest, WhatBreaksABoundIsRefused) {

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,10 +36,20 @@ struct PeerInfo {
 };
 
 // The I/O-thread side of a tcp/ipc pipe: the engine writes `to_socket` and reads `from_socket`.
+// An inproc pairing shares one too (the binder's queues), for the accounting below.
 struct PipeLink {
   std::shared_ptr<MessageQueue> to_socket;
   std::shared_ptr<MessageQueue> from_socket;
   std::atomic<std::int64_t> linger_ms{-1};  // set by the socket before it closes from_socket
+  std::atomic<int> sides_done{0};
+
+  // Each side calls this once, when it stops using the queues for good (the socket when it
+  // releases its pipe; the engine, dialer or inproc registry on the other side when it ends).
+  // The second caller gets the messages left in both queues, which nobody will take: dropped.
+  std::uint64_t finish_side() {
+    if (sides_done.fetch_add(1, std::memory_order_acq_rel) == 0) return 0;
+    return to_socket->size() + from_socket->size();
+  }
 };
 
 class Pipe {
@@ -54,10 +65,13 @@ class Pipe {
     if (in_->pop(out)) {
       out.set_pipe_id(id_);
       if (conflate_) {
+        std::uint64_t replaced = 0;
         while (in_->pop(out)) {
           out.set_pipe_id(id_);
+          ++replaced;
         }
         release();
+        if (replaced != 0 && on_conflated_) on_conflated_(replaced);
         return true;
       }
       if (++unreleased_ >= kReleaseBatch) release();
@@ -96,6 +110,7 @@ class Pipe {
   // tcp/ipc pipes keep their engine-side link; inproc pipes know the peer socket to tell it on
   // close.
   void set_link(std::shared_ptr<PipeLink> link) { link_ = std::move(link); }
+  PipeLink* link() const { return link_.get(); }
   void set_inproc_peer(std::weak_ptr<SocketCore> core, std::uint64_t pipe_id) {
     inproc_peer_ = std::move(core);
     inproc_peer_pipe_ = pipe_id;
@@ -106,8 +121,12 @@ class Pipe {
   PeerInfo& peer() { return peer_; }
   const PeerInfo& peer() const { return peer_; }
 
-  // conflate: read() keeps only the latest of the messages waiting.
-  void set_conflate(bool conflate) { conflate_ = conflate; }
+  // conflate: read() keeps only the latest of the messages waiting, and tells `on_replaced` how
+  // many older ones it skipped.
+  void set_conflate(bool conflate, std::function<void(std::uint64_t)> on_replaced = {}) {
+    conflate_ = conflate;
+    on_conflated_ = std::move(on_replaced);
+  }
 
   // Whether the peer's handshake completed (tcp/ipc) or the pairing exists (inproc).
   bool ready() const { return ready_; }
@@ -137,6 +156,7 @@ class Pipe {
   bool ready_ = false;
   bool closed_ = false;
   bool conflate_ = false;
+  std::function<void(std::uint64_t)> on_conflated_;
   unsigned unreleased_ = 0;
 };
 

@@ -20,6 +20,18 @@ std::optional<Clock::time_point> deadline_after(std::int64_t ms) {
   return Clock::now() + std::chrono::milliseconds(ms);
 }
 
+// The PAIR socket a monitor endpoint is bound with; used under SocketCore's monitor lock.
+class PairMonitorOutput final : public MonitorOutput {
+ public:
+  explicit PairMonitorOutput(Socket pair) : pair_(std::move(pair)) {}
+  bool publish(const MonitorEvent& event) override {
+    return pair_.send(encode_monitor_event(event), Flags::kDontwait).ok();
+  }
+
+ private:
+  Socket pair_;
+};
+
 }  // namespace
 
 class SocketImpl final : public ProtocolHost {
@@ -44,6 +56,8 @@ class SocketImpl final : public ProtocolHost {
   absl::Status unbind(std::string_view text);
   absl::Status disconnect(std::string_view text);
   void close();
+
+  absl::Status monitor(std::string_view endpoint, std::uint32_t events);
 
   absl::Status try_send(Message& m) {
     if (closed_) return absl::FailedPreconditionError("send on a closed socket");
@@ -111,7 +125,10 @@ class SocketImpl final : public ProtocolHost {
   void reap();
   void attach(std::shared_ptr<Pipe> p) {
     Pipe* raw = p.get();
-    raw->set_conflate(conflates_inbound(core_->type(), options_));
+    if (conflates_inbound(core_->type(), options_)) {
+      raw->set_conflate(
+          true, [core = core_.get()](std::uint64_t n) { core->drop(DropReason::kConflated, n); });
+    }
     pipes_[raw->id()] = std::move(p);
     proto_->attach(raw);
   }
@@ -120,6 +137,13 @@ class SocketImpl final : public ProtocolHost {
     if (auto peer = p->inproc_peer().lock()) {
       peer->post(
           PipeEvent{PipeEvent::Kind::kTerminate, p->inproc_peer_pipe(), nullptr, {}, false, {}, 0});
+    }
+  }
+  // The socket lets go of `p` for good: what its queues still hold once the other side let go
+  // too is dropped (PipeLink::finish_side).
+  void release(Pipe* p) {
+    if (PipeLink* link = p->link()) {
+      if (const std::uint64_t n = link->finish_side()) core_->drop(DropReason::kPipeClosed, n);
     }
   }
   void terminate(Pipe* p) {
@@ -182,6 +206,7 @@ void SocketImpl::reap() {
   std::erase_if(zombies_, [&](Pipe* p) {
     if (!p->in_closed()) return false;
     proto_->detach(p);
+    release(p);
     pipes_.erase(p->id());
     return true;
   });
@@ -292,18 +317,50 @@ absl::Status SocketImpl::disconnect(std::string_view text) {
   return absl::OkStatus();
 }
 
+absl::Status SocketImpl::monitor(std::string_view endpoint, std::uint32_t events) {
+  if (closed_) return absl::FailedPreconditionError("monitor on a closed socket");
+  if (events > kEventAll) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("monitor: events 0x", absl::Hex(events), " has bits above 0xFFFF"));
+  }
+  std::unique_ptr<MonitorOutput> output;
+  if (!endpoint.empty()) {
+    absl::StatusOr<Endpoint> ep = parse_endpoint(endpoint);
+    if (!ep.ok()) return ep.status();
+    if (ep->kind != Endpoint::Kind::kInproc) {
+      return absl::InvalidArgumentError(absl::StrCat("monitor: endpoint '", std::string(endpoint),
+                                                     "': monitor endpoints are inproc only"));
+    }
+    Socket pair(context_, SocketType::kPair);
+    if (absl::Status s = pair.set(Option::kLinger, 0); !s.ok()) return s;
+    // The old monitor stops first, so that a new one may take its endpoint.
+    core_->set_monitor_output(nullptr, 0).reset();
+    if (absl::Status s = pair.bind(endpoint); !s.ok()) return s;
+    output = std::make_unique<PairMonitorOutput>(std::move(pair));
+  }
+  core_->set_monitor_output(std::move(output), events).reset();
+  return absl::OkStatus();
+}
+
 void SocketImpl::close() {
   if (closed_) return;
   closed_ = true;
-  context_.inproc().forget(core_.get());
+  if (const std::uint64_t n = context_.inproc().forget(core_.get())) {
+    core_->drop(DropReason::kPipeClosed, n);
+  }
   for (PipeEvent& ev : core_->close()) {
-    if (ev.kind == PipeEvent::Kind::kAttach) close_pipe(ev.pipe.get());
+    if (ev.kind != PipeEvent::Kind::kAttach) continue;
+    close_pipe(ev.pipe.get());
+    release(ev.pipe.get());
   }
   for (Bind& b : binds_) {
     if (b.listener) b.listener->close();
   }
   // Pipes first: a dialer looks at its persistent pipe to decide whether to linger.
-  for (auto& [id, p] : pipes_) close_pipe(p.get());
+  for (auto& [id, p] : pipes_) {
+    close_pipe(p.get());
+    release(p.get());
+  }
   for (Connect& c : connects_) {
     if (c.dialer) c.dialer->close();
   }
@@ -311,6 +368,8 @@ void SocketImpl::close() {
   connects_.clear();
   zombies_.clear();
   pipes_.clear();
+  core_->set_monitor_output(nullptr, 0).reset();
+  core_->set_monitor_callback(nullptr, 0);
 }
 
 Socket::Socket(Context& context, SocketType type)
@@ -365,6 +424,17 @@ bool Socket::writable() {
 }
 SocketCore& Socket::core() {
   return *impl_->core_;
+}
+absl::Status Socket::monitor(std::string_view endpoint, std::uint32_t events) {
+  return impl_->monitor(endpoint, events);
+}
+void Socket::set_monitor_callback(std::function<void(const MonitorEvent&)> callback,
+                                  std::uint32_t events) {
+  if (impl_->closed_) return;
+  impl_->core_->set_monitor_callback(std::move(callback), events);
+}
+DropCounts Socket::drop_counts() const {
+  return impl_->core_->drop_counts();
 }
 SocketStats Socket::stats() const {
   return impl_->core_->stats();

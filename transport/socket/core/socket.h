@@ -87,6 +87,23 @@ class Socket {
   // connection's last message is taken, or while it is open).
   absl::StatusOr<std::string> message_property(const Message& m, std::string_view name);
 
+  // ---- monitor events and drop accounting (docs/socket-engine.md, "Monitor events") ----
+  // Reports the events in the `events` mask (monitor.h) as two-frame messages on a PAIR socket
+  // bound at `endpoint`, as zmq_socket_monitor does: inproc only (InvalidArgument otherwise),
+  // linger 0, sent without blocking (an event that finds no reader, or its reader's queue full,
+  // is counted in stats().monitor_events_lost). A second call replaces the first monitor, an
+  // empty endpoint stops it; either sends MONITOR_STOPPED to the old one if its mask asked for
+  // it, as close() does. InvalidArgument for mask bits above 0xFFFF; the bind's error otherwise.
+  absl::Status monitor(std::string_view endpoint, std::uint32_t events = kEventAll);
+  // Calls `callback` with each event in `events` (an empty function removes it), on the thread
+  // where the event happened: an I/O thread, or the thread calling this socket. It must not
+  // block nor call this socket. Independent of monitor().
+  void set_monitor_callback(std::function<void(const MonitorEvent&)> callback,
+                            std::uint32_t events = kEventAll);
+  // The messages this socket discarded, per reason (monitor.h's DropReason); safe from any
+  // thread.
+  DropCounts drop_counts() const;
+
   // Whether recv / send would succeed now (for pollers).
   bool readable();
   bool writable();

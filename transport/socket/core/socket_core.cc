@@ -1,6 +1,7 @@
 #include "transport/socket/core/socket_core.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -141,7 +142,8 @@ SocketStats SocketCore::stats() {
   s.connect_failures = connect_failures.load(std::memory_order_relaxed);
   s.disconnects = disconnects.load(std::memory_order_relaxed);
   s.protocol_errors = protocol_errors.load(std::memory_order_relaxed);
-  s.messages_dropped = messages_dropped.load(std::memory_order_relaxed);
+  s.messages_dropped = drop_counts().total();
+  s.monitor_events_lost = monitor_events_lost_.load(std::memory_order_relaxed);
   s.connections_refused = connections_refused.load(std::memory_order_relaxed);
   s.inbound_open = static_cast<std::uint64_t>(
       std::max<std::int64_t>(0, inbound_open.load(std::memory_order_relaxed)));
@@ -150,6 +152,64 @@ SocketStats SocketCore::stats() {
   MutexLock lock(mu_);
   s.last_error = last_error_;
   return s;
+}
+
+DropCounts SocketCore::drop_counts() const {
+  auto n = [&](DropReason r) {
+    return drops_[static_cast<int>(r)].load(std::memory_order_relaxed);
+  };
+  DropCounts c;
+  c.hwm = n(DropReason::kHwm);
+  c.unroutable = n(DropReason::kUnroutable);
+  c.conflated = n(DropReason::kConflated);
+  c.pipe_closed = n(DropReason::kPipeClosed);
+  c.unexpected = n(DropReason::kUnexpected);
+  return c;
+}
+
+void SocketCore::emit(std::uint32_t event, std::uint64_t value, std::string_view endpoint) {
+  // libzmq's format carries 32 bits of value; larger counts are reported as the largest.
+  const MonitorEvent e{event,
+                       static_cast<std::uint32_t>(std::min<std::uint64_t>(value, UINT32_MAX)),
+                       std::string(endpoint)};
+  std::shared_ptr<const std::function<void(const MonitorEvent&)>> callback;
+  {
+    MutexLock lock(monitor_mu_);
+    if (monitor_output_ && (output_events_ & event) != 0 && !monitor_output_->publish(e)) {
+      monitor_events_lost_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if ((callback_events_ & event) != 0) callback = callback_;
+  }
+  if (callback) (*callback)(e);
+}
+
+void SocketCore::update_monitor_mask() {
+  monitor_events_.store((monitor_output_ ? output_events_ : 0) | (callback_ ? callback_events_ : 0),
+                        std::memory_order_relaxed);
+}
+
+std::unique_ptr<MonitorOutput> SocketCore::set_monitor_output(std::unique_ptr<MonitorOutput> output,
+                                                              std::uint32_t events) {
+  MutexLock lock(monitor_mu_);
+  if (monitor_output_ && (output_events_ & kEventMonitorStopped) != 0 &&
+      !monitor_output_->publish(MonitorEvent{kEventMonitorStopped, 0, {}})) {
+    monitor_events_lost_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::unique_ptr<MonitorOutput> old = std::exchange(monitor_output_, std::move(output));
+  output_events_ = events;
+  update_monitor_mask();
+  return old;
+}
+
+void SocketCore::set_monitor_callback(std::function<void(const MonitorEvent&)> callback,
+                                      std::uint32_t events) {
+  MutexLock lock(monitor_mu_);
+  callback_ =
+      callback
+          ? std::make_shared<const std::function<void(const MonitorEvent&)>>(std::move(callback))
+          : nullptr;
+  callback_events_ = events;
+  update_monitor_mask();
 }
 
 void SocketWaker::on_queue_ready() {

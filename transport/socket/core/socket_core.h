@@ -24,6 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "base/mutex.h"
 
+#include "transport/socket/core/monitor.h"
 #include "transport/socket/core/pipe.h"
 
 namespace bossa::socket {
@@ -37,12 +38,22 @@ struct SocketStats {
   std::uint64_t connect_failures = 0;         // dial attempts that failed
   std::uint64_t disconnects = 0;              // established connections that ended
   std::uint64_t protocol_errors = 0;          // connections closed for bad input
-  std::uint64_t messages_dropped = 0;         // dropped by the socket type's rule (PUB at HWM...)
+  std::uint64_t messages_dropped = 0;         // dropped, all reasons (drop_counts() has each)
   std::uint64_t connections_refused = 0;      // accepted and closed at once: max_connections or
                                               // max_handshakes reached
   std::uint64_t inbound_open = 0;             // accepted connections open now
   std::uint64_t inbound_handshaking = 0;      // of those, still in their handshake
+  std::uint64_t monitor_events_lost = 0;      // events the monitor endpoint could not queue (no
+                                              // reader yet, or its reader at the high-water mark)
   std::string last_error;                     // reason the last connection was closed for bad input
+};
+
+// Where monitor events go besides the callback: the socket's PAIR endpoint (socket.cc).
+class MonitorOutput {
+ public:
+  virtual ~MonitorOutput() = default;
+  // Queues `event` without blocking; false when it could not.
+  virtual bool publish(const MonitorEvent& event) = 0;
 };
 
 struct PipeEvent {
@@ -115,7 +126,6 @@ class SocketCore {
   std::atomic<std::uint64_t> connect_failures{0};
   std::atomic<std::uint64_t> disconnects{0};
   std::atomic<std::uint64_t> protocol_errors{0};
-  std::atomic<std::uint64_t> messages_dropped{0};
   std::atomic<std::uint64_t> connections_refused{0};
   // Accepted connections open, and of those the ones in their handshake: a listener admits a
   // connection only below options' max_connections and max_handshakes (admit_inbound), and its
@@ -127,6 +137,32 @@ class SocketCore {
   // when `max_connections` or `max_handshakes` connections are already there.
   bool admit_inbound(std::string_view endpoint, std::int64_t max_connections,
                      std::int64_t max_handshakes);
+  // ---- monitor events and drops ----
+  // Whether the monitor output or the callback asked for `event` (one relaxed load).
+  bool monitors(std::uint32_t event) const {
+    return (monitor_events_.load(std::memory_order_relaxed) & event) != 0;
+  }
+  // Reports `event` to the output and the callback that asked for it. The callback runs on the
+  // calling thread, outside every lock; the output is used under monitor_mu_.
+  void event(std::uint32_t event, std::uint64_t value, std::string_view endpoint) {
+    if (monitors(event)) emit(event, value, endpoint);
+  }
+  // Replaces the monitor output (null: none) and its mask; the old output gets MONITOR_STOPPED
+  // first when its mask asked for it. Returns the old output for the caller to destroy.
+  std::unique_ptr<MonitorOutput> set_monitor_output(std::unique_ptr<MonitorOutput> output,
+                                                    std::uint32_t events);
+  // Replaces the monitor callback (empty: none) and its mask.
+  void set_monitor_callback(std::function<void(const MonitorEvent&)> callback,
+                            std::uint32_t events);
+  // Counts `n` messages dropped for `reason` and reports MESSAGE_DROPPED with `n` as its value.
+  void drop(DropReason reason, std::uint64_t n = 1) {
+    drops_[static_cast<int>(reason)].fetch_add(n, std::memory_order_relaxed);
+    if (monitors(kEventMessageDropped)) {
+      emit(kEventMessageDropped, n, drop_reason_name(reason));
+    }
+  }
+  DropCounts drop_counts() const;
+
   // Counts a connection closed for bad input and logs why.
   void protocol_error(std::string_view endpoint, std::string_view reason);
   // Logs through the context's sink.
@@ -148,6 +184,19 @@ class SocketCore {
   std::vector<std::function<void()>> async_waiters_ ABSL_GUARDED_BY(mu_);
   std::vector<std::shared_ptr<PollSignal>> poll_signals_ ABSL_GUARDED_BY(mu_);
   std::string last_error_ ABSL_GUARDED_BY(mu_);
+
+  void emit(std::uint32_t event, std::uint64_t value, std::string_view endpoint);
+  void update_monitor_mask() ABSL_EXCLUSIVE_LOCKS_REQUIRED(monitor_mu_);
+
+  std::atomic<std::uint64_t> drops_[kDropReasons] = {};
+  std::atomic<std::uint32_t> monitor_events_{0};  // the union of the two masks below
+  std::atomic<std::uint64_t> monitor_events_lost_{0};
+  Mutex monitor_mu_;
+  std::unique_ptr<MonitorOutput> monitor_output_ ABSL_GUARDED_BY(monitor_mu_);
+  std::uint32_t output_events_ ABSL_GUARDED_BY(monitor_mu_) = 0;
+  std::shared_ptr<const std::function<void(const MonitorEvent&)>> callback_
+      ABSL_GUARDED_BY(monitor_mu_);
+  std::uint32_t callback_events_ ABSL_GUARDED_BY(monitor_mu_) = 0;
 };
 
 // A queue listener that wakes a socket. Retargetable, for inproc pipes made before their peer

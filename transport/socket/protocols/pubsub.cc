@@ -89,7 +89,7 @@ class Pub final : public Protocol {
     if (p->write(std::move(m))) {
       p->flush();
     } else {
-      host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      host_.core().drop(DropReason::kHwm);
     }
   }
 
@@ -113,7 +113,11 @@ class Pub final : public Protocol {
     while (p->read(m)) {
       auto sub = as_subscription(m);
       if (!sub) {
-        if (xpub_) pending_.push_back(std::move(m));
+        if (xpub_) {
+          pending_.push_back(std::move(m));
+        } else {
+          host_.core().drop(DropReason::kUnexpected);
+        }
         continue;
       }
       std::vector<std::string>& topics = subs_[p];
@@ -245,7 +249,7 @@ class Sub final : public Protocol {
   void announce(Pipe* p) {
     for (const auto& [topic, n] : topics_) {
       if (p->write(subscription(true, topic))) continue;
-      host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      host_.core().drop(DropReason::kHwm);
     }
     p->flush();
   }
@@ -256,7 +260,7 @@ class Sub final : public Protocol {
       if (p->write(Message(m))) {
         p->flush();
       } else {
-        host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+        host_.core().drop(DropReason::kHwm);
       }
     }
   }

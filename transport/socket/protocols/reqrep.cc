@@ -82,6 +82,7 @@ class Req final : public Protocol {
       if (correlate) {
         if (m.size() < 3 || m[0].size() != sizeof(std::uint32_t) ||
             std::memcmp(m[0].data(), &request_id_, sizeof(std::uint32_t)) != 0) {
+          host_.core().drop(DropReason::kUnexpected);
           continue;
         }
         m.pop_front();
@@ -91,6 +92,7 @@ class Req final : public Protocol {
         expecting_reply_ = false;
         return absl::OkStatus();
       }
+      host_.core().drop(DropReason::kUnexpected);
     }
     return would_block();
   }
@@ -115,6 +117,7 @@ class Req final : public Protocol {
 
 class Rep final : public Protocol {
  public:
+  explicit Rep(ProtocolHost& host) : host_(host) {}
   void attach(Pipe* p) override { fq_.add(p); }
   void terminating(Pipe*) override {}
   void detach(Pipe* p) override {
@@ -127,7 +130,10 @@ class Rep final : public Protocol {
     while (Pipe* p = fq_.recv(m)) {
       std::size_t delimiter = 0;
       while (delimiter < m.size() && !m[delimiter].empty()) ++delimiter;
-      if (delimiter == m.size()) continue;  // no envelope: malformed request, dropped
+      if (delimiter == m.size()) {  // no envelope: malformed request, dropped
+        host_.core().drop(DropReason::kUnexpected);
+        continue;
+      }
       envelope_.clear();
       for (std::size_t i = 0; i <= delimiter; ++i) envelope_.push_back(m.pop_front());
       reply_pipe_ = p;
@@ -144,8 +150,12 @@ class Rep final : public Protocol {
     for (Frame& f : envelope_) out.push_back(std::move(f));
     for (Frame& f : m) out.push_back(std::move(f));
     m.clear();
-    if (reply_pipe_ != nullptr && !reply_pipe_->terminating && reply_pipe_->write(std::move(out))) {
+    if (reply_pipe_ == nullptr || reply_pipe_->terminating) {
+      host_.core().drop(DropReason::kUnroutable);
+    } else if (reply_pipe_->write(std::move(out))) {
       reply_pipe_->flush();
+    } else {
+      host_.core().drop(DropReason::kHwm);
     }
     return absl::OkStatus();
   }
@@ -154,6 +164,7 @@ class Rep final : public Protocol {
   bool writable() override { return replying_; }
 
  private:
+  ProtocolHost& host_;
   FairQueue fq_;
   Message envelope_;
   Pipe* reply_pipe_ = nullptr;
@@ -224,7 +235,7 @@ class Router final : public Protocol {
         return absl::NotFoundError(absl::StrCat("ROUTER: no peer with routing id '",
                                                 absl::CHexEscape(m[0].to_string()), "'"));
       }
-      host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      host_.core().drop(DropReason::kUnroutable);
       m.clear();
       return absl::OkStatus();
     }
@@ -235,7 +246,7 @@ class Router final : public Protocol {
         m.push_front(std::move(id));
         return would_block();
       }
-      host_.core().messages_dropped.fetch_add(1, std::memory_order_relaxed);
+      host_.core().drop(DropReason::kHwm);
       m.clear();
       return absl::OkStatus();
     }
@@ -286,8 +297,8 @@ class Router final : public Protocol {
 std::unique_ptr<Protocol> make_req(ProtocolHost& host) {
   return std::make_unique<Req>(host);
 }
-std::unique_ptr<Protocol> make_rep(ProtocolHost&) {
-  return std::make_unique<Rep>();
+std::unique_ptr<Protocol> make_rep(ProtocolHost& host) {
+  return std::make_unique<Rep>(host);
 }
 std::unique_ptr<Protocol> make_dealer(ProtocolHost& host) {
   return std::make_unique<Dealer>(host);

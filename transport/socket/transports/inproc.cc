@@ -33,6 +33,16 @@ std::pair<std::shared_ptr<MessageQueue>, std::shared_ptr<MessageQueue>> cross_qu
   return {std::move(to_binder), std::move(to_connector)};
 }
 
+// What both ends of a pairing share for the accounting of messages left when both let go
+// (PipeLink::finish_side); seen from the binder.
+std::shared_ptr<PipeLink> make_link(std::shared_ptr<MessageQueue> to_binder,
+                                    std::shared_ptr<MessageQueue> to_connector) {
+  auto link = std::make_shared<PipeLink>();
+  link->to_socket = std::move(to_binder);
+  link->from_socket = std::move(to_connector);
+  return link;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string& name,
@@ -56,7 +66,10 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
           cross_queues(sum_hwm(side.sndhwm, 1000), sum_hwm(1000, side.rcvhwm), binder_waker,
                        std::make_shared<SocketWaker>(side.core));
       auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
-      Pending p{name, side, side.core, mine->id(), binder_waker, to_binder, to_connector};
+      auto link = make_link(to_binder, to_connector);
+      mine->set_link(link);
+      Pending p{name,         side,      side.core,    mine->id(),
+                binder_waker, to_binder, to_connector, std::move(link)};
       p.connector.core = nullptr;  // held weakly through connector_core
       pending_.push_back(std::move(p));
       return mine;
@@ -67,6 +80,9 @@ absl::StatusOr<std::shared_ptr<Pipe>> InprocRegistry::connect(const std::string&
                    std::make_shared<SocketWaker>(binder), std::make_shared<SocketWaker>(side.core));
   auto mine = std::make_shared<Pipe>(side.core->next_pipe_id(), to_connector, to_binder);
   auto theirs = std::make_shared<Pipe>(binder->next_pipe_id(), to_binder, to_connector);
+  auto link = make_link(to_binder, to_connector);
+  mine->set_link(link);
+  theirs->set_link(std::move(link));
   mine->peer() = PeerInfo{bound_copy.type, bound_copy.routing_id, {}, {}};
   mine->set_ready(true);
   mine->set_inproc_peer(binder, theirs->id());
@@ -106,12 +122,15 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
     if (!connector) continue;
     if (!zmtp::socket_types_compatible(side.type, p.connector.type)) {
       side.core->log(incompatible(name, side.type, p.connector.type).ToString());
+      if (const std::uint64_t n = p.link->finish_side())
+        connector->drop(DropReason::kPipeClosed, n);
       continue;
     }
     p.to_binder->set_limit(sum_hwm(p.connector.sndhwm, side.rcvhwm));
     p.to_connector->set_limit(sum_hwm(side.sndhwm, p.connector.rcvhwm));
     p.binder_waker->retarget(side.core);
     auto theirs = std::make_shared<Pipe>(side.core->next_pipe_id(), p.to_binder, p.to_connector);
+    theirs->set_link(p.link);
     theirs->peer() = PeerInfo{p.connector.type, p.connector.routing_id, {}, {}};
     theirs->set_ready(true);
     theirs->set_inproc_peer(connector, p.connector_pipe_id);
@@ -122,7 +141,11 @@ absl::StatusOr<std::vector<std::shared_ptr<Pipe>>> InprocRegistry::bind(const st
                  true,
                  side.core,
                  theirs->id()};
-    if (!connector->post(std::move(ev))) continue;
+    if (!connector->post(std::move(ev))) {
+      if (const std::uint64_t n = p.link->finish_side())
+        connector->drop(DropReason::kPipeClosed, n);
+      continue;
+    }
     pipes.push_back(std::move(theirs));
   }
   return pipes;
@@ -140,16 +163,22 @@ void InprocRegistry::unbind(const std::string& name, const SocketCore* core) {
   if (it != bound_.end() && it->second.core.lock().get() == core) bound_.erase(it);
 }
 
-void InprocRegistry::forget(const SocketCore* core) {
+std::uint64_t InprocRegistry::forget(const SocketCore* core) {
   MutexLock lock(mu_);
   absl::erase_if(bound_, [&](const auto& kv) {
     auto c = kv.second.core.lock();
     return c == nullptr || c.get() == core;
   });
-  std::erase_if(pending_, [&](const Pending& p) {
+  std::uint64_t left = 0;
+  std::erase_if(pending_, [&](Pending& p) {
     auto c = p.connector_core.lock();
-    return c == nullptr || c.get() == core;
+    if (c == nullptr || c.get() == core) {
+      left += p.link->finish_side();
+      return true;
+    }
+    return false;
   });
+  return left;
 }
 
 }  // namespace bossa::socket

@@ -44,8 +44,9 @@ class InprocRegistry {
   bool is_bound(const std::string& name);
   // Releases `name` if `core` holds it.
   void unbind(const std::string& name, const SocketCore* core);
-  // Releases every name `core` holds and forgets its pending connects.
-  void forget(const SocketCore* core);
+  // Releases every name `core` holds and forgets its pending connects; returns how many messages
+  // they held that no binder will take, when the connector's pipe was released first.
+  std::uint64_t forget(const SocketCore* core);
 
  private:
   struct Bound {
@@ -61,6 +62,7 @@ class InprocRegistry {
     std::uint64_t connector_pipe_id;
     std::shared_ptr<SocketWaker> binder_waker;
     std::shared_ptr<MessageQueue> to_binder, to_connector;
+    std::shared_ptr<PipeLink> link;  // the connector's pipe shares it
   };
 
   Mutex mu_;

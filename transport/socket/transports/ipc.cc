@@ -23,6 +23,7 @@ using boost::asio::local::stream_protocol;
 template <>
 struct StreamTraits<stream_protocol> {
   struct Resolver {};  // paths need no resolving
+  static constexpr bool kConnectDelays = false;
   static Resolver make_resolver(boost::asio::io_context&) { return {}; }
   static void configure(stream_protocol::socket&) {}
   static std::string describe(stream_protocol::socket&, const std::string& listener) {
@@ -72,11 +73,13 @@ absl::StatusOr<std::shared_ptr<Listener>> listen_ipc(const Endpoint& ep, Transpo
   }
   boost::system::error_code ec;
   auto failed = [&](std::string_view step) {
+    bind_failed(ep, args, ec.value());
     if (!directory.empty()) ::rmdir(directory.c_str());
     return absl::UnavailableError(
         absl::StrCat("endpoint '", ep.text, "': ", std::string(step), ": ", ec.message()));
   };
   if (path.size() > 107) {
+    bind_failed(ep, args, ENAMETOOLONG);
     if (!directory.empty()) ::rmdir(directory.c_str());
     return absl::InvalidArgumentError(
         absl::StrCat("endpoint '", ep.text, "': ipc path ", path, " is longer than 107 octets"));

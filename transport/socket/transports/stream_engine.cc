@@ -2,6 +2,8 @@
 // instantiations for tcp and ipc streams. See stream_engine.h.
 #include "transport/socket/transports/stream_engine.h"
 
+#include <cerrno>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -73,8 +75,9 @@ void StreamEngine<Stream>::start() {
     handshake_timer_.async_wait(
         [self = this->shared_from_this(), ms](boost::system::error_code ec) {
           if (!ec && self->state_ != State::kActive) {
-            self->fail(absl::DeadlineExceededError(
-                absl::StrCat("handshake not completed within handshake_ivl (", ms, " ms)")));
+            self->fail_no_detail(absl::DeadlineExceededError(absl::StrCat(
+                                     "handshake not completed within handshake_ivl (", ms, " ms)")),
+                                 ETIMEDOUT);
           }
         });
   }
@@ -95,7 +98,7 @@ void StreamEngine<Stream>::release_inbound(bool closing) {
 template <typename Stream>
 void StreamEngine<Stream>::abort_handshake() {
   boost::asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
-    if (self->state_ != State::kActive) self->shutdown();
+    if (self->state_ != State::kActive) self->shutdown(/*local=*/true);
   });
 }
 
@@ -119,7 +122,8 @@ bool StreamEngine<Stream>::on_greeting() {
   if (g->mechanism != mechanism_->name()) {
     return fail(absl::InvalidArgumentError(absl::StrCat("peer uses the ", g->mechanism,
                                                         " mechanism, this socket uses ",
-                                                        std::string(mechanism_->name()))));
+                                                        std::string(mechanism_->name()))),
+                kProtocolErrorZmtpMechanismMismatch);
   }
   // The greeting's as-server flag is not checked: libzmq 4.3 sends it clear from a CURVE server
   // that connects. Each side's role comes from its own options, so two clients, or two servers,
@@ -135,21 +139,27 @@ template <typename Stream>
 bool StreamEngine<Stream>::on_handshake_done() {
   const zmtp::Metadata& md = mechanism_->peer_metadata();
   std::optional<std::string_view> type_name = zmtp::find_property(md, zmtp::kPropertySocketType);
-  if (!type_name) return fail(absl::InvalidArgumentError("peer's READY has no Socket-Type"));
+  constexpr std::uint32_t kMetadata = kProtocolErrorZmtpInvalidMetadata;
+  if (!type_name) {
+    return fail(absl::InvalidArgumentError("peer's READY has no Socket-Type"), kMetadata);
+  }
   std::optional<SocketType> peer_type = zmtp::parse_socket_type(*type_name);
   if (!peer_type) {
     return fail(absl::InvalidArgumentError(
-        absl::StrCat("peer's Socket-Type '", std::string(*type_name), "' is unknown")));
+                    absl::StrCat("peer's Socket-Type '", std::string(*type_name), "' is unknown")),
+                kMetadata);
   }
   if (!zmtp::socket_types_compatible(type(), *peer_type)) {
     return fail(absl::InvalidArgumentError(absl::StrCat("a ", std::string(socket_type_name(type())),
                                                         " socket cannot talk to a ",
-                                                        std::string(*type_name), " peer")));
+                                                        std::string(*type_name), " peer")),
+                kMetadata);
   }
   PeerInfo info{peer_type, {}, user_id_, peer_address()};
   if (auto id = zmtp::find_property(md, zmtp::kPropertyIdentity)) {
     if (id->size() > zmtp::kIdentityMax) {
-      return fail(absl::InvalidArgumentError("peer's Identity is longer than 255 octets"));
+      return fail(absl::InvalidArgumentError("peer's Identity is longer than 255 octets"),
+                  kMetadata);
     }
     info.routing_id = std::string(*id);
   }
@@ -193,9 +203,10 @@ bool StreamEngine<Stream>::on_handshake_done() {
   // A closed socket's own connection has no one to serve; a dialer's persistent pipe may still
   // hold messages its socket left to linger, which this connection now delivers.
   if (!posted && !cfg_.persistent.pipe) {
-    shutdown();
+    shutdown(/*local=*/true);
     return false;
   }
+  cfg_.core->event(kEventHandshakeSucceeded, 0, cfg_.monitor_endpoint);
   arm_heartbeat();
   if (link_->from_socket->writer_closed()) start_linger();
   pump_out();
@@ -231,7 +242,7 @@ void StreamEngine<Stream>::on_auth_reply(const zmtp::AuthReply& reply) {
   if (state_ != State::kHandshake || refused_) return;
   user_id_ = reply.user_id;
   if (absl::Status s = mechanism_->on_auth_reply(reply, control_); !s.ok()) {
-    refuse(s);
+    refuse(s, zap_status_of(reply.status_code));
     return;
   }
   if (mechanism_->done()) {
@@ -242,8 +253,9 @@ void StreamEngine<Stream>::on_auth_reply(const zmtp::AuthReply& reply) {
 }
 
 template <typename Stream>
-bool StreamEngine<Stream>::refuse(const absl::Status& why) {
+bool StreamEngine<Stream>::refuse(const absl::Status& why, std::uint32_t zap_status) {
   if (state_ == State::kClosed || refused_) return false;
+  handshake_failed(kEventHandshakeFailedAuth, zap_status);
   cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
   if (control_.empty() && !writing_) {
     shutdown();
@@ -318,25 +330,42 @@ void StreamEngine<Stream>::start_linger() {
   const std::int64_t linger = link_->linger_ms.load(std::memory_order_relaxed);
   if (linger < 0) return;  // drain for as long as it takes
   if (linger == 0) {
-    shutdown();
+    shutdown(/*local=*/true);
     return;
   }
   linger_timer_.expires_after(std::chrono::milliseconds(linger));
   linger_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->shutdown();
+    if (!ec) self->shutdown(/*local=*/true);
   });
 }
 
 template <typename Stream>
-bool StreamEngine<Stream>::fail(const absl::Status& why) {
+void StreamEngine<Stream>::handshake_failed(std::uint32_t event, std::uint32_t value) {
+  if (state_ == State::kActive || state_ == State::kClosed || handshake_reported_) return;
+  handshake_reported_ = true;
+  cfg_.core->event(event, value, cfg_.monitor_endpoint);
+}
+
+template <typename Stream>
+bool StreamEngine<Stream>::fail(const absl::Status& why, std::uint32_t protocol_error) {
   if (state_ == State::kClosed) return false;
+  handshake_failed(kEventHandshakeFailedProtocol, protocol_error);
   cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
   shutdown();
   return false;
 }
 
 template <typename Stream>
-void StreamEngine<Stream>::shutdown() {
+bool StreamEngine<Stream>::fail_no_detail(const absl::Status& why, int error) {
+  if (state_ == State::kClosed) return false;
+  handshake_failed(kEventHandshakeFailedNoDetail, static_cast<std::uint32_t>(error));
+  cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
+  shutdown();
+  return false;
+}
+
+template <typename Stream>
+void StreamEngine<Stream>::shutdown(bool local) {
   if (state_ == State::kClosed) return;
   const bool was_active = state_ == State::kActive;
   state_ = State::kClosed;
@@ -345,9 +374,14 @@ void StreamEngine<Stream>::shutdown() {
   heartbeat_timer_.cancel();
   ttl_timer_.cancel();
   linger_timer_.cancel();
+  const auto handle = stream_.is_open() ? stream_.native_handle() : -1;
   stream_.close(ignored);
+  if (!local)
+    cfg_.core->event(kEventDisconnected, static_cast<std::uint64_t>(handle), cfg_.monitor_endpoint);
   release_inbound(/*closing=*/true);
   partial_.clear();
+  // A whole message read while the pipe was full, which no one will take now.
+  if (blocked_) cfg_.core->drop(DropReason::kPipeClosed);
   blocked_.reset();
   direct_.reset();
   if (was_active) {
@@ -355,10 +389,11 @@ void StreamEngine<Stream>::shutdown() {
     waker_->set_engine(nullptr);
     if (!cfg_.persistent.pipe) {
       link_->to_socket->close_writer();
+      if (const std::uint64_t n = link_->finish_side()) cfg_.core->drop(DropReason::kPipeClosed, n);
       cfg_.core->post(PipeEvent{PipeEvent::Kind::kTerminate, pipe_id_, nullptr, {}, false, {}, 0});
     }
   }
-  if (auto on_closed = std::exchange(cfg_.on_closed, nullptr)) on_closed(was_active);
+  if (auto on_closed = std::exchange(cfg_.on_closed, nullptr)) on_closed(was_active, local);
 }
 
 boost::asio::ip::address unmapped(const boost::asio::ip::address& address) {
@@ -366,6 +401,33 @@ boost::asio::ip::address unmapped(const boost::asio::ip::address& address) {
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
   }
   return address;
+}
+
+std::uint32_t protocol_error_of(const absl::Status& status) {
+  const std::string_view m(status.message().data(), status.message().size());
+  auto has = [m](std::string_view part) { return m.find(part) != std::string_view::npos; };
+  if (has("unexpected")) return kProtocolErrorZmtpUnexpectedCommand;
+  if (has("metadata")) return kProtocolErrorZmtpInvalidMetadata;
+  for (std::string_view crypto : {"does not open", "weak", "vouch", "cookie", "nonce"}) {
+    if (has(crypto)) return kProtocolErrorZmtpCryptographic;
+  }
+  return kProtocolErrorZmtpMalformedCommand;
+}
+
+std::uint32_t zap_status_of(std::string_view reason) {
+  const std::size_t at = reason.find("refused: ");
+  if (at != std::string_view::npos) reason.remove_prefix(at + 9);
+  if (reason.size() < 3 || reason[0] < '3' || reason[0] > '5' || reason[1] != '0' ||
+      reason[2] != '0' || (reason.size() > 3 && reason[3] != ' ')) {
+    return 0;
+  }
+  return static_cast<std::uint32_t>(reason[0] - '0') * 100;
+}
+
+int errno_of(const boost::system::error_code& ec) {
+  if (ec == boost::asio::error::eof) return EPIPE;
+  if (ec.category() == boost::system::system_category()) return ec.value();
+  return EIO;
 }
 
 template class StreamEngine<TcpStream>;

@@ -9,10 +9,12 @@
 // design") gives the sizes and the rules.
 //
 // Bad input (wrong greeting, mechanism, flags, sizes, commands) closes this connection only,
-// counted in the socket's protocol_errors with a logged reason.
-// Thread-safety: every member runs on the engine's io_context thread. Lifetime: shared_ptr, kept
-// alive by its pending operations; it ends after the stream closes. The members are defined in
-// stream_engine.cc, stream_engine_read.cc (input) and stream_engine_write.cc (output).
+// counted in the socket's protocol_errors with a logged reason. Monitor events:
+// HANDSHAKE_SUCCEEDED, HANDSHAKE_FAILED_* and DISCONNECTED (unless its own socket ended the
+// connection). Thread-safety: every member runs on the engine's io_context thread. Lifetime:
+// shared_ptr, kept alive by its pending operations; it ends after the stream closes. The members
+// are defined in stream_engine.cc, stream_engine_read.cc (input) and stream_engine_write.cc
+// (output).
 #pragma once
 
 #include <chrono>
@@ -48,7 +50,11 @@ struct EngineConfig {
   std::string endpoint;   // for log lines
   std::string origin;     // the dialer's endpoint; empty for accepted connections
   LinkedPipe persistent;  // empty: the engine makes its own pipe when the handshake completes
-  std::function<void(bool was_established)> on_closed;  // runs once, on the I/O thread
+  // Runs once, on the I/O thread; `local`: this side's socket ended the connection.
+  std::function<void(bool was_established, bool local)> on_closed;
+  // The endpoint monitor events name: the listener's for an accepted connection, the dialed one
+  // otherwise (as libzmq names them).
+  std::string monitor_endpoint;
 };
 
 // What listeners and dialers need of an engine, whatever its stream type.
@@ -67,6 +73,14 @@ using IpcStream = boost::asio::local::stream_protocol::socket;
 // listener (ipv6) arrives as ::ffff:a.b.c.d and is named a.b.c.d, so that address rules written
 // for IPv4 hold whatever the listener's family.
 boost::asio::ip::address unmapped(const boost::asio::ip::address& address);
+
+// The ZMQ_PROTOCOL_ERROR_* (monitor.h) that best names a mechanism's handshake error.
+std::uint32_t protocol_error_of(const absl::Status& status);
+// The status code at the start of a refusal's reason ("400 ..."), as a libzmq server sends it in
+// ERROR; 0 when there is none.
+std::uint32_t zap_status_of(std::string_view reason);
+// libzmq's errno for a stream error: EPIPE for an orderly close by the peer.
+int errno_of(const boost::system::error_code& ec);
 
 template <typename Stream>
 class StreamEngine final : public Engine,
@@ -171,11 +185,20 @@ class StreamEngine final : public Engine,
 
   // ---- closing ----
 
-  // Closes for bad input: counted and logged. Returns false for use in `return fail(...)`.
-  bool fail(const absl::Status& why);
-  // As fail, but what control_ holds (the mechanism's ERROR) goes out first.
-  bool refuse(const absl::Status& why);
-  void shutdown();
+  // Closes for bad input: counted and logged, and during the handshake reported as
+  // HANDSHAKE_FAILED_PROTOCOL with `protocol_error` (monitor.h). Returns false for use in
+  // `return fail(...)`.
+  bool fail(const absl::Status& why, std::uint32_t protocol_error = kProtocolErrorZmtpUnspecified);
+  // Closes during the handshake on an error of the stream or a timeout, reported as
+  // HANDSHAKE_FAILED_NO_DETAIL with `error` (an errno).
+  bool fail_no_detail(const absl::Status& why, int error);
+  // As fail, but what control_ holds (the mechanism's ERROR) goes out first; reported as
+  // HANDSHAKE_FAILED_AUTH with the ZAP status code (0 when unknown).
+  bool refuse(const absl::Status& why, std::uint32_t zap_status);
+  // Reports a failed handshake (once, and only before the connection is active).
+  void handshake_failed(std::uint32_t event, std::uint32_t value);
+  // `local`: this side's socket ended the connection (closed, linger), so no DISCONNECTED.
+  void shutdown(bool local = false);
   // Gives back the listener's count of connections in their handshake, then (`closing`) of open
   // ones; each at most once.
   void release_inbound(bool closing);
@@ -206,8 +229,9 @@ class StreamEngine final : public Engine,
   bool ttl_armed_ = false;
   bool lingering_ = false;
   const bool conflate_out_;
-  bool counted_handshaking_;  // an accepted connection, counted in inbound_handshaking
-  bool counted_open_;         // an accepted connection, counted in inbound_open
+  bool counted_handshaking_;         // an accepted connection, counted in inbound_handshaking
+  bool counted_open_;                // an accepted connection, counted in inbound_open
+  bool handshake_reported_ = false;  // a HANDSHAKE_FAILED_* event went out
 
   std::vector<char> in_buf_;
   std::size_t in_begin_ = 0;

@@ -140,12 +140,16 @@ void StreamEngine<Stream>::on_read(boost::system::error_code ec, std::size_t n) 
   if (state_ == State::kClosed) return;
   if (ec) {
     if (state_ == State::kGreeting && !greeting_in_.empty()) {
-      fail(absl::InvalidArgumentError(absl::StrCat("truncated greeting: ", greeting_in_.size(),
-                                                   " of 64 octets, then ", ec.message())));
+      fail_no_detail(
+          absl::InvalidArgumentError(absl::StrCat("truncated greeting: ", greeting_in_.size(),
+                                                  " of 64 octets, then ", ec.message())),
+          errno_of(ec));
     } else if (state_ == State::kHandshake) {
-      fail(absl::InvalidArgumentError(
-          absl::StrCat("connection ended during the handshake: ", ec.message())));
+      fail_no_detail(absl::InvalidArgumentError(
+                         absl::StrCat("connection ended during the handshake: ", ec.message())),
+                     errno_of(ec));
     } else {
+      handshake_failed(kEventHandshakeFailedNoDetail, static_cast<std::uint32_t>(errno_of(ec)));
       shutdown();
     }
     return;
@@ -195,10 +199,11 @@ bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
   if (refused_) return false;
   if (f.header.command()) {
     absl::StatusOr<zmtp::Command> c = zmtp::parse_command(f.body);
-    if (!c.ok()) return fail(c.status());
+    if (!c.ok()) return fail(c.status(), kProtocolErrorZmtpMalformedCommand);
     if (state_ == State::kHandshake) {
       if (absl::Status s = mechanism_->on_command(*c, control_); !s.ok()) {
-        return absl::IsPermissionDenied(s) ? refuse(s) : fail(s);
+        return absl::IsPermissionDenied(s) ? refuse(s, zap_status_of(std::string(s.message())))
+                                           : fail(s, protocol_error_of(s));
       }
       if (std::optional<zmtp::AuthRequest> request = mechanism_->take_auth_request()) {
         start_auth(*std::move(request));
@@ -210,7 +215,8 @@ bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
     return on_command(*c);
   }
   if (state_ != State::kActive) {
-    return fail(absl::InvalidArgumentError("data frame before the handshake completed"));
+    return fail(absl::InvalidArgumentError("data frame before the handshake completed"),
+                kProtocolErrorZmtpUnexpectedCommand);
   }
   if (!admit_frame(f.body.size())) return false;
   partial_.push_back(Frame(f.body.data(), f.body.size()));

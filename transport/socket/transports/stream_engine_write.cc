@@ -29,8 +29,9 @@ void StreamEngine<Stream>::pump_out() {
     if (conflate_out_) {
       // Only the latest of the messages waiting goes out.
       if (q.pop(m)) {
-        while (q.pop(m)) {
-        }
+        std::uint64_t replaced = 0;
+        while (q.pop(m)) ++replaced;
+        if (replaced != 0) cfg_.core->drop(DropReason::kConflated, replaced);
         encode(m);
       }
     } else {
@@ -38,7 +39,7 @@ void StreamEngine<Stream>::pump_out() {
     }
     q.release_reads();
     if (out_.empty() && segments_.empty() && q.closed()) {
-      shutdown();  // the socket closed and everything queued went out
+      shutdown(/*local=*/true);  // the socket closed and everything queued went out
       return;
     }
   }

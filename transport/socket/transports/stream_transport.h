@@ -5,6 +5,8 @@
 // io_context thread (close() posts there; a listener's close() waits for it).
 #pragma once
 
+#include <cerrno>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -27,6 +29,16 @@
 
 namespace bossa::socket {
 
+// Reports BIND_FAILED with `error` (an errno), naming the address as libzmq does: the endpoint
+// without its scheme ("127.0.0.1:5555").
+inline void bind_failed(const Endpoint& ep, const TransportArgs& args, int error) {
+  std::string_view address = ep.text;
+  if (const std::size_t at = address.find("://"); at != std::string_view::npos) {
+    address.remove_prefix(at + 3);
+  }
+  args.core->event(kEventBindFailed, static_cast<std::uint64_t>(error), address);
+}
+
 // Per-protocol hooks: socket options after connect/accept, and how to reach the peer.
 template <typename Protocol>
 struct StreamTraits;
@@ -47,6 +59,8 @@ class StreamListener final : public Listener,
         on_close_(std::move(on_close)) {}
 
   void start() {
+    args_.core->event(kEventListening, static_cast<std::uint64_t>(acceptor_.native_handle()),
+                      endpoint_);
     boost::asio::post(acceptor_.get_executor(),
                       [self = this->shared_from_this()] { self->accept_next(); });
   }
@@ -72,7 +86,9 @@ class StreamListener final : public Listener,
     closing_ = true;
     boost::system::error_code ignored;
     retry_timer_.cancel();
+    const auto handle = acceptor_.native_handle();
     acceptor_.close(ignored);
+    args_.core->event(kEventClosed, static_cast<std::uint64_t>(handle), endpoint_);
     for (auto& weak : engines_) {
       if (auto e = weak.lock()) e->abort_handshake();
     }
@@ -93,6 +109,7 @@ class StreamListener final : public Listener,
     if (closing_) return;
     if (ec) {
       if (ec == boost::asio::error::operation_aborted) return;
+      args_.core->event(kEventAcceptFailed, static_cast<std::uint64_t>(ec.value()), endpoint_);
       // Out of file descriptors, say: the connection stays in the backlog, so accepting again at
       // once would spin. Wait a little, and log the 1st, 2nd, 4th... failure in a row.
       ++accept_failures_;
@@ -116,9 +133,10 @@ class StreamListener final : public Listener,
       accept_next();
       return;
     }
+    args_.core->event(kEventAccepted, static_cast<std::uint64_t>(peer.native_handle()), endpoint_);
     StreamTraits<Protocol>::configure(peer);
     std::string peer_name = StreamTraits<Protocol>::describe(peer, endpoint_);
-    EngineConfig cfg{args_.core, args_.options, std::move(peer_name), {}, {}, nullptr};
+    EngineConfig cfg{args_.core, args_.options, std::move(peer_name), {}, {}, nullptr, endpoint_};
     auto ex = peer.get_executor();
     auto engine = std::make_shared<StreamEngine<Socket>>(std::move(peer), std::move(cfg));
     std::erase_if(engines_, [](const auto& w) { return w.expired(); });
@@ -200,11 +218,22 @@ class StreamDialer final : public Dialer,
     StreamTraits<Protocol>::cancel(resolver_);
     socket_.close(ignored);
     if (auto e = engine_.lock()) e->abort_handshake();
+    // The other side of the persistent pipe lets go (PipeLink::finish_side).
+    if (persistent_.link) {
+      if (const std::uint64_t n = persistent_.link->finish_side()) {
+        args_.core->drop(DropReason::kPipeClosed, n);
+      }
+    }
   }
 
   void attempt() {
     if (closing_) return;
     socket_ = Socket(args_.io);
+    // libzmq reports a tcp connect that did not complete at once; Asio does not say, and over tcp
+    // it practically never does.
+    if constexpr (StreamTraits<Protocol>::kConnectDelays) {
+      args_.core->event(kEventConnectDelayed, EINPROGRESS, ep_.text);
+    }
     StreamTraits<Protocol>::connect(
         resolver_, socket_, ep_,
         [self = this->shared_from_this()](boost::system::error_code ec) { self->on_connect(ec); });
@@ -214,9 +243,18 @@ class StreamDialer final : public Dialer,
     if (closing_) return;
     if (ec) {
       args_.core->connect_failures.fetch_add(1, std::memory_order_relaxed);
+      // As libzmq, which closes the descriptor it tried with.
+      if (socket_.is_open()) {
+        const auto handle = socket_.native_handle();
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        args_.core->event(kEventClosed, static_cast<std::uint64_t>(handle), ep_.text);
+      }
       schedule();
       return;
     }
+    args_.core->event(kEventConnected, static_cast<std::uint64_t>(socket_.native_handle()),
+                      ep_.text);
     StreamTraits<Protocol>::configure(socket_);
     if (linger_deadline_) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(
@@ -225,18 +263,26 @@ class StreamDialer final : public Dialer,
                                         std::memory_order_relaxed);
     }
     std::weak_ptr<StreamDialer> weak = this->shared_from_this();
-    EngineConfig cfg{
-        args_.core, args_.options, ep_.text, ep_.text, persistent_, [weak](bool was_established) {
-          if (auto self = weak.lock()) self->on_engine_closed(was_established);
-        }};
+    EngineConfig cfg{args_.core,
+                     args_.options,
+                     ep_.text,
+                     ep_.text,
+                     persistent_,
+                     [weak](bool was_established, bool local) {
+                       if (auto self = weak.lock()) self->on_engine_closed(was_established, local);
+                     },
+                     ep_.text};
     auto engine = std::make_shared<StreamEngine<Socket>>(std::move(socket_), std::move(cfg));
     engine_ = engine;
     engine->start();
   }
 
-  void on_engine_closed(bool was_established) {
+  void on_engine_closed(bool was_established, bool local) {
     engine_.reset();
-    if (lingering_ && !holds_unsent()) {
+    // Its socket ended the connection (closed, disconnected): no redial, unless messages are
+    // left to linger. Also before this dialer's own close() arrives, so that no
+    // CONNECT_RETRIED goes out for a socket that is closing.
+    if ((lingering_ || local) && !holds_unsent()) {
       stop();  // everything left, or the connection's linger ran out
       return;
     }
@@ -249,7 +295,9 @@ class StreamDialer final : public Dialer,
     const std::int64_t base = std::max<std::int64_t>(ivl_, 1);
     // Jitter spreads reconnect storms: up to a quarter of the interval on top.
     std::uniform_int_distribution<std::int64_t> jitter(0, base / 4);
-    timer_.expires_after(std::chrono::milliseconds(base + jitter(rng_)));
+    const std::int64_t delay = base + jitter(rng_);
+    timer_.expires_after(std::chrono::milliseconds(delay));
+    args_.core->event(kEventConnectRetried, static_cast<std::uint64_t>(delay), ep_.text);
     timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
       if (!ec) self->attempt();
     });

@@ -1,4 +1,5 @@
 // tcp:// listeners and dialers: IPv4 and IPv6, wildcard host and ephemeral port, TCP_NODELAY.
+#include <cerrno>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,7 @@ using boost::asio::ip::tcp;
 template <>
 struct StreamTraits<tcp> {
   using Resolver = tcp::resolver;
+  static constexpr bool kConnectDelays = true;
   static Resolver make_resolver(boost::asio::io_context& io) { return Resolver(io); }
   static void configure(tcp::socket& s) {
     boost::system::error_code ignored;
@@ -69,6 +71,7 @@ absl::StatusOr<std::shared_ptr<Listener>> listen_tcp(const Endpoint& ep, Transpo
       tcp::resolver resolver(args.io);
       auto results = resolver.resolve(ep.address, std::to_string(ep.port), ec);
       if (ec || results.empty()) {
+        bind_failed(ep, args, EINVAL);
         return absl::InvalidArgumentError(
             absl::StrCat("endpoint '", ep.text, "': cannot resolve host: ", ec.message()));
       }
@@ -79,6 +82,7 @@ absl::StatusOr<std::shared_ptr<Listener>> listen_tcp(const Endpoint& ep, Transpo
   }
   tcp::acceptor acceptor(args.io);
   auto failed = [&](std::string_view step) {
+    bind_failed(ep, args, ec.value());
     return absl::UnavailableError(
         absl::StrCat("endpoint '", ep.text, "': ", std::string(step), ": ", ec.message()));
   };
@@ -89,6 +93,7 @@ absl::StatusOr<std::shared_ptr<Listener>> listen_tcp(const Endpoint& ep, Transpo
   acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (acceptor.bind(local, ec)) {
     if (ec == boost::asio::error::address_in_use) {
+      bind_failed(ep, args, EADDRINUSE);
       return absl::AlreadyExistsError(absl::StrCat("endpoint '", ep.text, "': address in use"));
     }
     return failed("bind");

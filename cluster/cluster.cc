@@ -113,6 +113,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
             }),
       undelivered_log_(log, LogLevel::kWarning),
       rejected_log_(log, LogLevel::kWarning),
+      forged_log_(log, LogLevel::kWarning),
       refused_log_(log, LogLevel::kError),
       connection_log_(log, LogLevel::kWarning) {}
 
@@ -530,6 +531,12 @@ void Cluster::on_undelivered(uint32_t to, std::string_view bytes, std::string_vi
 void Cluster::on_rejected(std::string_view what) {
   NodeCounters::add(counters_.rejected);
   rejected_log_.log(absl::StrCat("dropped what the transport received: ", as_absl(what)));
+}
+
+void Cluster::on_forged_sender(std::string_view what) {
+  NodeCounters::add(counters_.rejected);
+  NodeCounters::add(counters_.forged_senders);
+  forged_log_.log(absl::StrCat("refused a message with a forged sender: ", as_absl(what)));
 }
 
 void Cluster::on_connection_log(std::string_view line) {

@@ -85,6 +85,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
                     const transport::DeliveryTally& tally) override;
   void on_undelivered(uint32_t to, std::string_view bytes, std::string_view reason) override;
   void on_rejected(std::string_view what) override;
+  void on_forged_sender(std::string_view what) override;
   void on_connection_log(std::string_view line) override;
   void on_join_refused(std::string_view why) override;
 
@@ -136,6 +137,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   Runtime::Recipient last_recipient_;
   ThrottledLog undelivered_log_;
   ThrottledLog rejected_log_;
+  ThrottledLog forged_log_;
   ThrottledLog refused_log_;
 
   Mutex connection_log_mutex_;

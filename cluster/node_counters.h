@@ -15,10 +15,13 @@ struct NodeCounters {
   std::atomic<uint64_t> bytes_in{0};
   std::atomic<uint64_t> decode_errors{0};  // envelopes dropped as malformed or unknown
   std::atomic<uint64_t> rejected{0};       // what the transport dropped before it had an envelope
-  std::atomic<uint64_t> undeliverable{0};  // dead letters for another node: not up, or the
-                                           // transport reported them undelivered
-  std::atomic<uint64_t> nodes_up{0};       // node-up events seen
-  std::atomic<uint64_t> nodes_down{0};     // node-down events seen
+  // Of those, what claimed to come from a node that its authenticated sender does not speak for
+  // (TransportHandler::on_forged_sender).
+  std::atomic<uint64_t> forged_senders{0};
+  std::atomic<uint64_t> undeliverable{0};       // dead letters for another node: not up, or the
+                                                // transport reported them undelivered
+  std::atomic<uint64_t> nodes_up{0};            // node-up events seen
+  std::atomic<uint64_t> nodes_down{0};          // node-down events seen
   std::atomic<uint64_t> envelopes_in_doubt{0};  // sent to nodes that went down, not acknowledged
                                                 // (transport::DeliveryTally::in_doubt)
 

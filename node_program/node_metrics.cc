@@ -84,6 +84,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.undeliverable = load(counters.undeliverable);
   m.decode_errors = load(counters.decode_errors);
   m.rejected = load(counters.rejected);
+  m.forged_senders = load(counters.forged_senders);
   m.node_up_events = load(counters.nodes_up);
   m.node_down_events = load(counters.nodes_down);
   m.envelopes_in_doubt = load(counters.envelopes_in_doubt);
@@ -127,6 +128,10 @@ std::string format_prometheus(const NodeMetrics& m) {
               "Messages the transport dropped before it had an envelope: bad framing, a sender "
               "that is not a member, an outside message that does not decode.",
               m.rejected);
+  out.counter("bossa_transport_forged_senders_total",
+              "Of those, messages that claimed to come from a node their authenticated sender "
+              "does not speak for (amqp: the broker-validated user_id is not the node's user).",
+              m.forged_senders);
   out.counter("bossa_node_up_events_total", "Other nodes seen coming up.", m.node_up_events);
   out.counter("bossa_node_down_events_total", "Other nodes seen going down.", m.node_down_events);
   out.counter("bossa_envelopes_in_doubt_total",
@@ -166,9 +171,10 @@ std::string format_status(const NodeMetrics& m) {
   absl::StrAppend(&out, "  messages      in ", m.messages_in, " (", bytes(m.bytes_in), "), out ",
                   m.messages_out, " (", bytes(m.bytes_out), "); the transport sent ",
                   bytes(m.transport_bytes_out), "\n");
-  absl::StrAppend(&out, "  dead letters  ", m.dead_letters, " (", m.undeliverable,
-                  " bound for other nodes), decode errors ", m.decode_errors, ", rejected ",
-                  m.rejected, "\n");
+  absl::StrAppend(
+      &out, "  dead letters  ", m.dead_letters, " (", m.undeliverable,
+      " bound for other nodes), decode errors ", m.decode_errors, ", rejected ", m.rejected,
+      m.forged_senders == 0 ? "" : absl::StrCat(" (", m.forged_senders, " forged senders)"), "\n");
   absl::StrAppend(&out, "  node events   ", m.node_up_events, " up, ", m.node_down_events,
                   " down (", m.envelopes_in_doubt, " envelopes in doubt)\n");
   absl::StrAppend(&out, "  connections   ", m.connections.open, " open (",

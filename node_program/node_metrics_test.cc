@@ -29,6 +29,7 @@ NodeMetrics sample() {
   m.undeliverable = 1;
   m.decode_errors = 2;
   m.rejected = 8;
+  m.forged_senders = 2;
   m.node_up_events = 4;
   m.node_down_events = 1;
   m.envelopes_in_doubt = 17;
@@ -54,6 +55,7 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_undeliverable_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_decode_errors_total{node=\"alpha\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_transport_rejected_total{node=\"alpha\"} 8\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_transport_forged_senders_total{node=\"alpha\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_up_events_total{node=\"alpha\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_down_events_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_envelopes_in_doubt_total{node=\"alpha\"} 17\n"));
@@ -93,7 +95,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 24);
+  EXPECT_EQ(samples, 25);
   EXPECT_EQ(helped, typed);
 }
 
@@ -111,8 +113,9 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
                               "for bad input\n"));
   EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB); the transport sent "
                               "30.0 KiB\n"));
-  EXPECT_THAT(
-      text, HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected 8\n"));
+  EXPECT_THAT(text,
+              HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected "
+                        "8 (2 forged senders)\n"));
   EXPECT_THAT(text, HasSubstr("node events   4 up, 1 down (17 envelopes in doubt)\n"));
   EXPECT_THAT(text, HasSubstr("actors        42 live; names 5 global, 6 local\n"));
   EXPECT_THAT(text, HasSubstr("mailboxes     9 messages waiting; fullest <7.12> with 8\n"));

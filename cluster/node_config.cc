@@ -324,7 +324,7 @@ void read_node(Section node, NodeConfig& config) {
 
 void read_amqp(Section amqp, transport::AmqpConfig& config) {
   amqp.reject_unknown_keys({"url", "exchange", "publisher_confirms", "heartbeat", "connect_timeout",
-                            "ca_file", "reconnect_grace"});
+                            "ca_file", "reconnect_grace", "shared_user"});
   if (const auto* url = amqp.string("url")) {
     if (absl::StartsWith(url->get(), "amqp://") || absl::StartsWith(url->get(), "amqps://")) {
       config.url = url->get();
@@ -346,6 +346,9 @@ void read_amqp(Section amqp, transport::AmqpConfig& config) {
   }
   if (const auto* confirms = amqp.get<bool>("publisher_confirms", "a boolean")) {
     config.publisher_confirms = confirms->get();
+  }
+  if (const auto* shared = amqp.get<bool>("shared_user", "a boolean")) {
+    config.shared_user = shared->get();
   }
   if (std::optional<absl::Duration> heartbeat = amqp.duration("heartbeat")) {
     if (*heartbeat == absl::Seconds(absl::ToInt64Seconds(*heartbeat)) &&

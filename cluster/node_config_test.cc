@@ -62,6 +62,7 @@ publisher_confirms = true
 heartbeat = "30s"
 connect_timeout = "1m"
 reconnect_grace = "30s"
+shared_user = true
 )",
                                                         "full.toml");
   ASSERT_TRUE(config.ok()) << config.status();
@@ -86,6 +87,7 @@ reconnect_grace = "30s"
   EXPECT_EQ(transport.amqp.heartbeat, absl::Seconds(30));
   EXPECT_EQ(transport.amqp.connect_timeout, absl::Minutes(1));
   EXPECT_EQ(transport.amqp.reconnect_grace, absl::Seconds(30));
+  EXPECT_TRUE(transport.amqp.shared_user);
 }
 
 TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
@@ -113,6 +115,7 @@ TEST(NodeConfig, OmittedOptionalKeysTakeTheirDefaults) {
   EXPECT_EQ(config->transport.amqp.heartbeat, absl::Seconds(10));
   EXPECT_EQ(config->transport.amqp.connect_timeout, absl::Seconds(5));
   EXPECT_EQ(config->transport.amqp.reconnect_grace, absl::Seconds(15));
+  EXPECT_FALSE(config->transport.amqp.shared_user);
 }
 
 TEST(NodeConfig, AmqpKindNeedsOnlyANodeName) {
@@ -202,7 +205,8 @@ TEST(NodeConfig, UnknownKeyInTransportIsAnError) {
 TEST(NodeConfig, UnknownKeyInTransportAmqpIsAnError) {
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\nuri = \"amqp://\"\n")),
             "node.toml:6: transport.amqp.uri: unknown key (known keys in [transport.amqp]: url, "
-            "exchange, publisher_confirms, heartbeat, connect_timeout, ca_file, reconnect_grace)");
+            "exchange, publisher_confirms, heartbeat, connect_timeout, ca_file, reconnect_grace, "
+            "shared_user)");
 }
 
 TEST(NodeConfig, ValueOfTheWrongTypeIsAnError) {
@@ -214,6 +218,8 @@ TEST(NodeConfig, ValueOfTheWrongTypeIsAnError) {
       problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\n"
                                  "publisher_confirms = \"yes\"\n")),
       "node.toml:6: transport.amqp.publisher_confirms: expected a boolean, got string \"yes\"");
+  EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\n[transport.amqp]\nshared_user = 1\n")),
+            "node.toml:6: transport.amqp.shared_user: expected a boolean, got integer 1");
   EXPECT_EQ(problems_in(with_transport("kind = \"amqp\"\nseeds = \"tcp://127.0.0.1:7000\"\n")),
             "node.toml:5: transport.seeds: expected an array of endpoint strings, got string "
             "\"tcp://127.0.0.1:7000\"");

@@ -61,6 +61,10 @@ struct AmqpConfig {
   // How long a node that lost the broker keeps its peers while it reconnects; zero: not at all,
   // every peer goes down as the broker is lost.
   absl::Duration reconnect_grace = absl::Seconds(15);
+  // Every node logs in as one broker user: a receiver cannot tell which node sent what, so it
+  // checks no sender (the node warns at start). Otherwise each node logs in as the broker user
+  // named after it, and a message claiming a node is taken only from that user.
+  bool shared_user = false;
 };
 
 struct TransportConfig {

@@ -29,6 +29,7 @@ NodeConfig amqp_node(const std::string& name, const std::string& prefix) {
   config.transport.kind = transport::TransportKind::kAmqp;
   config.transport.amqp.url = amqp_bench_url();
   config.transport.amqp.exchange = prefix.empty() ? own_prefix() : prefix;
+  config.transport.amqp.shared_user = true;  // every node logs in as the bench broker's user
   return config;
 }
 

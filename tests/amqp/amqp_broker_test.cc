@@ -120,6 +120,7 @@ NodeConfig amqp_node(const std::string& url, absl::Duration connect_timeout) {
   config.transport.kind = transport::TransportKind::kAmqp;
   config.transport.amqp.url = url;
   config.transport.amqp.connect_timeout = connect_timeout;
+  config.transport.amqp.shared_user = true;  // the broker's default user, for every node
   return config;
 }
 

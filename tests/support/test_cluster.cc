@@ -49,7 +49,7 @@ std::string to_toml(const NodeConfig& config) {
         config.transport.amqp.exchange,
         "\"\npublisher_confirms = ", config.transport.amqp.publisher_confirms ? "true" : "false",
         "\nreconnect_grace = \"", absl::FormatDuration(config.transport.amqp.reconnect_grace),
-        "\"\n");
+        "\"\nshared_user = ", config.transport.amqp.shared_user ? "true" : "false", "\n");
   }
   return toml;
 }
@@ -147,6 +147,7 @@ NodeConfig TestCluster::config_for(const std::string& name) {
     config.transport.amqp.exchange = exchange_;
     config.transport.amqp.publisher_confirms = amqp_.publisher_confirms;
     if (amqp_.reconnect_grace) config.transport.amqp.reconnect_grace = *amqp_.reconnect_grace;
+    config.transport.amqp.shared_user = amqp_.shared_user;
     return config;
   }
   config.transport.kind = transport::TransportKind::kNative;

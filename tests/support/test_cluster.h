@@ -39,6 +39,8 @@ struct AmqpOptions {
   std::string url;  // empty: test_amqp_url()
   bool publisher_confirms = false;
   std::optional<absl::Duration> reconnect_grace;  // unset: the default
+  // Every node logs in as the test broker's one user (transport.amqp.shared_user).
+  bool shared_user = true;
 };
 
 class TestCluster {

@@ -7,8 +7,10 @@
 //   P.presence   fanout exchange: every node announces itself each heartbeat_interval
 //   P.node.<name>.<id>      queue: what a node receives (bound to P.nodes and P.names)
 //   P.presence.<name>.<id>  queue: presence announcements, one per node
-// Node traffic carries app_id = the sender's name, reply_to = its id, timestamp = its session
-// (amqp_peers.h), a content type (a batch of envelopes, or one from outside), type "alive" on
+// Node traffic carries app_id = the sender's name, reply_to = its id, user_id = the broker user it
+// logged in as (the broker checks it; a receiver takes a node's traffic only from the user named
+// after the node, unless the nodes share a user), timestamp = its session (amqp_peers.h), a
+// content type (a batch of envelopes, or one from outside), type "alive" on
 // presence and "bye" on a leaving node's last word to each peer. A batch's message_id is its
 // number, counted per destination from 1; a message of type "hello" (empty) carries as message_id
 // the last number its sender gave a batch for the receiver, and as correlation_id the epoch the

@@ -117,6 +117,19 @@ absl::StatusOr<AmqpTransport::Session> AmqpTransport::connect() {
 
 absl::Status AmqpTransport::start(const NodeIdentity& self, TransportHandler& handler) {
   if (running_.load()) return absl::FailedPreconditionError("the amqp transport is started");
+  if (!config_.amqp.shared_user && url_.user != self.name) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transport.amqp.url logs node '", self.name, "' in as broker user '", url_.user,
+        "', but each node must log in as the broker user named after it, '", self.name,
+        "' (docs/transports.md, \"Broker users and permissions\"); to let every node share one "
+        "user, unchecked, set transport.amqp.shared_user = true"));
+  }
+  if (config_.amqp.shared_user) {
+    handler.on_connection_log(absl::StrCat(
+        "transport.amqp.shared_user = true: every node logs in as broker user '", url_.user,
+        "', so nodes take any message that claims a sender: whoever logs in as that user can pose "
+        "as a node"));
+  }
   self_ = self;
   queue_ = topology_.node_queue(self_);
   handler_ = &handler;

@@ -4,7 +4,9 @@
 // keyed by node id, published mandatory and numbered per destination; global names are bindings of
 // the holder's queue, so the broker routes by name and any AMQP client can reach a named actor;
 // membership is announced on a fanout exchange, and a hello on a node's queue tells it where it
-// stands (amqp_topology.h names it all, amqp_peers.h tells sessions and incarnations apart). One
+// stands (amqp_topology.h names it all, amqp_peers.h tells sessions and incarnations apart). A
+// node logs in as the broker user named after it, and takes what claims to come from a node only
+// from that node's user, by the user_id the broker validated (unless config.amqp.shared_user). One
 // thread per node owns a publishing and a consuming connection. docs/transports.md explains the
 // design, broker failures, flow control and publisher confirms.
 //
@@ -123,6 +125,11 @@ class AmqpTransport final : public Transport {
   void on_node_envelope(const amqp_envelope_t& delivery);
   // A hello from `node`: `sequence` is the last number it gave a batch for this node.
   void on_hello(const NodeIdentity& node, uint64_t session, uint64_t sequence, uint64_t epoch);
+  // Whether the broker user that published a message claiming to come from `sender` speaks for
+  // it: its validated user_id is the node's name (or the nodes share one user). If not, the
+  // handler hears of `what` (on_forged_sender) and the message is to be dropped.
+  bool speaks_for(const amqp_basic_properties_t& properties, const NodeIdentity& sender,
+                  std::string_view what);
   void on_outside_message(const amqp_envelope_t& delivery);
   // Tells the handler what hearing from `node` in `session` changed; false if it was stale.
   bool note_heard(const NodeIdentity& node, uint64_t session);

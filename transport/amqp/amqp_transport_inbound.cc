@@ -141,6 +141,7 @@ void AmqpTransport::on_presence(const amqp_basic_properties_t& properties) {
     handler_->on_rejected("a presence announcement without a sender or a type");
     return;
   }
+  if (!speaks_for(properties, *sender, "a presence announcement")) return;
   if (sender->id == self_.id || *kind != kPresenceAlive) return;
   // An announcement heard since this node reconnected was made since: the node's queue is back.
   if (note_heard(*sender, session_of(properties))) held_.erase(sender->id);
@@ -154,6 +155,7 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
                                  : "a node message without a sender");
     return;
   }
+  if (!speaks_for(properties, *sender, "a node message")) return;
   if (message_property(properties, AMQP_BASIC_TYPE_FLAG, properties.type) == kPresenceBye) {
     // Bye travels the path of the envelopes, after the last of them.
     std::optional<NodeIdentity> gone;
@@ -211,6 +213,19 @@ void AmqpTransport::on_node_envelope(const amqp_envelope_t& delivery) {
         absl::StrCat("the rest of a batch from node ", sender->id, ": ", read.message()));
   }
   handler_->on_batch_end();
+}
+
+bool AmqpTransport::speaks_for(const amqp_basic_properties_t& properties,
+                               const NodeIdentity& sender, std::string_view what) {
+  if (config_.amqp.shared_user) return true;
+  const std::optional<std::string_view> user =
+      message_property(properties, AMQP_BASIC_USER_ID_FLAG, properties.user_id);
+  if (user == std::string_view(sender.name)) return true;
+  handler_->on_forged_sender(absl::StrCat(
+      as_absl(what), " claiming to come from node '", sender.name, "' (id ", sender.id, ") ",
+      user ? absl::StrCat("sent by broker user '", as_absl(*user), "'")
+           : std::string("without a user_id that the broker validated")));
+  return false;
 }
 
 void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {

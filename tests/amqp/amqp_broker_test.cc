@@ -370,6 +370,7 @@ class PrivateBroker {
     return run_program(args).has_value();
   }
   const std::string& url() const { return url_; }
+  const std::string& directory() const { return directory_; }
   // Stops the broker's process without closing anything (SIGSTOP), or lets it go on (SIGCONT).
   bool pause() { return signal_server(SIGSTOP); }
   bool resume() { return signal_server(SIGCONT); }
@@ -621,6 +622,265 @@ TEST(AmqpBrokerAlarm, ABlockedBrokerHoldsMessagesBackAndTakesNoNodeDown) {
       [](const IntPair& report) { return std::get<0>(report) >= kMessages; }, kWait);
   EXPECT_EQ(report, (IntPair{kMessages, 1})) << "held messages were lost or reordered";
   EXPECT_TRUE(main.resolve_node("alpha").has_value());
+}
+
+// A broker of the suite's own with the users and permissions of docs/transports.md ("Broker users
+// and permissions") for the prefix kUsersPrefix: node users "left", "right" and "mallory" (a node
+// user that is not in the cluster and forges what it sends), and "outsider", a client that may only
+// publish to the names exchange.
+class AmqpBrokerUsers : public ::testing::Test {
+ protected:
+  static constexpr char kPrefix[] = "bossa-users";
+
+  static void SetUpTestSuite() {
+    broker_ = new PrivateBroker();
+    if (!broker_->url().starts_with("amqp://")) return;
+    for (const char* node : {"left", "right", "mallory"}) {
+      if (!run_program({BOSSA_LOCAL_RABBITMQ, "add-node-user", broker_->directory(), node,
+                        password_of(node), kPrefix})) {
+        return;
+      }
+    }
+    users_ready_ = run_program({BOSSA_LOCAL_RABBITMQ, "add-outside-user", broker_->directory(),
+                                "outsider", password_of("outsider"), kPrefix})
+                       .has_value();
+  }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(users_ready_) << "the broker or its users are missing"; }
+
+  static std::string password_of(const std::string& user) { return user + "-secret"; }
+  // The broker's URL, logging in as `user`.
+  static std::string url_as(const std::string& user) {
+    const std::string& url = broker_->url();
+    return absl::StrCat("amqp://", user, ":", password_of(user), "@",
+                        url.substr(url.find('@') + 1));
+  }
+  // Node `name`, started and logging in as `user`, in the safe mode (no shared user).
+  static absl::StatusOr<std::unique_ptr<Node>> start_node(const std::string& name,
+                                                          const std::string& user,
+                                                          bool confirms = false) {
+    NodeConfig config = amqp_node(url_as(user), absl::Seconds(5));
+    config.name = name;
+    config.transport.amqp.exchange = kPrefix;
+    config.transport.amqp.publisher_confirms = confirms;
+    config.transport.amqp.shared_user = false;
+    absl::StatusOr<std::unique_ptr<Node>> node = Node::create(config);
+    if (!node.ok()) return node.status();
+    (*node)->log().set_level(LogLevel::kError);
+    if (absl::Status started = (*node)->start(); !started.ok()) return started;
+    return node;
+  }
+  // Nodes left and right, each logged in as its own user, once they see each other. With
+  // `confirms`, right's queue is durable (the layout lets it declare and delete that too).
+  static std::vector<std::unique_ptr<Node>> start_left_and_right(bool confirms = false) {
+    std::vector<std::unique_ptr<Node>> nodes;
+    for (const char* name : {"left", "right"}) {
+      absl::StatusOr<std::unique_ptr<Node>> node =
+          start_node(name, name, confirms && nodes.size() == 1);
+      EXPECT_TRUE(node.ok()) << name << ": " << node.status();
+      if (!node.ok()) return {};
+      nodes.push_back(*std::move(node));
+    }
+    EXPECT_TRUE(nodes[0]->await_nodes({"right"}, kWait));
+    EXPECT_TRUE(nodes[1]->await_nodes({"left"}, kWait));
+    return nodes;
+  }
+  // What the broker answers the next synchronous method on `connection`: after a publish it may
+  // not take, the error with which it closed the channel.
+  static absl::Status broker_verdict(AmqpConnection& connection) {
+    return connection.set_prefetch(1);
+  }
+
+  static PrivateBroker* broker_;
+  static bool users_ready_;
+};
+
+PrivateBroker* AmqpBrokerUsers::broker_ = nullptr;
+bool AmqpBrokerUsers::users_ready_ = false;
+
+// Node traffic as `sender` (name and id) would send it, with user_id `user` if given: a batch
+// holding a string for `to`, or an empty message of type `type` ("alive", "bye").
+struct Forgery {
+  std::string name;
+  uint32_t id;
+  std::optional<std::string> user;
+  std::string type;  // empty for a batch
+};
+
+absl::Status publish_forgery(AmqpConnection& connection, const std::string& exchange,
+                             const std::string& key, const Forgery& forgery, Pid to) {
+  const std::string reply_to = transport::node_key(forgery.id);
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_REPLY_TO_FLAG |
+                      AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TIMESTAMP_FLAG;
+  properties.app_id = amqp_cstring_bytes(forgery.name.c_str());
+  properties.reply_to = amqp_cstring_bytes(reply_to.c_str());
+  properties.message_id = amqp_cstring_bytes("1000");
+  // A session later than the real node's: accepted, it would count as the node reconnecting.
+  properties.timestamp = static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())) + 60000;
+  if (forgery.user) {
+    properties._flags |= AMQP_BASIC_USER_ID_FLAG;
+    properties.user_id = amqp_cstring_bytes(forgery.user->c_str());
+  }
+  std::string batch;
+  if (forgery.type.empty()) {
+    properties._flags |= AMQP_BASIC_CONTENT_TYPE_FLAG;
+    properties.content_type = amqp_cstring_bytes(transport::kBatchContentType.data());
+    Envelope envelope{.to = WirePid{to.node, to.serial},
+                      .from = WirePid{forgery.id, 1},
+                      .type_id = wire_type_id("string"),
+                      .to_name = {},
+                      .payload = encode(std::string("forged")).value()};
+    transport::append_to_batch(batch, encode_envelope(envelope));
+  } else {
+    properties._flags |= AMQP_BASIC_TYPE_FLAG;
+    properties.type = amqp_cstring_bytes(forgery.type.c_str());
+  }
+  return connection.publish(exchange, key, false, properties, batch);
+}
+
+TEST_F(AmqpBrokerUsers, ANodeMustLogInAsTheBrokerUserNamedAfterIt) {
+  absl::StatusOr<std::unique_ptr<Node>> node = start_node("left", "right");
+  ASSERT_FALSE(node.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(node.status())) << node.status();
+  EXPECT_NE(node.status().message().find("as broker user 'right'"), std::string::npos)
+      << node.status();
+  EXPECT_NE(node.status().message().find("transport.amqp.shared_user"), std::string::npos)
+      << node.status();
+}
+
+TEST_F(AmqpBrokerUsers, NodesWithTheirOwnUsersFormAClusterAndExchangeMessages) {
+  std::vector<std::unique_ptr<Node>> nodes = start_left_and_right(/*confirms=*/true);
+  ASSERT_EQ(nodes.size(), 2u);
+  ScopedActor on_left(nodes[0]->runtime());
+  ScopedActor on_right(nodes[1]->runtime());
+  ASSERT_TRUE(on_left->send(on_right.pid(), std::string("from left")).ok());
+  absl::StatusOr<std::string> heard = on_right->receive_for<std::string>(kWait);
+  ASSERT_TRUE(heard.ok()) << heard.status();
+  EXPECT_EQ(*heard, "from left");
+  ASSERT_TRUE(on_right->send(on_left.pid(), std::string("from right")).ok());
+  heard = on_left->receive_for<std::string>(kWait);
+  ASSERT_TRUE(heard.ok()) << heard.status();
+  EXPECT_EQ(*heard, "from right");
+  for (const std::unique_ptr<Node>& node : nodes) {
+    EXPECT_EQ(node->counters().forged_senders.load(), 0u) << node->name();
+    EXPECT_EQ(node->counters().rejected.load(), 0u) << node->name();
+  }
+}
+
+TEST_F(AmqpBrokerUsers, ANodeUserThatPosesAsAnotherNodeIsDroppedAndCounted) {
+  std::vector<std::unique_ptr<Node>> nodes = start_left_and_right();
+  ASSERT_EQ(nodes.size(), 2u);
+  Node& left = *nodes[0];
+  Node& right = *nodes[1];
+  ScopedActor on_left(left.runtime());
+  ScopedActor on_right(right.runtime());
+  const uint64_t downs = right.counters().nodes_down.load();
+  const std::string nodes_exchange = absl::StrCat(kPrefix, ".nodes");
+  const std::string to_right = transport::node_key(right.id());
+
+  // mallory may publish to the nodes and presence exchanges, as a node may: the broker lets it,
+  // and right must see that mallory is not left. Accepted, the batch would deliver "forged", the
+  // announcement (another id under left's name) would replace left, and bye would take it down.
+  std::unique_ptr<AmqpConnection> mallory = raw_connection(url_as("mallory"));
+  ASSERT_NE(mallory, nullptr);
+  const std::vector<std::pair<std::string, Forgery>> forgeries = {
+      {nodes_exchange, {"left", left.id(), "mallory", ""}},
+      {nodes_exchange, {"left", left.id(), std::nullopt, ""}},
+      {absl::StrCat(kPrefix, ".presence"), {"left", left.id() + 1, "mallory", "alive"}},
+      {nodes_exchange, {"left", left.id(), "mallory", "bye"}},
+  };
+  for (const auto& [exchange, forgery] : forgeries) {
+    ASSERT_TRUE(publish_forgery(*mallory, exchange, to_right, forgery, on_right.pid()).ok());
+  }
+  EXPECT_TRUE(broker_verdict(*mallory).ok()) << "the broker refused what a node user may send";
+  const absl::Time deadline = absl::Now() + kWait;
+  while (right.counters().forged_senders.load() < forgeries.size() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(right.counters().forged_senders.load(), forgeries.size());
+  EXPECT_EQ(right.counters().rejected.load(), forgeries.size());
+
+  // Nothing of it took effect: left is up under its id, and what it sends now is the first thing
+  // right's actor receives.
+  EXPECT_EQ(right.resolve_node("left"), left.id());
+  EXPECT_EQ(right.counters().nodes_down.load(), downs);
+  ASSERT_TRUE(on_left->send(on_right.pid(), std::string("genuine")).ok());
+  absl::StatusOr<std::string> heard = on_right->receive_for<std::string>(kWait);
+  ASSERT_TRUE(heard.ok()) << heard.status();
+  EXPECT_EQ(*heard, "genuine");
+
+  // Nor may mallory claim left's user: the broker closes the channel of a publish whose user_id
+  // is not the user that logged in.
+  std::unique_ptr<AmqpConnection> impostor = raw_connection(url_as("mallory"));
+  ASSERT_NE(impostor, nullptr);
+  ASSERT_TRUE(publish_forgery(*impostor, nodes_exchange, to_right, {"left", left.id(), "left", ""},
+                              on_right.pid())
+                  .ok());
+  const absl::Status refused = broker_verdict(*impostor);
+  EXPECT_NE(refused.message().find("PRECONDITION_FAILED"), std::string::npos) << refused;
+  EXPECT_NE(refused.message().find("mallory"), std::string::npos) << refused;
+
+  // Nor put a message straight into right's queue through the default exchange.
+  std::unique_ptr<AmqpConnection> direct = raw_connection(url_as("mallory"));
+  ASSERT_NE(direct, nullptr);
+  const std::string right_queue =
+      transport::AmqpTopology(kPrefix).node_queue({right.id(), "right"});
+  ASSERT_TRUE(
+      publish_forgery(*direct, "", right_queue, {"mallory", 42, "mallory", ""}, on_right.pid())
+          .ok());
+  const absl::Status forbidden = broker_verdict(*direct);
+  EXPECT_NE(forbidden.message().find("ACCESS_REFUSED"), std::string::npos) << forbidden;
+}
+
+TEST_F(AmqpBrokerUsers, AnOutsideUserReachesNamedActorsAndNothingElse) {
+  absl::StatusOr<std::unique_ptr<Node>> right = start_node("right", "right");
+  ASSERT_TRUE(right.ok()) << right.status();
+  ScopedActor inbox((*right)->runtime());
+  ASSERT_TRUE((*right)->register_global("inbox", inbox.pid()).ok());
+
+  // What would pose as a node, and a publish straight to right's queue, the broker refuses: each
+  // closes the channel, so each has a connection of its own.
+  const std::string to_right = transport::node_key((*right)->id());
+  const std::string right_queue =
+      transport::AmqpTopology(kPrefix).node_queue({(*right)->id(), "right"});
+  const std::vector<std::pair<std::string, std::string>> forbidden = {
+      {absl::StrCat(kPrefix, ".nodes"), to_right},
+      {absl::StrCat(kPrefix, ".presence"), ""},
+      {"", right_queue},  // the default exchange
+  };
+  for (const auto& [exchange, key] : forbidden) {
+    std::unique_ptr<AmqpConnection> outsider = raw_connection(url_as("outsider"));
+    ASSERT_NE(outsider, nullptr);
+    ASSERT_TRUE(
+        publish_forgery(*outsider, exchange, key, {"left", 42, "outsider", ""}, inbox.pid()).ok());
+    const absl::Status refused = broker_verdict(*outsider);
+    EXPECT_NE(refused.message().find("ACCESS_REFUSED"), std::string::npos)
+        << "'" << exchange << "': " << refused;
+  }
+
+  // The names exchange it may publish to. The node binds the name on its own thread: until then
+  // the broker drops what it cannot route, so the client sends until the actor hears it.
+  std::unique_ptr<AmqpConnection> outsider = raw_connection(url_as("outsider"));
+  ASSERT_NE(outsider, nullptr);
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_CONTENT_TYPE_FLAG;
+  properties.content_type = amqp_cstring_bytes("text/plain");
+  absl::StatusOr<std::string> text = absl::DeadlineExceededError("nothing arrived");
+  for (const absl::Time deadline = absl::Now() + kWait; !text.ok() && absl::Now() < deadline;) {
+    ASSERT_TRUE(outsider
+                    ->publish(absl::StrCat(kPrefix, ".names"), "inbox", false, properties,
+                              "hello from outside")
+                    .ok());
+    text = inbox->receive_for<std::string>(absl::Milliseconds(500));
+  }
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "hello from outside");
+  EXPECT_TRUE(broker_verdict(*outsider).ok());
+  EXPECT_EQ((*right)->counters().rejected.load(), 0u);
 }
 
 }  // namespace

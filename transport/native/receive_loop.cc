@@ -136,6 +136,15 @@ void ReceiveLoop::handle(socket::Message message, Clock::time_point now) {
         absl::StrCat("a message that is not a native frame: ", header.status().message()));
     return;
   }
+  // A connection that authenticated with another key than its node's is not heard at all.
+  const std::string_view key = connection_key(message);
+  const Membership::Speaker speaker = membership_.speaks_as(header->sender, key);
+  if (speaker == Membership::Speaker::kOtherKey) {
+    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
+                                       " from node ", header->sender,
+                                       " on a connection whose key is not the node's"));
+    return;
+  }
   // A node speaks on its own connections only (sender_binding.h). A frame its node's older
   // connections keep out waits, and the frames after it on its connection wait behind it.
   const uint64_t pipe = message.pipe_id();
@@ -154,28 +163,19 @@ void ReceiveLoop::handle(socket::Message message, Clock::time_point now) {
         absl::StrCat("a frame of kind ", static_cast<int>(header->kind), ": ", admitted.message()));
     return;
   }
-  dispatch(*header, message, now);
+  dispatch(*header, speaker, key, message, now);
 }
 
-void ReceiveLoop::dispatch(const NativeHeader& header, socket::Message& message,
-                           Clock::time_point now) {
-  const std::string_view key = connection_key(message);
+void ReceiveLoop::dispatch(const NativeHeader& header, Membership::Speaker speaker,
+                           std::string_view key, socket::Message& message, Clock::time_point now) {
   if (header.kind == NativeKind::kSwim) {
     membership_.on_swim(header.sender, message[1].view(), key, now);
     if (!strangers_.empty()) release_strangers(now);
     return;
   }
-  switch (membership_.speaks_as(header.sender, key)) {
-    case Membership::Speaker::kMember:
-      take(header, message);
-      return;
-    case Membership::Speaker::kOtherKey:
-      handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
-                                         " from node ", header.sender,
-                                         " on a connection whose key is not the node's"));
-      return;
-    case Membership::Speaker::kStranger:
-      break;
+  if (speaker == Membership::Speaker::kMember) {
+    take(header, message);
+    return;
   }
   // An empty heartbeat opens a link's data connection: it binds it, and says nothing else.
   if (header.kind == NativeKind::kHeartbeat && message[1].size() == 0) return;

@@ -63,9 +63,10 @@ class ReceiveLoop {
  private:
   void run(std::chrono::nanoseconds busy_wait);
   void handle(socket::Message message, std::chrono::steady_clock::time_point now);
-  // A frame its connection may carry for its sender.
-  void dispatch(const NativeHeader& header, socket::Message& message,
-                std::chrono::steady_clock::time_point now);
+  // A frame its connection may carry for its sender, who is `speaker` to Membership; `key` is
+  // what the connection authenticated with.
+  void dispatch(const NativeHeader& header, Membership::Speaker speaker, std::string_view key,
+                socket::Message& message, std::chrono::steady_clock::time_point now);
   // A frame from a member, past every check.
   void take(const NativeHeader& header, const socket::Message& message);
   // Hand over the held frames (of connections, of strangers) that may be taken now; drop those

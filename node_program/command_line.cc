@@ -27,6 +27,12 @@ ABSL_FLAG(std::optional<std::string>, listen, std::nullopt,
           "Overrides [transport] listen, e.g. tcp://127.0.0.1:7001 or tcp://127.0.0.1:*.");
 ABSL_FLAG(std::optional<std::string>, seeds, std::nullopt,
           "Overrides [transport] seeds: a comma-separated list of endpoints.");
+ABSL_FLAG(std::optional<std::string>, key_file, std::nullopt,
+          "Overrides [transport] key_file: this node's key pair (relative to the working "
+          "directory).");
+ABSL_FLAG(std::optional<std::string>, trusted_keys_dir, std::nullopt,
+          "Overrides [transport] trusted_keys_dir: a directory of the .pub files of the nodes "
+          "to admit (relative to the working directory).");
 ABSL_FLAG(int32_t, metrics_port, 0,
           "Serve Prometheus metrics at http://127.0.0.1:<port>/metrics: 0 = off, -1 = a free "
           "port (the node logs and prints the one it got).");
@@ -251,6 +257,8 @@ absl::StatusOr<NodeCommandLine> parse_command_line(int argc, char** argv) {
     }
     line.overrides.seeds = std::move(endpoints);
   }
+  line.overrides.key_file = absl::GetFlag(FLAGS_key_file);
+  line.overrides.trusted_keys_dir = absl::GetFlag(FLAGS_trusted_keys_dir);
 
   line.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   if (line.metrics_port < -1 || line.metrics_port > 65535) {

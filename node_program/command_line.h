@@ -2,7 +2,8 @@
 // into a plain struct.
 //
 //   bossa-node --config alpha.toml [--transport amqp] [--name n] [--listen tcp://h:p]
-//              [--seeds tcp://h:p,tcp://h:q] [--metrics_port 9464|-1] [--log_level info]
+//              [--seeds tcp://h:p,tcp://h:q] [--key_file alpha.key] [--trusted_keys_dir keys]
+//              [--metrics_port 9464|-1] [--log_level info]
 //   bossa-node status --config alpha.toml --node beta [--timeout 10s]
 //   bossa-node keygen alpha.key
 //
@@ -30,7 +31,7 @@ struct NodeCommandLine {
   enum class Command { kRun, kStatus, kKeygen, kHelp };
   Command command = Command::kRun;
   std::string config_path;               // --config
-  ConfigOverrides overrides;             // --name --transport --listen --seeds
+  ConfigOverrides overrides;             // --name --transport --listen --seeds ...
   int metrics_port = 0;                  // --metrics_port: 0 off, -1 any free port, else the port
   LogLevel log_level = LogLevel::kInfo;  // --log_level
   std::string status_node;               // --node (status)

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -32,6 +33,13 @@ toml::table& table_in(toml::table& parent, std::string_view key) {
   return *parent[key].as_table();
 }
 
+// `path` as the working directory names it, so that the file's directory does not prefix it.
+std::string from_working_directory(const std::string& path) {
+  std::error_code ignored;  // on failure (no working directory), the path as given
+  const std::filesystem::path absolute = std::filesystem::absolute(path, ignored);
+  return absolute.empty() ? path : absolute.string();
+}
+
 std::string apply(toml::table document, const ConfigOverrides& overrides) {
   if (overrides.name) table_in(document, "node").insert_or_assign("name", *overrides.name);
   toml::table& transport = table_in(document, "transport");
@@ -41,6 +49,13 @@ std::string apply(toml::table document, const ConfigOverrides& overrides) {
     toml::array seeds;
     for (const std::string& seed : *overrides.seeds) seeds.push_back(seed);
     transport.insert_or_assign("seeds", std::move(seeds));
+  }
+  if (overrides.key_file) {
+    transport.insert_or_assign("key_file", from_working_directory(*overrides.key_file));
+  }
+  if (overrides.trusted_keys_dir) {
+    transport.insert_or_assign("trusted_keys_dir",
+                               from_working_directory(*overrides.trusted_keys_dir));
   }
   std::ostringstream out;
   out << document;
@@ -53,6 +68,10 @@ std::optional<std::string> flag_of(absl::string_view key, const ConfigOverrides&
   if (key == "transport.kind" && overrides.transport) return "--transport";
   if (key == "transport.listen" && overrides.listen) return "--listen";
   if (absl::StartsWith(key, "transport.seeds") && overrides.seeds) return "--seeds";
+  if (key == "transport.key_file" && overrides.key_file) return "--key_file";
+  if (key == "transport.trusted_keys_dir" && overrides.trusted_keys_dir) {
+    return "--trusted_keys_dir";
+  }
   return std::nullopt;
 }
 
@@ -62,6 +81,8 @@ std::string given_flags(const ConfigOverrides& overrides) {
   if (overrides.transport) flags.push_back("--transport");
   if (overrides.listen) flags.push_back("--listen");
   if (overrides.seeds) flags.push_back("--seeds");
+  if (overrides.key_file) flags.push_back("--key_file");
+  if (overrides.trusted_keys_dir) flags.push_back("--trusted_keys_dir");
   return absl::StrJoin(flags, " ");
 }
 

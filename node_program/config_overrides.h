@@ -9,6 +9,8 @@
 // error). A problem caused by a flag names the flag; a problem of the file keeps its file and line:
 //   flag --listen: transport.listen: expected tcp://host:port ... got "nonsense"
 //   beta.toml (with flags --transport): transport.listen: missing (required ...)
+// A path a flag gives (--key_file, --trusted_keys_dir) is relative to the working directory, not to
+// the TOML file's as a path the file gives.
 //
 // Thread-safety: pure functions (load_config_with_overrides reads the file).
 #pragma once
@@ -28,8 +30,12 @@ struct ConfigOverrides {
   std::optional<std::string> transport{};           // --transport: transport.kind
   std::optional<std::string> listen{};              // --listen: transport.listen
   std::optional<std::vector<std::string>> seeds{};  // --seeds: transport.seeds
+  std::optional<std::string> key_file{};            // --key_file: transport.key_file
+  std::optional<std::string> trusted_keys_dir{};  // --trusted_keys_dir: transport.trusted_keys_dir
 
-  bool empty() const { return !name && !transport && !listen && !seeds; }
+  bool empty() const {
+    return !name && !transport && !listen && !seeds && !key_file && !trusted_keys_dir;
+  }
 };
 
 // Reads the TOML file at `path`, applies `overrides` and validates the result. Errors as

@@ -1,7 +1,11 @@
 #include "node_program/config_overrides.h"
 
+#include <filesystem>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "transport/node_keys.h"
 
 namespace bossa {
 namespace {
@@ -108,6 +112,50 @@ security = "none"
       parse_config_with_overrides(kNameless, "n.toml", {.name = "gamma"});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->name, "gamma");
+}
+
+constexpr char kSecureNode[] = R"([node]
+name = "beta"
+[transport]
+kind = "native"
+listen = "tcp://127.0.0.1:*"
+)";
+
+TEST(ConfigOverrides, TheKeyFlagsSupplyTheKeysAFileLacks) {
+  const std::string dir = ::testing::TempDir() + "/config_overrides_keys";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const transport::NodeKeyPair keys = transport::generate_node_key_pair();
+  ASSERT_TRUE(transport::write_node_key_files(dir + "/beta.key", keys).ok());
+
+  absl::StatusOr<NodeConfig> config =
+      parse_config_with_overrides(kSecureNode, "conf/beta.toml", {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("transport.key_file: missing"));
+
+  config = parse_config_with_overrides(kSecureNode, "conf/beta.toml",
+                                       {.key_file = dir + "/beta.key", .trusted_keys_dir = dir});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->transport.security, transport::Security::kCurve);
+  EXPECT_EQ(config->transport.key_file, dir + "/beta.key");
+  EXPECT_EQ(config->transport.public_key, keys.public_key);
+  EXPECT_EQ(config->transport.secret_key, keys.secret_key);
+  EXPECT_EQ(config->transport.trusted_keys_dir, dir);
+}
+
+TEST(ConfigOverrides, AKeyFlagsPathIsRelativeToTheWorkingDirectory) {
+  absl::StatusOr<NodeConfig> config =
+      parse_config_with_overrides(kSecureNode, "conf/beta.toml", {.key_file = "none/beta.key"});
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("flag --key_file: transport.key_file"));
+  EXPECT_THAT(message, HasSubstr((std::filesystem::current_path() / "none/beta.key").string()));
+  EXPECT_THAT(message, Not(HasSubstr("conf/none")));
+
+  config = parse_config_with_overrides(kSecureNode, "conf/beta.toml",
+                                       {.key_file = "none/beta.key", .trusted_keys_dir = "none"});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(), HasSubstr("flag --trusted_keys_dir"));
 }
 
 TEST(ConfigOverrides, AMissingFileIsNotFound) {

@@ -1,7 +1,7 @@
 // bossa-demo: a three-node bossa cluster at work, start to finish, in a few seconds.
 //
 //   build/examples/cluster/bossa-demo [--transport native|amqp] [--node_program PATH]
-//                                     [--config_dir DIR]
+//                                     [--config_dir DIR] [--keys_dir DIR]
 //
 // The driver is node alpha (examples/cluster/alpha.toml); it starts beta and gamma as
 // bossa-demo-node processes (beta.toml, gamma.toml; demo_node.cc), all three hosting the demo
@@ -23,11 +23,16 @@
 // It prints one line per step and exits 0, or names the step that failed and exits 1 (2 for a
 // bad command line). Child processes are always reaped, and die with the driver if it dies.
 // `--transport amqp` switches every node to the AMQP transport (a broker must be running).
+//
+// Over the native transport the links are CURVE: each node has a key pair, <keys_dir>/<node>.key
+// (build/demo-keys by default, written on the first run and kept), and trusts the .pub files of
+// keys_dir; beta and gamma join through alpha's key and endpoint (--seeds KEY@ENDPOINT).
 #include <signal.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -48,6 +53,7 @@
 #include "node_program/status_service.h"
 #include "runtime/behaviours/call.h"
 #include "tests/support/child_process.h"
+#include "transport/node_keys.h"
 
 namespace {
 
@@ -113,9 +119,11 @@ bossa::ActorTask feeder(bossa::CoroutineActor& self, Node& node, int64_t first, 
 
 class Demo {
  public:
-  Demo(std::string node_program, std::string config_dir, std::optional<std::string> transport)
+  Demo(std::string node_program, std::string config_dir, std::string keys_dir,
+       std::optional<std::string> transport)
       : node_program_(std::move(node_program)),
         config_dir_(std::move(config_dir)),
+        keys_dir_(std::move(keys_dir)),
         transport_(std::move(transport)) {}
 
   absl::Status run() {
@@ -142,12 +150,47 @@ class Demo {
     std::fflush(stdout);
   }
 
+  std::string key_file(const std::string& node) const {
+    return absl::StrCat(keys_dir_, "/", node, ".key");
+  }
+
+  // Writes a key pair for each node that has none in keys_dir_ yet; says how many it wrote.
+  absl::StatusOr<int> make_keys() {
+    std::error_code error;
+    std::filesystem::create_directories(keys_dir_, error);
+    if (error) {
+      return absl::InternalError(
+          absl::StrCat("cannot create the keys directory ", keys_dir_, ": ", error.message()));
+    }
+    int made = 0;
+    for (const std::string& node : kNodes) {
+      if (std::filesystem::exists(key_file(node))) continue;
+      absl::Status written = bossa::transport::write_node_key_files(
+          key_file(node), bossa::transport::generate_node_key_pair());
+      if (!written.ok()) return written;
+      ++made;
+    }
+    return made;
+  }
+
   absl::Status form_cluster() {
     const std::string kind = transport_.value_or("native");
+    const bool secure = kind == "native";
     std::printf("bossa demo: a cluster of three nodes over the %s transport\n", kind.c_str());
+    bossa::ConfigOverrides overrides{.transport = transport_};
+    if (secure) {
+      absl::StatusOr<int> made = make_keys();
+      if (!made.ok()) return made.status();
+      say("links are CURVE: each node's key pair is %s/<node>.key (%s), and each trusts the .pub "
+          "files there",
+          keys_dir_, *made == 0 ? "kept from an earlier run" : "written on this first run");
+      overrides.key_file = key_file("alpha");
+      overrides.trusted_keys_dir = keys_dir_;
+    }
     absl::StatusOr<bossa::NodeConfig> config =
-        bossa::load_config_with_overrides(config_dir_ + "/alpha.toml", {.transport = transport_});
+        bossa::load_config_with_overrides(config_dir_ + "/alpha.toml", overrides);
     if (!config.ok()) return config.status();
+    const std::string alpha_key = bossa::transport::encode_z85_key(config->transport.public_key);
     absl::StatusOr<std::unique_ptr<Node>> alpha = Node::create(*std::move(config));
     if (!alpha.ok()) return alpha.status();
     alpha_ = *std::move(alpha);
@@ -165,6 +208,10 @@ class Demo {
       std::vector<std::string> args = {"--config", absl::StrCat(config_dir_, "/", name, ".toml"),
                                        "--log_level=warning"};
       if (transport_) args.insert(args.end(), {"--transport", *transport_});
+      if (secure) {
+        args.insert(args.end(), {"--key_file", key_file(name), "--trusted_keys_dir", keys_dir_,
+                                 "--seeds", absl::StrCat(alpha_key, "@", alpha_->endpoint())});
+      }
       absl::StatusOr<std::unique_ptr<ChildProcess>> child =
           ChildProcess::start(node_program_, args, {.discard_stdout = true});
       if (!child.ok()) return child.status();
@@ -414,6 +461,7 @@ class Demo {
 
   const std::string node_program_;
   const std::string config_dir_;
+  const std::string keys_dir_;
   const std::optional<std::string> transport_;
   const absl::Time began_ = absl::Now();
   std::unique_ptr<Node> alpha_;
@@ -426,7 +474,7 @@ class Demo {
 int usage(const char* problem) {
   std::fprintf(stderr,
                "bossa-demo: %s\nusage: bossa-demo [--transport native|amqp] [--node_program PATH] "
-               "[--config_dir DIR]\n",
+               "[--config_dir DIR] [--keys_dir DIR]\n",
                problem);
   return 2;
 }
@@ -436,6 +484,7 @@ int usage(const char* problem) {
 int main(int argc, char** argv) {
   std::string node_program = BOSSA_DEMO_NODE_PROGRAM;
   std::string config_dir = BOSSA_DEMO_CONFIG_DIR;
+  std::string keys_dir = BOSSA_DEMO_KEYS_DIR;
   std::optional<std::string> transport;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
@@ -455,6 +504,8 @@ int main(int argc, char** argv) {
       node_program = value;
     } else if (arg == "--config_dir") {
       config_dir = value;
+    } else if (arg == "--keys_dir") {
+      keys_dir = value;
     } else {
       return usage(absl::StrCat("unknown argument ", arg).c_str());
     }
@@ -462,7 +513,7 @@ int main(int argc, char** argv) {
   const absl::Time began = absl::Now();
   absl::Status status;
   {
-    Demo demo(node_program, config_dir, transport);
+    Demo demo(node_program, config_dir, keys_dir, transport);
     status = demo.run();
   }  // alpha leaves, children still running are killed and reaped
   if (!status.ok()) {

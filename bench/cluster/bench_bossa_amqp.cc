@@ -43,5 +43,5 @@ constexpr BossaRemoteSetup kAmqp{.thr_bench = "amqp_thr",
 }  // namespace bossa::bench
 
 int main(int argc, char** argv) {
-  return bossa::bench::bossa_remote_bench_main(argc, argv, bossa::bench::kAmqp);
+  return bossa::bench::bossa_remote_bench_main(argc, argv, {&bossa::bench::kAmqp, 1});
 }

@@ -1,5 +1,6 @@
 // bench_bossa_overload: a slow actor offered ten times what it can take, for 20 s, by a node in
-// another process (native transport, tcp on loopback); what the overload costs the receiving node.
+// another process (native transport, tcp on loopback, CURVE as by default, both nodes sharing
+// one key pair); what the overload costs the receiving node.
 //
 // The measuring node "slow" hosts "bench.slow", a threaded actor with a mailbox of kCapacity
 // (policy block) that handles one int64 a millisecond, and "bench.fast", an evented echo. The peer
@@ -55,7 +56,9 @@ void check(const absl::Status& status, std::string_view what) {
   if (!status.ok()) throw std::runtime_error(std::string(what) + ": " + status.ToString());
 }
 
-std::unique_ptr<Node> start_node(const std::string& name, const std::string& seed) {
+// Node `name`, joining through `seed` if any, with the key pair in `key_file`.
+std::unique_ptr<Node> start_node(const std::string& name, const std::string& seed,
+                                 const std::string& key_file) {
   NodeConfig config;
   config.name = name;
   config.workers = 2;
@@ -63,6 +66,7 @@ std::unique_ptr<Node> start_node(const std::string& name, const std::string& see
   config.transport.kind = transport::TransportKind::kNative;
   config.transport.listen = "tcp://127.0.0.1:*";
   if (!seed.empty()) config.transport.seeds.push_back(seed);
+  use_key_file(config, key_file);
   absl::StatusOr<std::unique_ptr<Node>> node = Node::create(config);
   check(node.status(), "creating node " + name);
   (*node)->log().set_level(LogLevel::kWarning);
@@ -99,7 +103,7 @@ struct SlowState {
 };
 
 void run_overload() {
-  std::unique_ptr<Node> node = start_node("slow", "");
+  std::unique_ptr<Node> node = start_node("slow", "", shared_key_file());
   auto downs = std::make_shared<std::atomic<int64_t>>(0);
   spawn_down_counter(*node, downs);
   auto state = std::make_shared<SlowState>();
@@ -124,7 +128,7 @@ void run_overload() {
   check(node->register_global("bench.report", me.pid()), "registering bench.report");
   const uint64_t baseline = resident_memory();
 
-  PeerProcess peer("overload-producer", {node->endpoint()});
+  PeerProcess peer("overload-producer", {node->endpoint(), shared_key_file()});
   const Clock::time_point start = Clock::now();
   absl::StatusOr<Report> report;
   while (!(report = me->receive_for<Report>(absl::Seconds(1))).ok()) {
@@ -170,8 +174,9 @@ double probe_round_trip_us(ScopedActor& me, Pid echo, Clock::duration duration) 
   return total_us / static_cast<double>(probes);
 }
 
+// args: the slow node's endpoint and the key file the two nodes share.
 void produce(const std::vector<std::string>& args) {
-  std::unique_ptr<Node> node = start_node("producer", args[0]);
+  std::unique_ptr<Node> node = start_node("producer", args[0], args[1]);
   auto downs = std::make_shared<std::atomic<int64_t>>(0);
   spawn_down_counter(*node, downs);
   const Pid slow = await_global(*node, "bench.slow", nullptr);
@@ -215,6 +220,6 @@ void produce(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   using namespace bossa::bench;
   constexpr RemoteCase kCases[] = {{"overload", run_overload}};
-  constexpr RemoteRole kRoles[] = {{"overload-producer", 1, produce}};
+  constexpr RemoteRole kRoles[] = {{"overload-producer", 2, produce}};
   return remote_bench_main(argc, argv, kCases, kRoles);
 }

@@ -1,8 +1,9 @@
 // bench_bossa_cluster_scale [--nodes 8,32,64,128] [--busy_wait 0s]: what a cluster of N bossa-node
 // processes on loopback costs and how fast it acts, for each N in turn (docs/benchmarks.md,
 // "Cluster scale"). Every node is the native transport with its defaults (heartbeat 250 ms, down
-// after 2 s), two workers and busy_wait 0s unless --busy_wait says otherwise; the first listens on
-// a free port, the others are started all at once, seeded with its endpoint. The phases, each
+// after 2 s, CURVE links, all the nodes sharing one key pair), two workers and busy_wait 0s unless
+// --busy_wait says otherwise; the first listens on a free port, the others are started all at
+// once, seeded with its endpoint. The phases, each
 // bounded in time:
 //
 //   membership  membership_s: from the first start until every node counts N-1 others
@@ -37,6 +38,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -58,6 +60,7 @@
 #include "bench/common/stopwatch.h"
 #include "cluster/node.h"
 #include "tests/support/process_memory.h"
+#include "transport/node_keys.h"
 
 namespace bossa::bench {
 namespace {
@@ -191,31 +194,39 @@ void volunteer_for_oom_killer() {
   std::fclose(file);
 }
 
-// The config file every node starts from, in a temporary directory removed with it.
+// The config file every node starts from and the key pair they share (a seed without a key is
+// expected to hold the node's own), in a temporary directory removed with it.
 class ConfigFile {
  public:
-  explicit ConfigFile(absl::Duration busy_wait) {
+  explicit ConfigFile(absl::Duration busy_wait) : keys_(transport::generate_node_key_pair()) {
     char dir[] = "/tmp/bossa-cluster-scale-XXXXXX";
     if (mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = dir;
     path_ = dir_ + "/node.toml";
+    if (absl::Status written = transport::write_node_key_files(dir_ + "/node.key", keys_);
+        !written.ok()) {
+      throw std::runtime_error(std::string(written.message()));
+    }
     std::FILE* file = std::fopen(path_.c_str(), "w");
     if (file == nullptr) throw std::runtime_error("cannot write " + path_);
     const std::string text = absl::StrCat(
         "[node]\nname = \"scale\"\nworkers = 2\nbusy_wait = \"", absl::FormatDuration(busy_wait),
-        "\"\n\n[transport]\nkind = \"native\"\nlisten = \"tcp://127.0.0.1:*\"\n");
+        "\"\n\n[transport]\nkind = \"native\"\nlisten = \"tcp://127.0.0.1:*\"\n"
+        "key_file = \"node.key\"\n");
     std::fputs(text.c_str(), file);
     std::fclose(file);
   }
   ConfigFile(const ConfigFile&) = delete;
   ConfigFile& operator=(const ConfigFile&) = delete;
   ~ConfigFile() {
-    std::remove(path_.c_str());
-    rmdir(dir_.c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
   const std::string& path() const { return path_; }
+  const transport::NodeKeyPair& keys() const { return keys_; }
 
  private:
+  const transport::NodeKeyPair keys_;
   std::string dir_;
   std::string path_;
 };
@@ -223,11 +234,12 @@ class ConfigFile {
 // One run: N nodes through every phase.
 class ScaleRun {
  public:
-  ScaleRun(size_t n, const std::string& config_path, absl::Duration busy_wait)
+  ScaleRun(size_t n, const ConfigFile& config, absl::Duration busy_wait)
       : n_(n),
         busy_wait_(busy_wait),
+        keys_(config.keys()),
         bench_(absl::StrCat("cluster_scale_", n)),
-        nodes_(BOSSA_NODE_PROGRAM, config_path),
+        nodes_(BOSSA_NODE_PROGRAM, config.path()),
         memory_budget_(memory_available() / 2) {}
   ~ScaleRun() {
     // Leaves first, while its peers still answer; then the nodes go (NodeProcesses).
@@ -462,6 +474,8 @@ class ScaleRun {
     config.transport.kind = transport::TransportKind::kNative;
     config.transport.listen = "tcp://127.0.0.1:*";
     config.transport.seeds = {nodes_.node(0).endpoint};
+    config.transport.public_key = keys_.public_key;
+    config.transport.secret_key = keys_.secret_key;
     absl::StatusOr<std::unique_ptr<Node>> created = Node::create(std::move(config));
     if (!created.ok()) throw std::runtime_error(std::string(created.status().message()));
     self_ = *std::move(created);
@@ -550,6 +564,7 @@ class ScaleRun {
 
   const size_t n_;
   const absl::Duration busy_wait_;
+  const transport::NodeKeyPair keys_;  // every node's, this program's too
   const std::string bench_;
   NodeProcesses nodes_;
   const uint64_t memory_budget_;
@@ -574,7 +589,7 @@ int run(int argc, char** argv) {
       alarm(kRunLimitSeconds);
       std::fprintf(stderr, "cluster_scale: N=%zu, busy_wait %s\n", n,
                    absl::FormatDuration(options.busy_wait).c_str());
-      ScaleRun(n, config.path(), options.busy_wait).run();
+      ScaleRun(n, config, options.busy_wait).run();
     }
     alarm(0);
   } catch (const std::exception& e) {

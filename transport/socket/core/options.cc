@@ -64,6 +64,10 @@ std::string_view option_name(Option option) {
       return "req_correlate";
     case Option::kConflate:
       return "conflate";
+    case Option::kStreamNotify:
+      return "stream_notify";
+    case Option::kConnectRoutingId:
+      return "connect_routing_id";
     case Option::kSubscribe:
       return "subscribe";
     case Option::kUnsubscribe:
@@ -153,6 +157,8 @@ absl::Status Options::set(Option option, std::int64_t value) {
       return flag(req_correlate);
     case Option::kConflate:
       return flag(conflate);
+    case Option::kStreamNotify:
+      return flag(stream_notify);
     case Option::kPlainServer:
     case Option::kCurveServer: {
       bool server = false;
@@ -211,19 +217,20 @@ absl::Status Options::set(Option option, std::string_view value) {
     default:
       break;
   }
-  if (option != Option::kRoutingId) {
+  if (option != Option::kRoutingId && option != Option::kConnectRoutingId) {
     return absl::InvalidArgumentError(
         absl::StrCat("option ", std::string(option_name(option)), " does not take a string"));
   }
+  const std::string name(option_name(option));
   if (value.empty() || value.size() > 255) {
     return absl::InvalidArgumentError(
-        absl::StrCat("option routing_id: ", value.size(), " octets, expected 1 to 255"));
+        absl::StrCat("option ", name, ": ", value.size(), " octets, expected 1 to 255"));
   }
   if (value[0] == '\0') {
-    return absl::InvalidArgumentError(
-        "option routing_id: may not start with a zero octet (reserved for generated ids)");
+    return absl::InvalidArgumentError(absl::StrCat(
+        "option ", name, ": may not start with a zero octet (reserved for generated ids)"));
   }
-  routing_id = std::string(value);
+  (option == Option::kRoutingId ? routing_id : connect_routing_id) = std::string(value);
   return absl::OkStatus();
 }
 
@@ -275,6 +282,8 @@ absl::StatusOr<std::int64_t> Options::get_int(Option option) const {
       return req_correlate ? 1 : 0;
     case Option::kConflate:
       return conflate ? 1 : 0;
+    case Option::kStreamNotify:
+      return stream_notify ? 1 : 0;
     case Option::kPlainServer:
       return mechanism == Security::kPlain && as_server ? 1 : 0;
     case Option::kCurveServer:
@@ -294,6 +303,8 @@ absl::StatusOr<std::string> Options::get_string(Option option) const {
   switch (option) {
     case Option::kRoutingId:
       return routing_id;
+    case Option::kConnectRoutingId:
+      return connect_routing_id;
     case Option::kPlainUsername:
       return plain_username;
     case Option::kPlainPassword:

@@ -44,6 +44,9 @@ enum class Option {
   kReqRelaxed,        // bool: REQ may send again before the reply came, abandoning the request
   kReqCorrelate,      // bool: REQ prefixes requests with an id frame and keeps only its reply
   kConflate,          // bool: PUSH/PULL/PUB/SUB/DEALER keep only the latest message per peer
+  kStreamNotify,      // bool: STREAM delivers [id][] on each connect and disconnect; default true
+  kConnectRoutingId,  // string (1-255 octets, not starting with a zero octet): the id a STREAM
+                      // socket gives the connection of its next connect() (used by that one only)
   kSubscribe,         // string: SUB/XSUB prefix to receive (write-only)
   kUnsubscribe,       // string: SUB/XSUB prefix to stop receiving (write-only)
   kLastEndpoint,      // string: the endpoint of the last bind/connect, ephemeral port resolved
@@ -94,6 +97,8 @@ struct Options {
   bool req_relaxed = false;
   bool req_correlate = false;
   bool conflate = false;
+  bool stream_notify = true;
+  std::string connect_routing_id;
   Security mechanism = Security::kNull;
   bool as_server = false;  // PLAIN or CURVE server
   std::string plain_username;

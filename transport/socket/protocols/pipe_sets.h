@@ -2,12 +2,20 @@
 //   LoadBalancer  round-robin sends over pipes that have room (PUSH, DEALER, REQ);
 //   FairQueue     round-robin receives over pipes that have messages (PULL, DEALER, ROUTER,
 //   SUB...); each protocol that fans out (PUB) walks its pipes itself.
+// And RoutingTable: the pipes of a ROUTER or STREAM socket by routing id.
 // Used from the socket's thread only.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 
 #include "transport/socket/core/message.h"
 #include "transport/socket/core/pipe.h"
@@ -84,6 +92,37 @@ class FairQueue {
 
  private:
   PipeRing ring_;
+};
+
+// Pipes by routing id, and the ids made for peers that name none.
+class RoutingTable {
+ public:
+  RoutingTable() : next_id_(std::random_device{}()) {}
+
+  // The pipe known by `id`, or null.
+  Pipe* find(std::string_view id) const {
+    auto it = by_id_.find(absl::string_view(id.data(), id.size()));
+    return it == by_id_.end() ? nullptr : it->second;
+  }
+  bool contains(const std::string& id) const { return by_id_.contains(id); }
+  void add(const std::string& id, Pipe* p) { by_id_[id] = p; }
+  void erase(const std::string& id) { by_id_.erase(id); }
+  // Forgets `p` under its routing_id, if that id still names it.
+  void forget(Pipe* p) {
+    auto it = by_id_.find(p->routing_id);
+    if (it != by_id_.end() && it->second == p) by_id_.erase(it);
+  }
+  // A new id: 5 octets, the first zero (which an application's id may not start with), counted
+  // up from a random start, as libzmq makes them.
+  std::string generate() {
+    const std::uint32_t n = next_id_++;
+    return std::string{'\0', static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
+  }
+
+ private:
+  absl::flat_hash_map<std::string, Pipe*> by_id_;
+  std::uint32_t next_id_;
 };
 
 }  // namespace bossa::socket

@@ -15,7 +15,6 @@
 #include <random>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "transport/socket/core/socket_core.h"
@@ -202,16 +201,16 @@ class Dealer final : public Protocol {
 
 class Router final : public Protocol {
  public:
-  explicit Router(ProtocolHost& host) : host_(host), next_id_(std::random_device{}()) {}
+  explicit Router(ProtocolHost& host) : host_(host) {}
 
   void attach(Pipe* p) override {
     probe(host_, p);
     if (p->ready()) identify(p);
   }
   void ready(Pipe* p) override { identify(p); }
-  void terminating(Pipe* p) override { forget(p); }
+  void terminating(Pipe* p) override { ids_.forget(p); }
   void detach(Pipe* p) override {
-    forget(p);
+    ids_.forget(p);
     fq_.remove(p);
   }
 
@@ -227,10 +226,9 @@ class Router final : public Protocol {
       return absl::InvalidArgumentError(
           "ROUTER: a message needs a routing-id frame followed by at least one frame");
     }
-    auto it =
-        by_id_.find(absl::string_view(reinterpret_cast<const char*>(m[0].data()), m[0].size()));
+    Pipe* p = ids_.find(m[0].view());
     const bool mandatory = host_.options().router_mandatory;
-    if (it == by_id_.end()) {
+    if (p == nullptr) {
       if (mandatory) {
         return absl::NotFoundError(absl::StrCat("ROUTER: no peer with routing id '",
                                                 absl::CHexEscape(m[0].to_string()), "'"));
@@ -239,7 +237,6 @@ class Router final : public Protocol {
       m.clear();
       return absl::OkStatus();
     }
-    Pipe* p = it->second;
     Frame id = m.pop_front();
     if (!p->write(std::move(m))) {
       if (mandatory) {
@@ -260,9 +257,9 @@ class Router final : public Protocol {
  private:
   void identify(Pipe* p) {
     const bool known = !p->routing_id.empty();
-    if (known) by_id_.erase(p->routing_id);
+    if (known) ids_.erase(p->routing_id);
     std::string id = p->peer().routing_id;
-    if (!id.empty() && by_id_.contains(id)) {
+    if (!id.empty() && ids_.contains(id)) {
       host_.core().log(absl::StrCat("bossa socket ROUTER: refusing a second peer with routing id '",
                                     absl::CHexEscape(id), "'"));
       if (known) fq_.remove(p);
@@ -270,26 +267,15 @@ class Router final : public Protocol {
       host_.refuse_pipe(p);
       return;
     }
-    if (id.empty()) {
-      // Generated ids start with a zero octet, which application ids may not.
-      const std::uint32_t n = next_id_++;
-      id = std::string{'\0', static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                       static_cast<char>(n >> 8), static_cast<char>(n)};
-    }
+    if (id.empty()) id = ids_.generate();
     p->routing_id = id;
-    by_id_[id] = p;
+    ids_.add(id, p);
     if (!known) fq_.add(p);
-  }
-
-  void forget(Pipe* p) {
-    auto it = by_id_.find(p->routing_id);
-    if (it != by_id_.end() && it->second == p) by_id_.erase(it);
   }
 
   ProtocolHost& host_;
   FairQueue fq_;
-  absl::flat_hash_map<std::string, Pipe*> by_id_;
-  std::uint32_t next_id_;
+  RoutingTable ids_;
 };
 
 }  // namespace

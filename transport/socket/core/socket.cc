@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -115,6 +117,7 @@ class SocketImpl final : public ProtocolHost {
     std::string text;
     std::shared_ptr<Dialer> dialer;  // null for inproc
     std::uint64_t pipe_id = 0;       // 0 when each connection brings its own pipe
+    std::string routing_id;          // STREAM: its connections' connect_routing_id
   };
 
   void housekeeping() {
@@ -157,6 +160,10 @@ class SocketImpl final : public ProtocolHost {
     const SocketType type = core_->type();
     return InprocSide{core_, type, conflates_outbound(type, options_) ? 0 : options_.sndhwm,
                       conflates_inbound(type, options_) ? 0 : options_.rcvhwm, options_.routing_id};
+  }
+  static absl::Status stream_needs_tcp_or_ipc(const Endpoint& ep) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("endpoint '", ep.text, "': STREAM sockets speak tcp and ipc only"));
   }
   absl::StatusOr<boost::asio::io_context*> io_for(const Endpoint& ep) {
     boost::asio::io_context* io = context_.next_io();
@@ -217,6 +224,9 @@ absl::Status SocketImpl::bind(std::string_view text) {
   absl::StatusOr<Endpoint> ep = parse_endpoint(text);
   if (!ep.ok()) return ep.status();
   housekeeping();
+  if (ep->kind == Endpoint::Kind::kInproc && core_->type() == SocketType::kStream) {
+    return stream_needs_tcp_or_ipc(*ep);
+  }
   if (ep->kind == Endpoint::Kind::kInproc) {
     auto pipes = context_.inproc().bind(ep->address, side());
     if (!pipes.ok()) return pipes.status();
@@ -241,12 +251,15 @@ absl::Status SocketImpl::connect(std::string_view text) {
   absl::StatusOr<Endpoint> ep = parse_endpoint(text);
   if (!ep.ok()) return ep.status();
   housekeeping();
+  if (ep->kind == Endpoint::Kind::kInproc && core_->type() == SocketType::kStream) {
+    return stream_needs_tcp_or_ipc(*ep);
+  }
   if (ep->kind == Endpoint::Kind::kInproc) {
     auto pipe = context_.inproc().connect(ep->address, side());
     if (!pipe.ok()) return pipe.status();
     const std::uint64_t id = (*pipe)->id();
     attach(*std::move(pipe));
-    connects_.push_back(Connect{ep->text, nullptr, id});
+    connects_.push_back(Connect{ep->text, nullptr, id, {}});
     last_endpoint_ = ep->text;
     return absl::OkStatus();
   }
@@ -261,8 +274,17 @@ absl::Status SocketImpl::connect(std::string_view text) {
   if (absl::Status s = options_.check_security(); !s.ok()) return s;
   absl::StatusOr<boost::asio::io_context*> io = io_for(*ep);
   if (!io.ok()) return io.status();
-  LinkedPipe persistent;
-  if (!options_.immediate) {
+  const bool stream = core_->type() == SocketType::kStream;
+  if (stream && !options_.connect_routing_id.empty()) {
+    for (const Connect& c : connects_) {
+      if (c.routing_id == options_.connect_routing_id) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "endpoint '", ep->text, "': connect_routing_id is taken by '", c.text, "'"));
+      }
+    }
+  }
+  LinkedPipe persistent;  // a STREAM connection is a pipe of its own, with an id of its own
+  if (!options_.immediate && !stream) {
     persistent = make_linked_pipe(**io, core_, options_);
     attach(persistent.pipe);
   }
@@ -270,7 +292,9 @@ absl::Status SocketImpl::connect(std::string_view text) {
   TransportArgs args{**io, core_, options_};
   auto dialer = ep->kind == Endpoint::Kind::kTcp ? dial_tcp(*ep, args, std::move(persistent))
                                                  : dial_ipc(*ep, args, std::move(persistent));
-  connects_.push_back(Connect{ep->text, std::move(dialer), id});
+  // connect_routing_id names the connections of this connect() only, as in libzmq.
+  connects_.push_back(
+      Connect{ep->text, std::move(dialer), id, std::exchange(options_.connect_routing_id, {})});
   last_endpoint_ = ep->text;
   return absl::OkStatus();
 }
@@ -502,6 +526,9 @@ absl::Status Socket::set(Option option, std::string_view value) {
     return impl_->subscribe(option == Option::kSubscribe, value);
   }
   if (impl_->closed_) return absl::FailedPreconditionError("set on a closed socket");
+  if (option == Option::kConnectRoutingId && type() != SocketType::kStream) {
+    return absl::UnimplementedError("connect_routing_id applies to STREAM sockets only");
+  }
   return impl_->options_.set(option, value);
 }
 

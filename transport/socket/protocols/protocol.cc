@@ -37,6 +37,8 @@ std::unique_ptr<Protocol> make_protocol(SocketType type, ProtocolHost& host) {
       return make_sub(host, false);
     case SocketType::kXsub:
       return make_sub(host, true);
+    case SocketType::kStream:
+      return make_stream(host);
   }
   return nullptr;
 }

@@ -69,5 +69,6 @@ std::unique_ptr<Protocol> make_dealer(ProtocolHost& host);
 std::unique_ptr<Protocol> make_router(ProtocolHost& host);
 std::unique_ptr<Protocol> make_pub(ProtocolHost& host, bool xpub);
 std::unique_ptr<Protocol> make_sub(ProtocolHost& host, bool xsub);
+std::unique_ptr<Protocol> make_stream(ProtocolHost& host);
 
 }  // namespace bossa::socket

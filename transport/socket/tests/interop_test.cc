@@ -135,6 +135,8 @@ zmq::socket_type zmq_type(SocketType t) {
       return zmq::socket_type::xpub;
     case SocketType::kXsub:
       return zmq::socket_type::xsub;
+    case SocketType::kStream:
+      return zmq::socket_type::stream;
   }
   return zmq::socket_type::pair;
 }

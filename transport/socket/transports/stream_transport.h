@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/socket_core.h"
-#include "transport/socket/transports/stream_engine.h"
+#include "transport/socket/transports/raw_engine.h"
 #include "transport/socket/transports/transport.h"
 
 namespace bossa::socket {
@@ -138,7 +138,7 @@ class StreamListener final : public Listener,
     std::string peer_name = StreamTraits<Protocol>::describe(peer, endpoint_);
     EngineConfig cfg{args_.core, args_.options, std::move(peer_name), {}, {}, nullptr, endpoint_};
     auto ex = peer.get_executor();
-    auto engine = std::make_shared<StreamEngine<Socket>>(std::move(peer), std::move(cfg));
+    std::shared_ptr<Engine> engine = make_engine(std::move(peer), std::move(cfg));
     std::erase_if(engines_, [](const auto& w) { return w.expired(); });
     engines_.push_back(engine);
     boost::asio::post(ex, [engine] { engine->start(); });
@@ -272,7 +272,7 @@ class StreamDialer final : public Dialer,
                        if (auto self = weak.lock()) self->on_engine_closed(was_established, local);
                      },
                      ep_.text};
-    auto engine = std::make_shared<StreamEngine<Socket>>(std::move(socket_), std::move(cfg));
+    std::shared_ptr<Engine> engine = make_engine(std::move(socket_), std::move(cfg));
     engine_ = engine;
     engine->start();
   }

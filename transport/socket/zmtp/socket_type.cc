@@ -6,7 +6,7 @@
 namespace bossa::zmtp {
 namespace {
 
-constexpr std::array<std::pair<SocketType, std::string_view>, 11> kNames = {{
+constexpr std::array<std::pair<SocketType, std::string_view>, 12> kNames = {{
     {SocketType::kPair, "PAIR"},
     {SocketType::kPub, "PUB"},
     {SocketType::kSub, "SUB"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<SocketType, std::string_view>, 11> kNames = {{
     {SocketType::kPush, "PUSH"},
     {SocketType::kXpub, "XPUB"},
     {SocketType::kXsub, "XSUB"},
+    {SocketType::kStream, "STREAM"},
 }};
 
 bool one_way(SocketType a, SocketType b) {
@@ -41,6 +42,7 @@ bool one_way(SocketType a, SocketType b) {
     case T::kSub:
     case T::kXsub:
     case T::kPull:
+    case T::kStream:
       return false;
   }
   return false;

@@ -19,7 +19,8 @@ enum class SocketType {
   kPull,
   kPush,
   kXpub,
-  kXsub
+  kXsub,
+  kStream  // raw tcp/ipc, no ZMTP: compatible with no ZMTP socket type (libzmq's ZMQ_STREAM)
 };
 
 // The upper-case wire name, e.g. "DEALER".

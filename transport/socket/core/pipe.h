@@ -93,8 +93,13 @@ class Pipe {
   bool writable() { return !out_->full(); }
   void flush() { out_->flush(); }
 
-  // True once the peer stopped writing and every message was read.
-  bool in_closed() { return in_->closed(); }
+  // True once the peer stopped writing and every message was read; the reads are then released,
+  // so that the queue no longer counts the last of them as left (PipeLink::finish_side).
+  bool in_closed() {
+    if (!in_->closed()) return false;
+    release();
+    return true;
+  }
 
   // This side stops writing; the peer sees the end after what is queued. `linger_ms` bounds how
   // long a connection engine keeps sending what is queued.

@@ -15,9 +15,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -383,6 +385,38 @@ TEST_F(StreamTest, WithStreamNotifyOffOnlyDataArrives) {
   client.reset();
   EXPECT_TRUE(eventually([&] { return server.stats().disconnects == 1; }));
   EXPECT_TRUE(absl::IsUnavailable(server.recv(Flags::kDontwait).status()));
+}
+
+TEST_F(StreamTest, MonitorSeesEachConnectionAndDataLeftAfterACloseCountsAsDropped) {
+  Socket server = make();
+  std::mutex mu;
+  std::vector<std::uint32_t> events;
+  server.set_monitor_callback(
+      [&](const MonitorEvent& e) {
+        std::lock_guard lock(mu);
+        events.push_back(e.event);
+      },
+      kEventAccepted | kEventHandshakeSucceeded | kEventDisconnected);
+  ASSERT_TRUE(server.bind("tcp://127.0.0.1:*").ok());
+  auto client = PlainConn::dial(server.last_endpoint());
+  const std::string id = recv_notification(server);
+  client.reset();
+  EXPECT_EQ(recv_notification(server), id);
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mu);
+    return events ==
+           std::vector<std::uint32_t>{kEventAccepted, kEventHandshakeSucceeded, kEventDisconnected};
+  }));
+
+  // Data the application has not received when it closes the connection is dropped, counted.
+  auto late = PlainConn::dial(server.last_endpoint());
+  const std::string late_id = recv_notification(server);
+  ASSERT_TRUE(late->write("unread"));
+  ASSERT_TRUE(eventually([&] { return server.readable(); }));
+  ASSERT_TRUE(server.send(Message{late_id, ""}).ok());
+  EXPECT_TRUE(late->sees_close());
+  EXPECT_TRUE(absl::IsUnavailable(server.recv(Flags::kDontwait).status()));
+  EXPECT_EQ(server.drop_counts().pipe_closed, 1u);
 }
 
 class StreamBetweenStreamsTest : public StreamTest,

@@ -18,6 +18,9 @@
 namespace bossa::cluster_test {
 namespace {
 
+// How long a test node may take to leave once its stdin closes, before it is killed.
+constexpr absl::Duration kLeaveTimeout = absl::Seconds(5);
+
 std::string to_toml(const NodeConfig& config) {
   std::string seeds;
   for (const std::string& seed : config.transport.seeds) {
@@ -118,9 +121,6 @@ TestCluster::TestCluster(Backend backend, AmqpOptions amqp)
   }
 }
 
-// How long a test node may take to leave once its stdin closes, before it is killed.
-constexpr absl::Duration kLeaveTimeout = absl::Seconds(5);
-
 TestCluster::~TestCluster() {
   for (auto& [name, process] : processes_) process->close_stdin();
   for (auto& [name, process] : processes_) (void)process->wait(kLeaveTimeout);
@@ -195,6 +195,17 @@ void TestCluster::start_peer(const std::string& name) {
 void TestCluster::start_process(const std::string& name, const NodeConfig& config) {
   std::unique_ptr<ChildProcess> child = start_child(config, /*capture_log=*/false);
   if (child != nullptr) processes_[name] = std::move(child);
+  key_files_[name] = config.transport.key_file;
+}
+
+void TestCluster::stop_peer(const std::string& name) {
+  auto it = processes_.find(name);
+  ASSERT_NE(it, processes_.end());
+  it->second->close_stdin();
+  absl::StatusOr<int> code = it->second->wait(kLeaveTimeout);
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+  processes_.erase(it);
 }
 
 std::unique_ptr<ChildProcess> TestCluster::launch(const NodeConfig& config) {

@@ -56,8 +56,13 @@ class TestCluster {
   // Ends peer `name` at once: SIGKILL for a process; for an in-process node, cut it off the
   // network first, so that the others see it vanish rather than shut down.
   void kill_peer(const std::string& name);
+  // Ends peer process `name` as an operator would: it leaves the cluster (its stdin closes) and
+  // exits 0.
+  void stop_peer(const std::string& name);
   // The process id of peer `name` (native and amqp backends).
   pid_t peer_pid(const std::string& name) const;
+  // native: the key pair file peer process `name` last started with.
+  std::string peer_key_file(const std::string& name) const { return key_files_.at(name); }
 
   // The config a peer `name` of this cluster starts with. On native: seeded with main, and
   // secure, with a new key pair of its own that every node of the cluster trusts.
@@ -87,6 +92,7 @@ class TestCluster {
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;
   absl::flat_hash_map<std::string, std::unique_ptr<ChildProcess>> processes_;
+  absl::flat_hash_map<std::string, std::string> key_files_;  // by peer name
 };
 
 }  // namespace bossa::cluster_test

@@ -104,8 +104,8 @@ class TransportHandler {
   virtual void on_rejected(std::string_view what) = 0;
   // Something arrived that claims to come from a node, and the party the backend authenticated
   // does not speak for that node (amqp: the broker-validated user_id is not the node's broker
-  // user). Dropped like on_rejected, which the default calls; `what` names the claimed node and
-  // who actually sent it.
+  // user; native: the connection's CURVE key is not the node's). Dropped like on_rejected, which
+  // the default calls; `what` names the claimed node and who actually sent it.
   virtual void on_forged_sender(std::string_view what) { on_rejected(what); }
   // A line about the backend's connections, for the node's log: one closed for bad input, one
   // refused at a limit, seeds that do not answer. Any of the backend's threads; a flood of them

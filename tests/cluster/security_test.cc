@@ -141,6 +141,7 @@ TEST_F(Security, ATrustedKeyCannotSpeakForAnotherNode) {
   EXPECT_TRUE(eventually([&] { return main().counters().rejected.load() >= rejected_before + 2; }))
       << "rejected: " << main().counters().rejected.load() - rejected_before;
   EXPECT_TRUE(logged("whose key is not the node's"));
+  EXPECT_EQ(main().counters().forged_senders.load(), 2u);
 
   // Beta is still beta: up, and answering.
   EXPECT_TRUE(is_member("beta"));

@@ -206,9 +206,9 @@ void Membership::on_swim(uint32_t sender, std::string_view body, std::string_vie
     return;
   }
   if (message->sender->key != key || speaks_as(sender, key) == Speaker::kOtherKey) {
-    handler_->on_rejected(absl::StrCat("a membership message from node ", sender, " ('",
-                                       message->sender->name,
-                                       "') on a connection whose key is not the node's"));
+    handler_->on_forged_sender(absl::StrCat("a membership message from node ", sender, " ('",
+                                            message->sender->name,
+                                            "') on a connection whose key is not the node's"));
     return;
   }
   swim_.on_message(*message, now);

@@ -140,9 +140,9 @@ void ReceiveLoop::handle(socket::Message message, Clock::time_point now) {
   const std::string_view key = connection_key(message);
   const Membership::Speaker speaker = membership_.speaks_as(header->sender, key);
   if (speaker == Membership::Speaker::kOtherKey) {
-    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
-                                       " from node ", header->sender,
-                                       " on a connection whose key is not the node's"));
+    handler_->on_forged_sender(absl::StrCat("a frame of kind ", static_cast<int>(header->kind),
+                                            " from node ", header->sender,
+                                            " on a connection whose key is not the node's"));
     return;
   }
   // A node speaks on its own connections only (sender_binding.h). A frame its node's older
@@ -208,9 +208,9 @@ void ReceiveLoop::take_stranger(socket::Message message) {
   const NativeHeader header = *decode_native_header(message);
   if (membership_.speaks_as(header.sender, connection_key(message)) !=
       Membership::Speaker::kMember) {
-    handler_->on_rejected(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
-                                       " from node ", header.sender,
-                                       " on a connection whose key is not the node's"));
+    handler_->on_forged_sender(absl::StrCat("a frame of kind ", static_cast<int>(header.kind),
+                                            " from node ", header.sender,
+                                            " on a connection whose key is not the node's"));
     return;
   }
   take(header, message);

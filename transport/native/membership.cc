@@ -145,9 +145,6 @@ std::shared_ptr<NativeLink> Membership::link_to(const std::string& endpoint,
   if (!inserted && !it->second->closed() && it->second->server_key() != key) it->second->close(0);
   if (inserted || it->second->closed()) {
     it->second = std::make_shared<NativeLink>(*link_context_, endpoint, key);
-    // The data connection speaks at once, so that it is bound to this node (sender_binding.h)
-    // before any other connection could claim the node's id.
-    it->second->send_on_data(NativeKind::kHeartbeat, {});
   }
   return it->second;
 }

@@ -7,7 +7,8 @@
 // the first envelope or protocol message, begins on each of its connections with a kSwim
 // introduction before its first envelope (so that the peer knows this node), and closes once it
 // has sent nothing for kIdleLinkAfter with everything it carried acknowledged. So a node keeps
-// connections to the nodes it talks to, and to the few it probes, not to every member.
+// connections to the nodes it talks to, and to the few it probes (one connection each with keys,
+// the control one: native_link.h), not to every member.
 //
 // What this node sends a member is counted across the member's links (DeliveryTally on node
 // down); what it receives from each member is counted too and sent back as an ack, every

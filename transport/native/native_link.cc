@@ -28,6 +28,7 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint,
                        std::string server_key)
     : context_(context),
       server_key_(std::move(server_key)),
+      endpoint_(endpoint),
       push_(context.sockets, socket::SocketType::kPush),
       batcher_(*this, LinkBatcher::Clock::steady(), &context.chunk_pool, context.room_timeout),
       control_(context.sockets, socket::SocketType::kPush) {
@@ -38,7 +39,11 @@ NativeLink::NativeLink(const LinkContext& context, const std::string& endpoint,
     (void)push_.set(Option::kReconnectIvl, 100);
     (void)push_.set(Option::kReconnectIvlMax, 1000);
     secure(push_);
-    (void)push_.connect(endpoint);
+    // Without keys a link's connections cannot prove they are its node's, so the data connection
+    // opens and speaks at once, taking the node's second place before another process could
+    // (sender_binding.h). With keys only the node's own connections can take it: the data
+    // connection opens with the first frame it carries.
+    if (context_.secret_key.empty()) connect_data();
   }
   MutexLock lock(control_mutex_);
   (void)control_.set(Option::kSndhwm, kControlQueueLimit);
@@ -65,7 +70,18 @@ void NativeLink::send_control(NativeKind kind, std::string body) {
 
 void NativeLink::send_on_data(NativeKind kind, std::string body) {
   MutexLock lock(socket_mutex_);
+  connect_data();
   (void)send_counted(push_, native_message(kind, context_.self_id, std::move(body)),
+                     socket::Flags::kDontwait);
+}
+
+void NativeLink::connect_data() {
+  if (data_connected_) return;
+  data_connected_ = true;
+  (void)push_.connect(endpoint_);
+  // It speaks at once, so that it is bound to this node (sender_binding.h) before any other
+  // connection could claim the node's id.
+  (void)send_counted(push_, native_message(NativeKind::kHeartbeat, context_.self_id, {}),
                      socket::Flags::kDontwait);
 }
 
@@ -159,6 +175,7 @@ void NativeLink::send_inline(std::vector<std::string> chunks) {
   // or close the link, up to the room timeout; senders meanwhile wait for room in the next batch.
   // A link closed meanwhile refuses, and the rest of the batch is lost with it.
   MutexLock lock(socket_mutex_);
+  connect_data();
   const auto give_up = std::chrono::steady_clock::now() + context_.room_timeout;
   for (std::string& chunk : chunks) {
     socket::Message message = frame(std::move(chunk));
@@ -180,6 +197,7 @@ socket::Message NativeLink::frame(std::string chunk) {
 absl::Status NativeLink::send_queued(std::deque<socket::Message>& messages) {
   absl::Status sent;
   MutexLock lock(socket_mutex_);
+  connect_data();
   while (!messages.empty()) {
     sent = send_counted(push_, std::move(messages.front()), socket::Flags::kDontwait);
     if (!sent.ok()) break;

@@ -1,16 +1,20 @@
 // NativeLink: a node's link towards one endpoint: two PUSH connections (data and control) to the
 // peer's PULL socket, and the data connection's LinkBatcher.
 //
-// Data (send) goes through the batcher, whose sends and timers the link carries out: an idle
-// link's sender sends on its own thread and may wait while the peer's queue is full (up to the
-// room timeout); batches leave from the node's flusher thread (an io_context), which never waits.
-// The control connection carries the membership protocol's messages, acks and control envelopes
-// (Lane::kControl); the peer's PULL socket reads its connections in turn, so a control frame
-// never waits behind the data connection's backlog. Protocol messages and acks are sent at once:
-// one that finds the control queue full is not queued (the peer has not read the frames before
-// it; the protocol and the next ack say the same again). A control envelope that finds it full
-// waits up to the room timeout, then is refused (ResourceExhausted). The link counts the
-// envelopes it accepted on both connections, for its member's tally (membership.h).
+// The control connection opens with the link. With keys (security "curve") the data connection
+// opens with the first frame it carries, so that a link that carries only the membership
+// protocol's messages (to a member probed now and then) costs one connection, not two; without,
+// it opens with the link, so that no other process can take its place (sender_binding.h). Data
+// (send) goes through the batcher, whose sends and timers the link carries out: an idle link's
+// sender sends on its own thread and may wait while the peer's queue is full (up to the room
+// timeout); batches leave from the node's flusher thread (an io_context), which never waits. The
+// control connection carries the membership protocol's messages, acks and control envelopes
+// (Lane::kControl); the peer's PULL socket reads its connections in turn, so a control frame never
+// waits behind the data connection's backlog. Protocol messages and acks are sent at once: one that
+// finds the control queue full is not queued (the peer has not read the frames before it; the
+// protocol and the next ack say the same again). A control envelope that finds it full waits up to
+// the room timeout, then is refused (ResourceExhausted). The link counts the envelopes it accepted
+// on both connections, for its member's tally (membership.h).
 //
 // Ownership: shared (std::shared_ptr) by the node's tables and the flusher's timers; what
 // LinkContext names outlives every link. Closing a link does not free it.
@@ -108,6 +112,8 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
   void mark_used() {
     if (!used_.load(std::memory_order_relaxed)) used_.store(true, std::memory_order_relaxed);
   }
+  // Connects the data connection if it is not yet, and sends its first frame.
+  void connect_data() ABSL_EXCLUSIVE_LOCKS_REQUIRED(socket_mutex_);
   // Socket::send of `message` on `socket` (which keeps the message unless it accepts it) that
   // counts the octets of an accepted one in LinkContext::bytes_sent.
   absl::Status send_counted(socket::Socket& socket, socket::Message&& message, socket::Flags flags);
@@ -117,8 +123,10 @@ class NativeLink final : public LinkBatcher::Io, public std::enable_shared_from_
 
   const LinkContext context_;
   const std::string server_key_;
+  const std::string endpoint_;
   Mutex socket_mutex_;
   socket::Socket push_ ABSL_GUARDED_BY(socket_mutex_);
+  bool data_connected_ ABSL_GUARDED_BY(socket_mutex_) = false;
   LinkBatcher batcher_;
   Mutex control_mutex_;
   socket::Socket control_ ABSL_GUARDED_BY(control_mutex_);

@@ -17,6 +17,7 @@
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/monitor.h"
 #include "transport/socket/core/socket.h"
+#include "transport/socket/tests/test_util.h"
 
 namespace bossa::socket {
 namespace {
@@ -96,6 +97,15 @@ std::uint16_t event_of(const Frames& frames) {
   return event;
 }
 
+// Binds a libzmq socket to a wildcard loopback port; the endpoint it got.
+std::string bind_loopback(void* socket) {
+  EXPECT_EQ(zmq_bind(socket, "tcp://127.0.0.1:*"), 0);
+  char endpoint[256] = {};
+  std::size_t size = sizeof endpoint;
+  zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, endpoint, &size);
+  return endpoint;
+}
+
 // A libzmq PULL that listens for both sides to connect to.
 class LibzmqServer {
  public:
@@ -103,11 +113,7 @@ class LibzmqServer {
     socket_ = zmq_socket(ctx_, ZMQ_PULL);
     int linger = 0;
     zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof linger);
-    EXPECT_EQ(zmq_bind(socket_, "tcp://127.0.0.1:*"), 0);
-    char endpoint[256];
-    std::size_t size = sizeof endpoint;
-    zmq_getsockopt(socket_, ZMQ_LAST_ENDPOINT, endpoint, &size);
-    endpoint_ = endpoint;
+    endpoint_ = bind_loopback(socket_);
   }
   ~LibzmqServer() {
     zmq_close(socket_);
@@ -179,14 +185,28 @@ TEST(InteropMonitor, ARefusedDialReportsWhatLibzmqReportsInTheSameOrder) {
   }
 }
 
-// A ZAP handler in the libzmq context that refuses every request with `status` until `stop`.
-void refuse_zap_requests(void* ctx, const char* status, const std::atomic<bool>* stop) {
+// Both sides reported HANDSHAKE_FAILED_AUTH with the same status, octet for octet.
+void expect_same_auth_failure(const Frames& theirs, const Frames& ours) {
+  ASSERT_EQ(theirs.size(), 2u);
+  ASSERT_EQ(ours.size(), 2u);
+  EXPECT_EQ(event_of(theirs), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  EXPECT_EQ(ours[0], theirs[0]);  // event and status 400, octet for octet
+}
+
+// A ZAP handler bound in the libzmq context `ctx`, for refuse_zap_requests to serve. Bound
+// before a server's socket is: a libzmq server that finds no handler lets every client in.
+void* bind_zap_handler(void* ctx) {
   void* handler = zmq_socket(ctx, ZMQ_REP);
   int timeout = 50;
   int linger = 0;
   zmq_setsockopt(handler, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
   zmq_setsockopt(handler, ZMQ_LINGER, &linger, sizeof linger);
   EXPECT_EQ(zmq_bind(handler, "inproc://zeromq.zap.01"), 0);
+  return handler;
+}
+
+// Refuses every request to `handler` with `status` until `stop`, then closes it.
+void refuse_zap_requests(void* handler, const char* status, const std::atomic<bool>* stop) {
   while (!stop->load()) {
     std::vector<std::string> request;
     int more = 0;
@@ -231,13 +251,10 @@ TEST(InteropMonitor, APlainServersRefusalIsReportedWithItsZapStatusAsLibzmqRepor
   // libzmq's server asks a ZAP handler that answers 400; bossa's asks its authenticator.
   LibzmqMonitored zmq_side(ZMQ_PULL, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
   std::atomic<bool> stop{false};
-  std::thread zap(refuse_zap_requests, zmq_side.context(), "400", &stop);
+  std::thread zap(refuse_zap_requests, bind_zap_handler(zmq_side.context()), "400", &stop);
   int one = 1;
   zmq_setsockopt(zmq_side.socket(), ZMQ_PLAIN_SERVER, &one, sizeof one);
-  ASSERT_EQ(zmq_bind(zmq_side.socket(), "tcp://127.0.0.1:*"), 0);
-  char endpoint[256];
-  std::size_t size = sizeof endpoint;
-  zmq_getsockopt(zmq_side.socket(), ZMQ_LAST_ENDPOINT, endpoint, &size);
+  const std::string endpoint = bind_loopback(zmq_side.socket());
   BossaMonitored bossa_side(SocketType::kPull, kEventHandshakeFailedAuth);
   auto auth = std::make_shared<Authenticator>();
   auth->allow_plain("", "admin", "secret");
@@ -249,15 +266,91 @@ TEST(InteropMonitor, APlainServersRefusalIsReportedWithItsZapStatusAsLibzmqRepor
     WrongPassword to_bossa(bossa_side.socket().last_endpoint());
     const Frames theirs = zmq_side.next();
     const Frames ours = bossa_side.next();
-    ASSERT_EQ(theirs.size(), 2u);
-    ASSERT_EQ(ours.size(), 2u);
-    EXPECT_EQ(event_of(theirs), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    EXPECT_EQ(ours[0], theirs[0]);  // event and status 400, octet for octet
+    ASSERT_NO_FATAL_FAILURE(expect_same_auth_failure(theirs, ours));
     EXPECT_EQ(theirs[1], endpoint);
     EXPECT_EQ(ours[1], bossa_side.socket().last_endpoint());
   }
   stop = true;
   zap.join();
+}
+
+// A libzmq PULL server, PLAIN or CURVE, whose ZAP handler refuses every client with 400.
+class RefusingLibzmqServer {
+ public:
+  explicit RefusingLibzmqServer(bool curve) {
+    int linger = 0;
+    zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof linger);
+    int one = 1;
+    if (curve) {
+      char secret[41];
+      EXPECT_EQ(zmq_curve_keypair(public_key_, secret), 0);
+      zmq_setsockopt(socket_, ZMQ_CURVE_SERVER, &one, sizeof one);
+      zmq_setsockopt(socket_, ZMQ_CURVE_SECRETKEY, secret, 40);
+    } else {
+      zmq_setsockopt(socket_, ZMQ_PLAIN_SERVER, &one, sizeof one);
+    }
+    endpoint_ = bind_loopback(socket_);
+  }
+  ~RefusingLibzmqServer() {
+    stop_ = true;
+    zap_.join();
+    zmq_close(socket_);
+    zmq_ctx_term(ctx_);
+  }
+  const std::string& endpoint() const { return endpoint_; }
+  std::string public_key() const { return public_key_; }
+
+ private:
+  void* ctx_ = zmq_ctx_new();
+  std::atomic<bool> stop_{false};
+  std::thread zap_{refuse_zap_requests, bind_zap_handler(ctx_), "400", &stop_};
+  void* socket_ = zmq_socket(ctx_, ZMQ_PULL);
+  char public_key_[41] = {};
+  std::string endpoint_;
+};
+
+// A client refused by a libzmq server sees the server's ERROR: an auth failure with the ZAP
+// status, the same monitor octets a libzmq client reports, and the reason in its log.
+void expect_refusal_reported_as_libzmq_does(bool curve) {
+  RefusingLibzmqServer server(curve);
+  const int events = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+  LibzmqMonitored zmq_side(ZMQ_PUSH, events);
+  BossaMonitored bossa_side(SocketType::kPush, static_cast<std::uint32_t>(events));
+  testing::LogLines log(bossa_side.context());
+  char public_key[41];
+  char secret_key[41];
+  ASSERT_EQ(zmq_curve_keypair(public_key, secret_key), 0);
+  if (curve) {
+    zmq_setsockopt(zmq_side.socket(), ZMQ_CURVE_SERVERKEY, server.public_key().c_str(), 40);
+    zmq_setsockopt(zmq_side.socket(), ZMQ_CURVE_PUBLICKEY, public_key, 40);
+    zmq_setsockopt(zmq_side.socket(), ZMQ_CURVE_SECRETKEY, secret_key, 40);
+    ASSERT_TRUE(bossa_side.socket().set(Option::kCurveServerkey, server.public_key()).ok());
+    ASSERT_TRUE(bossa_side.socket().set(Option::kCurvePublickey, public_key).ok());
+    ASSERT_TRUE(bossa_side.socket().set(Option::kCurveSecretkey, secret_key).ok());
+  } else {
+    zmq_setsockopt(zmq_side.socket(), ZMQ_PLAIN_USERNAME, "admin", 5);
+    zmq_setsockopt(zmq_side.socket(), ZMQ_PLAIN_PASSWORD, "guess", 5);
+    ASSERT_TRUE(bossa_side.socket().set(Option::kPlainUsername, "admin").ok());
+    ASSERT_TRUE(bossa_side.socket().set(Option::kPlainPassword, "guess").ok());
+  }
+  ASSERT_EQ(zmq_connect(zmq_side.socket(), server.endpoint().c_str()), 0);
+  ASSERT_TRUE(bossa_side.socket().connect(server.endpoint()).ok());
+  const Frames theirs = zmq_side.next();
+  const Frames ours = bossa_side.next();
+  ASSERT_NO_FATAL_FAILURE(expect_same_auth_failure(theirs, ours));
+  EXPECT_EQ(ours[1], server.endpoint());
+  const std::string reason =
+      curve ? "ZMTP CURVE: server refused: 400" : "ZMTP PLAIN: server refused: 400";
+  EXPECT_TRUE(testing::eventually([&] { return log.contains(reason); }))
+      << ::testing::PrintToString(log.lines());
+}
+
+TEST(InteropMonitor, APlainClientRefusedByALibzmqServerReportsAnAuthFailureAsLibzmqDoes) {
+  expect_refusal_reported_as_libzmq_does(/*curve=*/false);
+}
+
+TEST(InteropMonitor, ACurveClientRefusedByALibzmqServerReportsAnAuthFailureAsLibzmqDoes) {
+  expect_refusal_reported_as_libzmq_does(/*curve=*/true);
 }
 
 TEST(InteropMonitor, BothRefuseAMonitorEndpointThatIsNotInproc) {

@@ -198,7 +198,9 @@ bool StreamEngine<Stream>::on_frame(const zmtp::DecodedFrame& f) {
   if (transforms_) return on_secure_frame(f);
   if (refused_) return false;
   if (f.header.command()) {
-    absl::StatusOr<zmtp::Command> c = zmtp::parse_command(f.body);
+    absl::StatusOr<zmtp::Command> c = state_ == State::kHandshake
+                                          ? zmtp::parse_handshake_command(f.body)
+                                          : zmtp::parse_command(f.body);
     if (!c.ok()) return fail(c.status(), kProtocolErrorZmtpMalformedCommand);
     if (state_ == State::kHandshake) {
       if (absl::Status s = mechanism_->on_command(*c, control_); !s.ok()) {

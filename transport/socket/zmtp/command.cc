@@ -45,6 +45,16 @@ absl::StatusOr<Command> parse_command(std::string_view body) {
   return Command{body.substr(1, name_size), body.substr(1 + name_size)};
 }
 
+absl::StatusOr<Command> parse_handshake_command(std::string_view body) {
+  constexpr std::string_view kLibzmqPlainError =
+      "\x5e"
+      "RROR";
+  if (body.starts_with(kLibzmqPlainError) && body.size() < 1 + 0x5eu) {
+    return Command{kError, body.substr(kLibzmqPlainError.size())};
+  }
+  return parse_command(body);
+}
+
 absl::StatusOr<Metadata> parse_metadata(std::string_view data) {
   Metadata md;
   while (!data.empty()) {

@@ -37,6 +37,10 @@ struct Ping {
 
 // Splits a command frame body into name and data.
 absl::StatusOr<Command> parse_command(std::string_view body);
+// parse_command for a handshake command, which also reads libzmq 4.3.4's PLAIN ERROR: its source
+// spells the name "\x5ERROR", which C reads as the octet 0x5E then "RROR", so the body is
+// "^RROR" reason-size reason (name size 94, overrunning the frame). That body is read as ERROR.
+absl::StatusOr<Command> parse_handshake_command(std::string_view body);
 
 absl::StatusOr<Metadata> parse_metadata(std::string_view data);
 // The wire form of `metadata` (READY's data; PLAIN's INITIATE and CURVE's boxes carry it too).

@@ -97,6 +97,24 @@ TEST(Command, ErrorReasonIsLengthPrefixed) {
   EXPECT_FALSE(parse_error(bytes({5, 'a'})).ok());
 }
 
+TEST(Command, AHandshakeReadsLibzmqsPlainErrorWhoseNameLostItsSizeOctet) {
+  // What libzmq 4.3.4's PLAIN server sends a client its ZAP handler refused with 400.
+  const std::string body = bytes({0x5e, 'R', 'R', 'O', 'R', 3, '4', '0', '0'});
+  EXPECT_FALSE(parse_command(body).ok());
+  auto cmd = parse_handshake_command(body);
+  ASSERT_TRUE(cmd.ok()) << cmd.status();
+  EXPECT_EQ(cmd->name, "ERROR");
+  EXPECT_EQ(parse_error(cmd->data).value(), "400");
+  // A body long enough for a 94-octet name is an ordinary command; others parse as ever.
+  std::string long_name = bytes({0x5e, 'R', 'R', 'O', 'R'}) + std::string(90, 'x');
+  EXPECT_EQ(parse_handshake_command(long_name).value().name, long_name.substr(1));
+  EXPECT_EQ(parse_handshake_command(command_body(bytes({0x04, 6, 5, 'H', 'E', 'L', 'L', 'O'})))
+                .value()
+                .name,
+            "HELLO");
+  EXPECT_FALSE(parse_handshake_command(bytes({9, 'P', 'I'})).ok());
+}
+
 TEST(Command, SubscribeAndCancelCarryTheTopic) {
   std::string out;
   append_subscribe(out, "weather");

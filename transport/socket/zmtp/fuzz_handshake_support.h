@@ -104,7 +104,7 @@ inline bool feed_commands(Mechanism& m, std::string_view in, std::string& out, b
   while (!in.empty()) {
     auto f = d.next(in);
     if (!f.ok() || !f->has_value()) return false;
-    auto c = parse_command((*f)->body);
+    auto c = parse_handshake_command((*f)->body);
     if (!c.ok() || !feed_command(m, *c, out, allow)) return false;
   }
   return true;

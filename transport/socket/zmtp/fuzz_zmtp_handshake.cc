@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (payload.ok() && (flags & kFlagCommand) != 0) (void)parse_command(*payload);
       continue;
     }
-    auto command = parse_command(f.body);
+    auto command = parse_handshake_command(f.body);
     if (!command.ok()) continue;
     if (!fuzz::feed_command(*m, *command, out, allow)) return 0;
   }

@@ -232,6 +232,7 @@ class CurveMechanism final : public Mechanism {
                                      shared_.data()) != 0) {
       return malformed("a MESSAGE box does not open");
     }
+    accept_nonce(n);
     const std::uint8_t inner = static_cast<std::uint8_t>(scratch[0]);
     if ((inner & ~(kMessageMore | kMessageCommand)) != 0) {
       return malformed("reserved MESSAGE flags set");
@@ -266,12 +267,13 @@ class CurveMechanism final : public Mechanism {
     step_ = Step::kDone;
   }
 
-  absl::Status check_nonce(std::string_view n) {
-    const std::uint64_t v = read_short_nonce(n);
-    if (v <= peer_nonce_) return malformed("a short nonce did not increase");
-    peer_nonce_ = v;
+  // A peer's short nonce must be above the last one whose box opened. It is recorded only once
+  // its own box opened (accept_nonce): a forged box cannot move it.
+  absl::Status check_nonce(std::string_view n) const {
+    if (read_short_nonce(n) <= peer_nonce_) return malformed("a short nonce did not increase");
     return absl::OkStatus();
   }
+  void accept_nonce(std::string_view n) { peer_nonce_ = read_short_nonce(n); }
 
   absl::Status on_hello(std::string_view d, std::string& out) {
     if (d.size() != kHelloData) {
@@ -286,6 +288,7 @@ class CurveMechanism final : public Mechanism {
         sodium_is_zero(u8(zeros), zeros.size()) != 1) {
       return malformed("the HELLO signature box does not open");
     }
+    accept_nonce(n);
     // WELCOME: S' and a cookie that only this server can open.
     crypto_secretbox_keygen(cookie_key_.data());
     const std::string cookie_nonce = random_octets(16);
@@ -369,6 +372,7 @@ class CurveMechanism final : public Mechanism {
     if (!unseal(d.substr(kCookie + 8), nonce("CurveZMQINITIATE", n), plain)) {
       return malformed("the INITIATE box does not open");
     }
+    accept_nonce(n);
     const Key client = to_key(plain.substr(0, 32));
     std::string vouch;
     if (!open_box(std::string_view(plain).substr(48, 80),
@@ -397,6 +401,7 @@ class CurveMechanism final : public Mechanism {
     if (!unseal(d.substr(8), nonce("CurveZMQREADY---", n), plain)) {
       return malformed("the READY box does not open");
     }
+    accept_nonce(n);
     absl::StatusOr<Metadata> md = parse_metadata(plain);
     if (!md.ok()) return md.status();
     peer_ = *std::move(md);

@@ -279,5 +279,27 @@ TEST(CurveMechanism, MessagesOutOfOrderOrReflectedBackDoNotOpen) {
   EXPECT_NE(late.status().message().find("did not increase"), std::string::npos) << late.status();
 }
 
+TEST(CurveMechanism, AForgedMessageWhoseBoxDoesNotOpenLeavesTheNonceWhereItWas) {
+  CurvePair keys;
+  auto client = make_curve_mechanism({}, keys.client_config());
+  auto server = make_curve_mechanism({}, keys.server_config());
+  ASSERT_TRUE(handshake(*client, *server, allow).ok());
+  std::string wire;
+  client->encode_frame("real", 0, wire);
+  const std::string real = only(wire);
+  // MESSAGE with the largest short nonce and a box of the right size sealed by no one.
+  const std::string forged =
+      std::string("\x07MESSAGE", 8) + std::string(8, '\xff') + std::string(16 + 1 + 4, 'f');
+  std::string scratch;
+  std::uint8_t flags = 0;
+  absl::StatusOr<std::string_view> refused = server->decode_frame(forged, scratch, flags);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("does not open"), std::string::npos)
+      << refused.status();
+  absl::StatusOr<std::string_view> payload = server->decode_frame(real, scratch, flags);
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  EXPECT_EQ(*payload, "real");
+}
+
 }  // namespace
 }  // namespace bossa::zmtp

@@ -298,7 +298,7 @@ void StreamEngine<Stream>::on_heartbeat() {
     const auto ttl = static_cast<std::uint16_t>(cfg_.options.heartbeat_ttl / 100);
     const std::size_t at = control_.size();
     zmtp::append_ping(control_, ttl, {});
-    if (transforms_) seal_control(at);
+    if (transforms_ && !seal_control(at)) return;
     pump_out();
   }
   arm_heartbeat();

@@ -167,11 +167,14 @@ class StreamEngine final : public Engine,
   // ---- writing ----
 
   void pump_out();
-  void encode(Message& m);
+  // Appends `m` to the output; false when the mechanism refused to seal it (the connection
+  // failed).
+  bool encode(Message& m);
   // encode() for a mechanism that transforms frames (CURVE): each frame becomes one box.
-  void encode_secure(Message& m);
-  // Transforms the command frames appended to control_ from `from` on (after the handshake).
-  void seal_control(std::size_t from);
+  bool encode_secure(Message& m);
+  // Transforms the command frames appended to control_ from `from` on (after the handshake);
+  // false as encode().
+  bool seal_control(std::size_t from);
   // A received frame, opened by the mechanism.
   bool on_secure_frame(const zmtp::DecodedFrame& f);
   void on_written(boost::system::error_code ec);

@@ -279,7 +279,7 @@ bool StreamEngine<Stream>::on_command(const zmtp::Command& c) {
     if (!ping.ok()) return fail(ping.status());
     const std::size_t at = control_.size();
     zmtp::append_pong(control_, ping->context);
-    if (transforms_) seal_control(at);
+    if (transforms_ && !seal_control(at)) return false;
     if (ping->ttl_deciseconds > 0) arm_ttl(std::chrono::milliseconds(100 * ping->ttl_deciseconds));
     pump_out();
     return true;

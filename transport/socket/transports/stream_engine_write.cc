@@ -32,10 +32,12 @@ void StreamEngine<Stream>::pump_out() {
         std::uint64_t replaced = 0;
         while (q.pop(m)) ++replaced;
         if (replaced != 0) cfg_.core->drop(DropReason::kConflated, replaced);
-        encode(m);
+        if (!encode(m)) return;
       }
     } else {
-      while (out_.size() < kWriteBatch && batch_bytes_ < kGatherBatch && q.pop(m)) encode(m);
+      while (out_.size() < kWriteBatch && batch_bytes_ < kGatherBatch && q.pop(m)) {
+        if (!encode(m)) return;
+      }
     }
     q.release_reads();
     if (out_.empty() && segments_.empty() && q.closed()) {
@@ -62,11 +64,8 @@ void StreamEngine<Stream>::pump_out() {
 }
 
 template <typename Stream>
-void StreamEngine<Stream>::encode(Message& m) {
-  if (transforms_) {
-    encode_secure(m);
-    return;
-  }
+bool StreamEngine<Stream>::encode(Message& m) {
+  if (transforms_) return encode_secure(m);
   if (peer_v31_ && (type() == SocketType::kSub || type() == SocketType::kXsub) && m.size() == 1 &&
       !m[0].empty() &&
       (m[0].data()[0] == zmtp::kSubscribePrefix || m[0].data()[0] == zmtp::kCancelPrefix)) {
@@ -76,7 +75,7 @@ void StreamEngine<Stream>::encode(Message& m) {
     } else {
       zmtp::append_cancel(out_, topic);
     }
-    return;
+    return true;
   }
   bool external = false;
   const std::size_t n = m.size();
@@ -100,10 +99,11 @@ void StreamEngine<Stream>::encode(Message& m) {
     }
   }
   if (external) inflight_.push_back(std::move(m));
+  return true;
 }
 
 template <typename Stream>
-void StreamEngine<Stream>::encode_secure(Message& m) {
+bool StreamEngine<Stream>::encode_secure(Message& m) {
   if ((type() == SocketType::kSub || type() == SocketType::kXsub) && m.size() == 1 &&
       !m[0].empty() &&
       (m[0].data()[0] == zmtp::kSubscribePrefix || m[0].data()[0] == zmtp::kCancelPrefix)) {
@@ -114,30 +114,35 @@ void StreamEngine<Stream>::encode_secure(Message& m) {
     } else {
       zmtp::append_cancel(control_, topic);
     }
-    seal_control(at);
+    if (!seal_control(at)) return false;
     out_.append(control_, at);
     control_.resize(at);
-    return;
+    return true;
   }
   const std::size_t n = m.size();
   for (std::size_t i = 0; i < n; ++i) {
-    mechanism_->encode_frame(m[i].view(), i + 1 < n ? zmtp::kFlagMore : 0, out_);
+    absl::Status s = mechanism_->encode_frame(m[i].view(), i + 1 < n ? zmtp::kFlagMore : 0, out_);
+    if (!s.ok()) return fail(s);
     batch_bytes_ += m[i].size();
   }
+  return true;
 }
 
 template <typename Stream>
-void StreamEngine<Stream>::seal_control(std::size_t from) {
+bool StreamEngine<Stream>::seal_control(std::size_t from) {
   std::string plain = control_.substr(from);
   control_.resize(from);
   std::string_view in = plain;
   const zmtp::FrameLimits any{UINT64_MAX, UINT64_MAX, true};
   while (!in.empty()) {
     absl::StatusOr<zmtp::FrameHeader> h = zmtp::parse_frame_header(in, any);
-    if (!h.ok() || h->header_size == 0) return;  // our own frames: cannot happen
-    mechanism_->encode_frame(in.substr(h->header_size, h->size), zmtp::kFlagCommand, control_);
+    if (!h.ok() || h->header_size == 0) return true;  // our own frames: cannot happen
+    absl::Status s =
+        mechanism_->encode_frame(in.substr(h->header_size, h->size), zmtp::kFlagCommand, control_);
+    if (!s.ok()) return fail(s);
     in.remove_prefix(h->header_size + h->size);
   }
+  return true;
 }
 
 template <typename Stream>
@@ -158,14 +163,14 @@ void StreamEngine<Stream>::on_written(boost::system::error_code ec) {
 
 // The members above, for the streams that stream_engine.cc instantiates the engine for.
 template void StreamEngine<TcpStream>::pump_out();
-template void StreamEngine<TcpStream>::encode(Message&);
-template void StreamEngine<TcpStream>::encode_secure(Message&);
-template void StreamEngine<TcpStream>::seal_control(std::size_t);
+template bool StreamEngine<TcpStream>::encode(Message&);
+template bool StreamEngine<TcpStream>::encode_secure(Message&);
+template bool StreamEngine<TcpStream>::seal_control(std::size_t);
 template void StreamEngine<TcpStream>::on_written(boost::system::error_code);
 template void StreamEngine<IpcStream>::pump_out();
-template void StreamEngine<IpcStream>::encode(Message&);
-template void StreamEngine<IpcStream>::encode_secure(Message&);
-template void StreamEngine<IpcStream>::seal_control(std::size_t);
+template bool StreamEngine<IpcStream>::encode(Message&);
+template bool StreamEngine<IpcStream>::encode_secure(Message&);
+template bool StreamEngine<IpcStream>::seal_control(std::size_t);
 template void StreamEngine<IpcStream>::on_written(boost::system::error_code);
 
 }  // namespace bossa::socket

@@ -190,7 +190,9 @@ class CurveMechanism final : public Mechanism {
   bool transforms_frames() const override { return true; }
   std::size_t frame_overhead() const override { return 1 + kMessage.size() + 8 + kBoxMac + 1; }
 
-  void encode_frame(std::string_view payload, std::uint8_t flags, std::string& out) override {
+  absl::Status encode_frame(std::string_view payload, std::uint8_t flags,
+                            std::string& out) override {
+    if (!done()) return before_done("sealed");
     const std::size_t body = frame_overhead() + payload.size();
     const std::size_t at = out.size();
     out.resize(at + kMaxHeaderSize + body);
@@ -210,10 +212,12 @@ class CurveMechanism final : public Mechanism {
     const auto full = nonce(server_ ? "CurveZMQMESSAGES" : "CurveZMQMESSAGEC", n);
     crypto_box_detached_afternm(text, mac, text, payload.size() + 1, full.data(), shared_.data());
     out.resize(at + h + body);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::string_view> decode_frame(std::string_view body, std::string& scratch,
                                                 std::uint8_t& flags) override {
+    if (!done()) return before_done("opened");
     absl::StatusOr<Command> c = parse_command(body);
     if (!c.ok()) return c.status();
     if (c->name != kMessage) {
@@ -243,6 +247,13 @@ class CurveMechanism final : public Mechanism {
 
  private:
   enum class Step { kHello, kWelcome, kInitiate, kAuth, kReady, kDone };
+
+  // Until the handshake is done the shared key is unset (zero) or not yet vouched for by the
+  // authenticator: no frame is sealed or opened with it.
+  static absl::Status before_done(std::string_view what) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("ZMTP CURVE: a frame ", std::string(what), " before the handshake is done"));
+  }
 
   // Box with the shared key of C' and S'.
   std::string seal(std::string_view plain, const std::array<std::uint8_t, 24>& n) const {

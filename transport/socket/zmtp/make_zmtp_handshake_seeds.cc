@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "transport/socket/zmtp/command.h"
 #include "transport/socket/zmtp/frame.h"
@@ -35,17 +36,24 @@ struct Genuine {
   }
 };
 
-void append_messages(Mechanism& sender, std::string& seed) {
-  fuzz::use_fuzz_stream(1);
-  sender.encode_frame("hello", 0, seed);
-  sender.encode_frame("part one", kFlagMore, seed);
-  sender.encode_frame("", kFlagMore, seed);
-  sender.encode_frame("part three", 0, seed);
+// Appends MESSAGE boxes from `sender`, whose handshake is done; false when one was not sealed.
+bool append_messages(Mechanism& sender, std::string& seed) {
   std::string ping;
   append_ping(ping, 10, "ctx");
-  sender.encode_frame(std::string_view(ping).substr(2), kFlagCommand, seed);
-  sender.encode_frame(std::string(1000, 'x'), 0, seed);  // a long frame header
+  const std::pair<std::string, std::uint8_t> frames[] = {
+      {"hello", 0},
+      {"part one", kFlagMore},
+      {"", kFlagMore},
+      {"part three", 0},
+      {ping.substr(2), kFlagCommand},
+      {std::string(1000, 'x'), 0},  // a long frame header
+  };
+  fuzz::use_fuzz_stream(1);
+  bool sealed = true;
+  for (const auto& [payload, flags] : frames)
+    sealed = sealed && sender.encode_frame(payload, flags, seed).ok();
   fuzz::use_fuzz_stream(0);
+  return sealed;
 }
 
 // The seed for `pick`: its first octet, then everything the genuine peer sends, up to `stop`
@@ -56,8 +64,7 @@ std::string make_seed(int pick, std::size_t stop) {
   std::unique_ptr<Mechanism> m = fuzz::make_fuzz_mechanism(pick, pick % 2 == 0);
   if (pick == fuzz::kCurveServerDone) {
     std::unique_ptr<Mechanism> client = fuzz::complete_handshake(*m);
-    if (!client) return {};
-    append_messages(*client, seed);
+    if (!client || !append_messages(*client, seed)) return {};
     return seed;
   }
   std::string to_peer, to_m;
@@ -88,7 +95,7 @@ std::string make_seed(int pick, std::size_t stop) {
     to_peer.clear();
   }
   if (!m->done() || !peer.m->done()) return {};
-  if (m->transforms_frames()) append_messages(*peer.m, seed);
+  if (m->transforms_frames() && !append_messages(*peer.m, seed)) return {};
   return seed;
 }
 

@@ -53,7 +53,9 @@ absl::Status Mechanism::on_auth_reply(const AuthReply&, std::string&) {
   return absl::FailedPreconditionError("this mechanism asks no authenticator");
 }
 
-void Mechanism::encode_frame(std::string_view, std::uint8_t, std::string&) {}
+absl::Status Mechanism::encode_frame(std::string_view, std::uint8_t, std::string&) {
+  return absl::FailedPreconditionError("this mechanism does not transform frames");
+}
 
 absl::StatusOr<std::string_view> Mechanism::decode_frame(std::string_view, std::string&,
                                                          std::uint8_t&) {

@@ -70,9 +70,11 @@ class Mechanism {
   // Octets a transformed frame's body has beyond its payload.
   virtual std::size_t frame_overhead() const { return 0; }
   // Appends one whole wire frame carrying `payload` with `flags` (kFlagMore, kFlagCommand).
-  virtual void encode_frame(std::string_view payload, std::uint8_t flags, std::string& out);
+  // FailedPrecondition, with nothing appended, before done() or when frames are not transformed.
+  [[nodiscard]] virtual absl::Status encode_frame(std::string_view payload, std::uint8_t flags,
+                                                  std::string& out);
   // Opens the body of one received frame into `scratch` (replaced); returns its payload, a view
-  // into `scratch`, and sets its flags.
+  // into `scratch`, and sets its flags. FailedPrecondition as encode_frame.
   virtual absl::StatusOr<std::string_view> decode_frame(std::string_view body, std::string& scratch,
                                                         std::uint8_t& flags);
 };

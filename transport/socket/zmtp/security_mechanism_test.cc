@@ -2,6 +2,10 @@
 // CURVE's MESSAGE boxes, and every command cut short or grown too long.
 #include <gtest/gtest.h>
 
+#include <sodium.h>
+
+#include <array>
+#include <cstring>
 #include <functional>
 #include <string>
 
@@ -146,7 +150,7 @@ TEST(CurveMechanism, MessagesOpenOnTheOtherSideOnlyOnceAndInOrder) {
   ASSERT_TRUE(handshake(*client, *server, allow).ok());
   for (std::size_t size : {0u, 1u, 255u, 256u, 70000u}) {
     std::string wire;
-    client->encode_frame(std::string(size, 'x'), kFlagMore, wire);
+    ASSERT_TRUE(client->encode_frame(std::string(size, 'x'), kFlagMore, wire).ok());
     std::vector<std::string> b = bodies(wire);
     ASSERT_EQ(b.size(), 1u);
     EXPECT_EQ(b[0].size(), size + client->frame_overhead());
@@ -160,7 +164,7 @@ TEST(CurveMechanism, MessagesOpenOnTheOtherSideOnlyOnceAndInOrder) {
     EXPECT_FALSE(server->decode_frame(b[0], scratch, flags).ok());
   }
   std::string wire;
-  server->encode_frame("PING", kFlagCommand, wire);
+  ASSERT_TRUE(server->encode_frame("PING", kFlagCommand, wire).ok());
   std::string body = bodies(wire)[0];
   body[body.size() - 1] ^= 1;  // tampered
   std::string scratch;
@@ -264,9 +268,9 @@ TEST(CurveMechanism, MessagesOutOfOrderOrReflectedBackDoNotOpen) {
   auto server = make_curve_mechanism({}, keys.server_config());
   ASSERT_TRUE(handshake(*client, *server, allow).ok());
   std::string wire;
-  client->encode_frame("first", 0, wire);
+  ASSERT_TRUE(client->encode_frame("first", 0, wire).ok());
   const std::string first = only(wire);
-  client->encode_frame("second", 0, wire);
+  ASSERT_TRUE(client->encode_frame("second", 0, wire).ok());
   const std::string second = only(wire);
   std::string scratch;
   std::uint8_t flags = 0;
@@ -285,7 +289,7 @@ TEST(CurveMechanism, AForgedMessageWhoseBoxDoesNotOpenLeavesTheNonceWhereItWas) 
   auto server = make_curve_mechanism({}, keys.server_config());
   ASSERT_TRUE(handshake(*client, *server, allow).ok());
   std::string wire;
-  client->encode_frame("real", 0, wire);
+  ASSERT_TRUE(client->encode_frame("real", 0, wire).ok());
   const std::string real = only(wire);
   // MESSAGE with the largest short nonce and a box of the right size sealed by no one.
   const std::string forged =
@@ -299,6 +303,56 @@ TEST(CurveMechanism, AForgedMessageWhoseBoxDoesNotOpenLeavesTheNonceWhereItWas) 
   absl::StatusOr<std::string_view> payload = server->decode_frame(real, scratch, flags);
   ASSERT_TRUE(payload.ok()) << payload.status();
   EXPECT_EQ(*payload, "real");
+}
+
+// Neither seals nor opens a frame: FailedPrecondition, and nothing appended.
+void expect_no_frames(Mechanism& m, std::string_view body, const char* when) {
+  std::string out;
+  EXPECT_EQ(m.encode_frame("data", 0, out).code(), absl::StatusCode::kFailedPrecondition) << when;
+  EXPECT_TRUE(out.empty()) << when;
+  std::string scratch;
+  std::uint8_t flags = 0;
+  EXPECT_EQ(m.decode_frame(body, scratch, flags).status().code(),
+            absl::StatusCode::kFailedPrecondition)
+      << when;
+}
+
+TEST(PlainMechanism, FramesAreNeitherSealedNorOpenedBeforeOrAfterTheHandshake) {
+  auto client = make_plain_mechanism({}, SecurityConfig{false, "admin", "secret", "", "", ""});
+  auto server = make_plain_mechanism({}, SecurityConfig{true, "", "", "", "", ""});
+  expect_no_frames(*client, "data", "before");
+  ASSERT_TRUE(handshake(*client, *server, allow).ok());
+  expect_no_frames(*client, "data", "after: PLAIN does not transform frames");
+}
+
+TEST(CurveMechanism, FramesAreNeitherSealedNorOpenedBeforeTheHandshakeIsDone) {
+  CurvePair keys;
+  auto client = make_curve_mechanism({}, keys.client_config());
+  auto server = make_curve_mechanism({}, keys.server_config());
+  // A MESSAGE sealed with the all-zero key a mechanism holds before it has a shared one.
+  const std::array<std::uint8_t, 32> zero_key{};
+  std::array<std::uint8_t, 24> nonce{};
+  std::memcpy(nonce.data(), "CurveZMQMESSAGEC", 16);
+  nonce[23] = 1;
+  const std::uint8_t plain[] = {0, 'x'};
+  std::string zero_boxed(sizeof plain + crypto_box_MACBYTES, '\0');
+  crypto_box_easy_afternm(reinterpret_cast<std::uint8_t*>(zero_boxed.data()), plain, sizeof plain,
+                          nonce.data(), zero_key.data());
+  const std::string zero_body = std::string("\x07MESSAGE", 8) +
+                                std::string(reinterpret_cast<const char*>(nonce.data()) + 16, 8) +
+                                zero_boxed;
+  expect_no_frames(*server, zero_body, "fresh server");
+  expect_no_frames(*client, zero_body, "fresh client");
+  // The server holds the shared key once INITIATE opened, but the authenticator has not
+  // answered yet; the client holds it once it sent INITIATE, but READY has not come.
+  std::string to_server, to_client;
+  client->start(to_server);
+  ASSERT_TRUE(server->on_command(*parse_command(only(to_server)), to_client).ok());
+  ASSERT_TRUE(client->on_command(*parse_command(only(to_client)), to_server).ok());
+  ASSERT_TRUE(server->on_command(*parse_command(only(to_server)), to_client).ok());
+  ASSERT_TRUE(server->take_auth_request().has_value());
+  expect_no_frames(*server, zero_body, "server awaiting its authenticator");
+  expect_no_frames(*client, zero_body, "client awaiting READY");
 }
 
 }  // namespace

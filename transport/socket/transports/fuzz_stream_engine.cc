@@ -1,23 +1,34 @@
 // libFuzzer target over a whole stream engine: each input is one connection, from its first octet
 // to its end, as a peer on the network would send it.
 //
-//   input[0]   bits 0-2 pick the socket under test: PULL, SUB, REP, ROUTER, DEALER, PAIR, XPUB
-//              (7 is PULL again); bits 3-6 pick the size of the first 16 writes (kPieces), each
-//              read by the engine before the next is written, so that every state can be entered
-//              with a partial greeting, header or body; bit 7 set picks tcp on loopback, else ipc
-//   input[1..] what a raw client writes to that socket's endpoint before it half-closes
+//   input[0]    bits 0-2 pick the socket under test: PULL, SUB, REP, ROUTER, DEALER, PAIR, XPUB
+//               (7 is PULL again); bits 3-6 pick the size of the first 16 writes (kPieces), each
+//               read by the engine before the next is written, so that every state can be entered
+//               with a partial greeting, header or body; bit 7 set picks tcp on loopback, else ipc
+//   input[1]    bits 0-1 pick its security: NULL, PLAIN server, CURVE server (3 is NULL again)
+//   input[2..3] big-endian, the octets of a first write the engine reads whole before anything
+//               more is written (0: none): a client's greeting and the commands up to the one the
+//               authenticator answers, which a client waits on before it sends more (over tcp
+//               the engine may still read it with what follows, as from a client that does not)
+//   input[4..]  what a raw client writes to that socket's endpoint before it half-closes
 //
 // The octets take the real path: the listener's accept, the engine's asio reads (large bodies read
-// in place), the greeting, the NULL handshake, frames and commands, and whole messages into the
-// pipe the socket reads; the target drains the socket with non-blocking recv (REP replies) all
-// along. An input is done when the engine has closed the connection, which the client sees as the
-// end of the stream; one not done within 10 s is a hang, and aborts.
-// One Context and one socket of each type serve every input. BOSSA_FUZZ_LOG=1 in the environment
-// shows the engine's log lines (why it closed a connection) and what each input delivered.
+// in place), the greeting, the NULL, PLAIN or CURVE handshake with the context's authenticator,
+// frames and commands (CURVE's inside MESSAGE boxes), and whole messages into the pipe the socket
+// reads; the target drains the socket with non-blocking recv (REP replies) all along. The PLAIN
+// server allows "user" with "password", the CURVE server has fuzz_config's fixed key pair and
+// allows its client key. libsodium's randomness is a counter rewound before each input
+// (fuzz_handshake_support.h), so a seed's INITIATE and MESSAGE boxes, made against the server's
+// short-term key and cookie (make_fuzz_stream_engine_seeds), open in the engine. An input is done
+// when the engine has closed the connection, which the client sees as the end of the stream; one
+// not done within 10 s is a hang, and aborts. One Context and one socket of each type serve every
+// input. BOSSA_FUZZ_LOG=1 in the environment shows the engine's log lines (why it closed a
+// connection) and what each input delivered.
 //
 // Run it with libFuzzer's defaults (-rss_limit_mb=2048, -malloc_limit_mb the same), so that an
 // allocation sized by what a peer announces, not by what arrived, is a crash it reports. Seeds,
-// valid connections for each socket type: fuzz_stream_engine_corpus/ (make_fuzz_seeds.py).
+// valid connections for each socket type: fuzz_stream_engine_corpus/ (NULL and PLAIN:
+// make_fuzz_seeds.py; CURVE: make_fuzz_stream_engine_seeds).
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,9 +55,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "transport/socket/core/authenticator.h"
 #include "transport/socket/core/context.h"
 #include "transport/socket/core/endpoint.h"
 #include "transport/socket/core/socket.h"
+#include "transport/socket/zmtp/fuzz_handshake_support.h"
 
 namespace bossa::socket {
 namespace {
@@ -58,6 +71,8 @@ constexpr SocketType kTypes[] = {SocketType::kPull,   SocketType::kSub,    Socke
 constexpr std::size_t kPieces[16] = {0,    1,    2,    3,    7,    11,   64,    255,
                                      1000, 4095, 4096, 4097, 8192, 9000, 16384, 32768};
 constexpr int kPacedWrites = 16;
+// input[1]: the security of the socket under test.
+enum SecurityPick { kNull, kPlainServer, kCurveServer, kSecurityPicks };
 constexpr auto kHangAfter = std::chrono::seconds(10);
 
 [[noreturn]] void fatal(const std::string& what) {
@@ -65,18 +80,27 @@ constexpr auto kHangAfter = std::chrono::seconds(10);
   std::abort();
 }
 
+void check(const absl::Status& st) {
+  if (!st.ok()) fatal(st.ToString());
+}
+
 // Binds `s` to `endpoint` and returns where it listens.
 Endpoint bind(Socket& s, const std::string& endpoint) {
-  if (absl::Status st = s.bind(endpoint); !st.ok()) fatal(st.ToString());
+  check(s.bind(endpoint));
   absl::StatusOr<Endpoint> ep = parse_endpoint(s.last_endpoint());
   if (!ep.ok()) fatal(ep.status().ToString());
   return *ep;
 }
 
-// A socket under test, listening on tcp and ipc.
+// A socket under test with `mechanism`, listening on tcp and ipc.
 struct Listener {
-  Listener(Context& ctx, SocketType type) : socket(ctx, type) {
+  Listener(Context& ctx, SocketType type, int mechanism) : socket(ctx, type) {
     if (type == SocketType::kSub) (void)socket.set(Option::kSubscribe, "");
+    if (mechanism == kPlainServer) check(socket.set(Option::kPlainServer, 1));
+    if (mechanism == kCurveServer) {
+      check(socket.set(Option::kCurveServer, 1));
+      check(socket.set(Option::kCurveSecretkey, zmtp::fuzz::fuzz_config(true).curve_secretkey));
+    }
     tcp = bind(socket, "tcp://127.0.0.1:*");
     ipc = bind(socket, "ipc://*");
   }
@@ -197,15 +221,33 @@ class Harness {
     // Every bad input logs a line; shown only on request, to see what an input did.
     verbose_ = std::getenv("BOSSA_FUZZ_LOG") != nullptr;
     if (!verbose_) ctx_.set_log_sink({});
-    for (SocketType type : kTypes) listeners_.push_back(std::make_unique<Listener>(ctx_, type));
+    const zmtp::SecurityConfig client = zmtp::fuzz::fuzz_config(false);
+    auto auth = std::make_shared<Authenticator>();
+    auth->allow_plain("", client.plain_username, client.plain_password);
+    check(auth->allow_curve("", client.curve_publickey));
+    ctx_.set_authenticator(auth);
+    for (int mechanism = 0; mechanism < kSecurityPicks; ++mechanism) {
+      for (SocketType type : kTypes) {
+        listeners_[mechanism].push_back(std::make_unique<Listener>(ctx_, type, mechanism));
+      }
+    }
   }
 
-  void run(std::uint8_t selector, std::string_view input) {
-    Listener& l = *listeners_[(selector & 7) % listeners_.size()];
+  void run(std::uint8_t selector, std::uint8_t security, std::size_t first,
+           std::string_view input) {
+    const int mechanism = (security & 3) % kSecurityPicks;
+    Listener& l = *listeners_[mechanism][(selector & 7) % listeners_[mechanism].size()];
     const bool tcp = (selector & 0x80) != 0;
+    // The engine's CURVE server draws its short-term key, cookie key and nonces from here.
+    zmtp::fuzz::reset_fuzz_random();
     const int fd = connect_to(tcp ? l.tcp : l.ipc);
     if (fd < 0) fatal(std::string("connect: ") + std::strerror(errno));
     Client client(fd, tcp, l.socket);
+    if (first != 0) {
+      client.write(input.substr(0, first));
+      input.remove_prefix(std::min(first, input.size()));
+      client.wait_read();
+    }
     const std::size_t piece = kPieces[(selector >> 3) & 15];
     for (int i = 0; i < kPacedWrites && piece != 0 && !input.empty(); ++i) {
       client.write(input.substr(0, piece));
@@ -219,13 +261,15 @@ class Harness {
 
   // Closes the sockets (their listeners remove the ipc files); the Context lives on until exit.
   void close() {
-    for (auto& l : listeners_) l->socket.close();
+    for (auto& set : listeners_) {
+      for (auto& l : set) l->socket.close();
+    }
   }
 
  private:
   bool verbose_ = false;
   Context ctx_{1};
-  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::unique_ptr<Listener>> listeners_[kSecurityPicks];
 };
 
 Harness* harness = nullptr;
@@ -234,14 +278,16 @@ Harness* harness = nullptr;
 }  // namespace bossa::socket
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  bossa::zmtp::fuzz::install_fuzz_random();  // before anything initialises libsodium
   bossa::socket::harness = new bossa::socket::Harness();
   std::atexit([] { bossa::socket::harness->close(); });
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  bossa::socket::harness->run(data[0],
-                              std::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
+  if (size < 4) return 0;
+  const std::size_t first = (std::size_t{data[2]} << 8) | data[3];
+  bossa::socket::harness->run(data[0], data[1], first,
+                              std::string_view(reinterpret_cast<const char*>(data + 4), size - 4));
   return 0;
 }

@@ -1,7 +1,9 @@
-// What fuzz_zmtp_handshake and its seed generator (make_zmtp_handshake_seeds) share: a
-// deterministic randombytes for libsodium, the peer under test for each pick, and how a command
-// frame is fed to it. Both run the peer under test through the same calls in the same order, so
-// the generator's boxes open in the fuzzer: keys, cookies and nonces repeat from input to input.
+// What fuzz_zmtp_handshake and fuzz_stream_engine share with their seed generators
+// (make_zmtp_handshake_seeds, make_fuzz_stream_engine_seeds): a deterministic randombytes for
+// libsodium, the fixed keys, the peer under test for each pick, how a command frame is fed to it,
+// and how a generator checks and writes a seed. Both run the peer under test through the same calls
+// in the same order, so the generator's boxes open in the fuzzer: keys, cookies and nonces repeat
+// from input to input.
 //
 // Randomness comes from two splitmix64 streams: the peer under test draws from stream 0, which
 // reset_fuzz_random() rewinds at the start of every input; the generator's own peer draws from
@@ -13,11 +15,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "transport/socket/zmtp/command.h"
+#include "transport/socket/zmtp/frame.h"
 #include "transport/socket/zmtp/keys.h"
 #include "transport/socket/zmtp/mechanism.h"
 
@@ -123,6 +129,21 @@ inline std::unique_ptr<Mechanism> complete_handshake(Mechanism& server) {
     to_client.clear();
   }
   return server.done() && client->done() ? std::move(client) : nullptr;
+}
+
+// A generator's last step: refuses an empty `seed` (its handshake failed) or one `replay` does
+// not run through (-1), else reports how many boxes opened and writes it to `folder`/`name`.
+inline bool write_seed(const std::string& folder, const char* name, const std::string& seed,
+                       const std::function<int(std::string_view)>& replay) {
+  const int opened = seed.empty() ? -1 : replay(seed);
+  if (opened < 0) {
+    std::fprintf(stderr, "%s: %s\n", name,
+                 seed.empty() ? "the handshake failed" : "the seed does not replay");
+    return false;
+  }
+  std::printf("%s: %zu octets, %d boxes after the handshake\n", name, seed.size(), opened);
+  std::ofstream(folder + "/" + name, std::ios::binary) << seed;
+  return true;
 }
 
 }  // namespace bossa::zmtp::fuzz

@@ -9,7 +9,6 @@
 // multipart one, an empty frame, a PING command inside a box, and a frame of 1,000 octets. Each
 // seed is replayed as the fuzzer runs it, to check that its boxes open there.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -153,18 +152,8 @@ int main(int argc, char** argv) {
       {"curve_message", fuzz::kCurveServerDone, 0},
   };
   for (const Seed& s : seeds) {
-    const std::string seed = make_seed(s.pick, s.stop);
-    if (seed.empty()) {
-      std::fprintf(stderr, "%s: the handshake failed\n", s.name);
-      return 1;
-    }
-    const int opened = replay(seed, s.stop == 0);
-    if (opened < 0) {
-      std::fprintf(stderr, "%s: the seed does not replay\n", s.name);
-      return 1;
-    }
-    std::printf("%s: %zu octets, %d boxes after the handshake\n", s.name, seed.size(), opened);
-    std::ofstream(std::string(argv[1]) + "/" + s.name, std::ios::binary) << seed;
+    const auto run = [&](std::string_view seed) { return replay(seed, s.stop == 0); };
+    if (!fuzz::write_seed(argv[1], s.name, make_seed(s.pick, s.stop), run)) return 1;
   }
   return 0;
 }

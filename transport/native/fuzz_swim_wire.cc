@@ -57,7 +57,7 @@ void run_node(std::string_view bytes) {
   SwimMembership node({}, 1);
   SwimMembership::TimePoint now{};
   node.start(bossa::transport::make_swim_node(1, "fuzz", "tcp://127.0.0.1:1"),
-             {"tcp://127.0.0.1:2"}, now);
+             {bossa::transport::make_swim_node(0, "", "tcp://127.0.0.1:2")}, now);
   auto drain = [&] {
     (void)node.take_messages();
     (void)node.take_events();

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -180,6 +181,7 @@ class Section {
     problems_.at(node, path(key), what);
   }
   void missing(absl::string_view key, absl::string_view why) { problems_.missing(path(key), why); }
+  Problems& problems() { return problems_; }
 
   void reject_unknown_keys(std::initializer_list<absl::string_view> known) {
     if (table_ == nullptr) return;
@@ -408,6 +410,43 @@ std::string config_relative(absl::string_view source, const std::string& path) {
   return absl::StrCat(source.substr(0, slash + 1), path);
 }
 
+// The strings of array `key` of `section` (an array of `items`), each through `read`, which
+// takes it or returns an error saying what was expected (if empty: `item`); a problem for each
+// that is not taken.
+void read_strings(Section& section, absl::string_view key, absl::string_view items,
+                  absl::string_view item,
+                  const std::function<absl::Status(const std::string&)>& read) {
+  const toml::node* node = section.find(key);
+  if (node == nullptr) return;
+  const toml::array* list = node->as_array();
+  if (list == nullptr) {
+    section.fail(*node, key,
+                 absl::StrCat("expected an array of ", items, ", got ", describe(*node)));
+    return;
+  }
+  for (size_t i = 0; i < list->size(); ++i) {
+    const toml::node& element = *list->get(i);
+    const auto* text = element.as_string();
+    const absl::Status taken = text != nullptr ? read(text->get()) : absl::InvalidArgumentError("");
+    if (taken.ok()) continue;
+    const std::string what =
+        taken.message().empty() ? absl::StrCat("expected ", item) : std::string(taken.message());
+    section.fail(
+        element, absl::StrCat(key, "[", i, "]"),
+        absl::StrCat(what, ", got ", text != nullptr ? quote(text->get()) : describe(element)));
+  }
+}
+
+// A public key (40 characters of Z85) into `keys`.
+absl::Status read_public_key(const std::string& text, std::vector<std::string>& keys) {
+  absl::StatusOr<std::string> key = transport::decode_z85_key(text);
+  if (!key.ok()) return absl::InvalidArgumentError("");
+  keys.push_back(*std::move(key));
+  return absl::OkStatus();
+}
+
+constexpr absl::string_view kPublicKeyExpected = "a public key (40 characters of Z85)";
+
 void read_security(Section& transport, absl::string_view source, bool native,
                    transport::TransportConfig& config) {
   if (const auto* security = transport.string("security")) {
@@ -437,27 +476,8 @@ void read_security(Section& transport, absl::string_view source, bool native,
                       "pair, written by `bossa-node keygen FILE`; or security = \"none\", which "
                       "admits anyone");
   }
-  if (const toml::node* keys = transport.find("trusted_keys")) {
-    if (const toml::array* list = keys->as_array()) {
-      for (size_t i = 0; i < list->size(); ++i) {
-        const toml::node& key = *list->get(i);
-        const auto* text = key.as_string();
-        absl::StatusOr<std::string> decoded = text != nullptr
-                                                  ? transport::decode_z85_key(text->get())
-                                                  : absl::InvalidArgumentError(describe(key));
-        if (decoded.ok()) {
-          config.trusted_keys.push_back(*std::move(decoded));
-        } else {
-          transport.fail(key, absl::StrCat("trusted_keys[", i, "]"),
-                         absl::StrCat("expected a public key (40 characters of Z85), got ",
-                                      text != nullptr ? quote(text->get()) : describe(key)));
-        }
-      }
-    } else {
-      transport.fail(*keys, "trusted_keys",
-                     absl::StrCat("expected an array of public keys, got ", describe(*keys)));
-    }
-  }
+  read_strings(transport, "trusted_keys", "public keys", kPublicKeyExpected,
+               [&](const std::string& text) { return read_public_key(text, config.trusted_keys); });
   if (const auto* dir = transport.string("trusted_keys_dir")) {
     config.trusted_keys_dir = config_relative(source, dir->get());
     if (absl::StatusOr<std::vector<std::string>> listed =
@@ -566,6 +586,60 @@ void read_transport(Section transport, absl::string_view source,
   read_amqp(transport.section("amqp"), config.amqp);
 }
 
+// One [[authorization]] table: the keys of a group (keys, the .pub files of keys_dir, broker
+// users) and what they may do (allow).
+void read_authorization_group(Section group, absl::string_view source, AuthorizationGroup& config) {
+  group.reject_unknown_keys({"keys", "keys_dir", "users", "allow"});
+  read_strings(group, "keys", "public keys", kPublicKeyExpected,
+               [&](const std::string& text) { return read_public_key(text, config.keys); });
+  if (const auto* dir = group.string("keys_dir")) {
+    absl::StatusOr<std::vector<std::string>> listed =
+        transport::read_trusted_keys_dir(config_relative(source, dir->get()));
+    if (listed.ok()) {
+      config.keys.insert(config.keys.end(), listed->begin(), listed->end());
+    } else {
+      group.fail(*dir, "keys_dir",
+                 absl::StrCat("expected a directory of .pub files: ", listed.status().message()));
+    }
+  }
+  read_strings(group, "users", "broker user names", "a broker user name, not empty",
+               [&](const std::string& user) {
+                 if (user.empty()) return absl::InvalidArgumentError("");
+                 config.users.push_back(user);
+                 return absl::OkStatus();
+               });
+  if (group.find("keys") == nullptr && group.find("keys_dir") == nullptr &&
+      group.find("users") == nullptr) {
+    group.missing("keys", "a group names its members' keys, keys_dir or users");
+  }
+  if (group.find("allow") == nullptr) {
+    group.missing("allow", "what the group's members may do: [] for nothing");
+  }
+  read_strings(group, "allow", "actions such as \"send\" or \"rpc:status,whereis\"", "an action",
+               [&](const std::string& text) {
+                 absl::StatusOr<Grant> grant = parse_grant(text);
+                 if (!grant.ok()) return grant.status();
+                 config.allow.push_back(*std::move(grant));
+                 return absl::OkStatus();
+               });
+}
+
+void read_authorization(Section& root, absl::string_view source, NodeConfig& config) {
+  const toml::node* node = root.find("authorization");
+  if (node == nullptr) return;
+  const toml::array* groups = node->as_array();
+  if (groups == nullptr || !groups->is_array_of_tables()) {
+    root.fail(*node, "authorization",
+              absl::StrCat("expected [[authorization]] tables, got ", describe(*node)));
+    return;
+  }
+  for (size_t i = 0; i < groups->size(); ++i) {
+    read_authorization_group(Section(groups->get(i)->as_table(),
+                                     absl::StrCat("authorization[", i, "]"), root.problems()),
+                             source, config.authorization.emplace_back());
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<NodeConfig> parse_node_config(std::string_view toml_text,
@@ -583,9 +657,10 @@ absl::StatusOr<NodeConfig> parse_node_config(std::string_view toml_text,
   config.source = std::string(source_name);
   Problems problems(to_absl(source_name));
   Section root(&document, "", problems);
-  root.reject_unknown_keys({"node", "transport"});
+  root.reject_unknown_keys({"node", "transport", "authorization"});
   read_node(root.section("node"), config);
   read_transport(root.section("transport"), to_absl(source_name), config.transport);
+  read_authorization(root, to_absl(source_name), config);
   if (!problems.empty()) return problems.status();
   return config;
 }

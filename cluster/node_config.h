@@ -3,11 +3,11 @@
 //   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("node.toml");
 //   if (!config.ok()) { std::cerr << config.status().message() << "\n"; return 1; }
 //
-// The file has a [node] section and the [transport] sections (transport/transport_config.h);
-// docs/config.md lists every key. Reading is strict: an unknown key, a value of the wrong TOML
-// type or out of range is an error. Each problem is one line of the status message, in line
-// order, missing keys last, naming the file, the line (if the key is present), the key and what
-// was expected:
+// The file has a [node] section, the [transport] sections (transport/transport_config.h) and
+// [[authorization]] tables; docs/config.md lists every key. Reading is strict: an unknown key, a
+// value of the wrong TOML type or out of range is an error. Each problem is one line of the
+// status message, in line order, missing keys last, naming the file, the line (if the key is
+// present), the key and what was expected:
 //   node.toml:5: transport.kind: expected one of "native", "amqp", "local", got "nativ"
 //
 // Thread-safety: pure functions (load_node_config reads the file), from any thread.
@@ -16,9 +16,11 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cluster/authorization.h"
 #include "runtime/mailbox_limit.h"
 #include "transport/transport_config.h"
 
@@ -35,6 +37,9 @@ struct NodeConfig {
   MailboxLimit mailbox;
   std::string source;  // the file it was read from, or the name given to parse_node_config
   transport::TransportConfig transport;
+  // [[authorization]]: what the peers whose keys are in a group may do; a peer in no group may
+  // do everything (cluster/authorization.h).
+  std::vector<AuthorizationGroup> authorization;
 };
 
 // Reads and validates the TOML file at `path`; messages name the file as `path` was given.

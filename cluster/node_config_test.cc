@@ -164,11 +164,13 @@ TEST(NodeConfig, NameOf64CharactersIsAcceptedAnd65IsNot) {
 
 TEST(NodeConfig, UnknownTopLevelKeyIsAnError) {
   EXPECT_EQ(problems_in("colour = \"blue\"\n[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n"),
-            "node.toml:1: colour: unknown key (known keys at the top level: node, transport)");
+            "node.toml:1: colour: unknown key (known keys at the top level: node, transport, "
+            "authorization)");
   EXPECT_EQ(
       problems_in("[node]\nname = \"a\"\n[transprt]\nkind = \"amqp\"\n"),
       absl::StrCat(
-          "node.toml:3: transprt: unknown key (known keys at the top level: node, transport)\n"
+          "node.toml:3: transprt: unknown key (known keys at the top level: node, transport, "
+          "authorization)\n"
           "node.toml: transport.listen: missing (required when transport.kind = \"native\")\n",
           kKeyFileMissing));
 }
@@ -350,6 +352,77 @@ TEST(NodeConfig, SecurityReadsTheKeyPairTheTrustedKeysAndKeyedSeeds) {
   EXPECT_EQ(problems_in("[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\nsecurity = \"tls\"\n"),
             "node.toml:5: transport.security: expected one of \"curve\", \"none\", got \"tls\"");
   std::filesystem::remove_all(dir);
+}
+
+TEST(NodeConfig, AuthorizationGroupsReadTheirKeysUsersAndActions) {
+  char pattern[] = "/tmp/bossa-config-authz-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  std::filesystem::create_directory(dir + "/observers");
+  const transport::NodeKeyPair listed = transport::generate_node_key_pair();
+  const transport::NodeKeyPair in_dir = transport::generate_node_key_pair();
+  ASSERT_TRUE(transport::write_node_key_files(dir + "/observers/o.key", in_dir).ok());
+  // keys_dir is named relative to the config file's directory.
+  absl::StatusOr<NodeConfig> config = parse_node_config(
+      absl::StrCat("[node]\nname = \"alpha\"\n[transport]\nkind = \"amqp\"\n",
+                   "[[authorization]]\nkeys = [\"", transport::encode_z85_key(listed.public_key),
+                   "\"]\nkeys_dir = \"observers\"\n",
+                   "allow = [\"send\", \"request\", \"rpc:status,whereis\", \"spawn:worker\"]\n",
+                   "[[authorization]]\nusers = [\"robot\"]\nallow = []\n"),
+      dir + "/alpha.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->authorization.size(), 2u);
+  EXPECT_EQ(config->authorization[0].keys,
+            (std::vector<std::string>{listed.public_key, in_dir.public_key}));
+  EXPECT_EQ(config->authorization[0].allow,
+            (std::vector<Grant>{{Action::kSend, {}},
+                                {Action::kRequest, {}},
+                                {Action::kRpc, {"status", "whereis"}},
+                                {Action::kSpawn, {"worker"}}}));
+  EXPECT_EQ(config->authorization[1].users, std::vector<std::string>{"robot"});
+  EXPECT_TRUE(config->authorization[1].allow.empty());
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NodeConfig, AuthorizationProblemsNameTheGroupKeyAndExpectedValue) {
+  const std::string head = "[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n";
+  EXPECT_EQ(problems_in(head + "[[authorization]]\nkeys = [\"short\", 3]\n"
+                               "allow = [\"send\", \"rcp\", \"exit:x\", \"rpc:\"]\n"
+                               "colour = \"blue\"\n"),
+            "node.toml:6: authorization[0].keys[0]: expected a public key (40 characters of Z85), "
+            "got \"short\"\n"
+            "node.toml:6: authorization[0].keys[1]: expected a public key (40 characters of Z85), "
+            "got integer 3\n"
+            "node.toml:7: authorization[0].allow[1]: expected one of \"send\", \"request\", "
+            "\"rpc\", \"spawn\", \"exit\", \"names\", optionally followed by ':' and names "
+            "separated by commas, got \"rcp\"\n"
+            "node.toml:7: authorization[0].allow[2]: expected \"exit\" without names (an exit "
+            "signal has none), got \"exit:x\"\n"
+            "node.toml:7: authorization[0].allow[3]: expected \"rpc:\" followed by names "
+            "separated by commas, none of them empty, got \"rpc:\"\n"
+            "node.toml:8: authorization[0].colour: unknown key (known keys in "
+            "[authorization[0]]: keys, keys_dir, users, allow)");
+  EXPECT_EQ(problems_in(head + "[[authorization]]\nusers = [\"\"]\n"
+                               "[[authorization]]\nkeys_dir = \"/nonexistent/keys\"\n"
+                               "allow = \"send\"\n"),
+            "node.toml:6: authorization[0].users[0]: expected a broker user name, not empty, got "
+            "\"\"\n"
+            "node.toml:8: authorization[1].keys_dir: expected a directory of .pub files: "
+            "/nonexistent/keys: No such file or directory\n"
+            "node.toml:9: authorization[1].allow: expected an array of actions such as \"send\" "
+            "or \"rpc:status,whereis\", got string \"send\"\n"
+            "node.toml: authorization[0].allow: missing (what the group's members may do: [] for "
+            "nothing)");
+  EXPECT_EQ(problems_in(head + "[[authorization]]\nallow = []\n"),
+            "node.toml: authorization[0].keys: missing (a group names its members' keys, keys_dir "
+            "or users)");
+  EXPECT_EQ(problems_in(head + "authorization = 3\n"),
+            "node.toml:5: transport.authorization: unknown key (known keys in [transport]: kind, "
+            "listen, seeds, network, heartbeat_interval, node_down_after, max_message_size, "
+            "max_connections, max_handshakes, handshake_timeout, security, key_file, trusted_keys, "
+            "trusted_keys_dir, amqp)");
+  EXPECT_EQ(problems_in("authorization = 3\n" + head),
+            "node.toml:1: authorization: expected [[authorization]] tables, got integer 3");
 }
 
 TEST(NodeConfig, BadDurationStringIsAnError) {

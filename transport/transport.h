@@ -155,6 +155,13 @@ class Transport {
   // the actor by that name; the others have nothing to do. Any thread.
   virtual void advertise_name(std::string_view /*name*/, bool /*held*/) {}
 
+  // Who node `node` authenticated as, for the node's authorization (cluster/authorization.h):
+  // native with security, its CURVE public key (32 octets); amqp with a broker user per node,
+  // its broker user. Empty for a node that is not up, and from a backend or a setup that
+  // authenticates nobody (local, security = "none", a shared broker user): a full member. Any
+  // thread.
+  virtual std::string peer_key(uint32_t /*node*/) const { return {}; }
+
   // The connections the backend's listen endpoint has accepted (native; zeros elsewhere). Any
   // thread.
   virtual ConnectionStats connection_stats() const { return {}; }

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -70,6 +71,11 @@ class AmqpPeers {
   std::vector<NodeIdentity> remove_all();
 
   bool is_up(uint32_t id) const { return peers_.contains(id); }
+  // Node `id`'s name if it is up, else empty.
+  std::string name_of(uint32_t id) const {
+    auto it = peers_.find(id);
+    return it == peers_.end() ? std::string() : it->second.node.name;
+  }
   std::vector<NodeIdentity> nodes() const;
 
  private:

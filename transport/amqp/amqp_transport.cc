@@ -189,6 +189,12 @@ std::vector<NodeIdentity> AmqpTransport::nodes() const {
   return peers_.nodes();
 }
 
+std::string AmqpTransport::peer_key(uint32_t node) const {
+  if (config_.amqp.shared_user) return {};
+  MutexLock lock(mutex_);
+  return peers_.name_of(node);
+}
+
 void AmqpTransport::advertise_name(std::string_view name, bool held) {
   {
     MutexLock lock(mutex_);

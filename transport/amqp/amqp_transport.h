@@ -58,6 +58,8 @@ class AmqpTransport final : public Transport {
   std::string endpoint() const override { return {}; }
   void stop() override;
   void advertise_name(std::string_view name, bool held) override;
+  // A node's broker user is its name (unless every node shares one user: then empty).
+  std::string peer_key(uint32_t node) const override;
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -182,6 +182,12 @@ bool Membership::is_member(uint32_t id) const {
   return members_.contains(id);
 }
 
+std::string Membership::key_of(uint32_t id) const {
+  SharedLock lock(mutex_);
+  auto it = members_.find(id);
+  return it == members_.end() ? std::string() : it->second.key;
+}
+
 Membership::Speaker Membership::speaks_as(uint32_t id, std::string_view key) const {
   SharedLock lock(mutex_);
   auto it = members_.find(id);

@@ -69,6 +69,8 @@ class Membership {
   enum class Speaker { kMember, kStranger, kOtherKey };
   Speaker speaks_as(uint32_t id, std::string_view key) const;
   bool is_member(uint32_t id) const;
+  // The key member `id` is known by; empty without security or if `id` is not a member.
+  std::string key_of(uint32_t id) const;
   // The body of a kSwim frame from node `sender` (untrusted) on a connection that authenticated
   // with `key`, at `now`. The message must name the connection's key as its sender's.
   void on_swim(uint32_t sender, std::string_view body, std::string_view key, TimePoint now);

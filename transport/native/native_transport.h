@@ -51,6 +51,7 @@ class NativeTransport final : public Transport {
   void stop() override;
   ConnectionStats connection_stats() const override;
   uint64_t bytes_sent() const override { return bytes_sent_.load(std::memory_order_relaxed); }
+  std::string peer_key(uint32_t node) const override { return membership_.key_of(node); }
 
  private:
   // Room kept in a message for the native frame and the batch's length prefix around one envelope.

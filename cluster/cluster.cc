@@ -80,13 +80,15 @@ transport::Lane lane_of(EnvelopeKind kind) {
 
 Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
                  transport::NodeIdentity self, absl::Duration claim_timeout, const Logger& log,
-                 Listeners listeners)
+                 Listeners listeners, const std::vector<AuthorizationGroup>& authorization)
     : runtime_(runtime),
       types_(types),
       transport_(transport),
       self_(std::move(self)),
       log_(log),
       listeners_(std::move(listeners)),
+      authorization_(authorization.empty() ? nullptr
+                                           : std::make_unique<const Authorization>(authorization)),
       names_(self_.id, claim_timeout,
              GlobalNames::Hooks{.send =
                                     [this](uint32_t node, std::string payload) {
@@ -115,6 +117,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
       rejected_log_(log, LogLevel::kWarning),
       forged_log_(log, LogLevel::kWarning),
       refused_log_(log, LogLevel::kError),
+      unauthorized_log_(log, LogLevel::kWarning),
       connection_log_(log, LogLevel::kWarning) {}
 
 std::vector<transport::NodeIdentity> Cluster::nodes() const {
@@ -356,6 +359,8 @@ void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
 }
 
 void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope) {
+  // Without authorization groups, this is all it costs.
+  if (authorization_ != nullptr && !authorized(sender_node, envelope)) return;
   const Pid to = from_wire(envelope.to);
   const Pid from = from_wire(envelope.from);
   // Only messages to a pid go through last_recipient_; what it holds goes before anything else.
@@ -443,6 +448,110 @@ void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope
         reject(from.node, nullptr, handled);
       }
       return;
+  }
+}
+
+const Authorization::Rights* Cluster::rights_of(uint32_t node) {
+  auto [it, inserted] = peer_rights_.try_emplace(node, nullptr);
+  if (inserted) it->second = authorization_->rights(transport_.peer_key(node));
+  return it->second;
+}
+
+std::vector<Cluster::Asked> Cluster::asked_of(const EnvelopeView& envelope) const {
+  auto one = [](Action action, std::string_view name = {}) {
+    return std::vector<Asked>{Asked{.action = action, .name = std::string(name), .claim = {}}};
+  };
+  switch (envelope.kind) {
+    case EnvelopeKind::kUser:
+    case EnvelopeKind::kRequest: {
+      // A call of the node service names what it runs; any other message, the name it is
+      // addressed to (if any).
+      const Action action = envelope.kind == EnvelopeKind::kUser ? Action::kSend : Action::kRequest;
+      const TypeCodec* rpc = types_.codecs().find<RpcCall>();
+      const TypeCodec* spawn = types_.codecs().find<SpawnRequest>();
+      const bool call = (rpc != nullptr && envelope.type_id == rpc->wire_id) ||
+                        (spawn != nullptr && envelope.type_id == spawn->wire_id);
+      if (!call) return one(action, envelope.to_name);
+      absl::StatusOr<ElementPtr> element = decode_message(envelope);
+      if (!element.ok()) return {};
+      if (const RpcCall* rpc_call = (*element)->get_if<RpcCall>()) {
+        return one(Action::kRpc, rpc_call->function);
+      }
+      if (const SpawnRequest* request = (*element)->get_if<SpawnRequest>()) {
+        return one(Action::kSpawn, request->factory);
+      }
+      return one(action, envelope.to_name);
+    }
+    case EnvelopeKind::kExit:
+    case EnvelopeKind::kLink:  // the link brings an exit signal when the peer's actor stops
+      return one(Action::kExit);
+    case EnvelopeKind::kMonitor:  // a down message to the peer's actor
+      return one(Action::kSend);
+    case EnvelopeKind::kSystem: {
+      absl::StatusOr<GlobalNames::Asked> names = GlobalNames::asked(envelope.payload, limits_);
+      if (!names.ok() || names->answer) return {};
+      std::vector<Asked> asked;
+      for (std::string& name : names->names) {
+        asked.push_back(Asked{.action = Action::kNames, .name = std::move(name), .claim = {}});
+      }
+      if (asked.empty()) return one(Action::kNames);
+      asked.front().claim = names->claim;
+      return asked;
+    }
+    default:
+      // Replies answer this node's requests; a link exit or down message ends a link or monitor
+      // that exists (whoever made it); unlink, demonitor, pause and resume concern the peer's own
+      // actors.
+      return {};
+  }
+}
+
+bool Cluster::authorized(uint32_t sender_node, const EnvelopeView& envelope) {
+  const Authorization::Rights* rights = rights_of(sender_node);
+  if (rights == nullptr) return true;
+  const std::vector<Asked> asked = asked_of(envelope);
+  for (const Asked& one : asked) {
+    if (!rights->allows(one.action, one.name)) {
+      refuse_unauthorized(sender_node, envelope, one);
+      return false;
+    }
+  }
+  return true;
+}
+
+void Cluster::refuse_unauthorized(uint32_t sender_node, const EnvelopeView& envelope,
+                                  const Asked& asked) {
+  runtime_.release(last_recipient_);
+  NodeCounters::add_one_writer(counters_.unauthorized);
+  const std::string what = absl::StrCat("not authorized: ", as_absl(action_name(asked.action)),
+                                        asked.name.empty() ? "" : " ", asked.name);
+  std::string node_name;
+  {
+    MutexLock lock(nodes_mutex_);
+    if (auto it = nodes_.find(sender_node); it != nodes_.end()) node_name = it->second;
+  }
+  unauthorized_log_.log(
+      absl::StrCat("refused what node '", node_name, "' (", sender_node, ") asked: ", what));
+  const Pid to = from_wire(envelope.to);
+  const Pid from = from_wire(envelope.from);
+  switch (envelope.kind) {
+    case EnvelopeKind::kRequest:
+      (void)route(from, make_element<ErrorReply>(to, MessageKind::kReply, envelope.correlation_id,
+                                                 ErrorReply{absl::PermissionDeniedError(what)}));
+      return;
+    case EnvelopeKind::kLink:
+      (void)send_control(EnvelopeKind::kLinkExit, from, to, 0,
+                         encode_exit_reason(ExitReason::error(what)));
+      return;
+    case EnvelopeKind::kMonitor:
+      (void)send_control(EnvelopeKind::kDown, from, to, envelope.correlation_id,
+                         encode_exit_reason(ExitReason::error(what)));
+      return;
+    case EnvelopeKind::kSystem:
+      if (asked.claim) names_.refuse_claim(sender_node, *asked.claim);
+      return;
+    default:
+      return;  // a message, an exit signal: nobody waits for an answer
   }
 }
 
@@ -570,6 +679,7 @@ void Cluster::transport_stopped() {
 
 void Cluster::on_node_up(const transport::NodeIdentity& node) {
   runtime_.release(last_recipient_);
+  peer_rights_.erase(node.id);
   {
     MutexLock lock(nodes_mutex_);
     nodes_[node.id] = node.name;
@@ -583,6 +693,7 @@ void Cluster::on_node_up(const transport::NodeIdentity& node) {
 void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view reason,
                            const transport::DeliveryTally& tally) {
   runtime_.release(last_recipient_);
+  peer_rights_.erase(node.id);
   {
     MutexLock lock(nodes_mutex_);
     nodes_.erase(node.id);

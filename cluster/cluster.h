@@ -10,7 +10,10 @@
 // messages, the node's global names released, and an ErrorReply at once for each request still
 // waiting on it. An envelope reported undelivered becomes what its sender would have seen had its
 // node known at once. Bad input is counted (counters()), logged and dropped; the connection and
-// every other message go on. docs/cluster.md gives every rule.
+// every other message go on. With [[authorization]] groups (cluster/authorization.h), what a
+// peer in a group may not do is refused: counted (unauthorized), logged, answered where an answer
+// is due, and otherwise ignored. docs/cluster.md gives every rule; docs/security.md which
+// envelope needs which right.
 //
 // Thread-safety: route/link/... from any thread; the handler methods from the transport's thread.
 // Construct and attach before the transport starts; detach after it stops.
@@ -19,6 +22,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +32,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
+#include "cluster/authorization.h"
 #include "cluster/flow_control.h"
 #include "cluster/global_names.h"
 #include "cluster/logger.h"
@@ -55,9 +60,10 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
     std::function<void(const std::string& name, Pid pid, bool on)> watch_name;
   };
 
+  // `authorization`: what the peers in its groups may do (none: every peer may do everything).
   Cluster(Runtime& runtime, WireTypes& types, transport::Transport& transport,
           transport::NodeIdentity self, absl::Duration claim_timeout, const Logger& log,
-          Listeners listeners);
+          Listeners listeners, const std::vector<AuthorizationGroup>& authorization = {});
 
   // The node's transport has stopped (no handler call runs or will): lets go of the actor the
   // cluster delivered to last, before the runtime goes.
@@ -101,6 +107,22 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
   void deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope);
+  // What an envelope asks of this node, for its authorization.
+  struct Asked {
+    Action action;
+    std::string name;               // the function, factory, global name or name addressed; or none
+    std::optional<uint64_t> claim;  // a global-name claim, to deny
+  };
+  // Whether node `sender_node` may do what `envelope` asks; if not, the refusal is counted,
+  // logged and answered where an answer is due. Only with authorization groups.
+  bool authorized(uint32_t sender_node, const EnvelopeView& envelope);
+  // What `envelope` asks that needs a right (one Asked for each global name it names); nothing
+  // for what any peer may do (replies, link exits, down messages, unlinks, demonitors, pauses,
+  // answers to this node's claims) or what does not decode (refused as bad input later).
+  std::vector<Asked> asked_of(const EnvelopeView& envelope) const;
+  // The rights of node `node`'s key; nullptr for a full member. Transport thread.
+  const Authorization::Rights* rights_of(uint32_t node);
+  void refuse_unauthorized(uint32_t sender_node, const EnvelopeView& envelope, const Asked& asked);
   // An exit signal or down message that came from another node, now in its order.
   void deliver_signal(SignalOrder::Held& signal);
   // Delivers node `node`'s held signals that are due (every node's, for 0).
@@ -129,6 +151,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   const Listeners listeners_;
   const DecodeLimits limits_;
   NodeCounters counters_;
+  // Null without authorization groups: then nothing is checked.
+  const std::unique_ptr<const Authorization> authorization_;
   GlobalNames names_;
   FlowControl flow_;
 
@@ -139,6 +163,10 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   ThrottledLog rejected_log_;
   ThrottledLog forged_log_;
   ThrottledLog refused_log_;
+  ThrottledLog unauthorized_log_;
+  // With authorization groups: the rights of each node up that sent something (null: a full
+  // member), looked up once per node.
+  absl::flat_hash_map<uint32_t, const Authorization::Rights*> peer_rights_;
 
   Mutex connection_log_mutex_;
   ThrottledLog connection_log_ ABSL_GUARDED_BY(connection_log_mutex_);

@@ -179,7 +179,11 @@ absl::Status GlobalNames::finish(uint64_t id, uint64_t& ticket) {
     MutexLock lock(mutex_);
     Claim claim = std::move(claims_.at(id));
     claims_.erase(id);
-    if (claim.denied_by.has_value()) {
+    if (claim.denied_by.has_value() && !claim.denied_by->valid()) {
+      status = absl::PermissionDeniedError(
+          absl::StrCat("global name '", claim.name, "': its home node ", claim.home,
+                       " refused the claim: not authorized: names"));
+    } else if (claim.denied_by.has_value()) {
       status = taken(claim.name, *claim.denied_by, /*committed=*/true);
     } else if (!claim.granted) {
       status = absl::DeadlineExceededError(absl::StrCat(
@@ -441,6 +445,46 @@ absl::Status GlobalNames::on_system(uint32_t from, std::string_view payload,
       });
   perform(effects);
   return status;
+}
+
+absl::StatusOr<GlobalNames::Asked> GlobalNames::asked(std::string_view payload,
+                                                      const DecodeLimits& limits) {
+  Asked asked;
+  absl::Status status =
+      capnp_frame::read(payload, limits, "system message", [&](capnp::MessageReader& reader) {
+        const auto message = reader.getRoot<wire::SystemMessage>();
+        switch (message.which()) {
+          case wire::SystemMessage::NAME_GRANT:
+          case wire::SystemMessage::NAME_DENY:
+            asked.answer = true;
+            break;
+          case wire::SystemMessage::NAME_CLAIM:
+            asked.claim = message.getNameClaim().getClaim();
+            asked.names.emplace_back(message.getNameClaim().getEntry().getName().cStr());
+            break;
+          case wire::SystemMessage::NAME_COMMIT:
+            asked.names.emplace_back(message.getNameCommit().getName().cStr());
+            break;
+          case wire::SystemMessage::NAME_RELEASE:
+            asked.names.emplace_back(message.getNameRelease().getName().cStr());
+            break;
+          case wire::SystemMessage::NAME_SYNC:
+          case wire::SystemMessage::NAME_COMMITS:
+            for (auto entry :
+                 message.isNameSync() ? message.getNameSync() : message.getNameCommits()) {
+              asked.names.emplace_back(entry.getName().cStr());
+            }
+            break;
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return asked;
+}
+
+void GlobalNames::refuse_claim(uint32_t from, uint64_t claim) {
+  MutexLock send_lock(send_mutex_);
+  hooks_.send(from, answer_message(claim, Pid{}));
 }
 
 void GlobalNames::node_up(uint32_t node) {

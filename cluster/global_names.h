@@ -35,6 +35,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
 #include "cluster/system.capnp.h"
@@ -63,7 +64,8 @@ class GlobalNames {
 
   // Registers `name` for `pid` (an actor of this node); OK once the name is committed here and
   // the commit sent to every node up. AlreadyExists naming the holder if another pid has it or
-  // the home reserved it for another; DeadlineExceeded if the home neither answered nor went
+  // the home reserved it for another; PermissionDenied if the home does not let this node
+  // register names (its [[authorization]]); DeadlineExceeded if the home neither answered nor went
   // down in time (one that goes down is replaced by the next home); InvalidArgument for an empty
   // name or a pid of another node.
   absl::Status register_name(const std::string& name, Pid pid);
@@ -79,6 +81,20 @@ class GlobalNames {
   absl::Status on_system(uint32_t from, std::string_view payload, const DecodeLimits& limits);
   void node_up(uint32_t node);
   void node_down(uint32_t node);
+
+  // What a system payload from another node asks of this one, for its authorization: nothing if
+  // it answers this node's own claim (a grant or a deny); else the global names it would claim,
+  // register or release, and the claim's id if it is a claim. InvalidArgument if it does not
+  // decode.
+  struct Asked {
+    bool answer = false;
+    std::vector<std::string> names;
+    std::optional<uint64_t> claim;
+  };
+  static absl::StatusOr<Asked> asked(std::string_view payload, const DecodeLimits& limits);
+  // Answers claim `claim` of node `from` with a deny that names no holder: its register_name
+  // fails with PermissionDenied. For a claim this node does not let `from` make.
+  void refuse_claim(uint32_t from, uint64_t claim);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -80,7 +80,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
                 (void)raw->runtime_->deliver(service_pid(raw->self_.id),
                                              make_element<WatchName>(Pid{}, MessageKind::kUser, 0,
                                                                      WatchName{name, pid, on}));
-              }});
+              }},
+      node->config_.authorization);
   const Pid service = node->runtime_->spawn([raw](EventedActor& self) {
     return node_service(self, raw->functions_, raw->cluster_->names());
   });

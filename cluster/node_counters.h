@@ -18,6 +18,8 @@ struct NodeCounters {
   // Of those, what claimed to come from a node that its authenticated sender does not speak for
   // (TransportHandler::on_forged_sender).
   std::atomic<uint64_t> forged_senders{0};
+  // Envelopes refused because their sender's key may not do what they ask ([[authorization]]).
+  std::atomic<uint64_t> unauthorized{0};
   std::atomic<uint64_t> undeliverable{0};       // dead letters for another node: not up, or the
                                                 // transport reported them undelivered
   std::atomic<uint64_t> nodes_up{0};            // node-up events seen

@@ -85,6 +85,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.decode_errors = load(counters.decode_errors);
   m.rejected = load(counters.rejected);
   m.forged_senders = load(counters.forged_senders);
+  m.unauthorized = load(counters.unauthorized);
   m.node_up_events = load(counters.nodes_up);
   m.node_down_events = load(counters.nodes_down);
   m.envelopes_in_doubt = load(counters.envelopes_in_doubt);
@@ -132,6 +133,10 @@ std::string format_prometheus(const NodeMetrics& m) {
               "Of those, messages that claimed to come from a node their authenticated sender "
               "does not speak for (amqp: the broker-validated user_id is not the node's user).",
               m.forged_senders);
+  out.counter("bossa_unauthorized_total",
+              "Envelopes refused because the key of the node that sent them may not do what they "
+              "ask ([[authorization]]): counted, logged, answered with an error where one is due.",
+              m.unauthorized);
   out.counter("bossa_node_up_events_total", "Other nodes seen coming up.", m.node_up_events);
   out.counter("bossa_node_down_events_total", "Other nodes seen going down.", m.node_down_events);
   out.counter("bossa_envelopes_in_doubt_total",
@@ -174,7 +179,8 @@ std::string format_status(const NodeMetrics& m) {
   absl::StrAppend(
       &out, "  dead letters  ", m.dead_letters, " (", m.undeliverable,
       " bound for other nodes), decode errors ", m.decode_errors, ", rejected ", m.rejected,
-      m.forged_senders == 0 ? "" : absl::StrCat(" (", m.forged_senders, " forged senders)"), "\n");
+      m.forged_senders == 0 ? "" : absl::StrCat(" (", m.forged_senders, " forged senders)"),
+      m.unauthorized == 0 ? "" : absl::StrCat(", unauthorized ", m.unauthorized), "\n");
   absl::StrAppend(&out, "  node events   ", m.node_up_events, " up, ", m.node_down_events,
                   " down (", m.envelopes_in_doubt, " envelopes in doubt)\n");
   absl::StrAppend(&out, "  connections   ", m.connections.open, " open (",

@@ -40,6 +40,7 @@ struct NodeMetrics {
   uint64_t decode_errors = 0;
   uint64_t rejected = 0;
   uint64_t forged_senders = 0;  // of those, refused for a sender that was not who it claimed
+  uint64_t unauthorized = 0;    // envelopes refused: their sender's key may not do that
   uint64_t node_up_events = 0;
   uint64_t node_down_events = 0;
   uint64_t envelopes_in_doubt = 0;         // sent to nodes that went down, never acknowledged

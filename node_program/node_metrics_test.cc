@@ -30,6 +30,7 @@ NodeMetrics sample() {
   m.decode_errors = 2;
   m.rejected = 8;
   m.forged_senders = 2;
+  m.unauthorized = 3;
   m.node_up_events = 4;
   m.node_down_events = 1;
   m.envelopes_in_doubt = 17;
@@ -56,6 +57,7 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_decode_errors_total{node=\"alpha\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_transport_rejected_total{node=\"alpha\"} 8\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_transport_forged_senders_total{node=\"alpha\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_unauthorized_total{node=\"alpha\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_up_events_total{node=\"alpha\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_node_down_events_total{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_envelopes_in_doubt_total{node=\"alpha\"} 17\n"));
@@ -95,7 +97,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 25);
+  EXPECT_EQ(samples, 26);
   EXPECT_EQ(helped, typed);
 }
 
@@ -115,7 +117,7 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
                               "30.0 KiB\n"));
   EXPECT_THAT(text,
               HasSubstr("dead letters  3 (1 bound for other nodes), decode errors 2, rejected "
-                        "8 (2 forged senders)\n"));
+                        "8 (2 forged senders), unauthorized 3\n"));
   EXPECT_THAT(text, HasSubstr("node events   4 up, 1 down (17 envelopes in doubt)\n"));
   EXPECT_THAT(text, HasSubstr("actors        42 live; names 5 global, 6 local\n"));
   EXPECT_THAT(text, HasSubstr("mailboxes     9 messages waiting; fullest <7.12> with 8\n"));

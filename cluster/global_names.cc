@@ -182,7 +182,7 @@ absl::Status GlobalNames::finish(uint64_t id, uint64_t& ticket) {
     if (claim.denied_by.has_value() && !claim.denied_by->valid()) {
       status = absl::PermissionDeniedError(
           absl::StrCat("global name '", claim.name, "': its home node ", claim.home,
-                       " refused the claim: not authorized: names"));
+                       " refused the claim: not authorized: names ", claim.name));
     } else if (claim.denied_by.has_value()) {
       status = taken(claim.name, *claim.denied_by, /*committed=*/true);
     } else if (!claim.granted) {

@@ -164,6 +164,14 @@ class NameNetwork {
 
   // Waits until a message from `from` to `to` is queued, then delivers the oldest such one.
   void deliver(uint32_t from, uint32_t to) {
+    const std::string payload = take(from, to);
+    if (payload.empty()) return;
+    ASSERT_TRUE(node(to).on_system(from, payload, DecodeLimits{}).ok());
+  }
+
+  // Waits until a message from `from` to `to` is queued, and takes the oldest such one off the
+  // queue undelivered; empty (and a failure) if none comes.
+  std::string take(uint32_t from, uint32_t to) {
     Queued message;
     {
       std::unique_lock<std::mutex> lock(mutex_);
@@ -173,14 +181,15 @@ class NameNetwork {
         }
         return queue_.end();
       };
-      ASSERT_TRUE(
-          queued_.wait_for(lock, std::chrono::seconds(10), [&] { return match() != queue_.end(); }))
-          << "no message from " << from << " to " << to;
+      const bool queued =
+          queued_.wait_for(lock, std::chrono::seconds(10), [&] { return match() != queue_.end(); });
+      EXPECT_TRUE(queued) << "no message from " << from << " to " << to;
+      if (!queued) return {};
       auto it = match();
       message = std::move(*it);
       queue_.erase(it);
     }
-    ASSERT_TRUE(node(to).on_system(from, message.payload, DecodeLimits{}).ok());
+    return std::move(message.payload);
   }
 
   // Delivers everything queued, and what that causes, until every claim in `pending` is decided.
@@ -315,6 +324,43 @@ TEST(GlobalNames, OfTwoClaimsRacingForANameTheHomeGrantsTheFirst) {
   EXPECT_NE(a_result.message().find(b.to_string()), absl::string_view::npos) << a_result;
   for (uint32_t id : {kA, kB, kM}) EXPECT_EQ(net.node(id).whereis(name), b) << "on node " << id;
   EXPECT_TRUE(net.lost().empty());
+}
+
+TEST(GlobalNames, AClaimTheHomeRefusesAsUnauthorizedFailsWithPermissionDenied) {
+  NameNetwork net({kA, kB});
+  const std::string name = name_homed({{{kA, kB}, kB}});
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name(name, a); });
+  // B's cluster layer does not let A register names: it answers the claim with refuse_claim.
+  absl::StatusOr<GlobalNames::Asked> asked = GlobalNames::asked(net.take(kA, kB), DecodeLimits{});
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  ASSERT_TRUE(asked->claim.has_value());
+  net.node(kB).refuse_claim(kA, *asked->claim);
+  net.deliver(kB, kA);
+  const absl::Status result = a_claims.get();
+  EXPECT_TRUE(absl::IsPermissionDenied(result)) << result;
+  EXPECT_NE(result.message().find("not authorized: names " + name), absl::string_view::npos)
+      << result;
+  net.deliver_all();
+  for (uint32_t id : {kA, kB}) EXPECT_FALSE(net.node(id).whereis(name)) << "on node " << id;
+}
+
+TEST(GlobalNames, AskedTellsAnswersApartFromWhatRegistersNames) {
+  auto asked = [](const std::string& payload) {
+    absl::StatusOr<GlobalNames::Asked> read = GlobalNames::asked(payload, DecodeLimits{});
+    EXPECT_TRUE(read.ok()) << read.status();
+    return read.value_or(GlobalNames::Asked{});
+  };
+  EXPECT_TRUE(asked(grant_payload(3)).answer);
+  const GlobalNames::Asked claim = asked(claim_payload(7, "x", a));
+  EXPECT_FALSE(claim.answer);
+  EXPECT_EQ(claim.names, std::vector<std::string>{"x"});
+  EXPECT_EQ(claim.claim, 7u);
+  const GlobalNames::Asked commits = asked(commits_payload({{"x", a}, {"y", a}}));
+  EXPECT_EQ(commits.names, (std::vector<std::string>{"x", "y"}));
+  EXPECT_FALSE(commits.claim.has_value());
+  EXPECT_EQ(asked(commit_payload("z", a)).names, std::vector<std::string>{"z"});
+  EXPECT_FALSE(GlobalNames::asked("not a message", DecodeLimits{}).ok());
 }
 
 TEST(GlobalNames, AHomeDecidesItsOwnClaimsAtOnceAndHonoursItsReservations) {

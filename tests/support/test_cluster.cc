@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/string_view_bridge.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_services.h"
 #include "transport/node_keys.h"
@@ -53,6 +54,20 @@ std::string to_toml(const NodeConfig& config) {
         "\"\npublisher_confirms = ", config.transport.amqp.publisher_confirms ? "true" : "false",
         "\nreconnect_grace = \"", absl::FormatDuration(config.transport.amqp.reconnect_grace),
         "\"\nshared_user = ", config.transport.amqp.shared_user ? "true" : "false", "\n");
+  }
+  auto quoted = [](const std::string& text) { return absl::StrCat("\"", text, "\""); };
+  for (const AuthorizationGroup& group : config.authorization) {
+    std::vector<std::string> keys, users, allow;
+    for (const std::string& key : group.keys)
+      keys.push_back(quoted(transport::encode_z85_key(key)));
+    for (const std::string& user : group.users) users.push_back(quoted(user));
+    for (const Grant& grant : group.allow) {
+      allow.push_back(
+          quoted(absl::StrCat(as_absl(action_name(grant.action)), grant.names.empty() ? "" : ":",
+                              absl::StrJoin(grant.names, ","))));
+    }
+    absl::StrAppend(&toml, "[[authorization]]\nkeys = [", absl::StrJoin(keys, ", "), "]\nusers = [",
+                    absl::StrJoin(users, ", "), "]\nallow = [", absl::StrJoin(allow, ", "), "]\n");
   }
   return toml;
 }
@@ -99,12 +114,19 @@ std::string test_amqp_ca_file() {
   return broker_setting("BOSSA_TEST_AMQP_CA_FILE", "/nonexistent/ca.pem");
 }
 
-TestCluster::TestCluster(Backend backend, AmqpOptions amqp)
+TestCluster::TestCluster(Backend backend, AmqpOptions amqp, MainOptions main_options)
     : backend_(backend), amqp_(std::move(amqp)) {
   char pattern[] = "/tmp/bossa-cluster-XXXXXX";
   directory_ = ::mkdtemp(pattern);
   exchange_ = absl::StrCat("bossa-test-", std::filesystem::path(directory_).filename().string());
-  const NodeConfig main_config = config_for("main");
+  NodeConfig main_config = config_for("main");
+  for (auto& [name, allow] : main_options.restricted_peers) {
+    std::string key_file;
+    transport::NodeKeyPair key_pair = make_key_pair(name, key_file);
+    main_config.authorization.push_back(
+        AuthorizationGroup{.keys = {key_pair.public_key}, .users = {}, .allow = allow});
+    prepared_keys_[name] = {std::move(key_pair), std::move(key_file)};
+  }
   absl::StatusOr<std::unique_ptr<Node>> node =
       Node::create(main_config, transport::TransportEnvironment{&network_});
   if (!node.ok()) {
@@ -114,6 +136,7 @@ TestCluster::TestCluster(Backend backend, AmqpOptions amqp)
   main_ = *std::move(node);
   main_public_key_ = main_config.transport.public_key;
   main_->log().set_level(LogLevel::kWarning);
+  if (main_options.log_sink) main_->log().set_sink(std::move(main_options.log_sink));
   absl::Status started = start_test_node(*main_);
   if (!started.ok()) {
     ADD_FAILURE() << started;
@@ -152,19 +175,30 @@ NodeConfig TestCluster::config_for(const std::string& name) {
   }
   config.transport.kind = transport::TransportKind::kNative;
   config.transport.listen = "tcp://127.0.0.1:*";  // a free port; Hellos tell the peers
-  // Secure, as by default: a key pair of its own, and every key of the cluster trusted, through
-  // the directory its public key is written to.
-  const std::string keys = absl::StrCat(directory_, "/keys");
-  std::filesystem::create_directories(keys);
-  config.transport.key_file = absl::StrCat(keys, "/", name, "-", ++keys_made_, ".key");
-  const transport::NodeKeyPair key_pair = transport::generate_node_key_pair();
-  const absl::Status written = transport::write_node_key_files(config.transport.key_file, key_pair);
-  EXPECT_TRUE(written.ok()) << written;
+  // Secure, as by default: a key pair of its own (made now, or before main started for a
+  // restricted peer), and every key of the cluster trusted, through the directory its public key
+  // is written to.
+  transport::NodeKeyPair key_pair;
+  if (auto prepared = prepared_keys_.find(name); prepared != prepared_keys_.end()) {
+    key_pair = prepared->second.first;
+    config.transport.key_file = prepared->second.second;
+  } else {
+    key_pair = make_key_pair(name, config.transport.key_file);
+  }
   config.transport.public_key = key_pair.public_key;
   config.transport.secret_key = key_pair.secret_key;
-  config.transport.trusted_keys_dir = keys;
+  config.transport.trusted_keys_dir = keys_directory();
   if (main_ != nullptr) config.transport.seeds.push_back(main_seed());
   return config;
+}
+
+transport::NodeKeyPair TestCluster::make_key_pair(const std::string& name, std::string& key_file) {
+  std::filesystem::create_directories(keys_directory());
+  key_file = absl::StrCat(keys_directory(), "/", name, "-", ++keys_made_, ".key");
+  transport::NodeKeyPair key_pair = transport::generate_node_key_pair();
+  const absl::Status written = transport::write_node_key_files(key_file, key_pair);
+  EXPECT_TRUE(written.ok()) << written;
+  return key_pair;
 }
 
 std::string TestCluster::main_seed() const {

@@ -12,13 +12,17 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "cluster/authorization.h"
+#include "cluster/logger.h"
 #include "cluster/node.h"
 #include "tests/support/child_process.h"
 #include "transport/local/local_network.h"
+#include "transport/node_keys.h"
 
 namespace bossa::cluster_test {
 
@@ -43,9 +47,18 @@ struct AmqpOptions {
   bool shared_user = true;
 };
 
+// What main starts with, for the tests of what it lets its peers do (native).
+struct MainOptions {
+  // Peers whose keys go into main's [[authorization]] groups, one group each with what it may
+  // do: their key pairs are made before main starts, and config_for(name) hands each its own.
+  std::vector<std::pair<std::string, std::vector<Grant>>> restricted_peers;
+  Logger::Sink log_sink;  // main's log, instead of stderr, from its start
+};
+
 class TestCluster {
  public:
-  explicit TestCluster(Backend backend, AmqpOptions amqp = AmqpOptions());
+  explicit TestCluster(Backend backend, AmqpOptions amqp = AmqpOptions(),
+                       MainOptions main_options = MainOptions());
   ~TestCluster();
 
   Node& main() { return *main_; }
@@ -78,6 +91,8 @@ class TestCluster {
 
  private:
   void start_process(const std::string& name, const NodeConfig& config);
+  // A new key pair for node `name`, written into the keys directory.
+  transport::NodeKeyPair make_key_pair(const std::string& name, std::string& key_file);
   // A test_node process with `config`, once it said READY; null (and a test failure) if not.
   std::unique_ptr<ChildProcess> start_child(const NodeConfig& config, bool capture_log);
 
@@ -88,6 +103,8 @@ class TestCluster {
   int started_ = 0;        // processes started, for their config files' names
   int keys_made_ = 0;      // key pairs made, for their files' names
   std::string main_public_key_;
+  // Key pairs made for restricted peers before main started, by name, with their files.
+  absl::flat_hash_map<std::string, std::pair<transport::NodeKeyPair, std::string>> prepared_keys_;
   transport::LocalNetwork network_{"conformance"};
   std::unique_ptr<Node> main_;
   absl::flat_hash_map<std::string, std::unique_ptr<Node>> local_peers_;

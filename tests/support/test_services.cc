@@ -8,6 +8,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace bossa::cluster_test {
 namespace {
@@ -155,6 +159,36 @@ Pid spawn_counter_server(Node& node, const int64_t&) {
   return server.value_or(Pid{});
 }
 
+// What "act" does: `command` is "<verb> <node or global name> [<argument>]" (see the header).
+std::string act(Node& node, const std::string& command) {
+  const std::vector<std::string> words = absl::StrSplit(command, ' ');
+  if (words.size() < 2) return "usage: <verb> <node or global name> [<argument>]";
+  const std::string& verb = words[0];
+  const std::string& target = words[1];
+  const std::string argument = words.size() > 2 ? words[2] : "";
+  auto answer = [](const absl::Status& status) {
+    return status.ok() ? std::string("ok") : std::string(status.message());
+  };
+  if (verb == "rpc") {
+    return answer(node.rpc_blocking_call<int64_t>(target, argument, int64_t{0}).status());
+  }
+  if (verb == "spawn") return answer(node.spawn_remote(target, argument, int64_t{0}).status());
+  const std::optional<Pid> holder = node.whereis_global(target);
+  if (!holder) return absl::StrCat("no global name ", target);
+  if (verb == "send") return answer(node.runtime().send(*holder, argument).status());
+  if (verb == "kill") {
+    node.runtime().exit(*holder, ExitReason::kill());
+    return "ok";
+  }
+  if (verb == "request") {
+    ScopedActor me(node.runtime());
+    absl::StatusOr<std::string> reply =
+        me->request<std::string>(*holder, absl::Seconds(10), argument);
+    return reply.ok() ? *reply : std::string(reply.status().message());
+  }
+  return absl::StrCat("unknown verb ", verb);
+}
+
 }  // namespace
 
 absl::Status add_test_services(Node& node) {
@@ -204,6 +238,7 @@ absl::Status add_test_services(Node& node) {
     std::optional<Pid> holder = node.whereis_global(name);
     return holder.has_value() ? static_cast<int64_t>(holder->node) : int64_t{0};
   });
+  add_rpc("act", [&node](const std::string& command) { return act(node, command); });
   auto add_factory = [&](auto name, Pid (*factory)(Node&, const int64_t&)) {
     if (status.ok()) status = node.register_factory<int64_t>(name, factory);
   };

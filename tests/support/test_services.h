@@ -11,7 +11,11 @@
 //              "sleep"(int64 ms) -> ms, after sleeping that long on a worker of its node;
 //              "sink_stats"(int64) -> test.pair (messages the slow sink took, 1 if all in order);
 //              "sink_slow"(int64 1 or 0) makes the slow sink slow (the start) or fast;
-//              "dead_letters"(int64) -> the node's dead letters so far
+//              "dead_letters"(int64) -> the node's dead letters so far;
+//              "act"(command) -> "ok", the reply, or the error of what this node did as told:
+//              "rpc <node> <function>" (rpc_blocking_call with int64 0), "spawn <node> <factory>"
+//              (spawn_remote with int64 0), "send <global name> <string>", "request <global name>
+//              <string>" (the reply), "kill <global name>" (an untrappable exit signal)
 //   factories  "echo" answers a request with its string and sends a string back; "silent" never
 //              answers; "crasher" stops with error "crash" on the string "crash"; "sequence" takes
 //              int64 0, 1, 2, ... and a request answers how many came in order (-1 once one did

@@ -17,16 +17,6 @@ namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(10);
 
-// Whether `condition` holds within kWait.
-template <typename Condition>
-bool eventually(Condition condition) {
-  for (const absl::Time deadline = absl::Now() + kWait; absl::Now() < deadline;
-       absl::SleepFor(absl::Milliseconds(10))) {
-    if (condition()) return true;
-  }
-  return condition();
-}
-
 Grant allow(Action action, std::vector<std::string> names = {}) {
   return Grant{.action = action, .names = std::move(names)};
 }

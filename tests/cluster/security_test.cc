@@ -26,16 +26,6 @@ namespace {
 
 constexpr absl::Duration kWait = absl::Seconds(10);
 
-// Whether `condition` holds within kWait.
-template <typename Condition>
-bool eventually(Condition condition) {
-  for (const absl::Time deadline = absl::Now() + kWait; absl::Now() < deadline;
-       absl::SleepFor(absl::Milliseconds(10))) {
-    if (condition()) return true;
-  }
-  return condition();
-}
-
 class Security : public ::testing::Test {
  protected:
   Security() {

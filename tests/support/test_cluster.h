@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cluster/authorization.h"
 #include "cluster/logger.h"
@@ -54,6 +55,16 @@ struct MainOptions {
   std::vector<std::pair<std::string, std::vector<Grant>>> restricted_peers;
   Logger::Sink log_sink;  // main's log, instead of stderr, from its start
 };
+
+// Whether `condition` holds within `timeout`, looked at every 10 ms.
+template <typename Condition>
+bool eventually(Condition condition, absl::Duration timeout = absl::Seconds(10)) {
+  for (const absl::Time deadline = absl::Now() + timeout; absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(10))) {
+    if (condition()) return true;
+  }
+  return condition();
+}
 
 class TestCluster {
  public:

@@ -1,9 +1,9 @@
 // Authorization with real node processes: main puts the key of its peer "observer" in a group
 // that may only send, request and register its own echo's global name. Then what the observer
-// asks beyond that (an rpc, a remote spawn, an exit signal, another global name) is refused: an
-// error reply where the observer waits for one, a log line and a count on main, and nothing
-// changed; what it may do still works. A peer in no group may do everything: the conformance
-// suite's native cluster is such.
+// asks beyond that (an rpc, a remote spawn, an exit signal, a link, another global name) is
+// refused: an error reply where the observer waits for one, a log line and a count on main, and
+// nothing changed; what it may do still works. A peer in no group may do everything: the
+// conformance suite's native cluster is such.
 #include <mutex>
 #include <string>
 #include <vector>
@@ -108,6 +108,14 @@ TEST_F(Authorization, AnExitSignalDoesNotKillTheActor) {
   EXPECT_EQ(observer_does("request echo@main still"), "still");
   me->demonitor(watch);
   EXPECT_FALSE(me->receive_for<DownMsg>(absl::ZeroDuration()).ok());
+}
+
+TEST_F(Authorization, ALinkIsRefusedWithALinkExitSayingWhy) {
+  const std::string answer = observer_does("link echo@main");
+  EXPECT_NE(answer.find("exit: "), std::string::npos) << answer;
+  EXPECT_NE(answer.find("not authorized: exit"), std::string::npos) << answer;
+  EXPECT_EQ(unauthorized(), 1u);
+  EXPECT_TRUE(logged("not authorized: exit"));
 }
 
 TEST_F(Authorization, AGlobalNameRegistrationIsRefused) {

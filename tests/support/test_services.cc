@@ -180,6 +180,13 @@ std::string act(Node& node, const std::string& command) {
     node.runtime().exit(*holder, ExitReason::kill());
     return "ok";
   }
+  if (verb == "link") {
+    ScopedActor me(node.runtime());
+    me->trap_exit(true);
+    me->link(*holder);
+    absl::StatusOr<ExitMsg> exit = me->receive_for<ExitMsg>(absl::Milliseconds(500));
+    return exit.ok() ? absl::StrCat("exit: ", exit->reason.to_string()) : "linked";
+  }
   if (verb == "request") {
     ScopedActor me(node.runtime());
     absl::StatusOr<std::string> reply =

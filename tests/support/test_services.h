@@ -15,7 +15,9 @@
 //              "act"(command) -> "ok", the reply, or the error of what this node did as told:
 //              "rpc <node> <function>" (rpc_blocking_call with int64 0), "spawn <node> <factory>"
 //              (spawn_remote with int64 0), "send <global name> <string>", "request <global name>
-//              <string>" (the reply), "kill <global name>" (an untrappable exit signal)
+//              <string>" (the reply), "kill <global name>" (an untrappable exit signal),
+//              "link <global name>" ("linked", or "exit: <reason>" if an exit signal comes within
+//              half a second)
 //   factories  "echo" answers a request with its string and sends a string back; "silent" never
 //              answers; "crasher" stops with error "crash" on the string "crash"; "sequence" takes
 //              int64 0, 1, 2, ... and a request answers how many came in order (-1 once one did

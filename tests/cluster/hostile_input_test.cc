@@ -4,7 +4,6 @@
 // node still serves, a legitimate node still joins, nothing reached an actor, and the node's
 // memory barely moved.
 #include <signal.h>
-#include <stdlib.h>
 
 #include <gtest/gtest.h>
 
@@ -98,11 +97,8 @@ class HostileInputTest : public ::testing::TestWithParam<transport::Security> {
       out << "security = \"none\"\n";
     }
     out.close();
-    // The memory bound is the node's, not that of AddressSanitizer's quarantine of freed blocks
-    // (in a sanitized build; elsewhere the option is not read).
-    const char* options = std::getenv("ASAN_OPTIONS");
-    ::setenv("ASAN_OPTIONS",
-             absl::StrCat(options == nullptr ? "" : options, ":quarantine_size_mb=0").c_str(), 1);
+    // The memory bound is the node's, not that of AddressSanitizer's quarantine of freed blocks.
+    child_processes_without_sanitizer_quarantine();
     absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
         BOSSA_NODE_PROGRAM, {"--config", config, "--log_level=error"}, {.capture_stdout = true});
     ASSERT_TRUE(child.ok()) << child.status();

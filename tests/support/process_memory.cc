@@ -1,5 +1,8 @@
 #include "tests/support/process_memory.h"
 
+#include <stdlib.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -10,6 +13,12 @@
 #include "absl/strings/strip.h"
 
 namespace bossa {
+
+void child_processes_without_sanitizer_quarantine() {
+  const char* options = std::getenv("ASAN_OPTIONS");
+  ::setenv("ASAN_OPTIONS",
+           absl::StrCat(options == nullptr ? "" : options, ":quarantine_size_mb=0").c_str(), 1);
+}
 
 absl::StatusOr<uint64_t> resident_memory(pid_t pid) {
   const std::string path = absl::StrCat("/proc/", pid, "/status");

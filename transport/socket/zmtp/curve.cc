@@ -120,6 +120,7 @@ class CurveMechanism final : public Mechanism {
     sodium_memzero(secret_.data(), secret_.size());
     sodium_memzero(short_secret_.data(), short_secret_.size());
     sodium_memzero(shared_.data(), shared_.size());
+    sodium_memzero(hello_shared_.data(), hello_shared_.size());
     sodium_memzero(cookie_key_.data(), cookie_key_.size());
   }
 
@@ -132,8 +133,10 @@ class CurveMechanism final : public Mechanism {
     data.append(72, '\0');
     data.append(sv(short_public_.data(), 32));
     data.append(n);
-    data.append(
-        box(std::string(64, '\0'), nonce("CurveZMQHELLO---", n), server_key_, short_secret_));
+    // A weak server key makes no box: the HELLO goes short, and the server refuses it.
+    if (crypto_box_beforenm(hello_shared_.data(), server_key_.data(), short_secret_.data()) == 0) {
+      data.append(seal(std::string(64, '\0'), nonce("CurveZMQHELLO---", n), hello_shared_));
+    }
     append_command(out, kHello, data);
     step_ = Step::kWelcome;
   }
@@ -255,18 +258,26 @@ class CurveMechanism final : public Mechanism {
         absl::StrCat("ZMTP CURVE: a frame ", std::string(what), " before the handshake is done"));
   }
 
-  // Box with the shared key of C' and S'.
-  std::string seal(std::string_view plain, const std::array<std::uint8_t, 24>& n) const {
+  // Box with a shared key made once (crypto_box_beforenm): that of C' and S' unless said.
+  static std::string seal(std::string_view plain, const std::array<std::uint8_t, 24>& n,
+                          const Key& key) {
     std::string out(plain.size() + kBoxMac, '\0');
-    crypto_box_easy_afternm(u8(out), u8(plain), plain.size(), n.data(), shared_.data());
+    crypto_box_easy_afternm(u8(out), u8(plain), plain.size(), n.data(), key.data());
     return out;
+  }
+  std::string seal(std::string_view plain, const std::array<std::uint8_t, 24>& n) const {
+    return seal(plain, n, shared_);
+  }
+  static bool unseal(std::string_view boxed, const std::array<std::uint8_t, 24>& n, const Key& key,
+                     std::string& plain) {
+    if (boxed.size() < kBoxMac) return false;
+    plain.resize(boxed.size() - kBoxMac);
+    return crypto_box_open_easy_afternm(u8(plain), u8(boxed), boxed.size(), n.data(), key.data()) ==
+           0;
   }
   bool unseal(std::string_view boxed, const std::array<std::uint8_t, 24>& n,
               std::string& plain) const {
-    if (boxed.size() < kBoxMac) return false;
-    plain.resize(boxed.size() - kBoxMac);
-    return crypto_box_open_easy_afternm(u8(plain), u8(boxed), boxed.size(), n.data(),
-                                        shared_.data()) == 0;
+    return unseal(boxed, n, shared_, plain);
   }
 
   // The handshake is over: from now on only the shared key of the short-term pair is needed, and
@@ -275,6 +286,7 @@ class CurveMechanism final : public Mechanism {
   void finish() {
     sodium_memzero(secret_.data(), secret_.size());
     sodium_memzero(short_secret_.data(), short_secret_.size());
+    sodium_memzero(hello_shared_.data(), hello_shared_.size());
     step_ = Step::kDone;
   }
 
@@ -294,8 +306,11 @@ class CurveMechanism final : public Mechanism {
     peer_short_ = to_key(d.substr(74, 32));
     const std::string_view n = d.substr(106, 8);
     if (absl::Status s = check_nonce(n); !s.ok()) return s;
+    if (crypto_box_beforenm(hello_shared_.data(), peer_short_.data(), secret_.data()) != 0) {
+      return malformed("the client's short-term key is weak");
+    }
     std::string zeros;
-    if (!open_box(d.substr(114), nonce("CurveZMQHELLO---", n), peer_short_, secret_, zeros) ||
+    if (!unseal(d.substr(114), nonce("CurveZMQHELLO---", n), hello_shared_, zeros) ||
         sodium_is_zero(u8(zeros), zeros.size()) != 1) {
       return malformed("the HELLO signature box does not open");
     }
@@ -315,10 +330,7 @@ class CurveMechanism final : public Mechanism {
     welcome_plain.append(cookie);
     const std::string welcome_nonce = random_octets(16);
     std::string data = welcome_nonce;
-    const std::string welcome =
-        box(welcome_plain, nonce("WELCOME-", welcome_nonce), peer_short_, secret_);
-    if (welcome.empty()) return malformed("the client's short-term key is weak");
-    data.append(welcome);
+    data.append(seal(welcome_plain, nonce("WELCOME-", welcome_nonce), hello_shared_));
     append_command(out, kWelcome, data);
     step_ = Step::kInitiate;
     return absl::OkStatus();
@@ -330,8 +342,7 @@ class CurveMechanism final : public Mechanism {
           absl::StrCat("WELCOME of ", d.size(), " octets, ", kWelcomeData, " expected"));
     }
     std::string plain;
-    if (!open_box(d.substr(16), nonce("WELCOME-", d.substr(0, 16)), server_key_, short_secret_,
-                  plain)) {
+    if (!unseal(d.substr(16), nonce("WELCOME-", d.substr(0, 16)), hello_shared_, plain)) {
       return malformed("the WELCOME box does not open (wrong server key?)");
     }
     peer_short_ = to_key(plain.substr(0, 32));
@@ -426,6 +437,8 @@ class CurveMechanism final : public Mechanism {
   Key short_public_{}, short_secret_{};
   Key peer_short_{};
   Key shared_{};  // crypto_box_beforenm(peer's short-term public key, our short-term secret)
+  // The key of HELLO's and WELCOME's boxes, C'·S, made once for both (crypto_box_beforenm).
+  Key hello_shared_{};
   std::array<std::uint8_t, crypto_secretbox_KEYBYTES> cookie_key_{};
   std::uint64_t next_nonce_ = 1;
   std::uint64_t peer_nonce_ = 0;

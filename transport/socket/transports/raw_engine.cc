@@ -17,29 +17,13 @@ RawEngine<Stream>::RawEngine(Stream stream, EngineConfig cfg)
     : stream_(std::move(stream)),
       cfg_(std::move(cfg)),
       linger_timer_(stream_.get_executor()),
-      counted_handshaking_(cfg_.origin.empty()),
-      counted_open_(cfg_.origin.empty()) {}
-
-template <typename Stream>
-RawEngine<Stream>::~RawEngine() {
-  release_inbound(/*closing=*/true);
-}
-
-template <typename Stream>
-void RawEngine<Stream>::release_inbound(bool closing) {
-  if (std::exchange(counted_handshaking_, false)) {
-    cfg_.core->inbound_handshaking.fetch_sub(1, std::memory_order_relaxed);
-  }
-  if (closing && std::exchange(counted_open_, false)) {
-    cfg_.core->inbound_open.fetch_sub(1, std::memory_order_relaxed);
-  }
-}
+      inbound_(cfg_.core, cfg_.origin.empty()) {}
 
 template <typename Stream>
 void RawEngine<Stream>::start() {
   if (state_ != State::kNew) return;
   state_ = State::kActive;
-  release_inbound(/*closing=*/false);  // there is no handshake to wait for
+  inbound_.handshake_over();  // there is no handshake to wait for
   LinkedPipe made =
       make_linked_pipe(static_cast<boost::asio::io_context&>(stream_.get_executor().context()),
                        cfg_.core, cfg_.options);
@@ -196,7 +180,7 @@ void RawEngine<Stream>::shutdown(bool local, bool notify) {
   if (!local) {
     cfg_.core->event(kEventDisconnected, static_cast<std::uint64_t>(handle), cfg_.monitor_endpoint);
   }
-  release_inbound(/*closing=*/true);
+  inbound_.closed();
   // The socket hears of the end before it can read the closing message, so that by the time the
   // application has that message, sending to the id fails.
   if (established_) {

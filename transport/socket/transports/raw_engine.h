@@ -40,7 +40,6 @@ class RawEngine final : public Engine, public std::enable_shared_from_this<RawEn
   static constexpr std::size_t kWriteBatch = 1024 * 1024;
 
   RawEngine(Stream stream, EngineConfig cfg);
-  ~RawEngine() override;
   void start() override;
   // Closes only an engine that has not started yet.
   void abort_handshake() override;
@@ -59,9 +58,6 @@ class RawEngine final : public Engine, public std::enable_shared_from_this<RawEn
   // `local`: this side ended the connection (the dialer, if any, does not redial). `notify`: the
   // pipe ends with an empty message.
   void shutdown(bool local, bool notify = false);
-  // Gives back the listener's count of connections in their handshake, then (`closing`) of open
-  // ones; each at most once.
-  void release_inbound(bool closing);
 
   Stream stream_;
   EngineConfig cfg_;
@@ -72,8 +68,7 @@ class RawEngine final : public Engine, public std::enable_shared_from_this<RawEn
   boost::asio::steady_timer linger_timer_;
   bool lingering_ = false;
   bool established_ = false;  // the socket took the pipe
-  bool counted_handshaking_;  // an accepted connection, counted in inbound_handshaking
-  bool counted_open_;         // an accepted connection, counted in inbound_open
+  InboundCount inbound_;      // an accepted connection's places in the listener's counts
   bool reading_ = false;
   bool writing_ = false;
   std::array<char, kReadChunk> in_buf_;

@@ -36,8 +36,7 @@ StreamEngine<Stream>::StreamEngine(Stream stream, EngineConfig cfg)
       ttl_timer_(stream_.get_executor()),
       linger_timer_(stream_.get_executor()),
       conflate_out_(conflates_outbound(type(), cfg_.options)),
-      counted_handshaking_(cfg_.origin.empty()),
-      counted_open_(cfg_.origin.empty()),
+      inbound_(cfg_.core, cfg_.origin.empty()),
       in_buf_(kIdleReadChunk) {
   zmtp::Metadata own = {
       {std::string(zmtp::kPropertySocketType), std::string(socket_type_name(type()))}};
@@ -61,11 +60,6 @@ StreamEngine<Stream>::StreamEngine(Stream stream, EngineConfig cfg)
 }
 
 template <typename Stream>
-StreamEngine<Stream>::~StreamEngine() {
-  release_inbound(/*closing=*/true);
-}
-
-template <typename Stream>
 void StreamEngine<Stream>::start() {
   const bool as_server = cfg_.options.mechanism != Security::kNull && cfg_.options.as_server;
   zmtp::append_greeting(control_, zmtp::Greeting{zmtp::kVersionMajor, zmtp::kVersionMinor,
@@ -83,16 +77,6 @@ void StreamEngine<Stream>::start() {
   }
   pump_out();
   read_more();
-}
-
-template <typename Stream>
-void StreamEngine<Stream>::release_inbound(bool closing) {
-  if (std::exchange(counted_handshaking_, false)) {
-    cfg_.core->inbound_handshaking.fetch_sub(1, std::memory_order_relaxed);
-  }
-  if (closing && std::exchange(counted_open_, false)) {
-    cfg_.core->inbound_open.fetch_sub(1, std::memory_order_relaxed);
-  }
 }
 
 template <typename Stream>
@@ -164,7 +148,7 @@ bool StreamEngine<Stream>::on_handshake_done() {
     info.routing_id = std::string(*id);
   }
   handshake_timer_.cancel();
-  release_inbound(/*closing=*/false);
+  inbound_.handshake_over();
   const std::int64_t max = cfg_.options.maxmsgsize;
   transforms_ = mechanism_->transforms_frames();
   if (transforms_) {
@@ -378,7 +362,7 @@ void StreamEngine<Stream>::shutdown(bool local) {
   stream_.close(ignored);
   if (!local)
     cfg_.core->event(kEventDisconnected, static_cast<std::uint64_t>(handle), cfg_.monitor_endpoint);
-  release_inbound(/*closing=*/true);
+  inbound_.closed();
   partial_.clear();
   // A whole message read while the pipe was full, which no one will take now.
   if (blocked_) cfg_.core->drop(DropReason::kPipeClosed);

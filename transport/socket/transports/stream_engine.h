@@ -36,6 +36,7 @@
 
 #include "absl/status/status.h"
 #include "transport/socket/core/socket_core.h"
+#include "transport/socket/transports/inbound_count.h"
 #include "transport/socket/transports/io_waker.h"
 #include "transport/socket/transports/transport.h"
 #include "transport/socket/zmtp/command.h"
@@ -103,7 +104,6 @@ class StreamEngine final : public Engine,
   // An accepted connection's engine holds the places its listener admitted it to
   // (SocketCore::admit_inbound) and gives them back.
   StreamEngine(Stream stream, EngineConfig cfg);
-  ~StreamEngine() override;
   void start() override;
   void abort_handshake() override;
   void on_pipe_ready() override;
@@ -202,9 +202,6 @@ class StreamEngine final : public Engine,
   void handshake_failed(std::uint32_t event, std::uint32_t value);
   // `local`: this side's socket ended the connection (closed, linger), so no DISCONNECTED.
   void shutdown(bool local = false);
-  // Gives back the listener's count of connections in their handshake, then (`closing`) of open
-  // ones; each at most once.
-  void release_inbound(bool closing);
 
   Stream stream_;
   EngineConfig cfg_;
@@ -232,8 +229,7 @@ class StreamEngine final : public Engine,
   bool ttl_armed_ = false;
   bool lingering_ = false;
   const bool conflate_out_;
-  bool counted_handshaking_;         // an accepted connection, counted in inbound_handshaking
-  bool counted_open_;                // an accepted connection, counted in inbound_open
+  InboundCount inbound_;             // an accepted connection's places in the listener's counts
   bool handshake_reported_ = false;  // a HANDSHAKE_FAILED_* event went out
 
   std::vector<char> in_buf_;

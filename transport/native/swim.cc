@@ -32,6 +32,7 @@ SwimMembership::SwimMembership(const Config& config, uint64_t random_seed)
 
 void SwimMembership::start(SwimNodeRef self, std::vector<SwimNodeRef> seeds, TimePoint now) {
   self_ = std::move(self);
+  members_.set_self(self_->id);
   phase_ = Phase::kRunning;
   for (SwimNodeRef& seed : seeds) {
     if (seed->endpoint != self_->endpoint) seeds_.push_back(std::move(seed));
@@ -97,7 +98,7 @@ void SwimMembership::leave(TimePoint now) {
   if (phase_ != Phase::kRunning) return;
   ++incarnation_;
   phase_ = Phase::kLeft;
-  for (const Member* member : members_.random_live(2 * config_.gossip_fanout, 0, random_)) {
+  for (const Member* member : members_.random_neighbours(2 * config_.gossip_fanout, 0, random_)) {
     SwimMessage bye = message(SwimKind::kGossip, member->node->id);
     bye.updates.push_back(self_update());
     outbox_.push_back(Outgoing{member->node, std::move(bye)});
@@ -125,7 +126,7 @@ std::optional<SwimStatus> SwimMembership::status_of(uint32_t id) const {
 
 void SwimMembership::start_probe(TimePoint now) {
   next_probe_ = now + stretched(period_);
-  const Member* target = members_.next_to_probe(random_);
+  const Member* target = members_.next_to_probe();
   if (target == nullptr) return;
   Probe probe{
       target->node->id, ++next_seq_, now + stretched(probe_timeout_), next_probe_, false, {}, 0};
@@ -143,7 +144,7 @@ void SwimMembership::send_indirect(Probe& probe) {
   const Member* target = members_.find(probe.target);
   if (target == nullptr) return;
   for (const Member* helper :
-       members_.random_live(config_.indirect_probes, probe.target, random_)) {
+       members_.random_neighbours(config_.indirect_probes, probe.target, random_)) {
     SwimMessage request = message(SwimKind::kPingReq, helper->node->id);
     request.seq = probe.seq;
     request.probe = target->node;
@@ -266,7 +267,16 @@ void SwimMembership::on_late(Duration lost) {
 
 void SwimMembership::gossip(TimePoint now) {
   next_gossip_ = now + chrono(config_.gossip_interval);
-  for (const Member* member : members_.random_live(config_.gossip_fanout, 0, random_)) {
+  // All but one to neighbours, over links that are open; one to any member, so that news also
+  // jumps across the cluster rather than only creeping from neighbour to neighbour.
+  const size_t fanout = static_cast<size_t>(std::max(1, config_.gossip_fanout));
+  std::vector<const Member*> targets = members_.random_neighbours(fanout - 1, 0, random_);
+  for (const Member* member : members_.random_live(1, 0, random_)) {
+    if (std::find(targets.begin(), targets.end(), member) == targets.end()) {
+      targets.push_back(member);
+    }
+  }
+  for (const Member* member : targets) {
     SwimMessage news = message(SwimKind::kGossip, member->node->id);
     piggyback(news.updates, static_cast<size_t>(config_.max_updates_per_message));
     if (news.updates.empty()) break;

@@ -49,8 +49,9 @@ class SwimMembership {
   // The defaults detect a killed node in under 3 s in a cluster of 128 and declare no live node
   // dead under 5 % message loss (docs/cluster.md gives the reasons and the measurements).
   struct Config {
-    // One member probed per period; its ack due within probe_timeout, else k members are asked
-    // to probe it (indirect_probes) until the period ends.
+    // One neighbour (swim_members.h) probed per period, in turn; its ack due within
+    // probe_timeout, else k other neighbours are asked to probe it (indirect_probes) until the
+    // period ends.
     absl::Duration protocol_period = absl::Milliseconds(250);
     absl::Duration probe_timeout = absl::Milliseconds(100);
     int indirect_probes = 3;
@@ -61,7 +62,7 @@ class SwimMembership {
     double suspicion_max_multiplier = 4;
     // News goes out on every message, at most max_updates_per_message at a time, each item
     // retransmit_multiplier * ceil(log10(n + 1)) times; while news waits, gossip_fanout members
-    // are sent it every gossip_interval.
+    // are sent it every gossip_interval: one drawn at random, the others neighbours.
     int max_updates_per_message = 16;
     int retransmit_multiplier = 3;
     absl::Duration gossip_interval = absl::Milliseconds(100);
@@ -101,7 +102,8 @@ class SwimMembership {
     std::string reason;
   };
 
-  // `random_seed` seeds every random choice (probe order, indirect probers, gossip targets).
+  // `random_seed` seeds every random choice (indirect probers and gossip targets among the
+  // neighbours, digest swaps).
   SwimMembership(const Config& config, uint64_t random_seed);
 
   // This node is `self` (a fresh id each run); it joins through `seeds` (nodes known by endpoint

@@ -1,5 +1,6 @@
 #include "transport/native/swim_members.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/hash/hash.h"
@@ -51,7 +52,7 @@ uint64_t SwimMembers::digest_of(uint32_t id, uint32_t epoch, uint32_t incarnatio
   return z ^ (z >> 31);
 }
 
-void SwimMembers::set(const SwimUpdate& update, TimePoint now, SwimRandom& random) {
+void SwimMembers::set(const SwimUpdate& update, TimePoint now) {
   const uint32_t id = update.node->id;
   Member* member = slot_of(id);
   const bool inserted = member == nullptr;
@@ -63,10 +64,7 @@ void SwimMembers::set(const SwimUpdate& update, TimePoint now, SwimRandom& rando
     added.status_bits = static_cast<uint32_t>(SwimStatus::kDead);  // not indexed by name yet
     slots_.push_back(std::move(added));
     by_id_.insert(last);
-    // A random place among those not probed yet this round (SWIM, section 4.3): nodes that
-    // learned of the members in the same order must not probe them in that order.
-    swap_slots(last, static_cast<uint32_t>(probe_next_ + random.below(last + 1 - probe_next_)));
-    member = slot_of(id);
+    member = &slots_[last];
   }
   const uint32_t slot = static_cast<uint32_t>(member - slots_.data());
   const bool was_live = !inserted && member->live();
@@ -87,10 +85,12 @@ void SwimMembers::set(const SwimUpdate& update, TimePoint now, SwimRandom& rando
       by_name_.insert(slot);
       ++live_;
       declared_by_.erase(id);
+      consider_neighbour(id);
     }
     digests_[swim_fine_bucket(id)] += digest_of(id, member->epoch, member->incarnation);
     return;
   }
+  if (was_live) replace_neighbour(id);
   if (update.status == SwimStatus::kDead && update.by != 0) {
     declared_by_[id] = Declarer{update.by, update.by_epoch};
   } else {
@@ -117,14 +117,9 @@ void SwimMembers::swap_slots(uint32_t a, uint32_t b) {
   if (live_a) by_name_.insert(b);
 }
 
-// Swaps the entry to the end and drops it. One from the probed part of the round leaves its
-// place to the last probed one, so that the part not probed yet stays whole.
+// Swaps the entry to the end and drops it.
 void SwimMembers::erase(uint32_t id) {
-  uint32_t slot = static_cast<uint32_t>(slot_of(id) - slots_.data());
-  if (slot < probe_next_) {
-    swap_slots(slot, static_cast<uint32_t>(probe_next_ - 1));
-    slot = static_cast<uint32_t>(--probe_next_);
-  }
+  const uint32_t slot = static_cast<uint32_t>(slot_of(id) - slots_.data());
   const uint32_t last = static_cast<uint32_t>(slots_.size() - 1);
   swap_slots(slot, last);
   by_id_.erase(last);
@@ -143,37 +138,74 @@ void SwimMembers::clear() {
   declared_by_ = {};
   tombstones_ = {};
   live_ = 0;
-  probe_next_ = 0;
   digests_ = {};
+  successors_ = {};
+  predecessors_ = {};
 }
 
-// Rebuilds the indexes after the places moved wholesale.
-void SwimMembers::reindex() {
-  by_id_.clear();
-  by_name_.clear();
-  for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
-    by_id_.insert(slot);
-    if (slots_[slot].live()) by_name_.insert(slot);
-  }
+uint64_t SwimMembers::ring_score(size_t ring, uint32_t id) {
+  uint64_t z = (uint64_t{ring + 1} << 32 | id) * 0x9e3779b97f4a7c15;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+  return z ^ (z >> 31);
 }
 
-void SwimMembers::shuffle(SwimRandom& random) {
-  for (size_t i = slots_.size(); i > 1; --i) {
-    std::swap(slots_[i - 1], slots_[random.below(static_cast<uint32_t>(i))]);
-  }
-  reindex();
-}
-
-const SwimMembers::Member* SwimMembers::next_to_probe(SwimRandom& random) {
-  for (;;) {
-    while (probe_next_ < slots_.size()) {
-      const Member& member = slots_[probe_next_++];
-      if (member.live()) return &member;
+// On a ring, the successor is the live node whose score follows the owner's most closely (the
+// scores wrap around), the predecessor the one whose score the owner's follows most closely.
+void SwimMembers::consider_neighbour(uint32_t id) {
+  for (size_t ring = 0; ring < kRings; ++ring) {
+    const uint64_t own = ring_score(ring, self_);
+    const uint64_t score = ring_score(ring, id);
+    if (successors_[ring] == 0 || score - own < ring_score(ring, successors_[ring]) - own) {
+      successors_[ring] = id;
     }
-    if (live_ == 0) return nullptr;
-    shuffle(random);
-    probe_next_ = 0;
+    if (predecessors_[ring] == 0 || own - score < own - ring_score(ring, predecessors_[ring])) {
+      predecessors_[ring] = id;
+    }
   }
+}
+
+void SwimMembers::replace_neighbour(uint32_t id) {
+  bool was_neighbour = false;
+  for (size_t ring = 0; ring < kRings; ++ring) {
+    if (successors_[ring] == id || predecessors_[ring] == id) was_neighbour = true;
+  }
+  if (!was_neighbour) return;
+  successors_ = {};
+  predecessors_ = {};
+  for (const Member& member : slots_) {
+    if (member.live()) consider_neighbour(member.node->id);
+  }
+}
+
+std::vector<uint32_t> SwimMembers::neighbours() const {
+  std::vector<uint32_t> ids;
+  for (const auto* side : {&successors_, &predecessors_}) {
+    for (uint32_t id : *side) {
+      if (id != 0 && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
+const SwimMembers::Member* SwimMembers::next_to_probe() {
+  const std::vector<uint32_t> ids = neighbours();
+  if (ids.empty()) return nullptr;
+  return find(ids[probe_turn_++ % ids.size()]);
+}
+
+std::vector<const SwimMembers::Member*> SwimMembers::random_neighbours(size_t count,
+                                                                       uint32_t except,
+                                                                       SwimRandom& random) const {
+  std::vector<uint32_t> ids = neighbours();
+  std::erase(ids, except);
+  while (ids.size() > count) {
+    std::swap(ids[random.below(static_cast<uint32_t>(ids.size()))], ids.back());
+    ids.pop_back();
+  }
+  std::vector<const Member*> chosen;
+  for (uint32_t id : ids) chosen.push_back(find(id));
+  return chosen;
 }
 
 std::vector<const SwimMembers::Member*> SwimMembers::random_live(size_t count, uint32_t except,

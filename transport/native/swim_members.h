@@ -2,20 +2,22 @@
 //
 // One entry per node id this node knows of, other than itself: its node (id, name, endpoint),
 // status, incarnation and epoch. Live entries (alive or suspect) are indexed by name, so that a
-// second live node claiming a name is found at once. The entries are also the probe order: a
-// round walks them, and the next round shuffles them first (SWIM's round-robin probing, section
-// 4.3); a newcomer takes a random place among those not probed yet this round, so that every
-// member is probed once a round. Dead and left entries are tombstones, kept in the order they
-// died until they are older than the owner's lifetime or more than its count. The table also
-// keeps digests of its live entries: sums that do not depend on their order, one per fine bucket
-// of ids (swim_wire.h), so that two nodes can tell cheaply whether and where they differ.
+// second live node claiming a name is found at once. The table also keeps the owner's
+// neighbours: on each of kRings rings (the live nodes ordered by a score of their id, a
+// different one per ring) its successor and its predecessor. Being neighbours is mutual, every
+// node has at least one on each ring, and a neighbour changes only when a node next to the owner
+// joins or dies; so the owner probes and gossips to the same few nodes, over links that stay
+// open, while every node is still probed by some (docs/cluster.md, "Membership at scale").
+// Dead and left entries are tombstones, kept in the order they died until they are older than
+// the owner's lifetime or more than its count. The table also keeps digests of its live
+// entries: sums that do not depend on their order, one per fine bucket of ids (swim_wire.h), so
+// that two nodes can tell cheaply whether and where they differ.
 //
 // Laid out for memory (the simulation keeps 10,000 tables of 10,000 entries, about 33 octets
 // each): entries are 16 octets in a dense array, indexed by id and by name through hash sets of
 // their places, a node's name and endpoint are shared with the message that brought it, and
 // epochs are bounded by kSwimMaxEpoch. A pointer find() returns stays valid until the next set()
-// of another id, next_to_probe(), expire_tombstones() or clear(). Thread-safety: none; the
-// protocol's owner.
+// of another id, expire_tombstones() or clear(). Thread-safety: none; the protocol's owner.
 #pragma once
 
 #include <array>
@@ -49,6 +51,9 @@ class SwimMembers {
     bool live() const { return is_live(status()); }
   };
 
+  // The rings a node's neighbours are found on: up to 2 * kRings neighbours.
+  static constexpr size_t kRings = 4;
+
   SwimMembers();
   SwimMembers(const SwimMembers&) = delete;
   SwimMembers& operator=(const SwimMembers&) = delete;
@@ -75,7 +80,9 @@ class SwimMembers {
   // Makes the entry of update.node->id what `update` says (keeping the node already known, if
   // any). An entry that becomes dead or left at `now` becomes a tombstone; one that becomes live
   // must not take a name another live entry holds.
-  void set(const SwimUpdate& update, TimePoint now, SwimRandom& random);
+  void set(const SwimUpdate& update, TimePoint now);
+  // The owner is node `self` (before its first set()).
+  void set_self(uint32_t self) { self_ = self; }
   void clear();
 
   size_t size() const { return slots_.size(); }
@@ -85,8 +92,11 @@ class SwimMembers {
   // What one live node adds to the digest of its fine bucket.
   static uint64_t digest_of(uint32_t id, uint32_t epoch, uint32_t incarnation);
 
-  // The next live member to probe, or nullptr when there is none.
-  const Member* next_to_probe(SwimRandom& random);
+  // The owner's neighbours in turn, one a call; nullptr when there is none.
+  const Member* next_to_probe();
+  // Up to `count` distinct neighbours drawn at random, none of them `except`.
+  std::vector<const Member*> random_neighbours(size_t count, uint32_t except,
+                                               SwimRandom& random) const;
   // Up to `count` distinct live members drawn at random, none of them `except`.
   std::vector<const Member*> random_live(size_t count, uint32_t except, SwimRandom& random) const;
   // A dead (not left) tombstone drawn at random, or nullptr.
@@ -137,14 +147,23 @@ class SwimMembers {
   Member* slot_of(uint32_t id);
   void swap_slots(uint32_t a, uint32_t b);
   void erase(uint32_t id);
-  void shuffle(SwimRandom& random);
-  void reindex();
+  // Where `id` is on ring `ring`.
+  static uint64_t ring_score(size_t ring, uint32_t id);
+  // Takes live member `id` as a neighbour where it is nearer than the one there.
+  void consider_neighbour(uint32_t id);
+  // Finds the neighbours anew on the rings where `id` was one (it is no longer live).
+  void replace_neighbour(uint32_t id);
+  // The distinct neighbours, successors first.
+  std::vector<uint32_t> neighbours() const;
 
-  std::vector<Member> slots_;                              // in probe order
+  uint32_t self_ = 0;
+  std::vector<Member> slots_;
   absl::flat_hash_set<uint32_t, ById, ById> by_id_;        // every place
   absl::flat_hash_set<uint32_t, ByName, ByName> by_name_;  // the live members' places
   absl::flat_hash_map<uint32_t, Declarer> declared_by_;    // dead entries only
-  size_t probe_next_ = 0;                                  // slots before it were probed this round
+  std::array<uint32_t, kRings> successors_{};              // 0: none
+  std::array<uint32_t, kRings> predecessors_{};            // 0: none
+  size_t probe_turn_ = 0;
   std::deque<Tombstone> tombstones_;
   size_t live_ = 0;
   std::array<uint64_t, kSwimFineBuckets> digests_{};

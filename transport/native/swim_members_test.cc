@@ -1,9 +1,10 @@
-// SwimMembers: every live member probed once a round, the live names indexed, tombstones kept in
-// order until they expire, and digests that follow the live entries.
+// SwimMembers: neighbours that are mutual, few and cover every node, the live names indexed,
+// tombstones kept in order until they expire, and digests that follow the live entries.
 #include "transport/native/swim_members.h"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,32 +30,76 @@ SwimUpdate update(uint32_t id, SwimStatus status, uint32_t epoch = 0) {
 class SwimMembersTest : public ::testing::Test {
  protected:
   void set(uint32_t id, SwimStatus status, TimePoint at = TimePoint{}, uint32_t epoch = 0) {
-    members_.set(update(id, status, epoch), at, random_);
+    members_.set(update(id, status, epoch), at);
   }
 
   SwimMembers members_;
   SwimRandom random_{3};
 };
 
-TEST_F(SwimMembersTest, EveryLiveMemberIsProbedOnceARoundAndTheDeadNot) {
-  for (uint32_t id = 1; id <= 20; ++id) set(id, SwimStatus::kAlive);
-  set(7, SwimStatus::kDead);
-  set(8, SwimStatus::kSuspect);
-  for (int round = 0; round < 3; ++round) {
-    std::set<uint32_t> probed;
-    for (int i = 0; i < 19; ++i) probed.insert(members_.next_to_probe(random_)->node->id);
-    EXPECT_EQ(probed.size(), 19u) << "round " << round;
-    EXPECT_FALSE(probed.contains(7));
+// The probe targets of `table` through one whole turn.
+std::set<uint32_t> one_turn(SwimMembers& table) {
+  std::set<uint32_t> probed;
+  for (size_t i = 0; i < 2 * SwimMembers::kRings; ++i) {
+    if (const SwimMembers::Member* member = table.next_to_probe()) probed.insert(member->node->id);
   }
+  return probed;
 }
 
-TEST_F(SwimMembersTest, AMemberThatJoinsMidRoundIsProbedInThatRound) {
-  for (uint32_t id = 1; id <= 10; ++id) set(id, SwimStatus::kAlive);
-  std::set<uint32_t> probed;
-  for (int i = 0; i < 5; ++i) probed.insert(members_.next_to_probe(random_)->node->id);
-  set(11, SwimStatus::kAlive);
-  for (int i = 0; i < 6; ++i) probed.insert(members_.next_to_probe(random_)->node->id);
-  EXPECT_EQ(probed.size(), 11u);
+TEST(SwimNeighboursTest, NeighboursAreMutualFewAndEveryNodeIsProbedBySome) {
+  constexpr uint32_t kNodes = 200;
+  std::vector<std::unique_ptr<SwimMembers>> tables;
+  for (uint32_t self = 1; self <= kNodes; ++self) {
+    auto table = std::make_unique<SwimMembers>();
+    table->set_self(self);
+    for (uint32_t id = 1; id <= kNodes; ++id) {
+      if (id != self) table->set(update(id, SwimStatus::kAlive), {});
+    }
+    tables.push_back(std::move(table));
+  }
+  std::vector<std::set<uint32_t>> probes;
+  for (auto& table : tables) probes.push_back(one_turn(*table));
+  std::set<uint32_t> probed_by_some;
+  for (uint32_t self = 1; self <= kNodes; ++self) {
+    const std::set<uint32_t>& mine = probes[self - 1];
+    EXPECT_GE(mine.size(), 2u) << "node " << self;
+    EXPECT_LE(mine.size(), 2 * SwimMembers::kRings) << "node " << self;
+    for (uint32_t other : mine) {
+      EXPECT_TRUE(probes[other - 1].contains(self)) << self << " probes " << other;
+      probed_by_some.insert(other);
+    }
+  }
+  EXPECT_EQ(probed_by_some.size(), kNodes);
+}
+
+TEST_F(SwimMembersTest, OnlyTheDeathOfANeighbourChangesTheNeighbours) {
+  members_.set_self(1000);
+  for (uint32_t id = 1; id <= 100; ++id) set(id, SwimStatus::kAlive);
+  const std::set<uint32_t> before = one_turn(members_);
+  uint32_t stranger = 1;
+  while (before.contains(stranger)) ++stranger;
+  set(stranger, SwimStatus::kDead);
+  EXPECT_EQ(one_turn(members_), before);
+  const uint32_t neighbour = *before.begin();
+  set(neighbour, SwimStatus::kSuspect);
+  EXPECT_EQ(one_turn(members_), before) << "a suspect is still probed";
+  set(neighbour, SwimStatus::kDead);
+  const std::set<uint32_t> after = one_turn(members_);
+  EXPECT_FALSE(after.contains(neighbour));
+  EXPECT_FALSE(after.contains(stranger));
+  EXPECT_GE(after.size(), before.size() - 1);
+  members_.set(update(neighbour, SwimStatus::kAlive, 1), {});
+  EXPECT_EQ(one_turn(members_), before) << "back in a new epoch, it is a neighbour again";
+}
+
+TEST_F(SwimMembersTest, ALoneMemberIsTheOnlyNeighbourAndNoneIsNoProbe) {
+  members_.set_self(5);
+  EXPECT_EQ(members_.next_to_probe(), nullptr);
+  set(9, SwimStatus::kAlive);
+  EXPECT_EQ(one_turn(members_), std::set<uint32_t>{9});
+  EXPECT_TRUE(members_.random_neighbours(3, 9, random_).empty());
+  set(9, SwimStatus::kLeft);
+  EXPECT_EQ(members_.next_to_probe(), nullptr);
 }
 
 TEST_F(SwimMembersTest, OnlyLiveMembersAreFoundByName) {
@@ -97,11 +142,11 @@ TEST_F(SwimMembersTest, AMemberBackInANewEpochIsNotForgottenWithItsOldTombstone)
 TEST_F(SwimMembersTest, DigestsFollowTheLiveEntriesWhateverTheOrderAndAFineSetSelects) {
   SwimMembers other;
   for (uint32_t id = 1; id <= 50; ++id) set(id, SwimStatus::kAlive);
-  for (uint32_t id = 50; id >= 1; --id) other.set(update(id, SwimStatus::kAlive), {}, random_);
+  for (uint32_t id = 50; id >= 1; --id) other.set(update(id, SwimStatus::kAlive), {});
   EXPECT_EQ(members_.digests(), other.digests());
   set(17, SwimStatus::kDead);
   EXPECT_NE(members_.digests(), other.digests());
-  other.set(update(17, SwimStatus::kDead), {}, random_);
+  other.set(update(17, SwimStatus::kDead), {});
   EXPECT_EQ(members_.digests(), other.digests());
   std::vector<uint64_t> fine(kSwimFineWords);
   const uint32_t bucket = swim_fine_bucket(17);

@@ -140,7 +140,7 @@ void SwimMembership::change(const Member& member, const SwimUpdate& update, Time
 }
 
 void SwimMembership::set_member(const SwimUpdate& update, TimePoint now) {
-  members_.set(update, now, random_);
+  members_.set(update, now);
 }
 
 SwimMembership::Applied SwimMembership::apply_to_self(const SwimUpdate& update, TimePoint now) {

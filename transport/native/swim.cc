@@ -284,6 +284,10 @@ void SwimMembership::gossip(TimePoint now) {
   }
 }
 
+void SwimMembership::hasten_sync(TimePoint now) {
+  next_sync_ = std::min(next_sync_, now + jittered(chrono(config_.anti_entropy_hurry), random_));
+}
+
 void SwimMembership::sync(TimePoint now) {
   next_sync_ = now + jittered(anti_entropy_period(), random_);
   for (const Member* member : members_.random_live(1, 0, random_)) {

@@ -74,6 +74,11 @@ class SwimMembership {
     // tombstone) and a seed that is not a member may be tried, so that a partition heals: each
     // is tried about once a period by the whole cluster.
     absl::Duration anti_entropy_period = absl::Seconds(5);
+    // A swap that finds the two tables differ (a State that changed something here, or digests
+    // that differ from this node's) is followed by this node's next within anti_entropy_hurry:
+    // tables converge in a few swaps after a burst of joins or a healed partition, and a cluster
+    // in agreement swaps no more often than anti_entropy_period.
+    absl::Duration anti_entropy_hurry = absl::Seconds(1);
     absl::Duration reconnect_period = absl::Seconds(1);
     absl::Duration join_retry = absl::Seconds(1);
     absl::Duration tombstone_lifetime = absl::Minutes(5);
@@ -188,7 +193,7 @@ class SwimMembership {
   void refuse(const SwimNodeRef& joiner, const SwimNode& holder);
   void on_ack(const SwimMessage& message);
   void on_ping_req(const SwimMessage& message, TimePoint now);
-  void on_sync(const SwimMessage& message);
+  void on_sync(const SwimMessage& message, TimePoint now);
 
   // The rules (swim_rules.cc): what an update changes here. kKnown: exactly what this node
   // holds already (but a suspicion, whose accuser may be new). kStale: a suspicion or death
@@ -227,6 +232,8 @@ class SwimMembership {
   void run_suspicions(TimePoint now);
   void gossip(TimePoint now);
   void sync(TimePoint now);
+  // Brings the next digest swap forward to within anti_entropy_hurry.
+  void hasten_sync(TimePoint now);
   void reconnect(TimePoint now);
   void send_joins(TimePoint now);
 
@@ -274,6 +281,7 @@ class SwimMembership {
   uint32_t next_seq_ = 0;
   size_t next_seed_ = 0;
   uint32_t join_tries_ = 0;  // since this node was last declared down
+  uint64_t changes_ = 0;     // to the member table, ever
 
   SwimMembers members_;
   SwimQueue queue_;

@@ -66,8 +66,10 @@ void SwimMembership::on_news(const SwimMessage& message, TimePoint now) {
   // death, a refutation) and spread from there; a State merged into many tables would flood
   // every queue with news most nodes have.
   spreading_ = rumors;
+  const uint64_t changes = changes_;
   on_updates(message.updates, rumors, now);
   spreading_ = true;
+  if (!rumors && changes_ != changes) hasten_sync(now);
   answer_stale(message.sender);
 }
 
@@ -95,7 +97,7 @@ void SwimMembership::respond(const SwimMessage& message, TimePoint now) {
       }
       break;
     case SwimKind::kSync:
-      if (answer) on_sync(message);
+      if (answer) on_sync(message, now);
       break;
     case SwimKind::kState:
       if (!answer) break;
@@ -276,7 +278,7 @@ void SwimMembership::on_ack(const SwimMessage& message) {
 
 // Anti-entropy, in the three steps swim_wire.h describes; this node answers the sender with its
 // State of what differs, found at once when it is small, else through fine digests.
-void SwimMembership::on_sync(const SwimMessage& message) {
+void SwimMembership::on_sync(const SwimMessage& message, TimePoint now) {
   constexpr size_t kSmallState = 256;  // members a State is sent for without the finer step
   if (message.fine.size() == kSwimFineWords) return send_state(message.sender, message.fine);
   if (message.buckets != 0) {
@@ -288,6 +290,7 @@ void SwimMembership::on_sync(const SwimMessage& message) {
   }
   const uint32_t coarse = differing_coarse(message.digests);
   if (coarse == 0) return;
+  hasten_sync(now);
   if (members_.size() * std::popcount(coarse) / kSwimCoarseBuckets <= kSmallState) {
     return send_state(message.sender, fine_of(coarse));
   }

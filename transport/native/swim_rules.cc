@@ -141,6 +141,7 @@ void SwimMembership::change(const Member& member, const SwimUpdate& update, Time
 
 void SwimMembership::set_member(const SwimUpdate& update, TimePoint now) {
   members_.set(update, now);
+  ++changes_;
 }
 
 SwimMembership::Applied SwimMembership::apply_to_self(const SwimUpdate& update, TimePoint now) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/support/swim_simulation.h"
 
@@ -300,6 +301,27 @@ TEST_F(SwimTest, ANodeCutOffAloneRejoinsAloneWhenItComesBack) {
     EXPECT_EQ(seen(5, Kind::kDown, sim_.id_of(i)).size(), 1u) << "it saw node " << i << " go";
     EXPECT_EQ(seen(5, Kind::kUp, sim_.id_of(i)).size(), 1u) << "and come back";
   }
+}
+
+// With no news on any message, what thirty nodes that join at once learn of one another comes
+// from digest swaps alone: the seed's State at the join, then a swap every 5 s, or within a
+// second of one that found a difference.
+TEST(SwimAntiEntropyTest, TablesThatDifferAreSwappedAgainSoonAndAgreeSooner) {
+  auto converged_after = [](absl::Duration hurry) {
+    SwimSimulation::Options options = SwimSimulation::seeded(17);
+    options.config.max_updates_per_message = 0;
+    options.config.anti_entropy_hurry = hurry;
+    SwimSimulation sim(options);
+    for (size_t i = 0; i < 30; ++i) sim.add(i == 0 ? std::vector<size_t>{} : std::vector{0ul});
+    const Swim::TimePoint start = sim.now();
+    EXPECT_TRUE(sim.run_until([&] { return sim.converged(); }, start + 120s));
+    return sim.now() - start;
+  };
+  const auto hurried = converged_after(absl::Seconds(1));
+  const auto unhurried = converged_after(absl::Seconds(5));
+  EXPECT_LT(hurried, unhurried * 3 / 4)
+      << "hurried " << absl::FormatDuration(absl::FromChrono(hurried)) << ", unhurried "
+      << absl::FormatDuration(absl::FromChrono(unhurried));
 }
 
 TEST_F(SwimTest, ANodeThatLeavesIsReportedAsLeftAtOnce) {

@@ -40,6 +40,15 @@ socket::Frame ChunkPool::frame_of(std::string chunk) {
       loan);
 }
 
+void ChunkPool::release() {
+  std::vector<std::string> released;
+  released.reserve(kMaxKept);  // so that the pool's own never needs to grow again
+  {
+    MutexLock lock(kept_->mutex);
+    released.swap(kept_->buffers);
+  }
+}
+
 size_t ChunkPool::kept() const {
   MutexLock lock(kept_->mutex);
   return kept_->buffers.size();

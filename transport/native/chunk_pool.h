@@ -38,6 +38,8 @@ class ChunkPool {
   socket::Frame frame_of(std::string chunk);
   // Buffers kept now.
   size_t kept() const;
+  // Lets go of the kept buffers (when the links that filled them have closed).
+  void release();
 
  private:
   struct Kept {

@@ -50,6 +50,17 @@ TEST(ChunkPool, KeepsAtMostItsLimitAndNoBufferOfAnotherSize) {
   EXPECT_EQ(pool.kept(), ChunkPool::kMaxKept);
 }
 
+TEST(ChunkPool, ReleasedBuffersAreGoneAndTheNextOnesComeBackAgain) {
+  ChunkPool pool;
+  for (char fill : {'a', 'b', 'c'}) pool.frame_of(full_chunk(fill));
+  EXPECT_EQ(pool.kept(), 3u);
+  pool.release();
+  EXPECT_EQ(pool.kept(), 0u);
+  EXPECT_EQ(pool.take().capacity(), std::string().capacity());
+  pool.frame_of(full_chunk('d'));
+  EXPECT_EQ(pool.kept(), 1u);
+}
+
 TEST(ChunkPool, AFrameMayOutliveItsPool) {
   std::optional<socket::Frame> frame;
   {

@@ -1,5 +1,9 @@
 #include "transport/native/membership.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <random>
 #include <utility>
@@ -19,6 +23,7 @@ constexpr int kLingerOnLeaveMs = 500;
 // links to the members a node probes in turn do not pile up.
 constexpr auto kIdleLinkAfter = std::chrono::seconds(5);
 constexpr auto kIdleCheckPeriod = std::chrono::seconds(1);
+constexpr auto kMemoryReleasePeriod = std::chrono::seconds(10);
 // How long a member the protocol says left may still deliver what it sent before its Bye.
 constexpr auto kLeftGrace = std::chrono::seconds(2);
 // How long a node without members waits for its seeds before it says so, and then how often.
@@ -260,7 +265,8 @@ void Membership::tick(TimePoint now) {
   // Not a deadline of its own: the protocol ticks at least once a period anyway.
   if (now >= next_idle_check_) {
     next_idle_check_ = now + kIdleCheckPeriod;
-    close_idle_links();
+    if (close_idle_links()) memory_to_release_ = true;
+    release_memory(now);
   }
   log_waiting_for_seeds(now);
 }
@@ -403,10 +409,11 @@ void Membership::send_acks() {
   }
 }
 
-void Membership::close_idle_links() {
+bool Membership::close_idle_links() {
   const auto idle_for = std::chrono::duration_cast<std::chrono::seconds>(kIdleLinkAfter).count() /
                         std::chrono::duration_cast<std::chrono::seconds>(kIdleCheckPeriod).count();
   MutexLock lock(mutex_);
+  const size_t links_before = links_.size();
   for (auto& [id, member] : members_) {
     if (member.link == nullptr || member.link->quiet_checks() < idle_for) continue;
     // Everything the link accepted is acknowledged: it closes only if that is still all.
@@ -427,6 +434,20 @@ void Membership::close_idle_links() {
     link->close(0);
     return true;
   });
+  return links_.size() < links_before;
+}
+
+// A node that many talked to at once (a burst of joins, a names phase) keeps what their links
+// used, free but held by the allocator and the chunk pool, once the links closed: at 128 nodes
+// 4 to 5 MB of a node's 9 MB of private memory after the cluster formed.
+void Membership::release_memory(TimePoint now) {
+  if (!memory_to_release_ || now < next_memory_release_) return;
+  memory_to_release_ = false;
+  next_memory_release_ = now + kMemoryReleasePeriod;
+  link_context_->chunk_pool.release();
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
 }
 
 void Membership::log_waiting_for_seeds(TimePoint now) {

@@ -8,7 +8,8 @@
 // introduction before its first envelope (so that the peer knows this node), and closes once it
 // has sent nothing for kIdleLinkAfter with everything it carried acknowledged. So a node keeps
 // connections to the nodes it talks to, and to the few it probes (one connection each with keys,
-// the control one: native_link.h), not to every member.
+// the control one: native_link.h), not to every member; what closed links used goes back to the
+// system (at most every 10 s).
 //
 // What this node sends a member is counted across the member's links (DeliveryTally on node
 // down); what it receives from each member is counted too and sent back as an ack, every
@@ -128,7 +129,10 @@ class Membership {
   DeliveryTally tally(Member& member) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void send_acks();
   void drop_left(TimePoint now);
-  void close_idle_links();
+  // Closes the links idle for kIdleLinkAfter; true if it closed one.
+  bool close_idle_links();
+  // Gives the memory of closed links back to the system, at most every kMemoryReleasePeriod.
+  void release_memory(TimePoint now);
   void log_waiting_for_seeds(TimePoint now);
 
   const TransportConfig& config_;
@@ -150,6 +154,8 @@ class Membership {
   bool leaving_ = false;    // a member that left may still say Bye
   TimePoint next_acks_;
   TimePoint next_idle_check_;
+  bool memory_to_release_ = false;  // links closed since the memory was last released
+  TimePoint next_memory_release_;
   TimePoint alone_since_;
   TimePoint next_seed_log_;
 };

@@ -26,6 +26,8 @@ constexpr size_t kMaxHeldBytes = size_t{16} << 20;
 // While frames are held, how often the loop wakes to see whether they may go (a connection that
 // fell quiet or closed wakes nobody).
 constexpr auto kHeldCheckInterval = std::chrono::milliseconds(50);
+// The listen queue's length asked for (the socket engine's default is libzmq's, 100).
+constexpr int kListenBacklog = 4096;
 
 }  // namespace
 
@@ -53,6 +55,10 @@ absl::StatusOr<std::string> ReceiveLoop::bind(const TransportConfig& config) {
            std::pair{Option::kMaxConnections, config.max_connections},
            std::pair{Option::kMaxHandshakes, config.max_handshakes},
            std::pair{Option::kHandshakeIvl, ms(config.handshake_timeout)},
+           // Many nodes may connect at once (each answering a name claim of this node, say):
+           // a connection the listen queue has no room for waits a second for its SYN to be
+           // sent again. The kernel caps the length at net.core.somaxconn.
+           std::pair{Option::kBacklog, int64_t{kListenBacklog}},
            // ZMTP heartbeats close a connection whose peer vanished without a word (a crashed
            // host, a lost FIN). The membership protocol, not they, tells a node down, so they
            // can be slow: every connection a node holds costs its ping and pong.

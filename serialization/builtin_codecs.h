@@ -9,6 +9,7 @@
 //   bossa::Bytes = std::vector<std::byte>  data
 //   std::vector<T>                         list of T
 //   std::tuple<Ts...>, std::pair<A, B>     tuple, whose arity must match exactly
+//   std::optional<T>                       none when empty, else T's alternative
 //
 // An integer that does not fit its target type is an error; character types have no codec
 // (encode text as std::string). Thread-safety: codecs are stateless.
@@ -19,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -221,6 +223,27 @@ struct Codec<std::pair<A, B>> {
   }
   static absl::Status decode(wire::Value::Reader in, std::pair<A, B>& out) {
     return codec_detail::decode_tuple(in, out, std::index_sequence<0, 1>{});
+  }
+};
+
+template <HasCodec T>
+struct Codec<std::optional<T>> {
+  static void encode(const std::optional<T>& value, wire::Value::Builder out) {
+    if (value.has_value()) {
+      Codec<T>::encode(*value, out);
+    } else {
+      out.setNone();
+    }
+  }
+  static absl::Status decode(wire::Value::Reader in, std::optional<T>& out) {
+    if (in.which() == wire::Value::NONE) {
+      out.reset();
+      return absl::OkStatus();
+    }
+    T value{};
+    if (absl::Status status = Codec<T>::decode(in, value); !status.ok()) return status;
+    out = std::move(value);
+    return absl::OkStatus();
   }
 };
 

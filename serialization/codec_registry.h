@@ -4,9 +4,9 @@
 // A type's wire type id is the FNV-1a 64 hash of the name it is registered under: a wire number,
 // so every node registers a type under the same name, forever (docs/wire-protocol.md gives the
 // hash and the built-in ids). A type registered with its Codec<T> travels as a Value, readable
-// from any language with serialization/value.capnp; one registered with a pair of user functions
-// as whatever they produce. Registering one type twice, one name twice, or two names whose ids
-// collide is an error.
+// from any language with serialization/value.capnp, and keeps its ValueShape (value_shape.h) when
+// it has one; one registered with a pair of user functions travels as whatever they produce.
+// Registering one type twice, one name twice, or two names whose ids collide is an error.
 //
 // Thread-safety: every member may be called concurrently. Entries are never removed, so a
 // TypeCodec pointer lives as long as the registry. Each node owns one; none is global.
@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -30,6 +31,7 @@
 #include "serialization/codec.h"
 #include "serialization/decode_limits.h"
 #include "serialization/message.h"
+#include "serialization/value_shape.h"
 
 namespace bossa {
 
@@ -46,6 +48,11 @@ struct TypeCodec {
   // Decodes untrusted bytes (at most limits.max_bytes, checked before the call) into a Message
   // holding the registered type.
   std::function<absl::StatusOr<Message>(std::string_view bytes, const DecodeLimits& limits)> decode;
+  // What its Value looks like; nullopt for a type registered with user functions or without a
+  // shape (it then has no JSON form).
+  std::optional<ValueShape> shape;
+  // True when its payload is a Value (registered with its Codec<T>), false for user functions.
+  bool is_value = false;
 };
 
 // A payload ready for an envelope.
@@ -67,6 +74,8 @@ class CodecRegistry {
     auto codec = std::make_unique<TypeCodec>();
     codec->name = std::move(name);
     codec->tag = type_tag_of<T>();
+    codec->shape = shape_of<T>();
+    codec->is_value = true;
     codec->encode = [](const void* value) { return bossa::encode(*static_cast<const T*>(value)); };
     codec->decode = [](std::string_view bytes,
                        const DecodeLimits& limits) -> absl::StatusOr<Message> {

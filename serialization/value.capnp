@@ -5,7 +5,8 @@
 # serialization/builtin_codecs.h): bool -> bool; signed integers -> int64; unsigned integers -> uint64
 # (decoders accept either integer alternative if the value fits); float -> float32; double -> float64;
 # std::string -> text; bossa::Bytes -> data; std::vector -> list; std::tuple / std::pair -> tuple;
-# a Cap'n Proto struct (bossa::CapnpMessage<S>) -> struct, whose schema the envelope's type id names.
+# std::optional -> none when empty, else the value's alternative; a Cap'n Proto struct
+# (bossa::CapnpMessage<S>) -> struct, whose schema the envelope's type id names.
 @0xf0c3f7d4d1dc0d22;
 
 using Cxx = import "/capnp/c++.capnp";
@@ -13,7 +14,7 @@ $Cxx.namespace("bossa::wire");
 
 struct Value {
   union {
-    none @0 :Void;          # no value; never produced by a built-in codec
+    none @0 :Void;          # no value: an empty std::optional
     bool @1 :Bool;
     int64 @2 :Int64;
     uint64 @3 :UInt64;

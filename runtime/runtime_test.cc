@@ -87,6 +87,27 @@ TEST(RuntimeTest, EventedRequestDeliversReplyToThen) {
   EXPECT_EQ(*got, 10);
 }
 
+TEST(RuntimeTest, ThenAnyTakesAReplyOfWhateverTypeItHas) {
+  Runtime runtime({.workers = 2});
+  Pid namer = runtime.spawn(
+      [](EventedActor&) -> Behavior { return {[](int x) { return std::to_string(x); }}; });
+  ScopedActor me(runtime);
+  Pid me_pid = me.pid();
+  runtime.spawn([namer, me_pid](EventedActor& self) {
+    self.start_request(namer, kWait, make_element<int>(self.pid(), MessageKind::kRequest, 0, 7))
+        .then_any(
+            [&self, me_pid](MailboxElement& reply) {
+              const std::string* text = reply.get_if<std::string>();
+              self.send(me_pid, text != nullptr ? *text : std::string("not a string"));
+            },
+            [](const absl::Status&) {});
+    self.become({[](double) {}});
+  });
+  absl::StatusOr<std::string> got = me->receive_for<std::string>(kWait);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, "7");
+}
+
 TEST(RuntimeTest, RequestWithoutAnswerTimesOut) {
   Runtime runtime({.workers = 2});
   Pid silent = runtime.spawn([](EventedActor&) -> Behavior { return {[](int) {}}; });

@@ -102,6 +102,16 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
   return std::nullopt;
 }
 
+void ScheduledActor::PendingRequest::then_any(std::function<void(MailboxElement&)> on_reply,
+                                              std::function<void(absl::Status)> on_error) && {
+  auto& requests = self_.waiting().requests;
+  auto it = requests.find(id_);
+  if (it == requests.end()) return;  // already timed out
+  it->second.reply_type = nullptr;
+  it->second.on_reply = std::move(on_reply);
+  it->second.on_error = std::move(on_error);
+}
+
 ScheduledActor::Waiting& ScheduledActor::waiting() {
   if (waiting_ == nullptr) waiting_ = std::make_unique<Waiting>();
   return *waiting_;
@@ -161,7 +171,7 @@ void ScheduledActor::handle_reply(ElementPtr& element) {
   if (pending.timer != 0) cancel_timer(pending.timer);
   if (ErrorReply* error = reply.get_if<ErrorReply>()) {
     pending.on_error(std::move(error->status));
-  } else if (reply.tag() != pending.reply_type) {
+  } else if (pending.reply_type != nullptr && reply.tag() != pending.reply_type) {
     pending.on_error(absl::InvalidArgumentError(absl::StrCat("reply from ", reply.from.to_string(),
                                                              " has an unexpected type (",
                                                              reply.type().name(), ")")));

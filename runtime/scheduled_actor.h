@@ -32,6 +32,11 @@ class ScheduledActor : public Actor, public Resumable {
     // on_reply takes the reply's type (by value or reference); on_error takes an absl::Status.
     template <class OnReply, class OnError>
     void then(OnReply on_reply, OnError on_error) &&;
+    // The same for a reply of any type: on_reply(MailboxElement&) sees the reply element, whose
+    // type it reads (as a gateway that forwards replies does); an ErrorReply still goes to
+    // on_error.
+    void then_any(std::function<void(MailboxElement&)> on_reply,
+                  std::function<void(absl::Status)> on_error) &&;
 
    private:
     friend class ScheduledActor;
@@ -87,8 +92,8 @@ class ScheduledActor : public Actor, public Resumable {
 
  private:
   struct Pending {
-    Pid target;  // who was asked
-    TypeTag reply_type;
+    Pid target;          // who was asked
+    TypeTag reply_type;  // nullptr: any
     std::function<void(MailboxElement&)> on_reply;
     std::function<void(absl::Status)> on_error;
     TimerId timer = 0;

@@ -586,6 +586,58 @@ void read_transport(Section transport, absl::string_view source,
   read_amqp(transport.section("amqp"), config.amqp);
 }
 
+void read_gateway(Section gateway, absl::string_view source, NodeConfig& config) {
+  gateway.reject_unknown_keys({"listen", "security", "clients", "clients_dir", "timeout",
+                               "max_timeout", "max_message_size", "max_pending"});
+  GatewayConfig& out = config.gateway;
+  const auto* listen = gateway.string("listen");
+  if (listen != nullptr) {
+    if (is_endpoint(listen->get(), /*listening=*/true)) {
+      out.listen = listen->get();
+    } else {
+      gateway.fail(*listen, "listen",
+                   absl::StrCat(kListenExpected, ", got ", quote(listen->get())));
+    }
+  } else if (gateway.find("listen") == nullptr && gateway.find("security") != nullptr) {
+    gateway.missing("listen", "the gateway's endpoint: the section has no use without it");
+  }
+  if (const auto* security = gateway.string("security")) {
+    if (std::optional<transport::Security> parsed = transport::parse_security(security->get())) {
+      out.security = *parsed;
+    } else {
+      gateway.fail(
+          *security, "security",
+          absl::StrCat(R"(expected one of "curve", "none", got )", quote(security->get())));
+    }
+  }
+  read_strings(gateway, "clients", "public keys", kPublicKeyExpected,
+               [&](const std::string& text) { return read_public_key(text, out.client_keys); });
+  if (const auto* dir = gateway.string("clients_dir")) {
+    absl::StatusOr<std::vector<std::string>> listed =
+        transport::read_trusted_keys_dir(config_relative(source, dir->get()));
+    if (listed.ok()) {
+      out.client_keys.insert(out.client_keys.end(), listed->begin(), listed->end());
+    } else {
+      gateway.fail(*dir, "clients_dir",
+                   absl::StrCat("expected a directory of .pub files: ", listed.status().message()));
+    }
+  }
+  if (auto timeout = gateway.duration("timeout")) out.timeout = *timeout;
+  if (auto timeout = gateway.duration("max_timeout")) out.max_timeout = *timeout;
+  if (auto size = gateway.integer("max_message_size", kMinMessageSize, kMaxMessageSize)) {
+    out.max_message_size = *size;
+  }
+  if (auto count = gateway.integer("max_pending", 1, int64_t{1} << 24)) out.max_pending = *count;
+  if (out.listen.empty()) return;
+  if (config.transport.kind != transport::TransportKind::kNative) {
+    gateway.fail(*listen, "listen", "a gateway needs transport.kind = \"native\"");
+  } else if (out.security == transport::Security::kCurve && config.transport.public_key.empty()) {
+    gateway.fail(*listen, "listen",
+                 "a CURVE gateway (the default) uses the node's key pair: set transport.key_file, "
+                 "or gateway.security = \"none\", which admits anyone");
+  }
+}
+
 // One [[authorization]] table: the keys of a group (keys, the .pub files of keys_dir, broker
 // users) and what they may do (allow).
 void read_authorization_group(Section group, absl::string_view source, AuthorizationGroup& config) {
@@ -657,10 +709,11 @@ absl::StatusOr<NodeConfig> parse_node_config(std::string_view toml_text,
   config.source = std::string(source_name);
   Problems problems(to_absl(source_name));
   Section root(&document, "", problems);
-  root.reject_unknown_keys({"node", "transport", "authorization"});
+  root.reject_unknown_keys({"node", "transport", "gateway", "authorization"});
   read_node(root.section("node"), config);
   read_transport(root.section("transport"), to_absl(source_name), config.transport);
   read_authorization(root, to_absl(source_name), config);
+  read_gateway(root.section("gateway"), to_absl(source_name), config);
   if (!problems.empty()) return problems.status();
   return config;
 }

@@ -3,11 +3,11 @@
 //   absl::StatusOr<bossa::NodeConfig> config = bossa::load_node_config("node.toml");
 //   if (!config.ok()) { std::cerr << config.status().message() << "\n"; return 1; }
 //
-// The file has a [node] section, the [transport] sections (transport/transport_config.h) and
-// [[authorization]] tables; docs/config.md lists every key. Reading is strict: an unknown key, a
-// value of the wrong TOML type or out of range is an error. Each problem is one line of the
-// status message, in line order, missing keys last, naming the file, the line (if the key is
-// present), the key and what was expected:
+// The file has a [node] section, the [transport] sections (transport/transport_config.h), an
+// optional [gateway] section and [[authorization]] tables; docs/config.md lists every key. Reading
+// is strict: an unknown key, a value of the wrong TOML type or out of range is an error. Each
+// problem is one line of the status message, in line order, missing keys last, naming the file, the
+// line (if the key is present), the key and what was expected:
 //   node.toml:5: transport.kind: expected one of "native", "amqp", "local", got "nativ"
 //
 // Thread-safety: pure functions (load_node_config reads the file), from any thread.
@@ -26,6 +26,21 @@
 
 namespace bossa {
 
+// [gateway]: the door through which clients outside the cluster (any ZeroMQ REQ or DEALER socket)
+// call actors by name (docs/outside-clients.md). Native nodes only.
+struct GatewayConfig {
+  std::string listen;  // tcp://host:port (port may be *) or ipc:///path; empty: no gateway
+  // curve: clients authenticate with CURVE against the node's key pair ([transport] key_file);
+  // only the keys in `client_keys` or in an [[authorization]] group get in. none: anyone who
+  // reaches the endpoint may call (the node logs a warning).
+  transport::Security security = transport::Security::kCurve;
+  std::vector<std::string> client_keys;           // `clients` and the .pub files of `clients_dir`
+  absl::Duration timeout = absl::Seconds(5);      // a request's timeout when the client names none
+  absl::Duration max_timeout = absl::Minutes(1);  // the longest a client may ask for
+  int64_t max_message_size = int64_t{1} << 20;    // a larger request closes its connection
+  int64_t max_pending = 10000;  // requests in flight over all clients; more are refused
+};
+
 struct NodeConfig {
   std::string name;    // [node] name, required: 1-64 chars of [A-Za-z0-9_.-]
   size_t workers = 0;  // [node] workers, 0 = one per hardware thread
@@ -37,6 +52,7 @@ struct NodeConfig {
   MailboxLimit mailbox;
   std::string source;  // the file it was read from, or the name given to parse_node_config
   transport::TransportConfig transport;
+  GatewayConfig gateway;
   // [[authorization]]: what the peers whose keys are in a group may do; a peer in no group may
   // do everything (cluster/authorization.h).
   std::vector<AuthorizationGroup> authorization;

@@ -165,12 +165,12 @@ TEST(NodeConfig, NameOf64CharactersIsAcceptedAnd65IsNot) {
 TEST(NodeConfig, UnknownTopLevelKeyIsAnError) {
   EXPECT_EQ(problems_in("colour = \"blue\"\n[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n"),
             "node.toml:1: colour: unknown key (known keys at the top level: node, transport, "
-            "authorization)");
+            "gateway, authorization)");
   EXPECT_EQ(
       problems_in("[node]\nname = \"a\"\n[transprt]\nkind = \"amqp\"\n"),
       absl::StrCat(
           "node.toml:3: transprt: unknown key (known keys at the top level: node, transport, "
-          "authorization)\n"
+          "gateway, authorization)\n"
           "node.toml: transport.listen: missing (required when transport.kind = \"native\")\n",
           kKeyFileMissing));
 }
@@ -352,6 +352,66 @@ TEST(NodeConfig, SecurityReadsTheKeyPairTheTrustedKeysAndKeyedSeeds) {
   EXPECT_EQ(problems_in("[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\nsecurity = \"tls\"\n"),
             "node.toml:5: transport.security: expected one of \"curve\", \"none\", got \"tls\"");
   std::filesystem::remove_all(dir);
+}
+
+TEST(NodeConfig, GatewayReadsItsEndpointClientsAndLimits) {
+  char pattern[] = "/tmp/bossa-config-gateway-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  const transport::NodeKeyPair own = transport::generate_node_key_pair();
+  const transport::NodeKeyPair client = transport::generate_node_key_pair();
+  ASSERT_TRUE(transport::write_node_key_files(dir + "/alpha.key", own).ok());
+  absl::StatusOr<NodeConfig> config = parse_node_config(
+      absl::StrCat("[node]\nname = \"alpha\"\n[transport]\nlisten = \"tcp://127.0.0.1:7001\"\n",
+                   "key_file = \"alpha.key\"\n[gateway]\nlisten = \"tcp://127.0.0.1:*\"\n",
+                   "clients = [\"", transport::encode_z85_key(client.public_key), "\"]\n",
+                   "timeout = \"2s\"\nmax_timeout = \"10s\"\nmax_message_size = 2097152\n",
+                   "max_pending = 50\n"),
+      dir + "/alpha.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->gateway.listen, "tcp://127.0.0.1:*");
+  EXPECT_EQ(config->gateway.security, transport::Security::kCurve);
+  EXPECT_EQ(config->gateway.client_keys, std::vector<std::string>{client.public_key});
+  EXPECT_EQ(config->gateway.timeout, absl::Seconds(2));
+  EXPECT_EQ(config->gateway.max_timeout, absl::Seconds(10));
+  EXPECT_EQ(config->gateway.max_message_size, 2097152);
+  EXPECT_EQ(config->gateway.max_pending, 50);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(NodeConfig, GatewayIsOffUnlessItHasAnEndpoint) {
+  absl::StatusOr<NodeConfig> config =
+      parse_node_config(with_transport("listen = \"tcp://127.0.0.1:7001\"\n"), "node.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->gateway.listen, "");
+}
+
+TEST(NodeConfig, GatewayProblemsNameTheKeyAndWhatIsExpected) {
+  // Without a key pair a CURVE gateway cannot be; `security = "none"` is the explicit way out.
+  EXPECT_EQ(problems_in(with_transport("listen = \"tcp://127.0.0.1:7001\"\nsecurity = \"none\"\n"
+                                       "[gateway]\nlisten = \"tcp://127.0.0.1:7100\"\n")),
+            "node.toml:7: gateway.listen: a CURVE gateway (the default) uses the node's key "
+            "pair: set transport.key_file, or gateway.security = \"none\", which admits anyone");
+  EXPECT_TRUE(parse_node_config(with_transport("listen = \"tcp://127.0.0.1:7001\"\n"
+                                               "security = \"none\"\n[gateway]\n"
+                                               "listen = \"tcp://127.0.0.1:7100\"\n"
+                                               "security = \"none\"\n"),
+                                "node.toml")
+                  .ok());
+  EXPECT_EQ(problems_in("[node]\nname = \"a\"\n[transport]\nkind = \"amqp\"\n[gateway]\n"
+                        "listen = \"tcp://127.0.0.1:7100\"\nsecurity = \"none\"\n"),
+            "node.toml:6: gateway.listen: a gateway needs transport.kind = \"native\"");
+  EXPECT_EQ(problems_in(with_transport("listen = \"tcp://127.0.0.1:7001\"\n"
+                                       "security = \"none\"\n[gateway]\nlisten = \"nowhere\"\n"
+                                       "timeout = \"soon\"\nclients = [\"short\"]\ncolour = 1\n")),
+            "node.toml:7: gateway.listen: expected tcp://host:port (a port 1-65535, or * for any "
+            "free port) or ipc:///absolute/path, got \"nowhere\"\n"
+            "node.toml:8: gateway.timeout: expected a positive duration such as \"250ms\", \"2s\" "
+            "or \"1m\", got \"soon\"\n"
+            "node.toml:9: gateway.clients[0]: expected a public key (40 characters of Z85), got "
+            "\"short\"\n"
+            "node.toml:10: gateway.colour: unknown key (known keys in [gateway]: listen, security, "
+            "clients, clients_dir, timeout, max_timeout, max_message_size, max_pending)");
 }
 
 TEST(NodeConfig, AuthorizationGroupsReadTheirKeysUsersAndActions) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cluster/gateway/gateway.h"
 
 namespace bossa {
 namespace {
@@ -98,10 +99,17 @@ Node::~Node() {
 
 absl::Status Node::start() {
   if (started_) return absl::FailedPreconditionError("the node is already started");
+  if (!config_.gateway.listen.empty()) {
+    absl::StatusOr<std::unique_ptr<gateway::Gateway>> door =
+        gateway::Gateway::start(*this, config_);
+    if (!door.ok()) return door.status();
+    gateway_ = *std::move(door);
+  }
   runtime_->set_remote_router(cluster_.get());
   absl::Status started = transport_->start(self_, *cluster_);
   if (!started.ok()) {
     runtime_->set_remote_router(nullptr);
+    if (gateway_ != nullptr) gateway_->stop();
     return started;
   }
   started_ = true;
@@ -113,6 +121,7 @@ absl::Status Node::start() {
 void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
+  if (gateway_ != nullptr) gateway_->stop();
   runtime_->shutdown();
   if (started_) {
     transport_->stop();
@@ -120,6 +129,10 @@ void Node::stop() {
     log_.log(LogLevel::kInfo, absl::StrCat("node '", self_.name, "' left the cluster"));
   }
   runtime_->set_remote_router(nullptr);
+}
+
+std::string Node::gateway_endpoint() const {
+  return gateway_ != nullptr ? gateway_->endpoint() : std::string();
 }
 
 bool Node::await_nodes(const std::vector<std::string>& names, absl::Duration timeout) const {

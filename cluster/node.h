@@ -40,6 +40,11 @@
 
 namespace bossa {
 
+namespace gateway {
+class Gateway;
+struct GatewayStats;
+}  // namespace gateway
+
 class Node {
  public:
   // Builds a node from its config: the runtime, the transport, the built-in and system types.
@@ -60,6 +65,11 @@ class Node {
   const NodeCounters& counters() const noexcept { return cluster_->counters(); }
   // What the transport's listen endpoint holds and turned away; any thread.
   transport::ConnectionStats connection_stats() const { return transport_->connection_stats(); }
+  // The [gateway] endpoint clients outside the cluster call (cluster/gateway/gateway.h), once
+  // started; empty without a gateway.
+  std::string gateway_endpoint() const;
+  // What the gateway has done; nullptr without a gateway. Valid while the node lives.
+  const gateway::Gateway* gateway() const noexcept { return gateway_.get(); }
   // What the transport has sent other nodes, its own traffic included; see Transport::bytes_sent.
   uint64_t transport_bytes_sent() const { return transport_->bytes_sent(); }
 
@@ -89,8 +99,9 @@ class Node {
 
   // ---- the cluster ----
 
-  // Joins the cluster through the configured seeds (or network). Errors: the transport could not
-  // start (an endpoint that cannot be bound, a broker out of reach), naming it.
+  // Opens the [gateway], if configured, then joins the cluster through the configured seeds (or
+  // network). Errors: the gateway or the transport could not start (an endpoint that cannot be
+  // bound, a broker out of reach), naming it.
   absl::Status start();
   // Shuts the runtime down, then leaves the cluster. Idempotent.
   void stop();
@@ -172,6 +183,8 @@ class Node {
   // Last, so that it goes first: its destructor joins the workers, and an actor finishing on one
   // may still route a last exit signal through cluster_ after shutdown() counted it stopped.
   std::unique_ptr<Runtime> runtime_;
+  // After the runtime, so that it goes before it: its thread calls the runtime.
+  std::unique_ptr<gateway::Gateway> gateway_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -82,6 +82,9 @@ int serve(const std::string& program, const NodeCommandLine& line, NodeConfig co
 
   const std::string endpoint = node.endpoint();
   std::string up = absl::StrCat(node.name(), " is up", endpoint.empty() ? "" : " at ", endpoint);
+  if (const std::string gateway = node.gateway_endpoint(); !gateway.empty()) {
+    absl::StrAppend(&up, "; gateway at ", gateway);
+  }
   if (metrics) absl::StrAppend(&up, "; metrics at http://127.0.0.1:", metrics->port(), "/metrics");
   std::printf("%s\n", up.c_str());
   std::fflush(stdout);

@@ -6,6 +6,7 @@
 // It reads the command line and the config with the flags' overrides, creates the node, lets
 // `register_services` register its types, rpc functions and factories, starts the node (with the
 // status service, and metrics with --metrics_port), prints "<name> is up at <endpoint>" on stdout
+// (then "; gateway at <endpoint>" with a [gateway], "; metrics at <url>" with metrics)
 // and runs until SIGINT or SIGTERM; then it stops the node and returns 0. The `status` command
 // asks another node for its status instead; --help prints the usage and flags. Exit codes: 0 done
 // (--help and --version too); 1 the node could not be created or started, or no status came

@@ -45,7 +45,13 @@ LOWER_IS_BETTER = {"bytes_per_actor", "round_trip_us", "cpu_percent", "peak_rss_
 LOWER_IS_BETTER_SUFFIXES = ("_us", "_ns", "_ms", "_bytes", "_percent")
 
 # The peers' programs, each built when its library is installed (`./run bench` installs them).
-PEERS = ["bench_caf_runtime", "bench_caf_remote", "bench_socket_libzmq", "bench_rabbitmq_c"]
+PEERS = [
+    "bench_caf_runtime",
+    "bench_caf_remote",
+    "bench_socket_libzmq",
+    "bench_rabbitmq_c",
+    "bench_gateway_rt",  # bossa's gateway and a libzmq REP server, one libzmq client
+]
 
 # A program that runs longer than this has hung.
 TIMEOUT_SECONDS = 900

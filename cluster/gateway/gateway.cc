@@ -170,8 +170,9 @@ void Gateway::receive() {
       boost::asio::bind_executor(io_, [this](absl::StatusOr<socket::Message> message) {
         if (message.ok()) {
           handle(*std::move(message));
-        } else if (message.status().code() == absl::StatusCode::kCancelled) {
-          return;  // the socket is closing
+        } else if (message.status().code() == absl::StatusCode::kCancelled ||
+                   message.status().code() == absl::StatusCode::kFailedPrecondition) {
+          return;  // the socket is closing or closed
         }
         receive();
       }));
@@ -228,8 +229,9 @@ void Gateway::handle(socket::Message message) {
   absl::StatusOr<WirePayload> payload = content::payload_from_body(
       node_.types().codecs(), request.content_type.view(), request.body.view(), limits_);
   absl::StatusOr<ElementPtr> element =
+      // The payload was made here from a body within limits_; as a Value it may be larger.
       payload.ok() ? node_.types().decode(payload->type_id, payload->bytes, actor_,
-                                          MessageKind::kRequest, 0, limits_)
+                                          MessageKind::kRequest, 0, DecodeLimits{})
                    : absl::StatusOr<ElementPtr>(payload.status());
   if (!element.ok())
     return refuse(std::move(request.route), element.status(), shared_->bad_requests);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "cluster/gateway/gateway.h"
 
 namespace bossa {
 namespace {
@@ -90,6 +91,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.node_down_events = load(counters.nodes_down);
   m.envelopes_in_doubt = load(counters.envelopes_in_doubt);
   m.connections = node.connection_stats();
+  if (node.gateway() != nullptr) m.gateway = node.gateway()->stats();
   m.dead_letters = node.runtime().dead_letter_count();
   for (const transport::NodeIdentity& peer : node.nodes()) m.peers.push_back(peer.name);
   std::sort(m.peers.begin(), m.peers.end());
@@ -155,6 +157,26 @@ std::string format_prometheus(const NodeMetrics& m) {
               "Connections closed for what the peer sent: malformed bytes, a message over "
               "max_message_size, a handshake over handshake_timeout.",
               m.connections.closed_bad_input);
+  if (m.gateway.has_value()) {
+    const gateway::GatewayStats& g = *m.gateway;
+    out.counter("bossa_gateway_requests_total",
+                "Requests from clients outside the cluster passed on to an actor.", g.requests);
+    out.counter("bossa_gateway_replies_total", "Of those, answered OK.", g.replies);
+    out.counter("bossa_gateway_failed_total",
+                "Of those, answered with an error: the actor's, a crash, a timeout.", g.failed);
+    out.counter("bossa_gateway_timeouts_total", "Of the failed, timed out.", g.timeouts);
+    out.counter("bossa_gateway_refused_total",
+                "Requests refused because the client's key may not call the target.", g.refused);
+    out.counter("bossa_gateway_unknown_targets_total", "Requests for a name no actor has.",
+                g.unknown_targets);
+    out.counter("bossa_gateway_bad_requests_total",
+                "Requests whose frames or body do not make a request.", g.bad_requests);
+    out.counter("bossa_gateway_overloaded_total",
+                "Requests refused because max_pending requests were in flight.", g.overloaded);
+    out.counter("bossa_gateway_replies_dropped_total",
+                "Answers dropped because their client had gone or did not read.",
+                g.replies_dropped);
+  }
   out.gauge("bossa_actors", "Live actors on the node.", static_cast<double>(m.actors));
   out.gauge("bossa_global_names", "Global names registered in the cluster.",
             static_cast<double>(m.global_names));
@@ -186,6 +208,13 @@ std::string format_status(const NodeMetrics& m) {
   absl::StrAppend(&out, "  connections   ", m.connections.open, " open (",
                   m.connections.handshaking, " in their handshake), ", m.connections.refused,
                   " refused, ", m.connections.closed_bad_input, " closed for bad input\n");
+  if (m.gateway.has_value()) {
+    const gateway::GatewayStats& g = *m.gateway;
+    absl::StrAppend(&out, "  gateway       ", g.requests, " requests (", g.replies, " answered, ",
+                    g.failed, " failed, ", g.timeouts, " timed out); refused ", g.refused,
+                    ", unknown targets ", g.unknown_targets, ", bad ", g.bad_requests,
+                    ", overloaded ", g.overloaded, "; ", g.replies_dropped, " replies dropped\n");
+  }
   absl::StrAppend(&out, "  actors        ", m.actors, " live; names ", m.global_names, " global, ",
                   m.local_names, " local\n");
   absl::StrAppend(&out, "  mailboxes     ", m.mailbox_messages, " messages waiting",

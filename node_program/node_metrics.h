@@ -13,11 +13,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "cluster/gateway/gateway_stats.h"
 #include "cluster/node.h"
 
 namespace bossa {
@@ -43,8 +45,9 @@ struct NodeMetrics {
   uint64_t unauthorized = 0;    // envelopes refused: their sender's key may not do that
   uint64_t node_up_events = 0;
   uint64_t node_down_events = 0;
-  uint64_t envelopes_in_doubt = 0;         // sent to nodes that went down, never acknowledged
-  transport::ConnectionStats connections;  // of the transport's listen endpoint
+  uint64_t envelopes_in_doubt = 0;               // sent to nodes that went down, never acknowledged
+  transport::ConnectionStats connections;        // of the transport's listen endpoint
+  std::optional<gateway::GatewayStats> gateway;  // set when the node has a [gateway]
 
   std::vector<std::string> peers;  // the other nodes up now, by name, sorted
   uint64_t actors = 0;             // live actors

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The outside-clients example against a real node: starts bossa-outside-node with a CURVE
 gateway on a kernel-picked loopback port, runs the Python and C++ clients, then the error cases
-(unknown name, a key not allowed the name, an actor that crashes, a timeout, a malformed body)
-and a DEALER client with requests in flight at once.
+(unknown name, a key not allowed the name, an actor that crashes, a timeout, a malformed body),
+a DEALER client with requests in flight at once and a client that leaves before its answer; then
+reads the gateway's counts from the node's metrics.
 
     outside_test.py NODE_PROGRAM CPP_CLIENT
 
@@ -15,6 +16,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 import zmq
 
@@ -56,14 +59,35 @@ allow = ["request:echo"]
 
 
 def start_node(program, config):
-    node = subprocess.Popen([program, "--config", config, "--log_level=warning"],
-                            stdout=subprocess.PIPE, text=True)
+    node = subprocess.Popen([program, "--config", config, "--log_level=warning",
+                             "--metrics_port=-1"], stdout=subprocess.PIPE, text=True)
     line = node.stdout.readline()
-    match = re.search(r"gateway at (tcp://127\.0\.0\.1:[0-9]+)", line)
+    match = re.search(r"gateway at (tcp://127\.0\.0\.1:[0-9]+); metrics at (http://\S+)", line)
     if match is None:
         node.kill()
-        fail(f"the node did not report its gateway: {line!r}")
-    return node, match.group(1)
+        fail(f"the node did not report its gateway and metrics: {line!r}")
+    return node, match.group(1), match.group(2)
+
+
+def gateway_counts(metrics_url):
+    """The node's bossa_gateway_* counters, by name without prefix and suffix."""
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:
+        text = response.read().decode()
+    found = re.findall(r"^bossa_gateway_(\w+)_total\{[^}]*\} (\d+)$", text, re.MULTILINE)
+    return {name: int(value) for name, value in found}
+
+
+def check_counts(metrics_url):
+    deadline = time.monotonic() + 5
+    counts = gateway_counts(metrics_url)
+    while counts.get("replies_dropped", 0) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)  # polls the condition, bounded: the answer is due 2 s after its request
+        counts = gateway_counts(metrics_url)
+    expect(counts.get("replies_dropped", 0) == 1,
+           f"the answer for a client that left is dropped and counted ({counts})")
+    expect(counts["refused"] == 1 and counts["unknown_targets"] == 1 and
+           counts["bad_requests"] == 1 and counts["timeouts"] == 1,
+           "refusals, unknown names, bad bodies and timeouts are counted")
 
 
 def check_clients(endpoint, server_key, full, cpp_client):
@@ -106,6 +130,13 @@ def check_errors(context, endpoint, server_key, full, limited):
     req.close()
 
 
+def leave_early(context, endpoint, server_key, full):
+    req = client.connect(context, zmq.REQ, endpoint, server_key, *full)
+    expect(client.call(req, "echo", "text/plain", b"here")[0] == "OK", "a client that will leave")
+    req.send_multipart([b"slow", b"text/plain", b"nobody will read this"])
+    req.close(linger=2000)  # the request still goes out; then the connection closes
+
+
 def check_pipelining(context, endpoint, server_key, full):
     dealer = client.connect(context, zmq.DEALER, endpoint, server_key, *full)
     dealer.send_multipart([b"slow-1", b"", b"slow", b"text/plain", b"first"])
@@ -133,12 +164,14 @@ def main():
                                     check=True).stdout.strip()
         full, limited = zmq.curve_keypair(), zmq.curve_keypair()
         config = write_config(directory, full[0].decode(), limited[0].decode())
-        node, endpoint = start_node(node_program, config)
+        node, endpoint, metrics_url = start_node(node_program, config)
         context = zmq.Context()
         try:
             check_clients(endpoint, server_key, full, cpp_client)
             check_errors(context, endpoint, server_key.encode(), full, limited)
+            leave_early(context, endpoint, server_key.encode(), full)
             check_pipelining(context, endpoint, server_key.encode(), full)
+            check_counts(metrics_url)
         except zmq.Again:
             fail("no answer within 5 s")
         finally:

@@ -157,6 +157,10 @@ std::string format_prometheus(const NodeMetrics& m) {
               "Connections closed for what the peer sent: malformed bytes, a message over "
               "max_message_size, a handshake over handshake_timeout.",
               m.connections.closed_bad_input);
+  out.counter("bossa_connections_refused_keys_total",
+              "Of those, connections whose key (or user) the authenticator refused: a node or "
+              "client the config does not trust.",
+              m.connections.refused_keys);
   if (m.gateway.has_value()) {
     const gateway::GatewayStats& g = *m.gateway;
     out.counter("bossa_gateway_requests_total",
@@ -207,7 +211,8 @@ std::string format_status(const NodeMetrics& m) {
                   " down (", m.envelopes_in_doubt, " envelopes in doubt)\n");
   absl::StrAppend(&out, "  connections   ", m.connections.open, " open (",
                   m.connections.handshaking, " in their handshake), ", m.connections.refused,
-                  " refused, ", m.connections.closed_bad_input, " closed for bad input\n");
+                  " refused, ", m.connections.closed_bad_input, " closed for bad input (",
+                  m.connections.refused_keys, " untrusted keys)\n");
   if (m.gateway.has_value()) {
     const gateway::GatewayStats& g = *m.gateway;
     absl::StrAppend(&out, "  gateway       ", g.requests, " requests (", g.replies, " answered, ",

@@ -34,7 +34,8 @@ NodeMetrics sample() {
   m.node_up_events = 4;
   m.node_down_events = 1;
   m.envelopes_in_doubt = 17;
-  m.connections = {.open = 3, .handshaking = 1, .refused = 11, .closed_bad_input = 13};
+  m.connections = {
+      .open = 3, .handshaking = 1, .refused = 11, .closed_bad_input = 13, .refused_keys = 4};
   m.peers = {"beta", "gamma"};
   m.actors = 42;
   m.global_names = 5;
@@ -66,6 +67,7 @@ TEST(FormatPrometheus, WritesEachSampleWithTheNodeLabel) {
   EXPECT_THAT(text, HasSubstr("\nbossa_connections_handshaking{node=\"alpha\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connections_refused_total{node=\"alpha\"} 11\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_connections_closed_bad_input_total{node=\"alpha\"} 13\n"));
+  EXPECT_THAT(text, HasSubstr("\nbossa_connections_refused_keys_total{node=\"alpha\"} 4\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_actors{node=\"alpha\"} 42\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_global_names{node=\"alpha\"} 5\n"));
   EXPECT_THAT(text, HasSubstr("\nbossa_local_names{node=\"alpha\"} 6\n"));
@@ -97,7 +99,7 @@ TEST(FormatPrometheus, EveryMetricHasHelpAndTypeBeforeItsSample) {
     EXPECT_TRUE(helped.count(name)) << "no # HELP before " << line;
     EXPECT_TRUE(typed.count(name)) << "no # TYPE before " << line;
   }
-  EXPECT_EQ(samples, 26);
+  EXPECT_EQ(samples, 27);
   EXPECT_EQ(helped, typed);
 }
 
@@ -112,7 +114,7 @@ TEST(FormatStatus, ShowsTheNodeItsPeersAndItsCounters) {
   EXPECT_THAT(text, HasSubstr("node alpha (id 7, native at tcp://127.0.0.1:47101), up 12.5 s\n"));
   EXPECT_THAT(text, HasSubstr("peers         2 up: beta, gamma\n"));
   EXPECT_THAT(text, HasSubstr("connections   3 open (1 in their handshake), 11 refused, 13 closed "
-                              "for bad input\n"));
+                              "for bad input (4 untrusted keys)\n"));
   EXPECT_THAT(text, HasSubstr("messages      in 10 (1000 B), out 20 (20.0 KiB); the transport sent "
                               "30.0 KiB\n"));
   EXPECT_THAT(text,

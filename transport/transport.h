@@ -60,6 +60,7 @@ struct ConnectionStats {
   uint64_t handshaking = 0;       // of those, still in their handshake
   uint64_t refused = 0;           // closed as accepted: max_connections or max_handshakes reached
   uint64_t closed_bad_input = 0;  // closed for what the peer sent: malformed, too large, too slow
+  uint64_t refused_keys = 0;      // of those, a key (or user) the authenticator refused
 };
 
 // What a backend can say, when a node goes down, of the envelopes send() accepted for it (both

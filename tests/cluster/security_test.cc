@@ -69,15 +69,15 @@ TEST_F(Security, ANodeWhoseKeyTheClusterDoesNotTrustIsRefusedAtTheHandshake) {
   ASSERT_TRUE(transport::write_node_key_files(config.transport.key_file, keys).ok());
   config.transport.public_key = keys.public_key;
   config.transport.secret_key = keys.secret_key;
-  const uint64_t closed_before = main().connection_stats().closed_bad_input;
+  const uint64_t refused_before = main().connection_stats().refused_keys;
 
   std::unique_ptr<ChildProcess> mallory = cluster_.launch(config);
   ASSERT_NE(mallory, nullptr);
   EXPECT_TRUE(eventually([&] { return logged("unknown CURVE key"); }));
-  EXPECT_GT(main().connection_stats().closed_bad_input, closed_before);
+  EXPECT_GT(main().connection_stats().refused_keys, refused_before);
   // It keeps knocking, and stays out.
   EXPECT_TRUE(
-      eventually([&] { return main().connection_stats().closed_bad_input >= closed_before + 3; }));
+      eventually([&] { return main().connection_stats().refused_keys >= refused_before + 3; }));
   EXPECT_FALSE(is_member("mallory"));
   EXPECT_TRUE(main().nodes().empty());
   std::filesystem::remove_all(dir);

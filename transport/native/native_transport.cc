@@ -83,7 +83,8 @@ ConnectionStats NativeTransport::connection_stats() const {
   return ConnectionStats{.open = stats.inbound_open,
                          .handshaking = stats.inbound_handshaking,
                          .refused = stats.connections_refused,
-                         .closed_bad_input = stats.protocol_errors};
+                         .closed_bad_input = stats.protocol_errors,
+                         .refused_keys = stats.auth_refusals};
 }
 
 absl::Status NativeTransport::send(uint32_t to, std::string_view envelope, Lane lane) {

@@ -142,6 +142,7 @@ SocketStats SocketCore::stats() {
   s.connect_failures = connect_failures.load(std::memory_order_relaxed);
   s.disconnects = disconnects.load(std::memory_order_relaxed);
   s.protocol_errors = protocol_errors.load(std::memory_order_relaxed);
+  s.auth_refusals = auth_refusals.load(std::memory_order_relaxed);
   s.messages_dropped = drop_counts().total();
   s.monitor_events_lost = monitor_events_lost_.load(std::memory_order_relaxed);
   s.connections_refused = connections_refused.load(std::memory_order_relaxed);

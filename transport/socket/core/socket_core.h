@@ -38,6 +38,7 @@ struct SocketStats {
   std::uint64_t connect_failures = 0;         // dial attempts that failed
   std::uint64_t disconnects = 0;              // established connections that ended
   std::uint64_t protocol_errors = 0;          // connections closed for bad input
+  std::uint64_t auth_refusals = 0;            // of those, peers the authenticator refused
   std::uint64_t messages_dropped = 0;         // dropped, all reasons (drop_counts() has each)
   std::uint64_t connections_refused = 0;      // accepted and closed at once: max_connections or
                                               // max_handshakes reached
@@ -126,6 +127,7 @@ class SocketCore {
   std::atomic<std::uint64_t> connect_failures{0};
   std::atomic<std::uint64_t> disconnects{0};
   std::atomic<std::uint64_t> protocol_errors{0};
+  std::atomic<std::uint64_t> auth_refusals{0};  // also counted in protocol_errors
   std::atomic<std::uint64_t> connections_refused{0};
   // Accepted connections open, and of those the ones in their handshake: a listener admits a
   // connection only below options' max_connections and max_handshakes (admit_inbound), and its

@@ -210,6 +210,8 @@ void expect_refused(Context& ctx, LogLines& log, Socket& server, Socket& client,
   ASSERT_TRUE(testing::eventually([&] { return server.stats().protocol_errors > 0; }));
   EXPECT_TRUE(testing::eventually([&] { return log.contains(reason); })) << reason;
   EXPECT_EQ(server.stats().connections_established, 0u);
+  EXPECT_EQ(server.stats().auth_refusals, server.stats().protocol_errors)
+      << "a refused peer is counted apart from malformed input";
   (void)ctx;
 }
 

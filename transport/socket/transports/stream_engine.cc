@@ -240,6 +240,7 @@ template <typename Stream>
 bool StreamEngine<Stream>::refuse(const absl::Status& why, std::uint32_t zap_status) {
   if (state_ == State::kClosed || refused_) return false;
   handshake_failed(kEventHandshakeFailedAuth, zap_status);
+  cfg_.core->auth_refusals.fetch_add(1, std::memory_order_relaxed);
   cfg_.core->protocol_error(cfg_.endpoint, std::string(why.message()));
   if (control_.empty() && !writing_) {
     shutdown();

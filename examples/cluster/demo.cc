@@ -1,7 +1,7 @@
 // bossa-demo: a three-node bossa cluster at work, start to finish, in a few seconds.
 //
-//   build/examples/cluster/bossa-demo [--transport native|amqp] [--node_program PATH]
-//                                     [--config_dir DIR] [--keys_dir DIR]
+//   build/examples/cluster/bossa-demo [--transport native|amqp] [--ports A,B,C]
+//                                     [--node_program PATH] [--config_dir DIR] [--keys_dir DIR]
 //
 // The driver is node alpha (examples/cluster/alpha.toml); it starts beta and gamma as
 // bossa-demo-node processes (beta.toml, gamma.toml; demo_node.cc), all three hosting the demo
@@ -26,7 +26,9 @@
 //
 // Over the native transport the links are CURVE: each node has a key pair, <keys_dir>/<node>.key
 // (build/demo-keys by default, written on the first run and kept), and trusts the .pub files of
-// keys_dir; beta and gamma join through alpha's key and endpoint (--seeds KEY@ENDPOINT).
+// keys_dir; beta and gamma join through alpha's key and endpoint (--seeds KEY@ENDPOINT). Each node
+// listens on a port the system picks, or on the ports --ports gives (alpha's, beta's, gamma's),
+// in place of the fixed ones of the .toml files.
 #include <signal.h>
 
 #include <algorithm>
@@ -42,6 +44,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -68,6 +71,10 @@ constexpr int kFeeders = 6;
 constexpr absl::Duration kJobTimeout = absl::Milliseconds(800);
 constexpr absl::Duration kStepTimeout = absl::Seconds(10);
 const std::vector<std::string> kNodes = {"alpha", "beta", "gamma"};
+
+// The port each node listens on over the native transport, in kNodes' order; 0: one the system
+// picks.
+using Ports = std::vector<int>;
 
 // A job's answer as a feeder hands it to the driver.
 struct Answered {
@@ -120,11 +127,12 @@ bossa::ActorTask feeder(bossa::CoroutineActor& self, Node& node, int64_t first, 
 class Demo {
  public:
   Demo(std::string node_program, std::string config_dir, std::string keys_dir,
-       std::optional<std::string> transport)
+       std::optional<std::string> transport, Ports ports)
       : node_program_(std::move(node_program)),
         config_dir_(std::move(config_dir)),
         keys_dir_(std::move(keys_dir)),
-        transport_(std::move(transport)) {}
+        transport_(std::move(transport)),
+        ports_(std::move(ports)) {}
 
   absl::Status run() {
     absl::Status status = form_cluster();
@@ -152,6 +160,11 @@ class Demo {
 
   std::string key_file(const std::string& node) const {
     return absl::StrCat(keys_dir_, "/", node, ".key");
+  }
+
+  // Where node kNodes[i] listens over the native transport.
+  std::string listen_endpoint(size_t i) const {
+    return ports_[i] == 0 ? "tcp://127.0.0.1:*" : absl::StrCat("tcp://127.0.0.1:", ports_[i]);
   }
 
   // Writes a key pair for each node that has none in keys_dir_ yet; says how many it wrote.
@@ -186,6 +199,7 @@ class Demo {
           keys_dir_, *made == 0 ? "kept from an earlier run" : "written on this first run");
       overrides.key_file = key_file("alpha");
       overrides.trusted_keys_dir = keys_dir_;
+      overrides.listen = listen_endpoint(0);
     }
     absl::StatusOr<bossa::NodeConfig> config =
         bossa::load_config_with_overrides(config_dir_ + "/alpha.toml", overrides);
@@ -204,13 +218,15 @@ class Demo {
     say("alpha (this process) is up%s%s", alpha_->endpoint().empty() ? "" : " at ",
         alpha_->endpoint());
 
-    for (const char* name : {"beta", "gamma"}) {
+    for (size_t i = 1; i < kNodes.size(); ++i) {
+      const std::string& name = kNodes[i];
       std::vector<std::string> args = {"--config", absl::StrCat(config_dir_, "/", name, ".toml"),
                                        "--log_level=warning"};
       if (transport_) args.insert(args.end(), {"--transport", *transport_});
       if (secure) {
         args.insert(args.end(), {"--key_file", key_file(name), "--trusted_keys_dir", keys_dir_,
-                                 "--seeds", absl::StrCat(alpha_key, "@", alpha_->endpoint())});
+                                 "--seeds", absl::StrCat(alpha_key, "@", alpha_->endpoint()),
+                                 "--listen", listen_endpoint(i)});
       }
       absl::StatusOr<std::unique_ptr<ChildProcess>> child =
           ChildProcess::start(node_program_, args, {.discard_stdout = true});
@@ -233,7 +249,7 @@ class Demo {
         return absl::DeadlineExceededError(absl::StrCat(
             "the cluster did not form within ", absl::FormatDuration(kStepTimeout), ": alpha saw ",
             seen.empty() ? "no node" : absl::StrJoin(seen, ", "), " (is bossa-demo-node at ",
-            node_program_, "? are ports 47101-47103 free?)"));
+            node_program_, "?", ports_[1] == 0 ? "" : " are the ports of --ports free?", ")"));
       }
     }
     say("cluster formed: alpha got NodeUp from %s", absl::StrJoin(seen, " and "));
@@ -463,6 +479,7 @@ class Demo {
   const std::string config_dir_;
   const std::string keys_dir_;
   const std::optional<std::string> transport_;
+  const Ports ports_;
   const absl::Time began_ = absl::Now();
   std::unique_ptr<Node> alpha_;
   std::unique_ptr<bossa::ScopedActor> me_;
@@ -473,10 +490,22 @@ class Demo {
 
 int usage(const char* problem) {
   std::fprintf(stderr,
-               "bossa-demo: %s\nusage: bossa-demo [--transport native|amqp] [--node_program PATH] "
-               "[--config_dir DIR] [--keys_dir DIR]\n",
+               "bossa-demo: %s\nusage: bossa-demo [--transport native|amqp] [--ports A,B,C] "
+               "[--node_program PATH] [--config_dir DIR] [--keys_dir DIR]\n",
                problem);
   return 2;
+}
+
+// "A,B,C": the ports of alpha, beta and gamma, each from 1 to 65535.
+std::optional<Ports> parse_ports(const std::string& text) {
+  Ports ports;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    int port = 0;
+    if (!absl::SimpleAtoi(part, &port) || port < 1 || port > 65535) return std::nullopt;
+    ports.push_back(port);
+  }
+  if (ports.size() != kNodes.size()) return std::nullopt;
+  return ports;
 }
 
 }  // namespace
@@ -486,6 +515,7 @@ int main(int argc, char** argv) {
   std::string config_dir = BOSSA_DEMO_CONFIG_DIR;
   std::string keys_dir = BOSSA_DEMO_KEYS_DIR;
   std::optional<std::string> transport;
+  Ports ports(kNodes.size(), 0);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
@@ -500,6 +530,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--transport") {
       transport = value;
+    } else if (arg == "--ports") {
+      std::optional<Ports> given = parse_ports(value);
+      if (!given) return usage("--ports takes three ports from 1 to 65535, as 47101,47102,47103");
+      ports = *std::move(given);
     } else if (arg == "--node_program") {
       node_program = value;
     } else if (arg == "--config_dir") {
@@ -513,7 +547,7 @@ int main(int argc, char** argv) {
   const absl::Time began = absl::Now();
   absl::Status status;
   {
-    Demo demo(node_program, config_dir, keys_dir, transport);
+    Demo demo(node_program, config_dir, keys_dir, transport, ports);
     status = demo.run();
   }  // alpha leaves, children still running are killed and reaped
   if (!status.ok()) {

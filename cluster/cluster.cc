@@ -108,7 +108,11 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
                                       listeners_.watch_name(name, pid, on);
                                     },
                                 .lost = [this](const std::string& name, Pid loser,
-                                               Pid winner) { name_lost(name, loser, winner); }}),
+                                               Pid winner) { name_lost(name, loser, winner); },
+                                .left =
+                                    [this](const NameLeft& left) {
+                                      if (listeners_.name_left) listeners_.name_left(left);
+                                    }}),
       flow_(runtime,
             [this](uint32_t node, EnvelopeKind kind, Pid actor, OverflowPolicy policy) {
               (void)send_control(kind, Pid{node, 0}, actor, static_cast<uint64_t>(policy));

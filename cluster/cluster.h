@@ -58,6 +58,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
     // A global name of a local actor was committed (on) or released (off): release it when the
     // actor stops, or no longer.
     std::function<void(const std::string& name, Pid pid, bool on)> watch_name;
+    // A watched global name left its holder (GlobalNames::watch); on the thread that changed the
+    // name, or that watched it. May be empty.
+    std::function<void(const NameLeft& left)> name_left;
   };
 
   // `authorization`: what the peers in its groups may do (none: every peer may do everything).

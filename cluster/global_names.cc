@@ -270,7 +270,21 @@ bool GlobalNames::commit_locked(const std::string& name, Pid pid, Effects& effec
   }
   entry.committed = pid;
   if (pid.node == self_) effects.watches.emplace_back(name, pid, true);
+  moved_locked(name, pid, effects);
+  committed_.notify_all();
   return true;
+}
+
+void GlobalNames::moved_locked(const std::string& name, Pid now, Effects& effects) {
+  auto it = watches_.find(as_absl(name));
+  if (it == watches_.end()) return;
+  std::erase_if(it->second, [&](const NameWatch& watch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (watch.holder == now) return false;
+    effects.left.push_back(NameLeft{watch.watcher, watch.id, name, watch.holder, now});
+    watched_names_.erase(watch.id);
+    return true;
+  });
+  if (it->second.empty()) watches_.erase(it);
 }
 
 void GlobalNames::release_locked(const std::string& name, Pid pid, bool reservation,
@@ -281,6 +295,7 @@ void GlobalNames::release_locked(const std::string& name, Pid pid, bool reservat
   if (it->second.committed == pid) {
     it->second.committed = Pid{};
     if (pid.node == self_) effects.watches.emplace_back(name, pid, false);
+    moved_locked(name, Pid{}, effects);
   }
   if (!it->second.committed.valid() && !it->second.reserved.valid()) entries_.erase(it);
 }
@@ -289,6 +304,9 @@ uint64_t GlobalNames::perform(Effects& effects) {
   for (auto& [node, payload] : effects.sends) hooks_.send(node, std::move(payload));
   for (auto& [name, pid, on] : effects.watches) hooks_.watch(name, pid, on);
   for (auto& [name, loser, winner] : effects.lost) hooks_.lost(name, loser, winner);
+  if (hooks_.left) {
+    for (const NameLeft& left : effects.left) hooks_.left(left);
+  }
   if (effects.broadcasts.empty()) return 0;
   MutexLock lock(outbox_mutex_);
   for (Broadcast& broadcast : effects.broadcasts) outbox_.push_back(std::move(broadcast));
@@ -508,20 +526,84 @@ void GlobalNames::node_up(uint32_t node) {
 }
 
 void GlobalNames::node_down(uint32_t node) {
+  Effects effects;
   {
     MutexLock lock(mutex_);
-    absl::erase_if(entries_, [node](auto& item) {
+    std::vector<std::string> released;
+    absl::erase_if(entries_, [node, &released](auto& item) {
       Entry& entry = item.second;
-      if (entry.committed.node == node) entry.committed = Pid{};
+      if (entry.committed.node == node) {
+        entry.committed = Pid{};
+        released.push_back(item.first);
+      }
       if (entry.reserved.node == node) entry.reserved = Pid{};
       return !entry.committed.valid() && !entry.reserved.valid();
     });
+    for (const std::string& name : released) moved_locked(name, Pid{}, effects);
     for (auto& [id, claim] : claims_) {
       if (claim.home == node && !claim.granted && !claim.denied_by.has_value()) claim.home = 0;
     }
     ++downs_;
   }
   decided_.notify_all();
+  if (hooks_.left) {
+    for (const NameLeft& left : effects.left) hooks_.left(left);
+  }
+}
+
+std::optional<Pid> GlobalNames::await(std::string_view name, absl::Duration timeout) const {
+  const Clock::time_point deadline = Clock::now() + absl::ToChronoNanoseconds(timeout);
+  MutexLock lock(mutex_);
+  std::optional<Pid> holder;
+  committed_.wait_until(mutex_, deadline, [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    auto it = entries_.find(as_absl(name));
+    if (it != entries_.end() && it->second.committed.valid()) holder = it->second.committed;
+    return holder.has_value();
+  });
+  return holder;
+}
+
+GlobalNames::Watch GlobalNames::watch(const std::string& name, Pid watcher) {
+  Watch watch;
+  {
+    MutexLock lock(mutex_);
+    watch.id = next_watch_++;
+    auto it = entries_.find(as_absl(name));
+    if (it != entries_.end()) watch.holder = it->second.committed;
+    if (watch.holder.valid()) {
+      watches_[name].push_back(NameWatch{watch.id, watcher, watch.holder});
+      watched_names_.emplace(watch.id, name);
+      return watch;
+    }
+  }
+  if (hooks_.left) hooks_.left(NameLeft{watcher, watch.id, name, Pid{}, Pid{}});
+  return watch;
+}
+
+bool GlobalNames::unwatch(Pid watcher, uint64_t id) {
+  MutexLock lock(mutex_);
+  auto named = watched_names_.find(id);
+  if (named == watched_names_.end()) return false;
+  auto it = watches_.find(named->second);
+  if (it == watches_.end()) return false;
+  const size_t erased = std::erase_if(
+      it->second, [&](const NameWatch& w) { return w.id == id && w.watcher == watcher; });
+  if (erased == 0) return false;
+  if (it->second.empty()) watches_.erase(it);
+  watched_names_.erase(named);
+  return true;
+}
+
+void GlobalNames::unwatch_all(Pid watcher) {
+  MutexLock lock(mutex_);
+  absl::erase_if(watches_, [&](auto& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    std::erase_if(item.second, [&](const NameWatch& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      if (w.watcher != watcher) return false;
+      watched_names_.erase(w.id);
+      return true;
+    });
+    return item.second.empty();
+  });
 }
 
 }  // namespace bossa

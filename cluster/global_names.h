@@ -12,8 +12,13 @@
 // only from the node that hosts the pid they name. docs/cluster.md ("Global names") gives the
 // protocol and why it holds.
 //
+// A name can be watched (watch): a watcher hears once, through Hooks::left, when the name leaves
+// the pid that held it as the watch began, released or committed to another pid; await waits for
+// a name to have a holder.
+//
 // Thread-safety: any method from any thread; register_name blocks until the claim is decided (at
-// most `claim_timeout`), so never on the transport's handler thread, which delivers the answers.
+// most `claim_timeout`), so never on the transport's handler thread, which delivers the answers;
+// so does await, for at most its timeout.
 // Commits and releases for every node leave in the order the table changed, in batches: one
 // thread at a time sends what is queued, and what other threads queue meanwhile goes in its next
 // batch. Messages to one node leave in the order their changes were made (send_mutex_ is held
@@ -44,6 +49,15 @@
 
 namespace bossa {
 
+// A watched name left the pid that held it as its watch began (GlobalNames::watch).
+struct NameLeft {
+  Pid watcher;
+  uint64_t watch = 0;  // the id watch returned
+  std::string name;
+  Pid holder;  // as the watch began; the zero pid if there was none
+  Pid now;     // the new holder, or the zero pid: the name is released
+};
+
 class GlobalNames {
  public:
   // What the name protocol needs from its node.
@@ -58,6 +72,8 @@ class GlobalNames {
     std::function<void(const std::string& name, Pid pid, bool on)> watch;
     // Local actor `loser` held `name` until a conflict gave it to `winner` (a partition healed).
     std::function<void(const std::string& name, Pid loser, Pid winner)> lost;
+    // A watched name left its holder (watch); may be empty.
+    std::function<void(const NameLeft& left)> left{};
   };
 
   GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
@@ -75,6 +91,22 @@ class GlobalNames {
   void release(const std::string& name, Pid pid);
   std::optional<Pid> whereis(std::string_view name) const;
   std::vector<std::string> names() const;
+
+  // The holder of `name` as soon as it has one, waiting at most `timeout`; nullopt if it has none
+  // by then.
+  std::optional<Pid> await(std::string_view name, absl::Duration timeout) const;
+  // Watches `name` for `watcher`: Hooks::left fires once with the returned id when the name
+  // leaves the pid that holds it now (the holder returned), on whichever thread changed the
+  // name; at once, on this thread, if it has no holder now.
+  struct Watch {
+    uint64_t id = 0;
+    Pid holder;
+  };
+  Watch watch(const std::string& name, Pid watcher);
+  // Ends watch `id` of `watcher`; false if it had ended (fired, or unwatched).
+  bool unwatch(Pid watcher, uint64_t id);
+  // Ends every watch of `watcher` (it stopped).
+  void unwatch_all(Pid watcher);
 
   // From the cluster layer: a system payload from node `from` (untrusted), a node up or down.
   // InvalidArgument if the payload does not decode.
@@ -110,6 +142,12 @@ class GlobalNames {
     bool granted = false;
     std::optional<Pid> denied_by;  // the holder a deny named
   };
+  // A watch of one name (watch): who, and the holder as it began.
+  struct NameWatch {
+    uint64_t id = 0;
+    Pid watcher;
+    Pid holder;
+  };
   // A commit or release for every node up, queued in the order the table changed.
   struct Broadcast {
     bool commit = false;
@@ -125,6 +163,7 @@ class GlobalNames {
     bool registration = false;  // the broadcasts hold the commit of a register_name
     std::vector<std::tuple<std::string, Pid, bool>> watches;
     std::vector<std::tuple<std::string, Pid, Pid>> lost;
+    std::vector<NameLeft> left;  // watches that fire
   };
 
   // The pid that keeps `pid` from `name` here: its holder, or the pid of a live reservation.
@@ -145,6 +184,9 @@ class GlobalNames {
   absl::Status finish(uint64_t id, uint64_t& ticket) ABSL_LOCKS_EXCLUDED(mutex_);
   // Applies a commit; the lower pid wins a conflict. False if `pid` lost one.
   bool commit_locked(const std::string& name, Pid pid, Effects& effects)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // `name` is held by `now` (the zero pid: released): the watches of another holder fire.
+  void moved_locked(const std::string& name, Pid now, Effects& effects)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Releases `name` if `pid` holds it, and its reservation for `pid` if `reservation`.
   void release_locked(const std::string& name, Pid pid, bool reservation, Effects& effects)
@@ -182,6 +224,10 @@ class GlobalNames {
   uint64_t next_claim_ ABSL_GUARDED_BY(mutex_) = 1;
   // Counts node_down calls: a claim routed on a view read before one is routed again.
   uint64_t downs_ ABSL_GUARDED_BY(mutex_) = 0;
+  mutable CondVar committed_;  // a name got a holder (await)
+  absl::flat_hash_map<std::string, std::vector<NameWatch>> watches_ ABSL_GUARDED_BY(mutex_);
+  absl::flat_hash_map<uint64_t, std::string> watched_names_ ABSL_GUARDED_BY(mutex_);  // by id
+  uint64_t next_watch_ ABSL_GUARDED_BY(mutex_) = 1;
 
   Mutex outbox_mutex_;
   CondVar outbox_changed_;  // queued, sent, or a registration ended

@@ -53,6 +53,12 @@ class NameNetwork {
                   [this, id](const std::string& name, Pid loser, Pid winner) {
                     std::lock_guard<std::mutex> lock(mutex_);
                     lost_.push_back(Lost{id, name, loser, winner});
+                  },
+              .left =
+                  [this](const NameLeft& left) {
+                    std::lock_guard<std::mutex> lock(mutex_);
+                    left_.push_back(
+                        Left{left.watcher, left.watch, left.name, left.holder, left.now});
                   }});
     }
   }
@@ -70,6 +76,20 @@ class NameNetwork {
   std::vector<Lost> lost() {
     std::lock_guard<std::mutex> lock(mutex_);
     return lost_;
+  }
+
+  // A watch that fired, as a node's Hooks::left heard it.
+  struct Left {
+    Pid watcher;
+    uint64_t watch;
+    std::string name;
+    Pid holder;
+    Pid now;
+    friend bool operator==(const Left&, const Left&) = default;
+  };
+  std::vector<Left> left() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return left_;
   }
 
   // Cuts `x` off every other node: what is queued between them is lost, and each side sees the
@@ -250,6 +270,7 @@ class NameNetwork {
   std::set<std::pair<uint32_t, uint32_t>> cut_;     // (from, to) pairs that cannot talk
   std::set<std::pair<uint32_t, uint32_t>> hidden_;  // (viewer, node): viewer thinks node is down
   std::vector<Lost> lost_;
+  std::vector<Left> left_;
   uint32_t held_from_ = 0;  // the node whose sends wait, or 0
   int held_ = 0;            // threads waiting in a held send
 };
@@ -548,6 +569,87 @@ TEST(GlobalNames, APartitionThatHealsLeavesTheLowerPidOnEveryNodeAndTellsTheLose
   std::vector<NameNetwork::Lost> lost = net.lost();
   std::sort(lost.begin(), lost.end(), [](const auto& x, const auto& y) { return x.node < y.node; });
   EXPECT_EQ(lost, (std::vector<NameNetwork::Lost>{{kB, "low", b, a}, {kM, "high", m, b}}));
+}
+
+TEST(GlobalNames, AWatchFiresOnceWhenItsNameIsReleasedAndNotForOtherNames) {
+  NameNetwork net({kA, kB});
+  const Pid watcher{kB, 9};
+  auto claims = std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
+  net.deliver_until_decided({&claims});
+  ASSERT_TRUE(claims.get().ok());
+  auto other = std::async(std::launch::async, [&] { return net.node(kA).register_name("y", a); });
+  net.deliver_until_decided({&other});
+  ASSERT_TRUE(other.get().ok());
+  net.deliver_all();
+  const GlobalNames::Watch watch = net.node(kB).watch("x", watcher);
+  EXPECT_EQ(watch.holder, a);
+  const GlobalNames::Watch unwatched = net.node(kB).watch("y", watcher);
+  EXPECT_TRUE(net.node(kB).unwatch(watcher, unwatched.id));
+  EXPECT_FALSE(net.node(kB).unwatch(watcher, unwatched.id));
+
+  net.node(kA).release("x", a);
+  net.node(kA).release("y", a);
+  net.deliver_all();
+  EXPECT_EQ(net.left(), (std::vector<NameNetwork::Left>{{watcher, watch.id, "x", a, Pid{}}}));
+  // Registered again: the watch has fired, and nothing more comes.
+  auto again = std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
+  net.deliver_until_decided({&again});
+  ASSERT_TRUE(again.get().ok());
+  net.deliver_all();
+  EXPECT_EQ(net.left().size(), 1u);
+  EXPECT_FALSE(net.node(kB).unwatch(watcher, watch.id));
+}
+
+TEST(GlobalNames, AWatchOfANameNobodyHoldsFiresAtOnce) {
+  NameNetwork net({kA});
+  const GlobalNames::Watch watch = net.node(kA).watch("nobody", a);
+  EXPECT_FALSE(watch.holder.valid());
+  EXPECT_EQ(net.left(), (std::vector<NameNetwork::Left>{{a, watch.id, "nobody", Pid{}, Pid{}}}));
+}
+
+TEST(GlobalNames, AWatchFiresWhenItsHoldersNodeGoesDown) {
+  NameNetwork net({kA, kB});
+  auto claims = std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
+  net.deliver_until_decided({&claims});
+  ASSERT_TRUE(claims.get().ok());
+  net.deliver_all();
+  const GlobalNames::Watch watch = net.node(kB).watch("x", b);
+  net.isolate(kA);
+  EXPECT_EQ(net.left(), (std::vector<NameNetwork::Left>{{b, watch.id, "x", a, Pid{}}}));
+}
+
+TEST(GlobalNames, AWatchFiresWhenAHealedPartitionGivesItsNameToAnotherPid) {
+  NameNetwork net({kA, kB, kM});
+  auto b_claims =
+      std::async(std::launch::async, [&] { return net.node(kB).register_name("x", b); });
+  net.deliver_until_decided({&b_claims});
+  ASSERT_TRUE(b_claims.get().ok());
+  net.deliver_all();
+  net.isolate(kB);
+  const Pid watcher{kB, 9};
+  const GlobalNames::Watch watch = net.node(kB).watch("x", watcher);
+  ASSERT_EQ(watch.holder, b);  // B alone still holds it
+  auto a_claims =
+      std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
+  net.deliver_until_decided({&a_claims});
+  ASSERT_TRUE(a_claims.get().ok());
+  EXPECT_TRUE(net.left().empty());
+
+  net.rejoin(kB);
+  net.deliver_all();  // a < b: the name moves to a on B
+  EXPECT_EQ(net.left(), (std::vector<NameNetwork::Left>{{watcher, watch.id, "x", b, a}}));
+}
+
+TEST(GlobalNames, AwaitReturnsTheHolderOnceTheCommitArrives) {
+  NameNetwork net({kA, kB});
+  EXPECT_FALSE(net.node(kB).await("x", absl::Milliseconds(20)).has_value());
+  auto awaited =
+      std::async(std::launch::async, [&] { return net.node(kB).await("x", absl::Seconds(10)); });
+  auto claims = std::async(std::launch::async, [&] { return net.node(kA).register_name("x", a); });
+  net.deliver_until_decided({&claims});
+  ASSERT_TRUE(claims.get().ok());
+  net.deliver_all();
+  EXPECT_EQ(awaited.get(), a);
 }
 
 TEST(GlobalNames, ClaimsSpeakingForAnotherNodesActorAreRefused) {

@@ -81,6 +81,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
                 (void)raw->runtime_->deliver(service_pid(raw->self_.id),
                                              make_element<WatchName>(Pid{}, MessageKind::kUser, 0,
                                                                      WatchName{name, pid, on}));
+              },
+          .name_left =
+              [raw](const NameLeft& left) {
+                (void)raw->runtime_->deliver(
+                    left.watcher,
+                    make_element<GlobalNameDown>(
+                        Pid{}, MessageKind::kUser, 0,
+                        GlobalNameDown{MonitorRef{left.watch}, left.name, left.holder, left.now}));
               }},
       node->config_.authorization);
   const Pid service = node->runtime_->spawn([raw](EventedActor& self) {
@@ -144,6 +152,32 @@ bool Node::await_nodes(const std::vector<std::string>& names, absl::Duration tim
     if (absl::Now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+absl::StatusOr<Pid> Node::await_global(std::string_view name, absl::Duration timeout) const {
+  std::optional<Pid> pid = cluster_->names().await(name, timeout);
+  if (!pid.has_value()) {
+    return absl::DeadlineExceededError(absl::StrCat("no actor was registered as global name '",
+                                                    absl::string_view(name.data(), name.size()),
+                                                    "' within ", absl::FormatDuration(timeout)));
+  }
+  return *pid;
+}
+
+absl::StatusOr<MonitorRef> Node::monitor_global(Pid watcher, const std::string& name) {
+  if (watcher.node != self_.id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("monitor_global: the watcher ", watcher.to_string(), " is not of this node"));
+  }
+  // The service ends the watch should the watcher stop; it learns of it after the watch began,
+  // so a watcher already stopped is caught too (its monitor fires at once).
+  const GlobalNames::Watch watch = cluster_->names().watch(name, watcher);
+  runtime_->send(service_pid(self_.id), WatchNameWatcher{watcher});
+  return MonitorRef{watch.id};
+}
+
+void Node::demonitor_global(Pid watcher, MonitorRef ref) {
+  cluster_->names().unwatch(watcher, ref.id);
 }
 
 void Node::monitor_nodes(Pid subscriber, bool on) {

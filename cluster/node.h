@@ -131,11 +131,29 @@ class Node {
     return cluster_->names().whereis(name);
   }
   std::vector<std::string> registered_global_names() const { return cluster_->names().names(); }
+  // The pid registered as `name` (on any node) as soon as there is one: at once if it is
+  // registered now, else when this node learns of its registration. DeadlineExceeded if that
+  // takes longer than `timeout`. Blocks the calling thread (see the top of this file).
+  absl::StatusOr<Pid> await_global(std::string_view name, absl::Duration timeout) const;
+  // `watcher`, an actor of this node, gets one GlobalNameDown (node_events.h) with the ref
+  // returned when `name` leaves the pid that holds it now: it is released (its actor stopped, it
+  // was unregistered, its node went down) or given to another pid (after a partition); at once if
+  // nobody holds it now. As with a monitor, it is a message: past a full mailbox's capacity it is
+  // a dead letter. The watch ends with the message, with demonitor_global, or when the watcher
+  // stops. InvalidArgument if `watcher` is not of this node.
+  absl::StatusOr<MonitorRef> monitor_global(Pid watcher, const std::string& name);
+  // Ends a monitor_global watch; a GlobalNameDown already sent stays in the mailbox.
+  void demonitor_global(Pid watcher, MonitorRef ref);
 
   // Sends to the actor registered as `name`, from `from` (an actor's pid, or the zero pid).
   // NotFound (and a dead letter) if no actor has the name; else as Actor::send.
   template <class T>
   absl::Status send_global(std::string_view name, T&& value, Pid from = {});
+  // Sends `value` as a request to the actor registered as `name` and waits for its answer, as
+  // ScopedActor's request<R> does (DeadlineExceeded after `timeout`, the error it answers, ...);
+  // NotFound if no actor has the name. Blocks the calling thread.
+  template <class R, class T>
+  absl::StatusOr<R> request_global(std::string_view name, absl::Duration timeout, T&& value);
 
   // ---- remote calls and spawns ----
 
@@ -267,6 +285,17 @@ absl::Status Node::send_global(std::string_view name, T&& value, Pid from) {
   }
   return runtime_->deliver(
       *pid, make_element<std::decay_t<T>>(from, MessageKind::kUser, 0, std::forward<T>(value)));
+}
+
+template <class R, class T>
+absl::StatusOr<R> Node::request_global(std::string_view name, absl::Duration timeout, T&& value) {
+  std::optional<Pid> pid = whereis_global(name);
+  if (!pid.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no actor is registered as global name '",
+                                            absl::string_view(name.data(), name.size()), "'"));
+  }
+  ScopedActor caller(*runtime_);
+  return caller->request<R>(*pid, timeout, std::forward<T>(value));
 }
 
 template <class Args>

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "cluster/node_events.h"
 #include "runtime/runtime.h"
@@ -12,11 +13,13 @@ namespace bossa {
 namespace {
 
 // What the service watches: global names by monitor id (and the monitor of each name and pid),
-// node subscribers by pid.
+// node subscribers by pid, and the actors that watch global names by monitor id.
 struct ServiceState {
   absl::flat_hash_map<uint64_t, WatchName> names;
   absl::flat_hash_map<std::pair<std::string, Pid>, MonitorRef> name_monitors;
   absl::flat_hash_map<Pid, MonitorRef> subscribers;
+  absl::flat_hash_map<uint64_t, Pid> name_watchers;
+  absl::flat_hash_set<Pid> watched_watchers;
 };
 
 // Runs one rpc in an actor of its own, answering `promise`.
@@ -98,11 +101,22 @@ Behavior node_service(EventedActor& self, const RemoteFunctions& functions, Glob
           state->name_monitors.erase(it);
         }
       },
+      [&self, state](const WatchNameWatcher& request) {
+        if (state->watched_watchers.insert(request.watcher).second) {
+          state->name_watchers.emplace(self.monitor(request.watcher).id, request.watcher);
+        }
+      },
       [state, &names](const DownMsg& down) {
         if (auto it = state->names.find(down.ref.id); it != state->names.end()) {
           state->name_monitors.erase(std::make_pair(it->second.name, it->second.pid));
           names.release(it->second.name, it->second.pid);
           state->names.erase(it);
+          return;
+        }
+        if (auto it = state->name_watchers.find(down.ref.id); it != state->name_watchers.end()) {
+          names.unwatch_all(it->second);
+          state->watched_watchers.erase(it->second);
+          state->name_watchers.erase(it);
           return;
         }
         absl::erase_if(state->subscribers,

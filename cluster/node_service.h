@@ -6,7 +6,8 @@
 // message: runs it and forgets the result) and SpawnRequest (with the new pid). Each rpc runs in
 // an actor of its own, so a slow or blocking function holds up nobody else; factories run in the
 // service itself and must be quick. It also fans node up / down out to the actors that asked
-// (MonitorNodes) and releases a global name when the actor holding it stops (WatchName).
+// (MonitorNodes), releases a global name when the actor holding it stops (WatchName), and ends
+// the global-name watches of an actor that stops (WatchNameWatcher).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,12 @@ struct WatchName {
   std::string name;
   Pid pid;
   bool on = true;
+};
+
+// To the service: end every watch of global names (GlobalNames::watch) of `watcher` when it
+// stops.
+struct WatchNameWatcher {
+  Pid watcher;
 };
 
 // The service's behavior; `functions` and `names` must outlive the actor.

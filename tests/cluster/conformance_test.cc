@@ -2,6 +2,7 @@
 // against each (local in-process, native over tcp with real node processes).
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -54,6 +55,72 @@ TEST_P(ClusterConformance, SendsToAGlobalName) {
       main().rpc_blocking_call<int64_t>("alpha", "whereis", std::string("echo@main"));
   ASSERT_TRUE(seen.ok()) << seen.status();
   EXPECT_EQ(*seen, main().id());
+}
+
+TEST_P(ClusterConformance, RequestsAGlobalName) {
+  cluster_.start_peer("alpha");
+  absl::StatusOr<std::string> back =
+      main().request_global<std::string>("echo@alpha", kWait, std::string("by name"));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "by name");
+  EXPECT_TRUE(absl::IsNotFound(
+      main().request_global<std::string>("nobody", kWait, std::string("x")).status()));
+}
+
+TEST_P(ClusterConformance, AwaitsAGlobalNameAnotherNodeRegistersLater) {
+  cluster_.start_peer("alpha");
+  EXPECT_TRUE(
+      absl::IsDeadlineExceeded(main().await_global("later", absl::Milliseconds(50)).status()));
+  std::future<absl::StatusOr<Pid>> awaited =
+      std::async(std::launch::async, [&] { return main().await_global("later", kWait); });
+  absl::StatusOr<std::string> claimed =
+      main().rpc_blocking_call<std::string>("alpha", "claim", std::string("later"));
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(*claimed, "ok");
+  absl::StatusOr<Pid> pid = awaited.get();
+  ASSERT_TRUE(pid.ok()) << pid.status();
+  EXPECT_EQ(pid->node, *main().resolve_node("alpha"));
+}
+
+TEST_P(ClusterConformance, AMonitoredGlobalNameSendsDownWhenItsHolderStopsOrItsNodeDies) {
+  cluster_.start_peer("alpha");
+  ScopedActor me(main().runtime());
+  absl::StatusOr<MonitorRef> nobody = main().monitor_global(me.pid(), "nobody");
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  absl::StatusOr<GlobalNameDown> down = me->receive_for<GlobalNameDown>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->ref, *nobody);
+  EXPECT_FALSE(down->pid.valid());
+
+  // The holder stops: the name is released on alpha, then here.
+  ASSERT_EQ(main().rpc_blocking_call<std::string>("alpha", "claim", std::string("watched")).value(),
+            "ok");
+  absl::StatusOr<Pid> holder = main().await_global("watched", kWait);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  absl::StatusOr<MonitorRef> ref = main().monitor_global(me.pid(), "watched");
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  ASSERT_EQ(
+      main().rpc_blocking_call<std::string>("alpha", "act", std::string("kill watched")).value(),
+      "ok");
+  down = me->receive_for<GlobalNameDown>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->ref, *ref);
+  EXPECT_EQ(down->name, "watched");
+  EXPECT_EQ(down->pid, *holder);
+  EXPECT_FALSE(down->now.valid());
+  EXPECT_FALSE(main().whereis_global("watched").has_value());
+
+  // The holder's node dies: its names go with it.
+  const Pid echo = *main().whereis_global("echo@alpha");
+  absl::StatusOr<MonitorRef> echo_ref = main().monitor_global(me.pid(), "echo@alpha");
+  ASSERT_TRUE(echo_ref.ok()) << echo_ref.status();
+  EXPECT_TRUE(absl::IsInvalidArgument(main().monitor_global(echo, "echo@main").status()));
+  cluster_.kill_peer("alpha");
+  down = me->receive_for<GlobalNameDown>(kWait);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->ref, *echo_ref);
+  EXPECT_EQ(down->pid, echo);
+  EXPECT_FALSE(down->now.valid());
 }
 
 TEST_P(ClusterConformance, KeepsOrderAndLosesNothingOverOneHundredThousandMessages) {

@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "cluster/node.h"
+#include "cluster/node_events.h"
+#include "node_program/config_overrides.h"
 #include "tests/support/child_process.h"
 
 namespace bossa {
@@ -48,9 +51,10 @@ class NodeProgramTest : public ::testing::Test {
     return path;
   }
 
-  static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args) {
-    absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
-        BOSSA_NODE_PROGRAM, args, {.capture_stdout = true, .capture_stderr = true});
+  static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& args,
+                                             const std::string& program = BOSSA_NODE_PROGRAM) {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> child =
+        ChildProcess::start(program, args, {.capture_stdout = true, .capture_stderr = true});
     EXPECT_TRUE(child.ok()) << child.status();
     return child.ok() ? *std::move(child) : nullptr;
   }
@@ -130,6 +134,66 @@ TEST_F(NodeProgramTest, StatusFromTheCommandLineSignalsAndLeaving) {
   ASSERT_TRUE(code.ok()) << code.status();
   EXPECT_EQ(*code, 0);
   EXPECT_THAT(alpha->output(ChildProcess::kStderr), HasSubstr("SIGINT: leaving the cluster"));
+}
+
+TEST_F(NodeProgramTest, HooksRunOnceTheNodeIsUpAndBeforeItLeaves) {
+  std::unique_ptr<ChildProcess> hooked =
+      start({"--config", write_config("hooked"), "--log_level=warning"}, BOSSA_HOOKS_NODE_PROGRAM);
+  ASSERT_NE(hooked, nullptr);
+  absl::StatusOr<std::string> up =
+      hooked->await_line(ChildProcess::kStdout, " is up at ", kStartup);
+  ASSERT_TRUE(up.ok()) << up.status() << hooked->output(ChildProcess::kStderr);
+  const std::string endpoint = up->substr(up->find("tcp://"));
+
+  // This process joins as node "observer", under a global name of that name.
+  absl::StatusOr<NodeConfig> config =
+      load_config_with_overrides(write_config("observer"), {.seeds = {{endpoint}}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<std::unique_ptr<Node>> observer = Node::create(*std::move(config));
+  ASSERT_TRUE(observer.ok()) << observer.status();
+  (*observer)->log().set_level(LogLevel::kWarning);
+  ASSERT_TRUE((*observer)->start().ok());
+  ASSERT_TRUE((*observer)->await_nodes({"hooked"}, kStartup));
+  ScopedActor me((*observer)->runtime());
+  ASSERT_TRUE((*observer)->register_global("observer", me.pid()).ok());
+
+  // on_started registered its actor.
+  absl::StatusOr<Pid> echo = (*observer)->await_global("hooked@hooked", kStartup);
+  ASSERT_TRUE(echo.ok()) << echo.status();
+  absl::StatusOr<std::string> answer = (*observer)->request_global<std::string>(
+      "hooked@hooked", absl::Seconds(5), std::string("ping"));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(*answer, "ping");
+  absl::StatusOr<MonitorRef> watch = (*observer)->monitor_global(me.pid(), "hooked@hooked");
+  ASSERT_TRUE(watch.ok()) << watch.status();
+
+  // on_stopping speaks while its node still works; then the node leaves and its name goes.
+  hooked->signal(SIGTERM);
+  absl::StatusOr<std::string> said = me->receive_for<std::string>(absl::Seconds(10));
+  ASSERT_TRUE(said.ok()) << said.status() << hooked->output(ChildProcess::kStderr);
+  EXPECT_EQ(*said, "hooked stopping");
+  absl::StatusOr<GlobalNameDown> down = me->receive_for<GlobalNameDown>(absl::Seconds(10));
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->ref, *watch);
+  EXPECT_EQ(down->pid, *echo);
+  absl::StatusOr<int> code = hooked->wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << hooked->output(ChildProcess::kStderr);
+  (*observer)->stop();
+}
+
+TEST_F(NodeProgramTest, AFailingOnStartedHookStopsTheNodeAndExitsOne) {
+  std::unique_ptr<ChildProcess> failing =
+      start({"--config", write_config("failing"), "--log_level=warning"}, BOSSA_HOOKS_NODE_PROGRAM);
+  ASSERT_NE(failing, nullptr);
+  absl::StatusOr<int> code = failing->wait(absl::Seconds(30));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 1);
+  (void)failing->await_line(ChildProcess::kStderr, "\x01", absl::Seconds(1));  // read to EOF
+  EXPECT_THAT(failing->output(ChildProcess::kStderr),
+              HasSubstr("on_started: this node fails to start"));
+  (void)failing->await_line(ChildProcess::kStdout, "\x01", absl::Seconds(1));
+  EXPECT_THAT(failing->output(ChildProcess::kStdout), Not(HasSubstr("is up")));
 }
 
 TEST_F(NodeProgramTest, StatusOfANodeThatIsNotThereFailsInTime) {

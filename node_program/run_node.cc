@@ -45,7 +45,7 @@ int ask_status(const std::string& program, const NodeCommandLine& line, const No
 }
 
 int serve(const std::string& program, const NodeCommandLine& line, NodeConfig config,
-          const RegisterServices& register_services) {
+          const NodeHooks& hooks) {
   block_stop_signals();  // before the node starts any thread: all of them inherit the mask
   const std::string transport(transport::transport_kind_name(config.transport.kind));
   absl::StatusOr<std::unique_ptr<Node>> created = Node::create(std::move(config));
@@ -54,7 +54,7 @@ int serve(const std::string& program, const NodeCommandLine& line, NodeConfig co
   node.log().set_level(line.log_level);
 
   const absl::Time started = absl::Now();
-  absl::Status ready = register_services ? register_services(node) : absl::OkStatus();
+  absl::Status ready = hooks.register_services ? hooks.register_services(node) : absl::OkStatus();
   if (ready.ok()) ready = register_status_service(node, transport, started);
   if (!ready.ok()) {
     return complain(program, absl::StrCat("registering the services: ", ready.message()), kFailed);
@@ -80,6 +80,14 @@ int serve(const std::string& program, const NodeCommandLine& line, NodeConfig co
                    absl::StrCat("metrics at http://127.0.0.1:", metrics->port(), "/metrics"));
   }
 
+  if (hooks.on_started) {
+    if (absl::Status hooked = hooks.on_started(node); !hooked.ok()) {
+      if (metrics) metrics->stop();
+      node.stop();
+      return complain(program, absl::StrCat("on_started: ", hooked.message()), kFailed);
+    }
+  }
+
   const std::string endpoint = node.endpoint();
   std::string up = absl::StrCat(node.name(), " is up", endpoint.empty() ? "" : " at ", endpoint);
   if (const std::string gateway = node.gateway_endpoint(); !gateway.empty()) {
@@ -94,6 +102,7 @@ int serve(const std::string& program, const NodeCommandLine& line, NodeConfig co
   unblock_stop_signals();
   node.log().log(LogLevel::kInfo,
                  absl::StrCat(signal == SIGINT ? "SIGINT" : "SIGTERM", ": leaving the cluster"));
+  if (hooks.on_stopping) hooks.on_stopping(node);
   if (metrics) metrics->stop();
   node.stop();
   return 0;
@@ -102,6 +111,10 @@ int serve(const std::string& program, const NodeCommandLine& line, NodeConfig co
 }  // namespace
 
 int run_node(int argc, char** argv, const RegisterServices& register_services) {
+  return run_node(argc, argv, NodeHooks{.register_services = register_services});
+}
+
+int run_node(int argc, char** argv, const NodeHooks& hooks) {
   const std::string program = program_name(argc > 0 ? argv[0] : nullptr);
   set_node_usage(program);
   absl::StatusOr<NodeCommandLine> line = parse_command_line(argc, argv);
@@ -125,7 +138,7 @@ int run_node(int argc, char** argv, const RegisterServices& register_services) {
   if (line->command == NodeCommandLine::Command::kStatus) {
     return ask_status(program, *line, *config);
   }
-  return serve(program, *line, *std::move(config), register_services);
+  return serve(program, *line, *std::move(config), hooks);
 }
 
 }  // namespace bossa

@@ -121,8 +121,9 @@ absl::Status Node::start() {
     return started;
   }
   started_ = true;
-  log_.log(LogLevel::kInfo, absl::StrCat("node '", self_.name, "' (", self_.id, ") started over ",
-                                         config_.transport.kind, " transport"));
+  log_.log(LogLevel::kInfo,
+           absl::StrCat("node '", self_.name, "' (", self_.id, ") started over ",
+                        transport::transport_kind_name(config_.transport.kind), " transport"));
   return absl::OkStatus();
 }
 

@@ -27,6 +27,7 @@
 #include "base/mutex.h"
 #include "base/spin_lock.h"
 #include "runtime/mailbox_element.h"
+#include "runtime/pid_codec.h"
 #include "serialization/codec.h"
 #include "serialization/codec_registry.h"
 

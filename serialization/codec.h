@@ -4,7 +4,8 @@
 //   auto back = bossa::decode<std::tuple<int32_t, std::string>>(*bytes);
 //
 // The bytes are one Cap'n Proto message, flat format (see serialization/envelope.h), whose root is
-// a Value. Which C++ types have codecs: builtin_codecs.h, capnp_codec.h, codec_base.h (user types).
+// a Value. Which C++ types have codecs: builtin_codecs.h, std_codecs.h, capnp_codec.h, codec_base.h
+// (user types).
 //
 // decode() is safe on untrusted bytes: it applies the DecodeLimits, never crashes, and returns
 // InvalidArgument saying what was wrong, with the path to the culprit for nested values
@@ -22,6 +23,7 @@
 #include "serialization/capnp_codec.h"
 #include "serialization/codec_base.h"
 #include "serialization/decode_limits.h"
+#include "serialization/std_codecs.h"
 
 namespace bossa {
 namespace codec_detail {

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "serialization/codec_test.capnp.h"
+#include "serialization/codec_testing.h"
 
 namespace bossa {
 
@@ -42,24 +43,6 @@ struct Codec<Money> {
 namespace {
 
 using ::testing::HasSubstr;
-
-template <class T>
-T round_trip(const T& value) {
-  absl::StatusOr<std::string> bytes = encode(value);
-  EXPECT_TRUE(bytes.ok()) << bytes.status();
-  if (!bytes.ok()) return T{};
-  absl::StatusOr<T> back = decode<T>(*bytes);
-  EXPECT_TRUE(back.ok()) << back.status();
-  if (!back.ok()) return T{};
-  return *std::move(back);
-}
-
-template <class To, class From>
-absl::Status decode_as(const From& value, const DecodeLimits& limits = {}) {
-  absl::StatusOr<std::string> bytes = encode(value);
-  if (!bytes.ok()) return bytes.status();
-  return decode<To>(*bytes, limits).status();
-}
 
 template <class T>
 class IntegerCodec : public ::testing::Test {};

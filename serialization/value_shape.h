@@ -4,8 +4,9 @@
 //   std::optional<ValueShape> shape = shape_of<std::vector<std::optional<std::string>>>();
 //   // kList of kOptional of kText
 //
-// Built-in codecs, std::optional and Cap'n Proto structs (with their schema, whose field names
-// JSON objects use) have a shape. A user type with its own Codec<T> has one if the codec says so
+// Built-in codecs, std::optional, maps (a list of key-value tuples), enums, arrays, durations and
+// Cap'n Proto structs (with their schema, whose field names JSON objects use) have a shape;
+// variants have none. A user type with its own Codec<T> has one if the codec says so
 // with a static function `std::optional<ValueShape> shape()`, typically a record: a tuple whose
 // fields are named,
 //
@@ -17,10 +18,15 @@
 // travels between nodes but has no JSON form. Shapes are plain values; no shared state.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <tuple>
+#include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -28,6 +34,7 @@
 
 #include "serialization/builtin_codecs.h"
 #include "serialization/capnp_codec.h"
+#include "serialization/std_codecs.h"
 
 namespace bossa {
 
@@ -127,6 +134,31 @@ struct ShapeOf<std::tuple<Ts...>> {
 template <class A, class B>
 struct ShapeOf<std::pair<A, B>> {
   static std::optional<ValueShape> get() { return composite<A, B>(ValueShape::Kind::kTuple); }
+};
+template <class K, class V, class Compare, class Alloc>
+struct ShapeOf<std::map<K, V, Compare, Alloc>> {
+  static std::optional<ValueShape> get() {
+    return composite<std::pair<K, V>>(ValueShape::Kind::kList);
+  }
+};
+template <class K, class V, class Hash, class Equal, class Alloc>
+struct ShapeOf<std::unordered_map<K, V, Hash, Equal, Alloc>> {
+  static std::optional<ValueShape> get() {
+    return composite<std::pair<K, V>>(ValueShape::Kind::kList);
+  }
+};
+template <class T, size_t N>
+struct ShapeOf<std::array<T, N>> {
+  static std::optional<ValueShape> get() { return composite<T>(ValueShape::Kind::kList); }
+};
+template <class E>
+requires std::is_enum_v<E>
+struct ShapeOf<E> {
+  static std::optional<ValueShape> get() { return shape_of<std::underlying_type_t<E>>(); }
+};
+template <class Rep, class Period>
+struct ShapeOf<std::chrono::duration<Rep, Period>> {
+  static std::optional<ValueShape> get() { return shape_of<Rep>(); }
 };
 template <class Schema>
 struct ShapeOf<CapnpMessage<Schema>> {

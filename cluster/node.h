@@ -80,6 +80,10 @@ class Node {
   absl::Status register_type(std::string name) {
     return types_.add<T>(std::move(name));
   }
+  // Lets T cross nodes under the wire name BOSSA_MESSAGE gave it (serialization/message_codec.h).
+  template <HasCodec T>
+  requires requires { Codec<T>::wire_name; }
+  absl::Status register_type() { return types_.add<T>(std::string(Codec<T>::wire_name)); }
   template <class T>
   absl::Status register_type(std::string name,
                              std::function<absl::StatusOr<std::string>(const T&)> encode,

@@ -5,7 +5,7 @@
 //
 // The bytes are one Cap'n Proto message, flat format (see serialization/envelope.h), whose root is
 // a Value. Which C++ types have codecs: builtin_codecs.h, std_codecs.h, capnp_codec.h, codec_base.h
-// (user types).
+// (user types), message_codec.h (BOSSA_MESSAGE).
 //
 // decode() is safe on untrusted bytes: it applies the DecodeLimits, never crashes, and returns
 // InvalidArgument saying what was wrong, with the path to the culprit for nested values

@@ -57,6 +57,22 @@ TEST_P(ClusterConformance, SendsToAGlobalName) {
   EXPECT_EQ(*seen, main().id());
 }
 
+TEST_P(ClusterConformance, ABossaMessageOfMapsVariantsPidsAndDurationsCrossesNodes) {
+  cluster_.start_peer("alpha");
+  Rich rich;
+  rich.counts = {{"tea", 3}, {"cake", -1}};
+  rich.tag = std::string("x");
+  rich.after = std::chrono::milliseconds(1500);
+  rich.mood = Mood::kBusy;
+  rich.pair = {7, 65535};
+  rich.seen = {Pid{main().id(), 9}, Pid{}};
+  absl::StatusOr<Rich> back = main().rpc_blocking_call<Rich>("alpha", "rich_echo", rich);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->from, Node::service_pid(*main().resolve_node("alpha")));
+  back->from.reset();
+  EXPECT_EQ(*back, rich);
+}
+
 TEST_P(ClusterConformance, RequestsAGlobalName) {
   cluster_.start_peer("alpha");
   absl::StatusOr<std::string> back =

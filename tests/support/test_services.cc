@@ -200,12 +200,18 @@ std::string act(Node& node, const std::string& command) {
 
 absl::Status add_test_services(Node& node) {
   absl::Status status = node.register_type<IntPair>("test.pair");
+  if (status.ok()) status = node.register_type<Rich>();
   auto remembered = std::make_shared<std::pair<std::mutex, std::string>>();
   auto add_rpc = [&](auto name, auto function) {
     if (status.ok()) status = node.register_rpc(name, std::function(function));
   };
   add_rpc("add", [](const IntPair& pair) { return std::get<0>(pair) + std::get<1>(pair); });
   add_rpc("node_name", [&node](const int64_t&) { return node.name(); });
+  add_rpc("rich_echo", [&node](const Rich& rich) {
+    Rich back = rich;
+    back.from = Node::service_pid(node.id());
+    return back;
+  });
   add_rpc("nodes", [&node](const int64_t&) { return static_cast<int64_t>(node.nodes().size()); });
   add_rpc("remember", [remembered](const std::string& text) {
     std::lock_guard<std::mutex> lock(remembered->first);

@@ -1,12 +1,24 @@
 // Two nodes on an in-process network: an actor on beta, registered under a global name, answers
-// a request from alpha. Exits 0 and prints "consumer: ok" if it did; else 1 and why.
+// a request from alpha with a message type of this program's own. Exits 0 and prints
+// "consumer: ok" if it did; else 1 and why.
 #include <bossa/cluster/node.h>
 #include <bossa/runtime/runtime.h>
+#include <bossa/serialization/message_codec.h>
 #include <bossa/transport/local/local_network.h>
 
+#include <cstdint>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
+
+namespace consumer {
+struct Tally {
+  std::map<std::string, int64_t> counts;
+  int64_t total = 0;
+};
+}  // namespace consumer
+BOSSA_MESSAGE(consumer::Tally, counts, total);
 
 namespace {
 
@@ -33,25 +45,33 @@ int main() {
   absl::StatusOr<std::unique_ptr<bossa::Node>> beta = make_node("beta", network);
   if (!alpha.ok() || !beta.ok()) return fail("creating the nodes failed");
   for (bossa::Node* node : {alpha->get(), beta->get()}) {
+    if (absl::Status added = node->register_type<consumer::Tally>(); !added.ok()) {
+      return fail(added.ToString());
+    }
+  }
+  for (bossa::Node* node : {alpha->get(), beta->get()}) {
     if (absl::Status started = node->start(); !started.ok()) return fail(started.ToString());
   }
   if (!(*alpha)->await_nodes({"beta"}, absl::Seconds(10))) return fail("beta never came up");
 
-  const bossa::Pid doubler = (*beta)->runtime().spawn(
-      [](bossa::EventedActor&) -> bossa::Behavior { return {[](int64_t x) { return 2 * x; }}; });
-  if (absl::Status named = (*beta)->register_global("doubler", doubler); !named.ok()) {
+  const bossa::Pid tallier = (*beta)->runtime().spawn([](bossa::EventedActor&) -> bossa::Behavior {
+    return {[](consumer::Tally tally) {
+      tally.total = 0;
+      for (const auto& [name, count] : tally.counts) tally.total += count;
+      return tally;
+    }};
+  });
+  if (absl::Status named = (*beta)->register_global("tallier", tallier); !named.ok()) {
     return fail(named.ToString());
   }
-  absl::StatusOr<int64_t> answer = absl::NotFoundError("alpha never saw the name");
-  for (int i = 0; i < 1000 && !(*alpha)->whereis_global("doubler"); ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
+  if (absl::StatusOr<bossa::Pid> seen = (*alpha)->await_global("tallier", absl::Seconds(10));
+      !seen.ok()) {
+    return fail(seen.status().ToString());
   }
-  if (std::optional<bossa::Pid> pid = (*alpha)->whereis_global("doubler")) {
-    bossa::ScopedActor me((*alpha)->runtime());
-    answer = me->request<int64_t>(*pid, absl::Seconds(5), int64_t{21});
-  }
+  absl::StatusOr<consumer::Tally> answer = (*alpha)->request_global<consumer::Tally>(
+      "tallier", absl::Seconds(5), consumer::Tally{{{"tea", 3}, {"cake", 4}}, 0});
   if (!answer.ok()) return fail(answer.status().ToString());
-  if (*answer != 42) return fail("doubler answered " + std::to_string(*answer));
+  if (answer->total != 7) return fail("tallier answered " + std::to_string(answer->total));
   std::printf("consumer: ok\n");
   return 0;
 }

@@ -24,8 +24,9 @@ Result lines go to <results dir>/latest.jsonl as they come (replaced on each run
 one round the file is rewritten at the end with one line per result, whose "runs" holds the values
 in the order they came. A value a program could not measure (null) is left out of the median. The table pairs
 each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
-The exit status is 1 if a program failed (non-zero exit or timeout) or none was found, and, before
-anything runs, if a peer in PEERS was not built: a table without its peers compares nothing.
+The exit status is 1 if a program failed (non-zero exit, timeout, or no result line where it owed
+some) or none was found, and, before anything runs, if a peer in PEERS was not built: a table
+without its peers compares nothing.
 """
 
 import argparse
@@ -75,6 +76,12 @@ def find_programs(bench_dir):
     )
 
 
+def expects_results(argv):
+    """Whether the invocation `argv` must print a result line: all do but a socket program given a
+    filter, which may match none of its cases."""
+    return not (Path(argv[0]).name.startswith("bench_socket_") and len(argv) > 1)
+
+
 def invocations(program, name_filter):
     """The argument lists to run `program` with, for `name_filter` (may be empty)."""
     name = program.name
@@ -96,13 +103,16 @@ def parse_result(line):
     return result
 
 
-def run(argv, on_result):
-    """Runs one program, handing each result line to `on_result`; returns an error or None."""
+def run(argv, on_result, expect_results):
+    """Runs one program, handing each result line to `on_result`; returns an error or None. With
+    `expect_results`, a program that exits 0 without a result line has failed too: a peer that
+    measured nothing must not leave its rows silently out of the table."""
     command = " ".join(Path(argv[0]).name if i == 0 else a for i, a in enumerate(argv))
     log(f"running {command}")
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
     timer = threading.Timer(TIMEOUT_SECONDS, process.kill)
     timer.start()
+    results = 0
     try:
         for line in process.stdout:
             line = line.strip()
@@ -112,6 +122,7 @@ def run(argv, on_result):
             if result is None:
                 log(f"{command}: not a result line on stdout: {line}")
                 continue
+            results += 1
             on_result(result, line)
         rc = process.wait()
     finally:
@@ -119,6 +130,8 @@ def run(argv, on_result):
     if rc != 0:
         why = f"killed after {TIMEOUT_SECONDS} s" if rc == -9 else f"exit status {rc}"
         return f"{command}: {why}"
+    if expect_results and results == 0:
+        return f"{command}: printed no result line"
     return None
 
 
@@ -230,7 +243,7 @@ def main():
             if args.rounds > 1:
                 log(f"round {round_number} of {args.rounds}")
             for argv in argvs:
-                error = run(argv, on_result)
+                error = run(argv, on_result, expects_results(argv))
                 if error:
                     log(f"FAILED {error}")
                     failures.append(error)

@@ -49,6 +49,8 @@ LOWER_IS_BETTER_SUFFIXES = ("_us", "_ns", "_ms", "_bytes", "_percent")
 PEERS = [
     "bench_caf_runtime",
     "bench_caf_remote",
+    "bench_erlang_runtime",
+    "bench_erlang_remote",
     "bench_socket_libzmq",
     "bench_rabbitmq_c",
     "bench_gateway_rt",  # bossa's gateway and a libzmq REP server, one libzmq client

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IMPL_NAMES = {
     "bossa": "bossa",
     "caf": "CAF 0.17.6",
+    "caf1": "CAF 1.1.0",
     "erlang": "Erlang/OTP 25",
     "libzmq": "libzmq 4.3.4",
     "engine": "socket engine, raw",

@@ -25,8 +25,8 @@ one round the file is rewritten at the end with one line per result, whose "runs
 in the order they came. A value a program could not measure (null) is left out of the median. The table pairs
 each bench/metric's "bossa" row with every other impl's (the peers) and shows bossa/peer.
 The exit status is 1 if a program failed (non-zero exit, timeout, or no result line where it owed
-some) or none was found, and, before anything runs, if a peer in PEERS was not built: a table
-without its peers compares nothing.
+some) or none was found, and, before anything runs, if a peer in PEERS (or named with --peer) was
+not built: a table without its peers compares nothing.
 """
 
 import argparse
@@ -211,6 +211,12 @@ def main():
     parser.add_argument(
         "--rounds", type=int, default=1, help="runs of each invocation, in turn; medians reported"
     )
+    parser.add_argument(
+        "--peer",
+        action="append",
+        default=[],
+        help="another peer program that must be built (besides PEERS); may be repeated",
+    )
     parser.add_argument("filter", nargs="?", default="", help="substring of the bench names to run")
     args = parser.parse_args()
     if args.rounds < 1:
@@ -220,7 +226,7 @@ def main():
     if not programs:
         log(f"no bench_* programs in {args.build / 'bench'}: build the benchmarks first")
         return 1
-    missing = [peer for peer in PEERS if peer not in {p.name for p in programs}]
+    missing = [peer for peer in PEERS + args.peer if peer not in {p.name for p in programs}]
     if missing:
         log(f"peer programs not built in {args.build / 'bench'}: {', '.join(missing)}; install "
             "their libraries and configure again (`./run bench` does both)")

@@ -128,8 +128,17 @@ void SwimMembership::start_probe(TimePoint now) {
   next_probe_ = now + stretched(period_);
   const Member* target = members_.next_to_probe();
   if (target == nullptr) return;
-  Probe probe{
-      target->node->id, ++next_seq_, now + stretched(probe_timeout_), next_probe_, false, {}, 0};
+  // A neighbour that never answered this node yet may first need connections both ways (with
+  // keys, a handshake each): its first probe waits longer, and the next one starts after it.
+  const int first = answered_.contains(target->node->id) ? 1 : kFirstProbeFactor;
+  if (first > 1) next_probe_ = now + stretched(period_) * first;
+  Probe probe{target->node->id,
+              ++next_seq_,
+              now + stretched(probe_timeout_) * first,
+              next_probe_,
+              false,
+              {},
+              0};
   SwimMessage ping = message(SwimKind::kPing, probe.target);
   ping.seq = probe.seq;
   // Lifeguard's buddy system: a suspected member hears of it from whoever probes it.

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "transport/native/swim_members.h"
 #include "transport/native/swim_queue.h"
@@ -282,6 +283,10 @@ class SwimMembership {
   size_t next_seed_ = 0;
   uint32_t join_tries_ = 0;  // since this node was last declared down
   uint64_t changes_ = 0;     // to the member table, ever
+  // Members whose ack of this node's probe came back since they were last dead (or this node
+  // was declared down); a first probe of any other waits kFirstProbeFactor times as long.
+  absl::flat_hash_set<uint32_t> answered_;
+  static constexpr int kFirstProbeFactor = 4;
 
   SwimMembers members_;
   SwimQueue queue_;

@@ -248,6 +248,7 @@ void SwimMembership::on_ack(const SwimMessage& message) {
   auto acked = [&](const Probe& probe) {
     return message.seq == probe.seq && (from == probe.target || helped_by(probe.helpers, from));
   };
+  if (from == (probe_ ? probe_->target : 0)) answered_.insert(from);
   if (probe_ && acked(*probe_)) {
     probe_.reset();
     stretch(-1);

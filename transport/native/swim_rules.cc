@@ -141,6 +141,7 @@ void SwimMembership::change(const Member& member, const SwimUpdate& update, Time
 
 void SwimMembership::set_member(const SwimUpdate& update, TimePoint now) {
   members_.set(update, now);
+  if (!is_live(update.status)) answered_.erase(update.node->id);
   ++changes_;
 }
 
@@ -284,6 +285,7 @@ void SwimMembership::declared_down(const std::string& reason, const SwimUpdate& 
           absl::StrCat("this node was declared down: ", reason));
   }
   members_.clear();  // its own verdicts too: it learns the cluster anew
+  answered_.clear();
   suspicions_.clear();
   suspicion_deadlines_ = {};
   queue_.clear();

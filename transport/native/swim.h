@@ -75,10 +75,11 @@ class SwimMembership {
     // tombstone) and a seed that is not a member may be tried, so that a partition heals: each
     // is tried about once a period by the whole cluster.
     absl::Duration anti_entropy_period = absl::Seconds(5);
-    // A swap that finds the two tables differ (a State that changed something here, or digests
-    // that differ from this node's) is followed by this node's next within anti_entropy_hurry:
-    // tables converge in a few swaps after a burst of joins or a healed partition, and a cluster
-    // in agreement swaps no more often than anti_entropy_period.
+    // A message that changed this node's table (news, or a State answering a swap), or digests
+    // that differ from this node's, bring its next swap within anti_entropy_hurry: tables
+    // converge in a few swaps after a burst of joins or a healed partition, what gossip missed
+    // is found a second after the last change, and a cluster in agreement swaps no more often
+    // than anti_entropy_period.
     absl::Duration anti_entropy_hurry = absl::Seconds(1);
     absl::Duration reconnect_period = absl::Seconds(1);
     absl::Duration join_retry = absl::Seconds(1);

@@ -69,7 +69,7 @@ void SwimMembership::on_news(const SwimMessage& message, TimePoint now) {
   const uint64_t changes = changes_;
   on_updates(message.updates, rumors, now);
   spreading_ = true;
-  if (!rumors && changes_ != changes) hasten_sync(now);
+  if (changes_ != changes) hasten_sync(now);
   answer_stale(message.sender);
 }
 

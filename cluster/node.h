@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/demangle.h"
 #include "cluster/cluster.h"
 #include "cluster/logger.h"
 #include "cluster/node_config.h"
@@ -218,7 +219,7 @@ absl::StatusOr<WirePayload> Node::encode_args(const T& args) const {
   const TypeCodec* codec = types_.codecs().find<T>();
   if (codec == nullptr) {
     return absl::FailedPreconditionError(
-        absl::StrCat("arguments of type ", typeid(T).name(),
+        absl::StrCat("arguments of type ", demangled_name<T>(),
                      " cannot leave the node: no codec is registered for them"));
   }
   absl::StatusOr<std::string> bytes = codec->encode(&args);
@@ -235,7 +236,7 @@ absl::StatusOr<Args> Node::decode_args(std::string_view what, uint64_t type,
   if (args == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(absl::string_view(what.data(), what.size()),
                                                    " takes arguments of type ",
-                                                   typeid(Args).name()));
+                                                   demangled_name<Args>()));
   }
   return std::move(*args);
 }

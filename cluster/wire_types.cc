@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 
 #include "absl/strings/str_cat.h"
+#include "base/demangle.h"
 #include "serialization/builtin_types.h"
 
 namespace bossa {
@@ -32,7 +33,7 @@ absl::StatusOr<WirePayload> WireTypes::encode(const MailboxElement& element) con
   }
   if (codec == nullptr) {
     return absl::FailedPreconditionError(
-        absl::StrCat("message of type ", element.type().name(),
+        absl::StrCat("message of type ", demangled_name(element.type()),
                      " cannot leave the node: no codec is registered for it (register it on "
                      "every node with Node::register_type)"));
   }

@@ -1,5 +1,6 @@
 #include "runtime/scheduled_actor.h"
 
+#include "base/demangle.h"
 #include "runtime/runtime.h"
 
 namespace bossa {
@@ -174,7 +175,7 @@ void ScheduledActor::handle_reply(ElementPtr& element) {
   } else if (pending.reply_type != nullptr && reply.tag() != pending.reply_type) {
     pending.on_error(absl::InvalidArgumentError(absl::StrCat("reply from ", reply.from.to_string(),
                                                              " has an unexpected type (",
-                                                             reply.type().name(), ")")));
+                                                             demangled_name(reply.type()), ")")));
   } else {
     pending.on_reply(reply);
   }

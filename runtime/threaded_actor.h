@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "base/demangle.h"
 #include "base/mutex.h"
 #include "runtime/actor.h"
 
@@ -69,8 +70,9 @@ class ThreadedActor final : public Actor {
     if (!reply.ok()) return reply.status();
     if (ErrorReply* error = (*reply)->get_if<ErrorReply>()) return std::move(error->status);
     if (R* value = (*reply)->get_if<R>()) return std::move(*value);
-    return absl::InvalidArgumentError(absl::StrCat(
-        "reply from ", to.to_string(), " has an unexpected type (", (*reply)->type().name(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("reply from ", to.to_string(),
+                                                   " has an unexpected type (",
+                                                   demangled_name((*reply)->type()), ")"));
   }
 
   // Messages fetched and waiting (set aside by earlier receives, or not looked at yet).

@@ -1,5 +1,6 @@
 #include "serialization/codec_registry.h"
 
+#include "base/demangle.h"
 #include "serialization/builtin_types.h"
 
 #include <cstdint>
@@ -19,11 +20,12 @@ uint64_t wire_type_id(std::string_view name) noexcept {
 absl::Status CodecRegistry::add_erased(std::unique_ptr<TypeCodec> codec) {
   if (codec->name.empty()) return absl::InvalidArgumentError("type name must not be empty");
   codec->wire_id = wire_type_id(codec->name);
+  codec->cxx_name = demangled_name(*codec->type);
   absl::MutexLock lock(&mutex_);
   if (auto it = by_tag_.find(codec->tag); it != by_tag_.end()) {
-    return absl::AlreadyExistsError(absl::StrCat("cannot register type '", codec->name,
-                                                 "': the same C++ type is already registered as '",
-                                                 it->second->name, "'"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("cannot register type '", codec->name, "': C++ type ", codec->cxx_name,
+                     " is already registered as '", it->second->name, "'"));
   }
   if (auto it = by_wire_id_.find(codec->wire_id); it != by_wire_id_.end()) {
     if (it->second->name == codec->name) {
@@ -50,6 +52,14 @@ const TypeCodec* CodecRegistry::find(TypeTag tag) const {
   absl::ReaderMutexLock lock(&mutex_);
   auto it = by_tag_.find(tag);
   return it == by_tag_.end() ? nullptr : it->second;
+}
+
+std::vector<const TypeCodec*> CodecRegistry::entries() const {
+  absl::ReaderMutexLock lock(&mutex_);
+  std::vector<const TypeCodec*> entries;
+  entries.reserve(codecs_.size());
+  for (const auto& codec : codecs_) entries.push_back(codec.get());
+  return entries;
 }
 
 const TypeCodec* CodecRegistry::find_wire_id(uint64_t wire_id) const {

@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -43,6 +44,8 @@ struct TypeCodec {
   std::string name;
   uint64_t wire_id = 0;
   TypeTag tag = nullptr;
+  const std::type_info* type = nullptr;
+  std::string cxx_name;  // the C++ type as written (base/demangle.h)
   // Encodes the object `value` points to, which must be of the registered type.
   std::function<absl::StatusOr<std::string>(const void* value)> encode;
   // Decodes untrusted bytes (at most limits.max_bytes, checked before the call) into a Message
@@ -74,6 +77,7 @@ class CodecRegistry {
     auto codec = std::make_unique<TypeCodec>();
     codec->name = std::move(name);
     codec->tag = type_tag_of<T>();
+    codec->type = &typeid(T);
     codec->shape = shape_of<T>();
     codec->is_value = true;
     codec->encode = [](const void* value) { return bossa::encode(*static_cast<const T*>(value)); };
@@ -99,6 +103,7 @@ class CodecRegistry {
     auto codec = std::make_unique<TypeCodec>();
     codec->name = std::move(name);
     codec->tag = type_tag_of<T>();
+    codec->type = &typeid(T);
     codec->encode = [encode = std::move(encode)](const void* value) {
       return encode(*static_cast<const T*>(value));
     };
@@ -122,6 +127,8 @@ class CodecRegistry {
   const TypeCodec* find() const {
     return find(type_tag_of<T>());
   }
+  // Every registered type, in the order of registration.
+  std::vector<const TypeCodec*> entries() const;
 
   // Encodes the value `message` holds. InvalidArgument if it is empty, NotFound if its type is
   // not registered, else whatever the type's encoder returns.

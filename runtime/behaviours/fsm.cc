@@ -1,5 +1,7 @@
 #include "runtime/behaviours/fsm.h"
 
+#include "base/demangle.h"
+
 namespace bossa {
 namespace {
 
@@ -75,7 +77,7 @@ bool Fsm::handle(MailboxElement& e, ReplySink& sink) {
           Pid{}, MessageKind::kReply, 0,
           ErrorReply{absl::FailedPreconditionError(absl::StrCat(
               "fsm ", pid().to_string(), " in state \"", state_, "\": the handler for ",
-              e.type().name(), " neither replied nor deferred its reply"))}));
+              demangled_name(e.type()), " neither replied nor deferred its reply"))}));
     }
     return true;
   } catch (...) {

@@ -1,5 +1,7 @@
 #include "runtime/behaviours/server.h"
 
+#include "base/demangle.h"
+
 namespace bossa {
 namespace {
 
@@ -30,15 +32,15 @@ class ServerMatcher final : public Behavior::Matcher {
   void dispatch(MailboxElement& e, ReplySink& sink) {
     if (e.kind == MessageKind::kRequest) {
       if (!spec_.calls.invoke(e, sink)) {
-        fail_request(
-            e, sink,
-            absl::InvalidArgumentError(absl::StrCat("server ", server_.pid().to_string(),
-                                                    " has no call handler for ", e.type().name())));
+        fail_request(e, sink,
+                     absl::InvalidArgumentError(absl::StrCat("server ", server_.pid().to_string(),
+                                                             " has no call handler for ",
+                                                             demangled_name(e.type()))));
       } else if (e.kind == MessageKind::kRequest) {
         fail_request(e, sink,
                      absl::FailedPreconditionError(absl::StrCat(
                          "server ", server_.pid().to_string(), ": the call handler for ",
-                         e.type().name(), " neither replied nor deferred its reply")));
+                         demangled_name(e.type()), " neither replied nor deferred its reply")));
       }
       return;
     }

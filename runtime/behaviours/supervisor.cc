@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/demangle.h"
 #include "runtime/behaviours/restart_intensity.h"
 
 namespace bossa {
@@ -25,10 +26,10 @@ class TakeAll final : public Behavior::Matcher {
   explicit TakeAll(Behavior known) : known_(std::move(known)) {}
   bool invoke(MailboxElement& e, ReplySink& sink) override {
     if (!known_.invoke(e, sink) && e.kind == MessageKind::kRequest) {
-      sink.reply_with(
-          make_element<ErrorReply>(Pid{}, MessageKind::kReply, 0,
-                                   error_reply(absl::InvalidArgumentError(absl::StrCat(
-                                       "a supervisor does not answer ", e.type().name())))));
+      sink.reply_with(make_element<ErrorReply>(
+          Pid{}, MessageKind::kReply, 0,
+          error_reply(absl::InvalidArgumentError(
+              absl::StrCat("a supervisor does not answer ", demangled_name(e.type()))))));
     }
     return true;
   }

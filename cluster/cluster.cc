@@ -117,6 +117,7 @@ Cluster::Cluster(Runtime& runtime, WireTypes& types, transport::Transport& trans
             [this](uint32_t node, EnvelopeKind kind, Pid actor, OverflowPolicy policy) {
               (void)send_control(kind, Pid{node, 0}, actor, static_cast<uint64_t>(policy));
             }),
+      type_tables_(types.codecs()),
       undelivered_log_(log, LogLevel::kWarning),
       rejected_log_(log, LogLevel::kWarning),
       forged_log_(log, LogLevel::kWarning),
@@ -205,13 +206,19 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     envelope.correlation_id = down->ref.id;
     envelope.type_id = transport_.data_watermark(to.node);
     envelope.payload = encode_exit_reason(down->reason);
-  } else if ((writer = types_.value_writer(*element))) {
-    envelope.type_id = writer->type_id;
   } else {
-    absl::StatusOr<WirePayload> payload = types_.encode(*element);
-    if (!payload.ok()) return refuse(to, *element, payload.status());
-    envelope.type_id = payload->type_id;
-    envelope.payload = std::move(payload->bytes);
+    if ((writer = types_.value_writer(*element))) {
+      envelope.type_id = writer->type_id;
+    } else {
+      absl::StatusOr<WirePayload> payload = types_.encode(*element);
+      if (!payload.ok()) return refuse(to, std::move(element), payload.status());
+      envelope.type_id = payload->type_id;
+      envelope.payload = std::move(payload->bytes);
+    }
+    // A type the receiving node is known not to read fails here, not over there.
+    if (std::optional<std::string> why = type_tables_.unreadable(to.node, envelope.type_id)) {
+      return refuse(to, std::move(element), absl::FailedPreconditionError(*why));
+    }
   }
   const bool awaited = envelope.kind == EnvelopeKind::kRequest && element->from.node == self_.id &&
                        element->from.valid();
@@ -228,7 +235,7 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     const void* payload = element->payload();
     absl::Status encoded = encode_envelope(
         envelope, [&](wire::Value::Builder out) { writer->write(payload, out); }, send_bytes);
-    if (!encoded.ok()) return refuse(to, *element, encoded);
+    if (!encoded.ok()) return refuse(to, std::move(element), encoded);
   } else {
     encode_envelope(envelope, send_bytes);
   }
@@ -236,7 +243,7 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
     // The transport refused the envelope for what it is (too large to carry): like a message
     // without a codec, it cannot leave, and its sender learns so at once.
     if (awaited) (void)forget_request(element->from, element->correlation_id);
-    return refuse(to, *element, sent);
+    return refuse(to, std::move(element), sent);
   }
   if (!sent.ok()) {
     // The node is not up (Unavailable, naming it) or did not take the envelope in time
@@ -249,18 +256,23 @@ absl::Status Cluster::route(Pid to, ElementPtr element) {
   return sent;
 }
 
-absl::Status Cluster::refuse(Pid to, const MailboxElement& element, const absl::Status& why) {
-  if (element.kind == MessageKind::kRequest && element.from.valid()) {
+absl::Status Cluster::refuse(Pid to, ElementPtr element, const absl::Status& why) {
+  if (element->kind == MessageKind::kRequest && element->from.valid()) {
     // The requester learns at once why its request could not leave.
     runtime_.deliver_local(
-        element.from,
-        make_element<ErrorReply>(to, MessageKind::kReply, element.correlation_id, ErrorReply{why}));
-  } else if (element.kind == MessageKind::kReply) {
-    // The requester on the other node learns at once why its answer cannot come.
+        element->from, make_element<ErrorReply>(to, MessageKind::kReply, element->correlation_id,
+                                                ErrorReply{why}));
+  } else if (element->kind == MessageKind::kReply) {
+    // The requester on the other node learns at once why its answer cannot come (unless the
+    // answer was that error already).
     log_.log(LogLevel::kWarning,
              absl::StrCat("a reply to ", to.to_string(), " could not leave: ", why.message()));
-    (void)route(to, make_element<ErrorReply>(element.from, MessageKind::kReply,
-                                             element.correlation_id, ErrorReply{why}));
+    if (!element->is<ErrorReply>()) {
+      (void)route(to, make_element<ErrorReply>(element->from, MessageKind::kReply,
+                                               element->correlation_id, ErrorReply{why}));
+    }
+  } else if (element->kind == MessageKind::kUser) {
+    runtime_.report_dead_letter(to, std::move(element), as_std(why.message()));
   }
   return why;
 }
@@ -340,6 +352,63 @@ void Cluster::reject(uint32_t from, const EnvelopeView* envelope, const absl::St
   }
 }
 
+void Cluster::unreadable_message(uint32_t sender_node, const EnvelopeView& envelope,
+                                 bool open_request, absl::Status why) {
+  if (absl::IsNotFound(why)) {
+    if (std::optional<std::string> theirs = type_tables_.peer_type(sender_node, envelope.type_id)) {
+      why = absl::NotFoundError(absl::StrCat("node '", node_name(sender_node), "' sent ", *theirs,
+                                             ", which is not registered here"));
+    }
+  }
+  reject(sender_node, &envelope, why);
+  const Pid to = from_wire(envelope.to);
+  const Pid from = from_wire(envelope.from);
+  if (open_request) {
+    runtime_.deliver_local(
+        to, make_element<ErrorReply>(
+                from, MessageKind::kReply, envelope.correlation_id,
+                ErrorReply{absl::Status(
+                    why.code(), absl::StrCat("the reply from ", from.to_string(), " on node '",
+                                             node_name(sender_node),
+                                             "' cannot be read here: ", why.message()))}));
+  } else if (envelope.kind == EnvelopeKind::kUser && absl::IsNotFound(why)) {
+    // Its sender's node learns of it, and sends it here no more.
+    (void)send_control(
+        EnvelopeKind::kSystem, Pid{sender_node, 0}, Pid{self_.id, 0}, 0,
+        TypeTables::unread_message(envelope.type_id, to, from, as_std(why.message())));
+  }
+}
+
+void Cluster::on_types(uint32_t from, TypeTables::Outcome& outcome) {
+  if (outcome.reply) {
+    (void)send_control(EnvelopeKind::kSystem, Pid{from, 0}, Pid{self_.id, 0}, 0,
+                       *std::move(outcome.reply));
+  }
+  for (const std::string& problem : outcome.problems) log_.log(LogLevel::kWarning, problem);
+  if (!outcome.unread) return;
+  const TypeTables::Unread& unread = *outcome.unread;
+  // Only what this node sent: a message of one of its actors, or from outside any actor.
+  if (unread.from.node != self_.id && unread.from != Pid{}) return;
+  const TypeCodec* codec = types_.codecs().find_wire_id(unread.type_id);
+  const std::string type =
+      codec != nullptr
+          ? absl::StrCat("C++ type ", codec->cxx_name, " (registered here as '", codec->name, "')")
+          : absl::StrCat("wire type id ", absl::Hex(unread.type_id));
+  std::string why =
+      absl::StrCat("node '", node_name(from), "' cannot read ", type, ": ", unread.reason);
+  log_.log(LogLevel::kWarning, absl::StrCat("a message from ", unread.from.to_string(), " to ",
+                                            unread.to.to_string(), " was dropped: ", why));
+  runtime_.report_dead_letter(DeadLetter{unread.to, unread.from, MessageKind::kUser,
+                                         codec != nullptr ? codec->type : &typeid(void), why});
+  type_tables_.add_gap(from, unread.type_id, std::move(why));
+}
+
+std::string Cluster::node_name(uint32_t node) const {
+  MutexLock lock(nodes_mutex_);
+  auto it = nodes_.find(node);
+  return it != nodes_.end() ? it->second : absl::StrCat(node);
+}
+
 void Cluster::on_envelope(uint32_t from, std::string_view bytes) {
   absl::Status read = read_envelope(bytes, limits_, [&](const EnvelopeView& envelope) {
     // The sender is an actor of the sending node, or, for a message or an exit signal sent from
@@ -376,11 +445,12 @@ void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope
     case EnvelopeKind::kUser:
     case EnvelopeKind::kRequest:
     case EnvelopeKind::kReply: {
-      // Forgotten even if it does not decode: the requester hears of it by its timeout.
-      if (envelope.kind == EnvelopeKind::kReply) forget_request(to, envelope.correlation_id);
+      // Forgotten even if it does not decode: then its requester learns why at once.
+      const bool open_request =
+          envelope.kind == EnvelopeKind::kReply && forget_request(to, envelope.correlation_id);
       absl::StatusOr<ElementPtr> element = decode_message(envelope);
       if (!element.ok()) {
-        reject(from.node, &envelope, element.status());
+        unreadable_message(sender_node, envelope, open_request, element.status());
       } else if (!envelope.to_name.empty()) {
         deliver_to_name(sender_node, envelope.to_name, *std::move(element));
       } else if (envelope.kind == EnvelopeKind::kReply) {
@@ -446,12 +516,19 @@ void Cluster::deliver_inbound(uint32_t sender_node, const EnvelopeView& envelope
                    absl::StrCat("a pause with policy ", envelope.correlation_id)));
       }
       return;
-    case EnvelopeKind::kSystem:
-      if (absl::Status handled = names_.on_system(from.node, envelope.payload, limits_);
-          !handled.ok()) {
+    case EnvelopeKind::kSystem: {
+      absl::StatusOr<TypeTables::Outcome> types =
+          type_tables_.on_system(from.node, node_name(from.node), envelope.payload, limits_);
+      if (!types.ok()) {
+        reject(from.node, nullptr, types.status());
+      } else if (types->handled) {
+        on_types(from.node, *types);
+      } else if (absl::Status handled = names_.on_system(from.node, envelope.payload, limits_);
+                 !handled.ok()) {
         reject(from.node, nullptr, handled);
       }
       return;
+    }
   }
 }
 
@@ -691,6 +768,8 @@ void Cluster::on_node_up(const transport::NodeIdentity& node) {
   NodeCounters::add(counters_.nodes_up);
   log_.log(LogLevel::kInfo, absl::StrCat("node '", node.name, "' (", node.id, ") is up"));
   names_.node_up(node.id);
+  (void)send_control(EnvelopeKind::kSystem, Pid{node.id, 0}, Pid{self_.id, 0}, 0,
+                     type_tables_.digest_message());
   listeners_.node_changed(node, /*up=*/true, {}, {});
 }
 
@@ -716,6 +795,7 @@ void Cluster::on_node_down(const transport::NodeIdentity& node, std::string_view
   runtime_.node_down(node.id);
   fail_requests_to(node, reason);
   names_.node_down(node.id);
+  type_tables_.node_down(node.id);
   listeners_.node_changed(node, /*up=*/false, reason, tally);
 }
 

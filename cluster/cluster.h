@@ -38,6 +38,7 @@
 #include "cluster/logger.h"
 #include "cluster/node_counters.h"
 #include "cluster/signal_order.h"
+#include "cluster/type_tables.h"
 #include "cluster/wire_types.h"
 #include "runtime/remote_router.h"
 #include "runtime/runtime.h"
@@ -103,9 +104,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   absl::Status send_envelope(const Envelope& envelope);
   // Sends encoded envelope `bytes` to `node` on `lane`, counting it; the transport's status.
   absl::Status transmit(uint32_t node, std::string_view bytes, transport::Lane lane);
-  // A message that cannot leave (`why`): its requester, here or on `to`'s node, learns at once.
-  // Returns `why`.
-  absl::Status refuse(Pid to, const MailboxElement& element, const absl::Status& why);
+  // A message that cannot leave (`why`): its requester, here or on `to`'s node, learns at once;
+  // a plain message is a dead letter. Returns `why`.
+  absl::Status refuse(Pid to, ElementPtr element, const absl::Status& why);
   // Sends a control envelope (link, monitor, signals) carrying `reason`, if any.
   absl::Status send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t correlation,
                             std::string payload = {});
@@ -137,6 +138,14 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   // registered as `name`.
   void deliver_to_name(uint32_t sender_node, std::string_view name, ElementPtr element);
   void reject(uint32_t from, const EnvelopeView* envelope, const absl::Status& why);
+  // A message, request or reply from node `sender_node` that did not decode (`why`): rejected;
+  // a reply's requester learns at once, and the sender of a message of a type unknown here.
+  void unreadable_message(uint32_t sender_node, const EnvelopeView& envelope, bool open_request,
+                          absl::Status why);
+  // What a type message of node `from` calls for (TypeTables::on_system).
+  void on_types(uint32_t from, TypeTables::Outcome& outcome);
+  // Name of node `node` if it is up, else its id.
+  std::string node_name(uint32_t node) const;
   // Forgets the request `correlation` of local actor `requester`, answered or given up on; false
   // if it was not open (answered already, or abandoned).
   bool forget_request(Pid requester, uint64_t correlation);
@@ -158,6 +167,7 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   const std::unique_ptr<const Authorization> authorization_;
   GlobalNames names_;
   FlowControl flow_;
+  TypeTables type_tables_;
 
   // Transport thread only.
   SignalOrder signal_order_;

@@ -447,6 +447,10 @@ absl::Status GlobalNames::apply_locked(uint32_t from, const wire::SystemMessage:
         commit_locked(entry.getName().cStr(), get_pid(entry.getPid()), effects);
       return absl::OkStatus();
     }
+    case wire::SystemMessage::TYPE_DIGEST:
+    case wire::SystemMessage::TYPE_TABLE:
+    case wire::SystemMessage::TYPE_UNREAD:
+      break;  // the cluster's type tables (cluster/type_tables.h) take these
   }
   return absl::InvalidArgumentError(
       absl::StrCat("system message of unknown kind ", static_cast<int>(message.which())));
@@ -492,6 +496,11 @@ absl::StatusOr<GlobalNames::Asked> GlobalNames::asked(std::string_view payload,
                  message.isNameSync() ? message.getNameSync() : message.getNameCommits()) {
               asked.names.emplace_back(entry.getName().cStr());
             }
+            break;
+          case wire::SystemMessage::TYPE_DIGEST:
+          case wire::SystemMessage::TYPE_TABLE:
+          case wire::SystemMessage::TYPE_UNREAD:
+            asked.answer = true;  // what a node can read: any peer may say it
             break;
         }
         return absl::OkStatus();

@@ -115,9 +115,9 @@ class GlobalNames {
   void node_down(uint32_t node);
 
   // What a system payload from another node asks of this one, for its authorization: nothing if
-  // it answers this node's own claim (a grant or a deny); else the global names it would claim,
-  // register or release, and the claim's id if it is a claim. InvalidArgument if it does not
-  // decode.
+  // it answers this node's own claim (a grant or a deny) or speaks of types; else the global names
+  // it would claim, register or release, and the claim's id if it is a claim. InvalidArgument if it
+  // does not decode.
   struct Asked {
     bool answer = false;
     std::vector<std::string> names;

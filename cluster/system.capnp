@@ -52,6 +52,13 @@ struct NameEntry {
   pid @1 :Envelope.Pid;
 }
 
+# One registered message type of a node (cluster/type_tables.h).
+struct TypeEntry {
+  id @0 :UInt64;        # its wire type id
+  name @1 :Text;        # the name it is registered under
+  cxxType @2 :Text;     # its C++ type as written, for people to read
+}
+
 struct SystemMessage {
   union {
     nameClaim :group {      # to the home: may entry.pid have entry.name? answered by grant or deny
@@ -67,5 +74,13 @@ struct SystemMessage {
     nameRelease @6 :NameEntry;  # to every node: unregistered; to the home: the claimant gave up
     nameSync @7 :List(NameEntry);  # to a node that came up: the names the sender's actors hold
     nameCommits @8 :List(NameEntry);  # to every node: several commits at once, in order
+    typeDigest @9 :UInt64;          # to a node that came up: the digest of the sender's types
+    typeTable @10 :List(TypeEntry);  # to a node whose digest differs: the sender's types
+    typeUnread :group {     # to the node a message came from: it could not be read here
+      typeId @11 :UInt64;
+      to @12 :Envelope.Pid;
+      from @13 :Envelope.Pid;
+      reason @14 :Text;
+    }
   }
 }

@@ -284,6 +284,11 @@ void Runtime::dead_letter(Pid to, ElementPtr element, std::string_view reason) {
   notify_dead_letter(to, std::move(element), reason, dead_letter_handler().get());
 }
 
+void Runtime::report_dead_letter(const DeadLetter& letter) {
+  dead_letters_.fetch_add(1, std::memory_order_relaxed);
+  if (const auto handler = dead_letter_handler()) (*handler)(letter);
+}
+
 void Runtime::dead_letters(Pid to, ElementQueue& elements, std::string_view reason) {
   if (elements.empty()) return;
   const auto handler = dead_letter_handler();

@@ -253,6 +253,8 @@ class Runtime {
   void report_dead_letter(Pid to, ElementPtr element, std::string_view reason) {
     dead_letter(to, std::move(element), reason);
   }
+  // A dead letter whose message is gone: one another node could not read, and said so.
+  void report_dead_letter(const DeadLetter& letter);
 
  private:
   friend class Actor;

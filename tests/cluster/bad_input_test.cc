@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cluster/node.h"
+#include "cluster/type_tables.h"
 #include "gtest/gtest.h"
 #include "serialization/codec.h"
 #include "serialization/envelope.h"
@@ -217,6 +218,47 @@ TEST(NativeBadInput, MalformedEnvelopesAreCountedLoggedAndDroppedAndTheConnectio
   absl::StatusOr<std::string> name =
       (*main)->rpc_blocking_call<std::string>("beta", "missing", int64_t{0}, kWait);
   EXPECT_TRUE(absl::IsNotFound(name.status())) << name.status();
+}
+
+TEST(NativeBadInput, ANodeThatCouldNotReadAMessageTellsItsSenderWhichSendsThatTypeNoMore) {
+  const std::string listen = "ipc:///tmp/bossa-bad-input-unread-" + std::to_string(::getpid());
+  absl::StatusOr<std::unique_ptr<Node>> main = Node::create(native_config("main", listen));
+  ASSERT_TRUE(main.ok()) << main.status();
+  Warnings warnings(**main);
+  std::mutex mutex;
+  std::vector<std::string> dead;
+  (*main)->runtime().set_dead_letter_handler([&](const DeadLetter& letter) {
+    std::lock_guard<std::mutex> lock(mutex);
+    dead.push_back(letter.reason);
+  });
+  ASSERT_TRUE((*main)->start().ok());
+  RawPeer mallory(listen);
+  mallory.hello();
+  ASSERT_TRUE((*main)->await_nodes({"mallory"}, kWait));
+  ScopedActor me((*main)->runtime());
+
+  // Mallory says it could not read a string me sent it (as a node of another program would).
+  mallory.send_envelope(encode_envelope(
+      Envelope{.to = WirePid{(*main)->id(), 0},
+               .from = WirePid{kMalloryId, 0},
+               .kind = EnvelopeKind::kSystem,
+               .correlation_id = 0,
+               .type_id = 0,
+               .to_name = {},
+               .payload = TypeTables::unread_message(wire_type_id("string"), Pid{kMalloryId, 7},
+                                                     me.pid(), "no type is registered under it")}));
+  ASSERT_TRUE(warnings.await("was dropped: node 'mallory' cannot read C++ type std::"));
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_NE(dead[0].find("(registered here as 'string'): no type is registered under it"), npos)
+        << dead[0];
+  }
+  // From then on, a string to mallory fails where it is sent.
+  const absl::Status sent = me->send(Pid{kMalloryId, 7}, std::string("again")).status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(sent)) << sent;
+  EXPECT_NE(sent.message().find("node 'mallory' cannot read"), npos) << sent;
+  (*main)->runtime().set_dead_letter_handler(nullptr);
 }
 
 TEST(NativeBadInput, AConnectionClosedForBadInputIsLoggedByTheNode) {

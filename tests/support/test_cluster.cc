@@ -137,7 +137,9 @@ TestCluster::TestCluster(Backend backend, AmqpOptions amqp, MainOptions main_opt
   main_public_key_ = main_config.transport.public_key;
   main_->log().set_level(LogLevel::kWarning);
   if (main_options.log_sink) main_->log().set_sink(std::move(main_options.log_sink));
-  absl::Status started = start_test_node(*main_);
+  absl::Status started =
+      main_options.register_types ? main_options.register_types(*main_) : absl::OkStatus();
+  if (started.ok()) started = start_test_node(*main_);
   if (!started.ok()) {
     ADD_FAILURE() << started;
     std::abort();
@@ -246,11 +248,17 @@ std::unique_ptr<ChildProcess> TestCluster::launch(const NodeConfig& config) {
   return start_child(config, /*capture_log=*/true);
 }
 
-std::unique_ptr<ChildProcess> TestCluster::start_child(const NodeConfig& config, bool capture_log) {
+std::unique_ptr<ChildProcess> TestCluster::launch(const NodeConfig& config,
+                                                  const std::string& program) {
+  return start_child(config, /*capture_log=*/true, program);
+}
+
+std::unique_ptr<ChildProcess> TestCluster::start_child(const NodeConfig& config, bool capture_log,
+                                                       const std::string& program) {
   const std::string path = absl::StrCat(directory_, "/", config.name, "-", ++started_, ".toml");
   std::ofstream(path) << to_toml(config);
   absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::start(
-      BOSSA_TEST_NODE_PATH, {path},
+      program.empty() ? std::string(BOSSA_TEST_NODE_PATH) : program, {path},
       {.capture_stdout = true, .capture_stderr = capture_log, .pipe_stdin = true});
   EXPECT_TRUE(child.ok()) << child.status();
   if (!child.ok()) return nullptr;

@@ -9,6 +9,7 @@
 // for it, bounded in time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,8 @@ struct MainOptions {
   // do: their key pairs are made before main starts, and config_for(name) hands each its own.
   std::vector<std::pair<std::string, std::vector<Grant>>> restricted_peers;
   Logger::Sink log_sink;  // main's log, instead of stderr, from its start
+  // Registers main's own types besides the test services', before it starts.
+  std::function<absl::Status(Node&)> register_types{};
 };
 
 // Whether `condition` holds within `timeout`, looked at every 10 ms.
@@ -99,13 +102,18 @@ class TestCluster {
   // started; it is not a peer of the cluster: the caller owns it, and main need not see it. Its
   // stdout and stderr (the node's log) are captured: read what it logs, or it may stall.
   std::unique_ptr<ChildProcess> launch(const NodeConfig& config);
+  // The same with another node program, which takes the config file's path as its one argument
+  // and prints "READY <node name>" on stdout once started.
+  std::unique_ptr<ChildProcess> launch(const NodeConfig& config, const std::string& program);
 
  private:
   void start_process(const std::string& name, const NodeConfig& config);
   // A new key pair for node `name`, written into the keys directory.
   transport::NodeKeyPair make_key_pair(const std::string& name, std::string& key_file);
-  // A test_node process with `config`, once it said READY; null (and a test failure) if not.
-  std::unique_ptr<ChildProcess> start_child(const NodeConfig& config, bool capture_log);
+  // A test_node process (or `program`) with `config`, once it said READY; null (and a test
+  // failure) if not.
+  std::unique_ptr<ChildProcess> start_child(const NodeConfig& config, bool capture_log,
+                                            const std::string& program = {});
 
   const Backend backend_;
   const AmqpOptions amqp_;

@@ -729,6 +729,18 @@ void Cluster::on_forged_sender(std::string_view what) {
   forged_log_.log(absl::StrCat("refused a message with a forged sender: ", as_absl(what)));
 }
 
+void Cluster::on_outside_request(transport::OutsideRequest request) {
+  if (listeners_.outside_request) {
+    listeners_.outside_request(std::move(request));
+  } else {
+    TransportHandler::on_outside_request(std::move(request));
+  }
+}
+
+void Cluster::on_outside_answer_lost(std::string_view why) {
+  if (listeners_.outside_answer_lost) listeners_.outside_answer_lost(why);
+}
+
 void Cluster::on_connection_log(std::string_view line) {
   MutexLock lock(connection_log_mutex_);
   connection_log_.log(line);

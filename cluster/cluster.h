@@ -62,6 +62,10 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
     // A watched global name left its holder (GlobalNames::watch); on the thread that changed the
     // name, or that watched it. May be empty.
     std::function<void(const NameLeft& left)> name_left;
+    // A request from a client outside the cluster, and an answer to one that was lost
+    // (TransportHandler's on_outside_request, on_outside_answer_lost); on the transport's thread.
+    std::function<void(transport::OutsideRequest request)> outside_request;
+    std::function<void(std::string_view why)> outside_answer_lost;
   };
 
   // `authorization`: what the peers in its groups may do (none: every peer may do everything).
@@ -98,6 +102,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_forged_sender(std::string_view what) override;
   void on_connection_log(std::string_view line) override;
   void on_join_refused(std::string_view why) override;
+  void on_outside_request(transport::OutsideRequest request) override;
+  void on_outside_answer_lost(std::string_view why) override;
 
  private:
   // Encodes and sends; the transport's status.

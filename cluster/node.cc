@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cluster/gateway/broker_door.h"
 #include "cluster/gateway/gateway.h"
 
 namespace bossa {
@@ -89,6 +90,14 @@ absl::StatusOr<std::unique_ptr<Node>> Node::create(NodeConfig config,
                     make_element<GlobalNameDown>(
                         Pid{}, MessageKind::kUser, 0,
                         GlobalNameDown{MonitorRef{left.watch}, left.name, left.holder, left.now}));
+              },
+          .outside_request =
+              [raw](transport::OutsideRequest request) {
+                raw->on_outside_request(std::move(request));
+              },
+          .outside_answer_lost =
+              [raw](std::string_view why) {
+                if (raw->broker_door_ != nullptr) raw->broker_door_->answer_lost(why);
               }},
       node->config_.authorization);
   const Pid service = node->runtime_->spawn([raw](EventedActor& self) {
@@ -113,11 +122,17 @@ absl::Status Node::start() {
     if (!door.ok()) return door.status();
     gateway_ = *std::move(door);
   }
+  if (config_.transport.kind == transport::TransportKind::kAmqp) {
+    auto door = std::make_unique<gateway::BrokerDoor>(*this, *transport_, config_);
+    if (absl::Status opened = door->start(); !opened.ok()) return opened;
+    broker_door_ = std::move(door);
+  }
   runtime_->set_remote_router(cluster_.get());
   absl::Status started = transport_->start(self_, *cluster_);
   if (!started.ok()) {
     runtime_->set_remote_router(nullptr);
     if (gateway_ != nullptr) gateway_->stop();
+    if (broker_door_ != nullptr) broker_door_->stop();
     return started;
   }
   started_ = true;
@@ -131,6 +146,7 @@ void Node::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (gateway_ != nullptr) gateway_->stop();
+  if (broker_door_ != nullptr) broker_door_->stop();
   runtime_->shutdown();
   if (started_) {
     transport_->stop();
@@ -138,6 +154,12 @@ void Node::stop() {
     log_.log(LogLevel::kInfo, absl::StrCat("node '", self_.name, "' left the cluster"));
   }
   runtime_->set_remote_router(nullptr);
+}
+
+void Node::on_outside_request(transport::OutsideRequest request) {
+  if (broker_door_ != nullptr) return broker_door_->handle(std::move(request));
+  (void)transport_->answer_outside(transport::OutsideAnswer{
+      std::move(request.to), "UNAVAILABLE", "text/plain", "this node takes no requests"});
 }
 
 std::string Node::gateway_endpoint() const {

@@ -42,6 +42,7 @@
 namespace bossa {
 
 namespace gateway {
+class BrokerDoor;
 class Gateway;
 struct GatewayStats;
 }  // namespace gateway
@@ -71,6 +72,9 @@ class Node {
   std::string gateway_endpoint() const;
   // What the gateway has done; nullptr without a gateway. Valid while the node lives.
   const gateway::Gateway* gateway() const noexcept { return gateway_.get(); }
+  // What the amqp door for requests from outside the cluster has done (broker_door.h); nullptr
+  // on a node that is not amqp, or not started. Valid while the node lives.
+  const gateway::BrokerDoor* broker_door() const noexcept { return broker_door_.get(); }
   // What the transport has sent other nodes, its own traffic included; see Transport::bytes_sent.
   uint64_t transport_bytes_sent() const { return transport_->bytes_sent(); }
 
@@ -104,9 +108,9 @@ class Node {
 
   // ---- the cluster ----
 
-  // Opens the [gateway], if configured, then joins the cluster through the configured seeds (or
-  // network). Errors: the gateway or the transport could not start (an endpoint that cannot be
-  // bound, a broker out of reach), naming it.
+  // Opens the [gateway], if configured (on amqp, the door for AMQP requests), then joins the
+  // cluster through the configured seeds (or network). Errors: the gateway or the transport could
+  // not start (an endpoint that cannot be bound, a broker out of reach), naming it.
   absl::Status start();
   // Shuts the runtime down, then leaves the cluster. Idempotent.
   void stop();
@@ -189,6 +193,8 @@ class Node {
   Node(NodeConfig config, transport::NodeIdentity self);
 
   absl::StatusOr<uint32_t> node_id_of(std::string_view node) const;
+  // A request from a client outside the cluster, on the transport's thread.
+  void on_outside_request(transport::OutsideRequest request);
   // Encodes a value for an RpcCall / SpawnRequest.
   template <class T>
   absl::StatusOr<WirePayload> encode_args(const T& args) const;
@@ -208,6 +214,7 @@ class Node {
   std::unique_ptr<Runtime> runtime_;
   // After the runtime, so that it goes before it: its thread calls the runtime.
   std::unique_ptr<gateway::Gateway> gateway_;
+  std::unique_ptr<gateway::BrokerDoor> broker_door_;
   bool started_ = false;
   bool stopped_ = false;
 };

@@ -27,7 +27,8 @@
 namespace bossa {
 
 // [gateway]: the door through which clients outside the cluster (any ZeroMQ REQ or DEALER socket)
-// call actors by name (docs/outside-clients.md). Native nodes only.
+// call actors by name (docs/outside-clients.md). Native nodes only; an amqp node takes the
+// timeouts, max_message_size and max_pending for its AMQP requests from it (without `listen`).
 struct GatewayConfig {
   std::string listen;  // tcp://host:port (port may be *) or ipc:///path; empty: no gateway
   // curve: clients authenticate with CURVE against the node's key pair ([transport] key_file);

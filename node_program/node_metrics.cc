@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "cluster/gateway/broker_door.h"
 #include "cluster/gateway/gateway.h"
 
 namespace bossa {
@@ -92,6 +93,7 @@ NodeMetrics read_metrics(Node& node, std::string_view transport, absl::Time star
   m.envelopes_in_doubt = load(counters.envelopes_in_doubt);
   m.connections = node.connection_stats();
   if (node.gateway() != nullptr) m.gateway = node.gateway()->stats();
+  if (node.broker_door() != nullptr) m.gateway = node.broker_door()->stats();
   m.dead_letters = node.runtime().dead_letter_count();
   for (const transport::NodeIdentity& peer : node.nodes()) m.peers.push_back(peer.name);
   std::sort(m.peers.begin(), m.peers.end());

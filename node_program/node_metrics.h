@@ -45,9 +45,10 @@ struct NodeMetrics {
   uint64_t unauthorized = 0;    // envelopes refused: their sender's key may not do that
   uint64_t node_up_events = 0;
   uint64_t node_down_events = 0;
-  uint64_t envelopes_in_doubt = 0;               // sent to nodes that went down, never acknowledged
-  transport::ConnectionStats connections;        // of the transport's listen endpoint
-  std::optional<gateway::GatewayStats> gateway;  // set when the node has a [gateway]
+  uint64_t envelopes_in_doubt = 0;         // sent to nodes that went down, never acknowledged
+  transport::ConnectionStats connections;  // of the transport's listen endpoint
+  // Set when the node has a [gateway] (native) or takes AMQP requests (amqp).
+  std::optional<gateway::GatewayStats> gateway;
 
   std::vector<std::string> peers;  // the other nodes up now, by name, sorted
   uint64_t actors = 0;             // live actors

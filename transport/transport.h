@@ -34,6 +34,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "transport/transport_config.h"
 
 namespace bossa::transport {
@@ -74,6 +75,35 @@ struct DeliveryTally {
   friend bool operator==(const DeliveryTally&, const DeliveryTally&) = default;
 };
 
+// Where the answer to a request from outside the cluster goes; opaque to the node (amqp: the
+// client's reply_to queue and the correlation_id to echo).
+struct OutsideReturn {
+  std::string reply_to;
+  std::string correlation_id;
+};
+
+// A request from a client outside the cluster, which wants an answer (amqp: a message to a global
+// name that names a reply_to). The node answers each once, through Transport::answer_outside.
+struct OutsideRequest {
+  std::string target;  // the global name it was addressed to
+  std::string content_type;
+  std::string body;  // untrusted
+  // Who sent it, as the backend authenticated it (amqp: the user_id the broker validated); empty
+  // if the client did not say.
+  std::string user;
+  absl::Duration timeout = absl::InfiniteDuration();  // infinite: the client named none
+  OutsideReturn to;
+};
+
+// The answer to an OutsideRequest: `status` is "OK" or an error code's name ("NOT_FOUND"), the
+// body the reply or, for an error, a text/plain line saying why.
+struct OutsideAnswer {
+  OutsideReturn to;
+  std::string status;
+  std::string content_type;
+  std::string body;
+};
+
 class TransportHandler {
  public:
   virtual ~TransportHandler() = default;
@@ -108,6 +138,14 @@ class TransportHandler {
   // user; native: the connection's CURVE key is not the node's). Dropped like on_rejected, which
   // the default calls; `what` names the claimed node and who actually sent it.
   virtual void on_forged_sender(std::string_view what) { on_rejected(what); }
+  // A request from a client outside the cluster (amqp: a message to a global name with reply_to).
+  // The default refuses it, for a node that answers no such request.
+  virtual void on_outside_request(OutsideRequest /*request*/) {
+    on_rejected("a request from outside the cluster, which this node does not answer");
+  }
+  // An answer that answer_outside() accepted did not reach its client: the broker returned it (no
+  // queue `reply_to`: the client went away or never had one), or the node stopped first.
+  virtual void on_outside_answer_lost(std::string_view /*why*/) {}
   // A line about the backend's connections, for the node's log: one closed for bad input, one
   // refused at a limit, seeds that do not answer. Any of the backend's threads; a flood of them
   // may arrive.
@@ -155,6 +193,13 @@ class Transport {
   // routes by name (amqp: a binding of this node's queue) lets clients outside the cluster reach
   // the actor by that name; the others have nothing to do. Any thread.
   virtual void advertise_name(std::string_view /*name*/, bool /*held*/) {}
+
+  // Queues `answer` for the client of an OutsideRequest. FailedPrecondition from a backend that
+  // takes no requests from outside, or once stopped; OK means queued: if it then fails to arrive,
+  // on_outside_answer_lost says so. Any thread.
+  virtual absl::Status answer_outside(OutsideAnswer /*answer*/) {
+    return absl::FailedPreconditionError("this transport answers no client outside the cluster");
+  }
 
   // Who node `node` authenticated as, for the node's authorization (cluster/authorization.h):
   // native with security, its CURVE public key (32 octets); amqp with a broker user per node,

@@ -26,13 +26,11 @@ constexpr char kZapDomain[] = "gateway";
 }  // namespace
 
 // What the gateway's actor shares with the I/O thread: the way back to the socket and the counts.
-struct Gateway::Shared {
+struct Gateway::Shared : GatewayCounters {
   Mutex mutex;
   boost::asio::io_context* io ABSL_GUARDED_BY(mutex) = nullptr;  // null once stopped
   Gateway* gateway ABSL_GUARDED_BY(mutex) = nullptr;
   std::atomic<int64_t> pending{0};
-  std::atomic<uint64_t> requests{0}, replies{0}, failed{0}, timeouts{0}, refused{0},
-      unknown_targets{0}, bad_requests{0}, overloaded{0}, replies_dropped{0};
 
   // Hands `reply` to the I/O thread; dropped and counted once the gateway has stopped.
   void post(socket::Message reply) {
@@ -94,29 +92,16 @@ absl::Status Gateway::open(const NodeConfig& config) {
   endpoint_ = socket_->last_endpoint();
 
   actor_ = spawn_gateway_actor(
-      node_.runtime(), [shared = shared_, &types = node_.types(), limits = limits_](
-                           ReplyTo to, MailboxElement* reply, absl::Status error) {
+      node_.runtime(), node_.types(), limits_,
+      [shared = shared_](ReplyTo to, absl::StatusOr<content::Body> body) {
         shared->pending.fetch_sub(1, std::memory_order_relaxed);
-        if (reply != nullptr) {
-          absl::StatusOr<WirePayload> payload = types.encode(*reply);
-          absl::StatusOr<content::Body> body =
-              payload.ok()
-                  ? content::body_from_payload(types.codecs(), *payload, to.content_type, limits)
-                  : absl::StatusOr<content::Body>(payload.status());
-          if (body.ok()) {
-            shared->replies.fetch_add(1, std::memory_order_relaxed);
-            shared->post(make_reply(std::move(to.route), absl::StatusCode::kOk, body->content_type,
-                                    body->bytes));
-            return;
-          }
-          error = absl::InternalError(absl::StrCat("the actor's reply has no form for the client: ",
-                                                   body.status().message()));
+        if (!body.ok()) {
+          shared->count_failure(body.status());
+          return shared->post(make_error_reply(std::move(to.route), body.status()));
         }
-        shared->failed.fetch_add(1, std::memory_order_relaxed);
-        if (error.code() == absl::StatusCode::kDeadlineExceeded) {
-          shared->timeouts.fetch_add(1, std::memory_order_relaxed);
-        }
-        shared->post(make_error_reply(std::move(to.route), error));
+        shared->replies.fetch_add(1, std::memory_order_relaxed);
+        shared->post(make_reply(std::move(to.route), absl::StatusCode::kOk, body->content_type,
+                                body->bytes));
       });
   if (!actor_.valid()) return absl::UnavailableError("the node is shutting down");
   {
@@ -157,12 +142,7 @@ void Gateway::stop() {
 }
 
 GatewayStats Gateway::stats() const {
-  const Shared& s = *shared_;
-  constexpr auto kRelaxed = std::memory_order_relaxed;
-  return GatewayStats{
-      s.requests.load(kRelaxed),     s.replies.load(kRelaxed),    s.failed.load(kRelaxed),
-      s.timeouts.load(kRelaxed),     s.refused.load(kRelaxed),    s.unknown_targets.load(kRelaxed),
-      s.bad_requests.load(kRelaxed), s.overloaded.load(kRelaxed), s.replies_dropped.load(kRelaxed)};
+  return shared_->read();
 }
 
 void Gateway::receive() {
@@ -226,13 +206,8 @@ void Gateway::handle(socket::Message message) {
                                                    as_absl(target), "'")),
                   shared_->unknown_targets);
   }
-  absl::StatusOr<WirePayload> payload = content::payload_from_body(
-      node_.types().codecs(), request.content_type.view(), request.body.view(), limits_);
-  absl::StatusOr<ElementPtr> element =
-      // The payload was made here from a body within limits_; as a Value it may be larger.
-      payload.ok() ? node_.types().decode(payload->type_id, payload->bytes, actor_,
-                                          MessageKind::kRequest, 0, DecodeLimits{})
-                   : absl::StatusOr<ElementPtr>(payload.status());
+  absl::StatusOr<ElementPtr> element = request_from_body(node_.types(), request.content_type.view(),
+                                                         request.body.view(), actor_, limits_);
   if (!element.ok())
     return refuse(std::move(request.route), element.status(), shared_->bad_requests);
   if (shared_->pending.fetch_add(1, std::memory_order_relaxed) >= config_.max_pending) {
@@ -247,10 +222,11 @@ void Gateway::handle(socket::Message message) {
                                      : std::min(request.timeout, config_.max_timeout);
   shared_->requests.fetch_add(1, std::memory_order_relaxed);
   absl::Status sent = node_.runtime().deliver(
-      actor_, make_element<Call>(Pid{}, MessageKind::kUser, 0,
-                                 Call{*pid, timeout, *std::move(element),
-                                      ReplyTo{std::move(request.route),
-                                              std::string(request.content_type.view())}}));
+      actor_,
+      make_element<Call>(
+          Pid{}, MessageKind::kUser, 0,
+          Call{*pid, timeout, *std::move(element),
+               ReplyTo{std::move(request.route), {}, std::string(request.content_type.view())}}));
   if (!sent.ok()) {
     // The actor is gone (the node is stopping): the call and its route went with it.
     shared_->pending.fetch_sub(1, std::memory_order_relaxed);

@@ -14,7 +14,9 @@
 // presence and "bye" on a leaving node's last word to each peer. A batch's message_id is its
 // number, counted per destination from 1; a message of type "hello" (empty) carries as message_id
 // the last number its sender gave a batch for the receiver, and as correlation_id the epoch the
-// receiver is known under there. Plain values and free functions; no shared state.
+// receiver is known under there. A message to P.names with reply_to is a request from outside the
+// cluster; its answer goes to the default exchange, routing key reply_to, with the request's
+// correlation_id and a kStatusHeader header. Plain values and free functions; no shared state.
 #pragma once
 
 #include <amqp.h>
@@ -33,6 +35,10 @@ inline constexpr std::string_view kBatchContentType = "application/vnd.bossa.env
 inline constexpr std::string_view kPresenceAlive = "alive";  // type of an announcement
 inline constexpr std::string_view kPresenceBye = "bye";      // type of a leaving node's last word
 inline constexpr std::string_view kPresenceHello = "hello";  // type of where a node stands
+// The header of an answer to a client outside the cluster: "OK" or an error code's name.
+inline constexpr std::string_view kStatusHeader = "bossa-status";
+// What RabbitMQ's direct reply-to names begin with (the client consumes amq.rabbitmq.reply-to).
+inline constexpr std::string_view kDirectReplyTo = "amq.rabbitmq.reply-to.";
 
 struct AmqpTopology {
   explicit AmqpTopology(std::string_view prefix);

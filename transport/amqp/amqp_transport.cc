@@ -139,6 +139,10 @@ absl::Status AmqpTransport::start(const NodeIdentity& self, TransportHandler& ha
   if (!session.ok()) return session.status();
   if (absl::Status announced = announce(*session); !announced.ok()) return announced;
   running_.store(true);
+  {
+    MutexLock lock(mutex_);
+    answering_ = true;
+  }
   thread_ = std::thread([this, first = *std::move(session)]() mutable { run(std::move(first)); });
   return absl::OkStatus();
 }
@@ -209,6 +213,18 @@ void AmqpTransport::advertise_name(std::string_view name, bool held) {
   wake();
 }
 
+absl::Status AmqpTransport::answer_outside(OutsideAnswer answer) {
+  {
+    MutexLock lock(mutex_);
+    if (!answering_) return absl::FailedPreconditionError("the amqp transport is stopped");
+    answers_.push_back(std::move(answer));
+    // The node bounds the requests in flight, and so the answers: no room to wait for.
+    if (answers_.size() > 1) return absl::OkStatus();
+  }
+  wake();
+  return absl::OkStatus();
+}
+
 void AmqpTransport::wake() {
   const uint64_t one = 1;
   if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
@@ -255,12 +271,15 @@ void AmqpTransport::run(Session first) {
   } else {
     report_in_flight(nullptr, "the node stopped");
   }
+  drop_answers("the node stopped before it was published");
 }
 
 absl::Status AmqpTransport::serve(Session& session) {
   if (absl::Status status = check_heartbeats(session); !status.ok()) return status;
   if (absl::Status status = apply_bindings(session); !status.ok()) return status;
   batch_outbound(/*all=*/false);
+  take_answers();
+  if (absl::Status status = publish_replies(session); !status.ok()) return status;
   if (absl::Status status = publish_pending(session); !status.ok()) return status;
   const Clock::time_point now = Clock::now();
   if (now >= next_announce_ && !session.blocked) {
@@ -391,6 +410,8 @@ void AmqpTransport::leave(Session& session) {
   batch_outbound(/*all=*/true);
   session.writable = true;
   absl::Status left = check_heartbeats(session);  // a silent broker would hold a publish forever
+  take_answers();
+  if (left.ok()) left = publish_replies(session);
   if (left.ok()) left = publish_pending(session);
   if (left.ok()) {
     const std::string self_key = node_key(self_.id);
@@ -415,7 +436,7 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
     bool queued = false;
     {
       MutexLock lock(mutex_);
-      queued = !outbound_.empty();
+      queued = !outbound_.empty() || !answers_.empty();
     }
     // Batches held for a node not heard since the reconnection are no work yet.
     work = work || (((queued && !pending_full()) || has_publishable()) && can_publish(*session) &&

@@ -20,6 +20,9 @@
 // after the reconnection. Without a grace, or once it ends, every peer goes down here and what was
 // not yet published or confirmed is reported undelivered (with confirms, one may have been
 // delivered all the same).
+// A message to a global name with reply_to is a request from outside the cluster
+// (on_outside_request); its answer (answer_outside) leaves on the default exchange for reply_to,
+// mandatory, so that one the broker cannot route comes back and is reported lost.
 // Thread-safety: as Transport.
 #pragma once
 
@@ -60,6 +63,7 @@ class AmqpTransport final : public Transport {
   void advertise_name(std::string_view name, bool held) override;
   // A node's broker user is its name (unless every node shares one user: then empty).
   std::string peer_key(uint32_t node) const override;
+  absl::Status answer_outside(OutsideAnswer answer) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -106,6 +110,12 @@ class AmqpTransport final : public Transport {
   bool pending_full() const;
   // A pending batch may leave: its node is not held.
   bool has_publishable() const;
+  // Moves the answers queued by answer_outside into replies_.
+  void take_answers();
+  // Publishes replies_ while the socket can take them.
+  absl::Status publish_replies(Session& session);
+  // The node is stopping: every answer not yet published is reported lost.
+  void drop_answers(std::string_view reason);
   // Publishes pending batches while the socket can take them, up to kMaxBytesPerTurn.
   absl::Status publish_pending(Session& session);
   absl::Status publish(Session& session, std::string_view exchange, std::string_view key,
@@ -174,11 +184,16 @@ class AmqpTransport final : public Transport {
   // Global names of local actors and whether their binding is wanted.
   absl::flat_hash_map<std::string, bool> binding_changes_ ABSL_GUARDED_BY(mutex_);
   absl::flat_hash_set<std::string> advertised_ ABSL_GUARDED_BY(mutex_);
+  // Answers to clients outside the cluster, queued until the node thread takes them; taken only
+  // while `answering_` (from start until the thread ends).
+  std::vector<OutsideAnswer> answers_ ABSL_GUARDED_BY(mutex_);
+  bool answering_ ABSL_GUARDED_BY(mutex_) = false;
 
   // Node thread only.
   absl::flat_hash_set<std::string> bound_names_;  // names this node's queue is bound with
   uint64_t last_session_ = 0;
-  std::deque<Batch> pending_;  // batched, waiting for the publishing socket
+  std::deque<Batch> pending_;          // batched, waiting for the publishing socket
+  std::deque<OutsideAnswer> replies_;  // answers waiting for the publishing socket
   // While the peers are kept through a broker outage: when the grace ends, and why it began.
   std::optional<Clock::time_point> grace_ends_;
   Clock::time_point lost_at_;

@@ -76,7 +76,10 @@ absl::Status AmqpTransport::handle_frame(Session& session, const amqp_frame_t& f
       absl::StatusOr<std::string> body =
           (publisher ? session.publisher : session.consumer)->read_content(frame.channel);
       if (!body.ok()) return body.status();
-      if (std::optional<uint32_t> to = parse_node_key(key)) {
+      if (view_of(returned->exchange).empty()) {
+        handler_->on_outside_answer_lost(
+            absl::StrCat("the broker has no queue '", key, "' for it (", why, ")"));
+      } else if (std::optional<uint32_t> to = parse_node_key(key)) {
         // A hello has an empty body: one that comes back does not call for another.
         const bool batch = !body->empty();
         report_undelivered(Batch{*to, *std::move(body), std::nullopt, 0},
@@ -233,6 +236,32 @@ void AmqpTransport::on_outside_message(const amqp_envelope_t& delivery) {
   const std::string_view content_type =
       message_property(properties, AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type)
           .value_or(std::string_view());
+  const std::string_view reply_to =
+      message_property(properties, AMQP_BASIC_REPLY_TO_FLAG, properties.reply_to)
+          .value_or(std::string_view());
+  if (!reply_to.empty()) {
+    OutsideRequest request{
+        .target = std::string(view_of(delivery.routing_key)),
+        .content_type = std::string(content_type),
+        .body = std::string(view_of(delivery.message.body)),
+        .user =
+            std::string(message_property(properties, AMQP_BASIC_USER_ID_FLAG, properties.user_id)
+                            .value_or(std::string_view())),
+        .to = {.reply_to = std::string(reply_to),
+               .correlation_id =
+                   std::string(message_property(properties, AMQP_BASIC_CORRELATION_ID_FLAG,
+                                                properties.correlation_id)
+                                   .value_or(std::string_view()))}};
+    // The broker's per-message TTL, milliseconds in decimal: past it the answer is of no use.
+    if (std::optional<uint64_t> ms =
+            number_property(properties, AMQP_BASIC_EXPIRATION_FLAG, properties.expiration)) {
+      // Held to 2^40 ms (35 years) to stay a Duration; the node caps it far below.
+      request.timeout =
+          absl::Milliseconds(static_cast<int64_t>(std::min<uint64_t>(*ms, 1ULL << 40)));
+    }
+    handler_->on_outside_request(std::move(request));
+    return;
+  }
   absl::StatusOr<std::string> envelope =
       envelope_from_outside(self_.id, view_of(delivery.routing_key), content_type,
                             view_of(delivery.message.body), DecodeLimits{});

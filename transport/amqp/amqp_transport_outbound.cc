@@ -31,6 +31,7 @@ bool AmqpTransport::pending_full() const {
 }
 
 bool AmqpTransport::has_publishable() const {
+  if (!replies_.empty()) return true;
   if (held_.empty()) return !pending_.empty();
   return std::any_of(pending_.begin(), pending_.end(),
                      [&](const Batch& batch) { return !held_.contains(batch.to); });
@@ -117,6 +118,65 @@ absl::Status AmqpTransport::publish_pending(Session& session) {
     session.writable = ::poll(&out, 1, 0) == 1 && (out.revents & POLLOUT) != 0;
   }
   return absl::OkStatus();
+}
+
+void AmqpTransport::take_answers() {
+  std::vector<OutsideAnswer> answers;
+  {
+    MutexLock lock(mutex_);
+    answers.swap(answers_);
+  }
+  for (OutsideAnswer& answer : answers) replies_.push_back(std::move(answer));
+}
+
+absl::Status AmqpTransport::publish_replies(Session& session) {
+  amqp_table_entry_t status{};
+  status.key = bytes_of(kStatusHeader);
+  status.value.kind = AMQP_FIELD_KIND_UTF8;
+  amqp_basic_properties_t properties{};
+  size_t published_bytes = 0;
+  while (!replies_.empty() && can_publish(session) && session.writable &&
+         published_bytes < kMaxBytesPerTurn) {
+    const OutsideAnswer& answer = replies_.front();
+    properties._flags =
+        AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_HEADERS_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
+    properties.content_type = bytes_of(answer.content_type);
+    properties.delivery_mode = AMQP_DELIVERY_NONPERSISTENT;
+    status.value.value.bytes = bytes_of(answer.status);
+    properties.headers = amqp_table_t{1, &status};
+    if (!answer.to.correlation_id.empty()) {
+      properties._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
+      properties.correlation_id = bytes_of(answer.to.correlation_id);
+    }
+    // Mandatory: a reply_to with no queue (a client gone, a made-up name) comes back as a return,
+    // and is reported lost. Not to a direct reply-to name, which is no queue: RabbitMQ returns
+    // what is published to one mandatory even as it delivers it, and drops in silence what is for
+    // a client gone.
+    const bool direct = answer.to.reply_to.starts_with(kDirectReplyTo);
+    if (absl::Status published = publish(session, "", answer.to.reply_to, properties, answer.body,
+                                         /*mandatory=*/!direct);
+        !published.ok()) {
+      return published;  // still waiting: it leaves after the reconnection
+    }
+    published_bytes += answer.body.size();
+    replies_.pop_front();
+    pollfd out{session.publisher->fd(), POLLOUT, 0};
+    session.writable = ::poll(&out, 1, 0) == 1 && (out.revents & POLLOUT) != 0;
+  }
+  return absl::OkStatus();
+}
+
+void AmqpTransport::drop_answers(std::string_view reason) {
+  std::vector<OutsideAnswer> answers;
+  {
+    MutexLock lock(mutex_);
+    answering_ = false;
+    answers.swap(answers_);
+  }
+  for (size_t i = 0; i < replies_.size() + answers.size(); ++i) {
+    handler_->on_outside_answer_lost(reason);
+  }
+  replies_.clear();
 }
 
 absl::Status AmqpTransport::publish(Session& session, std::string_view exchange,

@@ -1,5 +1,5 @@
 // bossa-outside-node: bossa-node with the actors the outside-clients example calls through the
-// gateway, each under a global name:
+// gateway (native) or the broker (amqp), each under a global name:
 //
 //   echo    answers a string, bytes, an int64 or a float64 with itself
 //   quote   answers an outside.lookup with an outside.quote (450 cents a unit)

@@ -54,6 +54,7 @@ PEERS = [
     "bench_socket_libzmq",
     "bench_rabbitmq_c",
     "bench_gateway_rt",  # bossa's gateway and a libzmq REP server, one libzmq client
+    "bench_amqp_rpc_rt",  # a bossa amqp node and a rabbitmq-c RPC server, one rabbitmq-c client
 ]
 
 # A program that runs longer than this has hung.

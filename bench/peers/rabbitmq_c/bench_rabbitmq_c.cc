@@ -10,7 +10,6 @@
 //   amqp_lat  the measuring side publishes one 8-byte number to the ping queue; the peer consumes
 //             it and publishes it to the pong queue, which the measuring side consumes.
 #include <amqp.h>
-#include <amqp_tcp_socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,47 +23,16 @@
 #include "bench/common/amqp_bench.h"
 #include "bench/common/remote_bench_main.h"
 #include "bench/common/result_line.h"
+#include "bench/peers/rabbitmq_c/broker_connection.h"
 
 namespace bossa::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void check_reply(amqp_rpc_reply_t reply, const char* what) {
-  if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
-    throw std::runtime_error(std::string(what) + " failed (reply type " +
-                             std::to_string(reply.reply_type) + ")");
-  }
-}
-
 // One logged-in connection with channel 1 open.
-class Connection {
+class Connection : public BrokerConnection {
  public:
-  Connection() : state_(amqp_new_connection()) {
-    std::string url = amqp_bench_url();
-    amqp_connection_info info;
-    if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) {
-      throw std::runtime_error("cannot parse BOSSA_BENCH_AMQP_URL");
-    }
-    amqp_socket_t* socket = amqp_tcp_socket_new(state_);
-    if (amqp_socket_open(socket, info.host, info.port) != AMQP_STATUS_OK) {
-      throw std::runtime_error("cannot reach the broker");
-    }
-    const char* vhost = *info.vhost == '\0' ? "/" : info.vhost;
-    check_reply(
-        amqp_login(state_, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password),
-        "login");
-    amqp_channel_open(state_, 1);
-    check_reply(amqp_get_rpc_reply(state_), "channel.open");
-  }
-  ~Connection() {
-    amqp_channel_close(state_, 1, AMQP_REPLY_SUCCESS);
-    amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
-    amqp_destroy_connection(state_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
   void declare(const std::string& queue) {
     amqp_queue_declare(state_, 1, amqp_cstring_bytes(queue.c_str()), 0, 0, 0, 0, amqp_empty_table);
     check_reply(amqp_get_rpc_reply(state_), "queue.declare");
@@ -106,9 +74,6 @@ class Connection {
     amqp_destroy_envelope(&envelope);
     return value;
   }
-
- private:
-  amqp_connection_state_t state_;
 };
 
 std::string queue_name(const char* what) {

@@ -23,6 +23,7 @@ absl::string_view unquote(absl::string_view value) {
 ContentType parse_content_type(std::string_view text) {
   ContentType parsed;
   std::vector<absl::string_view> parts = absl::StrSplit(as_absl(text), ';');
+  if (parts.empty()) return parsed;  // a null view (an absent content type) splits into nothing
   parsed.media = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts.front()));
   for (size_t i = 1; i < parts.size(); ++i) {
     const size_t equals = parts[i].find('=');

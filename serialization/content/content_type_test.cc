@@ -1,5 +1,7 @@
 #include "serialization/content/content_type.h"
 
+#include <string_view>
+
 #include <gtest/gtest.h>
 
 namespace bossa::content {
@@ -26,6 +28,12 @@ TEST(ContentType, IgnoresOtherAndMalformedParameters) {
 TEST(ContentType, AnEmptyHeaderHasNoMediaType) {
   EXPECT_EQ(parse_content_type("").media, "");
   EXPECT_EQ(parse_content_type(";type=x").type, "x");
+}
+
+TEST(ContentType, AnAbsentHeaderHasNoMediaType) {
+  const ContentType parsed = parse_content_type(std::string_view());
+  EXPECT_EQ(parsed.media, "");
+  EXPECT_EQ(parsed.type, "");
 }
 
 TEST(ContentType, FormatsWithTheTypeOnlyWhenThereIsOne) {

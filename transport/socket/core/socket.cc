@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,10 +79,16 @@ class SocketImpl final : public ProtocolHost {
     return it->second->terminating ? Socket::ConnectionState::kClosing
                                    : Socket::ConnectionState::kOpen;
   }
-  const Pipe* find_pipe(std::uint64_t pipe_id) {
+  // What the handshake told of the peer of pipe `pipe_id`: of a pipe open now, or of one of the
+  // last kDepartedPeers to go (a message read before its connection closed may be asked about
+  // after); null if neither.
+  const PeerInfo* find_peer(std::uint64_t pipe_id) {
     housekeeping();
-    auto it = pipes_.find(pipe_id);
-    return it == pipes_.end() ? nullptr : it->second.get();
+    if (auto it = pipes_.find(pipe_id); it != pipes_.end()) return &it->second->peer();
+    for (const auto& [id, peer] : departed_) {
+      if (id == pipe_id) return &peer;
+    }
+    return nullptr;
   }
   bool readable() {
     if (closed_) return false;
@@ -175,6 +182,8 @@ class SocketImpl final : public ProtocolHost {
   }
 
   absl::flat_hash_map<std::uint64_t, std::shared_ptr<Pipe>> pipes_;
+  static constexpr std::size_t kDepartedPeers = 64;
+  std::deque<std::pair<std::uint64_t, PeerInfo>> departed_;  // oldest first
   std::vector<Pipe*> zombies_;
   std::vector<Bind> binds_;
   std::vector<Connect> connects_;
@@ -214,6 +223,8 @@ void SocketImpl::reap() {
     if (!p->in_closed()) return false;
     proto_->detach(p);
     release(p);
+    if (departed_.size() == kDepartedPeers) departed_.pop_front();
+    departed_.emplace_back(p->id(), p->peer());
     pipes_.erase(p->id());
     return true;
   });
@@ -427,10 +438,10 @@ Socket::ConnectionState Socket::connection_state(std::uint64_t pipe_id) {
   return impl_->connection_state(pipe_id);
 }
 absl::StatusOr<std::string> Socket::message_property(const Message& m, std::string_view name) {
-  const Pipe* p = impl_->find_pipe(m.pipe_id());
+  const PeerInfo* known = impl_->find_peer(m.pipe_id());
   std::string value;
-  if (p != nullptr) {
-    const PeerInfo& peer = p->peer();
+  if (known != nullptr) {
+    const PeerInfo& peer = *known;
     if (name == "User-Id") value = peer.user_id;
     if (name == "Peer-Address") value = peer.address;
     if (name == "Identity") value = peer.routing_id;

@@ -83,8 +83,9 @@ class Socket {
   // A property of the connection a received message came on, as libzmq's zmq_msg_gets: "User-Id"
   // (on a PLAIN or CURVE server, who the authenticator said the client is: its user name, its
   // CURVE key in Z85, or the ZAP handler's user id), "Peer-Address" (tcp), "Socket-Type",
-  // "Identity". NotFound when the connection has no such property or is gone (read it before the
-  // connection's last message is taken, or while it is open).
+  // "Identity". Also for a message whose connection has closed since, while it is one of the
+  // socket's last 64 connections to go. NotFound when the connection has no such property, or
+  // went longer ago.
   absl::StatusOr<std::string> message_property(const Message& m, std::string_view name);
 
   // ---- monitor events and drop accounting (docs/socket-engine.md, "Monitor events") ----

@@ -177,6 +177,30 @@ TEST_P(SecureTransports, CurveClientAndServerTalkAndTheServerKnowsTheClientsKey)
   EXPECT_EQ(*rep.message_property(*m, "Socket-Type"), "REQ");
 }
 
+TEST_P(SecureTransports, AClientsKeyIsKnownForItsLastMessageAfterItLeft) {
+  Context ctx(1);
+  Keys k;
+  auto auth = std::make_shared<Authenticator>();
+  ASSERT_TRUE(auth->allow_curve("", k.client.public_key).ok());
+  ctx.set_authenticator(auth);
+  Socket pull(ctx, SocketType::kPull);
+  make_curve_server(pull, k);
+  ASSERT_TRUE(pull.set(Option::kRcvtimeo, 10000).ok());
+  ASSERT_TRUE(pull.bind(testing::bind_endpoint(GetParam())).ok());
+  absl::StatusOr<Message> m;
+  {
+    Socket push(ctx, SocketType::kPush);
+    make_curve_client(push, k, k.server.public_key);
+    ASSERT_TRUE(push.connect(pull.last_endpoint()).ok());
+    ASSERT_TRUE(push.send("last words").ok());
+    m = pull.recv();
+    ASSERT_TRUE(m.ok());
+  }
+  ASSERT_TRUE(testing::eventually(
+      [&] { return pull.connection_state(m->pipe_id()) == Socket::ConnectionState::kGone; }));
+  EXPECT_EQ(pull.message_property(*m, "User-Id").value_or("gone"), k.client.public_key);
+}
+
 TEST_P(SecureTransports, PlainClientWithTheRightPasswordIsServedItsUserNameKnown) {
   Context ctx(1);
   auto auth = std::make_shared<Authenticator>();

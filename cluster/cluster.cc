@@ -12,6 +12,9 @@
 namespace bossa {
 namespace {
 
+// Up to how many nodes up a node sends each one that comes up the digest of its type table.
+constexpr size_t kTypeDigestsUpTo = 8;
+
 WirePid to_wire(Pid pid) {
   return WirePid{pid.node, pid.serial};
 }
@@ -773,15 +776,23 @@ void Cluster::transport_stopped() {
 void Cluster::on_node_up(const transport::NodeIdentity& node) {
   runtime_.release(last_recipient_);
   peer_rights_.erase(node.id);
+  size_t up = 0;
   {
     MutexLock lock(nodes_mutex_);
     nodes_[node.id] = node.name;
+    up = nodes_.size();
   }
   NodeCounters::add(counters_.nodes_up);
   log_.log(LogLevel::kInfo, absl::StrCat("node '", node.name, "' (", node.id, ") is up"));
   names_.node_up(node.id);
-  (void)send_control(EnvelopeKind::kSystem, Pid{node.id, 0}, Pid{self_.id, 0}, 0,
-                     type_tables_.digest_message());
+  // Digests go to every node that comes up only while the cluster is small: past that, a digest
+  // to each would open a connection to each (the native transport connects on demand), and the
+  // receiving side's checks (an unreadable request or reply answered at once, an unreadable
+  // message reported to its sender) stand in for the send site's.
+  if (up <= kTypeDigestsUpTo) {
+    (void)send_control(EnvelopeKind::kSystem, Pid{node.id, 0}, Pid{self_.id, 0}, 0,
+                       type_tables_.digest_message());
+  }
   listeners_.node_changed(node, /*up=*/true, {}, {});
 }
 

@@ -11,7 +11,8 @@
 // A case function creates a PeerProcess, waits in bounded steps calling check_running(), then
 // finish()es the peer and prints its result line; a role function calls await_release() before
 // closing what the measuring side still reads from. docs/benchmarks.md ("How the two-process
-// benchmarks run") gives the command line and failures. Thread-safety: all on the main thread.
+// benchmarks run") gives the command line and failures; BOSSA_BENCH_PIN places the two processes
+// on CPUs (placement.h). Thread-safety: all on the main thread.
 #pragma once
 
 #include <fcntl.h>
@@ -37,6 +38,8 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include "bench/common/placement.h"
 
 extern char** environ;
 
@@ -252,6 +255,7 @@ inline int remote_bench_main(int argc, char** argv, std::span<const RemoteCase> 
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       detail::arm_remote_watchdog();
       try {
+        pin_process(PinSide::kPeer);
         role.run(std::vector<std::string>(argv + 3, argv + argc));
       } catch (const std::exception& e) {
         std::fprintf(stderr, "%s --role %s: %s\n", argv[0], argv[2], e.what());
@@ -268,6 +272,12 @@ inline int remote_bench_main(int argc, char** argv, std::span<const RemoteCase> 
     return 2;
   }
   std::string_view filter = argc == 2 ? argv[1] : "";
+  try {
+    pin_process(PinSide::kMeasuring);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(program.size()), program.data(), e.what());
+    return 1;
+  }
   for (const RemoteCase& c : cases) {
     if (c.bench.find(filter) == std::string_view::npos) continue;
     detail::arm_remote_watchdog();

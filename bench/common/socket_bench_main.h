@@ -18,7 +18,8 @@
 //   }
 //
 // Command line: `[filter]` runs the cases whose name contains it (`--role ...`: the peer side, with
-// the case's CURVE keys after its other arguments when it has them). A
+// the case's CURVE keys after its other arguments when it has them). BOSSA_BENCH_PIN places the
+// two sides on CPUs (placement.h); for inproc the peer thread takes the peer's CPU. A
 // failure or a hung case prints the case and why and returns 1; docs/benchmarks.md tells more.
 #pragma once
 
@@ -48,6 +49,7 @@
 #include <tuple>
 #include <vector>
 
+#include "bench/common/placement.h"
 #include "bench/common/result_line.h"
 #include "bench/common/socket_bench_driver.h"
 #include "bench/common/stopwatch.h"
@@ -183,6 +185,7 @@ class Peer {
       thread_ = std::thread([&driver, role, endpoint, size = c.size, count, state = thread_state_,
                              curve = curve ? std::optional<CurveKeys>(*curve) : std::nullopt] {
         try {
+          pin_thread(PinSide::kPeer);
           run_peer(driver, role, endpoint, size, count, curve ? &*curve : nullptr,
                    [&state] { state->released.wait(); });
         } catch (...) {
@@ -361,6 +364,7 @@ inline int socket_bench_main(int argc, char** argv, SocketBenchDriver& driver) {
     std::optional<CurveKeys> curve;
     if (argc == 9) curve = CurveKeys{argv[6], "", argv[7], argv[8]};
     try {
+      pin_process(PinSide::kPeer);
       detail::run_peer(driver, argv[2], argv[3], std::stoul(argv[4]), std::stoul(argv[5]),
                        curve ? &*curve : nullptr, detail::await_stdin_closed);
     } catch (const std::exception& e) {
@@ -376,6 +380,7 @@ inline int socket_bench_main(int argc, char** argv, SocketBenchDriver& driver) {
   std::string_view filter = argc == 2 ? argv[1] : "";
   std::string current;
   try {
+    pin_process(PinSide::kMeasuring);
     detail::TempDir ipc_dir;
     for (const SocketCase& c : standard_socket_cases()) {
       current = c.name();

@@ -140,18 +140,32 @@ with_peer(Start, WaitingFor) ->
     end.
 
 %% A peer node on 127.0.0.1 with this node's cookie, epmd (ERL_EPMD_PORT is
-%% inherited) and code path for these modules, controlled over its stdio.
+%% inherited) and code path for these modules, controlled over its stdio; on
+%% the peer's CPU if BOSSA_BENCH_PIN says so (pinned_exec/0).
 start_peer() ->
     BeamDir = filename:dirname(code:which(?MODULE)),
-    peer:start(#{name => peer:random_name(bossa_bench_peer),
-                 host => "127.0.0.1",
-                 longnames => true,
-                 connection => standard_io,
-                 wait_boot => ?PEER_BOOT_MS,
-                 args => ["+S", "2", "-setcookie", atom_to_list(erlang:get_cookie()),
-                          "-start_epmd", "false",
-                          "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
-                          "-pa", BeamDir]}).
+    Options = #{name => peer:random_name(bossa_bench_peer),
+                host => "127.0.0.1",
+                longnames => true,
+                connection => standard_io,
+                wait_boot => ?PEER_BOOT_MS,
+                args => ["+S", "2", "-setcookie", atom_to_list(erlang:get_cookie()),
+                         "-start_epmd", "false",
+                         "-kernel", "inet_dist_use_interface", "{127,0,0,1}",
+                         "-pa", BeamDir]},
+    peer:start(maps:merge(Options, pinned_exec())).
+
+%% BOSSA_BENCH_PIN="<measuring cpu>,<peer cpu>" (bench/common/placement.h): the
+%% wrapper runs this node on the first CPU; the peer node starts under taskset
+%% on the second. Unset, the kernel places both.
+pinned_exec() ->
+    case os:getenv("BOSSA_BENCH_PIN", "") of
+        "" ->
+            #{};
+        Pin ->
+            [_, Cpu] = string:split(Pin, ","),
+            #{exec => {os:find_executable("taskset"), ["-c", Cpu, os:find_executable("erl")]}}
+    end.
 
 %% remote_thr's message count: BOSSA_BENCH_REMOTE_MESSAGES if set (at least 2:
 %% a rate needs a first and a last message), else the default.

@@ -23,7 +23,7 @@ enum class Option {
   kRcvtimeo,      // int ms: blocking recv gives up after this (-1 = never); default -1
   kReconnectIvl,  // int ms: first pause before redialling (-1 = no reconnect); default 100
   kReconnectIvlMax,   // int ms: backoff doubles up to this (0 = stay at reconnect_ivl); default 0
-  kHeartbeatIvl,      // int ms: send PING this often (0 = off); default 0
+  kHeartbeatIvl,      // int ms: PING a peer silent this long, and this often (0 = off); default 0
   kHeartbeatTtl,      // int ms: TTL announced in PING, rounded to tenths of a second; default 0
   kHeartbeatTimeout,  // int ms: close a connection silent this long after a PING (-1 = ivl)
   kMaxmsgsize,        // int octets: a larger inbound message closes the connection (-1 = no

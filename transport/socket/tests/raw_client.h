@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -69,6 +71,12 @@ class RawClient {
     std::string body;
     if (!read_exactly(body, h->size)) return std::nullopt;
     return std::make_pair(*h, body);
+  }
+
+  // True if octets (or a close) arrive within `wait`.
+  bool readable_within(std::chrono::milliseconds wait) {
+    pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) > 0;
   }
 
   // Reads until the server closes the connection; true when it did (within the timeout).

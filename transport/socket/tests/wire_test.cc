@@ -1,5 +1,5 @@
 // What bossa puts on the wire, seen by a raw ZMTP peer: greeting and READY, PONG for PING,
-// heartbeats that close a silent connection.
+// heartbeats that close a silent connection and leave a busy one alone.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +10,7 @@
 #include "transport/socket/tests/raw_client.h"
 #include "transport/socket/tests/test_util.h"
 #include "transport/socket/zmtp/command.h"
+#include "transport/socket/zmtp/frame.h"
 #include "transport/socket/zmtp/greeting.h"
 
 namespace bossa::socket {
@@ -104,6 +105,34 @@ TEST(Wire, HeartbeatClosesASilentPeer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_TRUE(testing::eventually([&] { return pull.stats().disconnects == 1; }));
   EXPECT_EQ(pull.stats().protocol_errors, 0u);
+}
+
+TEST(Wire, APeerHeardFromLatelyIsNotPinged) {
+  Context ctx(1);
+  Socket pull(ctx, SocketType::kPull);
+  ASSERT_TRUE(pull.set(Option::kHeartbeatIvl, 100).ok());
+  ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
+  RawClient raw(pull.last_endpoint());
+  raw.write(testing::handshake("PUSH"));
+  read_handshake(raw);
+  // Ten heartbeat intervals of traffic, a message every 20 ms: no PING is due.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  int sent = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    std::string message;
+    zmtp::append_frame(message, "busy", false);
+    raw.write(message);
+    ++sent;
+    ASSERT_FALSE(raw.readable_within(std::chrono::milliseconds(20)))
+        << "bossa wrote to a peer it heard from " << sent << " messages ago";
+  }
+  for (int i = 0; i < sent; ++i) ASSERT_TRUE(pull.recv().ok());
+  // Silent from here on: the PING comes.
+  auto ping = raw.read_frame();
+  ASSERT_TRUE(ping.has_value());
+  auto cmd = zmtp::parse_command(ping->second);
+  ASSERT_TRUE(cmd.ok());
+  EXPECT_EQ(cmd->name, "PING");
 }
 
 TEST(Wire, PeerTtlClosesTheConnectionWhenThePeerFallsSilent) {

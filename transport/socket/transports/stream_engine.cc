@@ -191,7 +191,9 @@ bool StreamEngine<Stream>::on_handshake_done() {
     return false;
   }
   cfg_.core->event(kEventHandshakeSucceeded, 0, cfg_.monitor_endpoint);
-  arm_heartbeat();
+  if (cfg_.options.heartbeat_ivl > 0) {
+    arm_heartbeat(Clock::now() + std::chrono::milliseconds(cfg_.options.heartbeat_ivl));
+  }
   if (link_->from_socket->writer_closed()) start_linger();
   pump_out();
   return state_ == State::kActive;
@@ -252,41 +254,48 @@ bool StreamEngine<Stream>::refuse(const absl::Status& why, std::uint32_t zap_sta
 }
 
 template <typename Stream>
-void StreamEngine<Stream>::arm_heartbeat() {
-  const std::int64_t ivl = cfg_.options.heartbeat_ivl;
-  if (ivl <= 0) return;
-  const std::int64_t timeout =
-      cfg_.options.heartbeat_timeout >= 0 ? cfg_.options.heartbeat_timeout : ivl;
-  heartbeat_timer_.expires_after(
-      std::chrono::milliseconds(std::max<std::int64_t>(1, std::min(ivl, timeout))));
+void StreamEngine<Stream>::arm_heartbeat(Clock::time_point at) {
+  heartbeat_timer_.expires_at(at);
   heartbeat_timer_.async_wait([self = this->shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_heartbeat();
   });
 }
 
+// A PING goes out once the peer has been silent for heartbeat_ivl, and again every
+// min(ivl, timeout) while it stays silent; it closes the connection when nothing came within
+// heartbeat_timeout of the first unanswered one. A peer heard from within ivl is known to be
+// alive: unless it was promised traffic (heartbeat_ttl), it is not pinged, so a busy connection
+// carries no heartbeats and neither end wakes for them.
 template <typename Stream>
 void StreamEngine<Stream>::on_heartbeat() {
   if (state_ != State::kActive) return;
   const auto now = Clock::now();
-  const std::int64_t ivl = cfg_.options.heartbeat_ivl;
-  const auto timeout = std::chrono::milliseconds(
-      cfg_.options.heartbeat_timeout >= 0 ? cfg_.options.heartbeat_timeout : ivl);
-  if (ping_sent_ && last_recv_ < *ping_sent_ && now - *ping_sent_ >= timeout) {
+  const auto ivl = std::chrono::milliseconds(cfg_.options.heartbeat_ivl);
+  const auto timeout =
+      std::chrono::milliseconds(cfg_.options.heartbeat_timeout >= 0 ? cfg_.options.heartbeat_timeout
+                                                                    : cfg_.options.heartbeat_ivl);
+  const auto period = std::max(std::chrono::milliseconds(1), std::min(ivl, timeout));
+  const bool answered = !ping_sent_ || last_recv_ >= *ping_sent_;
+  if (!answered && now - *ping_sent_ >= timeout) {
     cfg_.core->log(absl::StrCat("bossa socket: ", cfg_.endpoint,
                                 " sent nothing within heartbeat_timeout; closing"));
     shutdown();
     return;
   }
-  if (!ping_sent_ || last_recv_ >= *ping_sent_ ||
-      now - *ping_sent_ >= std::chrono::milliseconds(ivl)) {
-    if (!ping_sent_ || last_recv_ >= *ping_sent_) ping_sent_ = now;
+  if (answered && cfg_.options.heartbeat_ttl == 0 && now - last_recv_ < ivl) {
+    ping_sent_.reset();
+    arm_heartbeat(last_recv_ + ivl);
+    return;
+  }
+  if (answered || now - *ping_sent_ >= ivl) {
+    if (answered) ping_sent_ = now;
     const auto ttl = static_cast<std::uint16_t>(cfg_.options.heartbeat_ttl / 100);
     const std::size_t at = control_.size();
     zmtp::append_ping(control_, ttl, {});
     if (transforms_ && !seal_control(at)) return;
     pump_out();
   }
-  arm_heartbeat();
+  arm_heartbeat(now + period);
 }
 
 template <typename Stream>

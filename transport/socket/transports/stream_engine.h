@@ -181,7 +181,7 @@ class StreamEngine final : public Engine,
 
   // ---- timers ----
 
-  void arm_heartbeat();
+  void arm_heartbeat(Clock::time_point at);
   void on_heartbeat();
   void arm_ttl(std::chrono::milliseconds ttl);
   void start_linger();

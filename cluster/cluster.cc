@@ -175,6 +175,11 @@ absl::Status Cluster::send_control(EnvelopeKind kind, Pid to, Pid from, uint64_t
 }
 
 absl::Status Cluster::route(Pid to, ElementPtr element) {
+  names_.await_sent();
+  return route_now(to, std::move(element));
+}
+
+absl::Status Cluster::route_now(Pid to, ElementPtr element) {
   if (element->kind == MessageKind::kUser || element->kind == MessageKind::kRequest) {
     switch (flow_.admit(to)) {
       case FlowControl::Admission::kSend:
@@ -271,8 +276,8 @@ absl::Status Cluster::refuse(Pid to, ElementPtr element, const absl::Status& why
     log_.log(LogLevel::kWarning,
              absl::StrCat("a reply to ", to.to_string(), " could not leave: ", why.message()));
     if (!element->is<ErrorReply>()) {
-      (void)route(to, make_element<ErrorReply>(element->from, MessageKind::kReply,
-                                               element->correlation_id, ErrorReply{why}));
+      (void)route_now(to, make_element<ErrorReply>(element->from, MessageKind::kReply,
+                                                   element->correlation_id, ErrorReply{why}));
     }
   } else if (element->kind == MessageKind::kUser) {
     runtime_.report_dead_letter(to, std::move(element), as_std(why.message()));
@@ -351,7 +356,7 @@ void Cluster::reject(uint32_t from, const EnvelopeView* envelope, const absl::St
         from_wire(envelope->to), MessageKind::kReply, envelope->correlation_id,
         ErrorReply{absl::InvalidArgumentError(
             absl::StrCat("node '", self_.name, "' could not read the request: ", why.message()))});
-    (void)route(from_wire(envelope->from), std::move(reply));
+    (void)route_now(from_wire(envelope->from), std::move(reply));
   }
 }
 
@@ -620,8 +625,9 @@ void Cluster::refuse_unauthorized(uint32_t sender_node, const EnvelopeView& enve
   const Pid from = from_wire(envelope.from);
   switch (envelope.kind) {
     case EnvelopeKind::kRequest:
-      (void)route(from, make_element<ErrorReply>(to, MessageKind::kReply, envelope.correlation_id,
-                                                 ErrorReply{absl::PermissionDeniedError(what)}));
+      (void)route_now(from,
+                      make_element<ErrorReply>(to, MessageKind::kReply, envelope.correlation_id,
+                                               ErrorReply{absl::PermissionDeniedError(what)}));
       return;
     case EnvelopeKind::kLink:
       (void)send_control(EnvelopeKind::kLinkExit, from, to, 0,

@@ -83,7 +83,8 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   std::vector<transport::NodeIdentity> nodes() const;
   std::optional<uint32_t> resolve(std::string_view name) const;
 
-  // RemoteRouter
+  // RemoteRouter. A message waits for the global-name commits this node has queued
+  // (GlobalNames::await_sent): a name registered before it is known where it arrives.
   absl::Status route(Pid to, ElementPtr element) override;
   void link(Pid local, Pid remote) override;
   void unlink(Pid local, Pid remote) override;
@@ -106,6 +107,9 @@ class Cluster final : public transport::TransportHandler, public RemoteRouter {
   void on_outside_answer_lost(std::string_view why) override;
 
  private:
+  // route without waiting for name commits: for the error replies this layer makes itself, some
+  // on the transport's thread, which must not wait for a sender.
+  absl::Status route_now(Pid to, ElementPtr element);
   // Encodes and sends; the transport's status.
   absl::Status send_envelope(const Envelope& envelope);
   // Sends encoded envelope `bytes` to `node` on `lane`, counting it; the transport's status.

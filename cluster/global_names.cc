@@ -96,12 +96,14 @@ absl::Status GlobalNames::register_name(const std::string& name, Pid pid) {
   }
   uint64_t ticket = 0;
   absl::Status status = claim(name, pid, ticket);
+  MutexLock lock(outbox_mutex_);
   if (ticket == 0) {
-    MutexLock lock(outbox_mutex_);
     --registering_;
     outbox_changed_.notify_all();
   }
-  flush(ticket);
+  // A thread sending commits already sends this one too; the caller's later remote sends wait
+  // for it (await_sent).
+  if (!flushing_) flush_locked(ticket);
   return status;
 }
 
@@ -311,6 +313,7 @@ uint64_t GlobalNames::perform(Effects& effects) {
   MutexLock lock(outbox_mutex_);
   for (Broadcast& broadcast : effects.broadcasts) outbox_.push_back(std::move(broadcast));
   queued_ += effects.broadcasts.size();
+  unsent_.store(true, std::memory_order_release);
   if (effects.registration) --registering_;
   outbox_changed_.notify_all();
   return queued_;
@@ -318,29 +321,45 @@ uint64_t GlobalNames::perform(Effects& effects) {
 
 void GlobalNames::flush(uint64_t ticket) {
   MutexLock lock(outbox_mutex_);
+  flush_locked(ticket);
+}
+
+void GlobalNames::await_sent() {
+  if (!unsent_.load(std::memory_order_acquire)) return;
+  MutexLock lock(outbox_mutex_);
+  flush_locked(queued_);
+}
+
+void GlobalNames::flush_locked(uint64_t ticket) {
   while (sent_ < ticket) {
     if (flushing_) {
       outbox_changed_.wait(outbox_mutex_);
       continue;
     }
-    // This thread sends what is queued, and what registrations under way queue within kLinger:
-    // of registrations that run side by side, one message carries the commits to each node.
+    // This thread sends all that is queued, batch after batch, including what registrations
+    // queue meanwhile (they do not wait); each batch takes what registrations under way queue
+    // within kLinger: of registrations that run side by side, one message carries the commits
+    // to each node.
     flushing_ = true;
-    const Clock::time_point until = Clock::now() + kLinger;
-    while (registering_ > 0 && outbox_.size() < kCommitsPerMessage &&
-           outbox_changed_.wait_until(outbox_mutex_, until)) {
+    while (sent_ < queued_) {
+      const Clock::time_point until = Clock::now() + kLinger;
+      while (registering_ > 0 && outbox_.size() < kCommitsPerMessage &&
+             outbox_changed_.wait_until(outbox_mutex_, until)) {
+      }
+      std::vector<Broadcast> batch = std::exchange(outbox_, {});
+      const uint64_t last = queued_;
+      outbox_mutex_.unlock();
+      const std::vector<std::string> messages = broadcast_messages(batch);
+      const std::vector<uint32_t> everyone = hooks_.up_nodes();
+      for (const std::string& message : messages) {
+        for (uint32_t node : everyone) hooks_.send(node, message);
+      }
+      outbox_mutex_.lock();
+      sent_ = last;
+      outbox_changed_.notify_all();
     }
-    std::vector<Broadcast> batch = std::exchange(outbox_, {});
-    const uint64_t last = queued_;
-    lock.unlock();
-    const std::vector<std::string> messages = broadcast_messages(batch);
-    const std::vector<uint32_t> everyone = hooks_.up_nodes();
-    for (const std::string& message : messages) {
-      for (uint32_t node : everyone) hooks_.send(node, message);
-    }
-    lock.lock();
-    sent_ = last;
     flushing_ = false;
+    unsent_.store(false, std::memory_order_release);
     outbox_changed_.notify_all();
   }
 }

@@ -21,11 +21,13 @@
 // so does await, for at most its timeout.
 // Commits and releases for every node leave in the order the table changed, in batches: one
 // thread at a time sends what is queued, and what other threads queue meanwhile goes in its next
-// batch. Messages to one node leave in the order their changes were made (send_mutex_ is held
-// from change to send). Lock order: send_mutex_, then mutex_, then outbox_mutex_; hooks run with
-// at most send_mutex_ held (up_nodes and the broadcasts' sends with none).
+// batch (a registration that finds commits being sent returns with its own queued; await_sent
+// waits for them). Messages to one node leave in the order their changes were made (send_mutex_
+// is held from change to send). Lock order: send_mutex_, then mutex_, then outbox_mutex_; hooks run
+// with at most send_mutex_ held (up_nodes and the broadcasts' sends with none).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -79,12 +81,17 @@ class GlobalNames {
   GlobalNames(uint32_t self, absl::Duration claim_timeout, Hooks hooks);
 
   // Registers `name` for `pid` (an actor of this node); OK once the name is committed here and
-  // the commit sent to every node up. AlreadyExists naming the holder if another pid has it or
-  // the home reserved it for another; PermissionDenied if the home does not let this node
+  // its commit is on its way to every node up: sent by this thread, or queued behind the commits
+  // another thread is sending (await_sent). AlreadyExists naming the holder if another pid has it
+  // or the home reserved it for another; PermissionDenied if the home does not let this node
   // register names (its [[authorization]]); DeadlineExceeded if the home neither answered nor went
   // down in time (one that goes down is replaced by the next home); InvalidArgument for an empty
   // name or a pid of another node.
   absl::Status register_name(const std::string& name, Pid pid);
+  // Returns once every commit and release queued so far has been sent to every node up. The
+  // cluster calls it before each message this node sends another, so that a name registered here
+  // is known there before anything sent after the registration arrives.
+  void await_sent() ABSL_LOCKS_EXCLUDED(outbox_mutex_);
   // NotFound if the name is not registered.
   absl::Status unregister_name(std::string_view name);
   // Releases `name` if `pid` still holds it (its actor stopped).
@@ -202,15 +209,17 @@ class GlobalNames {
   uint64_t perform(Effects& effects) ABSL_EXCLUSIVE_LOCKS_REQUIRED(send_mutex_)
       ABSL_LOCKS_EXCLUDED(mutex_);
   // Returns once every broadcast queued up to `ticket` (0: none) has been sent to every node up:
-  // by this thread, which then sends all that is queued, or by one already sending. A thread
-  // that sends first waits up to kLinger while registrations under way may queue their commits.
+  // by this thread, which then sends all that is queued until nothing is, or by one already
+  // sending. Each batch waits up to kLinger while registrations under way may queue commits.
   void flush(uint64_t ticket) ABSL_LOCKS_EXCLUDED(send_mutex_, mutex_, outbox_mutex_);
+  void flush_locked(uint64_t ticket) ABSL_EXCLUSIVE_LOCKS_REQUIRED(outbox_mutex_)
+      ABSL_LOCKS_EXCLUDED(send_mutex_, mutex_);
   // The messages that carry `batch` in order: runs of commits as nameCommits lists of up to
   // kCommitsPerMessage (a lone one as nameCommit), each release as nameRelease.
   static std::vector<std::string> broadcast_messages(const std::vector<Broadcast>& batch);
 
   static constexpr size_t kCommitsPerMessage = 256;
-  static constexpr std::chrono::milliseconds kLinger{2};
+  static constexpr std::chrono::milliseconds kLinger{10};
 
   const uint32_t self_;
   const absl::Duration claim_timeout_;
@@ -235,6 +244,7 @@ class GlobalNames {
   uint64_t queued_ ABSL_GUARDED_BY(outbox_mutex_) = 0;  // broadcasts queued since the start
   uint64_t sent_ ABSL_GUARDED_BY(outbox_mutex_) = 0;    // of which sent
   bool flushing_ ABSL_GUARDED_BY(outbox_mutex_) = false;
+  std::atomic<bool> unsent_{false};  // sent_ < queued_, read without outbox_mutex_ (await_sent)
   // register_name calls under way that have not yet queued a commit (and may).
   int registering_ ABSL_GUARDED_BY(outbox_mutex_) = 0;
 };

@@ -496,7 +496,7 @@ TEST(GlobalNames, ClaimantsWithDifferentViewsBothCommitAndTheLowerPidWinsEverywh
   EXPECT_EQ(net.lost(), (std::vector<NameNetwork::Lost>{{kB, name, b, a}}));
 }
 
-TEST(GlobalNames, CommitsQueuedWhileOneIsSentLeaveTogether) {
+TEST(GlobalNames, CommitsQueuedWhileOneIsSentLeaveTogetherAndAheadOfLaterMessages) {
   NameNetwork net({kA, kB});
   std::vector<std::string> names;
   for (int i = 0; i < 3; ++i) names.push_back(name_homed({{{kA, kB}, kA}}, i));  // A decides
@@ -518,12 +518,17 @@ TEST(GlobalNames, CommitsQueuedWhileOneIsSentLeaveTogether) {
       std::this_thread::yield();
     }
   }
-  // A commit is queued before its registrant lets go of the node's send lock, which this takes.
-  ASSERT_TRUE(absl::IsNotFound(net.node(kA).unregister_name("nobody")));
-  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout)
-      << "returned before its commit was sent";
+  // The second and third find the first's commit being sent: they return with theirs queued
+  // behind it, and a message sent after them waits until those have left.
+  EXPECT_TRUE(second.get().ok());
+  EXPECT_TRUE(third.get().ok());
+  EXPECT_EQ(net.queued(kA, kB), 0u);
+  auto later_message = std::async(std::launch::async, [&] { net.node(kA).await_sent(); });
+  EXPECT_EQ(later_message.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout)
+      << "a message would leave before the commits queued ahead of it";
   net.release_sends();
-  for (auto* registered : {&first, &second, &third}) EXPECT_TRUE(registered->get().ok());
+  EXPECT_TRUE(first.get().ok());
+  later_message.get();
   EXPECT_EQ(net.queued(kA, kB), 2u) << "the second and third commits share a message";
   net.deliver_all();
   for (const std::string& name : names) EXPECT_TRUE(net.node(kB).whereis(name).has_value()) << name;

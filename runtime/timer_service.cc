@@ -22,7 +22,7 @@ TimerService::TimerId TimerService::schedule(absl::Duration delay, std::function
     id = next_id_++;
     auto it = timers_.emplace(Deadline{deadline, id}, std::move(callback)).first;
     deadlines_.emplace(id, deadline);
-    earliest = it == timers_.begin();
+    earliest = it == timers_.begin() && deadline < wakes_at_;
   }
   if (earliest) changed_.notify_one();
   return id;
@@ -46,12 +46,14 @@ void TimerService::run() {
   MutexLock lock(mutex_);
   while (!stopping_) {
     if (timers_.empty()) {
+      wakes_at_ = Clock::time_point::max();
       changed_.wait(mutex_);
       continue;
     }
     auto first = timers_.begin();
     const Clock::time_point deadline = first->first.first;  // the node may go while we wait
     if (deadline > Clock::now()) {
+      wakes_at_ = deadline;
       changed_.wait_until(mutex_, deadline);
       continue;
     }

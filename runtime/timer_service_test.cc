@@ -66,6 +66,21 @@ TEST(TimerServiceTest, CancellingTheTimerBeingWaitedForIsSafe) {
   EXPECT_EQ(fired.back(), 7);
 }
 
+TEST(TimerServiceTest, ATimerSetAfterTheAwaitedOneWasCancelledFiresAtItsOwnDeadline) {
+  // A request timer is set and cancelled per request: the thread is not woken for a later
+  // deadline, but wakes at the cancelled one and then waits for the next.
+  TimerService timers;
+  FiredLog log;
+  for (int round = 0; round < 3; ++round) {
+    const TimerService::TimerId id = timers.schedule(absl::Milliseconds(30), [&] { log.add(-1); });
+    EXPECT_TRUE(timers.cancel(id));
+  }
+  const absl::Time set = absl::Now();
+  timers.schedule(absl::Milliseconds(120), [&] { log.add(1); });
+  EXPECT_EQ(log.wait_for(1), (std::vector<int>{1}));
+  EXPECT_GE(absl::Now() - set, absl::Milliseconds(120));
+}
+
 TEST(TimerServiceTest, DestructionDropsPendingTimers) {
   std::atomic<int> fired{0};
   {

@@ -247,7 +247,8 @@ void AmqpTransport::run(Session first) {
     if (!session) {
       if (grace_ends_ && Clock::now() >= *grace_ends_) give_up();
       if (Clock::now() < next_attempt) {
-        wait_for_input(nullptr, std::min(next_attempt, grace_ends_.value_or(next_attempt)));
+        wait_for_input(nullptr, std::min(next_attempt, grace_ends_.value_or(next_attempt)),
+                       /*spin=*/false);
         continue;
       }
       absl::StatusOr<Session> connected = connect();
@@ -290,8 +291,15 @@ absl::Status AmqpTransport::serve(Session& session) {
   // nothing about the peers.
   if (!session.blocked) expire_silent();
   if (absl::Status status = read_publisher(session); !status.ok()) return status;
-  if (absl::Status status = read_consumer(session); !status.ok()) return status;
-  wait_for_input(&session, next_announce_);
+  bool handed_in = false;
+  if (absl::Status status = read_consumer(session, handed_in); !status.ok()) return status;
+  // Polls before it sleeps only when the node's own threads may answer soon what it just handed
+  // them (an actor's reply, the door's answer): waking the thread for it would cost the round
+  // trip tens of microseconds. After publishing, what comes next waits for the broker, and a
+  // thread polling for it takes a core the broker needs: it yields between polls, but a woken
+  // thread that ran more than its share lately is not eligible for the CPU, and waits the poll
+  // out (docs/benchmarks.md, amqp_rpc_rt).
+  wait_for_input(&session, next_announce_, /*spin=*/handed_in);
   return absl::OkStatus();
 }
 
@@ -429,7 +437,7 @@ void AmqpTransport::leave(Session& session) {
   if (left.ok() && config_.amqp.publisher_confirms) (void)session.consumer->delete_queue(queue_);
 }
 
-void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
+void AmqpTransport::wait_for_input(Session* session, Clock::time_point until, bool spin) {
   bool work = false;
   if (session != nullptr) {
     work = session->consumer->has_buffered_input() || session->publisher->has_buffered_input();
@@ -456,11 +464,10 @@ void AmqpTransport::wait_for_input(Session* session, Clock::time_point until) {
     fds[2].fd = session->publisher->fd();
     if (waiting_to_publish) fds[2].events |= POLLOUT;
   }
-  // A thread about to sleep polls first, for up to busy_wait: waking it again would cost the round
-  // trip tens of microseconds.
   const int timeout_ms = static_cast<int>(std::max<int64_t>(timeout.count(), 0));
-  if (timeout_ms == 0 || !spin_until([&] { return ::poll(fds, 3, 0) > 0; },
-                                     absl::ToChronoNanoseconds(config_.busy_wait))) {
+  const std::chrono::nanoseconds budget =
+      spin ? absl::ToChronoNanoseconds(config_.busy_wait) : std::chrono::nanoseconds::zero();
+  if (timeout_ms == 0 || !spin_until([&] { return ::poll(fds, 3, 0) > 0; }, budget)) {
     (void)::poll(fds, 3, timeout_ms);
   }
   if (fds[0].revents & POLLIN) {

@@ -129,7 +129,8 @@ class AmqpTransport final : public Transport {
   // Fails if the broker has sent nothing to consume for one and a half heartbeat periods.
   absl::Status check_heartbeats(const Session& session) const;
   absl::Status read_publisher(Session& session);
-  absl::Status read_consumer(Session& session);
+  // Reads what the broker delivered; `handed_in` tells whether any of it went to the node.
+  absl::Status read_consumer(Session& session, bool& handed_in);
   absl::Status handle_frame(Session& session, const amqp_frame_t& frame, bool publisher);
   void settle(Session& session, uint64_t tag, bool multiple, bool refused);
   void on_delivery(Session& session, const amqp_envelope_t& delivery);
@@ -165,7 +166,8 @@ class AmqpTransport final : public Transport {
   // Publishes what is left, says bye to each peer after it, and lets go of the queue; the thread
   // is stopping.
   void leave(Session& session);
-  void wait_for_input(Session* session, Clock::time_point until);
+  // Sleeps until input, a wake() or `until`; first polls for up to busy_wait if `spin`.
+  void wait_for_input(Session* session, Clock::time_point until, bool spin);
   void wake();
 
   // Constant after construction / start.

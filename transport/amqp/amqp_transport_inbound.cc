@@ -20,13 +20,14 @@ constexpr uint64_t kAckEvery = 256;               // with confirms: deliveries p
 
 }  // namespace
 
-absl::Status AmqpTransport::read_consumer(Session& session) {
+absl::Status AmqpTransport::read_consumer(Session& session, bool& handed_in) {
   const bool confirms = config_.amqp.publisher_confirms;
   for (uint64_t turn = 0; turn < kMaxDeliveriesPerTurn; ++turn) {
     absl::StatusOr<AmqpConnection::Ready> ready = session.consumer->next_delivery(
         [&](const amqp_envelope_t& delivery) { on_delivery(session, delivery); });
     if (!ready.ok()) return ready.status();
     if (*ready == AmqpConnection::Ready::kNothing) break;
+    handed_in = handed_in || *ready == AmqpConnection::Ready::kDelivery;
     session.consumer_heard = Clock::now();
     if (*ready == AmqpConnection::Ready::kOtherFrame) {
       absl::StatusOr<std::optional<amqp_frame_t>> frame = session.consumer->next_frame();

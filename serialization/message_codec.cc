@@ -7,7 +7,8 @@ namespace bossa::message_detail {
 
 std::vector<std::string> split_field_names(std::string_view list) {
   std::vector<std::string> names;
-  for (absl::string_view name : absl::StrSplit(absl::string_view(list.data(), list.size()), ',')) {
+  const absl::string_view names_list(list.data(), list.size());
+  for (absl::string_view name : absl::StrSplit(names_list, ',', absl::SkipWhitespace())) {
     names.emplace_back(absl::StripAsciiWhitespace(name));
   }
   return names;

@@ -8,6 +8,7 @@
 //   };
 //   }  // namespace shop
 //   BOSSA_MESSAGE(shop::Order, id, items, note);   // at global scope, after the struct
+//   BOSSA_MESSAGE(shop::Close);                     // a struct with no fields: a signal
 //
 //   node.register_type<shop::Order>();              // on every node: wire name "shop::Order"
 //
@@ -18,7 +19,7 @@
 // when every field has one. Its wire name is the type as written in the macro: write it the same
 // way in every program of the cluster, or register the type under a name of its own
 // (`register_type<shop::Order>("shop.order")`). Appending a field changes the wire format (the
-// tuple's arity is checked): give the new version a new name. At most 32 fields; a field is a
+// tuple's arity is checked): give the new version a new name. None to 32 fields; a field is a
 // member with a codec (a built-in, a standard type of std_codecs.h, bossa::Pid with
 // runtime/pid_codec.h, a Cap'n Proto message, another BOSSA_MESSAGE type). The type must be
 // default-constructible. Errors name the field: "field 'items': list element 1: ...".
@@ -59,7 +60,7 @@ absl::Status decode_fields(wire::Value::Reader in, const Fields& fields,
         absl::StrCat("expected tuple of ", sizeof...(I), " fields, got ", tuple.size()));
   }
   absl::Status status;
-  auto field = [&](auto& target, capnp::uint i) {
+  [[maybe_unused]] auto field = [&](auto& target, capnp::uint i) {
     status = Codec<std::remove_cvref_t<decltype(target)>>::decode(tuple[i], target);
     if (!status.ok()) {
       status =
@@ -79,7 +80,7 @@ struct Plain<std::tuple<Ts...>> {
   using type = std::tuple<std::remove_cvref_t<Ts>...>;
 };
 
-// "a, b, c" (the macro's field list, stringized) -> {"a", "b", "c"}.
+// "a, b, c" (the macro's field list, stringized) -> {"a", "b", "c"}; "" -> {}.
 std::vector<std::string> split_field_names(std::string_view list);
 
 }  // namespace bossa::message_detail
@@ -88,10 +89,12 @@ std::vector<std::string> split_field_names(std::string_view list);
   template <>                                                                                     \
   struct bossa::Codec<Type> {                                                                     \
     static constexpr std::string_view wire_name = #Type;                                          \
-    static auto fields(const Type& value) {                                                       \
+    static auto fields([[maybe_unused]] const Type& value) {                                      \
       return std::forward_as_tuple(BOSSA_DETAIL_FIELDS(value, __VA_ARGS__));                      \
     }                                                                                             \
-    static auto fields(Type& value) { return std::tie(BOSSA_DETAIL_FIELDS(value, __VA_ARGS__)); } \
+    static auto fields([[maybe_unused]] Type& value) {                                            \
+      return std::tie(BOSSA_DETAIL_FIELDS(value, __VA_ARGS__));                                   \
+    }                                                                                             \
     using Fields = decltype(std::tie(BOSSA_DETAIL_FIELDS(std::declval<Type&>(), __VA_ARGS__)));   \
     static const std::vector<std::string>& field_names() {                                        \
       static const std::vector<std::string> names =                                               \
@@ -112,10 +115,11 @@ std::vector<std::string> split_field_names(std::string_view list);
     }                                                                                             \
   }
 
-// BOSSA_DETAIL_FIELDS(v, a, b, c) -> v.a, v.b, v.c. Each step of the list is held back by one
-// scan (BOSSA_DETAIL_FIELD_AGAIN before the parentheses), and BOSSA_DETAIL_EXPAND rescans the
-// result 32 times: at most 32 fields.
-#define BOSSA_DETAIL_FIELDS(value, ...) BOSSA_DETAIL_EXPAND(BOSSA_DETAIL_FIELD(value, __VA_ARGS__))
+// BOSSA_DETAIL_FIELDS(v, a, b, c) -> v.a, v.b, v.c; BOSSA_DETAIL_FIELDS(v) -> nothing. Each step
+// of the list is held back by one scan (BOSSA_DETAIL_FIELD_AGAIN before the parentheses), and
+// BOSSA_DETAIL_EXPAND rescans the result 32 times: at most 32 fields.
+#define BOSSA_DETAIL_FIELDS(value, ...) \
+  __VA_OPT__(BOSSA_DETAIL_EXPAND(BOSSA_DETAIL_FIELD(value, __VA_ARGS__)))
 #define BOSSA_DETAIL_FIELD(value, first, ...) \
   value.first __VA_OPT__(, BOSSA_DETAIL_FIELD_AGAIN BOSSA_DETAIL_PARENS(value, __VA_ARGS__))
 #define BOSSA_DETAIL_FIELD_AGAIN() BOSSA_DETAIL_FIELD

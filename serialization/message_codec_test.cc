@@ -33,10 +33,13 @@ struct Order {
   friend bool operator==(const Order&, const Order&) = default;
 };
 
+struct Close {};  // a signal: a message with no fields
+
 }  // namespace shop
 
 BOSSA_MESSAGE(shop::Line, sku, count);
 BOSSA_MESSAGE(shop::Order, id, lines, sizes, note, customer);
+BOSSA_MESSAGE(shop::Close);
 
 namespace bossa {
 namespace {
@@ -99,6 +102,23 @@ TEST(BossaMessage, GivesTheTypeItsWireNameAndANamedShape) {
   // A variant field has no shape, so neither has the order.
   EXPECT_FALSE(shape_of<shop::Order>().has_value());
   EXPECT_TRUE((shape_of<std::vector<shop::Line>>().has_value()));
+}
+
+TEST(BossaMessage, AStructWithNoFieldsTravelsAsTheEmptyTuple) {
+  absl::StatusOr<std::string> as_struct = encode(shop::Close{});
+  absl::StatusOr<std::string> as_tuple = encode(std::tuple<>{});
+  ASSERT_TRUE(as_struct.ok() && as_tuple.ok());
+  EXPECT_EQ(*as_struct, *as_tuple);
+  EXPECT_TRUE(decode<shop::Close>(*as_tuple).ok());
+  EXPECT_EQ(Codec<shop::Close>::wire_name, "shop::Close");
+  EXPECT_TRUE(Codec<shop::Close>::field_names().empty());
+  std::optional<ValueShape> shape = shape_of<shop::Close>();
+  ASSERT_TRUE(shape.has_value());
+  EXPECT_TRUE(shape->field_names.empty());
+  absl::StatusOr<std::string> one = encode(std::tuple<std::string>{"tea"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_THAT(decode<shop::Close>(*one).status().message(),
+              HasSubstr("expected tuple of 0 fields, got 1"));
 }
 
 }  // namespace

@@ -107,7 +107,7 @@ template <class... Ts>
 std::optional<ValueShape> composite(ValueShape::Kind kind) {
   ValueShape shape{kind, 64, {}, {}, {}};
   bool complete = true;
-  auto add = [&](std::optional<ValueShape> element) {
+  [[maybe_unused]] auto add = [&](std::optional<ValueShape> element) {
     if (element.has_value()) {
       shape.elements.push_back(*std::move(element));
     } else {

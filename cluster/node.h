@@ -58,6 +58,9 @@ class Node {
   ~Node();
 
   const std::string& name() const noexcept { return self_.name; }
+  // The config the node was created with (in a bossa::run_node program, the file with the
+  // command line's overrides): its seeds, its listen endpoint, ... Constant; any thread.
+  const NodeConfig& config() const noexcept { return config_; }
   // Where other nodes reach this one (for their seeds), once started; see Transport::endpoint.
   std::string endpoint() const { return transport_->endpoint(); }
   uint32_t id() const noexcept { return self_.id; }

@@ -137,8 +137,9 @@ TEST_F(NodeProgramTest, StatusFromTheCommandLineSignalsAndLeaving) {
 }
 
 TEST_F(NodeProgramTest, HooksRunOnceTheNodeIsUpAndBeforeItLeaves) {
+  const std::string hooked_toml = write_config("hooked");
   std::unique_ptr<ChildProcess> hooked =
-      start({"--config", write_config("hooked"), "--log_level=warning"}, BOSSA_HOOKS_NODE_PROGRAM);
+      start({"--config", hooked_toml, "--log_level=warning"}, BOSSA_HOOKS_NODE_PROGRAM);
   ASSERT_NE(hooked, nullptr);
   absl::StatusOr<std::string> up =
       hooked->await_line(ChildProcess::kStdout, " is up at ", kStartup);
@@ -164,6 +165,10 @@ TEST_F(NodeProgramTest, HooksRunOnceTheNodeIsUpAndBeforeItLeaves) {
       "hooked@hooked", absl::Seconds(5), std::string("ping"));
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(*answer, "ping");
+  answer = (*observer)->request_global<std::string>("hooked@hooked", absl::Seconds(5),
+                                                    std::string("config?"));
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(*answer, hooked_toml) << "a hook reads the node's config";
   absl::StatusOr<MonitorRef> watch = (*observer)->monitor_global(me.pid(), "hooked@hooked");
   ASSERT_TRUE(watch.ok()) << watch.status();
 

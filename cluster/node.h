@@ -92,6 +92,13 @@ class Node {
   template <HasCodec T>
   requires requires { Codec<T>::wire_name; }
   absl::Status register_type() { return types_.add<T>(std::string(Codec<T>::wire_name)); }
+  // register_type<T>() for each of `Types`, every one tried; the first error.
+  template <HasCodec... Types>
+  requires(requires { Codec<Types>::wire_name; } && ...) absl::Status register_types() {
+    absl::Status status;
+    (status.Update(register_type<Types>()), ...);
+    return status;
+  }
   template <class T>
   absl::Status register_type(std::string name,
                              std::function<absl::StatusOr<std::string>(const T&)> encode,

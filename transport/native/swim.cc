@@ -128,6 +128,9 @@ void SwimMembership::start_probe(TimePoint now) {
   next_probe_ = now + stretched(period_);
   const Member* target = members_.next_to_probe();
   if (target == nullptr) return;
+  // A member that probed this node since its last turn is alive: its turn passes (a suspected
+  // one is probed all the same, to hear of its suspicion).
+  if (target->status() == SwimStatus::kAlive && pinged_by_.erase(target->node->id) > 0) return;
   // A neighbour that never answered this node yet may first need connections both ways (with
   // keys, a handshake each): its first probe waits longer, and the next one starts after it.
   const int first = answered_.contains(target->node->id) ? 1 : kFirstProbeFactor;

@@ -288,6 +288,10 @@ class SwimMembership {
   // was declared down); a first probe of any other waits kFirstProbeFactor times as long.
   absl::flat_hash_set<uint32_t> answered_;
   static constexpr int kFirstProbeFactor = 4;
+  // Members that pinged this node since its last probe of them (or since they were last dead):
+  // alive, so their next turn passes without a probe. Two neighbours then probe each other in
+  // turn, not both every round.
+  absl::flat_hash_set<uint32_t> pinged_by_;
 
   SwimMembers members_;
   SwimQueue queue_;

@@ -80,6 +80,7 @@ void SwimMembership::respond(const SwimMessage& message, TimePoint now) {
   switch (message.kind) {
     case SwimKind::kPing:
       if (answer) {
+        pinged_by_.insert(message.sender->id);
         SwimMessage ack = this->message(SwimKind::kAck, message.sender->id);
         ack.seq = message.seq;
         send(message.sender, std::move(ack));

@@ -141,7 +141,10 @@ void SwimMembership::change(const Member& member, const SwimUpdate& update, Time
 
 void SwimMembership::set_member(const SwimUpdate& update, TimePoint now) {
   members_.set(update, now);
-  if (!is_live(update.status)) answered_.erase(update.node->id);
+  if (!is_live(update.status)) {
+    answered_.erase(update.node->id);
+    pinged_by_.erase(update.node->id);
+  }
   ++changes_;
 }
 
@@ -286,6 +289,7 @@ void SwimMembership::declared_down(const std::string& reason, const SwimUpdate& 
   }
   members_.clear();  // its own verdicts too: it learns the cluster anew
   answered_.clear();
+  pinged_by_.clear();
   suspicions_.clear();
   suspicion_deadlines_ = {};
   queue_.clear();

@@ -500,5 +500,32 @@ TEST(SwimMachineTest, AFirstProbeOfANeighbourWaitsLongerThanTheNextOnes) {
   EXPECT_TRUE(sends(node.run_to(node.now + 150ms), SwimKind::kPingReq)) << "answered before";
 }
 
+TEST(SwimMachineTest, ANeighbourThatProbedThisNodeSinceItsLastTurnIsNotProbedAtItsTurn) {
+  Lone node({8, 9});
+  // Both neighbours answered once, so that their probes take the usual time.
+  for (int i = 0; i < 2; ++i) {
+    const SwimMessage first = node.next_ping();
+    node.ack(first, node.now);
+  }
+  const SwimMessage before = node.next_ping();
+  node.ack(before, node.now);
+  const uint32_t other = before.target == 8 ? 9 : 8;
+  // `other` probes this node: it is alive, and its turn, next, passes without a probe.
+  SwimMessage ping;
+  ping.kind = SwimKind::kPing;
+  ping.sender = make_swim_node(other, "", "");
+  ping.target = 7;
+  ping.seq = 1;
+  node.swim.on_message(ping, node.now);
+  ASSERT_TRUE(sends(node.swim.take_messages(), SwimKind::kAck));
+  const Swim::TimePoint pinged = node.now;
+  const SwimMessage next = node.next_ping();
+  EXPECT_EQ(next.target, before.target);
+  EXPECT_GE(node.now - pinged, 2 * 250ms) << "a turn was skipped, not given to the next member";
+  node.ack(next, node.now);
+  // It did not probe this node again since: at its next turn it is probed.
+  EXPECT_EQ(node.next_ping().target, other);
+}
+
 }  // namespace
 }  // namespace bossa::transport

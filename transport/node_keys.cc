@@ -99,11 +99,24 @@ absl::Status write_node_key_files(const std::string& path, const NodeKeyPair& ke
         << public_line << "secret_key = \"" << encode_z85_key(key_pair.secret_key) << "\"\n";
     if (!out.flush()) return absl::UnavailableError(absl::StrCat(path, ": cannot be written"));
   }
+  // Written aside and renamed into place: a node watching the directory (trusted_keys_dir) never
+  // reads it half written.
   const std::string public_path = absl::StrCat(path, ".pub");
-  std::ofstream out(public_path, std::ios::binary | std::ios::trunc);
-  out << "# bossa node public key: give it to the nodes that are to trust this one\n"
-      << public_line;
-  if (!out.flush()) return absl::UnavailableError(absl::StrCat(public_path, ": cannot be written"));
+  const std::string partial_path = absl::StrCat(public_path, ".partial");
+  {
+    std::ofstream out(partial_path, std::ios::binary | std::ios::trunc);
+    out << "# bossa node public key: give it to the nodes that are to trust this one\n"
+        << public_line;
+    if (!out.flush()) {
+      return absl::UnavailableError(absl::StrCat(public_path, ": cannot be written"));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(partial_path, public_path, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat(public_path, ": cannot be written: ", error.message()));
+  }
   return absl::OkStatus();
 }
 

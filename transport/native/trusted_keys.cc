@@ -49,13 +49,21 @@ void TrustedKeys::refresh(TimePoint now, absl::FunctionRef<void(std::string_view
   std::filesystem::file_time_type time =
       std::filesystem::last_write_time(config_.trusted_keys_dir, error);
   if (error) time = std::filesystem::file_time_type::min();
-  if (time == dir_time_) return;
-  dir_time_ = time;  // a problem is said once per change of the directory, not at every look
+  // A directory whose last reading failed is read again at every look (a file in it may have
+  // been written in place since, which leaves the directory's time as it was); the problem is
+  // said once per change of the directory.
+  if (time == dir_time_ && !unread_) return;
+  const bool changed = time != dir_time_;
+  dir_time_ = time;
   const size_t before = size_;
   if (absl::Status read = this->read(); !read.ok()) {
-    log(absl::StrCat(read.message(), "; the ", before, " keys trusted before stay"));
+    if (changed || !unread_) {
+      log(absl::StrCat(read.message(), "; the ", before, " keys trusted before stay"));
+    }
+    unread_ = true;
     return;
   }
+  unread_ = false;
   log(absl::StrCat("transport.trusted_keys_dir changed: ", size_, " keys trusted (", before,
                    " before)"));
 }

@@ -4,7 +4,8 @@
 //
 // The keys are the node's own, the config's trusted_keys and those of the *.pub files in its
 // trusted_keys_dir (node_keys.h). The directory is read at start, and again by refresh() when its
-// modification time has changed (a .pub file added, removed or renamed into place), at most every
+// modification time has changed (a .pub file added, removed or renamed into place; `bossa-node
+// keygen` renames its .pub into place), or while its last reading failed, at most every
 // kRefreshInterval: a cluster takes a new node's key, or stops taking a revoked one, without a
 // restart (docs/security.md). A directory that cannot be read then keeps the keys it had.
 // A key refused later keeps the connections it already made.
@@ -47,6 +48,7 @@ class TrustedKeys {
   const TransportConfig& config_;
   const std::shared_ptr<socket::Authenticator> authenticator_;
   std::filesystem::file_time_type dir_time_{};
+  bool unread_ = false;  // the last reading failed
   TimePoint next_refresh_{};
   size_t size_ = 0;
 };

@@ -247,8 +247,6 @@ bool has_wildcard_host(std::string_view text) {
   return address.is_unspecified();
 }
 
-constexpr absl::string_view kEndpointExpected =
-    "expected tcp://host:port (an explicit port 1-65535) or ipc:///absolute/path";
 constexpr absl::string_view kSeedExpected =
     "expected tcp://host:port or ipc:///absolute/path (an explicit port 1-65535), after the seed's "
     "public key and @ if it does not share this node's key";

@@ -14,7 +14,8 @@ How a program is run depends on its name:
                      RUNTIME_WORKLOADS; a filter selects workloads by substring.
   bench_socket_*     once, `<exe> [filter]` (bench/common/socket_bench_main.h runs the cases whose
   bench_*_remote     name contains the filter, remote_bench_main.h and bench_erlang_remote too).
-  anything else      once, without arguments; its rows are filtered afterwards.
+  anything else      once, without arguments (but those in LONG_RUNS, with theirs); its rows
+                     are filtered afterwards.
 
 With --rounds N every invocation runs N times: all of them once, then all again, so that bossa and
 its peers are measured in turn under the same conditions (two processes sharing two cores swing
@@ -75,6 +76,10 @@ def is_two_process(name):
 # A program that runs longer than this has hung.
 TIMEOUT_SECONDS = 900
 
+# Programs whose defaults run past TIMEOUT_SECONDS, and the arguments they get here instead:
+# the simulation's 10,000-node run takes about an hour (run it by hand), its 1,000-node one 20 s.
+LONG_RUNS = {"bench_bossa_swim_simulation": ["1000"]}
+
 BOSSA = "bossa"
 MISSING = "—"
 REQUIRED_KEYS = ("bench", "impl", "metric", "value")
@@ -107,6 +112,8 @@ def invocations(program, name_filter):
         return [[str(program), w] for w in RUNTIME_WORKLOADS if name_filter in w]
     if is_two_process(name):
         return [[str(program)] + ([name_filter] if name_filter else [])]
+    if name in LONG_RUNS:
+        return [[str(program)] + LONG_RUNS[name]]
     return [[str(program)]]
 
 

@@ -110,13 +110,15 @@ TEST(Wire, HeartbeatClosesASilentPeer) {
 TEST(Wire, APeerHeardFromLatelyIsNotPinged) {
   Context ctx(1);
   Socket pull(ctx, SocketType::kPull);
-  ASSERT_TRUE(pull.set(Option::kHeartbeatIvl, 100).ok());
+  // An interval 15 times the gap between messages, so that a test thread kept from running a
+  // while (a loaded machine) does not fall silent for a whole interval.
+  ASSERT_TRUE(pull.set(Option::kHeartbeatIvl, 300).ok());
   ASSERT_TRUE(pull.bind("tcp://127.0.0.1:*").ok());
   RawClient raw(pull.last_endpoint());
   raw.write(testing::handshake("PUSH"));
   read_handshake(raw);
-  // Ten heartbeat intervals of traffic, a message every 20 ms: no PING is due.
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  // Five heartbeat intervals of traffic, a message every 20 ms: no PING is due.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
   int sent = 0;
   while (std::chrono::steady_clock::now() < until) {
     std::string message;

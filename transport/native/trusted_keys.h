@@ -3,18 +3,16 @@
 // every other key at the handshake.
 //
 // The keys are the node's own, the config's trusted_keys and those of the *.pub files in its
-// trusted_keys_dir (node_keys.h). The directory is read at start, and again by refresh() when its
-// modification time has changed (a .pub file added, removed or renamed into place; `bossa-node
-// keygen` renames its .pub into place), or while its last reading failed, at most every
-// kRefreshInterval: a cluster takes a new node's key, or stops taking a revoked one, without a
-// restart (docs/security.md). A directory that cannot be read then keeps the keys it had.
-// A key refused later keeps the connections it already made.
+// trusted_keys_dir (node_keys.h). The directory is read at start, and again by refresh() when
+// its .pub files changed (one added, removed, renamed or written into: their names, sizes and
+// modification times differ), looked at every kRefreshInterval: a cluster takes a new node's key,
+// or stops taking a revoked one, without a restart (docs/security.md). A directory that cannot be
+// read then keeps the keys it had. A key refused later keeps the connections it already made.
 //
 // Thread-safety: load() before the node starts; refresh() from the receive thread only.
 #pragma once
 
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -47,8 +45,7 @@ class TrustedKeys {
 
   const TransportConfig& config_;
   const std::shared_ptr<socket::Authenticator> authenticator_;
-  std::filesystem::file_time_type dir_time_{};
-  bool unread_ = false;  // the last reading failed
+  std::string listing_;  // the directory's .pub files as last looked at (trusted_keys.cc)
   TimePoint next_refresh_{};
   size_t size_ = 0;
 };

@@ -10,7 +10,6 @@ void ScheduledActor::become(Behavior behavior) {
 }
 
 void ScheduledActor::wake() {
-  add_ref();
   runtime().scheduler_.schedule(this);
 }
 
@@ -27,10 +26,7 @@ void ScheduledActor::launched() {
 Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
   for (size_t handled = 0; handled < max_messages; ++handled) {
     if (mailbox_.has_urgent()) {
-      if (std::optional<ExitReason> stop = take_signals(cache_)) {
-        finish(*stop);
-        return ResumeResult::kDone;
-      }
+      if (std::optional<ExitReason> stop = take_signals(cache_)) return done(*stop);
     }
     if (cache_.empty()) {
       if (mailbox_.fetch(cache_) == 0) {
@@ -41,17 +37,17 @@ Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
       mailbox_.set_held(cache_.size() + stash_.size());
       if (cache_.empty()) continue;  // only a signal came: it goes first
     }
-    if (std::optional<ExitReason> stop = handle(cache_.pop_front())) {
-      finish(*stop);
-      return ResumeResult::kDone;
-    }
-    if (finished()) {
-      finish(finished_reason());
-      return ResumeResult::kDone;
-    }
+    if (std::optional<ExitReason> stop = handle(cache_.pop_front())) return done(*stop);
+    if (finished()) return done(finished_reason());
   }
   mailbox_.set_held(cache_.size() + stash_.size());
   return ResumeResult::kResumeLater;
+}
+
+Resumable::ResumeResult ScheduledActor::done(const ExitReason& reason) {
+  add_ref();  // for the scheduler: finish() drops the actor table's reference
+  finish(reason);
+  return ResumeResult::kDone;
 }
 
 std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {

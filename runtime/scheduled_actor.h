@@ -106,6 +106,8 @@ class ScheduledActor : public Actor, public Resumable {
   void apply_pending_behavior();
   void arm_behavior_timeout();
   void finish(const ExitReason& reason);
+  // Stops the actor from inside resume(), with the reference that kDone hands the scheduler.
+  ResumeResult done(const ExitReason& reason);
   // After start: wakes the actor if messages arrived meanwhile, else lets it sleep.
   void launched();
 

@@ -64,15 +64,6 @@ class Scheduler::Worker {
 
   size_t index() const { return index_; }
 
-  // Releases what is still queued after the thread stopped.
-  void drain() {
-    if (next_ != nullptr) std::exchange(next_, nullptr)->release();
-    MutexLock lock(mutex_);
-    for (Resumable* r : queue_) r->release();
-    queue_.clear();
-    queued_.store(0, std::memory_order_relaxed);
-  }
-
  private:
   Resumable* pop_local() {
     if (next_ != nullptr && next_streak_ < kMaxNextSlotStreak) {
@@ -108,6 +99,7 @@ class Scheduler::Worker {
           scheduler_.wake_for_new_work();
           break;
         case Resumable::ResumeResult::kAwaiting:
+          break;
         case Resumable::ResumeResult::kDone:
           r->release();
           break;
@@ -146,10 +138,6 @@ Scheduler::~Scheduler() {
   }
   wake_.notify_all();
   for (auto& w : workers_) w->join();
-  for (auto& w : workers_) w->drain();
-  MutexLock lock(injection_mutex_);
-  for (Resumable* r : injection_queue_) r->release();
-  injection_queue_.clear();
 }
 
 bool Scheduler::on_worker_thread() const {

@@ -8,7 +8,7 @@
 // docs/architecture.md ("The scheduler") gives the whole design and its trade-off.
 //
 // Thread-safety: schedule() from any thread. The destructor stops and joins the workers; anything
-// still queued is released, not resumed.
+// still queued is dropped, not resumed.
 #pragma once
 
 #include <atomic>
@@ -39,7 +39,7 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
   ~Scheduler();
 
-  // Queues r to be resumed; takes over one reference that the caller holds.
+  // Queues r to be resumed (r keeps itself alive until resumed: resumable.h).
   void schedule(Resumable* r);
 
   size_t worker_count() const { return workers_.size(); }

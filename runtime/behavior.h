@@ -14,7 +14,9 @@
 // it is used only by that actor's thread of execution.
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -104,43 +106,140 @@ class Behavior {
 
   // A behavior that matches nothing.
   Behavior() = default;
-  explicit Behavior(std::unique_ptr<Matcher> matcher) : impl_(std::move(matcher)) {}
+  explicit Behavior(std::unique_ptr<Matcher> matcher) {
+    if (matcher != nullptr) emplace<Custom>(std::move(matcher));
+  }
 
   template <class... Handlers>
   requires(sizeof...(Handlers) > 0 &&
            !(sizeof...(Handlers) == 1 && (std::is_same_v<std::decay_t<Handlers>, Behavior> && ...)))
-      Behavior(Handlers&&... handlers)  // NOLINT: implicit, so a lambda list reads as a behavior
-      : impl_(std::make_unique<Impl<std::decay_t<Handlers>...>>(
-            std::forward<Handlers>(handlers)...)) {}
+      Behavior(Handlers&&... handlers) {  // NOLINT: implicit, so a lambda list reads as a behavior
+    emplace<HandlerSet<std::decay_t<Handlers>...>>(std::forward<Handlers>(handlers)...);
+  }
 
-  Behavior(Behavior&&) noexcept = default;
-  Behavior& operator=(Behavior&&) noexcept = default;
+  Behavior(Behavior&& other) noexcept : ops_(std::exchange(other.ops_, nullptr)) {
+    if (ops_ != nullptr) ops_->relocate(storage_, other.storage_);
+  }
+  Behavior& operator=(Behavior&& other) noexcept {
+    if (this != &other) {
+      reset();
+      ops_ = std::exchange(other.ops_, nullptr);
+      if (ops_ != nullptr) ops_->relocate(storage_, other.storage_);
+    }
+    return *this;
+  }
+  ~Behavior() { reset(); }
 
-  bool empty() const noexcept { return impl_ == nullptr; }
+  bool empty() const noexcept { return ops_ == nullptr; }
 
   // Runs the first handler matching e; false if none matches (e is left untouched).
-  bool invoke(MailboxElement& e, ReplySink& sink) { return impl_ && impl_->invoke(e, sink); }
+  bool invoke(MailboxElement& e, ReplySink& sink) {
+    return ops_ != nullptr && ops_->invoke(storage_, e, sink);
+  }
 
   // The after() clause's timeout, if there is one.
   std::optional<absl::Duration> timeout() const {
-    if (impl_ == nullptr) return std::nullopt;
-    return impl_->timeout();
+    if (ops_ == nullptr) return std::nullopt;
+    return ops_->timeout(storage_);
   }
   // Runs the after() clause. Only valid when timeout() has a value.
-  void handle_timeout() { impl_->handle_timeout(); }
+  void handle_timeout() { ops_->handle_timeout(storage_); }
 
  private:
+  // The handlers live in the behavior itself when they fit in a pointer's room (no captures, or
+  // one pointer's worth): most actors' behaviors cost no allocation of their own.
+  static constexpr size_t kInlineSize = sizeof(void*);
+
+  // What is done with the handlers, per handler set type: a table of functions (a vtable of the
+  // behavior's own, so that the handlers need no room for one).
+  struct Ops {
+    bool (*invoke)(void* storage, MailboxElement& e, ReplySink& sink);
+    std::optional<absl::Duration> (*timeout)(const void* storage);
+    void (*handle_timeout)(void* storage);
+    void (*relocate)(void* to, void* from) noexcept;  // moves the handlers, ends the source's
+    void (*destroy)(void* storage) noexcept;
+  };
+
+  template <class T>
+  static constexpr bool kInline =
+      sizeof(T) <= kInlineSize &&
+      alignof(T) <= alignof(void*) && std::is_nothrow_move_constructible_v<T>;
+
+  // The T in `storage`: in place, or on the heap at the address kept there.
+  template <class T>
+  static T& object(void* storage) noexcept {
+    if constexpr (kInline<T>) {
+      return *std::launder(static_cast<T*>(storage));
+    } else {
+      return **static_cast<T**>(storage);
+    }
+  }
+  template <class T>
+  static const T& object(const void* storage) noexcept {
+    return object<T>(const_cast<void*>(storage));
+  }
+
+  template <class T>
+  struct OpsOf {
+    static bool invoke(void* storage, MailboxElement& e, ReplySink& sink) {
+      return object<T>(storage).invoke(e, sink);
+    }
+    static std::optional<absl::Duration> timeout(const void* storage) {
+      return object<T>(storage).timeout();
+    }
+    static void handle_timeout(void* storage) { object<T>(storage).handle_timeout(); }
+    static void relocate(void* to, void* from) noexcept {
+      if constexpr (kInline<T>) {
+        T& source = object<T>(from);
+        ::new (to) T(std::move(source));
+        source.~T();
+      } else {
+        ::new (to) T*(*static_cast<T**>(from));
+      }
+    }
+    static void destroy(void* storage) noexcept {
+      if constexpr (kInline<T>) {
+        object<T>(storage).~T();
+      } else {
+        delete *static_cast<T**>(storage);
+      }
+    }
+    static constexpr Ops kOps{&invoke, &timeout, &handle_timeout, &relocate, &destroy};
+  };
+
+  template <class T, class... Args>
+  void emplace(Args&&... args) {
+    if constexpr (kInline<T>) {
+      ::new (static_cast<void*>(storage_)) T(std::forward<Args>(args)...);
+    } else {
+      ::new (static_cast<void*>(storage_)) T*(new T(std::forward<Args>(args)...));
+    }
+    ops_ = &OpsOf<T>::kOps;
+  }
+
+  void reset() noexcept {
+    if (ops_ != nullptr) std::exchange(ops_, nullptr)->destroy(storage_);
+  }
+
+  // A Matcher of the caller's making.
+  struct Custom {
+    std::unique_ptr<Matcher> matcher;
+    bool invoke(MailboxElement& e, ReplySink& sink) { return matcher->invoke(e, sink); }
+    std::optional<absl::Duration> timeout() const { return matcher->timeout(); }
+    void handle_timeout() { matcher->handle_timeout(); }
+  };
+
   template <class... Handlers>
-  class Impl final : public Matcher {
+  class HandlerSet {
    public:
     template <class... Args>
-    explicit Impl(Args&&... args) : handlers_(std::forward<Args>(args)...) {}
+    explicit HandlerSet(Args&&... args) : handlers_(std::forward<Args>(args)...) {}
 
-    bool invoke(MailboxElement& e, ReplySink& sink) override {
+    bool invoke(MailboxElement& e, ReplySink& sink) {
       return std::apply([&](auto&... h) { return (try_one(h, e, sink) || ...); }, handlers_);
     }
 
-    std::optional<absl::Duration> timeout() const override {
+    std::optional<absl::Duration> timeout() const {
       std::optional<absl::Duration> result;
       std::apply(
           [&](const auto&... h) {
@@ -153,7 +252,7 @@ class Behavior {
       return result;
     }
 
-    void handle_timeout() override {
+    void handle_timeout() {
       std::apply([](auto&... h) { (run_timeout(h), ...); }, handlers_);
     }
 
@@ -185,7 +284,8 @@ class Behavior {
     std::tuple<Handlers...> handlers_;
   };
 
-  std::unique_ptr<Matcher> impl_;
+  const Ops* ops_ = nullptr;
+  alignas(void*) std::byte storage_[kInlineSize];
 };
 
 }  // namespace bossa

@@ -30,7 +30,7 @@ class EventedActor final : public ScheduledActor {
       if constexpr (std::is_void_v<std::invoke_result_t<Init&, EventedActor&>>) {
         init(*this);
       } else {
-        become(init(*this));
+        become_first(init(*this));
       }
     });
   }

@@ -9,6 +9,12 @@ void ScheduledActor::become(Behavior behavior) {
   next_behavior_ = std::make_unique<Behavior>(std::move(behavior));
 }
 
+void ScheduledActor::become_first(Behavior behavior) {
+  next_behavior_.reset();
+  behavior_ = std::move(behavior);
+  arm_behavior_timeout();
+}
+
 void ScheduledActor::wake() {
   runtime().scheduler_.schedule(this);
 }

@@ -87,6 +87,9 @@ class ScheduledActor : public Actor, public Resumable {
   // lets messages wake the actor.
   template <class Start>
   void launch(Start&& start);
+  // In `start` only: makes `behavior` the first one at once (a become() made before is dropped),
+  // without the hand-over that become() needs while a handler runs.
+  void become_first(Behavior behavior);
 
   bool behavior_empty() const noexcept { return behavior_.empty(); }
 

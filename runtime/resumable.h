@@ -6,6 +6,8 @@
 // through its place in the actor table, which it leaves only inside its own resume()), and holds
 // one reference for the scheduler from then on, which the scheduler drops at once. resume()
 // handles at most `max_messages` messages and says what comes next.
+// Only ScheduledActor is a Resumable (scheduled_actor.cc defines the methods): no virtual calls,
+// and no second vtable pointer in every actor.
 #pragma once
 
 #include <cstddef>
@@ -20,11 +22,12 @@ class Resumable {
     kDone,         // finished for good; the scheduler releases the reference it holds
   };
 
-  virtual ResumeResult resume(size_t max_messages) = 0;
-  virtual void add_ref() noexcept = 0;
-  virtual void release() noexcept = 0;
+  ResumeResult resume(size_t max_messages);
+  void add_ref() noexcept;
+  void release() noexcept;
 
  protected:
+  Resumable() = default;
   ~Resumable() = default;
 };
 

@@ -29,7 +29,19 @@ void ScheduledActor::launched() {
   if (!mailbox_.try_block()) wake();
 }
 
-Resumable::ResumeResult ScheduledActor::resume(size_t max_messages) {
+Resumable::ResumeResult Resumable::resume(size_t max_messages) {
+  return static_cast<ScheduledActor*>(this)->run(max_messages);
+}
+
+void Resumable::add_ref() noexcept {
+  intrusive_ptr_add_ref(static_cast<ScheduledActor*>(this));
+}
+
+void Resumable::release() noexcept {
+  intrusive_ptr_release(static_cast<ScheduledActor*>(this));
+}
+
+Resumable::ResumeResult ScheduledActor::run(size_t max_messages) {
   for (size_t handled = 0; handled < max_messages; ++handled) {
     if (mailbox_.has_urgent()) {
       if (std::optional<ExitReason> stop = take_signals(cache_)) return done(*stop);

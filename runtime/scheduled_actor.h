@@ -63,10 +63,8 @@ class ScheduledActor : public Actor, public Resumable {
   // nobody waiting and becomes a dead letter.
   [[nodiscard]] PendingRequest start_request(Pid to, absl::Duration timeout, ElementPtr message);
 
-  // Resumable
-  ResumeResult resume(size_t max_messages) override;
-  void add_ref() noexcept override { intrusive_ptr_add_ref(this); }
-  void release() noexcept override { intrusive_ptr_release(this); }
+  // What Resumable::resume does.
+  ResumeResult run(size_t max_messages);
 
   // Messages fetched and waiting: in the reader queue and set aside (mailbox_depth() counts what
   // was not fetched yet too). Actor code only.

@@ -264,7 +264,6 @@ class Actor : public ReplySink {
   absl::Status deliver(Pid to, ElementPtr element);
   absl::Status deliver_to_name(std::string_view name, ElementPtr element);
   TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
-  uint64_t next_correlation_id() noexcept { return ++last_correlation_id_; }
 
   Mailbox mailbox_;
   MailboxElement* current_ = nullptr;  // the message being handled, if any
@@ -328,7 +327,6 @@ class Actor : public ReplySink {
   // stopped target refuses the message as a dead letter. Cleared when this actor stops.
   Pid cached_to_;
   ActorPtr cached_actor_;
-  uint64_t last_correlation_id_ = 0;
   Runtime& runtime_;
   const Pid pid_;
 

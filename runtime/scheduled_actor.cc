@@ -48,17 +48,17 @@ Resumable::ResumeResult ScheduledActor::run(size_t max_messages) {
     }
     if (cache_.empty()) {
       if (mailbox_.fetch(cache_) == 0) {
-        mailbox_.set_held(stash_.size());
+        mailbox_.set_held(stashed());
         if (mailbox_.try_block()) return ResumeResult::kAwaiting;
         mailbox_.fetch(cache_);
       }
-      mailbox_.set_held(cache_.size() + stash_.size());
+      mailbox_.set_held(cache_.size() + stashed());
       if (cache_.empty()) continue;  // only a signal came: it goes first
     }
     if (std::optional<ExitReason> stop = handle(cache_.pop_front())) return done(*stop);
     if (finished()) return done(finished_reason());
   }
-  mailbox_.set_held(cache_.size() + stash_.size());
+  mailbox_.set_held(cache_.size() + stashed());
   return ResumeResult::kResumeLater;
 }
 
@@ -105,13 +105,13 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
   current_ = nullptr;
   if (stop) return stop;
   if (!matched) {
-    stash_.push_back(std::move(element));
+    extras().stash.push_back(std::move(element));
     return std::nullopt;
   }
   element.reset();
   if (next_behavior_ != nullptr) {
     apply_pending_behavior();
-  } else if (waiting_ != nullptr && waiting_->behavior_timer != 0) {
+  } else if (extras_ != nullptr && extras_->behavior_timer != 0) {
     arm_behavior_timeout();  // a handled message restarts the after() clock
   }
   return std::nullopt;
@@ -119,7 +119,7 @@ std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
 
 void ScheduledActor::PendingRequest::then_any(std::function<void(MailboxElement&)> on_reply,
                                               std::function<void(absl::Status)> on_error) && {
-  auto& requests = self_.waiting().requests;
+  auto& requests = self_.extras().requests;
   auto it = requests.find(id_);
   if (it == requests.end()) return;  // already timed out
   it->second.reply_type = nullptr;
@@ -127,24 +127,28 @@ void ScheduledActor::PendingRequest::then_any(std::function<void(MailboxElement&
   it->second.on_error = std::move(on_error);
 }
 
-ScheduledActor::Waiting& ScheduledActor::waiting() {
-  if (waiting_ == nullptr) waiting_ = std::make_unique<Waiting>();
-  return *waiting_;
+ScheduledActor::Extras& ScheduledActor::extras() {
+  if (extras_ == nullptr) extras_ = std::make_unique<Extras>();
+  return *extras_;
+}
+
+void ScheduledActor::unstash() {
+  if (extras_ != nullptr) cache_.prepend(extras_->stash);
 }
 
 void ScheduledActor::apply_pending_behavior() {
   if (next_behavior_ == nullptr) return;
   behavior_ = std::move(*next_behavior_);
   next_behavior_.reset();
-  cache_.prepend(stash_);
+  unstash();
   arm_behavior_timeout();
 }
 
 void ScheduledActor::arm_behavior_timeout() {
   const std::optional<absl::Duration> timeout = behavior_.timeout();
   const bool timed = timeout.has_value() && *timeout != absl::InfiniteDuration();
-  if (!timed && waiting_ == nullptr) return;
-  Waiting& w = waiting();
+  if (!timed && extras_ == nullptr) return;
+  Extras& w = extras();
   ++w.behavior_generation;
   if (w.behavior_timer != 0) {
     cancel_timer(w.behavior_timer);
@@ -159,11 +163,11 @@ void ScheduledActor::arm_behavior_timeout() {
 
 ScheduledActor::PendingRequest ScheduledActor::start_request(Pid to, absl::Duration timeout,
                                                              ElementPtr message) {
-  const uint64_t id = next_correlation_id();
+  const uint64_t id = ++extras().last_correlation_id;
   message->kind = MessageKind::kRequest;
   message->correlation_id = id;
   (void)deliver(to, std::move(message));
-  Pending& pending = waiting().requests[id];
+  Pending& pending = extras().requests[id];
   pending.target = to;
   if (timeout != absl::InfiniteDuration()) {
     pending.timer = schedule_delivery(
@@ -174,7 +178,7 @@ ScheduledActor::PendingRequest ScheduledActor::start_request(Pid to, absl::Durat
 
 void ScheduledActor::handle_reply(ElementPtr& element) {
   MailboxElement& reply = *element;
-  auto& requests = waiting().requests;
+  auto& requests = extras().requests;
   auto it = requests.find(reply.correlation_id);
   if (it == requests.end() || !it->second.on_reply) {
     if (it != requests.end()) requests.erase(it);
@@ -197,10 +201,10 @@ void ScheduledActor::handle_reply(ElementPtr& element) {
 
 void ScheduledActor::handle_timeout(MailboxElement& tick) {
   if (const BehaviorTimeoutTick* t = tick.get_if<BehaviorTimeoutTick>()) {
-    if (waiting_ == nullptr || t->generation != waiting_->behavior_generation) {
+    if (extras_ == nullptr || t->generation != extras_->behavior_generation) {
       return;  // stale: the behavior changed since
     }
-    waiting_->behavior_timer = 0;
+    extras_->behavior_timer = 0;
     behavior_.handle_timeout();
     if (next_behavior_ != nullptr) {
       apply_pending_behavior();
@@ -209,19 +213,19 @@ void ScheduledActor::handle_timeout(MailboxElement& tick) {
     }
     return;
   }
-  if (waiting_ == nullptr) return;
-  auto it = waiting_->requests.find(tick.correlation_id);
-  if (it == waiting_->requests.end()) return;  // answered before the tick was handled
+  if (extras_ == nullptr) return;
+  auto it = extras_->requests.find(tick.correlation_id);
+  if (it == extras_->requests.end()) return;  // answered before the tick was handled
   Pending pending = std::move(it->second);
-  waiting_->requests.erase(it);
+  extras_->requests.erase(it);
   runtime().abandon_request(pid(), pending.target, tick.correlation_id);
   if (pending.on_error) pending.on_error(absl::DeadlineExceededError("request timed out"));
 }
 
 void ScheduledActor::finish(const ExitReason& reason) {
-  if (waiting_ != nullptr) {
-    if (waiting_->behavior_timer != 0) cancel_timer(waiting_->behavior_timer);
-    for (const auto& [id, pending] : waiting_->requests) {
+  if (extras_ != nullptr) {
+    if (extras_->behavior_timer != 0) cancel_timer(extras_->behavior_timer);
+    for (const auto& [id, pending] : extras_->requests) {
       if (pending.timer != 0) cancel_timer(pending.timer);
       runtime().abandon_request(pid(), pending.target, id);
     }
@@ -230,10 +234,10 @@ void ScheduledActor::finish(const ExitReason& reason) {
   // to the actor does).
   next_behavior_.reset();
   behavior_ = Behavior();
-  waiting_.reset();
+  unstash();
+  extras_.reset();
   release_state();
   terminate(reason);
-  cache_.prepend(stash_);
   runtime().dead_letters(pid(), cache_, "the actor has stopped");
 }
 

@@ -68,7 +68,7 @@ class ScheduledActor : public Actor, public Resumable {
 
   // Messages fetched and waiting: in the reader queue and set aside (mailbox_depth() counts what
   // was not fetched yet too). Actor code only.
-  size_t queued_messages() const noexcept { return cache_.size() + stash_.size(); }
+  size_t queued_messages() const noexcept { return cache_.size() + stashed(); }
 
  protected:
   ScheduledActor(Runtime& runtime, Pid pid) : Actor(runtime, pid) {}
@@ -112,18 +112,24 @@ class ScheduledActor : public Actor, public Resumable {
   // After start: wakes the actor if messages arrived meanwhile, else lets it sleep.
   void launched();
 
+  size_t stashed() const noexcept { return extras_ != nullptr ? extras_->stash.size() : 0; }
+  // Offers the set-aside messages again, first.
+  void unstash();
+
   ElementQueue cache_;  // fetched from the mailbox, not yet handled
-  ElementQueue stash_;  // not matched by the current behavior, in arrival order
   Behavior behavior_;
   std::unique_ptr<Behavior> next_behavior_;  // set by become() during a handler
-  // What the actor waits for with a deadline, allocated on first use (most actors never do).
-  struct Waiting {
+  // What few actors use, allocated on first use: most actors never set a message aside, make a
+  // request or wait with a deadline.
+  struct Extras {
+    ElementQueue stash;  // not matched by the current behavior, in arrival order
     absl::flat_hash_map<uint64_t, Pending> requests;  // by correlation id
-    uint64_t behavior_generation = 0;                 // invalidates stale after() ticks
-    TimerId behavior_timer = 0;                       // the pending after() tick, if any
+    uint64_t last_correlation_id = 0;
+    uint64_t behavior_generation = 0;  // invalidates stale after() ticks
+    TimerId behavior_timer = 0;        // the pending after() tick, if any
   };
-  Waiting& waiting();
-  std::unique_ptr<Waiting> waiting_;
+  Extras& extras();
+  std::unique_ptr<Extras> extras_;
 };
 
 // Tick payloads of the runtime's own timers.
@@ -144,7 +150,7 @@ void ScheduledActor::launch(Start&& start) {
 template <class OnReply, class OnError>
 void ScheduledActor::PendingRequest::then(OnReply on_reply, OnError on_error) && {
   using Reply = typename callable_traits<OnReply>::message_type;
-  auto& requests = self_.waiting().requests;
+  auto& requests = self_.extras().requests;
   auto it = requests.find(id_);
   if (it == requests.end()) return;  // already timed out
   it->second.reply_type = type_tag_of<Reply>();

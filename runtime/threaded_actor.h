@@ -62,7 +62,7 @@ class ThreadedActor final : public Actor {
   // Sends a request and waits up to `timeout` for its reply, which must be an R.
   template <class R, class T, class... Ts>
   absl::StatusOr<R> request(Pid to, absl::Duration timeout, T&& value, Ts&&... more) {
-    const uint64_t id = next_correlation_id();
+    const uint64_t id = ++last_correlation_id_;
     (void)deliver(to, make_element<message_type_t<T, Ts...>>(pid(), MessageKind::kRequest, id,
                                                              std::forward<T>(value),
                                                              std::forward<Ts>(more)...));
@@ -118,6 +118,7 @@ class ThreadedActor final : public Actor {
   bool wait_for_mail(absl::Time deadline);
 
   const OnStop on_stop_;
+  uint64_t last_correlation_id_ = 0;
   ElementQueue cache_;
   std::optional<ExitReason> stopped_by_;
   Mutex wait_mutex_;

@@ -20,7 +20,7 @@ ExitReason exit_reason_of_current_exception() {
   }
 }
 
-Actor::Actor(Runtime& runtime, Pid pid) : runtime_(runtime), pid_(pid) {}
+Actor::Actor(Runtime& runtime, Pid pid) : serial_(pid.serial), node_(pid.node), runtime_(runtime) {}
 
 Actor::~Actor() = default;
 
@@ -83,7 +83,7 @@ bool Actor::urgent(MailboxElement& element) const noexcept {
 }
 
 void Actor::stopped_letter(ElementPtr element) {
-  runtime_.dead_letter(pid_, std::move(element), kStopped);
+  runtime_.dead_letter(pid(), std::move(element), kStopped);
 }
 
 absl::Status Actor::push(ElementPtr element, Actor* sender, bool may_block, bool& stopped) {
@@ -119,11 +119,11 @@ absl::Status Actor::wait_for_room(ElementPtr element, Actor* sender) {
       try {
         go_on = sender->signals_while_sending();
       } catch (...) {
-        runtime_.dead_letter(pid_, std::move(element), kMailboxFull);
+        runtime_.dead_letter(pid(), std::move(element), kMailboxFull);
         throw;
       }
       if (!go_on.ok()) {
-        runtime_.dead_letter(pid_, std::move(element), kMailboxFull);
+        runtime_.dead_letter(pid(), std::move(element), kMailboxFull);
         return go_on;
       }
     }
@@ -137,11 +137,11 @@ absl::Status Actor::refuse(ElementPtr element) {
     stopped_letter(std::move(element));
     return absl::OkStatus();
   }
-  runtime_.dead_letter(pid_, std::move(element), kMailboxFull);
+  runtime_.dead_letter(pid(), std::move(element), kMailboxFull);
   const MailboxLimit& limit = mailbox_.limit();
   if (limit.policy == OverflowPolicy::kDropNewest) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrCat(
-      "mailbox full: ", pid_.to_string(), " holds its capacity of ", limit.capacity, " messages"));
+      "mailbox full: ", pid().to_string(), " holds its capacity of ", limit.capacity, " messages"));
 }
 
 bool Actor::enqueue(ElementPtr element) {
@@ -168,7 +168,7 @@ bool Actor::enqueue_admitted(ElementRun& run) {
   if (taken(mailbox_.push(run))) return true;
   ElementQueue refused;
   run.move_to(refused);
-  runtime_.dead_letters(pid_, refused, kStopped);
+  runtime_.dead_letters(pid(), refused, kStopped);
   return false;
 }
 
@@ -184,12 +184,12 @@ OfferResult Actor::offer(ElementPtr& element) {
 }
 
 absl::Status Actor::deliver(Pid to, ElementPtr element) {
-  if (to != cached_to_ || cached_actor_ == nullptr) {
+  if (cached_actor_ == nullptr || to.serial != cached_actor_->serial_ ||
+      to.node != cached_actor_->node_) {
     ActorPtr target = runtime_.find(to);
     if (target == nullptr) {
       return runtime_.send_element(to, std::move(element), this, runtime_.may_block_here());
     }
-    cached_to_ = to;
     cached_actor_ = std::move(target);
   }
   bool stopped = false;
@@ -220,13 +220,13 @@ void Actor::exit(ExitReason reason) {
 }
 
 void Actor::exit(Pid target, ExitReason reason) {
-  (void)deliver(
-      target, make_element<ExitMsg>(pid_, MessageKind::kExit, 0, ExitMsg{pid_, std::move(reason)}));
+  (void)deliver(target, make_element<ExitMsg>(pid(), MessageKind::kExit, 0,
+                                              ExitMsg{pid(), std::move(reason)}));
 }
 
 void Actor::reply_with(ElementPtr reply) {
   if (current_ == nullptr || current_->kind != MessageKind::kRequest) return;
-  reply->from = pid_;
+  reply->from = pid();
   reply->correlation_id = current_->correlation_id;
   current_->kind = MessageKind::kUser;  // answered: nothing else may answer it
   (void)deliver(current_->from, std::move(reply));
@@ -235,7 +235,7 @@ void Actor::reply_with(ElementPtr reply) {
 ResponsePromise Actor::make_response_promise() {
   if (current_ == nullptr || current_->kind != MessageKind::kRequest) return ResponsePromise();
   current_->kind = MessageKind::kUser;
-  return ResponsePromise(&runtime_, pid_, current_->from, current_->correlation_id);
+  return ResponsePromise(&runtime_, pid(), current_->from, current_->correlation_id);
 }
 
 void ResponsePromise::send(ElementPtr reply) {
@@ -308,13 +308,13 @@ bool Actor::set_named() {
 }
 
 void Actor::link(Pid other) {
-  if (other == pid_) return;
+  if (other == pid()) return;
   if (RemoteRouter* router = runtime_.router_for(other)) {
-    if (add_link(other)) router->link(pid_, other);
+    if (add_link(other)) router->link(pid(), other);
     return;
   }
   ActorPtr target = runtime_.find(other);
-  if (target == nullptr || !target->add_link(pid_)) {
+  if (target == nullptr || !target->add_link(pid())) {
     enqueue(
         make_element<ExitMsg>(other, MessageKind::kExit, 0, ExitMsg{other, ExitReason::noproc()}));
     return;
@@ -325,10 +325,10 @@ void Actor::link(Pid other) {
 void Actor::unlink(Pid other) {
   remove_link(other);
   if (RemoteRouter* router = runtime_.router_for(other)) {
-    router->unlink(pid_, other);
+    router->unlink(pid(), other);
     return;
   }
-  if (ActorPtr target = runtime_.find(other)) target->remove_link(pid_);
+  if (ActorPtr target = runtime_.find(other)) target->remove_link(pid());
 }
 
 MonitorRef Actor::monitor(Pid other) {
@@ -338,11 +338,11 @@ MonitorRef Actor::monitor(Pid other) {
       MutexLock lock(state_lock_);
       relations().watched.emplace(ref.id, other);
     }
-    router->monitor(pid_, other, ref);
+    router->monitor(pid(), other, ref);
     return ref;
   }
   ActorPtr target = runtime_.find(other);
-  if (target == nullptr || !target->add_watcher(ref.id, pid_)) {
+  if (target == nullptr || !target->add_watcher(ref.id, pid())) {
     enqueue(make_element<DownMsg>(other, MessageKind::kUser, 0,
                                   DownMsg{ref, other, ExitReason::noproc()}));
     return ref;
@@ -363,14 +363,14 @@ void Actor::demonitor(MonitorRef ref) {
     relations_->watched.erase(it);
   }
   if (RemoteRouter* router = runtime_.router_for(target_pid)) {
-    router->demonitor(pid_, target_pid, ref);
+    router->demonitor(pid(), target_pid, ref);
   } else if (ActorPtr target = runtime_.find(target_pid)) {
-    target->remove_watcher(ref.id, pid_);
+    target->remove_watcher(ref.id, pid());
   }
 }
 
 absl::Status Actor::register_name(std::string name) {
-  return runtime_.register_name(std::move(name), pid_);
+  return runtime_.register_name(std::move(name), pid());
 }
 
 std::optional<ExitReason> Actor::apply_exit_signal(MailboxElement& signal) {
@@ -418,19 +418,19 @@ void Actor::terminate(const ExitReason& reason) {
   if (relations != nullptr) notify_relations(*relations, reason);
   ElementQueue leftover;
   leftovers.move_to(leftover);
-  runtime_.dead_letters(pid_, leftover, "the actor has stopped");
+  runtime_.dead_letters(pid(), leftover, "the actor has stopped");
 }
 
 void Actor::notify_relations(const Relations& relations, const ExitReason& reason) {
   // Through the runtime, not deliver(): the cache must stay empty from here on.
   for (Pid linked : relations.links) {
     (void)runtime_.deliver(
-        linked, make_element<ExitMsg>(pid_, MessageKind::kLinkExit, 0, ExitMsg{pid_, reason}));
+        linked, make_element<ExitMsg>(pid(), MessageKind::kLinkExit, 0, ExitMsg{pid(), reason}));
   }
   for (const auto& [id, watcher] : relations.watchers) {
     ElementPtr down =
-        make_element<DownMsg>(pid_, MessageKind::kUser, 0, DownMsg{MonitorRef{id}, pid_, reason});
-    if (watcher.node != pid_.node) {
+        make_element<DownMsg>(pid(), MessageKind::kUser, 0, DownMsg{MonitorRef{id}, pid(), reason});
+    if (watcher.node != pid().node) {
       (void)runtime_.deliver(watcher, std::move(down));  // its node ends the monitor on arrival
     } else if (ActorPtr watching = runtime_.find(watcher); watching && watching->take_watched(id)) {
       watching->enqueue(std::move(down));
@@ -438,9 +438,9 @@ void Actor::notify_relations(const Relations& relations, const ExitReason& reaso
   }
   for (const auto& [id, target_pid] : relations.watched) {
     if (RemoteRouter* router = runtime_.router_for(target_pid)) {
-      router->demonitor(pid_, target_pid, MonitorRef{id});
+      router->demonitor(pid(), target_pid, MonitorRef{id});
     } else if (ActorPtr target = runtime_.find(target_pid)) {
-      target->remove_watcher(id, pid_);
+      target->remove_watcher(id, pid());
     }
   }
 }

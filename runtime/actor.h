@@ -118,12 +118,12 @@ class Actor : public ReplySink {
   Actor& operator=(const Actor&) = delete;
   virtual ~Actor();
 
-  Pid pid() const noexcept { return pid_; }
+  Pid pid() const noexcept { return Pid{node_, serial_}; }
   // How many messages wait for this actor, fetched or not (Mailbox::depth: may run ahead by what
   // the actor handled in its current turn); any thread.
   size_t mailbox_depth() const noexcept { return mailbox_.depth(); }
   // Erlang's self(): this actor's pid.
-  Pid self() const noexcept { return pid_; }
+  Pid self() const noexcept { return pid(); }
   Runtime& runtime() const noexcept { return runtime_; }
 
   // ---- actor code ----
@@ -139,21 +139,21 @@ class Actor : public ReplySink {
   SendResult send(Pid to, T&& value, Ts&&... more) {
     return deliver(
         to, make_element<message_type_t<T, Ts...>>(
-                pid_, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
+                pid(), MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
   }
   // Sends to a registered local name; NotFound (and a dead letter) if the name is not registered.
   template <class T, class... Ts>
   absl::Status send(std::string_view name, T&& value, Ts&&... more) {
     return deliver_to_name(
         name, make_element<message_type_t<T, Ts...>>(
-                  pid_, MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
+                  pid(), MessageKind::kUser, 0, std::forward<T>(value), std::forward<Ts>(more)...));
   }
   // Sends the message to `to` after `delay`; see Runtime::send_after.
   template <class T>
   TimerId send_after(absl::Duration delay, Pid to, T&& value) {
     return schedule_delivery(
         delay, to,
-        make_element<std::decay_t<T>>(pid_, MessageKind::kUser, 0, std::forward<T>(value)));
+        make_element<std::decay_t<T>>(pid(), MessageKind::kUser, 0, std::forward<T>(value)));
   }
   bool cancel_timer(TimerId id);
 
@@ -185,7 +185,8 @@ class Actor : public ReplySink {
   // nothing if the current message is not a request or was answered already.
   template <class T>
   void reply(T&& value) {
-    reply_with(make_element<std::decay_t<T>>(pid_, MessageKind::kReply, 0, std::forward<T>(value)));
+    reply_with(
+        make_element<std::decay_t<T>>(pid(), MessageKind::kReply, 0, std::forward<T>(value)));
   }
 
   // Takes over the duty to answer the request being handled: the handler's return value no longer
@@ -319,20 +320,22 @@ class Actor : public ReplySink {
   CutRelations cut_node(uint32_t node);
   bool set_named();
 
+  // The pid's parts, beside the small fields (a Pid member would pad its node to 8 bytes); read by
+  // senders to the cached target, so next to the mailbox.
+  const uint64_t serial_;
+  const uint32_t node_;
   std::atomic<uint32_t> refs_{0};
   // Written by the actor's code, read by senders choosing a signal's lane (urgent()).
   std::atomic<bool> trap_exit_{false};
   bool counted_ = true;  // in Runtime::actor_count (not a ScopedActor)
-  // The last local actor this one sent to. Pids are never reused, so the entry stays exact; a
-  // stopped target refuses the message as a dead letter. Cleared when this actor stops.
-  Pid cached_to_;
-  ActorPtr cached_actor_;
-  Runtime& runtime_;
-  const Pid pid_;
-
   SpinLock state_lock_;
   bool terminated_ ABSL_GUARDED_BY(state_lock_) = false;
   bool named_ ABSL_GUARDED_BY(state_lock_) = false;
+  Runtime& runtime_;
+  // The last local actor this one sent to (its pid is its own: pids are never reused, so the
+  // entry stays exact); a stopped target refuses the message as a dead letter. Cleared when this
+  // actor stops.
+  ActorPtr cached_actor_;
   std::unique_ptr<Relations> relations_ ABSL_GUARDED_BY(state_lock_);
 };
 

@@ -8,7 +8,9 @@
 //
 //   membership  membership_s: from the first start until every node counts N-1 others
 //               (bossa_connected_nodes in its metrics, polled)
-//   idle        after 2 s of quiet, 10 s in which nothing is asked of the nodes:
+//   settle      settle_cpu_percent_per_node: the 8 s after membership, in which the links that
+//               forming the cluster opened close (5 s after their last use)
+//   idle        then 10 s in which nothing is asked of the nodes:
 //               idle_cpu_percent_per_node (mean of utime + stime, /proc/<pid>/stat),
 //               control_bytes_per_s_per_node (mean of bossa_transport_sent_bytes_total: all the
 //               transport sends, Hellos and heartbeats included), idle_membership_changes (the
@@ -78,7 +80,10 @@ constexpr absl::Duration kDefaultBusyWait = absl::ZeroDuration();
 constexpr size_t kMaxNodes = 1000;
 
 constexpr absl::Duration kMembershipLimit = absl::Minutes(3);
-constexpr absl::Duration kQuiet = absl::Seconds(2);
+// Forming the cluster opens links between nodes that talk no more once it has formed; each closes
+// 5 s after its last use (the native transport's idle-link time), so the cluster is idle after
+// this long.
+constexpr absl::Duration kSettle = absl::Seconds(8);
 constexpr absl::Duration kIdleWindow = absl::Seconds(10);
 constexpr absl::Duration kJoinLimit = absl::Minutes(1);
 constexpr absl::Duration kNamesLimit = absl::Minutes(2);
@@ -248,6 +253,7 @@ class ScaleRun {
 
   void run() {
     phase("membership", [this] { membership(); });
+    phase("settle", [this] { settle(); });
     phase("idle", [this] { idle(); });
     phase("join", [this] { join(); });
     phase("names", [this] { names(); });
@@ -381,24 +387,27 @@ class ScaleRun {
     report("membership_s", clock.seconds());
   }
 
+  void settle() {
+    const std::vector<size_t> all = all_nodes();
+    const Stopwatch cpu_clock;
+    const std::vector<double> cpu_before = cpu_seconds(all);
+    wait_checking_memory(kSettle);
+    report("settle_cpu_percent_per_node",
+           cpu_percent_per_node(cpu_before, cpu_seconds(all), cpu_clock.seconds()));
+  }
+
   void idle() {
-    absl::SleepFor(kQuiet);
     const std::vector<size_t> all = all_nodes();
     const Stopwatch bytes_clock;
     const std::vector<std::string> pages_before = pages(all);
     const Stopwatch cpu_clock;
     const std::vector<double> cpu_before = cpu_seconds(all);
-    for (absl::Time end = absl::Now() + kIdleWindow; absl::Now() < end;) {
-      absl::SleepFor(std::min(absl::Seconds(1), end - absl::Now()));
-      check_memory();
-    }
+    wait_checking_memory(kIdleWindow);
     const std::vector<double> cpu_after = cpu_seconds(all);
     const double cpu_window = cpu_clock.seconds();
     const std::vector<std::string> pages_after = pages(all);
     const double bytes_window = bytes_clock.seconds();
-    double cpu = 0;
-    for (size_t i = 0; i < n_; ++i) cpu += cpu_after[i] - cpu_before[i];
-    report("idle_cpu_percent_per_node", cpu / cpu_window / static_cast<double>(n_) * 100);
+    report("idle_cpu_percent_per_node", cpu_percent_per_node(cpu_before, cpu_after, cpu_window));
     const double bytes = growth(pages_before, pages_after, "bossa_transport_sent_bytes_total");
     report("control_bytes_per_s_per_node", bytes / bytes_window / static_cast<double>(n_));
     // A settled cluster sees no node come or go; a node taken for down and back (overloaded, or
@@ -448,6 +457,21 @@ class ScaleRun {
       sum += *last - *first;
     }
     return sum;
+  }
+
+  // The CPU the nodes used between two readings `seconds` apart, per node (100 = one core).
+  double cpu_percent_per_node(const std::vector<double>& before, const std::vector<double>& after,
+                              double seconds) const {
+    double cpu = 0;
+    for (size_t i = 0; i < n_; ++i) cpu += after[i] - before[i];
+    return cpu / seconds / static_cast<double>(n_) * 100;
+  }
+
+  void wait_checking_memory(absl::Duration duration) {
+    for (absl::Time end = absl::Now() + duration; absl::Now() < end;) {
+      absl::SleepFor(std::min(absl::Seconds(1), end - absl::Now()));
+      check_memory();
+    }
   }
 
   std::vector<double> cpu_seconds(const std::vector<size_t>& indices) {

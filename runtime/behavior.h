@@ -107,7 +107,7 @@ class Behavior {
   // A behavior that matches nothing.
   Behavior() = default;
   explicit Behavior(std::unique_ptr<Matcher> matcher) {
-    if (matcher != nullptr) emplace<Custom>(std::move(matcher));
+    if (matcher != nullptr) emplace<Custom>(Custom{std::move(matcher)});
   }
 
   template <class... Handlers>

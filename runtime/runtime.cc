@@ -29,12 +29,19 @@ thread_local const Runtime* threaded_actor_runtime = nullptr;
 
 bool Runtime::admit(Actor* actor, const SpawnOptions& options) {
   actor->mailbox_.set_limit(options.mailbox.value_or(mailbox_limit_));
-  {
-    MutexLock lock(lifecycle_mutex_);
-    if (shut_down_) return false;
-    live_actors_.fetch_add(1, std::memory_order_acq_rel);
-  }
+  // Without lifecycle_mutex_: the actor goes into the table, then admit looks at shut_down_, and
+  // shutdown() sets shut_down_, then signals every actor in the table, with a seq_cst fence
+  // between the two steps on both sides. So either admit sees shut_down_ and refuses the actor
+  // (which was never started: a signal that found it meanwhile goes with it), or shutdown()'s
+  // signal_all finds it in the table. An actor whose spawn succeeds always gets the signal.
+  live_actors_.fetch_add(1, std::memory_order_relaxed);
   table_.insert(actor->pid().serial, ActorPtr(actor));
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (shut_down_.load(std::memory_order_relaxed)) {
+    table_.erase(actor->pid().serial);
+    count_stopped();
+    return false;
+  }
   if (!options.link_to.valid()) return true;
   ActorPtr parent = find(options.link_to);
   if (parent != nullptr && parent->add_link(actor->pid())) {
@@ -71,15 +78,14 @@ boost::intrusive_ptr<ThreadedActor> Runtime::make_scoped_actor() {
     // signalled here: a blocking call of a ScopedActor never waits on a stopped runtime.
     MutexLock lock(lifecycle_mutex_);
     table_.insert(actor->pid().serial, ActorPtr(actor.get()));
-    late = shut_down_;
+    late = shut_down_.load(std::memory_order_relaxed);
   }
   if (late) exit(actor->pid(), ExitReason::shutdown());
   return actor;
 }
 
 bool Runtime::stopping() const {
-  MutexLock lock(lifecycle_mutex_);
-  return shut_down_;
+  return shut_down_.load(std::memory_order_acquire);
 }
 
 bool Runtime::on_actor_thread() const {
@@ -318,7 +324,10 @@ void Runtime::notify_dead_letter(Pid to, ElementPtr element, std::string_view re
 void Runtime::actor_stopped(Actor& actor, bool named) {
   if (named) names_.erase_pid(actor.pid());
   table_.erase(actor.pid().serial);
-  if (!actor.counted_) return;
+  if (actor.counted_) count_stopped();
+}
+
+void Runtime::count_stopped() {
   MutexLock lock(lifecycle_mutex_);
   if (live_actors_.fetch_sub(1, std::memory_order_acq_rel) == 1) all_stopped_.notify_all();
 }
@@ -354,9 +363,10 @@ void Runtime::shutdown(absl::Duration grace) {
   bool first;
   {
     MutexLock lock(lifecycle_mutex_);
-    first = !shut_down_;
-    shut_down_ = true;
+    first = !shut_down_.load(std::memory_order_relaxed);
+    shut_down_.store(true, std::memory_order_relaxed);
   }
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // see admit()
   if (first) signal_all(ExitReason::shutdown());
   if (on_actor_thread()) return;
   if (!await_all_actors_done(grace)) {

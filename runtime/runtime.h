@@ -307,6 +307,8 @@ class Runtime {
   }
   // Called by a stopping actor after its mailbox closed.
   void actor_stopped(Actor& actor, bool named);
+  // One counted actor fewer (it stopped, or admit refused it).
+  void count_stopped();
 
   const uint32_t node_id_;
   const std::chrono::nanoseconds busy_wait_;
@@ -329,7 +331,9 @@ class Runtime {
   CondVar all_stopped_;
   size_t running_threads_ ABSL_GUARDED_BY(lifecycle_mutex_) = 0;
   CondVar threads_done_;
-  bool shut_down_ ABSL_GUARDED_BY(lifecycle_mutex_) = false;
+  // Set once, under lifecycle_mutex_ (make_scoped_actor reads it there); admit() and stopping()
+  // read it without.
+  std::atomic<bool> shut_down_{false};
 
   // Last, so that workers stop before the rest is destroyed.
   Scheduler scheduler_;

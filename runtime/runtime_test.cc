@@ -22,10 +22,12 @@ struct Pong {
   int n;
 };
 
-Pid spawn_echo(Runtime& runtime) {
-  return runtime.spawn([](EventedActor& self) -> Behavior {
-    return {[&self](const Ping& p) { self.send(self.sender(), Pong{p.n}); }};
-  });
+Pid spawn_echo(Runtime& runtime, SpawnOptions options = {}) {
+  return runtime.spawn(
+      [](EventedActor& self) -> Behavior {
+        return {[&self](const Ping& p) { self.send(self.sender(), Pong{p.n}); }};
+      },
+      options);
 }
 
 TEST(RuntimeTest, EventedActorAnswersBySender) {
@@ -396,13 +398,41 @@ TEST(RuntimeTest, ShutdownRefusesNewActorsAndDoesNotWaitForScopedActors) {
   Runtime runtime({.workers = 2});
   ScopedActor me(runtime);  // alive across the shutdown: signalled, not waited for
   spawn_echo(runtime);
-  runtime.shutdown(absl::Seconds(1));
+  runtime.shutdown(absl::Seconds(60));
   EXPECT_EQ(runtime.actor_count(), 0u);
   EXPECT_FALSE(spawn_echo(runtime).valid());
   EXPECT_FALSE(runtime.spawn_thread([](ThreadedActor&) {}).valid());
   // The shutdown signal stops `me`: its blocking calls say so instead of waiting.
   EXPECT_EQ(me->receive_for<int>(kWait).status().code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(me->stopped_by(), ExitReason::shutdown());
+}
+
+TEST(RuntimeTest, ASpawnRacingShutdownIsRefusedOrGetsTheShutdownSignal) {
+  Runtime runtime({.workers = 2});
+  ScopedActor me(runtime);
+  me->trap_exit(true);  // hears how each linked actor stopped
+  std::atomic<int> admitted{0};
+  std::vector<std::thread> spawners;
+  for (int i = 0; i < 2; ++i) {
+    spawners.emplace_back([&] {
+      // Spawns until refused; the last spawns run while shutdown() signals every actor.
+      while (spawn_echo(runtime, SpawnOptions{.link_to = me.pid()}).valid()) ++admitted;
+    });
+  }
+  while (admitted.load() < 2000) std::this_thread::yield();
+  // An admitted actor that the shutdown signal missed would wait out the grace and be killed.
+  runtime.shutdown(absl::Seconds(60));
+  for (std::thread& spawner : spawners) spawner.join();
+  EXPECT_EQ(runtime.actor_count(), 0u);
+  int stopped_by_shutdown = 0;
+  for (int linked = 0; linked < admitted.load();) {
+    absl::StatusOr<ExitMsg> exit = me->receive_for<ExitMsg>(kWait);
+    ASSERT_TRUE(exit.ok()) << exit.status() << " after " << linked;
+    if (!exit->from.valid()) continue;  // the shutdown signal to `me`
+    ++linked;
+    if (exit->reason == ExitReason::shutdown()) ++stopped_by_shutdown;
+  }
+  EXPECT_EQ(stopped_by_shutdown, admitted.load());
 }
 
 TEST(RuntimeTest, ShutdownFromAnActorStartsItWithoutWaitingForItself) {

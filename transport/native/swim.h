@@ -182,6 +182,7 @@ class SwimMembership {
   // Receiving (swim_receive.cc).
   bool held_dead(const SwimMessage& message) const;
   void on_mutual_death(const SwimMessage& message, TimePoint now);
+  void meet_declarer(uint32_t by);
   void on_news(const SwimMessage& message, TimePoint now);
   void respond(const SwimMessage& message, TimePoint now);
   void on_sender(const SwimMessage& message, TimePoint now);

@@ -51,7 +51,7 @@ void SwimMembership::on_news(const SwimMessage& message, TimePoint now) {
   for (const SwimUpdate& update : message.updates) {
     if (update.node->id != self_->id) continue;
     if (!is_live(update.status) && void_verdict(update.by, update.by_epoch)) {
-      on_mutual_death(message, now);
+      meet_declarer(update.by);
     } else {
       take(update, rumors, now);
     }
@@ -117,16 +117,28 @@ bool SwimMembership::held_dead(const SwimMessage& message) const {
          !void_death(*member);
 }
 
-// Two sides of a partition meet: this node hears that it is dead from a node it holds dead, or
-// in the name of one (a void verdict, passed on). The side clearly smaller (under half the
-// members of the sender's) starts its next epoch; the larger one keeps its own, and tells the
-// other. Between sides of about the same size, both start anew.
+// Two sides of a partition meet: this node hears that it is dead from a node it holds dead. The
+// side clearly smaller (under half the members of the sender's) starts its next epoch; the
+// larger one keeps its own, and tells the other. Between sides of about the same size, both
+// start anew.
 void SwimMembership::on_mutual_death(const SwimMessage& message, TimePoint now) {
   for (const SwimUpdate& update : message.updates) {
     if (update.node->id != self_->id || is_live(update.status) || update.epoch < epoch_) continue;
     if (members_.live_count() > 2 * uint64_t{message.members}) return;
     return declared_down(down_reason(update), update, now);
   }
+}
+
+// A void verdict on this node, passed on by a member: its sender may be of any side, and may
+// have met the other side since (a node of the smaller side, rejoined, whose table holds both),
+// so its count of members says nothing of the declarer's side. A declarer that came back in a
+// later epoch gave in: nothing to do. One this node holds dead is pinged: if it still holds this
+// node dead, it says so, and the two sides meet directly (on_mutual_death), each with its own
+// count.
+void SwimMembership::meet_declarer(uint32_t by) {
+  const Member* declarer = members_.find(by);
+  if (declarer == nullptr || declarer->live()) return;
+  send(declarer->node, message(SwimKind::kPing, by));
 }
 
 void SwimMembership::on_sender(const SwimMessage& message, TimePoint now) {

@@ -4,8 +4,9 @@
 // machine. 16 bytes each way, TCP_NODELAY; metric round_trip_us, impl "posix":
 //
 //   tcp_floor_lat_16        both sides wait for data in a blocking recv (the thread sleeps)
-//   tcp_floor_lat_16_poll   both sides poll with non-blocking recv until data comes (the thread
-//                           never sleeps: what a runtime that polls before it sleeps can reach)
+//   tcp_floor_lat_16_poll   both sides poll with non-blocking recv until data comes, yielding
+//                           the CPU between tries (the thread never sleeps: what a runtime that
+//                           polls before it sleeps can reach)
 //
 // The measuring side listens on 127.0.0.1 with an ephemeral port, forks its peer (which connects
 // and echoes), and times 20,000 round trips after 1,000 untimed ones. Command line: `[filter]`
@@ -13,6 +14,7 @@
 // (placement.h). A failed call or a short read prints why and returns 1.
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,12 +74,16 @@ void send_all(int fd, const char* data, size_t size) {
   }
 }
 
-// False when the peer closed the connection before `size` bytes came. With `poll`, asks again at
-// once while nothing has come instead of sleeping in recv.
+// False when the peer closed the connection before `size` bytes came. With `poll`, asks again
+// while nothing has come, yielding the CPU in between, instead of sleeping in recv.
 bool recv_all(int fd, char* data, size_t size, bool poll) {
   while (size > 0) {
     const ssize_t got = recv(fd, data, size, poll ? MSG_DONTWAIT : 0);
-    if (got < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (got < 0 && errno == EAGAIN) {
+      sched_yield();
+      continue;
+    }
+    if (got < 0 && errno == EINTR) continue;
     check(static_cast<int>(got), "recv");
     if (got == 0) return false;
     data += got;

@@ -57,6 +57,18 @@ class SwimTest : public ::testing::Test {
     return found;
   }
 
+  // Gossip from node `relay`, one of 4 members, passing on `declarer`'s verdict of epoch 0 that
+  // node `victim` is dead.
+  SwimMessage relayed_death(size_t relay, size_t victim, uint32_t declarer) {
+    SwimMessage message;
+    message.kind = SwimKind::kGossip;
+    message.sender = sim_.swim(relay).self();
+    message.members = 4;
+    message.updates.push_back(
+        SwimUpdate{sim_.swim(victim).self(), SwimStatus::kDead, 0, 0, declarer, false, 0});
+    return message;
+  }
+
   SwimSimulation sim_{11};
   std::vector<Seen> seen_;
 
@@ -244,14 +256,8 @@ TEST_F(SwimTest, AVoidDeathPassedOnByAMemberTakesNobodyDown) {
                              sim_.now() + 5s));
   ASSERT_EQ(sim_.swim(2).epoch(), 1u);
   // Node 3 passes on node 2's verdict on node 0, of node 2's epoch 0.
-  SwimMessage relay;
-  relay.kind = SwimKind::kGossip;
-  relay.sender = sim_.swim(3).self();
-  relay.members = 4;
-  relay.updates.push_back(
-      SwimUpdate{sim_.swim(0).self(), SwimStatus::kDead, 0, 0, declarer, false, 0});
   seen_.clear();
-  sim_.inject(0, relay);
+  sim_.inject(0, relayed_death(3, 0, declarer));
   sim_.run_for(5s);
   EXPECT_EQ(sim_.swim(0).epoch(), 0u);
   EXPECT_TRUE(seen_.empty()) << seen_.front().reason;
@@ -270,14 +276,8 @@ TEST_F(SwimTest, AVoidDeathPassedOnByAMemberIsCheckedWithItsDeclarerNotBelieved)
     if (from == 0 && to == 4 && message.kind == SwimKind::kPing) ++asked;
     return SwimSimulation::Verdict{};
   });
-  SwimMessage relay;
-  relay.kind = SwimKind::kGossip;
-  relay.sender = sim_.swim(3).self();
-  relay.members = 4;
-  relay.updates.push_back(
-      SwimUpdate{sim_.swim(0).self(), SwimStatus::kDead, 0, 0, declarer, false, 0});
   seen_.clear();
-  sim_.inject(0, relay);
+  sim_.inject(0, relayed_death(3, 0, declarer));
   EXPECT_EQ(asked, 1u);
   sim_.run_for(5s);
   EXPECT_EQ(sim_.swim(0).epoch(), 0u);

@@ -23,7 +23,6 @@ class Resumable {
   };
 
   ResumeResult resume(size_t max_messages);
-  void add_ref() noexcept;
   void release() noexcept;
 
  protected:

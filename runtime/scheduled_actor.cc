@@ -33,10 +33,6 @@ Resumable::ResumeResult Resumable::resume(size_t max_messages) {
   return static_cast<ScheduledActor*>(this)->run(max_messages);
 }
 
-void Resumable::add_ref() noexcept {
-  intrusive_ptr_add_ref(static_cast<ScheduledActor*>(this));
-}
-
 void Resumable::release() noexcept {
   intrusive_ptr_release(static_cast<ScheduledActor*>(this));
 }
@@ -63,7 +59,7 @@ Resumable::ResumeResult ScheduledActor::run(size_t max_messages) {
 }
 
 Resumable::ResumeResult ScheduledActor::done(const ExitReason& reason) {
-  add_ref();  // for the scheduler: finish() drops the actor table's reference
+  intrusive_ptr_add_ref(this);  // for the scheduler: finish() drops the table's reference
   finish(reason);
   return ResumeResult::kDone;
 }

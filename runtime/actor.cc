@@ -53,6 +53,14 @@ bool is_kill(MailboxElement& element) {
          exit->reason.kind() == ExitReason::Kind::kKill;
 }
 
+// The messages a handler running on this thread gathered for one actor (Actor::HandlerSends).
+struct Gathered {
+  Actor* sender = nullptr;  // whose handler gathered them
+  Actor* target = nullptr;  // the sender's cached target
+  ElementRun run;
+};
+thread_local Gathered gathered;
+
 // Set once by a call_when_room callback; waited for by a blocked sender.
 class RoomSignal {
  public:
@@ -183,15 +191,46 @@ OfferResult Actor::offer(ElementPtr& element) {
   return OfferResult::kStopped;
 }
 
+void Actor::flush_gathered_sends() noexcept {
+  Gathered& mine = gathered;
+  if (mine.run.empty()) return;
+  mine.sender->holds_gathered_ = false;
+  mine.target->enqueue_admitted(mine.run);
+}
+
+bool Actor::gather(ElementPtr& element) {
+  Gathered& mine = gathered;
+  if (!mine.run.empty() && (mine.sender != this || mine.target != cached_actor_.get())) {
+    flush_gathered_sends();
+  }
+  if (mine.run.empty()) {
+    if (cached_actor_->mailbox_.full_for(*element, kGatheredRun - 1)) return false;
+    mine.sender = this;
+    mine.target = cached_actor_.get();
+    holds_gathered_ = true;
+  }
+  mine.run.push_back(std::move(element));
+  if (mine.run.size() == kGatheredRun) flush_gathered_sends();
+  return true;
+}
+
 absl::Status Actor::deliver(Pid to, ElementPtr element) {
   if (cached_actor_ == nullptr || to.serial != cached_actor_->serial_ ||
       to.node != cached_actor_->node_) {
+    if (holds_gathered_) flush_gathered_sends();  // while the cache still holds its target
+    sent_to_cached_ = false;
     ActorPtr target = runtime_.find(to);
     if (target == nullptr) {
       return runtime_.send_element(to, std::move(element), this, runtime_.may_block_here());
     }
     cached_actor_ = std::move(target);
   }
+  if (in_handler_ && sent_to_cached_ && !is_signal(*element)) {
+    if (gather(element)) return absl::OkStatus();
+  } else if (holds_gathered_) {
+    flush_gathered_sends();
+  }
+  sent_to_cached_ = true;
   bool stopped = false;
   absl::Status sent =
       cached_actor_->push(std::move(element), this, runtime_.may_block_here(), stopped);
@@ -200,6 +239,7 @@ absl::Status Actor::deliver(Pid to, ElementPtr element) {
 }
 
 absl::Status Actor::deliver_to_name(std::string_view name, ElementPtr element) {
+  if (holds_gathered_) flush_gathered_sends();
   return runtime_.send_to_name(name, std::move(element), this, runtime_.may_block_here());
 }
 

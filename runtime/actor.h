@@ -264,6 +264,34 @@ class Actor : public ReplySink {
 
   absl::Status deliver(Pid to, ElementPtr element);
   absl::Status deliver_to_name(std::string_view name, ElementPtr element);
+
+  // While a handler of this actor runs (ScheduledActor opens a HandlerSends around each), the
+  // messages after the first that it sends to one local actor are gathered on this thread and
+  // pushed together: kGatheredRun at a time, before it sends anything to anyone else (or a
+  // signal), and when the handler returns or throws. One compare-and-swap and at most one wake-up
+  // per run. A run starts only while the target's mailbox has room for all of it, so a bounded
+  // mailbox is passed by at most a run per thread sending to it at the same moment.
+  class HandlerSends {
+   public:
+    explicit HandlerSends(Actor& sender) noexcept : sender_(sender) {
+      sender.in_handler_ = true;
+      sender.sent_to_cached_ = false;
+    }
+    ~HandlerSends() {
+      sender_.in_handler_ = false;
+      if (sender_.holds_gathered_) flush_gathered_sends();
+    }
+    HandlerSends(const HandlerSends&) = delete;
+    HandlerSends& operator=(const HandlerSends&) = delete;
+
+   private:
+    Actor& sender_;
+  };
+  static constexpr size_t kGatheredRun = 64;
+  // Pushes what a handler on this thread gathered, if anything: before a send that does not
+  // gather, and before this thread waits (a handler waiting for an answer must not hold back its
+  // own request).
+  static void flush_gathered_sends() noexcept;
   TimerId schedule_delivery(absl::Duration delay, Pid to, ElementPtr element);
 
   Mailbox mailbox_;
@@ -297,6 +325,9 @@ class Actor : public ReplySink {
   // at most kMaxHeldElements messages before): pushed whole. False if this actor has stopped:
   // the run became dead letters.
   bool enqueue_admitted(ElementRun& run);
+  // deliver(), in a handler, for a message to cached_actor_ after the first: takes `element` into
+  // this thread's run; false if it must go at once (the mailbox is near its capacity).
+  bool gather(ElementPtr& element);
   // A stopping actor's exit signals to its links, down messages to its watchers, and the end of
   // its own monitors.
   void notify_relations(const Relations& relations, const ExitReason& reason);
@@ -328,6 +359,11 @@ class Actor : public ReplySink {
   // Written by the actor's code, read by senders choosing a signal's lane (urgent()).
   std::atomic<bool> trap_exit_{false};
   bool counted_ = true;  // in Runtime::actor_count (not a ScopedActor)
+  // HandlerSends: a handler of this actor runs; it sent cached_actor_ a message; this thread's run
+  // holds messages it gathered. Written and read by the actor's own thread only.
+  bool in_handler_ = false;
+  bool sent_to_cached_ = false;
+  bool holds_gathered_ = false;
   SpinLock state_lock_;
   bool terminated_ ABSL_GUARDED_BY(state_lock_) = false;
   bool named_ ABSL_GUARDED_BY(state_lock_) = false;

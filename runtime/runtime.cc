@@ -98,6 +98,7 @@ ActorPtr Runtime::find(Pid pid) const {
 }
 
 absl::Status Runtime::send_element(Pid to, ElementPtr element, Actor* sender, bool may_block) {
+  Actor::flush_gathered_sends();  // what a handler on this thread gathered goes first
   if (RemoteRouter* router = router_for(to)) return router->route(to, std::move(element));
   if (ActorPtr actor = find(to)) {
     bool stopped = false;

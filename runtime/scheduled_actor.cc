@@ -65,6 +65,7 @@ Resumable::ResumeResult ScheduledActor::done(const ExitReason& reason) {
 }
 
 std::optional<ExitReason> ScheduledActor::handle(ElementPtr element) {
+  const HandlerSends sends(*this);  // what it gathered goes as it returns, before exit signals
   switch (element->kind) {
     case MessageKind::kExit:
     case MessageKind::kLinkExit:

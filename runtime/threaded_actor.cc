@@ -13,6 +13,7 @@ void ThreadedActor::wake() {
 }
 
 bool ThreadedActor::wait_for_mail(absl::Time deadline) {
+  flush_gathered_sends();  // a handler on this thread may wait for an answer to what it sent
   const std::chrono::nanoseconds budget =
       std::min(runtime().busy_wait(), absl::ToChronoNanoseconds(deadline - absl::Now()));
   if (spin_until([&] { return mailbox_.pushed_since_fetch() || mailbox_.has_urgent(); }, budget)) {

@@ -1,6 +1,7 @@
 #include "runtime/element_memory.h"
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <new>
 
@@ -72,18 +73,25 @@ class Depot {
     if (count_ == capacity_) return false;
     chains_[count_++] = chain;
     chain.count = 0;
+    held_.store(count_, std::memory_order_relaxed);
     return true;
   }
-  // Moves a chain into the empty `into`; false when the depot has none.
+  // Moves a chain into the empty `into`; false when the depot has none. An empty depot is seen
+  // without the lock: a thread that allocates faster than others free (a producer's loop) asks
+  // on every allocation, and taking the lock each time cost a cache miss on its line (76 % of
+  // allocate() in fanin).
   bool take(Chain& into) noexcept {
+    if (held_.load(std::memory_order_relaxed) == 0) return false;
     MutexLock lock(lock_);
     if (count_ == 0) return false;
     into = chains_[--count_];
+    held_.store(count_, std::memory_order_relaxed);
     return true;
   }
 
  private:
   SpinLock lock_;
+  std::atomic<size_t> held_{0};  // count_, for take() to read without the lock
   size_t capacity_ = 0;
   // Memory the depot does not touch until it holds that many chains.
   std::array<Chain, kMostDepotChains> chains_ ABSL_GUARDED_BY(lock_);  // the first count_ in use

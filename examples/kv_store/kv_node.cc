@@ -49,10 +49,13 @@ void replica(bossa::ThreadedActor& self, bossa::Node& node) {
       if (node.register_global("kv", self.pid()).ok())
         return node.log().log(bossa::LogLevel::kInfo, "owns kv");
       absl::StatusOr<bossa::Pid> owner = node.await_global("kv", kWait);
-      if (!owner.ok() || !node.monitor_global(self.pid(), "kv").ok()) continue;
+      if (!owner.ok()) continue;
+      absl::StatusOr<bossa::MonitorRef> watch = node.monitor_global(self.pid(), "kv");
+      if (!watch.ok()) continue;
       absl::StatusOr<kv::Data> joined = self.request<kv::Data>(*owner, kWait, kv::Join{self.pid()});
       if (joined.ok())
         return data = *std::move(joined), node.log().log(bossa::LogLevel::kInfo, "replicates kv");
+      node.demonitor_global(self.pid(), *watch);  // one watch at a time: the next try makes its own
     }
   };
   if (!node.config().transport.seeds.empty()) (void)node.await_global("kv", absl::Seconds(30));

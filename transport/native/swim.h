@@ -174,7 +174,8 @@ class SwimMembership {
     TimePoint recheck;  // halfway to the deadline (recheck_suspicion)
     uint32_t incarnation;
     uint32_t epoch;
-    uint32_t accusers[4];  // distinct, the first one first
+    uint32_t accusers[4];        // distinct, the first one first
+    uint32_t accuser_epochs[4];  // the epoch each was in when it accused
     uint8_t count;
     bool rechecked;
   };
@@ -210,8 +211,8 @@ class SwimMembership {
   Applied apply_to_tombstone(const Member& member, const SwimUpdate& update, TimePoint now);
   void change(const Member& member, const SwimUpdate& update, TimePoint now);
   void set_member(const SwimUpdate& update, TimePoint now);
-  void suspect(const Member& member, uint32_t accuser, TimePoint now);
-  void confirm(const Member& member, uint32_t accuser);
+  void suspect(const Member& member, uint32_t accuser, uint32_t accuser_epoch, TimePoint now);
+  void confirm(const Member& member, uint32_t accuser, uint32_t accuser_epoch);
   void recheck_suspicion(const Member& member);
   void declare_dead(const Member& member, uint32_t by, bool replaced, std::string reason,
                     TimePoint now);
@@ -219,6 +220,7 @@ class SwimMembership {
   bool conflicts(const SwimNode& node) const;
   bool void_verdict(uint32_t by, uint32_t by_epoch) const;
   bool void_death(const Member& member) const;
+  bool void_suspicion(const Suspicion& suspicion) const;
   std::string down_reason(const SwimUpdate& update) const;
   Duration suspicion_timeout(uint32_t confirmations) const;
   void event(Event::Kind kind, SwimNodeRef node, std::string reason);

@@ -97,7 +97,7 @@ SwimMembership::Applied SwimMembership::apply_same_epoch(const Member& member,
   if (member.status() == Status::kAlive) {
     change(member, update, now);
   } else {
-    confirm(member, update.by);
+    confirm(member, update.by, update.by_epoch);
   }
   return Applied::kChanged;
 }
@@ -133,7 +133,7 @@ void SwimMembership::change(const Member& member, const SwimUpdate& update, Time
   if (!was_live && is_live(update.status)) event(Event::Kind::kUp, node, "");
   if (update.status == Status::kSuspect) {
     const Member& suspected = *members_.find(node->id);
-    suspect(suspected, update.by, now);
+    suspect(suspected, update.by, update.by_epoch, now);
     if (update.by != self_->id) probe_suspect(suspected, now);
   }
   if (spreading_) queue_.push(node->id);
@@ -181,11 +181,18 @@ SwimMembership::Applied SwimMembership::apply_to_self(const SwimUpdate& update, 
   return Applied::kChanged;
 }
 
-void SwimMembership::suspect(const Member& member, uint32_t accuser, TimePoint now) {
+void SwimMembership::suspect(const Member& member, uint32_t accuser, uint32_t accuser_epoch,
+                             TimePoint now) {
   const TimePoint deadline = now + suspicion_timeout(0);
-  Suspicion suspicion{
-      now, deadline, now + (deadline - now) / 2, member.incarnation, member.epoch, {}, 1, false};
-  suspicion.accusers[0] = accuser;
+  Suspicion suspicion{now,
+                      deadline,
+                      now + (deadline - now) / 2,
+                      member.incarnation,
+                      member.epoch,
+                      {accuser},
+                      {accuser_epoch},
+                      1,
+                      false};
   suspicions_[member.node->id] = suspicion;
   suspicion_deadlines_.emplace(suspicion.deadline, member.node->id);
   suspicion_deadlines_.emplace(suspicion.recheck, member.node->id);
@@ -193,7 +200,7 @@ void SwimMembership::suspect(const Member& member, uint32_t accuser, TimePoint n
 
 // Another member suspects `member` too: the suspicion ends sooner (Lifeguard, section 4.2), and
 // is passed on with its new accuser (update_of) so that the others count it as well.
-void SwimMembership::confirm(const Member& member, uint32_t accuser) {
+void SwimMembership::confirm(const Member& member, uint32_t accuser, uint32_t accuser_epoch) {
   auto it = suspicions_.find(member.node->id);
   if (it == suspicions_.end() || accuser == 0) return;
   Suspicion& suspicion = it->second;
@@ -202,6 +209,7 @@ void SwimMembership::confirm(const Member& member, uint32_t accuser) {
       std::find(suspicion.accusers, end, accuser) != end) {
     return;
   }
+  suspicion.accuser_epochs[suspicion.count] = accuser_epoch;
   suspicion.accusers[suspicion.count++] = accuser;
   const TimePoint deadline = suspicion.start + suspicion_timeout(suspicion.count - 1);
   if (deadline < suspicion.deadline) {
@@ -247,6 +255,12 @@ void SwimMembership::run_suspicions(TimePoint now) {
     if (at != suspicion.deadline) {
       suspicion.rechecked = true;
       recheck_suspicion(*member);
+      continue;
+    }
+    if (void_suspicion(suspicion)) {
+      // Its accusers saw the member from the losing side of a partition: it was never suspected.
+      suspicions_.erase(it);
+      set_member(SwimUpdate{member->node, Status::kAlive, member->incarnation, member->epoch}, now);
       continue;
     }
     const uint32_t first = suspicion.accusers[0];
@@ -320,6 +334,19 @@ bool SwimMembership::void_death(const Member& member) const {
   if (member.status() != Status::kDead || member.replaced) return false;
   const SwimMembers::Declarer declarer = members_.declared_by(member.node->id);
   return void_verdict(declarer.by, declarer.by_epoch);
+}
+
+// A suspicion whose every accuser has been found void since it was heard (each came back in a
+// later epoch, or is held dead in the one it accused in) ends without a verdict. A node that
+// rejoined after a partition hears suspicions voiced on the other side before it knows their
+// accusers; declaring the member dead at their end would be a verdict in its own name, which is
+// not void, and would take down a live member that never heard of the suspicion (its accuser is
+// void where it stands) or whose refutation did not reach this node in time.
+bool SwimMembership::void_suspicion(const Suspicion& suspicion) const {
+  for (uint8_t i = 0; i < suspicion.count; ++i) {
+    if (!void_verdict(suspicion.accusers[i], suspicion.accuser_epochs[i])) return false;
+  }
+  return true;
 }
 
 bool SwimMembership::conflicts(const SwimNode& node) const {

@@ -88,8 +88,10 @@ SwimUpdate SwimMembership::update_of(const Member& member) const {
   SwimMembers::Declarer by;
   if (member.status() == SwimStatus::kSuspect) {
     auto it = suspicions_.find(id);
-    if (it != suspicions_.end()) by.by = it->second.accusers[it->second.count - 1];
-    by.by_epoch = epoch_of(by.by);
+    if (it != suspicions_.end()) {
+      by.by = it->second.accusers[it->second.count - 1];
+      by.by_epoch = it->second.accuser_epochs[it->second.count - 1];
+    }
   } else if (member.status() == SwimStatus::kDead) {
     by = members_.declared_by(id);
   }

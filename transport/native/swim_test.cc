@@ -475,6 +475,43 @@ bool sends(const std::vector<Swim::Outgoing>& sent, SwimKind kind) {
                      [kind](const Swim::Outgoing& out) { return out.message.kind == kind; });
 }
 
+// Node a hears that node 9 suspects node 8, then that node 9 came back in a later epoch: the
+// suspicion was voiced on the losing side of a partition, where node 8 (which holds node 9 dead)
+// ignores it and never refutes. Its end is no verdict: before, nodes of a tenth cut off from
+// 5,000 that rejoined after the heal, and had not heard of the accuser yet, declared such members
+// dead in their own name, and three nodes of the larger side started a new epoch.
+TEST(SwimMachineTest, ASuspicionWhoseAccuserCameBackInALaterEpochEndsWithoutAVerdict) {
+  Lone node({8, 9, 10});
+  const SwimNodeRef m8 = make_swim_node(8, "m8", "tcp://127.0.0.1:4008");
+  const SwimNodeRef m9 = make_swim_node(9, "m9", "tcp://127.0.0.1:4009");
+  SwimMessage suspicion;
+  suspicion.kind = SwimKind::kGossip;
+  suspicion.sender = make_swim_node(10, "m10", "tcp://127.0.0.1:4010");
+  suspicion.updates.push_back(SwimUpdate{m8, SwimStatus::kSuspect, 0, 0, 9, false, 0});
+  node.swim.on_message(suspicion, node.now);
+  ASSERT_EQ(node.swim.status_of(8), SwimStatus::kSuspect);
+  SwimMessage back;
+  back.kind = SwimKind::kGossip;
+  back.sender = m9;
+  back.epoch = 1;
+  node.swim.on_message(back, node.now);
+  // Every member answers every probe at once; node 8 at the incarnation it was suspected at.
+  std::vector<Swim::Event> events;
+  const Swim::TimePoint until = node.now + 5s;
+  while (node.swim.next_deadline() <= until) {
+    node.now = node.swim.next_deadline();
+    node.swim.tick(node.now);
+    for (Swim::Outgoing& out : node.swim.take_messages()) {
+      if (out.message.kind == SwimKind::kPing) node.ack(out.message, node.now);
+    }
+    for (Swim::Event& event : node.swim.take_events()) events.push_back(std::move(event));
+  }
+  for (const Swim::Event& event : events) {
+    EXPECT_NE(event.node->id, 8u) << event.reason;
+  }
+  EXPECT_EQ(node.swim.status_of(8), SwimStatus::kAlive);
+}
+
 TEST(SwimMachineTest, ANodeThatWakesLateDoesNotSuspectTheMemberItProbedMeanwhile) {
   Lone late({8});
   Lone control({8});

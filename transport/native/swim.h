@@ -262,6 +262,8 @@ class SwimMembership {
   std::vector<uint64_t> differing_fine(uint32_t coarse, const std::vector<uint64_t>& digests) const;
   static std::vector<uint64_t> fine_of(uint32_t coarse);
   uint32_t retransmit_limit() const;
+  // The members up here that are of this node's side of a partition: all but the revived ones.
+  size_t side_count() const { return members_.live_count() - revived_.size(); }
   Duration anti_entropy_period() const;
   Duration stretched(Duration duration) const { return duration * (awareness_ + 1); }
   void stretch(int by);
@@ -295,6 +297,10 @@ class SwimMembership {
   // alive, so their next turn passes without a probe. Two neighbours then probe each other in
   // turn, not both every round.
   absl::flat_hash_set<uint32_t> pinged_by_;
+  // Members held dead here that came back to life because the verdict on them proved void (its
+  // declarer was on the losing side of a partition): the other side, met since the heal. They
+  // do not count as this node's side in the tie-break of two sides that meet (side_count).
+  absl::flat_hash_set<uint32_t> revived_;
 
   SwimMembers members_;
   SwimQueue queue_;

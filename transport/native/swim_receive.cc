@@ -120,11 +120,13 @@ bool SwimMembership::held_dead(const SwimMessage& message) const {
 // Two sides of a partition meet: this node hears that it is dead from a node it holds dead. The
 // side clearly smaller (under half the members of the sender's) starts its next epoch; the
 // larger one keeps its own, and tells the other. Between sides of about the same size, both
-// start anew.
+// start anew. Each side counts its members up but those it revived since (side_count): a node
+// of the smaller side that has not yet heard it was declared dead may by then hold most of the
+// other side up again, as the verdicts of its side prove void.
 void SwimMembership::on_mutual_death(const SwimMessage& message, TimePoint now) {
   for (const SwimUpdate& update : message.updates) {
     if (update.node->id != self_->id || is_live(update.status) || update.epoch < epoch_) continue;
-    if (members_.live_count() > 2 * uint64_t{message.members}) return;
+    if (side_count() > 2 * uint64_t{message.members}) return;
     return declared_down(down_reason(update), update, now);
   }
 }

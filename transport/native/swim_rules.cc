@@ -70,6 +70,7 @@ SwimMembership::Applied SwimMembership::apply(const SwimUpdate& update, TimePoin
 void SwimMembership::apply_new_epoch(const Member& member, const SwimUpdate& update,
                                      TimePoint now) {
   Member before = member;
+  revived_.erase(member.node->id);  // a new life, of whichever side
   if (member.live()) {
     event(Event::Kind::kDown, member.node,
           is_live(update.status) ? "rejoined after being declared down" : down_reason(update));
@@ -112,6 +113,7 @@ SwimMembership::Applied SwimMembership::apply_to_tombstone(const Member& member,
   if (!is_live(update.status)) return Applied::kIgnored;
   if (void_death(member)) {
     change(member, update, now);
+    revived_.insert(member.node->id);
     return Applied::kChanged;
   }
   if (member.status() == Status::kDead && update.incarnation > member.incarnation) {
@@ -144,6 +146,7 @@ void SwimMembership::set_member(const SwimUpdate& update, TimePoint now) {
   if (!is_live(update.status)) {
     answered_.erase(update.node->id);
     pinged_by_.erase(update.node->id);
+    revived_.erase(update.node->id);
   }
   ++changes_;
 }
@@ -304,6 +307,7 @@ void SwimMembership::declared_down(const std::string& reason, const SwimUpdate& 
   members_.clear();  // its own verdicts too: it learns the cluster anew
   answered_.clear();
   pinged_by_.clear();
+  revived_.clear();
   suspicions_.clear();
   suspicion_deadlines_ = {};
   queue_.clear();

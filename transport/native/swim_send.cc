@@ -14,7 +14,7 @@ SwimMessage SwimMembership::message(SwimKind kind, uint32_t target) const {
   message.sender = self_;
   message.incarnation = incarnation_;
   message.epoch = epoch_;
-  message.members = static_cast<uint32_t>(members_.live_count());
+  message.members = static_cast<uint32_t>(side_count());
   message.target = target;
   return message;
 }

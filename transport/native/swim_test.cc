@@ -512,6 +512,52 @@ TEST(SwimMachineTest, ASuspicionWhoseAccuserCameBackInALaterEpochEndsWithoutAVer
   EXPECT_EQ(node.swim.status_of(8), SwimStatus::kAlive);
 }
 
+// Node a's side of a partition (nodes 12 and 13) declared nodes 8 to 11 dead; node 12 then came
+// back in a later epoch (it was declared dead by the other side), so its verdicts are void and
+// nodes 8, 9 and 10, heard alive, are up again here. They are the other side: the count of
+// members that a sends, which the node it meets uses to tell which side is the smaller, leaves
+// them out. Before, nodes of a tenth cut off from 5,000 counted most of the larger side so by the
+// time they met it, and larger-side nodes they held dead took themselves for the smaller side.
+TEST(SwimMachineTest, MembersUpAgainBecauseTheirDeathProvedVoidDoNotCountAsThisNodesSide) {
+  Lone node({8, 9, 10, 11, 12, 13});
+  auto member = [](uint32_t id) {
+    return make_swim_node(id, absl::StrCat("m", id), absl::StrCat("tcp://127.0.0.1:", 4000 + id));
+  };
+  SwimMessage deaths;
+  deaths.kind = SwimKind::kGossip;
+  deaths.sender = member(13);
+  for (uint32_t id : {8, 9, 10}) {
+    deaths.updates.push_back(SwimUpdate{member(id), SwimStatus::kDead, 0, 0, 12, false, 0});
+  }
+  deaths.updates.push_back(SwimUpdate{member(11), SwimStatus::kDead, 0, 0, 13, false, 0});
+  node.swim.on_message(deaths, node.now);
+  SwimMessage back;
+  back.kind = SwimKind::kGossip;
+  back.sender = member(12);
+  back.epoch = 1;
+  node.swim.on_message(back, node.now);
+  SwimMessage alive;
+  alive.kind = SwimKind::kGossip;
+  alive.sender = member(13);
+  for (uint32_t id : {8, 9, 10}) alive.updates.push_back(SwimUpdate{member(id)});
+  node.swim.on_message(alive, node.now);
+  ASSERT_EQ(node.swim.up_count(), 5u);
+  ASSERT_EQ(node.swim.status_of(11), SwimStatus::kDead);
+  // Node 11, which a holds dead and which counts no member up, says a is dead: a keeps its epoch
+  // and answers that 11 is dead, with its own count.
+  SwimMessage claim;
+  claim.kind = SwimKind::kGossip;
+  claim.sender = member(11);
+  claim.members = 0;
+  claim.updates.push_back(SwimUpdate{node.swim.self(), SwimStatus::kDead, 0, 0, 11, false, 0});
+  node.swim.take_messages();
+  node.swim.on_message(claim, node.now);
+  ASSERT_EQ(node.swim.epoch(), 0u) << "more than twice the sender's count";
+  const std::vector<Swim::Outgoing> sent = node.swim.take_messages();
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].message.members, 2u) << "nodes 12 and 13";
+}
+
 TEST(SwimMachineTest, ANodeThatWakesLateDoesNotSuspectTheMemberItProbedMeanwhile) {
   Lone late({8});
   Lone control({8});

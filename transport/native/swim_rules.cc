@@ -36,8 +36,12 @@ std::string format(std::chrono::nanoseconds duration) {
 }  // namespace
 
 SwimMembership::Applied SwimMembership::apply(const SwimUpdate& update, TimePoint now) {
+  // A suspicion of this node is refuted even when void here: a member that cannot tell it is yet
+  // (it has not heard that the accuser was declared dead) holds it, and at its end would declare
+  // this node dead in its own name, a verdict that is not void.
+  const bool own_suspicion = update.status == Status::kSuspect && update.node->id == self_->id;
   if ((update.status == Status::kSuspect || update.status == Status::kDead) && !update.replaced &&
-      void_verdict(update.by, update.by_epoch)) {
+      !own_suspicion && void_verdict(update.by, update.by_epoch)) {
     return Applied::kIgnored;
   }
   if (update.node->id == self_->id) return apply_to_self(update, now);

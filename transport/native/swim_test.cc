@@ -558,6 +558,37 @@ TEST(SwimMachineTest, MembersUpAgainBecauseTheirDeathProvedVoidDoNotCountAsThisN
   EXPECT_EQ(sent[0].message.members, 2u) << "nodes 12 and 13";
 }
 
+// Node a holds node 9 dead; node 10, which has not heard of that yet (a node that rejoined after a
+// heal), probes a with node 9's suspicion of it. The suspicion is void here, but node 10 would
+// hold it to its end and declare a dead in its own name: a refutes it all the same, and the ack
+// carries it. Before, two nodes of the larger side of 5,000 started a new epoch so after a tenth
+// came back.
+TEST(SwimMachineTest, ASuspicionOfThisNodeByANodeItHoldsDeadIsRefutedAllTheSame) {
+  Lone node({8, 9, 10});
+  SwimMessage death;
+  death.kind = SwimKind::kGossip;
+  death.sender = make_swim_node(8, "m8", "tcp://127.0.0.1:4008");
+  death.updates.push_back(SwimUpdate{make_swim_node(9, "m9", "tcp://127.0.0.1:4009"),
+                                     SwimStatus::kDead, 0, 0, 8, false, 0});
+  node.swim.on_message(death, node.now);
+  ASSERT_EQ(node.swim.status_of(9), SwimStatus::kDead);
+  node.swim.take_messages();
+  SwimMessage ping;
+  ping.kind = SwimKind::kPing;
+  ping.sender = make_swim_node(10, "m10", "tcp://127.0.0.1:4010");
+  ping.target = 7;
+  ping.seq = 5;
+  ping.updates.push_back(SwimUpdate{node.swim.self(), SwimStatus::kSuspect, 0, 0, 9, false, 0});
+  node.swim.on_message(ping, node.now);
+  EXPECT_EQ(node.swim.incarnation(), 1u);
+  const std::vector<Swim::Outgoing> sent = node.swim.take_messages();
+  const auto ack = std::find_if(sent.begin(), sent.end(), [](const Swim::Outgoing& out) {
+    return out.message.kind == SwimKind::kAck && out.to->id == 10;
+  });
+  ASSERT_NE(ack, sent.end());
+  EXPECT_EQ(ack->message.incarnation, 1u);
+}
+
 TEST(SwimMachineTest, ANodeThatWakesLateDoesNotSuspectTheMemberItProbedMeanwhile) {
   Lone late({8});
   Lone control({8});

@@ -2,7 +2,8 @@
 // 10,000 nodes, in the deterministic simulation (tests/support/swim_simulation.h): virtual time,
 // one seed, latency 0.5-1.5 ms, the default Config.
 //
-//   bench_bossa_swim_simulation [nodes...]     (default: 1000 10000)
+//   bench_bossa_swim_simulation [nodes...]         (default: 1000 10000)
+//   bench_bossa_swim_simulation --heal nodes...    a tenth cut off and healed, alone (below)
 //
 // First, by default, the detection of killed nodes at 128 nodes (bench "swim_sim_128_detection"):
 // 30 clusters of 128 (each its own seed) lose five nodes at once, a minute and a half after they
@@ -23,16 +24,22 @@
 //   msgs_per_node_per_s_loss_5pct
 //   heal_tenth_convergence_s  a tenth of the nodes cut off from the rest for 60 s: the time from
 //                             the heal until every node has every other up again
+//   heal_tenth_larger_side_new_epochs  nodes of the larger side that started a new epoch after
+//                             the heal (were declared dead although never cut off; should be 0)
 //   heal_halves_convergence_s the same for two halves (up to 2,000 nodes: every node rejoins,
 //                             which costs as much to simulate as the joins)
 //   peak_rss_bytes            the simulation's memory at its peak (10,000 tables of 10,000)
 //   wall_s                    what the whole run took on this machine
+//
+// With --heal, each cluster only forms, runs 20 s, and has its last tenth cut off for 60 s and
+// healed: join_convergence_s, the two heal_tenth_ metrics, wall_s.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/common/peak_rss.h"
@@ -81,6 +88,8 @@ void start(SwimSimulation& sim, size_t n) {
 struct Watch {
   uint64_t false_downs = 0;
   uint64_t declared_downs = 0;
+  uint64_t declared_downs_below = 0;  // by nodes of index below `below`
+  size_t below = 0;
   std::vector<uint32_t> victims;
   std::vector<size_t> reported;
   std::vector<SwimSimulation::TimePoint> first;
@@ -90,7 +99,7 @@ struct Watch {
 class Run {
  public:
   explicit Run(size_t n) : n_(n), name_("swim_sim_" + std::to_string(n)), sim_(42 + n) {
-    sim_.set_observer([this](size_t, const Swim::Event& event) { observe(event); });
+    sim_.set_observer([this](size_t node, const Swim::Event& event) { observe(node, event); });
   }
 
   void all() {
@@ -99,15 +108,25 @@ class Run {
     crash();
     loss(0.01, "false_down_loss_1pct", "");
     loss(0.05, "false_down_loss_5pct", "msgs_per_node_per_s_loss_5pct");
-    partition(n_ / 10, "heal_tenth_convergence_s");
-    if (n_ <= kHalvesUpTo) partition(n_ / 2, "heal_halves_convergence_s");
+    partition(n_ / 10, "heal_tenth_convergence_s", "heal_tenth_larger_side_new_epochs");
+    if (n_ <= kHalvesUpTo) partition(n_ / 2, "heal_halves_convergence_s", "");
     report("peak_rss_bytes", static_cast<double>(peak_rss_bytes()));
     report("wall_s", wall_.seconds());
   }
 
+  void heal_only() {
+    join();
+    sim_.run_for(20s);
+    partition(n_ / 10, "heal_tenth_convergence_s", "heal_tenth_larger_side_new_epochs");
+    report("wall_s", wall_.seconds());
+  }
+
  private:
-  void observe(const Swim::Event& event) {
-    if (event.kind == Kind::kDeclaredDown) ++watch_.declared_downs;
+  void observe(size_t node, const Swim::Event& event) {
+    if (event.kind == Kind::kDeclaredDown) {
+      ++watch_.declared_downs;
+      if (node < watch_.below) ++watch_.declared_downs_below;
+    }
     if (event.kind != Kind::kDown) return;
     for (size_t v = 0; v < watch_.victims.size(); ++v) {
       if (event.node->id != watch_.victims[v]) continue;
@@ -196,17 +215,22 @@ class Run {
                  converge(60s));
   }
 
-  // The last `cut` nodes are cut off from the others for 60 s.
-  void partition(size_t cut, const std::string& metric) {
+  // The last `cut` nodes are cut off from the others for 60 s; `larger_metric`, if any, counts
+  // the nodes of the other side that started a new epoch after the heal.
+  void partition(size_t cut, const std::string& metric, const std::string& larger_metric) {
     std::vector<int> groups(sim_.node_count());
     for (size_t i = 0; i < groups.size(); ++i) groups[i] = i + cut < groups.size() ? 0 : 1;
     sim_.partition(groups);
     sim_.run_for(60s);
     sim_.partition({});
     const auto healed = sim_.now();
-    watch_.declared_downs = 0;
+    watch_.declared_downs = watch_.declared_downs_below = 0;
+    watch_.below = groups.size() - cut;
     const bool converged = converge(kConvergeLimit);
     report(metric, converged ? seconds(sim_.now() - healed) : NAN);
+    if (!larger_metric.empty()) {
+      report(larger_metric, static_cast<double>(watch_.declared_downs_below));
+    }
     std::fprintf(stderr, "%s: %zu of %zu cut off: %llu nodes started a new epoch\n", name_.c_str(),
                  cut, n_, static_cast<unsigned long long>(watch_.declared_downs));
   }
@@ -262,8 +286,14 @@ void detection_at_128() {
 }  // namespace bossa::bench
 
 int main(int argc, char** argv) {
+  const bool heal_only = argc > 1 && std::string_view(argv[1]) == "--heal";
   std::vector<size_t> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoul(argv[i], nullptr, 10));
+  for (int i = heal_only ? 2 : 1; i < argc; ++i)
+    sizes.push_back(std::strtoul(argv[i], nullptr, 10));
+  if (heal_only && sizes.empty()) {
+    std::fprintf(stderr, "usage: bench_bossa_swim_simulation --heal nodes...\n");
+    return 2;
+  }
   if (sizes.empty()) {
     bossa::bench::detection_at_128();
     sizes = {1000, 10000};
@@ -273,7 +303,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "a cluster of at least 16 nodes, not %zu\n", n);
       return 2;
     }
-    bossa::bench::Run(n).all();
+    bossa::bench::Run run(n);
+    if (heal_only) {
+      run.heal_only();
+    } else {
+      run.all();
+    }
   }
   return 0;
 }
